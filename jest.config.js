@@ -1,0 +1,15 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  // Type checking happens once in `tsc -b` (the pretest step); ts-jest only transpiles.
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }] },
+  moduleNameMapper: {
+    '^vpp-api-ts$': '<rootDir>/packages/vpp-api-ts/src/index.ts',
+    '^vpp-api-ts/(.*)$': '<rootDir>/packages/vpp-api-ts/src/$1',
+    '^vppwg-codegen$': '<rootDir>/codegen/src/index.ts',
+  },
+  testTimeout: 30000,
+  maxWorkers: 2,
+};

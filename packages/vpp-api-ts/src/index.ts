@@ -1,0 +1,2 @@
+export * from './runtime/wire';
+export * from './runtime/types';
