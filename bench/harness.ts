@@ -1,0 +1,56 @@
+/**
+ * The one benchmark harness: every suite reports figures measured as the median of several runs
+ * after a warm-up, with min and max, and optionally a floor measured in the same run.
+ */
+
+export interface Figure {
+  /** Suite name: 'codec', 'client', 'sim', 'reconcile'. */
+  suite: string;
+  /** What was measured, e.g. 'encode wireguard_peer_add (2 allowed IPs)'. */
+  name: string;
+  unit: string; // 'ops/s', 'ms', 'MB'
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+  /** Target from the issues, e.g. { op: '>=', value: 1_000_000 }. */
+  target?: { op: '>=' | '<='; value: number };
+  /** The floor (raw socket) measured in the same run, and our figure as a fraction of it. */
+  floor?: number;
+  ratio?: number;
+  /** Against what: 'emulator', 'vpp /run/vpp/api.sock', 'in-process'. */
+  server?: string;
+}
+
+export interface BenchContext {
+  /** Real VPP socket from VPP_API_SOCKET, or undefined: then suites start the emulator. */
+  vppSocket?: string;
+  force: boolean;
+  /** Scale runs down (smoke check in tests). */
+  quick: boolean;
+  log(line: string): void;
+}
+
+export interface BenchSuite {
+  name: string;
+  run(ctx: BenchContext): Promise<Figure[]>;
+}
+
+/** Runs `fn` `warmup` times unmeasured, then `runs` times; returns median/min/max of what fn returns. */
+export async function measure(
+  fn: () => Promise<number> | number,
+  opts: { runs: number; warmup: number },
+): Promise<{ median: number; min: number; max: number; runs: number }> {
+  for (let i = 0; i < opts.warmup; i++) await fn();
+  const values: number[] = [];
+  for (let i = 0; i < opts.runs; i++) values.push(await fn());
+  values.sort((a, b) => a - b);
+  const mid = Math.floor(values.length / 2);
+  const median = values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+  return { median, min: values[0]!, max: values[values.length - 1]!, runs: values.length };
+}
+
+/** Operations per second of `ops` operations taking `ns` nanoseconds. */
+export function rate(ops: number, ns: bigint): number {
+  return ops / (Number(ns) / 1e9);
+}

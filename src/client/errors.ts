@@ -1,0 +1,53 @@
+/**
+ * VPP's VNET_API_ERROR_* numbers (vnet/error.h) that a WireGuard agent meets, by name. The
+ * emulator answers with these and the client turns them into readable errors.
+ */
+export const VppErrno = {
+  UNSPECIFIED: -1,
+  INVALID_SW_IF_INDEX: -2,
+  NO_SUCH_FIB: -3,
+  NO_SUCH_INNER_FIB: -4,
+  NO_SUCH_LABEL: -5,
+  NO_SUCH_ENTRY: -6,
+  INVALID_VALUE: -7,
+  INVALID_VALUE_2: -8,
+  UNIMPLEMENTED: -9,
+  INVALID_SW_IF_INDEX_2: -10,
+  SYSCALL_ERROR_1: -11,
+  SYSCALL_ERROR_2: -12,
+  SYSCALL_ERROR_3: -13,
+  SYSCALL_ERROR_4: -14,
+  SYSCALL_ERROR_5: -15,
+  SYSCALL_ERROR_6: -16,
+  SYSCALL_ERROR_7: -17,
+  SYSCALL_ERROR_8: -18,
+  SYSCALL_ERROR_9: -19,
+  SYSCALL_ERROR_10: -20,
+  FEATURE_DISABLED: -30,
+  INVALID_REGISTRATION: -31,
+  NO_PATHS_IN_ROUTE: -52,
+  NO_MATCHING_INTERFACE: -54,
+  ADDRESS_LENGTH_MISMATCH: -59,
+  ADDRESS_NOT_FOUND_FOR_INTERFACE: -60,
+  INVALID_INTERFACE: -71,
+  VALUE_EXIST: -81,
+  INVALID_ADDRESS_FAMILY: -97,
+  ADDRESS_IN_USE: -105,
+  ADDRESS_FOUND_FOR_INTERFACE: -114,
+  ENTRY_ALREADY_EXISTS: -116,
+  UNSUPPORTED: -126,
+  DUPLICATE_IF_ADDRESS: -127,
+  API_ENDIAN_FAILED: -159,
+  LIMIT_EXCEEDED: -162,
+  EAGAIN: -165,
+  INVALID_PREFIX_LENGTH: -171,
+} as const;
+
+export type VppErrnoName = keyof typeof VppErrno;
+
+const namesByValue = new Map<number, string>(Object.entries(VppErrno).map(([k, v]) => [v, k]));
+
+/** 'ENTRY_ALREADY_EXISTS' for -116; 'UNKNOWN' for a number this table lacks. */
+export function vppErrorName(retval: number): string {
+  return namesByValue.get(retval) ?? 'UNKNOWN';
+}

@@ -1,0 +1,105 @@
+/**
+ * The desired state after loading and validation: what the reconciler consumes. Everything here is
+ * normalised (defaults applied, keys resolved to raw 32 bytes, prefixes in canonical text form
+ * 'a.b.c.d/len' / 'x::/len'). The on-disk YAML/JSON format (src/config/schema) maps onto this.
+ */
+
+export type AddressFamily = 'ip4' | 'ip6';
+
+/** A 32-byte WireGuard key kept out of every printable form: JSON.stringify, util.inspect and String() show it redacted. */
+export interface SecretKey {
+  /** The raw key. Read it only to send it to VPP. */
+  readonly bytes: Uint8Array;
+  /** Where it came from, for messages: 'file /etc/vppwg/wg0.key', 'env WG0_KEY', 'inline', 'generate'. */
+  readonly source: string;
+}
+
+export interface DesiredTable {
+  /** FIB table id (non-zero: table 0 always exists). */
+  readonly id: number;
+  readonly name: string;
+  /** Families to create: ['ip4'], ['ip6'] or both. */
+  readonly families: readonly AddressFamily[];
+}
+
+export interface DesiredUplink {
+  /** VPP interface name, e.g. 'TenGigabitEthernet0/8/0', 'host-eth0', 'loop0'. vppwg never creates or deletes it. */
+  readonly name: string;
+  /** Only the attributes the file names are managed; undefined = leave as is. */
+  readonly adminUp?: boolean;
+  readonly mtu?: number;
+  readonly table?: number;
+  /** Interface addresses 'a.b.c.d/len' (host bits kept). undefined = leave addresses alone. */
+  readonly addresses?: readonly string[];
+}
+
+export interface DesiredRoute {
+  /** Canonical prefix, network address. */
+  readonly prefix: string;
+  /** FIB table of the route (0 = default). */
+  readonly table: number;
+  /** Next-hop address. */
+  readonly via: string;
+  /** Interface name of the path (an uplink's VPP name or a WireGuard interface's logical name). */
+  readonly interface: string;
+}
+
+export interface DesiredPeer {
+  /** Logical name, for messages and plans. */
+  readonly name: string;
+  /** Identity of the peer (as in `wg syncconf`): base64 of the 32-byte public key. */
+  readonly publicKey: string;
+  readonly presharedKey?: SecretKey;
+  /** Absent for a remote-access-server peer: VPP learns the endpoint from the handshake. */
+  readonly endpoint?: { readonly address: string; readonly port: number };
+  /** Canonical prefixes, 1..255. */
+  readonly allowedIps: readonly string[];
+  /** Seconds, 0 = off. */
+  readonly persistentKeepalive: number;
+  /** Underlay FIB table used to reach the endpoint (VPP's peer table_id), default 0. */
+  readonly underlayTable: number;
+  /** The peer's tunnel addresses: each gets a host route via this next hop on the interface. */
+  readonly tunnelNextHops: readonly string[];
+  /** Networks reached through the peer, each via a next hop inside the peer's allowed IPs. */
+  readonly routes: readonly { readonly prefix: string; readonly via: string }[];
+}
+
+export interface DesiredWireguardInterface {
+  /** Logical name; recorded in VPP as the interface tag `vppwg:<name>` (ownership marker). */
+  readonly name: string;
+  /** wg<instance>; undefined = let VPP choose the lowest free one. */
+  readonly instance?: number;
+  /** Private key, or 'generate' (VPP generates it once; never recreated because of it). */
+  readonly privateKey: SecretKey | 'generate';
+  readonly listenPort: number;
+  /** Underlay source address: must be held by an uplink. */
+  readonly source: string;
+  /** Tunnel addresses 'a.b.c.d/len', IPv4 and/or IPv6. */
+  readonly addresses: readonly string[];
+  readonly mtu?: number;
+  /** Overlay FIB table (VRF) bound for both families; 0 = default. */
+  readonly table: number;
+  readonly adminUp: boolean;
+  readonly peers: readonly DesiredPeer[];
+}
+
+export interface DesiredState {
+  readonly tables: readonly DesiredTable[];
+  readonly uplinks: readonly DesiredUplink[];
+  /** Static underlay routes (default route via the gateway, pinned endpoint routes). */
+  readonly routes: readonly DesiredRoute[];
+  readonly wireguard: readonly DesiredWireguardInterface[];
+}
+
+/** One finding of validation: the place in the file and what to do. */
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly file: string;
+  /** 1-based; 0 when unknown. */
+  readonly line: number;
+  readonly column: number;
+  /** JSON pointer into the document, e.g. '/wireguard/0/peers/2/allowed_ips/1'. */
+  readonly path: string;
+  /** What is wrong and what to do, e.g. 'allowed IP 10.0.0.0/8 overlaps peer "b" (10.1.0.0/16): allowed IPs of peers on one interface must not overlap'. */
+  readonly message: string;
+}
