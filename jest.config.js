@@ -10,6 +10,7 @@ module.exports = {
     '^vpp-api-ts/(.*)$': '<rootDir>/packages/vpp-api-ts/src/$1',
     '^vppwg-codegen$': '<rootDir>/codegen/src/index.ts',
   },
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -1,0 +1,11 @@
+'use strict';
+// Prints the run's closing line in the plain form CI reads: "N passed, N failed, N skipped".
+class SummaryReporter {
+  onRunComplete(_contexts, results) {
+    const skipped = results.numPendingTests + results.numTodoTests;
+    // A suite that fails to load counts as a failure even though it ran no test.
+    const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+    process.stdout.write(`\n${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped\n`);
+  }
+}
+module.exports = SummaryReporter;
