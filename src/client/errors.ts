@@ -51,3 +51,75 @@ const namesByValue = new Map<number, string>(Object.entries(VppErrno).map(([k, v
 export function vppErrorName(retval: number): string {
   return namesByValue.get(retval) ?? 'UNKNOWN';
 }
+
+/** Base of every error the client raises, so callers can tell client failures from their own bugs. */
+export class VppClientError extends Error {
+  override name = 'VppClientError';
+}
+
+/** A reply with a non-zero retval: carries the message, VPP's number and its name. */
+export class VppApiError extends VppClientError {
+  override name = 'VppApiError';
+  readonly errorName: string;
+  constructor(
+    readonly msgName: string,
+    readonly retval: number,
+  ) {
+    const errorName = vppErrorName(retval);
+    super(`${msgName}: VPP returned ${retval} ${errorName}`);
+    this.errorName = errorName;
+  }
+}
+
+/** No reply within the call's timeout. VPP drops unknown, truncated or mis-addressed messages silently. */
+export class VppTimeoutError extends VppClientError {
+  override name = 'VppTimeoutError';
+  constructor(
+    readonly msgName: string,
+    readonly timeoutMs: number,
+    readonly context: number,
+  ) {
+    super(
+      `${msgName} (context ${context}) got no reply within ${timeoutMs} ms: VPP drops messages it cannot handle ` +
+        `without answering; check that the message exists on this VPP, or raise timeoutMs`,
+    );
+  }
+}
+
+/** The connection is gone (or was never up): the call was not answered and may or may not have run. */
+export class VppDisconnectedError extends VppClientError {
+  override name = 'VppDisconnectedError';
+  constructor(
+    message: string,
+    readonly msgName?: string,
+    override readonly cause?: unknown,
+  ) {
+    super(msgName ? `${msgName}: ${message}` : message);
+  }
+}
+
+export interface IncompatibleMessage {
+  readonly name: string;
+  /** Our CRC as 8 hex digits, e.g. '9b8aad61'. */
+  readonly ours: string;
+  /** VPP's CRC, or undefined when VPP does not have the message at all. */
+  readonly theirs?: string;
+}
+
+/** A message that the connected VPP lacks, or has with another CRC (another layout): it is never sent. */
+export class VppIncompatibleError extends VppClientError {
+  override name = 'VppIncompatibleError';
+  constructor(readonly messages: readonly IncompatibleMessage[]) {
+    super(
+      'VPP API mismatch (regenerate the bindings from this VPP\'s .api.json, or run a VPP with these plugins): ' +
+        messages
+          .map((m) => (m.theirs === undefined ? `${m.name} (ours ${m.ours}) is missing` : `${m.name} has CRC ${m.theirs}, ours ${m.ours}`))
+          .join('; '),
+    );
+  }
+}
+
+/** The byte stream from VPP is corrupt (bad length, undecodable frame): the connection is dropped. */
+export class VppProtocolError extends VppClientError {
+  override name = 'VppProtocolError';
+}
