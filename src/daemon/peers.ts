@@ -1,0 +1,106 @@
+/**
+ * Per-peer status from wireguard_peer_event. Keyed by public key, because VPP's peer indexes are
+ * pool slots that get reused; events carry only peer_index, so an index → key map is kept current
+ * from each reconcile's result.
+ */
+import type { PeerStatusMsg } from './api/proto';
+
+export const PEER_FLAG_DEAD = 1;
+export const PEER_FLAG_ESTABLISHED = 2;
+
+export interface ManagedPeer {
+  interface: string;
+  name: string;
+  publicKey: string;
+  peerIndex: number;
+  swIfIndex: number;
+}
+
+export type PeerTransition =
+  | { kind: 'up' | 'down'; peer: PeerStatusMsg }
+  | { kind: 'removed'; peer: PeerStatusMsg };
+
+export class PeerTracker {
+  private readonly byKey = new Map<string, PeerStatusMsg>();
+  private readonly keyByIndex = new Map<number, string>();
+  /** peer_index → public key subscribed on the current VPP connection. */
+  private readonly subscribed = new Map<number, string>();
+
+  /** Replace the managed set after a reconcile; returns the peers that need a subscription. */
+  setPeers(peers: readonly ManagedPeer[], now = Date.now()): ManagedPeer[] {
+    const keep = new Set(peers.map((p) => p.publicKey));
+    for (const key of [...this.byKey.keys()]) if (!keep.has(key)) this.byKey.delete(key);
+    this.keyByIndex.clear();
+    const toSubscribe: ManagedPeer[] = [];
+    for (const p of peers) {
+      const prior = this.byKey.get(p.publicKey);
+      if (prior) {
+        prior.interface = p.interface;
+        prior.name = p.name;
+        prior.peerIndex = p.peerIndex;
+        prior.swIfIndex = p.swIfIndex;
+      } else {
+        this.byKey.set(p.publicKey, { ...p, established: false, sinceMs: now, lastEventFlags: 0, lastEventAtMs: 0 });
+      }
+      this.keyByIndex.set(p.peerIndex, p.publicKey);
+      if (this.subscribed.get(p.peerIndex) !== p.publicKey) toSubscribe.push(p);
+    }
+    return toSubscribe;
+  }
+
+  markSubscribed(p: ManagedPeer): void {
+    this.subscribed.set(p.peerIndex, p.publicKey);
+  }
+
+  /** A new VPP connection: VPP kept no registration for us that we can rely on. */
+  connectionReset(): void {
+    this.subscribed.clear();
+  }
+
+  /** Flags read from a dump (after subscribing), so state set before the subscription is not missed. */
+  seed(peerIndex: number, flags: number, now = Date.now()): PeerTransition | undefined {
+    return this.apply(peerIndex, flags, now, false);
+  }
+
+  /** A wireguard_peer_event. */
+  onEvent(peerIndex: number, flags: number, now = Date.now()): PeerTransition | undefined {
+    return this.apply(peerIndex, flags, now, true);
+  }
+
+  private apply(peerIndex: number, flags: number, now: number, isEvent: boolean): PeerTransition | undefined {
+    const key = this.keyByIndex.get(peerIndex);
+    const peer = key === undefined ? undefined : this.byKey.get(key);
+    if (!peer) return undefined;
+    if (isEvent) {
+      peer.lastEventFlags = flags;
+      peer.lastEventAtMs = now;
+    }
+    if (flags & PEER_FLAG_DEAD) {
+      // The slot is gone (removed by us or by someone else): its registration went with it.
+      this.subscribed.delete(peerIndex);
+      this.keyByIndex.delete(peerIndex);
+      peer.established = false;
+      peer.sinceMs = now;
+      return { kind: 'removed', peer: { ...peer } };
+    }
+    const established = (flags & PEER_FLAG_ESTABLISHED) !== 0;
+    if (established === peer.established) return undefined;
+    peer.established = established;
+    peer.sinceMs = now;
+    return { kind: established ? 'up' : 'down', peer: { ...peer } };
+  }
+
+  list(): PeerStatusMsg[] {
+    return [...this.byKey.values()].map((p) => ({ ...p })).sort((a, b) => a.interface.localeCompare(b.interface) || a.name.localeCompare(b.name));
+  }
+
+  establishedCount(): number {
+    let n = 0;
+    for (const p of this.byKey.values()) if (p.established) n++;
+    return n;
+  }
+
+  size(): number {
+    return this.byKey.size;
+  }
+}
