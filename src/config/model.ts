@@ -71,6 +71,8 @@ export interface DesiredWireguardInterface {
   readonly instance?: number;
   /** Private key, or 'generate' (VPP generates it once; never recreated because of it). */
   readonly privateKey: SecretKey | 'generate';
+  /** Base64 public key derived from privateKey when it is given (undefined for 'generate'). */
+  readonly publicKey?: string;
   readonly listenPort: number;
   /** Underlay source address: must be held by an uplink. */
   readonly source: string;

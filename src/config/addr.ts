@@ -1,0 +1,111 @@
+/**
+ * Strict address and prefix parsing for the desired state, and the canonical text forms the
+ * reconciler compares against VPP dumps ('10.0.0.0/8', '2001:db8::/32', RFC 5952 for IPv6).
+ */
+import ipaddr from 'ipaddr.js';
+import type { AddressFamily } from './model';
+
+export interface ParsedAddress {
+  readonly family: AddressFamily;
+  /** The address as an unsigned integer (32 or 128 bits). */
+  readonly value: bigint;
+  readonly text: string;
+}
+
+export interface ParsedPrefix {
+  readonly family: AddressFamily;
+  /** The address part as written (host bits possibly set). */
+  readonly value: bigint;
+  readonly len: number;
+  /** True when no bits beyond `len` are set. */
+  readonly isNetwork: boolean;
+  /** Canonical 'address/len' with the address as written, canonicalised. */
+  readonly text: string;
+  /** Canonical network form 'network/len'. */
+  readonly networkText: string;
+  readonly network: bigint;
+}
+
+export function familyWidth(family: AddressFamily): number {
+  return family === 'ip4' ? 32 : 128;
+}
+
+export function familyLabel(family: AddressFamily): string {
+  return family === 'ip4' ? 'IPv4' : 'IPv6';
+}
+
+/** An IPv4 dotted quad or an IPv6 address (no zone id), or undefined. Lenient forms such as '10.1' are refused. */
+export function parseAddress(text: string): ParsedAddress | undefined {
+  if (text.includes(':')) {
+    if (text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined;
+    const a = ipaddr.IPv6.parse(text);
+    return { family: 'ip6', value: bytesToBigint(a.toByteArray()), text: a.toString() };
+  }
+  if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
+  const a = ipaddr.IPv4.parse(text);
+  return { family: 'ip4', value: bytesToBigint(a.toByteArray()), text: a.toString() };
+}
+
+/** 'address/len', or undefined when either part is malformed. */
+export function parsePrefix(text: string): ParsedPrefix | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return undefined;
+  const addr = parseAddress(text.slice(0, slash));
+  const lenText = text.slice(slash + 1);
+  if (!addr || !/^(0|[1-9][0-9]{0,2})$/.test(lenText)) return undefined;
+  const len = Number(lenText);
+  const width = familyWidth(addr.family);
+  if (len > width) return undefined;
+  const network = maskTo(addr.value, len, width);
+  return {
+    family: addr.family,
+    value: addr.value,
+    len,
+    isNetwork: network === addr.value,
+    text: `${addr.text}/${len}`,
+    networkText: `${bigintToText(network, addr.family)}/${len}`,
+    network,
+  };
+}
+
+export function maskTo(value: bigint, len: number, width: number): bigint {
+  const hostBits = BigInt(width - len);
+  return (value >> hostBits) << hostBits;
+}
+
+/** True when `addr` lies inside `prefix`. */
+export function prefixCovers(prefix: ParsedPrefix, addr: ParsedAddress): boolean {
+  return prefix.family === addr.family && maskTo(addr.value, prefix.len, familyWidth(addr.family)) === prefix.network;
+}
+
+/** The last address of a prefix (for overlap sweeps). */
+export function prefixEnd(prefix: ParsedPrefix): bigint {
+  return prefix.network | ((1n << BigInt(familyWidth(prefix.family) - prefix.len)) - 1n);
+}
+
+function bytesToBigint(bytes: number[]): bigint {
+  let v = 0n;
+  for (const b of bytes) v = (v << 8n) | BigInt(b);
+  return v;
+}
+
+export function bigintToText(value: bigint, family: AddressFamily): string {
+  const n = family === 'ip4' ? 4 : 16;
+  const bytes: number[] = new Array<number>(n);
+  let v = value;
+  for (let i = n - 1; i >= 0; i--) {
+    bytes[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+/** Canonical text of an address, or undefined when it is not one. */
+export function canonicalAddress(text: string): string | undefined {
+  return parseAddress(text)?.text;
+}
+
+/** Canonical network text of a prefix ('10.1.2.3/8' → '10.0.0.0/8'), or undefined when it is not one. */
+export function canonicalPrefix(text: string): string | undefined {
+  return parsePrefix(text)?.networkText;
+}

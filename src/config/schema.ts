@@ -1,0 +1,155 @@
+/**
+ * The JSON Schema of the desired-state file (YAML or JSON). It checks shape only: types, required
+ * keys, ranges, names. Everything that needs parsing or cross-references (addresses, prefixes,
+ * keys, overlaps, coverage, tables) is checked in ./semantic so that it can say precisely what is
+ * wrong. `x-what` annotates a node with a human description used in messages.
+ */
+
+const NAME = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
+/** Text without control characters (names end up in plans and messages). */
+const PRINTABLE = '^[^\\u0000-\\u001f\\u007f]+$';
+const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+const u32Table = { type: 'integer', minimum: 0, maximum: 4294967294, 'x-what': 'a FIB table id' };
+
+const keyFile = { type: 'string', minLength: 1, 'x-what': 'a path to a file holding a base64 key' };
+const keyEnv = { type: 'string', pattern: ENV_NAME, 'x-what': 'an environment variable name' };
+const keyInline = { type: 'string', 'x-what': 'a base64 key' };
+
+/** {file}, {env} or {inline}: exactly one. */
+const keySourceObject = {
+  type: 'object',
+  properties: { file: keyFile, env: keyEnv, inline: keyInline },
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
+  'x-what': 'a key source: {file: PATH}, {env: VARIABLE} or {inline: BASE64}',
+};
+
+export const desiredStateSchema = {
+  $id: 'https://vppwg.invalid/desired-state.schema.json',
+  type: 'object',
+  'x-what': 'the desired state: a mapping with tables, uplinks, routes and wireguard',
+  properties: {
+    version: { const: 1, 'x-what': 'the format version (1)' },
+    tables: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer', minimum: 1, maximum: 4294967294, 'x-what': 'a FIB table id (1..4294967294; table 0 always exists)' },
+          name: { type: 'string', pattern: PRINTABLE, maxLength: 63, 'x-what': 'a table name (at most 63 characters)' },
+          families: {
+            type: 'array',
+            items: { enum: ['ipv4', 'ipv6'] },
+            minItems: 1,
+            maxItems: 2,
+            uniqueItems: true,
+            'x-what': 'the families to create: [ipv4], [ipv6] or [ipv4, ipv6]',
+          },
+        },
+        required: ['id', 'name'],
+        additionalProperties: false,
+      },
+    },
+    uplinks: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', pattern: PRINTABLE, maxLength: 63, 'x-what': "the VPP interface name, e.g. 'host-eth0'" },
+          admin_up: { type: 'boolean' },
+          mtu: { type: 'integer', minimum: 68, maximum: 9216, 'x-what': 'an L3 MTU (68..9216)' },
+          table: u32Table,
+          addresses: { type: 'array', items: { type: 'string', 'x-what': "an interface address 'a.b.c.d/len' or 'x::y/len'" } },
+        },
+        required: ['name'],
+        additionalProperties: false,
+      },
+    },
+    routes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          prefix: { type: 'string', 'x-what': "a prefix 'a.b.c.d/len' or 'x::/len'" },
+          via: { type: 'string', 'x-what': 'a next-hop address' },
+          interface: { type: 'string', minLength: 1, 'x-what': 'an uplink name or a wireguard interface name' },
+          table: u32Table,
+        },
+        required: ['prefix', 'via', 'interface'],
+        additionalProperties: false,
+      },
+    },
+    wireguard: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string', pattern: NAME, 'x-what': 'a logical name: letters, digits, _ . -' },
+          instance: { type: 'integer', minimum: 0, 'x-what': 'the wg instance number (wgN)' },
+          private_key: {
+            type: ['string', 'object'],
+            if: { type: 'string' },
+            then: { const: 'generate', 'x-what': "'generate' or a key source {file: PATH}, {env: VARIABLE}, {inline: BASE64}" },
+            else: keySourceObject,
+            'x-what': "'generate' or a key source {file: PATH}, {env: VARIABLE}, {inline: BASE64}",
+          },
+          listen_port: { type: 'integer', minimum: 1, maximum: 65535, 'x-what': 'a UDP port (1..65535; VPP has no ephemeral ports)' },
+          source: { type: 'string', 'x-what': 'the underlay source address' },
+          addresses: { type: 'array', items: { type: 'string', 'x-what': "a tunnel address 'a.b.c.d/len' or 'x::y/len'" } },
+          mtu: { type: 'integer', minimum: 68, maximum: 9216, 'x-what': 'an L3 MTU (68..9216)' },
+          table: u32Table,
+          admin_up: { type: 'boolean' },
+          peers: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                name: { type: 'string', pattern: PRINTABLE, maxLength: 128, 'x-what': 'a peer name' },
+                public_key: { type: 'string', 'x-what': 'a base64 public key' },
+                preshared_key: keySourceObject,
+                endpoint: {
+                  type: 'object',
+                  properties: {
+                    address: { type: 'string', 'x-what': 'an IP address (names are not resolved)' },
+                    port: { type: 'integer', minimum: 1, maximum: 65535, 'x-what': 'a UDP port (1..65535)' },
+                  },
+                  required: ['address', 'port'],
+                  additionalProperties: false,
+                },
+                allowed_ips: {
+                  type: 'array',
+                  items: { type: 'string', 'x-what': "a prefix 'a.b.c.d/len' or 'x::/len'" },
+                  minItems: 1,
+                  maxItems: 255,
+                  'x-what': 'the allowed IPs (1..255 prefixes, as VPP takes at most 255)',
+                },
+                persistent_keepalive: { type: 'integer', minimum: 0, maximum: 65535, 'x-what': 'seconds (0..65535, 0 = off)' },
+                underlay_table: u32Table,
+                tunnel_next_hops: { type: 'array', items: { type: 'string', 'x-what': "the peer's tunnel address" } },
+                routes: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      prefix: { type: 'string', 'x-what': "a prefix 'a.b.c.d/len' or 'x::/len'" },
+                      via: { type: 'string', 'x-what': "a next-hop address inside the peer's allowed IPs" },
+                    },
+                    required: ['prefix'],
+                    additionalProperties: false,
+                  },
+                },
+              },
+              required: ['name', 'public_key', 'allowed_ips'],
+              additionalProperties: false,
+            },
+          },
+        },
+        required: ['name', 'private_key', 'listen_port', 'source'],
+        additionalProperties: false,
+      },
+    },
+  },
+  additionalProperties: false,
+} as const;
