@@ -1,0 +1,920 @@
+/**
+ * The VPP binary-API client over the unix socket: handshake and message table, compatibility
+ * report, pipelined calls matched by context, dumps (control_ping terminated) and cursor streams,
+ * events, per-call timeouts, and reconnection with backoff after VPP goes away.
+ */
+import { EventEmitter } from 'node:events';
+import { createConnection, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { CodecError, Reader, Writer, type DumpDef, type MessageDef, type RequestDef, type StreamDef } from 'vpp-api-ts';
+import {
+  bootstrapMessages,
+  control_ping,
+  control_ping_reply,
+  sockclnt_create,
+  sockclnt_create_reply,
+  sockclnt_delete,
+  SOCKCLNT_CREATE_ID,
+  SOCKCLNT_CREATE_REPLY_ID,
+  type SockclntCreateReply,
+} from './bootstrap';
+import { Channel } from './channel';
+import {
+  VppApiError,
+  VppClientError,
+  VppDisconnectedError,
+  VppErrno,
+  VppIncompatibleError,
+  VppProtocolError,
+  VppTimeoutError,
+  type IncompatibleMessage,
+} from './errors';
+import { Framer, HEADER_BYTES } from './framer';
+import { inspectRedacted } from '../util/secrets';
+
+export interface ReconnectOptions {
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  factor?: number;
+  /** Give up after this many failed attempts in a row (default: never). */
+  maxAttempts?: number;
+}
+
+export interface VppClientOptions {
+  /** Default '/run/vpp/api.sock'. */
+  socketPath?: string;
+  /** Name registered by sockclnt_create (shown by `show api clients`), default 'vppwg'. */
+  clientName?: string;
+  /** Per-call timeout unless the call gives its own, default 5000 ms. */
+  timeoutMs?: number;
+  /** Requests in flight at once; more wait in a queue (back-pressure). Default 1024. */
+  maxInFlight?: number;
+  /** A frame announcing a larger body is a connection error. Default 64 MiB. */
+  maxFrameBytes?: number;
+  /** Reconnect after VPP goes away: on by default, unlimited attempts. `false` to stay down. */
+  reconnect?: false | ReconnectOptions;
+  /** Message names that must be usable: connect fails with one error listing every missing or changed one. */
+  requireMessages?: readonly string[];
+  /** The bindings to check at connect (and to decode events with). Default: the memclnt bootstrap set. */
+  messages?: readonly MessageDef[];
+  /** Size of the ring of recent calls kept for trace(); 0 = off (default). */
+  traceSize?: number;
+  /** Debug output: one line per request sent, values redacted. Off unless given. */
+  debug?: (line: string) => void;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+}
+
+export interface ChangedMessage {
+  name: string;
+  /** Our CRC, 8 hex digits. */
+  ours: string;
+  /** VPP's CRC, 8 hex digits. */
+  theirs: string;
+}
+
+export interface CompatibilityReport {
+  /** Present with our CRC: usable. */
+  compatible: string[];
+  /** Present with another CRC: another layout, never sent. */
+  changed: ChangedMessage[];
+  /** Absent from this VPP (plugin not loaded, or too old/new). */
+  missing: string[];
+  /** Messages in VPP's table. */
+  vppMessageCount: number;
+}
+
+export interface TraceEntry {
+  message: string;
+  context: number;
+  durationMs: number;
+  /** VPP's retval when a reply came; undefined for timeouts, disconnects and replies without one. */
+  retval?: number;
+  outcome: 'ok' | 'error' | 'timeout' | 'disconnected';
+}
+
+export interface ReconnectingInfo {
+  attempt: number;
+  delayMs: number;
+}
+
+type Detail = (d: unknown) => void;
+const NOT_KNOWN = -2;
+const NO_CONTEXT = -1;
+
+/** One request awaiting its terminating message (reply, control_ping_reply, or stream reply). */
+class Pending {
+  started = 0;
+  sent = false;
+  constructor(
+    readonly context: number,
+    readonly def: MessageDef,
+    readonly value: unknown,
+    readonly msgId: number,
+    readonly terminatorId: number,
+    readonly terminator: MessageDef,
+    readonly detailsId: number,
+    readonly detailsDef: MessageDef | undefined,
+    readonly onDetail: Detail | undefined,
+    readonly withPing: boolean,
+    /** Check retval of the terminator; `EAGAIN` is allowed for cursor streams. */
+    readonly retvalMode: 0 | 1 | 2,
+    readonly deadline: number,
+    readonly timeoutMs: number,
+    readonly resolve: (v: unknown) => void,
+    readonly reject: (e: unknown) => void,
+  ) {}
+}
+
+const RETVAL_IGNORE = 0;
+const RETVAL_CHECK = 1;
+const RETVAL_ALLOW_EAGAIN = 2;
+
+/** Copy small batches (cheap, pooled) and hand big ones to the socket whole. */
+const COPY_BELOW = 4096;
+const OUT_INITIAL = 64 * 1024;
+
+function crcHex(crc: number): string {
+  return (crc >>> 0).toString(16).padStart(8, '0');
+}
+
+function splitNameCrc(nameCrc: string): { name: string; crc: string } {
+  const cut = nameCrc.lastIndexOf('_');
+  return { name: nameCrc.slice(0, cut), crc: nameCrc.slice(cut + 1) };
+}
+
+export class VppClient extends EventEmitter {
+  readonly socketPath: string;
+  private readonly clientName: string;
+  private readonly timeoutMs: number;
+  private readonly maxInFlight: number;
+  private readonly reconnectOpts: Required<ReconnectOptions> | false;
+  private readonly requireMessages: readonly string[];
+  private readonly messages: readonly MessageDef[];
+  private readonly messagesByName = new Map<string, MessageDef>();
+  private readonly traceRing: TraceEntry[] = [];
+  private readonly traceSize: number;
+  private traceNext = 0;
+  private readonly debug: ((line: string) => void) | undefined;
+
+  private socket: Socket | undefined;
+  private readonly framer: Framer;
+  private out = new Writer(OUT_INITIAL);
+  private flushScheduled = false;
+  private writeBlocked = false;
+
+  private readonly pending = new Map<number, Pending>();
+  private readonly queue: Pending[] = [];
+  private queueHead = 0;
+  private inFlight = 0;
+  private nextContext = 1;
+
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+
+  /** name_crc → id of the current connection. */
+  private table = new Map<string, number>();
+  /** name → VPP's crc, for reporting changed messages. */
+  private tableCrcByName = new Map<string, string>();
+  /** Our defs resolved on this connection. */
+  private ids = new Map<MessageDef, number>();
+  /** Where `context` sits in each incoming id's body: offset, NO_CONTEXT (event) or NOT_KNOWN. */
+  private ctxOffById = new Int32Array(65536).fill(NOT_KNOWN);
+  private subsById: (Subscription | undefined)[] = [];
+  private readonly subs = new Map<string, Subscription>();
+  private pingId = -1;
+  private pingReplyId = -1;
+
+  private _connected = false;
+  private _clientIndex = 0;
+  private _compat: CompatibilityReport = { compatible: [], changed: [], missing: [], vppMessageCount: 0 };
+  private closing = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectAttempt = 0;
+  /** Counters for diagnostics. */
+  readonly stats = { sent: 0, received: 0, events: 0, lateReplies: 0, unknownMessages: 0, timeouts: 0, reconnects: 0 };
+
+  private constructor(opts: VppClientOptions) {
+    super();
+    this.socketPath = opts.socketPath ?? '/run/vpp/api.sock';
+    this.clientName = opts.clientName ?? 'vppwg';
+    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 1024);
+    this.framer = new Framer(opts.maxFrameBytes ?? 64 * 1024 * 1024);
+    this.reconnectOpts =
+      opts.reconnect === false
+        ? false
+        : {
+            initialDelayMs: opts.reconnect?.initialDelayMs ?? 100,
+            maxDelayMs: opts.reconnect?.maxDelayMs ?? 10_000,
+            factor: opts.reconnect?.factor ?? 2,
+            maxAttempts: opts.reconnect?.maxAttempts ?? Infinity,
+          };
+    this.requireMessages = opts.requireMessages ?? [];
+    const seen = new Set<string>();
+    const all: MessageDef[] = [];
+    for (const def of [...bootstrapMessages, ...(opts.messages ?? [])]) {
+      if (seen.has(def.nameCrc)) continue;
+      seen.add(def.nameCrc);
+      all.push(def);
+      if (!this.messagesByName.has(def.name)) this.messagesByName.set(def.name, def);
+    }
+    this.messages = all;
+    this.traceSize = Math.max(0, opts.traceSize ?? 0);
+    this.debug = opts.debug;
+    this.ctxOffById[SOCKCLNT_CREATE_REPLY_ID] = sockclnt_create_reply.contextOffset;
+  }
+
+  /** Connect, do the handshake and check the bindings; rejects when VPP is unreachable or incompatible. */
+  static async connect(opts: VppClientOptions = {}): Promise<VppClient> {
+    const client = new VppClient(opts);
+    await client.open();
+    return client;
+  }
+
+  get connected(): boolean {
+    return this._connected;
+  }
+
+  get clientIndex(): number {
+    return this._clientIndex;
+  }
+
+  get compatibility(): CompatibilityReport {
+    return this._compat;
+  }
+
+  /** Requests sent and not yet answered, plus those waiting for a window slot. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Usable on the connected VPP: we have a binding and VPP has it with the same CRC. */
+  has(nameOrDef: string | MessageDef): boolean {
+    if (!this._connected) return false;
+    if (typeof nameOrDef !== 'string') return this.table.has(nameOrDef.nameCrc);
+    if (this.table.has(nameOrDef) && /_[0-9a-f]{8}$/.test(nameOrDef)) return true;
+    const def = this.messagesByName.get(nameOrDef);
+    return def !== undefined && this.table.has(def.nameCrc);
+  }
+
+  /** The message id of `nameOrDef` on this connection, or undefined. */
+  messageId(nameOrDef: string | MessageDef): number | undefined {
+    const key = typeof nameOrDef === 'string' ? (this.messagesByName.get(nameOrDef)?.nameCrc ?? nameOrDef) : nameOrDef.nameCrc;
+    return this.table.get(key);
+  }
+
+  /** Request → reply. A non-zero retval rejects with VppApiError. */
+  call<TIn, R>(def: RequestDef<TIn, R>, v: TIn, opts?: CallOptions): Promise<R> {
+    const reply = def.replyDef;
+    if (!reply) return Promise.reject(new VppClientError(`${def.name} has no reply message: it cannot be called`));
+    return this.request(def, v, reply, undefined, undefined, false, RETVAL_CHECK, opts) as Promise<R>;
+  }
+
+  /** Old-style dump: the details, collected until the control_ping_reply of the same context. */
+  async dump<TIn, D>(def: DumpDef<TIn, D>, v: TIn, opts?: CallOptions): Promise<D[]> {
+    const out: D[] = [];
+    await this.startDump(def, v, (d) => out.push(d as D), opts);
+    return out;
+  }
+
+  /** The same dump as an async iterator; details are yielded as they arrive. */
+  dumpIter<TIn, D>(def: DumpDef<TIn, D>, v: TIn, opts?: CallOptions): AsyncIterableIterator<D> {
+    const ch = new Channel<D>();
+    this.startDump(def, v, (d) => ch.push(d as D), opts).then(
+      () => ch.end(),
+      (e: unknown) => ch.fail(e),
+    );
+    return ch;
+  }
+
+  /** Cursor stream (`X_get` → details, then `X_get_reply`), called again while VPP says EAGAIN. */
+  async stream<TIn, R, D>(def: StreamDef<TIn, R, D>, v: TIn, opts?: CallOptions): Promise<D[]> {
+    const out: D[] = [];
+    for await (const d of this.streamIter(def, v, opts)) out.push(d);
+    return out;
+  }
+
+  async *streamIter<TIn, R, D>(def: StreamDef<TIn, R, D>, v: TIn, opts?: CallOptions): AsyncGenerator<D> {
+    if (!def.replyDef || !def.detailsDef) throw new VppClientError(`${def.name} is not a cursor stream (needs a reply and details)`);
+    let cursor = (v as { cursor?: number }).cursor ?? 0;
+    for (let round = 0; ; round++) {
+      const ch = new Channel<D>();
+      const done = this.request(
+        def,
+        { ...v, cursor },
+        def.replyDef,
+        def.detailsDef,
+        (d) => ch.push(d as D),
+        false,
+        RETVAL_ALLOW_EAGAIN,
+        opts,
+      ) as Promise<{ retval: number; cursor: number }>;
+      done.then(
+        () => ch.end(),
+        (e: unknown) => ch.fail(e),
+      );
+      yield* ch;
+      const reply = await done;
+      if (reply.retval !== VppErrno.EAGAIN) return;
+      if (reply.cursor === cursor && round > 0) {
+        throw new VppProtocolError(`${def.name}: VPP asked to continue but did not advance the cursor (${cursor})`);
+      }
+      cursor = reply.cursor;
+    }
+  }
+
+  /** Listen to an event message (no context). Subscribing VPP-side (want_*) is the caller's call. */
+  subscribe<E>(eventDef: MessageDef<E>, listener: (e: E) => void): () => void {
+    if (eventDef.contextOffset !== -1) {
+      throw new VppClientError(`${eventDef.name} has a context field: it is a reply or details, not an event`);
+    }
+    let sub = this.subs.get(eventDef.nameCrc);
+    if (!sub) {
+      sub = { def: eventDef as MessageDef, listeners: new Set() };
+      this.subs.set(eventDef.nameCrc, sub);
+      const id = this.table.get(eventDef.nameCrc);
+      if (id !== undefined) this.bindSubscription(id, sub);
+    }
+    const l = listener as (e: unknown) => void;
+    sub.listeners.add(l);
+    return () => {
+      sub.listeners.delete(l);
+    };
+  }
+
+  /** The most recent calls, oldest first: names, contexts, durations and retvals only (never values). */
+  trace(): readonly TraceEntry[] {
+    if (this.traceRing.length < this.traceSize) return this.traceRing.slice();
+    return [...this.traceRing.slice(this.traceNext), ...this.traceRing.slice(0, this.traceNext)];
+  }
+
+  /** Say goodbye (sockclnt_delete), close the socket and stop reconnecting. Pending calls reject. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const sock = this.socket;
+    if (this._connected && sock) {
+      try {
+        await this.request(
+          sockclnt_delete,
+          { index: this._clientIndex },
+          sockclnt_delete.replyDef!,
+          undefined,
+          undefined,
+          false,
+          RETVAL_IGNORE,
+          { timeoutMs: Math.min(this.timeoutMs, 1000) },
+        );
+      } catch {
+        // VPP may already be gone; closing goes ahead regardless.
+      }
+    }
+    if (sock && !sock.destroyed) {
+      await new Promise<void>((resolve) => {
+        sock.once('close', () => resolve());
+        sock.destroy();
+      });
+    }
+    this.failAll(new VppDisconnectedError('the client was closed'));
+    this.clearTimer();
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  private async open(): Promise<void> {
+    const sock = await new Promise<Socket>((resolve, reject) => {
+      const s = createConnection(this.socketPath);
+      const onError = (e: Error): void => {
+        s.destroy();
+        reject(
+          new VppDisconnectedError(
+            `cannot connect to VPP at ${this.socketPath}: ${(e as NodeJS.ErrnoException).code ?? e.message} ` +
+              '(is VPP running with its API socket there? set socketPath to the socksvr socket-name)',
+            undefined,
+            e,
+          ),
+        );
+      };
+      s.once('error', onError);
+      s.once('connect', () => {
+        s.off('error', onError);
+        resolve(s);
+      });
+    });
+    this.attach(sock);
+    let reply: SockclntCreateReply;
+    try {
+      reply = (await this.request(
+        sockclnt_create,
+        { name: this.clientName },
+        sockclnt_create_reply,
+        undefined,
+        undefined,
+        false,
+        RETVAL_CHECK,
+        undefined,
+        SOCKCLNT_CREATE_ID,
+      )) as SockclntCreateReply;
+    } catch (e) {
+      sock.destroy();
+      throw e;
+    }
+    this.useTable(reply);
+    const unusable = this.requireMessages.flatMap((name) => this.unusable(name));
+    if (unusable.length > 0) {
+      const err = new VppIncompatibleError(unusable);
+      sock.destroy();
+      throw err;
+    }
+    this._connected = true;
+    this.reconnectAttempt = 0;
+    this.emit('connected', this._compat);
+  }
+
+  private attach(sock: Socket): void {
+    this.socket = sock;
+    this.framer.reset();
+    this.out.reset();
+    this.writeBlocked = false;
+    sock.setNoDelay?.(true);
+    let closeCause: Error | undefined;
+    sock.on('data', (chunk: Buffer) => {
+      if (this.socket !== sock) return;
+      const err = this.framer.push(chunk, this.onFrame);
+      if (err) {
+        closeCause = err;
+        this.emitError(err);
+        sock.destroy();
+      }
+    });
+    sock.on('drain', () => {
+      this.writeBlocked = false;
+      this.flush();
+    });
+    sock.on('error', (e) => {
+      closeCause ??= e;
+    });
+    sock.on('close', () => this.onClose(sock, closeCause));
+  }
+
+  private onClose(sock: Socket, cause: Error | undefined): void {
+    if (this.socket !== sock) return;
+    this.socket = undefined;
+    const wasConnected = this._connected;
+    this._connected = false;
+    const why = cause ? `: ${cause.message}` : '';
+    const err = new VppDisconnectedError(
+      this.closing
+        ? 'the client was closed before the reply came'
+        : `connection to VPP at ${this.socketPath} lost${why}; the request may or may not have been applied`,
+      undefined,
+      cause,
+    );
+    this.failAll(err);
+    if (wasConnected) this.emit('disconnected', err);
+    if (wasConnected && !this.closing && this.reconnectOpts) this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const r = this.reconnectOpts;
+    if (!r || this.closing) return;
+    if (this.reconnectAttempt >= r.maxAttempts) {
+      this.emitError(new VppDisconnectedError(`gave up reconnecting to VPP at ${this.socketPath} after ${this.reconnectAttempt} attempts`));
+      return;
+    }
+    const attempt = ++this.reconnectAttempt;
+    const delayMs = Math.min(r.maxDelayMs, r.initialDelayMs * Math.pow(r.factor, attempt - 1));
+    this.emit('reconnecting', { attempt, delayMs } satisfies ReconnectingInfo);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.closing) return;
+      this.stats.reconnects++;
+      this.open().catch((e: unknown) => {
+        if (e instanceof VppIncompatibleError) {
+          // VPP came back with other plugins or versions: report, and stay down (retrying cannot help).
+          this.emitError(e);
+          return;
+        }
+        this.scheduleReconnect();
+      });
+    }, delayMs);
+  }
+
+  private useTable(reply: SockclntCreateReply): void {
+    this._clientIndex = reply.index >>> 0;
+    const table = new Map<string, number>();
+    const crcByName = new Map<string, string>();
+    for (const e of reply.message_table) {
+      table.set(e.name, e.index);
+      const { name, crc } = splitNameCrc(e.name);
+      crcByName.set(name, crc);
+    }
+    this.table = table;
+    this.tableCrcByName = crcByName;
+    this.ids = new Map();
+    this.ctxOffById.fill(NOT_KNOWN);
+    this.ctxOffById[SOCKCLNT_CREATE_REPLY_ID] = sockclnt_create_reply.contextOffset;
+    this.subsById = [];
+
+    const compatible: string[] = [];
+    const changed: ChangedMessage[] = [];
+    const missing: string[] = [];
+    for (const def of this.messages) {
+      const id = table.get(def.nameCrc);
+      if (id !== undefined) {
+        compatible.push(def.name);
+        this.ids.set(def, id);
+        this.ctxOffById[id] = def.contextOffset < 0 ? NO_CONTEXT : def.contextOffset;
+      } else {
+        const theirs = crcByName.get(def.name);
+        if (theirs === undefined) missing.push(def.name);
+        else changed.push({ name: def.name, ours: crcHex(def.crc), theirs });
+      }
+    }
+    this._compat = { compatible, changed, missing, vppMessageCount: table.size };
+    this.pingId = table.get(control_ping.nameCrc) ?? -1;
+    this.pingReplyId = table.get(control_ping_reply.nameCrc) ?? -1;
+    if (this.pingReplyId >= 0) this.ctxOffById[this.pingReplyId] = control_ping_reply.contextOffset;
+    for (const sub of this.subs.values()) {
+      const id = table.get(sub.def.nameCrc);
+      if (id !== undefined) this.bindSubscription(id, sub);
+    }
+  }
+
+  private bindSubscription(id: number, sub: Subscription): void {
+    this.subsById[id] = sub;
+    this.ctxOffById[id] = NO_CONTEXT;
+  }
+
+  /** Why `name` cannot be used on this connection, or [] when it can. */
+  private unusable(name: string): IncompatibleMessage[] {
+    const def = this.messagesByName.get(name);
+    const theirs = this.tableCrcByName.get(name);
+    if (!def) {
+      // No binding of ours: report what VPP has so the operator sees it is our side that lacks it.
+      return [{ name, ours: 'none (no binding generated)', ...(theirs !== undefined ? { theirs } : {}) }];
+    }
+    if (this.table.has(def.nameCrc)) return [];
+    return [{ name, ours: crcHex(def.crc), ...(theirs !== undefined ? { theirs } : {}) }];
+  }
+
+  /** The id of `def` on this connection; throws VppIncompatibleError when VPP lacks it or has another CRC. */
+  private idOf(def: MessageDef): number {
+    let id = this.ids.get(def);
+    if (id !== undefined) return id;
+    id = this.table.get(def.nameCrc);
+    if (id === undefined) {
+      const theirs = this.tableCrcByName.get(def.name);
+      throw new VppIncompatibleError([{ name: def.name, ours: crcHex(def.crc), ...(theirs !== undefined ? { theirs } : {}) }]);
+    }
+    this.ids.set(def, id);
+    this.ctxOffById[id] = def.contextOffset < 0 ? NO_CONTEXT : def.contextOffset;
+    return id;
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private startDump(def: MessageDef, v: unknown, onDetail: Detail, opts: CallOptions | undefined): Promise<unknown> {
+    if (!def.detailsDef) return Promise.reject(new VppClientError(`${def.name} has no details message: it is not a dump`));
+    if (def.cursorStream) {
+      return Promise.reject(new VppClientError(`${def.name} is a cursor stream: use stream() or streamIter()`));
+    }
+    return this.request(def, v, control_ping_reply, def.detailsDef, onDetail, true, RETVAL_CHECK, opts);
+  }
+
+  private request(
+    def: MessageDef,
+    v: unknown,
+    terminator: MessageDef,
+    detailsDef: MessageDef | undefined,
+    onDetail: Detail | undefined,
+    withPing: boolean,
+    retvalMode: 0 | 1 | 2,
+    opts: CallOptions | undefined,
+    fixedId?: number,
+  ): Promise<unknown> {
+    if (!this.socket || (!this._connected && fixedId === undefined && def !== sockclnt_delete)) {
+      return Promise.reject(
+        new VppDisconnectedError(
+          this.closing ? 'the client is closed' : `not connected to VPP at ${this.socketPath} (reconnecting)`,
+          def.name,
+        ),
+      );
+    }
+    let msgId: number;
+    let terminatorId: number;
+    let detailsId = -1;
+    try {
+      if (fixedId !== undefined) {
+        msgId = fixedId;
+        terminatorId = SOCKCLNT_CREATE_REPLY_ID;
+      } else {
+        msgId = this.idOf(def);
+        terminatorId = this.idOf(terminator);
+        if (detailsDef) detailsId = this.idOf(detailsDef);
+        if (withPing && this.pingId < 0) this.idOf(control_ping);
+      }
+    } catch (e) {
+      if (e instanceof VppIncompatibleError && fixedId === undefined && def !== terminator) {
+        return Promise.reject(this.incompatibleFor(def, terminator, detailsDef));
+      }
+      return Promise.reject(e);
+    }
+    const context = this.allocContext();
+    const timeoutMs = opts?.timeoutMs ?? this.timeoutMs;
+    const now = performance.now();
+    const deadline = now + timeoutMs;
+    return new Promise((resolve, reject) => {
+      const p = new Pending(
+        context,
+        def,
+        v,
+        msgId,
+        terminatorId,
+        terminator,
+        detailsId,
+        detailsDef,
+        onDetail,
+        withPing,
+        retvalMode,
+        deadline,
+        timeoutMs,
+        resolve,
+        reject,
+      );
+      p.started = now;
+      this.pending.set(context, p);
+      if (deadline < this.timerAt) this.armTimer(deadline);
+      if (this.inFlight < this.maxInFlight && this.queueHead === this.queue.length) this.send(p);
+      else this.queue.push(p);
+    });
+  }
+
+  /** One error naming every part of the exchange VPP does not have as we know it. */
+  private incompatibleFor(def: MessageDef, terminator: MessageDef, detailsDef: MessageDef | undefined): VppIncompatibleError {
+    const list: IncompatibleMessage[] = [];
+    for (const d of [def, terminator, detailsDef]) {
+      if (!d || this.table.has(d.nameCrc)) continue;
+      const theirs = this.tableCrcByName.get(d.name);
+      list.push({ name: d.name, ours: crcHex(d.crc), ...(theirs !== undefined ? { theirs } : {}) });
+    }
+    return new VppIncompatibleError(list);
+  }
+
+  private allocContext(): number {
+    // Never 0 (VPP clients treat it as "no context"), wrap past 2^32-1, skip contexts still waiting.
+    let c = this.nextContext;
+    while (this.pending.has(c)) c = c === 0xffffffff ? 1 : c + 1;
+    this.nextContext = c === 0xffffffff ? 1 : c + 1;
+    return c;
+  }
+
+  /** Encode `p` (and its control_ping) into the outgoing batch. */
+  private send(p: Pending): void {
+    const w = this.out;
+    const start = w.off;
+    try {
+      this.encodeFrame(w, p.def, p.msgId, p.value, p.context);
+      if (p.withPing) this.encodeFrame(w, control_ping, this.pingId, undefined, p.context);
+    } catch (e) {
+      w.off = start;
+      this.pending.delete(p.context);
+      const err =
+        e instanceof CodecError
+          ? new VppClientError(`${p.def.name}: cannot encode the request: ${e.message}`)
+          : e instanceof Error
+            ? e
+            : new Error(String(e));
+      p.reject(err);
+      this.record(p, undefined, 'error');
+      return;
+    }
+    p.sent = true;
+    this.inFlight++;
+    this.stats.sent++;
+    if (this.debug) this.debug(`-> ${p.def.name} context ${p.context} ${inspectRedacted(p.value)}`);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  private encodeFrame(w: Writer, def: MessageDef, msgId: number, v: unknown, context: number): void {
+    const start = w.off;
+    w.zeros(HEADER_BYTES);
+    def.encode(w, msgId, v ?? {});
+    const body = start + HEADER_BYTES;
+    const buf = w.buf;
+    buf.writeUInt32BE(w.off - body, start + 8);
+    if (def.clientIndexOffset >= 0) buf.writeUInt32BE(this._clientIndex, body + def.clientIndexOffset);
+    if (def.contextOffset >= 0) buf.writeUInt32BE(context, body + def.contextOffset);
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const sock = this.socket;
+    const w = this.out;
+    if (!sock || w.off === 0 || this.writeBlocked) return;
+    let chunk: Buffer;
+    if (w.off < COPY_BELOW) {
+      chunk = Buffer.from(w.buf.subarray(0, w.off));
+      w.off = 0;
+    } else {
+      // The socket may keep the buffer until written: give it away and start a fresh one.
+      chunk = w.buf.subarray(0, w.off);
+      this.out = new Writer(Math.max(OUT_INITIAL, w.buf.length));
+    }
+    if (!sock.write(chunk)) this.writeBlocked = true;
+  };
+
+  // ---------------------------------------------------------------- receiving
+
+  private readonly onFrame = (buf: Buffer, start: number, end: number): void => {
+    this.stats.received++;
+    const id = buf.readUInt16BE(start);
+    const ctxOff = this.ctxOffById[id]!;
+    if (ctxOff === NO_CONTEXT) {
+      this.deliverEvent(id, buf, start, end);
+      return;
+    }
+    if (ctxOff === NOT_KNOWN) {
+      this.stats.unknownMessages++;
+      return;
+    }
+    if (start + ctxOff + 4 > end) {
+      this.emitError(new VppProtocolError(`message id ${id} from VPP is too short to hold its context (${end - start} bytes)`));
+      return;
+    }
+    const context = buf.readUInt32BE(start + ctxOff);
+    const p = this.pending.get(context);
+    if (p === undefined || !p.sent) {
+      // A reply after its call timed out (or a stray one): the caller has moved on.
+      this.stats.lateReplies++;
+      return;
+    }
+    if (id === p.terminatorId) {
+      this.finish(p, buf, start, end);
+    } else if (id === p.detailsId) {
+      let d: unknown;
+      try {
+        d = p.detailsDef!.decode(new Reader(buf, start, end));
+      } catch (e) {
+        this.settle(p);
+        p.reject(new VppProtocolError(`${p.def.name}: cannot decode ${p.detailsDef!.name}: ${(e as Error).message}`));
+        this.record(p, undefined, 'error');
+        return;
+      }
+      p.onDetail!(d);
+    } else {
+      this.stats.unknownMessages++;
+    }
+  };
+
+  private finish(p: Pending, buf: Buffer, start: number, end: number): void {
+    this.settle(p);
+    const t = p.terminator;
+    let retval: number | undefined;
+    if (t.retvalOffset >= 0 && start + t.retvalOffset + 4 <= end) retval = buf.readInt32BE(start + t.retvalOffset);
+    if (
+      p.retvalMode !== RETVAL_IGNORE &&
+      retval !== undefined &&
+      retval !== 0 &&
+      !(p.retvalMode === RETVAL_ALLOW_EAGAIN && retval === VppErrno.EAGAIN)
+    ) {
+      p.reject(new VppApiError(p.def.name, retval));
+      this.record(p, retval, 'error');
+      return;
+    }
+    let value: unknown;
+    try {
+      value = t.decode(new Reader(buf, start, end));
+    } catch (e) {
+      p.reject(new VppProtocolError(`${p.def.name}: cannot decode ${t.name}: ${(e as Error).message}`));
+      this.record(p, retval, 'error');
+      return;
+    }
+    p.resolve(value);
+    this.record(p, retval, 'ok');
+  }
+
+  /** Remove `p` from the books and let a queued request take its window slot. */
+  private settle(p: Pending): void {
+    this.pending.delete(p.context);
+    if (p.sent) {
+      this.inFlight--;
+      this.pump();
+    }
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.queueHead < this.queue.length) {
+      const next = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = undefined as unknown as Pending;
+      if (this.queueHead === this.queue.length) {
+        this.queue.length = 0;
+        this.queueHead = 0;
+      }
+      // Skip requests that timed out or were rejected while queued.
+      if (this.pending.get(next.context) === next && !next.sent) this.send(next);
+    }
+  }
+
+  private deliverEvent(id: number, buf: Buffer, start: number, end: number): void {
+    this.stats.events++;
+    const sub = this.subsById[id];
+    if (!sub || sub.listeners.size === 0) return;
+    let e: unknown;
+    try {
+      e = sub.def.decode(new Reader(buf, start, end));
+    } catch (err) {
+      this.emitError(new VppProtocolError(`cannot decode event ${sub.def.name}: ${(err as Error).message}`));
+      return;
+    }
+    for (const l of sub.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.emitError(err);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- timeouts, failures, trace
+
+  private armTimer(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(this.onTimer, Math.max(0, at - performance.now()) + 1);
+    this.timer.unref();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  /** One timer for all calls: reject the expired ones and re-arm for the earliest remaining deadline. */
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    const expired: Pending[] = [];
+    for (const p of this.pending.values()) {
+      if (p.deadline <= now) expired.push(p);
+      else if (p.deadline < next) next = p.deadline;
+    }
+    for (const p of expired) {
+      this.stats.timeouts++;
+      this.settle(p);
+      p.reject(new VppTimeoutError(p.def.name, p.timeoutMs, p.context));
+      this.record(p, undefined, 'timeout');
+    }
+    if (next < Infinity && next < this.timerAt) this.armTimer(next);
+  };
+
+  private failAll(err: VppDisconnectedError): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    this.queue.length = 0;
+    this.queueHead = 0;
+    this.inFlight = 0;
+    this.out.off = 0;
+    this.flushScheduled = false;
+    for (const p of all) {
+      p.reject(new VppDisconnectedError(err.message, p.def.name, err.cause));
+      this.record(p, undefined, 'disconnected');
+    }
+    this.clearTimer();
+  }
+
+  private record(p: Pending, retval: number | undefined, outcome: TraceEntry['outcome']): void {
+    if (this.traceSize === 0) return;
+    const entry: TraceEntry = {
+      message: p.def.name,
+      context: p.context,
+      durationMs: performance.now() - p.started,
+      outcome,
+    };
+    if (retval !== undefined) entry.retval = retval;
+    if (this.traceRing.length < this.traceSize) this.traceRing.push(entry);
+    else this.traceRing[this.traceNext] = entry;
+    this.traceNext = (this.traceNext + 1) % this.traceSize;
+  }
+
+  /** 'error' only when someone listens: an unheard EventEmitter 'error' would crash the process. */
+  private emitError(err: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+}
+
+interface Subscription {
+  def: MessageDef;
+  listeners: Set<(e: unknown) => void>;
+}
