@@ -71,6 +71,8 @@ export interface ApiServerOptions {
   token: string;
   handler: ApiHandler;
   logger: winston.Logger;
+  /** Applied to every reply and event before encoding (key scrubbing). */
+  sanitize?: (res: ResponseMsg) => ResponseMsg;
 }
 
 export class ApiServer {
@@ -251,7 +253,7 @@ export class ApiServer {
 
   private send(conn: Connection, res: ResponseMsg): void {
     if (conn.ws.readyState !== WebSocket.OPEN) return;
-    conn.ws.send(encodeResponse(res), { binary: true });
+    conn.ws.send(encodeResponse(this.opts.sanitize ? this.opts.sanitize(res) : res), { binary: true });
   }
 }
 

@@ -1,0 +1,211 @@
+/**
+ * The daemon's parts that need no VPP: the redacting logger, the token file, the API server's
+ * auth and frame handling (with a scripted handler), the peer tracker, listen addresses.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '../../src/daemon/logger';
+import { authorizationMatches, loadOrCreateToken } from '../../src/daemon/token';
+import { ApiServer, parseListen } from '../../src/daemon/server';
+import { apiUrl, DaemonApiClient } from '../../src/daemon/apiClient';
+import { PeerTracker } from '../../src/daemon/peers';
+import { makeSecretKey } from '../../src/util/secrets';
+import type { RequestMsg } from '../../src/daemon/api/proto';
+
+const PRIV = 'yLPy0oXiFow/ZVqJnt+CZ2Fb0L0RCVK3omr5EPdv2FQ=';
+const PSK = 'qKm3CBbYu8cttLepvATl59tFC7FtT8Erwrh1FgYykFU=';
+
+function capture(): { stream: PassThrough; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+describe('redacting logger', () => {
+  it('never writes a registered key, a key field or a SecretKey, in JSON or text lines', async () => {
+    for (const format of ['json', 'text'] as const) {
+      const out = capture();
+      const { logger, secrets } = createLogger({ stream: out.stream, format, level: 'debug' });
+      secrets.add(PRIV);
+      secrets.addBytes(Buffer.from(PSK, 'base64'));
+      logger.info(`message naming ${PRIV} inline`);
+      logger.warn('fields', { private_key: 'anything', presharedKey: PSK, nested: { deep: [{ note: `key=${PSK};` }] } });
+      logger.error('secret object', { key: makeSecretKey(Buffer.from(PRIV, 'base64'), 'inline') });
+      logger.info('error meta', { error: new Error(`failed with ${PRIV}`) });
+      logger.info('bytes', { raw: Buffer.from(PRIV, 'base64') });
+      logger.info('a public key stays', { publicKey: 'YloExQnXnuq7IQ02MLpJzxbtrWCU/xmg8WaFxFZkEE4=' });
+      await new Promise((r) => setImmediate(r));
+      const text = out.text();
+      expect(text).not.toContain(PRIV);
+      expect(text).not.toContain(PSK);
+      expect(text).not.toContain('anything');
+      expect(text).toContain('[redacted]');
+      expect(text).toContain('YloExQnXnuq7IQ02MLpJzxbtrWCU/xmg8WaFxFZkEE4=');
+      if (format === 'json') {
+        for (const line of text.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+      }
+    }
+  });
+});
+
+describe('API token file', () => {
+  it('generates a 0600 token once, then reads the same one; bearer check is exact', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vppwg-token-'));
+    try {
+      const file = join(dir, 'sub', 'api.token');
+      const first = loadOrCreateToken(file);
+      expect(first.created).toBe(true);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const second = loadOrCreateToken(file);
+      expect(second.created).toBe(false);
+      expect(second.token).toBe(first.token);
+      expect(authorizationMatches(`Bearer ${first.token}`, first.token)).toBe(true);
+      expect(authorizationMatches(`Bearer ${first.token}x`, first.token)).toBe(false);
+      expect(authorizationMatches(undefined, first.token)).toBe(false);
+      expect(authorizationMatches(first.token, first.token)).toBe(false);
+      writeFileSync(join(dir, 'short'), 'abc\n');
+      expect(() => loadOrCreateToken(join(dir, 'short'))).toThrow(/at least 16/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('listen addresses', () => {
+  it('parses host:port forms and rejects bad ports with an example', () => {
+    expect(parseListen('127.0.0.1:9810')).toEqual({ host: '127.0.0.1', port: 9810 });
+    expect(parseListen('[::1]:80')).toEqual({ host: '::1', port: 80 });
+    expect(parseListen('9000')).toEqual({ host: '127.0.0.1', port: 9000 });
+    expect(parseListen(':0')).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(() => parseListen('127.0.0.1:http')).toThrow(/HOST:PORT/);
+    expect(() => parseListen('127.0.0.1:70000')).toThrow(/HOST:PORT/);
+  });
+});
+
+describe('API server transport', () => {
+  const token = 'test-token-0123456789abcdef';
+  let server: ApiServer;
+  let url: string;
+  const seen: RequestMsg[] = [];
+  const logs = capture();
+
+  beforeAll(async () => {
+    const { logger } = createLogger({ stream: logs.stream, format: 'json' });
+    server = new ApiServer({
+      listen: { host: '127.0.0.1', port: 0 },
+      token,
+      logger,
+      handler: {
+        handle: async (req) => {
+          seen.push(req);
+          return { ok: true, status: { vpp: { connected: true, version: 'v', socketPath: 's', sinceMs: 1, connects: 1 }, peers: [], ready: true, desiredSource: 'x', driftRepairs: 0, reconciles: 1, startedAtMs: 1, daemonVersion: '0' } };
+        },
+        health: () => ({ ready: false, detail: { why: 'scripted' } }),
+        metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),
+      },
+    });
+    await server.start();
+    url = apiUrl(server.address());
+  });
+  afterAll(() => server.close());
+
+  it('refuses an upgrade without the token or with a wrong one (HTTP 401)', async () => {
+    await expect(DaemonApiClient.connect(url, undefined)).rejects.toMatchObject({ statusCode: 401 });
+    await expect(DaemonApiClient.connect(url, 'wrong-token-0123456789abcd')).rejects.toMatchObject({ statusCode: 401 });
+  });
+
+  it('answers malformed frames with an error and keeps the connection', async () => {
+    const c = await DaemonApiClient.connect(url, token);
+    try {
+      const errors: string[] = [];
+      c.onFrameError = (r) => errors.push(`${r.error?.code}: ${r.error?.message}`);
+      c.sendRaw('{"not":"protobuf"}', false);
+      c.sendRaw(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff]));
+      const empty = await c.request({});
+      expect(empty.ok).toBe(false);
+      expect(empty.error?.code).toBe('BAD_REQUEST');
+      const res = await c.call({ getStatus: {} });
+      expect(res.status?.ready).toBe(true);
+      expect(errors).toHaveLength(2);
+      expect(errors[0]).toMatch(/^BAD_FRAME: text frame/);
+      expect(errors[1]).toMatch(/^BAD_FRAME: frame of 5 bytes is not a protobuf/);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('fans events out to subscriptions that want their kind', async () => {
+    const c = await DaemonApiClient.connect(url, token);
+    try {
+      const all: string[] = [];
+      const peersOnly: string[] = [];
+      await c.subscribe((e) => all.push(e.kind));
+      await c.subscribe((e) => peersOnly.push(e.kind), ['PEER_UP']);
+      server.publish({ kind: 'VPP_LOST', atMs: 1, message: 'lost' });
+      server.publish({ kind: 'PEER_UP', atMs: 2, message: 'up' });
+      await c.call({ getStatus: {} }); // ordered after the events on the same connection
+      expect(all).toEqual(['VPP_LOST', 'PEER_UP']);
+      expect(peersOnly).toEqual(['PEER_UP']);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('serves /healthz (503 when not ready) and /metrics', async () => {
+    const a = server.address();
+    const h = await fetch(`http://127.0.0.1:${a.port}/healthz`);
+    expect(h.status).toBe(503);
+    expect(await h.json()).toMatchObject({ status: 'not ready', why: 'scripted' });
+    const m = await fetch(`http://127.0.0.1:${a.port}/metrics`);
+    expect(await m.text()).toBe('m 1\n');
+  });
+
+  it('never logs the token', () => {
+    expect(logs.text()).toContain('bearer token');
+    expect(logs.text()).not.toContain(token);
+    expect(readFileSync(__filename, 'utf8')).toContain(token); // the grep above is meaningful
+  });
+});
+
+describe('peer tracker', () => {
+  const a = { interface: 'wg0', name: 'a', publicKey: 'KA', peerIndex: 0, swIfIndex: 3 };
+  const b = { interface: 'wg0', name: 'b', publicKey: 'KB', peerIndex: 1, swIfIndex: 3 };
+
+  it('maps events by peer index to public keys and reports transitions once', () => {
+    const t = new PeerTracker();
+    expect(t.setPeers([a, b]).map((p) => p.name)).toEqual(['a', 'b']);
+    t.markSubscribed(a);
+    t.markSubscribed(b);
+    expect(t.setPeers([a, b])).toEqual([]);
+    expect(t.onEvent(1, 2, 100)).toMatchObject({ kind: 'up', peer: { name: 'b', established: true, sinceMs: 100 } });
+    expect(t.onEvent(1, 2, 101)).toBeUndefined();
+    expect(t.establishedCount()).toBe(1);
+    expect(t.onEvent(1, 0, 102)).toMatchObject({ kind: 'down', peer: { name: 'b', established: false } });
+    expect(t.onEvent(7, 2)).toBeUndefined();
+  });
+
+  it('drops the subscription of a removed slot so a re-added peer is subscribed again', () => {
+    const t = new PeerTracker();
+    t.setPeers([a, b]);
+    t.markSubscribed(a);
+    t.markSubscribed(b);
+    expect(t.onEvent(0, 1)).toMatchObject({ kind: 'removed', peer: { name: 'a' } });
+    // a re-added into the same slot: needs want_wireguard_peer_events again
+    expect(t.setPeers([a, b]).map((p) => p.name)).toEqual(['a']);
+    // another key reusing slot 1 after b left
+    const c = { ...b, name: 'c', publicKey: 'KC' };
+    expect(t.setPeers([a, c]).map((p) => p.name)).toEqual(['a', 'c']);
+    expect(t.list().map((p) => p.name)).toEqual(['a', 'c']);
+  });
+
+  it('forgets every subscription on a new VPP connection', () => {
+    const t = new PeerTracker();
+    t.setPeers([a]);
+    t.markSubscribed(a);
+    t.connectionReset();
+    expect(t.setPeers([a])).toHaveLength(1);
+  });
+});
