@@ -679,7 +679,7 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
           tunnelNextHops: nextHops.map((n) => n.text),
           routes,
         };
-        if (presharedKey) peerPlaces.set(peer, { file: f.file, path: pp, ...f.locator.place(pp) });
+        if (presharedKey) peerPlaces.set(peer, { file: f.file, path: pp, ...f.locator.place([...pp, 'preshared_key']) });
         outPeers.push(peer);
       }
     });
