@@ -1,0 +1,299 @@
+/**
+ * One handler per VPP message the emulator answers: decode → model → reply, with the reply
+ * fields VPP fills. A message without a handler here is dropped silently, as VPP drops messages
+ * it has no handler for.
+ */
+import type { FibTable } from './fib';
+import type { ApiPath, VppModel } from './model';
+import { parsePrefix, maskPrefix, covers } from './net';
+
+const ALL = 0xffffffff;
+
+/** What a handler sees of the server: the requesting registration and ways to answer it. */
+export interface Ctx {
+  readonly model: VppModel;
+  /** client_index of the request: the registration replies go to. */
+  readonly handle: number;
+  /** Echoed into replies and details. */
+  readonly context: number;
+  /** Sends the request's reply message with `context` filled in. */
+  reply(value: Record<string, unknown>): void;
+  /** Sends one details message of the request's dump with `context` filled in. */
+  details(value: Record<string, unknown>): void;
+  /** The registration named `handle` exists (sockclnt_delete). */
+  hasRegistration(handle: number): boolean;
+  /** Closes the registration's connection once pending output is written. */
+  closeRegistration(handle: number): void;
+  readonly vpePid: number;
+  readonly version: { program: string; version: string; buildDate: string; buildDirectory: string };
+}
+
+// Decoded requests are typed by the generated bindings; handlers read them through this loose view.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Req = any;
+export type Handler = (req: Req, ctx: Ctx) => void;
+
+function rv(ctx: Ctx, retval: number): void {
+  ctx.reply({ retval });
+}
+
+function ifaceDetails(ctx: Ctx, swIfIndex: number): Record<string, unknown> {
+  const i = ctx.model.ifaces.get(swIfIndex)!;
+  return {
+    sw_if_index: i.swIfIndex,
+    sup_sw_if_index: i.swIfIndex,
+    l2_address: i.mac,
+    flags: ctx.model.ifFlags(i),
+    type: 0,
+    link_duplex: 0,
+    link_speed: 0,
+    link_mtu: i.linkMtu,
+    mtu: [...i.mtu],
+    interface_name: i.name,
+    interface_dev_type: i.devType,
+    tag: i.tag,
+  };
+}
+
+function routeDetails(table: FibTable): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const e of table.walk()) out.push(routeValue(table, e.text, e.statsIndex));
+  return out;
+}
+
+function routeValue(table: FibTable, text: string, statsIndex: number): Record<string, unknown> {
+  const e = table.entries.get(text)!;
+  const { paths } = table.best(e);
+  return {
+    table_id: table.tableId,
+    stats_index: statsIndex,
+    prefix: text,
+    paths: paths.map((p) => ({
+      sw_if_index: p.swIfIndex,
+      table_id: p.tableId,
+      rpf_id: 0,
+      weight: p.weight,
+      preference: p.preference,
+      type: p.type,
+      flags: p.flags,
+      proto: p.proto,
+      nh: { address: p.proto === 1 ? { ip6: p.nh } : { ip4: p.nh }, via_label: 0, obj_id: 0, classify_table_index: 0 },
+      n_labels: 0,
+    })),
+  };
+}
+
+function peerValue(ctx: Ctx, index: number, v2: boolean): Record<string, unknown> {
+  const p = ctx.model.peers.get(index)!;
+  const base = {
+    peer_index: p.index,
+    public_key: p.publicKey,
+    port: p.port,
+    persistent_keepalive: p.keepalive,
+    table_id: p.tableId,
+    endpoint: p.endpoint,
+    sw_if_index: p.swIfIndex,
+    flags: p.flags,
+    allowed_ips: [...p.allowedIps],
+  };
+  if (!v2) return base;
+  return { ...base, preshared_key: p.psk, preshared_key_set: p.psk.some((b) => b !== 0) };
+}
+
+function peerAdd(req: Req, ctx: Ctx, v2: boolean): void {
+  const p = req.peer;
+  const r = ctx.model.peerAdd({
+    swIfIndex: p.sw_if_index,
+    publicKey: p.public_key,
+    psk: v2 && p.preshared_key_set ? p.preshared_key : undefined,
+    port: p.port,
+    keepalive: p.persistent_keepalive,
+    tableId: p.table_id,
+    endpoint: p.endpoint,
+    allowedIps: p.allowed_ips,
+  });
+  ctx.reply({ retval: r.retval, peer_index: r.peerIndex });
+}
+
+function routeAddDel(req: Req, ctx: Ctx): void {
+  const r = ctx.model.routeAddDel(
+    req.is_add,
+    req.is_multipath,
+    req.route.table_id,
+    req.route.prefix,
+    req.route.paths as ApiPath[],
+  );
+  ctx.reply({ retval: r.retval, stats_index: r.statsIndex });
+}
+
+export const handlers: Record<string, Handler> = {
+  control_ping(_req, ctx) {
+    ctx.reply({ retval: 0, client_index: ctx.handle, vpe_pid: ctx.vpePid });
+  },
+  show_version(_req, ctx) {
+    const v = ctx.version;
+    ctx.reply({ retval: 0, program: v.program, version: v.version, build_date: v.buildDate, build_directory: v.buildDirectory });
+  },
+  sockclnt_delete(req, ctx) {
+    if (!ctx.hasRegistration(req.index)) {
+      ctx.reply({ response: -1 });
+      return;
+    }
+    ctx.reply({ response: 1 });
+    ctx.closeRegistration(req.index);
+  },
+
+  // ---- interfaces ----
+  sw_interface_dump(req, ctx) {
+    const m = ctx.model;
+    let list = [...m.ifaces.keys()].sort((a, b) => a - b);
+    if (req.name_filter_valid) {
+      const f = String(req.name_filter ?? '').toLowerCase();
+      list = list.filter((i) => m.ifaces.get(i)!.name.toLowerCase().includes(f));
+    } else if (req.sw_if_index !== ALL && req.sw_if_index !== 0) {
+      list = m.ifaces.has(req.sw_if_index) ? [req.sw_if_index] : [];
+    }
+    for (const i of list) ctx.details(ifaceDetails(ctx, i));
+  },
+  sw_interface_set_flags(req, ctx) {
+    rv(ctx, ctx.model.setFlags(req.sw_if_index, req.flags));
+  },
+  sw_interface_set_mtu(req, ctx) {
+    rv(ctx, ctx.model.setMtu(req.sw_if_index, req.mtu));
+  },
+  sw_interface_add_del_address(req, ctx) {
+    rv(ctx, ctx.model.addDelAddress(req.sw_if_index, req.is_add, req.del_all, req.prefix));
+  },
+  sw_interface_tag_add_del(req, ctx) {
+    rv(ctx, ctx.model.tag(req.sw_if_index, req.is_add, req.tag));
+  },
+  sw_interface_set_table(req, ctx) {
+    rv(ctx, ctx.model.setTable(req.sw_if_index, req.is_ipv6, req.vrf_id));
+  },
+  sw_interface_get_table(req, ctx) {
+    const r = ctx.model.getTable(req.sw_if_index, req.is_ipv6);
+    ctx.reply({ retval: r.retval, vrf_id: r.vrf });
+  },
+  want_interface_events(req, ctx) {
+    rv(ctx, ctx.model.wantInterfaceEvents(ctx.handle, req.enable_disable !== 0, req.pid));
+  },
+  create_loopback(req, ctx) {
+    const r = ctx.model.createLoopback(req.mac_address, undefined);
+    ctx.reply({ retval: r.retval, sw_if_index: r.swIfIndex });
+  },
+  create_loopback_instance(req, ctx) {
+    const r = ctx.model.createLoopback(req.mac_address, req.is_specified ? req.user_instance : undefined);
+    ctx.reply({ retval: r.retval, sw_if_index: r.swIfIndex });
+  },
+  delete_loopback(req, ctx) {
+    rv(ctx, ctx.model.deleteLoopback(req.sw_if_index));
+  },
+  ip_address_dump(req, ctx) {
+    const i = ctx.model.ifaces.get(req.sw_if_index);
+    if (!i) return;
+    for (const a of req.is_ipv6 ? i.addrs6 : i.addrs4) ctx.details({ sw_if_index: i.swIfIndex, prefix: a.text });
+  },
+
+  // ---- tables and routes ----
+  ip_table_add_del(req, ctx) {
+    rv(ctx, ctx.model.ipTableAddDel(req.is_add, req.table.is_ip6, req.table.table_id, req.table.name ?? ''));
+  },
+  ip_table_add_del_v2(req, ctx) {
+    rv(ctx, ctx.model.ipTableAddDel(req.is_add, req.table.is_ip6, req.table.table_id, req.table.name ?? ''));
+  },
+  ip_table_dump(_req, ctx) {
+    const tables = [...ctx.model.tables.values()].sort((a, b) => a.af - b.af);
+    for (const t of tables) ctx.details({ table: { table_id: t.tableId, is_ip6: t.af === 6, name: t.name } });
+  },
+  ip_route_add_del: routeAddDel,
+  ip_route_dump(req, ctx) {
+    const t = ctx.model.table(req.table.is_ip6 ? 6 : 4, req.table.table_id);
+    if (!t) return;
+    for (const route of routeDetails(t)) ctx.details({ route });
+  },
+  ip_route_lookup(req, ctx) {
+    const p = parsePrefix(req.prefix);
+    const t = p && ctx.model.table(p.af, req.table_id);
+    const fail = (retval: number) => ctx.reply({ retval, route: { paths: [] } });
+    if (!p || !t) return fail(-3);
+    let text: string | undefined;
+    if (req.exact) {
+      text = t.get(p)?.text;
+    } else {
+      let bestLen = -1;
+      for (const e of t.entries.values()) {
+        if (e.prefix.len <= p.len && e.prefix.len > bestLen && covers(e.prefix, maskPrefix(p))) {
+          bestLen = e.prefix.len;
+          text = e.text;
+        }
+      }
+    }
+    if (!text) return fail(-6);
+    const e = t.entries.get(text)!;
+    ctx.reply({ retval: 0, route: { ...routeValue(t, text, e.statsIndex), table_id: req.table_id } });
+  },
+
+  // ---- TEIB ----
+  teib_entry_add_del(req, ctx) {
+    const e = req.entry;
+    rv(ctx, ctx.model.teibAddDel(req.is_add !== 0, { swIfIndex: e.sw_if_index, peer: e.peer, nh: e.nh, nhTableId: e.nh_table_id }));
+  },
+  teib_dump(_req, ctx) {
+    for (const t of ctx.model.teib) {
+      ctx.details({ entry: { sw_if_index: t.swIfIndex, peer: t.peer, nh: t.nh, nh_table_id: t.nhTableId } });
+    }
+  },
+
+  // ---- WireGuard ----
+  wireguard_interface_create(req, ctx) {
+    const i = req.interface;
+    const r = ctx.model.wgCreate(i.user_instance, i.private_key, req.generate_key, i.port, i.src_ip);
+    ctx.reply({ retval: r.retval, sw_if_index: r.swIfIndex });
+  },
+  wireguard_interface_delete(req, ctx) {
+    rv(ctx, ctx.model.wgDelete(req.sw_if_index));
+  },
+  wireguard_interface_dump(req, ctx) {
+    const list = [...ctx.model.wg.values()].sort((a, b) => a.swIfIndex - b.swIfIndex);
+    for (const w of list) {
+      if (req.sw_if_index !== ALL && req.sw_if_index !== w.swIfIndex) continue;
+      ctx.details({
+        interface: {
+          user_instance: w.instance,
+          sw_if_index: w.swIfIndex,
+          private_key: req.show_private_key ? w.privateKey : new Uint8Array(32),
+          public_key: w.publicKey,
+          port: w.port,
+          src_ip: w.srcIp,
+        },
+      });
+    }
+  },
+  wireguard_peer_add(req, ctx) {
+    peerAdd(req, ctx, false);
+  },
+  wireguard_peer_add_v2(req, ctx) {
+    peerAdd(req, ctx, true);
+  },
+  wireguard_peer_remove(req, ctx) {
+    rv(ctx, ctx.model.peerRemove(req.peer_index));
+  },
+  wireguard_peers_dump(req, ctx) {
+    for (const i of [...ctx.model.peers.keys()].sort((a, b) => a - b)) {
+      if (req.peer_index !== ALL && req.peer_index !== i) continue;
+      ctx.details({ peer: peerValue(ctx, i, false) });
+    }
+  },
+  wireguard_peers_v2_dump(req, ctx) {
+    for (const i of [...ctx.model.peers.keys()].sort((a, b) => a - b)) {
+      if (req.peer_index !== ALL && req.peer_index !== i) continue;
+      ctx.details({ peer: peerValue(ctx, i, true) });
+    }
+  },
+  want_wireguard_peer_events(req, ctx) {
+    rv(ctx, ctx.model.wantPeerEvents(ctx.handle, req.sw_if_index, req.peer_index, req.enable_disable !== 0, req.pid));
+  },
+  wg_set_async_mode(_req, ctx) {
+    rv(ctx, 0);
+  },
+};

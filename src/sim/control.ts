@@ -1,0 +1,89 @@
+/**
+ * The control socket of a sim run as a process: one JSON object per line in, one JSON line out.
+ * `{"op":"counters"}` → `{"ok":true,"counters":{...}}`; faults take the FaultSpec shape
+ * (`{"op":"failNth","msg":"wireguard_peer_add","n":1,"retval":-2}`); errors come back as
+ * `{"ok":false,"error":"..."}` naming what to fix.
+ */
+import { existsSync, unlinkSync } from 'node:fs';
+import { type Server, createServer } from 'node:net';
+import { checkFault } from './config';
+import type { Sim } from './index';
+
+const MAX_LINE = 1024 * 1024;
+
+export async function handleControlRequest(sim: Sim, line: string): Promise<Record<string, unknown>> {
+  let req: unknown;
+  try {
+    req = JSON.parse(line);
+  } catch {
+    return { ok: false, error: 'control: expected one JSON object per line, e.g. {"op":"counters"}' };
+  }
+  if (typeof req !== 'object' || req === null || typeof (req as { op?: unknown }).op !== 'string') {
+    return { ok: false, error: 'control: expected {"op": "..."}' };
+  }
+  const r = req as Record<string, unknown>;
+  try {
+    switch (r.op) {
+      case 'ping':
+        return { ok: true };
+      case 'counters':
+        return { ok: true, counters: sim.counters() };
+      case 'resetCounters':
+        sim.resetCounters();
+        return { ok: true };
+      case 'snapshot':
+        return { ok: true, snapshot: sim.snapshot() };
+      case 'messageIds':
+        return { ok: true, messageIds: sim.messageIds() };
+      case 'clearFaults':
+        sim.control.clearFaults();
+        return { ok: true };
+      case 'establishPeer': {
+        if (!Number.isInteger(r.peerIndex)) return { ok: false, error: 'control: establishPeer needs an integer peerIndex' };
+        return { ok: sim.control.establishPeer(r.peerIndex as number) };
+      }
+      default: {
+        const fault = checkFault(r, 'control', (path, want) => {
+          throw new Error(`${path}: ${want}`);
+        });
+        await sim.control.apply(fault);
+        return { ok: true };
+      }
+    }
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  }
+}
+
+export async function startControlServer(sim: Sim, path: string): Promise<Server> {
+  if (existsSync(path)) unlinkSync(path);
+  const server = createServer((sock) => {
+    let buf = '';
+    let chain = Promise.resolve();
+    sock.setEncoding('utf8');
+    sock.on('error', () => undefined);
+    sock.on('data', (chunk: string) => {
+      buf += chunk;
+      if (buf.length > MAX_LINE) {
+        sock.end(JSON.stringify({ ok: false, error: 'control: line longer than 1 MiB' }) + '\n');
+        return;
+      }
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        // Answers keep the order of the requests.
+        chain = chain.then(async () => {
+          const res = await handleControlRequest(sim, line);
+          if (!sock.destroyed) sock.write(JSON.stringify(res) + '\n');
+        });
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => resolve());
+  });
+  return server;
+}

@@ -1,0 +1,183 @@
+/**
+ * The FIB as `ip_route_dump` shows it: per table, every entry whatever put it there (special
+ * entries of a fresh table, interface addresses, TEIB adjacencies, API routes), each entry showing
+ * the paths of its best source. Sources are ranked as VPP ranks them (special > interface > API >
+ * adjacency > default route).
+ */
+import { VppHashOrder } from './vhash';
+import { type Af, type Prefix, ip4HashKey, maskPrefix, prefixString } from './net';
+
+export const PATH_TYPE_NORMAL = 0;
+export const PATH_TYPE_LOCAL = 1;
+export const PATH_TYPE_DROP = 2;
+export const NO_INTERFACE = 0xffffffff;
+
+export interface FibPath {
+  swIfIndex: number;
+  /** Next-hop text ('0.0.0.0' / '::' when none). */
+  nh: string;
+  type: number;
+  weight: number;
+  preference: number;
+  flags: number;
+  /** 0 IPv4, 1 IPv6 (fib_path_nh_proto). */
+  proto: number;
+  /** Table of a recursive lookup (sw_if_index ~0); shown as 0 for attached paths, as VPP does. */
+  tableId: number;
+}
+
+/** Lower rank wins. */
+export const SOURCE_RANK = { special: 0, interface: 1, api: 2, adj: 3, default: 4 } as const;
+export type FibSource = keyof typeof SOURCE_RANK;
+
+export interface FibEntry {
+  prefix: Prefix;
+  text: string;
+  statsIndex: number;
+  sources: Map<FibSource, FibPath[]>;
+}
+
+/** A stats-segment index per entry, lowest free first, as the load-balance pool hands them out. */
+export class StatsIndexPool {
+  private next = 0;
+  private free: number[] = [];
+  constructor(reserved: number) {
+    this.next = reserved;
+  }
+  alloc(): number {
+    if (this.free.length) {
+      let min = 0;
+      for (let i = 1; i < this.free.length; i++) if (this.free[i]! < this.free[min]!) min = i;
+      const v = this.free[min]!;
+      this.free[min] = this.free[this.free.length - 1]!;
+      this.free.pop();
+      return v;
+    }
+    return this.next++;
+  }
+  release(v: number): void {
+    this.free.push(v);
+  }
+}
+
+export function dropPath(af: Af): FibPath {
+  return {
+    swIfIndex: NO_INTERFACE,
+    nh: af === 4 ? '0.0.0.0' : '::',
+    type: PATH_TYPE_DROP,
+    weight: 1,
+    preference: 0,
+    flags: 0,
+    proto: af === 4 ? 0 : 1,
+    tableId: 0,
+  };
+}
+
+export function samePath(a: FibPath, b: FibPath): boolean {
+  return (
+    a.swIfIndex === b.swIfIndex &&
+    a.nh === b.nh &&
+    a.type === b.type &&
+    a.weight === b.weight &&
+    a.preference === b.preference &&
+    a.flags === b.flags &&
+    a.proto === b.proto &&
+    a.tableId === b.tableId
+  );
+}
+
+export class FibTable {
+  readonly entries = new Map<string, FibEntry>();
+  /** IPv4 only: one VPP-ordered hash per prefix length. */
+  private readonly byLen: (VppHashOrder | undefined)[] = [];
+
+  constructor(
+    readonly af: Af,
+    readonly tableId: number,
+    public name: string,
+    private readonly stats: StatsIndexPool,
+  ) {
+    // What ip4/ip6_fib_table_create_and_lock installs in every new table.
+    if (af === 4) {
+      this.add({ af: 4, v4: 0, len: 0 }, 'default', [dropPath(4)]);
+      this.add({ af: 4, v4: 0, len: 32 }, 'special', [dropPath(4)]);
+      this.add({ af: 4, v4: 0xf0000000, len: 4 }, 'special', [dropPath(4)]);
+      this.add({ af: 4, v4: 0xe0000000, len: 4 }, 'special', [dropPath(4)]);
+      this.add({ af: 4, v4: 0xffffffff, len: 32 }, 'special', [dropPath(4)]);
+    } else {
+      this.add({ af: 6, v4: 0, v6: new Uint8Array(16), len: 0 }, 'default', [dropPath(6)]);
+    }
+  }
+
+  get(p: Prefix): FibEntry | undefined {
+    return this.entries.get(prefixString(maskPrefix(p)));
+  }
+
+  /** Sets the paths of one source on an entry (creating it). Returns the entry. */
+  add(p: Prefix, source: FibSource, paths: FibPath[]): FibEntry {
+    const prefix = maskPrefix(p);
+    const text = prefixString(prefix);
+    let e = this.entries.get(text);
+    if (!e) {
+      e = { prefix, text, statsIndex: this.stats.alloc(), sources: new Map() };
+      this.entries.set(text, e);
+      if (this.af === 4) {
+        let h = this.byLen[prefix.len];
+        if (!h) h = this.byLen[prefix.len] = new VppHashOrder(32);
+        h.set(ip4HashKey(prefix.v4));
+      }
+    }
+    e.sources.set(source, paths);
+    return e;
+  }
+
+  /** Removes one source from an entry; the entry goes when no source is left. */
+  remove(p: Prefix, source: FibSource): void {
+    const text = prefixString(maskPrefix(p));
+    const e = this.entries.get(text);
+    if (!e || !e.sources.delete(source)) return;
+    if (e.sources.size === 0) this.removeEntry(e);
+  }
+
+  private removeEntry(e: FibEntry): void {
+    this.entries.delete(e.text);
+    this.stats.release(e.statsIndex);
+    if (this.af === 4) this.byLen[e.prefix.len]?.unset(ip4HashKey(e.prefix.v4));
+  }
+
+  /** Drops every entry (table deletion). */
+  clear(): void {
+    for (const e of [...this.entries.values()]) this.removeEntry(e);
+  }
+
+  best(e: FibEntry): { source: FibSource; paths: FibPath[] } {
+    let bestSource: FibSource | undefined;
+    for (const s of e.sources.keys()) {
+      if (bestSource === undefined || SOURCE_RANK[s] < SOURCE_RANK[bestSource]) bestSource = s;
+    }
+    return { source: bestSource!, paths: e.sources.get(bestSource!)! };
+  }
+
+  /** Entries in the order `ip_route_dump` sends them. */
+  *walk(): IterableIterator<FibEntry> {
+    if (this.af === 4) {
+      // ip4_fib_hash_table_walk: one hash per prefix length, shortest first, hash order within.
+      for (let len = 0; len <= 32; len++) {
+        const h = this.byLen[len];
+        if (!h) continue;
+        for (const key of h.keys()) {
+          const v4 =
+            ((key & 255) * 0x1000000 + ((key >>> 8) & 255) * 0x10000 + ((key >>> 16) & 255) * 0x100 + (key >>> 24)) >>> 0;
+          const text = `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}/${len}`;
+          const e = this.entries.get(text);
+          if (e) yield e;
+        }
+      }
+      return;
+    }
+    // IPv6: VPP walks a bihash whose order is not modelled; shortest prefix first, then by address.
+    const all = [...this.entries.values()];
+    all.sort((a, b) => a.prefix.len - b.prefix.len || Buffer.compare(a.prefix.v6!, b.prefix.v6!));
+    yield* all;
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The VPP emulator: speaks VPP's binary API on a unix socket with VPP 26.10's rules, for tests,
+ * CI and machines without VPP. `startSim()` runs it in-process; `vppwg sim` runs it as a process.
+ */
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ModuleInfo } from 'vpp-api-ts';
+import { SimServer } from './server';
+
+export interface SimUplink {
+  name: string;
+  addresses?: string[];
+  up?: boolean;
+  mtu?: number;
+  mac?: string;
+}
+
+export type FaultSpec =
+  | { op: 'closeAfter'; n: number }
+  | { op: 'closeNow' }
+  | { op: 'delayReplies'; ms: number }
+  | { op: 'failNth'; msg: string; n: number; retval: number }
+  | { op: 'dropReply'; msg: string; n?: number }
+  | { op: 'pauseReading'; ms: number }
+  | { op: 'restart'; downMs?: number };
+
+export interface SimConfig {
+  /** Stand-ins for host NICs (dpdk/af_packet), sw_if_index assigned in order after local0. */
+  uplinks?: SimUplink[];
+  /** Peers with an endpoint on an up interface become ESTABLISHED shortly after add (event emitted). */
+  reachablePeers?: boolean | { delayMs?: number };
+  /** Message ids differ per start. */
+  shuffleModules?: boolean;
+  /** 24.10: no wireguard_peer_add_v2 / wireguard_peers_v2_dump/_details in the table. */
+  profile?: '26.10' | '24.10';
+  omitMessages?: string[];
+  /** Message name -> crc hex announced in the table, to test client compatibility checks. */
+  crcOverrides?: Record<string, string>;
+  faults?: FaultSpec[];
+  /** show_version text. */
+  version?: string;
+}
+
+export interface SimControl {
+  /** Every connection that handles n more requests is closed right after the nth reply. */
+  closeAfter(n: number): void;
+  /** Drops every client connection now (in-flight requests get no reply). */
+  closeNow(): void;
+  /** Holds every reply back for `ms` (0 = off). */
+  delayReplies(ms: number): void;
+  /** The nth call of `msgName` from now fails with `retval` and changes nothing. */
+  failNth(msgName: string, n: number, retval: number): void;
+  /** The nth call (default: the next) of `msgName` is carried out but its reply never sent. */
+  dropReply(msgName: string, n?: number): void;
+  /** A new VPP: connections dropped, all state lost, new message ids. `downMs` keeps the socket away that long. */
+  restart(opts?: { downMs?: number }): Promise<void>;
+  /** Stops reading every connection for `ms`. */
+  pauseReading(ms: number): void;
+  /** Marks a peer ESTABLISHED now (a completed handshake), with its events. */
+  establishPeer(peerIndex: number): boolean;
+  clearFaults(): void;
+  apply(fault: FaultSpec): Promise<void>;
+}
+
+export interface Sim {
+  readonly socketPath: string;
+  readonly control: SimControl;
+  /** Requests received by message name since start/reset. */
+  counters(): Record<string, number>;
+  resetCounters(): void;
+  /** Full VPP state as plain JSON-able data (keys as digests, never in clear). */
+  snapshot(): unknown;
+  /** The current name_crc -> id table. */
+  messageIds(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+export { loadSimConfig, checkSimConfig, SimConfigError } from './config';
+
+function defaultModules(): readonly ModuleInfo[] {
+  // Loaded lazily so that config checking works without the generated bindings.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('vpp-api-ts') as { allModules: readonly ModuleInfo[] }).allModules;
+}
+
+export async function startSim(opts: { socketPath?: string; config?: SimConfig; modules?: readonly ModuleInfo[] } = {}): Promise<Sim> {
+  const config = opts.config ?? {};
+  const socketPath = opts.socketPath ?? join(tmpdir(), `vppwg-sim-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
+  const server = new SimServer(socketPath, {
+    modules: opts.modules ?? defaultModules(),
+    uplinks: config.uplinks,
+    reachablePeers: config.reachablePeers,
+    shuffleModules: config.shuffleModules,
+    profile: config.profile,
+    omitMessages: config.omitMessages,
+    crcOverrides: config.crcOverrides,
+    version: config.version,
+  });
+  await server.listen();
+  const control: SimControl = {
+    closeAfter: (n) => {
+      server.faults.closeAfter = n;
+    },
+    closeNow: () => server.closeNow(),
+    delayReplies: (ms) => {
+      server.faults.delayMs = ms;
+    },
+    failNth: (msg, n, retval) => {
+      server.faults.failNth.push({ msg, n, retval, seen: 0 });
+    },
+    dropReply: (msg, n = 1) => {
+      server.faults.dropReply.push({ msg, n, seen: 0 });
+    },
+    restart: (o) => server.restart(o?.downMs ?? 0),
+    pauseReading: (ms) => server.pauseReading(ms),
+    establishPeer: (i) => server.establishPeer(i),
+    clearFaults: () => {
+      server.faults.closeAfter = undefined;
+      server.faults.delayMs = 0;
+      server.faults.failNth.length = 0;
+      server.faults.dropReply.length = 0;
+    },
+    apply: async (f) => {
+      switch (f.op) {
+        case 'closeAfter':
+          return control.closeAfter(f.n);
+        case 'closeNow':
+          return control.closeNow();
+        case 'delayReplies':
+          return control.delayReplies(f.ms);
+        case 'failNth':
+          return control.failNth(f.msg, f.n, f.retval);
+        case 'dropReply':
+          return control.dropReply(f.msg, f.n);
+        case 'pauseReading':
+          return control.pauseReading(f.ms);
+        case 'restart':
+          return control.restart({ downMs: f.downMs });
+      }
+    },
+  };
+  for (const f of config.faults ?? []) await control.apply(f);
+  return {
+    socketPath,
+    control,
+    counters: () => server.counters(),
+    resetCounters: () => server.resetCounters(),
+    snapshot: () => server.model.snapshot(),
+    messageIds: () => Object.fromEntries([...server.table.byName.values()].map((e) => [e.nameCrc, e.id])),
+    stop: () => server.close(),
+  };
+}

@@ -1,0 +1,429 @@
+/**
+ * The emulator's socket side: VPP's framing (16-byte header, BE data_len at 8), the
+ * sockclnt_create handshake, registrations addressed by client_index, dispatch to ./api handlers,
+ * output batched per read burst, and the fault injection of the control API.
+ */
+import { existsSync, unlinkSync } from 'node:fs';
+import { type Server, type Socket, connect, createServer } from 'node:net';
+import { Reader, Writer, type MessageDef, type ModuleInfo } from 'vpp-api-ts';
+import { type Ctx, handlers } from './api';
+import { VppModel, type UplinkSpec } from './model';
+import { MISSING_IN_24_10, MessageTable } from './table';
+
+const HEADER = 16;
+const SOCKCLNT_CREATE = 15;
+const HANDLE_BIT = 0x80000000;
+/** Not VPP's (it has none): a frame announcing more than this closes the connection instead of buffering forever. */
+const MAX_FRAME = 64 * 1024 * 1024;
+
+export interface ServerOptions {
+  modules: readonly ModuleInfo[];
+  uplinks?: UplinkSpec[];
+  reachablePeers?: boolean | { delayMs?: number };
+  shuffleModules?: boolean;
+  profile?: '26.10' | '24.10';
+  omitMessages?: string[];
+  crcOverrides?: Record<string, string>;
+  version?: string;
+}
+
+export interface FaultState {
+  closeAfter?: number;
+  delayMs: number;
+  failNth: { msg: string; n: number; retval: number; seen: number }[];
+  dropReply: { msg: string; n: number; seen: number }[];
+}
+
+class Conn {
+  readonly out = new Writer(64 * 1024);
+  chunks: Buffer[] = [];
+  pendingBytes = 0;
+  closing = false;
+  /** Replies and details of the message being handled are swallowed (dropReply fault). */
+  suppress = false;
+  constructor(
+    readonly socket: Socket,
+    readonly handle: number,
+  ) {}
+}
+
+export class SimServer {
+  table!: MessageTable;
+  model!: VppModel;
+  private generation = 0;
+  private server?: Server;
+  private readonly conns = new Set<Conn>();
+  private readonly regs = new Map<number, Conn>();
+  private readonly dirty = new Set<Conn>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly counts = new Map<string, number>();
+  private pausedUntil = 0;
+  /** sw_interface_events raised while handling a frame go out after its reply. */
+  private pendingIfEvents: [number, number, boolean][] | undefined;
+  readonly faults: FaultState = { delayMs: 0, failNth: [], dropReply: [] };
+  private readonly versionInfo;
+  private defs = new Map<string, MessageDef>();
+
+  constructor(
+    readonly socketPath: string,
+    private readonly opts: ServerOptions,
+  ) {
+    this.versionInfo = {
+      program: 'vpe',
+      version: opts.version ?? '26.10.0-rc0~374~gb575ec2c5',
+      buildDate: '2026-11-25T17:50:52',
+      buildDirectory: '',
+    };
+    for (const m of opts.modules) for (const d of m.messages) this.defs.set(d.name, d);
+    this.reset();
+  }
+
+  /** Fresh VPP: new state, new message ids. */
+  private reset(): void {
+    const omit = [...(this.opts.omitMessages ?? []), ...(this.opts.profile === '24.10' ? MISSING_IN_24_10 : [])];
+    this.table = new MessageTable(this.opts.modules, {
+      shuffle: this.opts.shuffleModules,
+      generation: this.generation,
+      omit,
+      crcOverrides: this.opts.crcOverrides,
+    });
+    this.model = new VppModel(
+      {
+        peer: (handle, peerIndex, flags) => this.sendPeerEvent(handle, peerIndex, flags),
+        iface: (sw, flags, deleted) => {
+          if (this.pendingIfEvents) this.pendingIfEvents.push([sw, flags, deleted]);
+          else {
+            this.sendIfEvent(sw, flags, deleted);
+            this.flushAll();
+          }
+        },
+        peerCanHandshake: (peerIndex) => this.scheduleHandshake(peerIndex),
+      },
+      this.opts.uplinks ?? [],
+    );
+  }
+
+  async listen(): Promise<void> {
+    if (existsSync(this.socketPath)) {
+      // VPP unlinks a stale socket nobody listens on; refuse to steal a live one.
+      const live = await new Promise<boolean>((resolve) => {
+        const s = connect(this.socketPath);
+        s.once('connect', () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
+      });
+      if (live) throw new Error(`sim: ${this.socketPath} already has a listener; stop it or choose another --socket path`);
+      unlinkSync(this.socketPath);
+    }
+    const server = createServer((s) => this.accept(s));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const c of this.conns) c.socket.destroy();
+    this.conns.clear();
+    this.regs.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    try {
+      unlinkSync(this.socketPath);
+    } catch {
+      // already gone
+    }
+  }
+
+  // ---- connections ----
+
+  private accept(socket: Socket): void {
+    let n = 1;
+    while (this.regs.has((HANDLE_BIT | n) >>> 0)) n++;
+    const conn = new Conn(socket, (HANDLE_BIT | n) >>> 0);
+    this.conns.add(conn);
+    this.regs.set(conn.handle, conn);
+    socket.setNoDelay?.(true);
+    socket.on('data', (chunk: Buffer) => this.onData(conn, chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.drop(conn));
+    if (Date.now() < this.pausedUntil) this.pauseSocket(conn, this.pausedUntil - Date.now());
+  }
+
+  private drop(conn: Conn): void {
+    if (!this.conns.delete(conn)) return;
+    if (this.regs.get(conn.handle) === conn) {
+      this.regs.delete(conn.handle);
+      this.model.reap(conn.handle);
+    }
+    this.dirty.delete(conn);
+  }
+
+  private kill(conn: Conn): void {
+    conn.closing = true;
+    conn.socket.destroy();
+    this.drop(conn);
+  }
+
+  private onData(conn: Conn, chunk: Buffer): void {
+    if (conn.closing) return;
+    let buf: Buffer;
+    if (conn.pendingBytes > 0) {
+      conn.chunks.push(chunk);
+      buf = Buffer.concat(conn.chunks, conn.pendingBytes + chunk.length);
+      conn.chunks = [];
+      conn.pendingBytes = 0;
+    } else buf = chunk;
+    let off = 0;
+    while (buf.length - off >= HEADER) {
+      const len = buf.readUInt32BE(off + 8);
+      if (len > MAX_FRAME) {
+        this.kill(conn);
+        return;
+      }
+      if (buf.length - off < HEADER + len) break;
+      const start = off + HEADER;
+      off = start + len;
+      this.frame(conn, buf, start, off);
+      if (conn.closing) break;
+    }
+    if (!conn.closing && off < buf.length) {
+      const rest = buf.subarray(off);
+      // Keep a partial frame without holding on to the whole read buffer when it is small.
+      conn.chunks = [rest.length < 4096 ? Buffer.from(rest) : rest];
+      conn.pendingBytes = rest.length;
+    }
+    this.flushAll();
+  }
+
+  private frame(conn: Conn, buf: Buffer, start: number, end: number): void {
+    if (end - start < 2) return;
+    const id = buf.readUInt16BE(start);
+    if (id === SOCKCLNT_CREATE) {
+      this.sockclntCreate(conn, buf, start, end);
+      return;
+    }
+    const entry = this.table.byId[id];
+    if (!entry) return;
+    const def = entry.def;
+    const name = def.name;
+    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+    const handler = handlers[name];
+    if (!handler || def.clientIndexOffset < 0 || end - start < def.minSize) return;
+    let req: { context?: number };
+    try {
+      req = def.decode(new Reader(buf, start, end)) as { context?: number };
+    } catch {
+      return; // truncated VLA: VPP's calc_size check drops it
+    }
+    const handle = buf.readUInt32BE(start + def.clientIndexOffset);
+    const target = this.regs.get(handle);
+    if (!target || target.closing) return;
+    const context = req.context ?? 0;
+
+    const fail = this.faults.failNth.find((f) => f.msg === name);
+    if (fail && ++fail.seen === fail.n) {
+      this.faults.failNth.splice(this.faults.failNth.indexOf(fail), 1);
+      if (def.replyDef && def.replyDef.retvalOffset >= 0) this.send(target, def.replyDef, { context, retval: fail.retval });
+      this.afterRequest(conn);
+      return;
+    }
+    const drop = this.faults.dropReply.find((f) => f.msg === name);
+    if (drop && ++drop.seen === drop.n) {
+      this.faults.dropReply.splice(this.faults.dropReply.indexOf(drop), 1);
+      target.suppress = true;
+    }
+
+    const ctx = this.makeCtx(target, handle, context, def);
+    this.pendingIfEvents = [];
+    try {
+      handler(req, ctx);
+    } catch {
+      // A request the model cannot digest gets no reply, like VPP's silent drops.
+    } finally {
+      target.suppress = false;
+      const evs = this.pendingIfEvents;
+      this.pendingIfEvents = undefined;
+      for (const [sw, flags, deleted] of evs) this.sendIfEvent(sw, flags, deleted);
+    }
+    this.afterRequest(conn);
+  }
+
+  private afterRequest(conn: Conn): void {
+    if (this.faults.closeAfter === undefined) return;
+    if (--this.faults.closeAfter > 0) return;
+    this.faults.closeAfter = undefined;
+    this.flush(conn);
+    conn.closing = true;
+    // After the reply is written: the client sees its answer, then EOF.
+    conn.socket.end(() => conn.socket.destroy());
+    this.drop(conn);
+  }
+
+  private makeCtx(target: Conn, handle: number, context: number, def: MessageDef): Ctx {
+    return {
+      model: this.model,
+      handle,
+      context,
+      vpePid: process.pid,
+      version: this.versionInfo,
+      reply: (value) => {
+        if (def.replyDef) this.send(target, def.replyDef, { ...value, context });
+      },
+      details: (value) => {
+        if (def.detailsDef) this.send(target, def.detailsDef, { ...value, context });
+      },
+      hasRegistration: (h) => this.regs.has(h >>> 0),
+      closeRegistration: (h) => {
+        const c = this.regs.get(h >>> 0);
+        if (!c) return;
+        this.flush(c);
+        c.closing = true;
+        c.socket.end(() => c.socket.destroy());
+        this.drop(c);
+      },
+    };
+  }
+
+  private sockclntCreate(conn: Conn, buf: Buffer, start: number, end: number): void {
+    const def = this.defs.get('sockclnt_create');
+    const replyDef = this.defs.get('sockclnt_create_reply');
+    if (!def || !replyDef || end - start < def.minSize) return;
+    this.counts.set('sockclnt_create', (this.counts.get('sockclnt_create') ?? 0) + 1);
+    const context = buf.readUInt32BE(start + 2);
+    const entries = [...this.table.byName.values()].map((e) => ({ index: e.id, name: e.nameCrc }));
+    this.send(conn, replyDef, { client_index: 0, context, response: 0, index: conn.handle, message_table: entries }, 16);
+    this.afterRequest(conn);
+  }
+
+  // ---- output ----
+
+  private send(conn: Conn, def: MessageDef, value: Record<string, unknown>, fixedId?: number): void {
+    if (conn.closing) return;
+    if (conn.suppress && def.contextOffset >= 0) return;
+    const id = fixedId ?? this.table.id(def.name);
+    if (id === undefined) return; // not in this VPP's table
+    const w = conn.out;
+    w.zeros(8);
+    const lenAt = w.off;
+    w.zeros(8);
+    const start = w.off;
+    def.encode(w, id, value);
+    w.buf.writeUInt32BE(w.off - start, lenAt);
+    this.dirty.add(conn);
+  }
+
+  private flushAll(): void {
+    for (const c of this.dirty) this.flush(c);
+    this.dirty.clear();
+  }
+
+  private flush(conn: Conn): void {
+    if (conn.out.off === 0) return;
+    const data = conn.out.toBuffer();
+    conn.out.reset();
+    this.dirty.delete(conn);
+    if (this.faults.delayMs > 0) {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        if (!conn.socket.destroyed) conn.socket.write(data);
+      }, this.faults.delayMs);
+      this.timers.add(t);
+    } else if (!conn.socket.destroyed) conn.socket.write(data);
+  }
+
+  private sendPeerEvent(handle: number, peerIndex: number, flags: number): void {
+    const c = this.regs.get(handle);
+    const def = this.defs.get('wireguard_peer_event');
+    if (!c || !def) return;
+    // VPP leaves client_index and pid zero in this event.
+    this.send(c, def, { client_index: 0, pid: 0, peer_index: peerIndex, flags });
+  }
+
+  private sendIfEvent(swIfIndex: number, flags: number, deleted: boolean): void {
+    const def = this.defs.get('sw_interface_event');
+    if (!def) return;
+    for (const [handle, pid] of this.model.ifEventClients) {
+      const c = this.regs.get(handle);
+      if (c) this.send(c, def, { client_index: handle, pid, sw_if_index: swIfIndex, flags, deleted });
+    }
+  }
+
+  private scheduleHandshake(peerIndex: number): void {
+    const rp = this.opts.reachablePeers;
+    if (!rp) return;
+    const delay = typeof rp === 'object' ? (rp.delayMs ?? 100) : 100;
+    const model = this.model;
+    const peer = model.peers.get(peerIndex);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      // Same VPP, same peer object (indices are reused), still reachable.
+      if (this.model !== model || model.peers.get(peerIndex) !== peer || !model.peerReachable(peerIndex)) return;
+      model.markEstablished(peerIndex);
+      this.flushAll();
+    }, delay);
+    this.timers.add(t);
+  }
+
+  // ---- control ----
+
+  establishPeer(peerIndex: number): boolean {
+    const ok = this.model.markEstablished(peerIndex);
+    this.flushAll();
+    return ok;
+  }
+
+  counters(): Record<string, number> {
+    return Object.fromEntries([...this.counts.entries()].sort());
+  }
+
+  resetCounters(): void {
+    this.counts.clear();
+  }
+
+  closeNow(): void {
+    for (const c of [...this.conns]) this.kill(c);
+  }
+
+  pauseReading(ms: number): void {
+    this.pausedUntil = Date.now() + ms;
+    for (const c of this.conns) this.pauseSocket(c, ms);
+  }
+
+  private pauseSocket(c: Conn, ms: number): void {
+    c.socket.pause();
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!c.closing) c.socket.resume();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  async restart(downMs = 0): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.closeNow();
+    this.generation++;
+    this.faults.closeAfter = undefined;
+    this.faults.failNth.length = 0;
+    this.faults.dropReply.length = 0;
+    this.faults.delayMs = 0;
+    this.reset();
+    if (downMs > 0 && this.server) {
+      const server = this.server;
+      this.server = undefined;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise((r) => setTimeout(r, downMs));
+      await this.listen();
+    }
+  }
+}
