@@ -1,0 +1,161 @@
+/**
+ * What VPP has, as read back through dumps. Indexed by the keys the planner diffs on (interface
+ * name, owner name, public key, table+prefix) so that planning 10,000 peers stays linear.
+ */
+import type { AddressFamily } from '../config/model';
+
+export const OWNER_TAG_PREFIX = 'vppwg:';
+
+export interface ActualInterface {
+  readonly swIfIndex: number;
+  /** VPP's name: 'wg0', 'TenGigabitEthernet0/8/0', 'loop0'. */
+  readonly name: string;
+  readonly devType: string;
+  readonly tag: string;
+  /** Logical name when the tag is vppwg's ownership marker, else undefined. */
+  readonly owner?: string;
+  readonly adminUp: boolean;
+  readonly linkUp: boolean;
+  /** VPP's per-protocol MTUs [L3, IP4, IP6, MPLS]. */
+  readonly mtu: readonly number[];
+  readonly table: { readonly ip4: number; readonly ip6: number };
+  /** Interface addresses, host bits kept, canonical text. */
+  readonly addresses: readonly string[];
+}
+
+export interface ActualWireguardInterface {
+  readonly swIfIndex: number;
+  readonly instance: number;
+  /** base64 */
+  readonly publicKey: string;
+  readonly listenPort: number;
+  readonly source: string;
+}
+
+export interface ActualPeer {
+  readonly peerIndex: number;
+  readonly swIfIndex: number;
+  /** base64: the identity the diff keys on. */
+  readonly publicKey: string;
+  /** Undefined while VPP knows no endpoint (0.0.0.0 / :: or port 0): a remote-access-server peer before its handshake. */
+  readonly endpoint?: { readonly address: string; readonly port: number };
+  /** Canonical network prefixes, in VPP's order. */
+  readonly allowedIps: readonly string[];
+  readonly persistentKeepalive: number;
+  readonly underlayTable: number;
+  readonly flags: number;
+  readonly established: boolean;
+  /** Known only through the v2 dump; undefined when VPP has no v2 peer messages. */
+  readonly presharedKeySet?: boolean;
+}
+
+export interface ActualTable {
+  readonly id: number;
+  readonly family: AddressFamily;
+  readonly name: string;
+}
+
+export interface ActualPath {
+  readonly swIfIndex: number;
+  /** Canonical next-hop address. */
+  readonly nh: string;
+}
+
+export interface ActualRoute {
+  readonly table: number;
+  readonly family: AddressFamily;
+  /** Canonical network prefix. */
+  readonly prefix: string;
+  /** Next-hop paths (connected, local and drop entries are not routes anyone configured, and are left out). */
+  readonly paths: readonly ActualPath[];
+}
+
+export interface ActualTeibEntry {
+  readonly swIfIndex: number;
+  readonly peer: string;
+  readonly nh: string;
+  readonly nhTable: number;
+}
+
+export interface ActualState {
+  readonly interfaces: ReadonlyMap<number, ActualInterface>;
+  readonly interfacesByName: ReadonlyMap<string, ActualInterface>;
+  readonly wireguard: ReadonlyMap<number, ActualWireguardInterface>;
+  /** Keyed by public key: VPP allows one peer per key across all interfaces. */
+  readonly peers: ReadonlyMap<string, ActualPeer>;
+  readonly tables: readonly ActualTable[];
+  /** Keyed by routeKey(table, prefix). Only the tables observed (0, the file's, and those of owned interfaces). */
+  readonly routes: ReadonlyMap<string, ActualRoute>;
+  readonly teib: readonly ActualTeibEntry[];
+  /** What carries vppwg's tag: logical name → sw_if_index. */
+  readonly owned: { readonly interfaces: ReadonlyMap<string, number> };
+  readonly capabilities: { readonly peerV2: boolean };
+}
+
+export function routeKey(table: number, prefix: string): string {
+  return `${table}|${prefix}`;
+}
+
+export function tableKey(family: AddressFamily, id: number): string {
+  return `${family}:${id}`;
+}
+
+/** Secrets read from VPP, kept out of every enumerable/printable field: used only to compare and to restore on rollback. */
+const psks = new WeakMap<ActualPeer, Uint8Array>();
+const privateKeys = new WeakMap<ActualWireguardInterface, Uint8Array>();
+
+export function attachPresharedKey(peer: ActualPeer, key: Uint8Array): void {
+  psks.set(peer, key);
+}
+export function presharedKeyOf(peer: ActualPeer): Uint8Array | undefined {
+  return psks.get(peer);
+}
+export function attachPrivateKey(wg: ActualWireguardInterface, key: Uint8Array): void {
+  privateKeys.set(wg, key);
+}
+export function privateKeyOf(wg: ActualWireguardInterface): Uint8Array | undefined {
+  return privateKeys.get(wg);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Builds the indexes of an ActualState from plain lists (observe and tests use it). */
+export function buildActualState(input: {
+  interfaces: ActualInterface[];
+  wireguard: ActualWireguardInterface[];
+  peers: ActualPeer[];
+  tables: ActualTable[];
+  routes: ActualRoute[];
+  teib: ActualTeibEntry[];
+  peerV2: boolean;
+}): ActualState {
+  const interfaces = new Map<number, ActualInterface>();
+  const interfacesByName = new Map<string, ActualInterface>();
+  const owned = new Map<string, number>();
+  for (const i of input.interfaces) {
+    interfaces.set(i.swIfIndex, i);
+    interfacesByName.set(i.name, i);
+    if (i.owner !== undefined) owned.set(i.owner, i.swIfIndex);
+  }
+  const routes = new Map<string, ActualRoute>();
+  for (const r of input.routes) routes.set(routeKey(r.table, r.prefix), r);
+  return {
+    interfaces,
+    interfacesByName,
+    wireguard: new Map(input.wireguard.map((w) => [w.swIfIndex, w])),
+    peers: new Map(input.peers.map((p) => [p.publicKey, p])),
+    tables: input.tables,
+    routes,
+    teib: input.teib,
+    owned: { interfaces: owned },
+    capabilities: { peerV2: input.peerV2 },
+  };
+}
+
+export function ownerOfTag(tag: string): string | undefined {
+  return tag.startsWith(OWNER_TAG_PREFIX) ? tag.slice(OWNER_TAG_PREFIX.length) : undefined;
+}

@@ -1,0 +1,168 @@
+/**
+ * Plans and actual state for people (terraform-like text) and for machines (JSON). Neither form
+ * contains a private or preshared key: only public keys and whether a preshared key is set.
+ */
+import type { ActualState } from './actual';
+import type { Plan } from './plan';
+
+const SIGN = { create: '+', delete: '-', modify: '~' } as const;
+
+export function formatPlan(plan: Plan): string {
+  const lines: string[] = [];
+  if (plan.isEmpty) {
+    lines.push('No changes: VPP matches the desired state.');
+  } else {
+    for (const op of plan.operations) lines.push(`  ${SIGN[op.action]} ${op.kind} ${op.key}: ${op.reason}`);
+    lines.push('');
+    const s = plan.summary;
+    lines.push(`Plan: ${s.create} to create, ${s.modify} to change, ${s.delete} to delete.`);
+  }
+  for (const n of plan.notes) lines.push(`note: ${n}`);
+  return lines.join('\n');
+}
+
+export function planToJson(plan: Plan): unknown {
+  return {
+    isEmpty: plan.isEmpty,
+    summary: { ...plan.summary },
+    operations: plan.operations.map((op) => ({
+      id: op.id,
+      action: op.action,
+      kind: op.kind,
+      key: op.key,
+      reason: op.reason,
+      dependsOn: [...op.dependsOn],
+    })),
+    notes: [...plan.notes],
+  };
+}
+
+export interface ShownPeer {
+  peerIndex: number;
+  publicKey: string;
+  endpoint: string | null;
+  allowedIps: string[];
+  persistentKeepalive: number;
+  underlayTable: number;
+  presharedKey: 'set' | 'none' | 'unknown';
+  established: boolean;
+}
+
+export interface ShownState {
+  tables: { id: number; family: string; name: string; ownedByVppwg: boolean }[];
+  interfaces: {
+    swIfIndex: number;
+    name: string;
+    type: string;
+    owner: string | null;
+    adminUp: boolean;
+    linkUp: boolean;
+    mtu: number;
+    table: { ip4: number; ip6: number };
+    addresses: string[];
+  }[];
+  wireguard: {
+    name: string;
+    owner: string | null;
+    swIfIndex: number;
+    instance: number;
+    publicKey: string;
+    listenPort: number;
+    source: string;
+    peers: ShownPeer[];
+  }[];
+  routes: { table: number; prefix: string; paths: { via: string; interface: string }[] }[];
+  teib: { interface: string; peer: string; nh: string; nhTable: number }[];
+}
+
+export function showState(actual: ActualState): ShownState {
+  const ifName = (i: number): string => actual.interfaces.get(i)?.name ?? `sw_if_index ${i}`;
+  const peersBy = new Map<number, ShownPeer[]>();
+  for (const p of actual.peers.values()) {
+    const list = peersBy.get(p.swIfIndex) ?? [];
+    list.push({
+      peerIndex: p.peerIndex,
+      publicKey: p.publicKey,
+      endpoint: p.endpoint ? (p.endpoint.address.includes(':') ? `[${p.endpoint.address}]:${p.endpoint.port}` : `${p.endpoint.address}:${p.endpoint.port}`) : null,
+      allowedIps: [...p.allowedIps],
+      persistentKeepalive: p.persistentKeepalive,
+      underlayTable: p.underlayTable,
+      presharedKey: p.presharedKeySet === undefined ? 'unknown' : p.presharedKeySet ? 'set' : 'none',
+      established: p.established,
+    });
+    peersBy.set(p.swIfIndex, list);
+  }
+  return {
+    tables: actual.tables
+      .map((t) => ({ id: t.id, family: t.family, name: t.name, ownedByVppwg: t.name.startsWith('vppwg:') }))
+      .sort((a, b) => a.family.localeCompare(b.family) || a.id - b.id),
+    interfaces: [...actual.interfaces.values()]
+      .sort((a, b) => a.swIfIndex - b.swIfIndex)
+      .map((i) => ({
+        swIfIndex: i.swIfIndex,
+        name: i.name,
+        type: i.devType,
+        owner: i.owner ?? null,
+        adminUp: i.adminUp,
+        linkUp: i.linkUp,
+        mtu: i.mtu[0] ?? 0,
+        table: { ...i.table },
+        addresses: [...i.addresses],
+      })),
+    wireguard: [...actual.wireguard.values()]
+      .sort((a, b) => a.swIfIndex - b.swIfIndex)
+      .map((w) => ({
+        name: ifName(w.swIfIndex),
+        owner: actual.interfaces.get(w.swIfIndex)?.owner ?? null,
+        swIfIndex: w.swIfIndex,
+        instance: w.instance,
+        publicKey: w.publicKey,
+        listenPort: w.listenPort,
+        source: w.source,
+        peers: (peersBy.get(w.swIfIndex) ?? []).sort((a, b) => a.peerIndex - b.peerIndex),
+      })),
+    routes: [...actual.routes.values()]
+      .map((r) => ({ table: r.table, prefix: r.prefix, paths: r.paths.map((p) => ({ via: p.nh, interface: ifName(p.swIfIndex) })) }))
+      .sort((a, b) => a.table - b.table || a.prefix.localeCompare(b.prefix)),
+    teib: actual.teib.map((e) => ({ interface: ifName(e.swIfIndex), peer: e.peer, nh: e.nh, nhTable: e.nhTable })),
+  };
+}
+
+export function formatShow(actual: ActualState): string {
+  const s = showState(actual);
+  const out: string[] = [];
+  out.push('Tables:');
+  for (const t of s.tables) out.push(`  ${t.family} ${t.id}${t.name ? ` "${t.name}"` : ''}${t.ownedByVppwg ? ' (vppwg)' : ''}`);
+  out.push('Interfaces:');
+  for (const i of s.interfaces) {
+    const attrs = [
+      i.adminUp ? 'up' : 'down',
+      i.mtu ? `mtu ${i.mtu}` : undefined,
+      i.table.ip4 || i.table.ip6 ? `table ${i.table.ip4}/${i.table.ip6}` : undefined,
+      i.owner !== null ? `vppwg "${i.owner}"` : 'not managed by vppwg',
+    ].filter(Boolean);
+    out.push(`  ${i.name} [${i.swIfIndex}] ${i.type}: ${attrs.join(', ')}`);
+    for (const a of i.addresses) out.push(`      ${a}`);
+  }
+  for (const w of s.wireguard) {
+    out.push(`WireGuard ${w.name}${w.owner !== null ? ` ("${w.owner}")` : ''}: instance ${w.instance}, port ${w.listenPort}, source ${w.source}`);
+    out.push(`  public key ${w.publicKey}`);
+    for (const p of w.peers) {
+      out.push(`  peer [${p.peerIndex}] ${p.publicKey}${p.established ? ' (established)' : ''}`);
+      out.push(`      endpoint ${p.endpoint ?? '(none: learned from the handshake)'}, allowed ${p.allowedIps.join(', ')}`);
+      const extra = [
+        p.persistentKeepalive ? `keepalive ${p.persistentKeepalive}s` : undefined,
+        p.underlayTable ? `underlay table ${p.underlayTable}` : undefined,
+        p.presharedKey === 'set' ? 'preshared key set' : undefined,
+      ].filter(Boolean);
+      if (extra.length) out.push(`      ${extra.join(', ')}`);
+    }
+  }
+  out.push('Routes (with a next hop):');
+  for (const r of s.routes) out.push(`  table ${r.table} ${r.prefix} via ${r.paths.map((p) => `${p.via} ${p.interface}`).join(', ')}`);
+  if (s.teib.length) {
+    out.push('TEIB:');
+    for (const e of s.teib) out.push(`  ${e.interface} ${e.peer} → ${e.nh} (table ${e.nhTable})`);
+  }
+  return out.join('\n');
+}

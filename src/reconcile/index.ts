@@ -1,0 +1,107 @@
+/**
+ * The reconciler: observe VPP, diff against the desired state, apply the plan (rolling back on a
+ * rejection), then observe again and check that VPP now equals the desired state.
+ */
+import type { VppClient } from '../client';
+import type { DesiredState } from '../config/model';
+import type { ActualState } from './actual';
+import { applyPlan } from './apply';
+import { PlanError, planChanges, type Plan } from './plan';
+import { hasPeerV2, observe } from './vpp';
+
+export type {
+  ActualState,
+  ActualInterface,
+  ActualWireguardInterface,
+  ActualPeer,
+  ActualRoute,
+  ActualTable,
+  ActualTeibEntry,
+} from './actual';
+export { buildActualState, OWNER_TAG_PREFIX } from './actual';
+export { planChanges, PlanError, PHASES, type Operation, type Plan } from './plan';
+export { formatPlan, planToJson, showState, formatShow, type ShownState } from './format';
+export { observe, reconcileMessages, MUTATING_MESSAGES } from './vpp';
+
+export interface ReconcileResult {
+  ok: boolean;
+  plan: Plan;
+  applied: number;
+  rolledBack: boolean;
+  error?: { operation: string; message: string; retval?: number };
+  verified: boolean;
+  durationMs: number;
+  peers: { interface: string; name: string; publicKey: string; peerIndex: number; swIfIndex: number }[];
+}
+
+const EMPTY_PLAN: Plan = { operations: [], isEmpty: true, summary: { create: 0, modify: 0, delete: 0 }, notes: [] };
+
+function peersOf(desired: DesiredState, actual: ActualState): ReconcileResult['peers'] {
+  const out: ReconcileResult['peers'] = [];
+  for (const wg of desired.wireguard) {
+    const idx = actual.owned.interfaces.get(wg.name);
+    for (const p of wg.peers) {
+      const a = actual.peers.get(p.publicKey);
+      if (!a || a.swIfIndex !== idx) continue;
+      out.push({ interface: wg.name, name: p.name, publicKey: p.publicKey, peerIndex: a.peerIndex, swIfIndex: a.swIfIndex });
+    }
+  }
+  return out;
+}
+
+export async function reconcile(
+  client: VppClient,
+  desired: DesiredState,
+  opts: { rollback?: boolean; dryRun?: boolean } = {},
+): Promise<ReconcileResult> {
+  const started = performance.now();
+  const done = (r: Omit<ReconcileResult, 'durationMs'>): ReconcileResult => ({ ...r, durationMs: performance.now() - started });
+  const before = await observe(client);
+  let plan: Plan;
+  try {
+    plan = planChanges(desired, before);
+  } catch (err) {
+    if (!(err instanceof PlanError)) throw err;
+    return done({
+      ok: false,
+      plan: EMPTY_PLAN,
+      applied: 0,
+      rolledBack: false,
+      error: { operation: 'plan', message: err.message },
+      verified: false,
+      peers: [],
+    });
+  }
+  if (opts.dryRun || plan.isEmpty) {
+    // Nothing to send: what was observed is what is verified.
+    return done({ ok: true, plan, applied: 0, rolledBack: false, verified: plan.isEmpty, peers: peersOf(desired, before) });
+  }
+  const outcome = await applyPlan(client, plan, before, { rollback: opts.rollback ?? true, peerV2: hasPeerV2(client) });
+  const after = await observe(client);
+  if (outcome.error) {
+    const error = { ...outcome.error };
+    if (outcome.rollbackErrors.length) error.message += `; rollback incomplete: ${outcome.rollbackErrors.join('; ')}`;
+    return done({ ok: false, plan, applied: outcome.applied, rolledBack: outcome.rolledBack, error, verified: false, peers: peersOf(desired, after) });
+  }
+  let remaining: Plan;
+  try {
+    remaining = planChanges(desired, after);
+  } catch (err) {
+    remaining = { ...EMPTY_PLAN, isEmpty: false, notes: [(err as Error).message] };
+  }
+  if (!remaining.isEmpty) {
+    const what = remaining.operations.length
+      ? remaining.operations.slice(0, 10).map((op) => `${op.id} (${op.reason})`).join('; ')
+      : remaining.notes.join('; ');
+    return done({
+      ok: false,
+      plan,
+      applied: outcome.applied,
+      rolledBack: false,
+      error: { operation: 'verify', message: `VPP does not match the desired state after applying: ${what}` },
+      verified: false,
+      peers: peersOf(desired, after),
+    });
+  }
+  return done({ ok: true, plan, applied: outcome.applied, rolledBack: false, verified: true, peers: peersOf(desired, after) });
+}

@@ -1,0 +1,82 @@
+/**
+ * Address and prefix text in one canonical form, so that what the file says and what VPP dumps
+ * compare as strings (map keys) instead of being parsed again at every comparison.
+ * IPv4 has a hand-written fast path: a 10,000-peer reconcile canonicalises ~100k strings.
+ */
+import ipaddr from 'ipaddr.js';
+import type { AddressFamily } from '../config/model';
+
+export function familyOf(text: string): AddressFamily {
+  return text.includes(':') ? 'ip6' : 'ip4';
+}
+
+function parseIp4(text: string): number | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let value = 0;
+  for (const part of parts) {
+    if (part.length === 0 || part.length > 3) return undefined;
+    const octet = Number(part);
+    if (!Number.isInteger(octet) || octet < 0 || octet > 255) return undefined;
+    value = value * 256 + octet;
+  }
+  return value;
+}
+
+function formatIp4(value: number): string {
+  return `${Math.floor(value / 16777216) % 256}.${Math.floor(value / 65536) % 256}.${Math.floor(value / 256) % 256}.${value % 256}`;
+}
+
+function splitPrefix(text: string): [string, number] {
+  const slash = text.indexOf('/');
+  if (slash < 0) throw new Error(`"${text}" is not a prefix (expected address/length)`);
+  const len = Number(text.slice(slash + 1));
+  if (!Number.isInteger(len) || len < 0) throw new Error(`"${text}" has a bad prefix length`);
+  return [text.slice(0, slash), len];
+}
+
+/** '2001:0DB8::0001' → '2001:db8::1'; '10.0.0.1' unchanged. Throws on text that is no address. */
+export function canonicalAddress(text: string): string {
+  if (!text.includes(':')) {
+    const v = parseIp4(text);
+    if (v === undefined) throw new Error(`"${text}" is not an IPv4 address`);
+    return formatIp4(v);
+  }
+  return ipaddr.IPv6.parse(text).toString();
+}
+
+/** True for 0.0.0.0 and :: (how VPP reports an unknown endpoint or an empty next hop). */
+export function isZeroAddress(text: string): boolean {
+  if (!text.includes(':')) return parseIp4(text) === 0;
+  return ipaddr.IPv6.parse(text).parts.every((p) => p === 0);
+}
+
+/** Network form: '10.1.2.3/16' → '10.1.0.0/16'. Used for routes and allowed IPs. */
+export function canonicalPrefix(text: string): string {
+  const [addr, len] = splitPrefix(text);
+  if (!addr.includes(':')) {
+    const v = parseIp4(addr);
+    if (v === undefined || len > 32) throw new Error(`"${text}" is not an IPv4 prefix`);
+    const size = 2 ** (32 - len);
+    return `${formatIp4(v - (v % size))}/${len}`;
+  }
+  if (len > 128) throw new Error(`"${text}" is not an IPv6 prefix`);
+  return `${ipaddr.IPv6.networkAddressFromCIDR(`${addr}/${len}`).toString()}/${len}`;
+}
+
+/** Interface-address form (host bits kept): '2001:DB8::1/64' → '2001:db8::1/64'. */
+export function canonicalInterfaceAddress(text: string): string {
+  const [addr, len] = splitPrefix(text);
+  return `${canonicalAddress(addr)}/${len}`;
+}
+
+/** The host prefix of an address: '10.0.0.2' → '10.0.0.2/32', '2001:db8::2' → '2001:db8::2/128'. */
+export function hostPrefix(address: string): string {
+  const a = canonicalAddress(address);
+  return a.includes(':') ? `${a}/128` : `${a}/32`;
+}
+
+/** True when the prefix is 0.0.0.0/0 or ::/0 (the routing-daemon layout's allowed IPs). */
+export function isDefaultPrefix(prefix: string): boolean {
+  return prefix.endsWith('/0');
+}

@@ -1,0 +1,822 @@
+/**
+ * The diff: desired state vs. what VPP has, as an ordered list of operations.
+ *
+ * One descriptor per object kind decides create/delete/modify; the order lives here, in PHASES:
+ * teardown (admin down, routes, next hops, peers, addresses, interfaces, tables) runs first, in
+ * reverse dependency order, then bring-up (tables → interface → table binding → MTU → addresses →
+ * peers → next hops → routes → admin up). Operations of one phase never depend on each other,
+ * which is what lets the executor pipeline them.
+ *
+ * Ownership: interfaces carrying the tag `vppwg:<name>` and what hangs off them (peers, addresses,
+ * routes via them, TEIB entries on them), tables named `vppwg:<name>`, and routes the file
+ * declares. Anything else is observed and shown, never changed.
+ */
+import type { AddressFamily, DesiredPeer, DesiredState, DesiredWireguardInterface, SecretKey } from '../config/model';
+import { publicKeyOf, encodeKey } from '../config/keys';
+import { makeSecretKey } from '../util/secrets';
+import {
+  OWNER_TAG_PREFIX,
+  presharedKeyOf,
+  routeKey,
+  tableKey,
+  bytesEqual,
+  type ActualInterface,
+  type ActualPeer,
+  type ActualRoute,
+  type ActualState,
+} from './actual';
+import { canonicalAddress, canonicalInterfaceAddress, canonicalPrefix, familyOf, hostPrefix, isDefaultPrefix } from './ip';
+
+export interface Operation {
+  id: string;
+  action: 'create' | 'delete' | 'modify';
+  kind: string;
+  key: string;
+  reason: string;
+  dependsOn: string[];
+}
+
+export interface Plan {
+  operations: Operation[];
+  isEmpty: boolean;
+  summary: { create: number; modify: number; delete: number };
+  /** Differences that are deliberately not drift (learned/roamed endpoints), for the operator. */
+  notes: string[];
+}
+
+/** The phases, in execution order. */
+export const PHASES = [
+  'admin-down',
+  'route-del',
+  'nexthop-del',
+  'underlay-route-del',
+  'peer-del',
+  'address-del',
+  'interface-del',
+  'table-del',
+  'table-add',
+  'interface-add',
+  'binding',
+  'mtu',
+  'address-add',
+  'peer-add',
+  'underlay-route',
+  'nexthop',
+  'route',
+  'admin-up',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** An interface as the executor finds it at run time: vppwg's by logical name (its sw_if_index may change), others by index. */
+export type IfRef = { readonly owner: string } | { readonly swIfIndex: number; readonly name: string };
+
+export interface PathRef {
+  readonly iface: IfRef;
+  readonly nh: string;
+}
+
+export interface PeerConfig {
+  readonly publicKey: string;
+  readonly endpoint?: { readonly address: string; readonly port: number };
+  readonly allowedIps: readonly string[];
+  readonly persistentKeepalive: number;
+  readonly underlayTable: number;
+  readonly presharedKey?: SecretKey;
+}
+
+export type Step =
+  | { t: 'table'; add: boolean; id: number; family: AddressFamily; name: string }
+  | {
+      t: 'interface-add';
+      owner: string;
+      instance?: number;
+      privateKey: SecretKey | 'generate';
+      listenPort: number;
+      source: string;
+    }
+  | { t: 'interface-del'; owner: string }
+  | { t: 'set-table'; iface: IfRef; family: AddressFamily; table: number; previous: number }
+  | { t: 'set-mtu'; iface: IfRef; mtu: readonly number[]; previous: readonly number[] }
+  | { t: 'address'; iface: IfRef; add: boolean; address: string }
+  | { t: 'peer-add'; owner: string; peer: PeerConfig }
+  | { t: 'peer-remove'; owner: string; peerIndex: number; restore: PeerConfig }
+  | { t: 'route'; table: number; prefix: string; paths: readonly PathRef[]; previous: readonly PathRef[] }
+  | { t: 'teib-del'; iface: IfRef; peer: string; nh: string; nhTable: number }
+  | { t: 'admin'; iface: IfRef; up: boolean; previous: boolean };
+
+/** An operation with what the executor needs; `step` and `phase` are non-enumerable so a plan never serialises key material. */
+export interface PlannedOperation extends Operation {
+  readonly step: Step;
+  readonly phase: Phase;
+}
+
+export class PlanError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'PlanError';
+  }
+}
+
+export function stepOf(op: Operation): Step {
+  return (op as PlannedOperation).step;
+}
+export function phaseOf(op: Operation): Phase {
+  return (op as PlannedOperation).phase;
+}
+
+const ZERO_MTU = [0, 0, 0, 0] as const;
+const FAMILIES: readonly AddressFamily[] = ['ip4', 'ip6'];
+
+interface Draft {
+  action: Operation['action'];
+  kind: string;
+  key: string;
+  reason: string;
+  phase: Phase;
+  step: Step;
+  /** Resource this operation creates, changes or deletes. */
+  provides: string;
+  /** Resources it hangs off: created before it, deleted after it. */
+  parents: string[];
+}
+
+type Fate = 'keep' | 'replace' | 'delete';
+
+function ifResource(ref: IfRef): string {
+  return 'owner' in ref ? `if:${ref.owner}` : `if:${ref.name}`;
+}
+
+function ifLabel(ref: IfRef): string {
+  return 'owner' in ref ? ref.owner : ref.name;
+}
+
+function peerLabel(owner: string, name: string | undefined, publicKey: string): string {
+  return `${owner}/${name ?? publicKey.slice(0, 8) + '…'}`;
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const s = new Set(a);
+  if (s.size !== b.length) return false;
+  for (const x of b) if (!s.has(x)) return false;
+  return true;
+}
+
+function list(a: readonly string[]): string {
+  return a.length ? a.join(', ') : 'none';
+}
+
+class Planner {
+  readonly drafts: Draft[] = [];
+  readonly problems: string[] = [];
+  readonly notes: string[] = [];
+  /** Owned interfaces' fates, by sw_if_index. */
+  readonly fates = new Map<number, Fate>();
+  readonly desiredByOwner = new Map<string, DesiredWireguardInterface>();
+  /** For every logical wg interface: the sw_if_index it will keep, if it is neither new nor recreated. */
+  readonly keptIndex = new Map<string, number>();
+
+  constructor(
+    readonly desired: DesiredState,
+    readonly actual: ActualState,
+  ) {}
+
+  add(d: Draft): void {
+    this.drafts.push(d);
+  }
+
+  run(): Plan {
+    this.check();
+    if (this.problems.length) throw new PlanError(this.problems);
+    this.planTables();
+    this.planInterfaces();
+    this.planUplinks();
+    this.planPeers();
+    this.planRoutes();
+    this.planTeib();
+    return this.finish();
+  }
+
+  // -- checks that must pass before any change ---------------------------------------------------
+
+  check(): void {
+    const { desired, actual } = this;
+    for (const u of desired.uplinks) {
+      if (!actual.interfacesByName.has(u.name)) {
+        this.problems.push(
+          `uplink "${u.name}" is named in the file but VPP has no such interface: check the name against \`vppwg show\` (vppwg never creates uplinks)`,
+        );
+      }
+    }
+    const ownedIndexes = new Set(actual.owned.interfaces.values());
+    for (const wg of desired.wireguard) {
+      this.desiredByOwner.set(wg.name, wg);
+      const idx = actual.owned.interfaces.get(wg.name);
+      if (idx !== undefined && !actual.wireguard.has(idx)) {
+        this.problems.push(
+          `interface ${actual.interfaces.get(idx)?.name ?? idx} carries the tag ${OWNER_TAG_PREFIX}${wg.name} but is not a WireGuard interface: remove the tag in VPP or rename "${wg.name}"`,
+        );
+      }
+      if (wg.instance !== undefined) {
+        const holder = actual.interfacesByName.get(`wg${wg.instance}`);
+        if (holder && holder.owner === undefined) {
+          this.problems.push(
+            `"${wg.name}" asks for instance ${wg.instance}, but wg${wg.instance} exists and is not vppwg's: choose another instance or leave it out`,
+          );
+        }
+      }
+      for (const p of wg.peers) {
+        const a = actual.peers.get(p.publicKey);
+        if (a && !ownedIndexes.has(a.swIfIndex)) {
+          const where = actual.interfaces.get(a.swIfIndex)?.name ?? `sw_if_index ${a.swIfIndex}`;
+          this.problems.push(
+            `peer "${p.name}" of "${wg.name}": its public key is already used by a peer on ${where}, which vppwg does not manage; VPP allows a public key once across all interfaces: remove that peer first`,
+          );
+        }
+        if (p.presharedKey && !actual.capabilities.peerV2) {
+          this.problems.push(
+            `peer "${p.name}" of "${wg.name}" has a preshared key, but the connected VPP lacks wireguard_peer_add_v2 (preshared keys need VPP 26.06 or later): remove the preshared key or upgrade VPP`,
+          );
+        }
+      }
+    }
+    for (const r of desired.routes) {
+      if (!this.desiredByOwner.has(r.interface) && !actual.interfacesByName.has(r.interface)) {
+        this.problems.push(
+          `route ${r.prefix} via ${r.via} names interface "${r.interface}", which is neither a WireGuard interface of the file nor an interface VPP has`,
+        );
+      }
+    }
+  }
+
+  // -- tables --------------------------------------------------------------------------------------
+
+  planTables(): void {
+    const want = new Map<string, { id: number; family: AddressFamily; name: string }>();
+    for (const t of this.desired.tables) {
+      for (const f of t.families) want.set(tableKey(f, t.id), { id: t.id, family: f, name: OWNER_TAG_PREFIX + t.name });
+    }
+    const have = new Set<string>();
+    for (const t of this.actual.tables) {
+      const k = tableKey(t.family, t.id);
+      have.add(k);
+      if (!want.has(k) && t.id !== 0 && t.name.startsWith(OWNER_TAG_PREFIX)) {
+        this.add({
+          action: 'delete',
+          kind: 'table',
+          key: `${t.family} ${t.id}`,
+          reason: 'created by vppwg, no longer in the file',
+          phase: 'table-del',
+          step: { t: 'table', add: false, id: t.id, family: t.family, name: t.name },
+          provides: `table:${k}`,
+          parents: [],
+        });
+      }
+    }
+    for (const [k, t] of want) {
+      if (have.has(k)) continue;
+      this.add({
+        action: 'create',
+        kind: 'table',
+        key: `${t.family} ${t.id}`,
+        reason: `table "${t.name.slice(OWNER_TAG_PREFIX.length)}" is declared`,
+        phase: 'table-add',
+        step: { t: 'table', add: true, id: t.id, family: t.family, name: t.name },
+        provides: `table:${k}`,
+        parents: [],
+      });
+    }
+  }
+
+  // -- WireGuard interfaces and their attributes ------------------------------------------------------
+
+  planInterfaces(): void {
+    const { actual } = this;
+    // Fates first: peers and routes below depend on which interfaces survive.
+    for (const [owner, idx] of actual.owned.interfaces) {
+      const d = this.desiredByOwner.get(owner);
+      if (!d) {
+        this.fates.set(idx, 'delete');
+        continue;
+      }
+      const reasons = this.recreateReasons(d, idx);
+      if (reasons.length) {
+        this.fates.set(idx, 'replace');
+        this.replaceReasons.set(idx, reasons);
+      } else {
+        this.fates.set(idx, 'keep');
+        this.keptIndex.set(owner, idx);
+      }
+    }
+    for (const [owner, idx] of actual.owned.interfaces) {
+      const fate = this.fates.get(idx)!;
+      if (fate === 'keep') continue;
+      const iface = actual.interfaces.get(idx)!;
+      const why = fate === 'delete' ? 'not in the file' : `recreated: ${this.replaceReasons.get(idx)!.join('; ')}`;
+      const ref: IfRef = { owner };
+      for (const a of iface.addresses) {
+        this.add({
+          action: 'delete',
+          kind: 'address',
+          key: `${owner} ${a}`,
+          reason: `interface ${why}`,
+          phase: 'address-del',
+          step: { t: 'address', iface: ref, add: false, address: a },
+          provides: `addr:${owner}:${a}`,
+          parents: [ifResource(ref)],
+        });
+      }
+      this.add({
+        action: 'delete',
+        kind: 'wireguard-interface',
+        key: `${owner} (${iface.name})`,
+        reason: why,
+        phase: 'interface-del',
+        step: { t: 'interface-del', owner },
+        provides: ifResource(ref),
+        parents: [],
+      });
+    }
+    for (const d of this.desired.wireguard) {
+      const idx = this.keptIndex.get(d.name);
+      const ref: IfRef = { owner: d.name };
+      if (idx === undefined) {
+        const prior = actual.owned.interfaces.get(d.name);
+        this.add({
+          action: 'create',
+          kind: 'wireguard-interface',
+          key: d.name,
+          reason:
+            prior === undefined
+              ? `new: ${d.instance !== undefined ? `wg${d.instance}, ` : ''}port ${d.listenPort}, source ${d.source}`
+              : `recreated: ${this.replaceReasons.get(prior)!.join('; ')}`,
+          phase: 'interface-add',
+          step: {
+            t: 'interface-add',
+            owner: d.name,
+            ...(d.instance !== undefined ? { instance: d.instance } : {}),
+            privateKey: d.privateKey,
+            listenPort: d.listenPort,
+            source: d.source,
+          },
+          provides: ifResource(ref),
+          parents: [],
+        });
+      }
+      this.planAttributes(ref, idx === undefined ? undefined : actual.interfaces.get(idx), {
+        table: d.table,
+        ...(d.mtu !== undefined ? { mtu: d.mtu } : {}),
+        addresses: d.addresses,
+        adminUp: d.adminUp,
+      });
+    }
+  }
+
+  readonly replaceReasons = new Map<number, string[]>();
+
+  recreateReasons(d: DesiredWireguardInterface, idx: number): string[] {
+    const w = this.actual.wireguard.get(idx);
+    if (!w) return ['not a WireGuard interface'];
+    const out: string[] = [];
+    if (d.instance !== undefined && d.instance !== w.instance) out.push(`instance ${w.instance} → ${d.instance}`);
+    if (d.listenPort !== w.listenPort) out.push(`listen port ${w.listenPort} → ${d.listenPort}`);
+    if (canonicalAddress(d.source) !== w.source) out.push(`source ${w.source} → ${d.source}`);
+    if (d.privateKey !== 'generate') {
+      const pub = d.publicKey ?? encodeKey(publicKeyOf(d.privateKey.bytes));
+      if (pub !== w.publicKey) out.push('private key changed');
+    }
+    return out;
+  }
+
+  /** Table binding, MTU, addresses and admin state of one interface (wg or uplink); `cur` undefined = fresh interface. */
+  planAttributes(
+    ref: IfRef,
+    cur: ActualInterface | undefined,
+    want: { table?: number; mtu?: number; addresses?: readonly string[]; adminUp?: boolean },
+  ): void {
+    const label = ifLabel(ref);
+    const ifRes = ifResource(ref);
+    const curTable = cur?.table ?? { ip4: 0, ip6: 0 };
+    const curAddrs = cur?.addresses ?? [];
+    const rebind: Record<AddressFamily, boolean> = { ip4: false, ip6: false };
+    if (want.table !== undefined) {
+      for (const f of FAMILIES) rebind[f] = curTable[f] !== want.table;
+    }
+    const wantAddrs = (want.addresses ?? (rebind.ip4 || rebind.ip6 ? curAddrs : undefined))?.map(canonicalInterfaceAddress);
+    if (wantAddrs) {
+      const wantSet = new Set(wantAddrs);
+      const curSet = new Set(curAddrs);
+      for (const a of curAddrs) {
+        const moving = rebind[familyOf(a)];
+        if (wantSet.has(a) && !moving) continue;
+        this.add({
+          action: 'delete',
+          kind: 'address',
+          key: `${label} ${a}`,
+          reason: moving ? `removed while the interface moves to table ${want.table} (VPP refuses a rebind with addresses)` : 'not in the file',
+          phase: 'address-del',
+          step: { t: 'address', iface: ref, add: false, address: a },
+          provides: `addr:${label}:${a}`,
+          parents: [ifRes],
+        });
+      }
+      for (const a of wantAddrs) {
+        const moving = rebind[familyOf(a)];
+        if (curSet.has(a) && !moving) continue;
+        this.add({
+          action: 'create',
+          kind: 'address',
+          key: `${label} ${a}`,
+          reason: curSet.has(a) ? `re-added after the move to table ${want.table}` : 'declared',
+          phase: 'address-add',
+          step: { t: 'address', iface: ref, add: true, address: a },
+          provides: `addr:${label}:${a}`,
+          parents: [ifRes, `binding:${label}:${familyOf(a)}`],
+        });
+      }
+    }
+    for (const f of FAMILIES) {
+      if (!rebind[f]) continue;
+      this.add({
+        action: 'modify',
+        kind: 'table-binding',
+        key: `${label} ${f}`,
+        reason: `table ${curTable[f]} → ${want.table}`,
+        phase: 'binding',
+        step: { t: 'set-table', iface: ref, family: f, table: want.table!, previous: curTable[f] },
+        provides: `binding:${label}:${f}`,
+        parents: [ifRes, `table:${tableKey(f, want.table!)}`],
+      });
+    }
+    const curMtu = cur?.mtu ?? ZERO_MTU;
+    if (want.mtu !== undefined && curMtu[0] !== want.mtu) {
+      this.add({
+        action: 'modify',
+        kind: 'mtu',
+        key: label,
+        reason: `${curMtu[0] || 'unset'} → ${want.mtu}`,
+        phase: 'mtu',
+        step: { t: 'set-mtu', iface: ref, mtu: [want.mtu, 0, 0, 0], previous: [...curMtu] },
+        provides: `mtu:${label}`,
+        parents: [ifRes],
+      });
+    }
+    const curUp = cur?.adminUp ?? false;
+    if (want.adminUp !== undefined && want.adminUp !== curUp) {
+      this.add({
+        action: 'modify',
+        kind: 'admin-state',
+        key: label,
+        reason: want.adminUp ? 'down → up' : 'up → down',
+        phase: want.adminUp ? 'admin-up' : 'admin-down',
+        step: { t: 'admin', iface: ref, up: want.adminUp, previous: curUp },
+        provides: `admin:${label}`,
+        parents: [ifRes],
+      });
+    }
+  }
+
+  planUplinks(): void {
+    for (const u of this.desired.uplinks) {
+      const cur = this.actual.interfacesByName.get(u.name)!;
+      this.planAttributes({ swIfIndex: cur.swIfIndex, name: cur.name }, cur, {
+        ...(u.table !== undefined ? { table: u.table } : {}),
+        ...(u.mtu !== undefined ? { mtu: u.mtu } : {}),
+        ...(u.addresses !== undefined ? { addresses: u.addresses } : {}),
+        ...(u.adminUp !== undefined ? { adminUp: u.adminUp } : {}),
+      });
+    }
+  }
+
+  // -- peers -----------------------------------------------------------------------------------------
+
+  planPeers(): void {
+    const { actual } = this;
+    const wantByKey = new Map<string, { owner: string; peer: DesiredPeer }>();
+    for (const d of this.desired.wireguard) for (const p of d.peers) wantByKey.set(p.publicKey, { owner: d.name, peer: p });
+    const kept = new Set<string>();
+    const replaced = new Map<string, string>();
+    for (const a of actual.peers.values()) {
+      const iface = actual.interfaces.get(a.swIfIndex);
+      const owner = iface?.owner;
+      if (owner === undefined || !actual.owned.interfaces.has(owner)) continue;
+      const fate = this.fates.get(a.swIfIndex)!;
+      const want = wantByKey.get(a.publicKey);
+      let reason: string;
+      if (fate !== 'keep') {
+        reason = fate === 'delete' ? 'its interface is removed' : 'its interface is recreated';
+      } else if (!want) {
+        reason = 'not in the file';
+      } else if (want.owner !== owner) {
+        reason = `moves to "${want.owner}"`;
+      } else {
+        const diff = this.peerDiff(want.peer, a, owner);
+        if (!diff.length) {
+          kept.add(a.publicKey);
+          continue;
+        }
+        reason = `replaced (VPP has no peer update): ${diff.join('; ')}`;
+        replaced.set(a.publicKey, diff.join('; '));
+      }
+      this.add({
+        action: 'delete',
+        kind: 'peer',
+        key: peerLabel(owner, want?.owner === owner ? want.peer.name : undefined, a.publicKey),
+        reason,
+        phase: 'peer-del',
+        step: { t: 'peer-remove', owner, peerIndex: a.peerIndex, restore: restoreConfig(a) },
+        provides: `peer:${a.publicKey}@${owner}`,
+        parents: [`if:${owner}`],
+      });
+    }
+    for (const d of this.desired.wireguard) {
+      for (const p of d.peers) {
+        if (kept.has(p.publicKey)) continue;
+        const diff = replaced.get(p.publicKey);
+        this.add({
+          action: 'create',
+          kind: 'peer',
+          key: peerLabel(d.name, p.name, p.publicKey),
+          reason: diff !== undefined ? `re-added: ${diff}` : peerSummary(p),
+          phase: 'peer-add',
+          step: { t: 'peer-add', owner: d.name, peer: desiredConfig(p) },
+          provides: `peer:${p.publicKey}@${d.name}`,
+          parents: [`if:${d.name}`, ...(p.underlayTable ? [`table:${tableKey(familyOf(d.source), p.underlayTable)}`] : [])],
+        });
+      }
+    }
+  }
+
+  peerDiff(want: DesiredPeer, a: ActualPeer, owner: string): string[] {
+    const out: string[] = [];
+    if (!sameSet(want.allowedIps, a.allowedIps)) out.push(`allowed IPs ${list(a.allowedIps)} → ${list(want.allowedIps)}`);
+    if (want.persistentKeepalive !== a.persistentKeepalive) out.push(`keepalive ${a.persistentKeepalive} → ${want.persistentKeepalive}`);
+    if (want.underlayTable !== a.underlayTable) out.push(`underlay table ${a.underlayTable} → ${want.underlayTable}`);
+    if (want.endpoint) {
+      const wantEp = `${canonicalAddress(want.endpoint.address)}:${want.endpoint.port}`;
+      const curEp = a.endpoint ? `${a.endpoint.address}:${a.endpoint.port}` : undefined;
+      if (curEp === undefined) {
+        out.push(`endpoint none → ${wantEp}`);
+      } else if (curEp !== wantEp) {
+        // A peer that roamed and holds a session is working: re-adding it would only break it.
+        if (a.established) {
+          this.notes.push(
+            `peer ${peerLabel(owner, want.name, want.publicKey)}: VPP uses endpoint ${curEp} (roamed, session established), the file says ${wantEp}: left as is`,
+          );
+        } else {
+          out.push(`endpoint ${curEp} → ${wantEp}`);
+        }
+      }
+    }
+    // Without an endpoint in the file the peer is a remote-access-server peer: whatever VPP learned is right.
+    if (a.presharedKeySet !== undefined) {
+      if (want.presharedKey && !a.presharedKeySet) out.push('preshared key added');
+      else if (!want.presharedKey && a.presharedKeySet) out.push('preshared key removed');
+      else if (want.presharedKey) {
+        const cur = presharedKeyOf(a);
+        if (cur && !bytesEqual(cur, want.presharedKey.bytes)) out.push('preshared key changed');
+      }
+    }
+    return out;
+  }
+
+  // -- routes and next hops ------------------------------------------------------------------------------
+
+  planRoutes(): void {
+    const { actual } = this;
+    interface Want {
+      table: number;
+      prefix: string;
+      kind: 'next-hop' | 'route' | 'underlay-route';
+      label: string;
+      paths: PathRef[];
+      parents: Set<string>;
+    }
+    const want = new Map<string, Want>();
+    const put = (table: number, prefix: string, kind: Want['kind'], label: string, path: PathRef, parents: string[]): void => {
+      const k = routeKey(table, prefix);
+      let w = want.get(k);
+      if (!w) {
+        w = { table, prefix, kind, label, paths: [], parents: new Set() };
+        want.set(k, w);
+      } else if (kind === 'route' && w.kind === 'next-hop') {
+        w.kind = 'route';
+      }
+      if (!w.paths.some((p) => p.nh === path.nh && sameIf(p.iface, path.iface))) w.paths.push(path);
+      for (const p of parents) w.parents.add(p);
+      w.parents.add(ifResource(path.iface));
+      if (table !== 0) w.parents.add(`table:${tableKey(familyOf(prefix), table)}`);
+    };
+    for (const d of this.desired.wireguard) {
+      const iface: IfRef = { owner: d.name };
+      for (const p of d.peers) {
+        const peerRes = `peer:${p.publicKey}@${d.name}`;
+        for (const nh of p.tunnelNextHops) {
+          const a = canonicalAddress(nh);
+          put(d.table, hostPrefix(a), 'next-hop', `${d.name}/${p.name}`, { iface, nh: a }, [peerRes]);
+        }
+        for (const r of p.routes) {
+          put(d.table, canonicalPrefix(r.prefix), 'route', `${d.name}/${p.name}`, { iface, nh: canonicalAddress(r.via) }, [peerRes]);
+        }
+      }
+    }
+    for (const r of this.desired.routes) {
+      const d = this.desiredByOwner.get(r.interface);
+      const iface: IfRef = d ? { owner: d.name } : { swIfIndex: actual.interfacesByName.get(r.interface)!.swIfIndex, name: r.interface };
+      put(r.table, canonicalPrefix(r.prefix), d ? 'route' : 'underlay-route', 'static', { iface, nh: canonicalAddress(r.via) }, []);
+    }
+
+    // Interfaces whose peers accept everything (one tunnel per peer, routes from a routing daemon):
+    // routes via them that the file does not list belong to the routing daemon.
+    const daemonRouted = new Set<string>();
+    for (const a of actual.peers.values()) {
+      for (const ip of a.allowedIps) if (isDefaultPrefix(ip)) daemonRouted.add(`${a.swIfIndex}|${familyOf(ip)}`);
+    }
+    for (const d of this.desired.wireguard) {
+      const idx = actual.owned.interfaces.get(d.name);
+      if (idx === undefined) continue;
+      for (const p of d.peers) for (const ip of p.allowedIps) if (isDefaultPrefix(ip)) daemonRouted.add(`${idx}|${familyOf(ip)}`);
+    }
+
+    const currentIndex = (ref: IfRef): number | undefined => ('owner' in ref ? this.keptIndex.get(ref.owner) : ref.swIfIndex);
+    const pathKey = (swIfIndex: number | undefined, nh: string): string => `${swIfIndex ?? 'new'}|${nh}`;
+    const toRefs = (r: ActualRoute): PathRef[] =>
+      r.paths.map((p) => {
+        const i = actual.interfaces.get(p.swIfIndex);
+        return { iface: i?.owner !== undefined ? { owner: i.owner } : { swIfIndex: p.swIfIndex, name: i?.name ?? String(p.swIfIndex) }, nh: p.nh };
+      });
+
+    for (const [k, a] of actual.routes) {
+      const w = want.get(k);
+      const viaDead = a.paths.some((p) => {
+        const f = this.fates.get(p.swIfIndex);
+        return f === 'delete' || f === 'replace';
+      });
+      if (w) {
+        if (!viaDead) continue; // compared below, in the pass over wanted routes
+      } else {
+        const viaOwned = a.paths.some((p) => this.fates.has(p.swIfIndex));
+        if (!viaOwned) continue;
+        const nextHopShape = a.paths.every((p) => hostPrefix(p.nh) === a.prefix);
+        if (!viaDead && !nextHopShape && a.paths.every((p) => daemonRouted.has(`${p.swIfIndex}|${a.family}`))) continue;
+      }
+      // Paths through interfaces vppwg does not own stay (the route may be shared).
+      const foreign = w ? [] : toRefs(a).filter((p) => !('owner' in p.iface));
+      const nextHopShape = a.paths.every((p) => hostPrefix(p.nh) === a.prefix);
+      const underlay = a.paths.every((p) => !this.fates.has(p.swIfIndex));
+      const phase: Phase = nextHopShape ? 'nexthop-del' : underlay ? 'underlay-route-del' : 'route-del';
+      this.add({
+        action: foreign.length ? 'modify' : 'delete',
+        kind: nextHopShape ? 'next-hop' : 'route',
+        key: `table ${a.table} ${a.prefix}`,
+        reason: viaDead ? 'its interface is removed or recreated' : 'not in the file',
+        phase,
+        step: { t: 'route', table: a.table, prefix: a.prefix, paths: foreign, previous: toRefs(a) },
+        provides: `route:${k}`,
+        parents: [...new Set(toRefs(a).map((p) => ifResource(p.iface)))],
+      });
+    }
+    for (const [k, w] of want) {
+      const a = actual.routes.get(k);
+      const aliveA = a && !a.paths.some((p) => {
+        const f = this.fates.get(p.swIfIndex);
+        return f === 'delete' || f === 'replace';
+      }) ? a : undefined;
+      const wantKeys = w.paths.map((p) => pathKey(currentIndex(p.iface), p.nh));
+      if (aliveA && sameSet(wantKeys, aliveA.paths.map((p) => pathKey(p.swIfIndex, p.nh)))) continue;
+      const phase: Phase = w.kind === 'next-hop' ? 'nexthop' : w.kind === 'underlay-route' ? 'underlay-route' : 'route';
+      const via = w.paths.map((p) => `${p.nh} ${ifLabel(p.iface)}`).join(', ');
+      this.add({
+        action: aliveA ? 'modify' : 'create',
+        kind: w.kind,
+        key: `table ${w.table} ${w.prefix}`,
+        reason: aliveA
+          ? `paths ${aliveA.paths.map((p) => `${p.nh} ${actual.interfaces.get(p.swIfIndex)?.name ?? p.swIfIndex}`).join(', ')} → ${via}`
+          : `via ${via}${w.label === 'static' ? '' : ` (peer ${w.label})`}`,
+        phase,
+        step: { t: 'route', table: w.table, prefix: w.prefix, paths: w.paths, previous: aliveA ? toRefs(aliveA) : [] },
+        provides: `route:${k}`,
+        parents: [...w.parents],
+      });
+    }
+  }
+
+  // -- TEIB ---------------------------------------------------------------------------------------------
+
+  planTeib(): void {
+    for (const e of this.actual.teib) {
+      const iface = this.actual.interfaces.get(e.swIfIndex);
+      if (iface?.owner === undefined || !this.fates.has(e.swIfIndex)) continue;
+      // Tunnel next hops are host routes (see planRoutes); a TEIB entry on a vppwg interface is a leftover,
+      // and VPP does not remove TEIB entries with their interface.
+      this.add({
+        action: 'delete',
+        kind: 'teib-entry',
+        key: `${iface.owner} ${e.peer}`,
+        reason: 'vppwg programs tunnel next hops as host routes; TEIB entries on its interfaces are leftovers',
+        phase: 'nexthop-del',
+        step: { t: 'teib-del', iface: { owner: iface.owner }, peer: e.peer, nh: e.nh, nhTable: e.nhTable },
+        provides: `teib:${iface.owner}:${e.peer}`,
+        parents: [`if:${iface.owner}`],
+      });
+    }
+  }
+
+  // -- ordering and dependencies --------------------------------------------------------------------
+
+  finish(): Plan {
+    const order = new Map<Phase, number>(PHASES.map((p, i) => [p, i]));
+    // Stable sort by phase; inside the interface-add phase, explicit instances go first so that
+    // VPP's "lowest free instance" choice for the others cannot take them.
+    const drafts = this.drafts
+      .map((d, i) => ({ d, i }))
+      .sort((x, y) => {
+        const p = order.get(x.d.phase)! - order.get(y.d.phase)!;
+        if (p) return p;
+        if (x.d.step.t === 'interface-add' && y.d.step.t === 'interface-add') {
+          return (x.d.step.instance === undefined ? 1 : 0) - (y.d.step.instance === undefined ? 1 : 0) || x.i - y.i;
+        }
+        return x.i - y.i;
+      })
+      .map((x) => x.d);
+    const ids = new Set<string>();
+    const createdBy = new Map<string, string[]>();
+    const deletedBy = new Map<string, string[]>();
+    const ops: PlannedOperation[] = [];
+    const withIds = drafts.map((d) => {
+      let id = `${d.action === 'create' ? '+' : d.action === 'delete' ? '-' : '~'}${d.kind}:${d.key}`;
+      for (let n = 2; ids.has(id); n++) id = `${id}#${n}`;
+      ids.add(id);
+      const index = d.action === 'delete' ? deletedBy : createdBy;
+      const list = index.get(d.provides) ?? [];
+      list.push(id);
+      index.set(d.provides, list);
+      return { d, id };
+    });
+    // Children of a deleted resource: a delete waits for the deletes of what hangs off it.
+    const childrenDeletes = new Map<string, string[]>();
+    for (const { d, id } of withIds) {
+      if (d.action !== 'delete') continue;
+      for (const p of d.parents) {
+        const list = childrenDeletes.get(p) ?? [];
+        list.push(id);
+        childrenDeletes.set(p, list);
+      }
+    }
+    for (const { d, id } of withIds) {
+      const deps = new Set<string>();
+      if (d.action === 'delete') {
+        for (const c of childrenDeletes.get(d.provides) ?? []) deps.add(c);
+      } else {
+        for (const p of d.parents) for (const c of createdBy.get(p) ?? []) if (c !== id) deps.add(c);
+        // A re-created object waits for the removal of its old self.
+        for (const c of deletedBy.get(d.provides) ?? []) deps.add(c);
+      }
+      const op = { id, action: d.action, kind: d.kind, key: d.key, reason: d.reason, dependsOn: [...deps] } as Operation;
+      Object.defineProperty(op, 'step', { value: d.step, enumerable: false });
+      Object.defineProperty(op, 'phase', { value: d.phase, enumerable: false });
+      ops.push(op as PlannedOperation);
+    }
+    const summary = { create: 0, modify: 0, delete: 0 };
+    for (const op of ops) summary[op.action]++;
+    return { operations: ops, isEmpty: ops.length === 0, summary, notes: this.notes };
+  }
+}
+
+function sameIf(a: IfRef, b: IfRef): boolean {
+  if ('owner' in a) return 'owner' in b && a.owner === b.owner;
+  return !('owner' in b) && a.swIfIndex === b.swIfIndex;
+}
+
+function desiredConfig(p: DesiredPeer): PeerConfig {
+  return {
+    publicKey: p.publicKey,
+    ...(p.endpoint ? { endpoint: { address: canonicalAddress(p.endpoint.address), port: p.endpoint.port } } : {}),
+    allowedIps: p.allowedIps,
+    persistentKeepalive: p.persistentKeepalive,
+    underlayTable: p.underlayTable,
+    ...(p.presharedKey ? { presharedKey: p.presharedKey } : {}),
+  };
+}
+
+/** The peer as VPP has it, to put it back on rollback (its learned endpoint included). */
+function restoreConfig(a: ActualPeer): PeerConfig {
+  const psk = presharedKeyOf(a);
+  return {
+    publicKey: a.publicKey,
+    ...(a.endpoint ? { endpoint: a.endpoint } : {}),
+    allowedIps: a.allowedIps,
+    persistentKeepalive: a.persistentKeepalive,
+    underlayTable: a.underlayTable,
+    ...(psk ? { presharedKey: makeSecretKey(psk, 'VPP (restored on rollback)') } : {}),
+  };
+}
+
+function peerSummary(p: DesiredPeer): string {
+  const ep = p.endpoint ? `endpoint ${p.endpoint.address}:${p.endpoint.port}` : 'no endpoint (learned from its handshake)';
+  return `new: ${ep}, allowed ${list(p.allowedIps)}${p.persistentKeepalive ? `, keepalive ${p.persistentKeepalive}` : ''}${p.presharedKey ? ', preshared key' : ''}`;
+}
+
+export function planChanges(desired: DesiredState, actual: ActualState): Plan {
+  return new Planner(desired, actual).run();
+}

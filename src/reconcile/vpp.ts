@@ -1,0 +1,438 @@
+/**
+ * Everything the reconciler says to VPP: the dumps that build an ActualState, and one function per
+ * plan step that performs it and returns how to undo it. Messages are looked up by VPP's name in
+ * the generated bindings, so this file depends on message names, not on how modules are exported.
+ */
+import * as bindings from 'vpp-api-ts';
+import type { MessageDef } from 'vpp-api-ts';
+import type { VppClient } from '../client';
+import type { AddressFamily } from '../config/model';
+import { makeSecretKey } from '../util/secrets';
+import {
+  attachPresharedKey,
+  buildActualState,
+  ownerOfTag,
+  OWNER_TAG_PREFIX,
+  type ActualInterface,
+  type ActualPeer,
+  type ActualRoute,
+  type ActualState,
+  type ActualTable,
+  type ActualTeibEntry,
+  type ActualWireguardInterface,
+} from './actual';
+import { canonicalAddress, canonicalInterfaceAddress, canonicalPrefix, familyOf, isZeroAddress } from './ip';
+import type { IfRef, PathRef, PeerConfig, Step } from './plan';
+
+const NO_INDEX = 0xffffffff;
+const ADMIN_UP = 1;
+const LINK_UP = 2;
+const PATH_TYPE_NORMAL = 0;
+const PEER_ESTABLISHED = 2;
+
+// -- message lookup -------------------------------------------------------------------------------
+
+let defsByName: Map<string, MessageDef> | undefined;
+
+function isMessageDef(v: unknown): v is MessageDef {
+  return typeof v === 'object' && v !== null && typeof (v as MessageDef).nameCrc === 'string' && typeof (v as MessageDef).encode === 'function';
+}
+
+/** Every generated MessageDef by VPP name, found by walking the bindings' exports (two levels: module namespaces). */
+function defs(): Map<string, MessageDef> {
+  if (defsByName) return defsByName;
+  const out = new Map<string, MessageDef>();
+  const index = (bindings as { messagesByName?: unknown }).messagesByName;
+  if (index instanceof Map) {
+    for (const [name, def] of index as Map<string, MessageDef>) out.set(name, def);
+    defsByName = out;
+    return out;
+  }
+  const visit = (v: unknown, depth: number): void => {
+    if (isMessageDef(v)) {
+      if (!out.has(v.name)) out.set(v.name, v);
+      return;
+    }
+    if (depth > 2 || typeof v !== 'object' || v === null) return;
+    const messages = (v as { messages?: unknown }).messages;
+    if (Array.isArray(messages)) for (const m of messages) visit(m, depth + 1);
+    for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key], depth + 1);
+  };
+  visit(bindings, 0);
+  defsByName = out;
+  return out;
+}
+
+export function messageDef(name: string): MessageDef {
+  const d = defs().get(name);
+  if (!d) throw new Error(`the vpp-api-ts bindings lack ${name}: regenerate them (npm run codegen)`);
+  return d;
+}
+
+/** The message definitions the reconciler uses, for VppClient.connect({ messages }). */
+export function reconcileMessages(): MessageDef[] {
+  return [...defs().values()];
+}
+
+type Row = Record<string, unknown>;
+
+function call(client: VppClient, name: string, v: Row): Promise<Row> {
+  return (client.call as (d: unknown, v: unknown) => Promise<Row>)(messageDef(name), v);
+}
+
+function dump(client: VppClient, name: string, v: Row): Promise<Row[]> {
+  return (client.dump as (d: unknown, v: unknown) => Promise<Row[]>)(messageDef(name), v);
+}
+
+export function hasPeerV2(client: VppClient): boolean {
+  return client.has('wireguard_peer_add_v2') && client.has('wireguard_peers_v2_dump');
+}
+
+// -- observe --------------------------------------------------------------------------------------
+
+const b64 = (bytes: unknown): string => Buffer.from(bytes as Uint8Array).toString('base64');
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/** Reads VPP's state through dumps only (no mutating call). */
+export async function observe(client: VppClient): Promise<ActualState> {
+  const peerV2 = hasPeerV2(client);
+  const [ifRows, wgRows, peerRows, tableRows, teibRows] = await Promise.all([
+    dump(client, 'sw_interface_dump', { sw_if_index: NO_INDEX, name_filter_valid: false, name_filter: '' }),
+    dump(client, 'wireguard_interface_dump', { show_private_key: false, sw_if_index: NO_INDEX }),
+    dump(client, peerV2 ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', { peer_index: NO_INDEX }),
+    dump(client, 'ip_table_dump', {}),
+    dump(client, 'teib_dump', {}),
+  ]);
+
+  const interfaces = await Promise.all(
+    ifRows.map(async (row): Promise<ActualInterface> => {
+      const swIfIndex = row.sw_if_index as number;
+      const [t4, t6, a4, a6] = await Promise.all([
+        call(client, 'sw_interface_get_table', { sw_if_index: swIfIndex, is_ipv6: false }),
+        call(client, 'sw_interface_get_table', { sw_if_index: swIfIndex, is_ipv6: true }),
+        dump(client, 'ip_address_dump', { sw_if_index: swIfIndex, is_ipv6: false }),
+        dump(client, 'ip_address_dump', { sw_if_index: swIfIndex, is_ipv6: true }),
+      ]);
+      const flags = row.flags as number;
+      const tag = str(row.tag);
+      const owner = ownerOfTag(tag);
+      return {
+        swIfIndex,
+        name: str(row.interface_name),
+        devType: str(row.interface_dev_type),
+        tag,
+        ...(owner !== undefined ? { owner } : {}),
+        adminUp: (flags & ADMIN_UP) !== 0,
+        linkUp: (flags & LINK_UP) !== 0,
+        mtu: [...(row.mtu as number[])],
+        table: { ip4: t4.vrf_id as number, ip6: t6.vrf_id as number },
+        addresses: [...a4, ...a6].map((a) => canonicalInterfaceAddress(a.prefix as string)),
+      };
+    }),
+  );
+
+  const wireguard: ActualWireguardInterface[] = wgRows.map((row) => {
+    const i = row.interface as Row;
+    return {
+      swIfIndex: i.sw_if_index as number,
+      instance: i.user_instance as number,
+      publicKey: b64(i.public_key),
+      listenPort: i.port as number,
+      source: canonicalAddress(i.src_ip as string),
+    };
+  });
+
+  const peers: ActualPeer[] = peerRows.map((row) => {
+    const p = row.peer as Row;
+    const endpoint = p.endpoint as string;
+    const port = p.port as number;
+    const flags = p.flags as number;
+    const peer: ActualPeer = {
+      peerIndex: p.peer_index as number,
+      swIfIndex: p.sw_if_index as number,
+      publicKey: b64(p.public_key),
+      ...(!isZeroAddress(endpoint) && port !== 0 ? { endpoint: { address: canonicalAddress(endpoint), port } } : {}),
+      allowedIps: (p.allowed_ips as string[]).map(canonicalPrefix),
+      persistentKeepalive: p.persistent_keepalive as number,
+      underlayTable: p.table_id as number,
+      flags,
+      established: (flags & PEER_ESTABLISHED) !== 0,
+      ...(peerV2 ? { presharedKeySet: p.preshared_key_set as boolean } : {}),
+    };
+    if (peerV2 && p.preshared_key_set) attachPresharedKey(peer, Uint8Array.from(p.preshared_key as Uint8Array));
+    // The dump hands us the key in clear; keep only the WeakMap copy.
+    if (p.preshared_key instanceof Uint8Array) p.preshared_key.fill(0);
+    return peer;
+  });
+
+  const tables: ActualTable[] = tableRows.map((row) => {
+    const t = row.table as Row;
+    return { id: t.table_id as number, family: t.is_ip6 ? 'ip6' : 'ip4', name: str(t.name) };
+  });
+
+  const routeLists = await Promise.all(
+    tables.map((t) => dump(client, 'ip_route_dump', { table: { table_id: t.id, is_ip6: t.family === 'ip6', name: '' } })),
+  );
+  const routes: ActualRoute[] = [];
+  for (let i = 0; i < tables.length; i++) {
+    const family = tables[i]!.family;
+    for (const row of routeLists[i]!) {
+      const r = parseRoute(row.route as Row, family);
+      if (r) routes.push(r);
+    }
+  }
+
+  const teib: ActualTeibEntry[] = teibRows.map((row) => {
+    const e = row.entry as Row;
+    return {
+      swIfIndex: e.sw_if_index as number,
+      peer: canonicalAddress(e.peer as string),
+      nh: canonicalAddress(e.nh as string),
+      nhTable: e.nh_table_id as number,
+    };
+  });
+
+  return buildActualState({ interfaces, wireguard, peers, tables, routes, teib, peerV2 });
+}
+
+/** Keeps the next-hop paths of an entry; connected (no next hop), local, drop and special entries are dropped. */
+function parseRoute(route: Row, family: AddressFamily): ActualRoute | undefined {
+  const paths: { swIfIndex: number; nh: string }[] = [];
+  for (const p of route.paths as Row[]) {
+    if (p.type !== PATH_TYPE_NORMAL || p.sw_if_index === NO_INDEX) continue;
+    const addr = (p.nh as Row).address as { ip4?: string; ip6?: string };
+    const nh = family === 'ip6' ? addr.ip6 : addr.ip4;
+    if (nh === undefined || isZeroAddress(nh)) continue;
+    paths.push({ swIfIndex: p.sw_if_index as number, nh: canonicalAddress(nh) });
+  }
+  if (!paths.length) return undefined;
+  return { table: route.table_id as number, family, prefix: canonicalPrefix(route.prefix as string), paths };
+}
+
+// -- steps ----------------------------------------------------------------------------------------
+
+export interface ExecContext {
+  readonly client: VppClient;
+  readonly actual: ActualState;
+  /** Logical name → current sw_if_index of vppwg's interfaces; updated as interfaces are created and deleted. */
+  readonly ifIndex: Map<string, number>;
+  readonly peerV2: boolean;
+}
+
+export type Undo = () => Promise<void>;
+
+function resolve(ctx: ExecContext, ref: IfRef): number {
+  if (!('owner' in ref)) return ref.swIfIndex;
+  const idx = ctx.ifIndex.get(ref.owner);
+  if (idx === undefined) throw new Error(`interface "${ref.owner}" does not exist (yet)`);
+  return idx;
+}
+
+function encodePaths(ctx: ExecContext, prefix: string, paths: readonly PathRef[]): Row[] {
+  const ip6 = familyOf(prefix) === 'ip6';
+  return paths.map((p) => ({
+    sw_if_index: resolve(ctx, p.iface),
+    table_id: 0,
+    rpf_id: 0,
+    weight: 1,
+    preference: 0,
+    type: PATH_TYPE_NORMAL,
+    flags: 0,
+    proto: ip6 ? 1 : 0,
+    nh: { address: ip6 ? { ip6: p.nh } : { ip4: p.nh }, via_label: 0, obj_id: 0, classify_table_index: 0 },
+    n_labels: 0,
+    label_stack: [],
+  }));
+}
+
+async function setRoute(ctx: ExecContext, table: number, prefix: string, paths: readonly PathRef[]): Promise<void> {
+  // Without multipath an add replaces the entry's paths and a delete removes the entry: both idempotent.
+  await call(ctx.client, 'ip_route_add_del', {
+    is_add: paths.length > 0,
+    is_multipath: false,
+    route: { table_id: table, stats_index: 0, prefix, paths: encodePaths(ctx, prefix, paths) },
+  });
+}
+
+async function addPeer(ctx: ExecContext, owner: string, peer: PeerConfig): Promise<number> {
+  const swIfIndex = resolve(ctx, { owner });
+  const common = {
+    peer_index: 0,
+    public_key: new Uint8Array(Buffer.from(peer.publicKey, 'base64')),
+    port: peer.endpoint?.port ?? 0,
+    persistent_keepalive: peer.persistentKeepalive,
+    table_id: peer.underlayTable,
+    endpoint: peer.endpoint?.address ?? '0.0.0.0',
+    sw_if_index: swIfIndex,
+    flags: 0,
+    allowed_ips: [...peer.allowedIps],
+  };
+  let reply: Row;
+  if (peer.presharedKey) {
+    if (!ctx.peerV2) throw new Error('this VPP lacks wireguard_peer_add_v2: a peer with a preshared key cannot be added');
+    reply = await call(ctx.client, 'wireguard_peer_add_v2', {
+      peer: { ...common, preshared_key: peer.presharedKey.bytes, preshared_key_set: true },
+    });
+  } else {
+    reply = await call(ctx.client, 'wireguard_peer_add', { peer: common });
+  }
+  return reply.peer_index as number;
+}
+
+async function removePeer(ctx: ExecContext, peerIndex: number): Promise<void> {
+  await call(ctx.client, 'wireguard_peer_remove', { peer_index: peerIndex });
+}
+
+async function setFlags(ctx: ExecContext, swIfIndex: number, up: boolean): Promise<void> {
+  await call(ctx.client, 'sw_interface_set_flags', { sw_if_index: swIfIndex, flags: up ? ADMIN_UP : 0 });
+}
+
+async function setTable(ctx: ExecContext, swIfIndex: number, family: AddressFamily, table: number): Promise<void> {
+  await call(ctx.client, 'sw_interface_set_table', { sw_if_index: swIfIndex, is_ipv6: family === 'ip6', vrf_id: table });
+}
+
+async function setMtu(ctx: ExecContext, swIfIndex: number, mtu: readonly number[]): Promise<void> {
+  await call(ctx.client, 'sw_interface_set_mtu', { sw_if_index: swIfIndex, mtu: [...mtu] });
+}
+
+async function setAddress(ctx: ExecContext, swIfIndex: number, add: boolean, address: string): Promise<void> {
+  await call(ctx.client, 'sw_interface_add_del_address', { sw_if_index: swIfIndex, is_add: add, del_all: false, prefix: address });
+}
+
+async function setTable2(ctx: ExecContext, add: boolean, id: number, family: AddressFamily, name: string): Promise<void> {
+  await call(ctx.client, 'ip_table_add_del', { is_add: add, table: { table_id: id, is_ip6: family === 'ip6', name } });
+}
+
+/** Creates a wg interface and tags it; a failure of the tag deletes the interface again, so the step is all or nothing. */
+async function createInterface(
+  ctx: ExecContext,
+  owner: string,
+  spec: { instance?: number; privateKey?: Uint8Array; listenPort: number; source: string },
+): Promise<number> {
+  const reply = await call(ctx.client, 'wireguard_interface_create', {
+    interface: {
+      user_instance: spec.instance ?? NO_INDEX,
+      sw_if_index: 0,
+      private_key: spec.privateKey ?? new Uint8Array(32),
+      public_key: new Uint8Array(32),
+      port: spec.listenPort,
+      src_ip: spec.source,
+    },
+    generate_key: spec.privateKey === undefined,
+  });
+  const swIfIndex = reply.sw_if_index as number;
+  try {
+    await call(ctx.client, 'sw_interface_tag_add_del', { is_add: true, sw_if_index: swIfIndex, tag: OWNER_TAG_PREFIX + owner });
+  } catch (err) {
+    await call(ctx.client, 'wireguard_interface_delete', { sw_if_index: swIfIndex }).catch(() => undefined);
+    throw err;
+  }
+  ctx.ifIndex.set(owner, swIfIndex);
+  return swIfIndex;
+}
+
+async function deleteInterface(ctx: ExecContext, owner: string, swIfIndex: number): Promise<void> {
+  await call(ctx.client, 'wireguard_interface_delete', { sw_if_index: swIfIndex });
+  if (ctx.ifIndex.get(owner) === swIfIndex) ctx.ifIndex.delete(owner);
+}
+
+/** Performs one step; resolves to the undo that puts the object back as it was. */
+export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
+  switch (step.t) {
+    case 'table': {
+      await setTable2(ctx, step.add, step.id, step.family, step.name);
+      return () => setTable2(ctx, !step.add, step.id, step.family, step.name);
+    }
+    case 'interface-add': {
+      const swIfIndex = await createInterface(ctx, step.owner, {
+        ...(step.instance !== undefined ? { instance: step.instance } : {}),
+        ...(step.privateKey !== 'generate' ? { privateKey: step.privateKey.bytes } : {}),
+        listenPort: step.listenPort,
+        source: step.source,
+      });
+      return () => deleteInterface(ctx, step.owner, swIfIndex);
+    }
+    case 'interface-del': {
+      const swIfIndex = resolve(ctx, { owner: step.owner });
+      const before = ctx.actual.interfaces.get(swIfIndex);
+      const wg = ctx.actual.wireguard.get(swIfIndex);
+      // Read the private key only now, and keep it only in this undo: it is needed to put the interface back.
+      const rows = await dump(ctx.client, 'wireguard_interface_dump', { show_private_key: true, sw_if_index: swIfIndex });
+      const iface = rows[0]?.interface as Row | undefined;
+      const privateKey = iface ? makeSecretKey(iface.private_key as Uint8Array, 'VPP (kept for rollback)') : undefined;
+      if (iface) (iface.private_key as Uint8Array).fill(0);
+      await deleteInterface(ctx, step.owner, swIfIndex);
+      return async () => {
+        if (!wg || !before || !privateKey) throw new Error(`cannot restore interface "${step.owner}": its settings were not readable`);
+        const idx = await createInterface(ctx, step.owner, {
+          instance: wg.instance,
+          privateKey: privateKey.bytes,
+          listenPort: wg.listenPort,
+          source: wg.source,
+        });
+        if (before.mtu.some((m) => m !== 0)) await setMtu(ctx, idx, before.mtu);
+        if (before.table.ip4 !== 0) await setTable(ctx, idx, 'ip4', before.table.ip4);
+        if (before.table.ip6 !== 0) await setTable(ctx, idx, 'ip6', before.table.ip6);
+        if (before.adminUp) await setFlags(ctx, idx, true);
+      };
+    }
+    case 'set-table': {
+      const idx = resolve(ctx, step.iface);
+      await setTable(ctx, idx, step.family, step.table);
+      return () => setTable(ctx, resolve(ctx, step.iface), step.family, step.previous);
+    }
+    case 'set-mtu': {
+      await setMtu(ctx, resolve(ctx, step.iface), step.mtu);
+      return () => setMtu(ctx, resolve(ctx, step.iface), step.previous);
+    }
+    case 'address': {
+      await setAddress(ctx, resolve(ctx, step.iface), step.add, step.address);
+      return () => setAddress(ctx, resolve(ctx, step.iface), !step.add, step.address);
+    }
+    case 'peer-add': {
+      const index = await addPeer(ctx, step.owner, step.peer);
+      return () => removePeer(ctx, index);
+    }
+    case 'peer-remove': {
+      await removePeer(ctx, step.peerIndex);
+      return async () => {
+        await addPeer(ctx, step.owner, step.restore);
+      };
+    }
+    case 'route': {
+      await setRoute(ctx, step.table, step.prefix, step.paths);
+      return () => setRoute(ctx, step.table, step.prefix, step.previous);
+    }
+    case 'teib-del': {
+      const entry = { sw_if_index: resolve(ctx, step.iface), peer: step.peer, nh: step.nh, nh_table_id: step.nhTable };
+      await call(ctx.client, 'teib_entry_add_del', { is_add: 0, entry });
+      return async () => {
+        await call(ctx.client, 'teib_entry_add_del', { is_add: 1, entry: { ...entry, sw_if_index: resolve(ctx, step.iface) } });
+      };
+    }
+    case 'admin': {
+      await setFlags(ctx, resolve(ctx, step.iface), step.up);
+      return () => setFlags(ctx, resolve(ctx, step.iface), step.previous);
+    }
+  }
+}
+
+/** Names of the messages that change VPP (for counting "mutating calls" in tests and benches). */
+export const MUTATING_MESSAGES: readonly string[] = [
+  'ip_table_add_del',
+  'wireguard_interface_create',
+  'wireguard_interface_delete',
+  'sw_interface_tag_add_del',
+  'sw_interface_set_table',
+  'sw_interface_set_mtu',
+  'sw_interface_add_del_address',
+  'wireguard_peer_add',
+  'wireguard_peer_add_v2',
+  'wireguard_peer_remove',
+  'ip_route_add_del',
+  'teib_entry_add_del',
+  'sw_interface_set_flags',
+];
