@@ -99,6 +99,13 @@ class Findings {
     this.add('warning', path, message, at);
   }
 
+  /** True when a schema error was reported at `path` or inside it. */
+  badWithin(path: DataPath): boolean {
+    const pointer = toPointer(path);
+    for (const bad of this.badPaths) if (bad === pointer || bad.startsWith(pointer + '/')) return true;
+    return false;
+  }
+
   hasErrors(): boolean {
     return this.list.some((d) => d.severity === 'error');
   }
@@ -857,7 +864,7 @@ function resolvePrivateKey(f: Findings, path: DataPath, raw: unknown, ctx: Conte
 
 /** A key from {file}, {env} or {inline}; never echoes key material in a message. */
 function resolveKey(f: Findings, path: DataPath, raw: unknown, ctx: Context, what: string): SecretKey | undefined {
-  if (!isObj(raw) || f.badPaths.has(toPointer(path)) || Object.keys(raw).length !== 1) return undefined;
+  if (!isObj(raw) || f.badWithin(path) || Object.keys(raw).length !== 1) return undefined;
   if (typeof raw.inline === 'string') {
     const p = [...path, 'inline'];
     f.warn(p, `${what} is written inline: anyone who can read this file has it; use {file: PATH} (mode 600) or {env: VARIABLE}`);
