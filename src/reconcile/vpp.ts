@@ -85,7 +85,9 @@ function dump(client: VppClient, name: string, v: Row): Promise<Row[]> {
 }
 
 export function hasPeerV2(client: VppClient): boolean {
-  return client.has('wireguard_peer_add_v2') && client.has('wireguard_peers_v2_dump');
+  const add = defs().get('wireguard_peer_add_v2');
+  const dumpV2 = defs().get('wireguard_peers_v2_dump');
+  return add !== undefined && dumpV2 !== undefined && client.has(add) && client.has(dumpV2);
 }
 
 // -- observe --------------------------------------------------------------------------------------
