@@ -3,7 +3,15 @@
  * do, and format findings. The reconciler, the CLI and the daemon use only this module.
  */
 export type { LoadOptions, LoadResult } from './load';
-export { parseDesiredState, loadDesiredState, checkAgainstCapabilities, formatDiagnostic, ownerTag, TAG_PREFIX, MAX_TAG_LENGTH } from './load';
+export {
+  parseDesiredState,
+  loadDesiredState,
+  checkAgainstCapabilities,
+  formatDiagnostic,
+  ownerTag,
+  TAG_PREFIX,
+  MAX_TAG_LENGTH,
+} from './load';
 export { canonicalAddress, canonicalPrefix } from './addr';
 export { decodeKey, encodeKey, generatePrivateKey, generatePresharedKey, publicKeyOf } from './keys';
 export type * from './model';

@@ -59,7 +59,8 @@ export function ownerTag(interfaceName: string): string {
 /** Where each peer came from, so checks run after loading (capabilities) can still name a line. */
 const peerPlaces = new WeakMap<object, { file: string; path: DataPath; line: number; column: number }>();
 
-const KEY_FORMAT_HINT = "expected 32 bytes in base64 (44 characters ending in '='), as `vppwg genkey` or `wg genkey` prints";
+const KEY_FORMAT_HINT =
+  "expected 32 bytes in base64 (44 characters ending in '='), as `vppwg genkey` or `wg genkey` prints";
 
 let compiled: ValidateFunction | undefined;
 function schemaValidator(): ValidateFunction {
@@ -125,7 +126,14 @@ export function parseDesiredState(text: string, file: string, opts: LoadOptions 
     for (const err of doc.errors) {
       const { line, column } = locator.offsetPlace(err.pos[0]);
       const what = /\.json$/i.test(file) ? 'JSON' : 'YAML';
-      f.list.push({ severity: 'error', file, line, column, path: '', message: `${what} syntax error: ${firstLine(err.message)}` });
+      f.list.push({
+        severity: 'error',
+        file,
+        line,
+        column,
+        path: '',
+        message: `${what} syntax error: ${firstLine(err.message)}`,
+      });
     }
     return { diagnostics: sorted(f.list) };
   }
@@ -162,14 +170,25 @@ export function loadDesiredState(path: string, opts: LoadOptions = {}): LoadResu
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     return {
       diagnostics: [
-        { severity: 'error', file: path, line: 0, column: 0, path: '', message: `cannot read the file (${code}): check the path and its permissions` },
+        {
+          severity: 'error',
+          file: path,
+          line: 0,
+          column: 0,
+          path: '',
+          message: `cannot read the file (${code}): check the path and its permissions`,
+        },
       ],
     };
   }
   return parseDesiredState(text, path, { ...opts, baseDir: opts.baseDir ?? dirname(resolve(path)) });
 }
 
-export function checkAgainstCapabilities(state: DesiredState, file: string, caps: { presharedKeys: boolean }): Diagnostic[] {
+export function checkAgainstCapabilities(
+  state: DesiredState,
+  file: string,
+  caps: { presharedKeys: boolean },
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (caps.presharedKeys) return out;
   for (const wg of state.wireguard) {
@@ -247,14 +266,23 @@ function reportSchemaErrors(errors: ErrorObject[], data: unknown, f: Findings): 
       }
       case 'const':
       case 'enum': {
-        const choices = e.keyword === 'enum' ? (e.params as { allowedValues: unknown[] }).allowedValues : [(e.params as { allowedValue: unknown }).allowedValue];
-        f.error(path, `${here} is ${JSON.stringify(safeData(path, e.data))}: it must be ${what ?? choices.map((c) => JSON.stringify(c)).join(' or ')}`);
+        const choices =
+          e.keyword === 'enum'
+            ? (e.params as { allowedValues: unknown[] }).allowedValues
+            : [(e.params as { allowedValue: unknown }).allowedValue];
+        f.error(
+          path,
+          `${here} is ${JSON.stringify(safeData(path, e.data))}: it must be ${what ?? choices.map((c) => JSON.stringify(c)).join(' or ')}`,
+        );
         break;
       }
       case 'minItems':
       case 'maxItems': {
         const n = Array.isArray(e.data) ? e.data.length : 0;
-        f.error(path, `${here} has ${n} entries: it must be ${what ?? `${e.keyword === 'minItems' ? 'at least' : 'at most'} ${(e.params as { limit: number }).limit} entries`}`);
+        f.error(
+          path,
+          `${here} has ${n} entries: it must be ${what ?? `${e.keyword === 'minItems' ? 'at least' : 'at most'} ${(e.params as { limit: number }).limit} entries`}`,
+        );
         break;
       }
       case 'uniqueItems': {
@@ -269,7 +297,10 @@ function reportSchemaErrors(errors: ErrorObject[], data: unknown, f: Findings): 
       case 'pattern':
       case 'minLength':
       case 'maxLength':
-        f.error(path, `${here} ${JSON.stringify(safeData(path, e.data))} is not valid: it must be ${what ?? e.message ?? 'valid'}`);
+        f.error(
+          path,
+          `${here} ${JSON.stringify(safeData(path, e.data))} is not valid: it must be ${what ?? e.message ?? 'valid'}`,
+        );
         break;
       default:
         f.error(path, `${here} ${e.message ?? 'is not valid'}`);
@@ -289,7 +320,9 @@ function describePath(path: DataPath): string {
 
 function typeWords(t: string | string[]): string {
   const list = Array.isArray(t) ? t : [t];
-  return list.map((x) => (x === 'object' ? 'a mapping' : x === 'array' ? 'a list' : x === 'integer' ? 'an integer' : `a ${x}`)).join(' or ');
+  return list
+    .map((x) => (x === 'object' ? 'a mapping' : x === 'array' ? 'a list' : x === 'integer' ? 'an integer' : `a ${x}`))
+    .join(' or ');
 }
 
 function jsonType(v: unknown): string {
@@ -371,16 +404,26 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
     const id = int(t.id);
     const name = str(t.name);
     const fams = new Set<AddressFamily>(
-      Array.isArray(t.families) ? t.families.filter((x) => x === 'ipv4' || x === 'ipv6').map((x) => (x === 'ipv4' ? 'ip4' : 'ip6')) : ['ip4', 'ip6'],
+      Array.isArray(t.families)
+        ? t.families.filter((x) => x === 'ipv4' || x === 'ipv6').map((x) => (x === 'ipv4' ? 'ip4' : 'ip6'))
+        : ['ip4', 'ip6'],
     );
     if (id !== undefined && id > 0) {
       const prior = tables.get(id);
-      if (prior) f.error([...path, 'id'], `table ${id} is declared twice (first at line ${f.lineOf(prior.path)}): give each table one entry`);
+      if (prior)
+        f.error(
+          [...path, 'id'],
+          `table ${id} is declared twice (first at line ${f.lineOf(prior.path)}): give each table one entry`,
+        );
       else tables.set(id, { families: fams, path });
     }
     if (name !== undefined) {
       const prior = tableNames.get(name);
-      if (prior) f.error([...path, 'name'], `table name "${name}" is used twice (first at line ${f.lineOf(prior)}): give each table its own name`);
+      if (prior)
+        f.error(
+          [...path, 'name'],
+          `table name "${name}" is used twice (first at line ${f.lineOf(prior)}): give each table its own name`,
+        );
       else tableNames.set(name, path);
     }
     if (id !== undefined && name !== undefined) outTables.push({ id, name, families: [...fams].sort() });
@@ -391,12 +434,18 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
     if (table === undefined || table === 0 || skip(path)) return;
     const t = tables.get(table);
     if (!t) {
-      f.error(path, `table ${table} (${what}) is not declared: add {id: ${table}, name: ...} under tables, or use table 0`);
+      f.error(
+        path,
+        `table ${table} (${what}) is not declared: add {id: ${table}, name: ...} under tables, or use table 0`,
+      );
       return;
     }
     for (const fam of families) {
       if (!t.families.has(fam)) {
-        f.error(path, `table ${table} (${what}) has no ${fam === 'ip4' ? 'ipv4' : 'ipv6'} family: add ${fam === 'ip4' ? 'ipv4' : 'ipv6'} to its families`);
+        f.error(
+          path,
+          `table ${table} (${what}) has no ${fam === 'ip4' ? 'ipv4' : 'ipv6'} family: add ${fam === 'ip4' ? 'ipv4' : 'ipv6'} to its families`,
+        );
       }
     }
   };
@@ -415,7 +464,11 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
     const name = str(u.name);
     if (name !== undefined) {
       const prior = uplinkNames.get(name);
-      if (prior) f.error([...path, 'name'], `uplink "${name}" is listed twice (first at line ${f.lineOf(prior)}): merge the two entries`);
+      if (prior)
+        f.error(
+          [...path, 'name'],
+          `uplink "${name}" is listed twice (first at line ${f.lineOf(prior)}): merge the two entries`,
+        );
       else uplinkNames.set(name, path);
     }
     const table = int(u.table);
@@ -428,7 +481,10 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
         const p = checkInterfaceAddress(f, ap, a, `uplink "${name ?? i}"`, interfaceAddresses);
         if (!p) return;
         addresses!.push(p.text);
-        uplinkAddresses.set(parseAddress(p.text.split('/')[0]!)!.text, { uplink: name ?? String(i), table: table ?? 0 });
+        uplinkAddresses.set(parseAddress(p.text.split('/')[0]!)!.text, {
+          uplink: name ?? String(i),
+          table: table ?? 0,
+        });
         connected.push({ table: table ?? 0, prefix: p, what: `the connected subnet of uplink "${name}"`, path: ap });
       });
     }
@@ -451,12 +507,23 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
     if (name === undefined) return;
     const path = ['wireguard', i, 'name'];
     const prior = wgNames.get(name);
-    if (prior) f.error(path, `wireguard interface "${name}" is declared twice (first at line ${f.lineOf(prior)}): give each a distinct name`);
+    if (prior)
+      f.error(
+        path,
+        `wireguard interface "${name}" is declared twice (first at line ${f.lineOf(prior)}): give each a distinct name`,
+      );
     else wgNames.set(name, path);
-    if (uplinkNames.has(name)) f.error(path, `"${name}" names both an uplink and a wireguard interface: rename the wireguard interface so routes are unambiguous`);
+    if (uplinkNames.has(name))
+      f.error(
+        path,
+        `"${name}" names both an uplink and a wireguard interface: rename the wireguard interface so routes are unambiguous`,
+      );
     const tag = ownerTag(name);
     if (tag.length > MAX_TAG_LENGTH) {
-      f.error(path, `name "${name}" is too long: VPP keeps the ownership tag "${TAG_PREFIX}<name>" in ${MAX_TAG_LENGTH} characters, so use at most ${MAX_TAG_LENGTH - TAG_PREFIX.length}`);
+      f.error(
+        path,
+        `name "${name}" is too long: VPP keeps the ownership tag "${TAG_PREFIX}<name>" in ${MAX_TAG_LENGTH} characters, so use at most ${MAX_TAG_LENGTH - TAG_PREFIX.length}`,
+      );
     }
   });
 
@@ -478,10 +545,17 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
     const instance = int(w.instance);
     if (instance !== undefined) {
       if (instance > MAX_INSTANCE) {
-        f.error([...path, 'instance'], `instance ${instance} is too large: use 0..${MAX_INSTANCE}, or omit it to let VPP choose`);
+        f.error(
+          [...path, 'instance'],
+          `instance ${instance} is too large: use 0..${MAX_INSTANCE}, or omit it to let VPP choose`,
+        );
       } else {
         const prior = instances.get(instance);
-        if (prior) f.error([...path, 'instance'], `instance ${instance} is already used by the interface at line ${f.lineOf(prior)}: pick another or omit it`);
+        if (prior)
+          f.error(
+            [...path, 'instance'],
+            `instance ${instance} is already used by the interface at line ${f.lineOf(prior)}: pick another or omit it`,
+          );
         else instances.set(instance, path);
       }
     }
@@ -495,7 +569,10 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
     if (srcText !== undefined && !skip([...path, 'source'])) {
       source = parseAddress(srcText);
       if (!source) {
-        f.error([...path, 'source'], `source "${srcText}" is not an IP address: give the uplink address WireGuard packets leave from`);
+        f.error(
+          [...path, 'source'],
+          `source "${srcText}" is not an IP address: give the uplink address WireGuard packets leave from`,
+        );
       } else if (!uplinkAddresses.has(source.text)) {
         f.error(
           [...path, 'source'],
@@ -520,7 +597,11 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
       const peerName = str(pRaw.name) ?? `#${k}`;
       if (str(pRaw.name) !== undefined) {
         const prior = peerNames.get(peerName);
-        if (prior) f.error([...pp, 'name'], `peer "${peerName}" appears twice in "${name}" (first at line ${f.lineOf(prior)}): give each peer its own name`);
+        if (prior)
+          f.error(
+            [...pp, 'name'],
+            `peer "${peerName}" appears twice in "${name}" (first at line ${f.lineOf(prior)}): give each peer its own name`,
+          );
         else peerNames.set(peerName, pp);
       }
       const who = `peer "${peerName}" of "${name}"`;
@@ -544,12 +625,18 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
             publicKeys.set(publicKey, { what: who, path: [...pp, 'public_key'] });
           }
           if (ownPublic !== undefined && ownPublic === publicKey) {
-            f.error([...pp, 'public_key'], `public_key of ${who} is the interface's own public key: give the remote side's public key`);
+            f.error(
+              [...pp, 'public_key'],
+              `public_key of ${who} is the interface's own public key: give the remote side's public key`,
+            );
           }
         }
       }
 
-      const presharedKey = pRaw.preshared_key === undefined ? undefined : resolveKey(f, [...pp, 'preshared_key'], pRaw.preshared_key, ctx, 'preshared key');
+      const presharedKey =
+        pRaw.preshared_key === undefined
+          ? undefined
+          : resolveKey(f, [...pp, 'preshared_key'], pRaw.preshared_key, ctx, 'preshared key');
 
       // Endpoint: absent = remote-access server peer (VPP learns it from the handshake).
       let endpoint: { address: string; port: number } | undefined;
@@ -560,9 +647,15 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
         if (at !== undefined && !skip([...pp, 'endpoint', 'address'])) {
           const a = parseAddress(at);
           if (!a) {
-            f.error([...pp, 'endpoint', 'address'], `endpoint address "${at}" is not an IP address: write the peer's public address (names are not resolved)`);
+            f.error(
+              [...pp, 'endpoint', 'address'],
+              `endpoint address "${at}" is not an IP address: write the peer's public address (names are not resolved)`,
+            );
           } else if (a.value === 0n) {
-            f.error([...pp, 'endpoint', 'address'], `endpoint address ${a.text} is unspecified: omit endpoint for a peer whose address VPP should learn`);
+            f.error(
+              [...pp, 'endpoint', 'address'],
+              `endpoint address ${a.text} is unspecified: omit endpoint for a peer whose address VPP should learn`,
+            );
           } else {
             if (source && a.family !== source.family) {
               f.error(
@@ -571,11 +664,20 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
               );
             }
             if (port !== undefined) endpoint = { address: a.text, port };
-            endpoints.push({ wg: name, peer: peerName, address: a, table: int(pRaw.underlay_table) ?? 0, path: [...pp, 'endpoint', 'address'] });
+            endpoints.push({
+              wg: name,
+              peer: peerName,
+              address: a,
+              table: int(pRaw.underlay_table) ?? 0,
+              path: [...pp, 'endpoint', 'address'],
+            });
           }
         }
       } else if (int(pRaw.persistent_keepalive) && !skip([...pp, 'persistent_keepalive'])) {
-        f.warn([...pp, 'persistent_keepalive'], `${who} has no endpoint, so VPP cannot send keepalives to it: persistent_keepalive has no effect (set it on the client side)`);
+        f.warn(
+          [...pp, 'persistent_keepalive'],
+          `${who} has no endpoint, so VPP cannot send keepalives to it: persistent_keepalive has no effect (set it on the client side)`,
+        );
       }
 
       const underlayTable = int(pRaw.underlay_table);
@@ -598,7 +700,11 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
         allowedOwners.push({ prefix: p, peer: peerName, path: ap });
       });
       const covered = (addr: ParsedAddress) => allowed.some((p) => prefixCovers(p, addr));
-      const allowedSummary = () => allowed.slice(0, 4).map((p) => p.networkText).join(', ') + (allowed.length > 4 ? ', …' : '');
+      const allowedSummary = () =>
+        allowed
+          .slice(0, 4)
+          .map((p) => p.networkText)
+          .join(', ') + (allowed.length > 4 ? ', …' : '');
 
       // Tunnel next hops: each becomes a host route via itself on the interface.
       const nextHops: ParsedAddress[] = [];
@@ -638,11 +744,17 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
           if (skip([...rp, 'via'])) return;
           via = parseAddress(viaText);
           if (!via) {
-            f.error([...rp, 'via'], `via "${viaText}" is not an IP address: give a next hop inside the peer's allowed IPs, e.g. its tunnel address`);
+            f.error(
+              [...rp, 'via'],
+              `via "${viaText}" is not an IP address: give a next hop inside the peer's allowed IPs, e.g. its tunnel address`,
+            );
             return;
           }
           if (via.family !== prefix.family) {
-            f.error([...rp, 'via'], `via ${via.text} is ${familyLabel(via.family)} but ${prefix.networkText} is ${familyLabel(prefix.family)}: use a next hop of the same family`);
+            f.error(
+              [...rp, 'via'],
+              `via ${via.text} is ${familyLabel(via.family)} but ${prefix.networkText} is ${familyLabel(prefix.family)}: use a next hop of the same family`,
+            );
             return;
           }
           if (allowed.length > 0 && !covered(via)) {
@@ -671,7 +783,13 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
           }
         }
         routes.push({ prefix: prefix.networkText, via: via.text });
-        fib.push({ table: wgTable, prefix, viaWireguard: name, what: `route ${prefix.networkText} of ${who}`, path: [...rp, 'prefix'] });
+        fib.push({
+          table: wgTable,
+          prefix,
+          viaWireguard: name,
+          what: `route ${prefix.networkText} of ${who}`,
+          path: [...rp, 'prefix'],
+        });
       });
 
       if (publicKey !== undefined && allowed.length > 0) {
@@ -686,7 +804,8 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
           tunnelNextHops: nextHops.map((n) => n.text),
           routes,
         };
-        if (presharedKey) peerPlaces.set(peer, { file: f.file, path: pp, ...f.locator.place([...pp, 'preshared_key']) });
+        if (presharedKey)
+          peerPlaces.set(peer, { file: f.file, path: pp, ...f.locator.place([...pp, 'preshared_key']) });
         outPeers.push(peer);
       }
     });
@@ -732,12 +851,21 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
       via = parseAddress(viaText);
       if (!via) f.error([...path, 'via'], `via "${viaText}" is not an IP address: give the gateway's address`);
       else if (prefix && via.family !== prefix.family) {
-        f.error([...path, 'via'], `via ${via.text} is ${familyLabel(via.family)} but ${prefix.networkText} is ${familyLabel(prefix.family)}: use a gateway of the same family`);
+        f.error(
+          [...path, 'via'],
+          `via ${via.text} is ${familyLabel(via.family)} but ${prefix.networkText} is ${familyLabel(prefix.family)}: use a gateway of the same family`,
+        );
         via = undefined;
       } else if (isWg) {
         const wgIndex = wgList.findIndex((w) => isObj(w) && w.name === ifName);
         const peers = asList((wgList[wgIndex] as Obj).peers);
-        const coveredBy = peers.some((p) => isObj(p) && asList(p.allowed_ips).some((a) => typeof a === 'string' && parsePrefix(a) && prefixCovers(parsePrefix(a)!, via!)));
+        const coveredBy = peers.some(
+          (p) =>
+            isObj(p) &&
+            asList(p.allowed_ips).some(
+              (a) => typeof a === 'string' && parsePrefix(a) && prefixCovers(parsePrefix(a)!, via!),
+            ),
+        );
         if (!coveredBy) {
           f.error(
             [...path, 'via'],
@@ -748,7 +876,13 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
     }
     if (prefix && via && ifName !== undefined) {
       outRoutes.push({ prefix: prefix.networkText, table, via: via.text, interface: ifName });
-      fib.push({ table, prefix, ...(isWg ? { viaWireguard: ifName } : {}), what: `route ${prefix.networkText} (routes)`, path: [...path, 'prefix'] });
+      fib.push({
+        table,
+        prefix,
+        ...(isWg ? { viaWireguard: ifName } : {}),
+        what: `route ${prefix.networkText} (routes)`,
+        path: [...path, 'prefix'],
+      });
     }
   });
 
@@ -758,7 +892,10 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
     const key = `${e.table} ${e.prefix.networkText}`;
     const prior = routeKeys.get(key);
     if (prior) {
-      f.error(e.path, `${e.prefix.networkText} in table ${e.table} is already ${prior.what} (line ${f.lineOf(prior.path)}): keep one route per prefix and table`);
+      f.error(
+        e.path,
+        `${e.prefix.networkText} in table ${e.table} is already ${prior.what} (line ${f.lineOf(prior.path)}): keep one route per prefix and table`,
+      );
     } else routeKeys.set(key, e);
   }
 
@@ -768,7 +905,9 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
     const best = longestMatch([...fib, ...connected], ep.table, ep.address);
     if (best?.viaWireguard === ep.wg) {
       const w = wgByName.get(ep.wg);
-      const gatewayHint = asList(data.routes).find((r) => isObj(r) && r.prefix === (ep.address.family === 'ip4' ? '0.0.0.0/0' : '::/0')) as Obj | undefined;
+      const gatewayHint = asList(data.routes).find(
+        (r) => isObj(r) && r.prefix === (ep.address.family === 'ip4' ? '0.0.0.0/0' : '::/0'),
+      ) as Obj | undefined;
       const pin = `{prefix: ${ep.address.text}/${ep.address.family === 'ip4' ? 32 : 128}, via: ${gatewayHint ? String(gatewayHint.via) : '<underlay gateway>'}, interface: ${gatewayHint ? String(gatewayHint.interface) : '<uplink>'}${ep.table ? `, table: ${ep.table}` : ''}}`;
       void w;
       f.error(
@@ -792,10 +931,22 @@ function longestMatch(entries: FibEntry[], table: number, addr: ParsedAddress): 
 }
 
 /** Allowed IPs of different peers on one interface must be disjoint (VPP gives an adjacency to the first matching peer). */
-function checkAllowedOverlap(f: Findings, wgName: string, owners: { prefix: ParsedPrefix; peer: string; path: DataPath }[]): void {
+function checkAllowedOverlap(
+  f: Findings,
+  wgName: string,
+  owners: { prefix: ParsedPrefix; peer: string; path: DataPath }[],
+): void {
   // Prefixes are either nested or disjoint: sort by start, widest first, and keep a stack of the open ones.
   const order = [...owners].sort((a, b) =>
-    a.prefix.family !== b.prefix.family ? (a.prefix.family < b.prefix.family ? -1 : 1) : a.prefix.network < b.prefix.network ? -1 : a.prefix.network > b.prefix.network ? 1 : a.prefix.len - b.prefix.len,
+    a.prefix.family !== b.prefix.family
+      ? a.prefix.family < b.prefix.family
+        ? -1
+        : 1
+      : a.prefix.network < b.prefix.network
+        ? -1
+        : a.prefix.network > b.prefix.network
+          ? 1
+          : a.prefix.len - b.prefix.len,
   );
   const stack: typeof owners = [];
   for (const cur of order) {
@@ -832,7 +983,10 @@ function checkInterfaceAddress(
   }
   const prior = seen.get(p.text.split('/')[0]!);
   if (prior) {
-    f.error(path, `address ${p.text.split('/')[0]} is already on ${prior.owner} (line ${f.lineOf(prior.path)}): an address can be on one interface only`);
+    f.error(
+      path,
+      `address ${p.text.split('/')[0]} is already on ${prior.owner} (line ${f.lineOf(prior.path)}): an address can be on one interface only`,
+    );
     return undefined;
   }
   seen.set(p.text.split('/')[0]!, { owner, path });
@@ -856,7 +1010,12 @@ function checkNetworkPrefix(f: Findings, path: DataPath, raw: unknown, what: str
 // ---------------------------------------------------------------------------------------------
 // Keys
 
-function resolvePrivateKey(f: Findings, path: DataPath, raw: unknown, ctx: Context): SecretKey | 'generate' | undefined {
+function resolvePrivateKey(
+  f: Findings,
+  path: DataPath,
+  raw: unknown,
+  ctx: Context,
+): SecretKey | 'generate' | undefined {
   if (raw === 'generate') return 'generate';
   if (!isObj(raw)) return undefined;
   return resolveKey(f, path, raw, ctx, 'private key');
@@ -867,7 +1026,10 @@ function resolveKey(f: Findings, path: DataPath, raw: unknown, ctx: Context, wha
   if (!isObj(raw) || f.badWithin(path) || Object.keys(raw).length !== 1) return undefined;
   if (typeof raw.inline === 'string') {
     const p = [...path, 'inline'];
-    f.warn(p, `${what} is written inline: anyone who can read this file has it; use {file: PATH} (mode 600) or {env: VARIABLE}`);
+    f.warn(
+      p,
+      `${what} is written inline: anyone who can read this file has it; use {file: PATH} (mode 600) or {env: VARIABLE}`,
+    );
     const bytes = decodeKey(raw.inline);
     if (!bytes) {
       f.error(p, `inline ${what} is not a WireGuard key: ${KEY_FORMAT_HINT}`);
@@ -879,7 +1041,10 @@ function resolveKey(f: Findings, path: DataPath, raw: unknown, ctx: Context, wha
     const p = [...path, 'env'];
     const value = ctx.env[raw.env];
     if (value === undefined || value === '') {
-      f.error(p, `environment variable ${raw.env} (${what}) is not set: export it with the base64 key before running vppwg`);
+      f.error(
+        p,
+        `environment variable ${raw.env} (${what}) is not set: export it with the base64 key before running vppwg`,
+      );
       return undefined;
     }
     const bytes = decodeKey(value);
@@ -899,13 +1064,26 @@ function resolveKey(f: Findings, path: DataPath, raw: unknown, ctx: Context, wha
       if (st.isFile() && (st.mode & 0o077) !== 0) {
         const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
         const scope = st.mode & 0o007 ? 'world' : 'group';
-        f.warn(p, `\`${full}' is ${scope} accessible (mode ${mode}): run chmod 600 ${full} so only its owner can read the ${what}`);
+        f.warn(
+          p,
+          `\`${full}' is ${scope} accessible (mode ${mode}): run chmod 600 ${full} so only its owner can read the ${what}`,
+        );
       }
       text = readFileSync(full, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code;
-      f.error(p, `cannot read ${what} file \`${full}' (${why}): create it with \`vppwg genkey > ${full}\` or fix the path`);
+      const why =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : code === 'EISDIR'
+              ? 'it is a directory'
+              : code;
+      f.error(
+        p,
+        `cannot read ${what} file \`${full}' (${why}): create it with \`vppwg genkey > ${full}\` or fix the path`,
+      );
       return undefined;
     }
     const bytes = decodeKey(text);

@@ -30,7 +30,7 @@ export class Locator {
       node = next.value;
       keyNode = next.key;
     }
-    const target = at === 'key' && keyNode ? keyNode : (node as Node | undefined) ?? keyNode;
+    const target = at === 'key' && keyNode ? keyNode : ((node as Node | undefined) ?? keyNode);
     const offset = target?.range?.[0];
     if (offset === undefined) return { line: 1, column: 1 };
     return this.offsetPlace(offset);

@@ -37,7 +37,12 @@ export const desiredStateSchema = {
       items: {
         type: 'object',
         properties: {
-          id: { type: 'integer', minimum: 1, maximum: 4294967294, 'x-what': 'a FIB table id (1..4294967294; table 0 always exists)' },
+          id: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 4294967294,
+            'x-what': 'a FIB table id (1..4294967294; table 0 always exists)',
+          },
           name: { type: 'string', pattern: PRINTABLE, maxLength: 63, 'x-what': 'a table name (at most 63 characters)' },
           families: {
             type: 'array',
@@ -57,11 +62,19 @@ export const desiredStateSchema = {
       items: {
         type: 'object',
         properties: {
-          name: { type: 'string', pattern: PRINTABLE, maxLength: 63, 'x-what': "the VPP interface name, e.g. 'host-eth0'" },
+          name: {
+            type: 'string',
+            pattern: PRINTABLE,
+            maxLength: 63,
+            'x-what': "the VPP interface name, e.g. 'host-eth0'",
+          },
           admin_up: { type: 'boolean' },
           mtu: { type: 'integer', minimum: 68, maximum: 9216, 'x-what': 'an L3 MTU (68..9216)' },
           table: u32Table,
-          addresses: { type: 'array', items: { type: 'string', 'x-what': "an interface address 'a.b.c.d/len' or 'x::y/len'" } },
+          addresses: {
+            type: 'array',
+            items: { type: 'string', 'x-what': "an interface address 'a.b.c.d/len' or 'x::y/len'" },
+          },
         },
         required: ['name'],
         additionalProperties: false,
@@ -91,13 +104,24 @@ export const desiredStateSchema = {
           private_key: {
             type: ['string', 'object'],
             if: { type: 'string' },
-            then: { const: 'generate', 'x-what': "'generate' or a key source {file: PATH}, {env: VARIABLE}, {inline: BASE64}" },
+            then: {
+              const: 'generate',
+              'x-what': "'generate' or a key source {file: PATH}, {env: VARIABLE}, {inline: BASE64}",
+            },
             else: keySourceObject,
             'x-what': "'generate' or a key source {file: PATH}, {env: VARIABLE}, {inline: BASE64}",
           },
-          listen_port: { type: 'integer', minimum: 1, maximum: 65535, 'x-what': 'a UDP port (1..65535; VPP has no ephemeral ports)' },
+          listen_port: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 65535,
+            'x-what': 'a UDP port (1..65535; VPP has no ephemeral ports)',
+          },
           source: { type: 'string', 'x-what': 'the underlay source address' },
-          addresses: { type: 'array', items: { type: 'string', 'x-what': "a tunnel address 'a.b.c.d/len' or 'x::y/len'" } },
+          addresses: {
+            type: 'array',
+            items: { type: 'string', 'x-what': "a tunnel address 'a.b.c.d/len' or 'x::y/len'" },
+          },
           mtu: { type: 'integer', minimum: 68, maximum: 9216, 'x-what': 'an L3 MTU (68..9216)' },
           table: u32Table,
           admin_up: { type: 'boolean' },
@@ -125,7 +149,12 @@ export const desiredStateSchema = {
                   maxItems: 255,
                   'x-what': 'the allowed IPs (1..255 prefixes, as VPP takes at most 255)',
                 },
-                persistent_keepalive: { type: 'integer', minimum: 0, maximum: 65535, 'x-what': 'seconds (0..65535, 0 = off)' },
+                persistent_keepalive: {
+                  type: 'integer',
+                  minimum: 0,
+                  maximum: 65535,
+                  'x-what': 'seconds (0..65535, 0 = off)',
+                },
                 underlay_table: u32Table,
                 tunnel_next_hops: { type: 'array', items: { type: 'string', 'x-what': "the peer's tunnel address" } },
                 routes: {

@@ -6,7 +6,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeKey, generatePrivateKey, parseDesiredState, publicKeyOf, type Diagnostic, type LoadOptions } from '../../src/config';
+import {
+  encodeKey,
+  generatePrivateKey,
+  parseDesiredState,
+  publicKeyOf,
+  type Diagnostic,
+  type LoadOptions,
+} from '../../src/config';
 
 const PUB = [
   'g3Wu5HUYCVOs7VVfyUC8vC9/Jl94Pmr/Wc2SSHUsMXA=',
@@ -89,7 +96,8 @@ const cases: BadCase[] = [
     text: lines(UPLINK, 'wireguards: []'),
     line: 4,
     column: 1,
-    message: 'unknown key "wireguards" in the document: did you mean "wireguard"? allowed keys are version, tables, uplinks, routes, wireguard',
+    message:
+      'unknown key "wireguards" in the document: did you mean "wireguard"? allowed keys are version, tables, uplinks, routes, wireguard',
   },
   {
     name: 'peer without public_key',
@@ -100,45 +108,72 @@ const cases: BadCase[] = [
   },
   {
     name: 'listen_port 0',
-    text: lines(UPLINK, wg().map((l) => l.replace('51820', '0')), peer('a', PUB[0]!, '[10.0.1.0/24]')),
+    text: lines(
+      UPLINK,
+      wg().map((l) => l.replace('51820', '0')),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+    ),
     line: 7,
     column: 18,
     message: 'wireguard.0.listen_port is 0, out of range: it must be a UDP port (1..65535; VPP has no ephemeral ports)',
   },
   {
     name: 'listen_port as a string',
-    text: lines(UPLINK, wg().map((l) => l.replace('51820', '"51820"')), peer('a', PUB[0]!, '[10.0.1.0/24]')),
+    text: lines(
+      UPLINK,
+      wg().map((l) => l.replace('51820', '"51820"')),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+    ),
     line: 7,
     column: 18,
     message: 'wireguard.0.listen_port must be a UDP port (1..65535; VPP has no ephemeral ports), not a string',
   },
   {
     name: 'endpoint port 70000',
-    text: lines(UPLINK, wg(), peer('a', PUB[0]!, '[10.0.1.0/24]', '        endpoint: { address: 198.51.100.1, port: 70000 }')),
+    text: lines(
+      UPLINK,
+      wg(),
+      peer('a', PUB[0]!, '[10.0.1.0/24]', '        endpoint: { address: 198.51.100.1, port: 70000 }'),
+    ),
     line: 13,
     column: 50,
     message: 'wireguard.0.peers.0.endpoint.port is 70000, out of range: it must be a UDP port (1..65535)',
   },
   {
     name: "private_key misspelt 'generated'",
-    text: lines(UPLINK, wg().map((l) => l.replace('generate', 'generated')), peer('a', PUB[0]!, '[10.0.1.0/24]')),
+    text: lines(
+      UPLINK,
+      wg().map((l) => l.replace('generate', 'generated')),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+    ),
     line: 6,
     column: 18,
-    message: /private_key is "…": it must be 'generate' or a key source \{file: PATH\}, \{env: VARIABLE\}, \{inline: BASE64\}/,
+    message:
+      /private_key is "…": it must be 'generate' or a key source \{file: PATH\}, \{env: VARIABLE\}, \{inline: BASE64\}/,
   },
   {
     name: 'private_key with two sources',
-    text: lines(UPLINK, wg().map((l) => l.replace('generate', '{ file: /etc/k, env: K }')), peer('a', PUB[0]!, '[10.0.1.0/24]')),
+    text: lines(
+      UPLINK,
+      wg().map((l) => l.replace('generate', '{ file: /etc/k, env: K }')),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+    ),
     line: 6,
     column: 18,
-    message: 'wireguard.0.private_key must be a key source: {file: PATH}, {env: VARIABLE} or {inline: BASE64}: give exactly one of its keys',
+    message:
+      'wireguard.0.private_key must be a key source: {file: PATH}, {env: VARIABLE} or {inline: BASE64}: give exactly one of its keys',
   },
   {
     name: 'inline private key too short',
-    text: lines(UPLINK, wg().map((l) => l.replace('generate', '{ inline: "c2hvcnQ=" }')), peer('a', PUB[0]!, '[10.0.1.0/24]')),
+    text: lines(
+      UPLINK,
+      wg().map((l) => l.replace('generate', '{ inline: "c2hvcnQ=" }')),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+    ),
     line: 6,
     column: 28,
-    message: "inline private key is not a WireGuard key: expected 32 bytes in base64 (44 characters ending in '='), as `vppwg genkey` or `wg genkey` prints",
+    message:
+      "inline private key is not a WireGuard key: expected 32 bytes in base64 (44 characters ending in '='), as `vppwg genkey` or `wg genkey` prints",
   },
   {
     name: 'public key of 31 bytes',
@@ -152,14 +187,20 @@ const cases: BadCase[] = [
     text: lines(UPLINK, wg(), peer('a', PUB[0]!, '[]')),
     line: 12,
     column: 22,
-    message: 'wireguard.0.peers.0.allowed_ips has 0 entries: it must be the allowed IPs (1..255 prefixes, as VPP takes at most 255)',
+    message:
+      'wireguard.0.peers.0.allowed_ips has 0 entries: it must be the allowed IPs (1..255 prefixes, as VPP takes at most 255)',
   },
   {
     name: '256 allowed IPs',
-    text: lines(UPLINK, wg(), peer('a', PUB[0]!, '[' + Array.from({ length: 256 }, (_, i) => `10.${i}.0.0/16`).join(', ') + ']')),
+    text: lines(
+      UPLINK,
+      wg(),
+      peer('a', PUB[0]!, '[' + Array.from({ length: 256 }, (_, i) => `10.${i}.0.0/16`).join(', ') + ']'),
+    ),
     line: 12,
     column: 22,
-    message: 'wireguard.0.peers.0.allowed_ips has 256 entries: it must be the allowed IPs (1..255 prefixes, as VPP takes at most 255)',
+    message:
+      'wireguard.0.peers.0.allowed_ips has 256 entries: it must be the allowed IPs (1..255 prefixes, as VPP takes at most 255)',
   },
   {
     name: 'allowed IP with a prefix length of 33',
@@ -195,7 +236,11 @@ const cases: BadCase[] = [
   {
     name: "peer key equal to the interface's own public key",
     opts: { env: { OWN_KEY: encodeKey(ownPriv) } },
-    text: lines(UPLINK, wg().map((l) => l.replace('generate', '{ env: OWN_KEY }')), peer('a', ownPub, '[10.0.1.0/24]')),
+    text: lines(
+      UPLINK,
+      wg().map((l) => l.replace('generate', '{ env: OWN_KEY }')),
+      peer('a', ownPub, '[10.0.1.0/24]'),
+    ),
     line: 11,
     column: 21,
     message: `public_key of peer "a" of "wg0" is the interface's own public key: give the remote side's public key`,
@@ -210,7 +255,11 @@ const cases: BadCase[] = [
   },
   {
     name: "route via outside the peer's allowed IPs",
-    text: lines(UPLINK, wg(), peer('a', PUB[0]!, '[10.0.1.0/24]', '        routes:', '          - { prefix: 10.9.0.0/16, via: 10.0.2.1 }')),
+    text: lines(
+      UPLINK,
+      wg(),
+      peer('a', PUB[0]!, '[10.0.1.0/24]', '        routes:', '          - { prefix: 10.9.0.0/16, via: 10.0.2.1 }'),
+    ),
     line: 14,
     column: 41,
     message:
@@ -226,14 +275,29 @@ const cases: BadCase[] = [
   },
   {
     name: 'route with no via and no tunnel next hop of its family',
-    text: lines(UPLINK, wg(), peer('a', PUB[0]!, '[10.0.1.0/24, "fd00::/64"]', '        tunnel_next_hops: [10.0.1.2]', '        routes:', '          - prefix: "fd00:9::/48"')),
+    text: lines(
+      UPLINK,
+      wg(),
+      peer(
+        'a',
+        PUB[0]!,
+        '[10.0.1.0/24, "fd00::/64"]',
+        '        tunnel_next_hops: [10.0.1.2]',
+        '        routes:',
+        '          - prefix: "fd00:9::/48"',
+      ),
+    ),
     line: 15,
     column: 13,
     message: /^route fd00:9::\/48 of peer "a" of "wg0" has no via and the peer has no IPv6 tunnel next hop: add via/,
   },
   {
     name: 'IPv6 endpoint on an interface with an IPv4 source',
-    text: lines(UPLINK, wg(), peer('a', PUB[0]!, '[10.0.1.0/24]', '        endpoint: { address: "2001:db8:9::1", port: 51820 }')),
+    text: lines(
+      UPLINK,
+      wg(),
+      peer('a', PUB[0]!, '[10.0.1.0/24]', '        endpoint: { address: "2001:db8:9::1", port: 51820 }'),
+    ),
     line: 13,
     column: 30,
     message:
@@ -241,14 +305,22 @@ const cases: BadCase[] = [
   },
   {
     name: 'endpoint given as a host name',
-    text: lines(UPLINK, wg(), peer('a', PUB[0]!, '[10.0.1.0/24]', '        endpoint: { address: vpn.example.com, port: 51820 }')),
+    text: lines(
+      UPLINK,
+      wg(),
+      peer('a', PUB[0]!, '[10.0.1.0/24]', '        endpoint: { address: vpn.example.com, port: 51820 }'),
+    ),
     line: 13,
     column: 30,
     message: `endpoint address "vpn.example.com" is not an IP address: write the peer's public address (names are not resolved)`,
   },
   {
     name: 'source address no uplink holds',
-    text: lines(UPLINK, wg().map((l) => l.replace('source: 192.0.2.1', 'source: 192.0.2.9')), peer('a', PUB[0]!, '[10.0.1.0/24]')),
+    text: lines(
+      UPLINK,
+      wg().map((l) => l.replace('source: 192.0.2.1', 'source: 192.0.2.9')),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+    ),
     line: 8,
     column: 13,
     message:
@@ -266,7 +338,8 @@ const cases: BadCase[] = [
     text: lines(UPLINK, wg(), peer('a', PUB[0]!, '[10.0.1.0/24]', '        underlay_table: 7')),
     line: 13,
     column: 25,
-    message: 'table 7 (underlay of peer "a" of "wg0") is not declared: add {id: 7, name: ...} under tables, or use table 0',
+    message:
+      'table 7 (underlay of peer "a" of "wg0") is not declared: add {id: 7, name: ...} under tables, or use table 0',
   },
   {
     name: 'IPv6 route in an IPv4-only table',
@@ -293,11 +366,17 @@ const cases: BadCase[] = [
     text: lines(UPLINK, 'routes:', '  - { prefix: 0.0.0.0/0, via: 192.0.2.254, interface: host-eth9 }'),
     line: 5,
     column: 55,
-    message: 'interface "host-eth9" is neither an uplink nor a wireguard interface of this file: add {name: host-eth9} under uplinks (only what you list is managed)',
+    message:
+      'interface "host-eth9" is neither an uplink nor a wireguard interface of this file: add {name: host-eth9} under uplinks (only what you list is managed)',
   },
   {
     name: 'the same route twice',
-    text: lines(UPLINK, 'routes:', '  - { prefix: 0.0.0.0/0, via: 192.0.2.254, interface: host-eth0 }', '  - { prefix: 0.0.0.0/0, via: 192.0.2.253, interface: host-eth0 }'),
+    text: lines(
+      UPLINK,
+      'routes:',
+      '  - { prefix: 0.0.0.0/0, via: 192.0.2.254, interface: host-eth0 }',
+      '  - { prefix: 0.0.0.0/0, via: 192.0.2.253, interface: host-eth0 }',
+    ),
     line: 6,
     column: 15,
     message: '0.0.0.0/0 in table 0 is already route 0.0.0.0/0 (routes) (line 5): keep one route per prefix and table',
@@ -307,7 +386,15 @@ const cases: BadCase[] = [
     text: lines(
       UPLINK,
       wg(),
-      peer('server', PUB[0]!, '[0.0.0.0/0]', '        endpoint: { address: 203.0.113.1, port: 51820 }', '        tunnel_next_hops: [10.100.0.1]', '        routes:', '          - prefix: 0.0.0.0/0'),
+      peer(
+        'server',
+        PUB[0]!,
+        '[0.0.0.0/0]',
+        '        endpoint: { address: 203.0.113.1, port: 51820 }',
+        '        tunnel_next_hops: [10.100.0.1]',
+        '        routes:',
+        '          - prefix: 0.0.0.0/0',
+      ),
     ),
     line: 13,
     column: 30,
@@ -316,7 +403,15 @@ const cases: BadCase[] = [
   },
   {
     name: 'two interfaces with the same name',
-    text: lines(UPLINK, wg(), peer('a', PUB[0]!, '[10.0.1.0/24]'), '  - name: wg0', '    private_key: generate', '    listen_port: 51821', '    source: 192.0.2.1'),
+    text: lines(
+      UPLINK,
+      wg(),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+      '  - name: wg0',
+      '    private_key: generate',
+      '    listen_port: 51821',
+      '    source: 192.0.2.1',
+    ),
     line: 13,
     column: 11,
     message: 'wireguard interface "wg0" is declared twice (first at line 5): give each a distinct name',
@@ -344,7 +439,11 @@ const cases: BadCase[] = [
   },
   {
     name: 'name too long for the ownership tag',
-    text: lines(UPLINK, wg().map((l) => l.replace('name: wg0', 'name: ' + 'w'.repeat(58))), peer('a', PUB[0]!, '[10.0.1.0/24]')),
+    text: lines(
+      UPLINK,
+      wg().map((l) => l.replace('name: wg0', 'name: ' + 'w'.repeat(58))),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+    ),
     line: 5,
     column: 11,
     message: `name "${'w'.repeat(58)}" is too long: VPP keeps the ownership tag "vppwg:<name>" in 63 characters, so use at most 57`,
@@ -359,7 +458,11 @@ const cases: BadCase[] = [
   {
     name: 'missing private key file',
     opts: { baseDir: tmp },
-    text: lines(UPLINK, wg().map((l) => l.replace('generate', '{ file: missing.key }')), peer('a', PUB[0]!, '[10.0.1.0/24]')),
+    text: lines(
+      UPLINK,
+      wg().map((l) => l.replace('generate', '{ file: missing.key }')),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+    ),
     line: 6,
     column: 26,
     message: `cannot read private key file \`${join(tmp, 'missing.key')}' (no such file): create it with \`vppwg genkey > ${join(tmp, 'missing.key')}\` or fix the path`,
@@ -367,10 +470,15 @@ const cases: BadCase[] = [
   {
     name: 'unset environment variable',
     opts: { env: {} },
-    text: lines(UPLINK, wg().map((l) => l.replace('generate', '{ env: WG0_PRIVATE_KEY }')), peer('a', PUB[0]!, '[10.0.1.0/24]')),
+    text: lines(
+      UPLINK,
+      wg().map((l) => l.replace('generate', '{ env: WG0_PRIVATE_KEY }')),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+    ),
     line: 6,
     column: 25,
-    message: 'environment variable WG0_PRIVATE_KEY (private key) is not set: export it with the base64 key before running vppwg',
+    message:
+      'environment variable WG0_PRIVATE_KEY (private key) is not set: export it with the base64 key before running vppwg',
   },
   {
     name: 'preshared key when VPP lacks wireguard_peer_add_v2',
@@ -383,10 +491,15 @@ const cases: BadCase[] = [
   },
   {
     name: 'an interface and an uplink with the same name',
-    text: lines(UPLINK, wg().map((l) => l.replace('name: wg0', 'name: host-eth0')), peer('a', PUB[0]!, '[10.0.1.0/24]')),
+    text: lines(
+      UPLINK,
+      wg().map((l) => l.replace('name: wg0', 'name: host-eth0')),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+    ),
     line: 5,
     column: 11,
-    message: '"host-eth0" names both an uplink and a wireguard interface: rename the wireguard interface so routes are unambiguous',
+    message:
+      '"host-eth0" names both an uplink and a wireguard interface: rename the wireguard interface so routes are unambiguous',
   },
 ];
 
@@ -404,8 +517,13 @@ describe('bad desired-state files', () => {
     const result = parseDesiredState(c.text, file, { env: {}, baseDir: tmp, ...c.opts });
     expect(result.state).toBeUndefined();
     const errors = errorsOf(result.diagnostics);
-    const hit = errors.find((d) => (typeof c.message === 'string' ? d.message === c.message : c.message.test(d.message)));
-    if (!hit) throw new Error(`expected ${String(c.message)}\ngot:\n${errors.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n')}`);
+    const hit = errors.find((d) =>
+      typeof c.message === 'string' ? d.message === c.message : c.message.test(d.message),
+    );
+    if (!hit)
+      throw new Error(
+        `expected ${String(c.message)}\ngot:\n${errors.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n')}`,
+      );
     expect({ file: hit.file, line: hit.line, column: hit.column }).toEqual({ file, line: c.line, column: c.column });
     expect(errors.length).toBe(1 + (c.otherErrors ?? 0));
   });
@@ -429,13 +547,32 @@ describe('findings are reported together', () => {
   });
 
   test('a valid file has a state and no errors', () => {
-    const { state, diagnostics } = parseDesiredState(lines(UPLINK, wg(), peer('a', PUB[0]!, '[10.0.1.0/24]'), peer('b', PUB[1]!, '[10.0.2.0/24]')), 'ok.yaml', { env: {} });
+    const { state, diagnostics } = parseDesiredState(
+      lines(UPLINK, wg(), peer('a', PUB[0]!, '[10.0.1.0/24]'), peer('b', PUB[1]!, '[10.0.2.0/24]')),
+      'ok.yaml',
+      { env: {} },
+    );
     expect(diagnostics).toEqual([]);
     expect(state?.wireguard[0]?.peers.map((p) => p.name)).toEqual(['a', 'b']);
   });
 
   test('JSON files report places too', () => {
-    const text = JSON.stringify({ uplinks: [{ name: 'host-eth0', addresses: ['192.0.2.1/24'] }], wireguard: [{ name: 'wg0', private_key: 'generate', listen_port: 51820, source: '192.0.2.1', peers: [{ name: 'a', public_key: PUB[0], allowed_ips: ['10.0.1.0/33'] }] }] }, null, 2);
+    const text = JSON.stringify(
+      {
+        uplinks: [{ name: 'host-eth0', addresses: ['192.0.2.1/24'] }],
+        wireguard: [
+          {
+            name: 'wg0',
+            private_key: 'generate',
+            listen_port: 51820,
+            source: '192.0.2.1',
+            peers: [{ name: 'a', public_key: PUB[0], allowed_ips: ['10.0.1.0/33'] }],
+          },
+        ],
+      },
+      null,
+      2,
+    );
     const { state, diagnostics } = parseDesiredState(text, 'state.json', { env: {} });
     expect(state).toBeUndefined();
     const line = text.split('\n').findIndex((l) => l.includes('10.0.1.0/33')) + 1;
@@ -448,7 +585,11 @@ describe('key files', () => {
   test('an unreadable file is named; a wrong content is named', () => {
     const path = join(tmp, 'garbage.key');
     writeFileSync(path, 'not a key\n', { mode: 0o600 });
-    const text = lines(UPLINK, wg().map((l) => l.replace('generate', `{ file: ${path} }`)), peer('a', PUB[0]!, '[10.0.1.0/24]'));
+    const text = lines(
+      UPLINK,
+      wg().map((l) => l.replace('generate', `{ file: ${path} }`)),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+    );
     const { state, diagnostics } = parseDesiredState(text, 'k.yaml', { env: {} });
     expect(state).toBeUndefined();
     expect(errorsOf(diagnostics).map((d) => d.message)).toEqual([

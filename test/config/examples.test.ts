@@ -10,7 +10,9 @@ import { projectRoot } from '../../src/util/paths';
 
 const dir = join(projectRoot(), 'deploy', 'examples');
 const SIM_CONFIG = 'sim-uplinks.yaml';
-const stateFiles = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !== SIM_CONFIG).sort();
+const stateFiles = readdirSync(dir)
+  .filter((f) => /\.ya?ml$/.test(f) && f !== SIM_CONFIG)
+  .sort();
 
 function load(name: string): DesiredState {
   const { state, diagnostics } = loadDesiredState(join(dir, name), { env: {} });
@@ -37,7 +39,12 @@ describe('deploy/examples', () => {
     const state = load(name);
     expect(state.wireguard.length).toBeGreaterThan(0);
     const text = readFileSync(join(dir, name), 'utf8');
-    expect(text.split('\n').slice(0, 3).every((l) => l.startsWith('#'))).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .slice(0, 3)
+        .every((l) => l.startsWith('#')),
+    ).toBe(true);
   });
 
   test.each(stateFiles)('%s gives the same state read as JSON', (name) => {
@@ -49,12 +56,18 @@ describe('deploy/examples', () => {
   });
 
   test('the emulator config provides every uplink the examples name, with the same addresses', () => {
-    const sim = parse(readFileSync(join(dir, SIM_CONFIG), 'utf8')) as { uplinks: { name: string; addresses: string[]; up: boolean }[] };
+    const sim = parse(readFileSync(join(dir, SIM_CONFIG), 'utf8')) as {
+      uplinks: { name: string; addresses: string[]; up: boolean }[];
+    };
     const simByName = new Map(sim.uplinks.map((u) => [u.name, u]));
     for (const name of stateFiles) {
       for (const up of load(name).uplinks) {
         const s = simByName.get(up.name);
-        expect({ file: name, uplink: up.name, inSim: s !== undefined }).toEqual({ file: name, uplink: up.name, inSim: true });
+        expect({ file: name, uplink: up.name, inSim: s !== undefined }).toEqual({
+          file: name,
+          uplink: up.name,
+          inSim: true,
+        });
         if (up.addresses) expect(s!.addresses).toEqual(up.addresses);
         if (up.adminUp !== undefined) expect(s!.up).toBe(up.adminUp);
       }
@@ -66,10 +79,14 @@ describe('deploy/examples', () => {
     expect(wg!.privateKey).toBe('generate');
     expect(wg!.peers.map((p) => [p.name, p.tunnelNextHops, p.routes])).toEqual([
       ['branch-b', ['10.2.111.2'], [{ prefix: '10.20.0.0/16', via: '10.2.111.2' }]],
-      ['branch-c', ['10.2.111.3'], [
-        { prefix: '10.30.0.0/16', via: '10.2.111.3' },
-        { prefix: '10.31.0.0/16', via: '10.2.111.3' },
-      ]],
+      [
+        'branch-c',
+        ['10.2.111.3'],
+        [
+          { prefix: '10.30.0.0/16', via: '10.2.111.3' },
+          { prefix: '10.31.0.0/16', via: '10.2.111.3' },
+        ],
+      ],
     ]);
   });
 
@@ -81,7 +98,9 @@ describe('deploy/examples', () => {
       { prefix: '0.0.0.0/0', via: '10.100.0.1' },
       { prefix: '::/0', via: 'fd00:100::1' },
     ]);
-    expect(state.routes).toEqual([{ prefix: `${peer!.endpoint!.address}/32`, table: 0, via: '192.0.2.254', interface: 'host-eth0' }]);
+    expect(state.routes).toEqual([
+      { prefix: `${peer!.endpoint!.address}/32`, table: 0, via: '192.0.2.254', interface: 'host-eth0' },
+    ]);
   });
 
   test('the pinned route is what makes the full tunnel valid', () => {
@@ -91,7 +110,9 @@ describe('deploy/examples', () => {
     const { state, diagnostics } = parseDesiredState(text, 'client.yaml', { env: {} });
     expect(state).toBeUndefined();
     expect(diagnostics.map((d) => d.message)).toEqual([
-      expect.stringMatching(/^endpoint 203\.0\.113\.1 of peer "vpn-server" would be reached through "wg-vpn" itself \(route 0\.0\.0\.0\/0 of peer/),
+      expect.stringMatching(
+        /^endpoint 203\.0\.113\.1 of peer "vpn-server" would be reached through "wg-vpn" itself \(route 0\.0\.0\.0\/0 of peer/,
+      ),
     ]);
   });
 

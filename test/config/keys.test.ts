@@ -14,17 +14,20 @@ const haveTestKeys = existsSync(testKeysPath);
 if (!haveTestKeys) console.warn(`skipping "pubkey derives the recorded public keys": ${testKeysPath} is absent`);
 
 describe('keys', () => {
-  (haveTestKeys ? test : test.skip)('pubkey derives the recorded public keys of ../shared/vpp-golden/test-keys.txt', () => {
-    const rows = readFileSync(testKeysPath, 'utf8')
-      .split('\n')
-      .map((l) => l.trim().split(/\s+/))
-      .filter((f) => f.length >= 4);
-    expect(rows.length).toBeGreaterThan(0);
-    for (const [, priv, , pub] of rows) {
-      const r = runPubkey(priv + '\n');
-      expect(r).toEqual({ stdout: pub + '\n', stderr: '', code: 0 });
-    }
-  });
+  (haveTestKeys ? test : test.skip)(
+    'pubkey derives the recorded public keys of ../shared/vpp-golden/test-keys.txt',
+    () => {
+      const rows = readFileSync(testKeysPath, 'utf8')
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((f) => f.length >= 4);
+      expect(rows.length).toBeGreaterThan(0);
+      for (const [, priv, , pub] of rows) {
+        const r = runPubkey(priv + '\n');
+        expect(r).toEqual({ stdout: pub + '\n', stderr: '', code: 0 });
+      }
+    },
+  );
 
   test('genkey prints a clamped 32-byte key whose public key node:crypto agrees with', () => {
     for (let i = 0; i < 20; i++) {

@@ -97,7 +97,10 @@ describe('key material stays hidden', () => {
     ['the key written bare as private_key', (k: string) => doc(k)],
     ['the key as a bogus source', (k: string) => doc(`{ key: "${k}" }`)],
     ['the key as an env variable name', (k: string) => doc(`{ env: "${k}" }`)],
-    ['the key as a peer public key twice', (k: string) => doc('generate', `      - name: b\n        public_key: ${k}x\n        allowed_ips: [10.0.2.0/24]`)],
+    [
+      'the key as a peer public key twice',
+      (k: string) => doc('generate', `      - name: b\n        public_key: ${k}x\n        allowed_ips: [10.0.2.0/24]`),
+    ],
   ])('diagnostics for %s do not contain it', (_name, make) => {
     for (const k of privateKeys) {
       const { diagnostics } = parseDesiredState(make(k), 's.yaml', { env: {} });
@@ -142,7 +145,9 @@ describe('warnings', () => {
 
   test('a group-readable key file is warned about too; mode 600 is quiet', () => {
     const group = keyFile('group.key', 0o640);
-    expect(parseDesiredState(doc(`{ file: ${group} }`), 's.yaml', { env: {} }).diagnostics.map((d) => d.message)).toEqual([
+    expect(
+      parseDesiredState(doc(`{ file: ${group} }`), 's.yaml', { env: {} }).diagnostics.map((d) => d.message),
+    ).toEqual([
       `\`${group}' is group accessible (mode 0640): run chmod 600 ${group} so only its owner can read the private key`,
     ]);
     const quiet = keyFile('quiet.key', 0o600);
@@ -159,14 +164,19 @@ describe('warnings', () => {
   });
 
   test('an inline private key is warned about, at its place', () => {
-    const { state, diagnostics } = parseDesiredState(doc(`{ inline: "${encodeKey(generatePrivateKey())}" }`), 's.yaml', { env: {} });
+    const { state, diagnostics } = parseDesiredState(
+      doc(`{ inline: "${encodeKey(generatePrivateKey())}" }`),
+      's.yaml',
+      { env: {} },
+    );
     expect(state).toBeDefined();
     expect(diagnostics).toEqual([
       expect.objectContaining({
         severity: 'warning',
         line: 6,
         column: 28,
-        message: 'private key is written inline: anyone who can read this file has it; use {file: PATH} (mode 600) or {env: VARIABLE}',
+        message:
+          'private key is written inline: anyone who can read this file has it; use {file: PATH} (mode 600) or {env: VARIABLE}',
       }),
     ]);
   });
@@ -175,7 +185,9 @@ describe('warnings', () => {
     const missing = join(tmp, 'nope.yaml');
     const { state, diagnostics } = loadDesiredState(missing);
     expect(state).toBeUndefined();
-    expect(diagnostics.map(formatDiagnostic)).toEqual([`${missing}: error: cannot read the file (ENOENT): check the path and its permissions`]);
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      `${missing}: error: cannot read the file (ENOENT): check the path and its permissions`,
+    ]);
   });
 });
 

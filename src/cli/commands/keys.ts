@@ -37,7 +37,7 @@ export function runPubkey(input: string): KeyCommandResult {
     return {
       stdout: '',
       stderr:
-        'vppwg: Key is not the correct length or format: pipe one base64 private key (44 characters ending in \'=\') into stdin, e.g. `vppwg genkey | vppwg pubkey`\n',
+        "vppwg: Key is not the correct length or format: pipe one base64 private key (44 characters ending in '=') into stdin, e.g. `vppwg genkey | vppwg pubkey`\n",
       code: 1,
     };
   }
