@@ -1,8 +1,240 @@
 import type { Command } from 'commander';
 import type { ExitCode } from '../main';
+import { DEFAULT_SOCKET } from '../main';
+import { Daemon, ConfigError } from '../../daemon/daemon';
+import { createLogger } from '../../daemon/logger';
+import { DEFAULT_LISTEN, parseListen } from '../../daemon/server';
+import { defaultTokenFile, readToken } from '../../daemon/token';
+import { apiUrl, DaemonApiClient } from '../../daemon/apiClient';
+import type { EventKindName, EventMsg, StatusMsg } from '../../daemon/api/proto';
 
-/** Registers: serve, status, events. (Placeholder until the owning module lands.) */
+/** Hard limit for the whole shutdown path (the issue's 10 s, with margin). */
+const SHUTDOWN_GUARD_MS = 9500;
+const EVENT_KINDS: EventKindName[] = ['RECONCILE_DONE', 'DRIFT_REPAIRED', 'PEER_UP', 'PEER_DOWN', 'PEER_REMOVED', 'VPP_CONNECTED', 'VPP_LOST', 'CONFIG_REJECTED'];
+
+interface ServeOptions {
+  config: string;
+  socket: string;
+  listen: string;
+  tokenFile: string;
+  metrics?: string;
+  driftInterval: string;
+  debounceMs: string;
+  logFormat?: 'json' | 'text';
+  logLevel?: string;
+}
+
+interface ClientOptions {
+  listen: string;
+  tokenFile: string;
+  json?: boolean;
+}
+
+/** Registers: serve, status, events. */
 export function registerDaemonCommands(program: Command, exit: ExitCode): void {
-  void program;
-  void exit;
+  program
+    .command('serve')
+    .description('run the agent: keep VPP equal to the desired-state file, serve the API, health and metrics')
+    .requiredOption('--config <file>', 'desired-state file (YAML or JSON); watched, and reloaded on SIGHUP')
+    .option('--socket <path>', 'VPP API socket', DEFAULT_SOCKET)
+    .option('--listen <addr>', 'API listen address (ws)', DEFAULT_LISTEN)
+    .option('--token-file <file>', 'API bearer token file (generated, mode 0600, when absent)', defaultTokenFile())
+    .option('--metrics <addr>', 'serve /healthz and /metrics here instead of on the API listener')
+    .option('--drift-interval <seconds>', 'observe VPP and repair drift this often; 0 = off', '30')
+    .option('--debounce-ms <ms>', 'quiet time after a file change before reloading', '500')
+    .option('--log-format <format>', 'json (default unless stdout is a terminal) or text')
+    .option('--log-level <level>', 'error, warn, info, debug', process.env.VPPWG_LOG_LEVEL ?? 'info')
+    .action(async (o: ServeOptions) => {
+      exit.code = await serve(o);
+    });
+
+  program
+    .command('status')
+    .description('show the running daemon’s view: VPP connection, last reconcile, peers')
+    .option('--listen <addr>', 'the daemon API address', DEFAULT_LISTEN)
+    .option('--token-file <file>', 'API bearer token file', defaultTokenFile())
+    .option('--json', 'print the status as JSON')
+    .action(async (o: ClientOptions) => {
+      exit.code = await status(o);
+    });
+
+  program
+    .command('events')
+    .description('stream the daemon’s events (reconciles, drift repairs, peers up/down, VPP connected/lost) until interrupted')
+    .option('--listen <addr>', 'the daemon API address', DEFAULT_LISTEN)
+    .option('--token-file <file>', 'API bearer token file', defaultTokenFile())
+    .option('--kinds <list>', `comma-separated subset of ${EVENT_KINDS.join(',')}`)
+    .option('--json', 'one JSON object per event')
+    .action(async (o: ClientOptions & { kinds?: string }) => {
+      exit.code = await events(o);
+    });
+}
+
+async function serve(o: ServeOptions): Promise<number> {
+  const drift = Number(o.driftInterval);
+  const debounce = Number(o.debounceMs);
+  if (!Number.isFinite(drift) || drift < 0) return usage(`--drift-interval ${o.driftInterval}: give seconds >= 0 (0 turns drift checks off)`);
+  if (!Number.isInteger(debounce) || debounce < 0) return usage(`--debounce-ms ${o.debounceMs}: give whole milliseconds >= 0`);
+  if (o.logFormat && o.logFormat !== 'json' && o.logFormat !== 'text') return usage(`--log-format ${o.logFormat}: use json or text`);
+  let listen, metrics;
+  try {
+    listen = parseListen(o.listen);
+    metrics = o.metrics ? parseListen(o.metrics) : undefined;
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+  const logging = createLogger({ format: o.logFormat, level: o.logLevel });
+  const daemon = new Daemon({
+    configPath: o.config,
+    socketPath: o.socket,
+    listen,
+    metricsListen: metrics,
+    tokenFile: o.tokenFile,
+    driftIntervalMs: Math.round(drift * 1000),
+    debounceMs: debounce,
+    logger: logging,
+  });
+
+  // Long-running server: it owns its signals and ends the process itself.
+  let exiting = false;
+  const finish = (code: number): void => {
+    if (exiting) return;
+    exiting = true;
+    // Let winston flush its last lines.
+    logging.logger.on('finish', () => process.exit(code));
+    logging.logger.end();
+    setTimeout(() => process.exit(code), 300).unref();
+  };
+  const shutdown = (signal: string): void => {
+    if (daemon.isStopping) return;
+    const guard = setTimeout(() => {
+      logging.logger.error(`shutdown took longer than ${SHUTDOWN_GUARD_MS} ms; exiting now`);
+      finish(1);
+    }, SHUTDOWN_GUARD_MS);
+    guard.unref();
+    daemon.stop(signal).then(
+      () => finish(0),
+      (err: Error) => {
+        logging.logger.error(`shutdown failed: ${err.message}`);
+        finish(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => daemon.reload());
+
+  try {
+    await daemon.start();
+  } catch (err) {
+    logging.logger.error((err as Error).message);
+    await daemon.stop('start failed');
+    // 2 = the configuration is wrong: systemd's RestartPreventExitStatus=2 stops a restart loop.
+    finish(err instanceof ConfigError ? 2 : 1);
+    return err instanceof ConfigError ? 2 : 1;
+  }
+  // Runs until a signal; the process exits from finish().
+  await new Promise<never>(() => undefined);
+  return 0;
+}
+
+async function connectClient(o: ClientOptions): Promise<DaemonApiClient> {
+  const token = readToken(o.tokenFile);
+  return DaemonApiClient.connect(apiUrl(parseListen(o.listen)), token);
+}
+
+async function status(o: ClientOptions): Promise<number> {
+  let client: DaemonApiClient;
+  try {
+    client = await connectClient(o);
+  } catch (err) {
+    process.stderr.write(`vppwg status: ${(err as Error).message}\n`);
+    return 1;
+  }
+  try {
+    const res = await client.call({ getStatus: {} });
+    const s = res.status!;
+    process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
+    // Exit 0 only when the daemon says it is ready, so scripts can check it.
+    return s.ready ? 0 : 3;
+  } catch (err) {
+    process.stderr.write(`vppwg status: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    await client.close();
+  }
+}
+
+async function events(o: ClientOptions & { kinds?: string }): Promise<number> {
+  const kinds = (o.kinds ?? '')
+    .split(',')
+    .map((k) => k.trim().toUpperCase())
+    .filter(Boolean);
+  const unknown = kinds.filter((k) => !EVENT_KINDS.includes(k as EventKindName));
+  if (unknown.length) return usage(`--kinds: unknown ${unknown.join(', ')}; choose from ${EVENT_KINDS.join(', ')}`);
+  let client: DaemonApiClient;
+  try {
+    client = await connectClient(o);
+  } catch (err) {
+    process.stderr.write(`vppwg events: ${(err as Error).message}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    const stop = (): void => {
+      void client.close().then(() => resolve(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    client.onClose = (code, reason) => {
+      if (code !== 1000) process.stderr.write(`vppwg events: the daemon closed the connection (${code} ${reason})\n`);
+      resolve(code === 1000 ? 0 : 1);
+    };
+    client
+      .subscribe((e) => process.stdout.write(o.json ? JSON.stringify(e) + '\n' : formatEvent(e) + '\n'), kinds as EventKindName[])
+      .catch((err: Error) => {
+        process.stderr.write(`vppwg events: ${err.message}\n`);
+        void client.close();
+        resolve(1);
+      });
+  });
+}
+
+function usage(message: string): number {
+  process.stderr.write(`vppwg: ${message}\n`);
+  return 1;
+}
+
+function time(ms: number): string {
+  return ms ? new Date(ms).toISOString() : '-';
+}
+
+export function formatEvent(e: EventMsg): string {
+  return `${time(e.atMs)} ${e.kind.padEnd(15)} ${e.message}`;
+}
+
+export function formatStatus(s: StatusMsg): string {
+  const lines: string[] = [];
+  lines.push(`daemon    ${s.ready ? 'ready' : 'NOT READY'} (vppwg ${s.daemonVersion}, started ${time(s.startedAtMs)}, ${s.reconciles} reconciles, ${s.driftRepairs} drift repairs)`);
+  lines.push(
+    `vpp       ${s.vpp.connected ? `connected to ${s.vpp.version || '?'}` : 'DISCONNECTED'} at ${s.vpp.socketPath} since ${time(s.vpp.sinceMs)} (${s.vpp.connects} connects)`,
+  );
+  lines.push(`desired   ${s.desiredSource}`);
+  const r = s.lastReconcile;
+  if (r && r.finishedAtMs) {
+    lines.push(
+      `last      ${r.trigger} ${r.ok ? 'ok' : 'FAILED'} at ${time(r.finishedAtMs)} in ${r.durationMs} ms: ${r.ok ? r.summary : r.error}${r.rolledBack ? ' (rolled back)' : ''}`,
+    );
+  } else {
+    lines.push('last      no reconcile yet');
+  }
+  if (s.configRejected && s.configRejected.atMs) {
+    lines.push(`config    REJECTED at ${time(s.configRejected.atMs)} (the last good state stays applied):`);
+    for (const d of s.configRejected.diagnostics) lines.push(`            ${d.file}:${d.line}:${d.column}: ${d.message}`);
+  }
+  const up = s.peers.filter((p) => p.established).length;
+  lines.push(`peers     ${up}/${s.peers.length} established`);
+  for (const p of s.peers) {
+    lines.push(`  ${p.interface.padEnd(10)} ${p.name.padEnd(16)} ${p.publicKey}  ${p.established ? 'established' : 'not established'} since ${time(p.sinceMs)}`);
+  }
+  return lines.join('\n') + '\n';
 }
