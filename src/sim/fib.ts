@@ -2,10 +2,11 @@
  * The FIB as `ip_route_dump` shows it: per table, every entry whatever put it there (special
  * entries of a fresh table, interface addresses, TEIB adjacencies, API routes), each entry showing
  * the paths of its best source. Sources are ranked as VPP ranks them (special > interface > API >
- * adjacency > default route).
+ * adjacency > default route). Prefixes are kept as given, host bits included: VPP does not mask
+ * them (an address 10.100.0.1/24 yields the connected entry 10.100.0.1/24 in the recording).
  */
 import { VppHashOrder } from './vhash';
-import { type Af, type Prefix, ip4HashKey, maskPrefix, prefixString } from './net';
+import { type Af, type Prefix, ip4HashKey, prefixString } from './net';
 
 export const PATH_TYPE_NORMAL = 0;
 export const PATH_TYPE_LOCAL = 1;
@@ -110,12 +111,12 @@ export class FibTable {
   }
 
   get(p: Prefix): FibEntry | undefined {
-    return this.entries.get(prefixString(maskPrefix(p)));
+    return this.entries.get(prefixString(p));
   }
 
   /** Sets the paths of one source on an entry (creating it). Returns the entry. */
   add(p: Prefix, source: FibSource, paths: FibPath[]): FibEntry {
-    const prefix = maskPrefix(p);
+    const prefix = p;
     const text = prefixString(prefix);
     let e = this.entries.get(text);
     if (!e) {
@@ -133,7 +134,7 @@ export class FibTable {
 
   /** Removes one source from an entry; the entry goes when no source is left. */
   remove(p: Prefix, source: FibSource): void {
-    const text = prefixString(maskPrefix(p));
+    const text = prefixString(p);
     const e = this.entries.get(text);
     if (!e || !e.sources.delete(source)) return;
     if (e.sources.size === 0) this.removeEntry(e);

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ModuleInfo } from 'vpp-api-ts';
+import { allModules, type ModuleInfo } from 'vpp-api-ts';
 import { SimServer } from './server';
 
 export interface SimUplink {
@@ -78,17 +78,11 @@ export interface Sim {
 
 export { loadSimConfig, checkSimConfig, SimConfigError } from './config';
 
-function defaultModules(): readonly ModuleInfo[] {
-  // Loaded lazily so that config checking works without the generated bindings.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('vpp-api-ts') as { allModules: readonly ModuleInfo[] }).allModules;
-}
-
 export async function startSim(opts: { socketPath?: string; config?: SimConfig; modules?: readonly ModuleInfo[] } = {}): Promise<Sim> {
   const config = opts.config ?? {};
   const socketPath = opts.socketPath ?? join(tmpdir(), `vppwg-sim-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
   const server = new SimServer(socketPath, {
-    modules: opts.modules ?? defaultModules(),
+    modules: opts.modules ?? allModules,
     uplinks: config.uplinks,
     reachablePeers: config.reachablePeers,
     shuffleModules: config.shuffleModules,

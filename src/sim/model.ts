@@ -367,9 +367,9 @@ export class VppModel {
     });
     const routes: [Prefix, FibPath[]][] = [[host, [path(PATH_TYPE_LOCAL, prefixString(host).split('/')[0]!)]]];
     const full = af === 4 ? 32 : 128;
-    if (p.len < full) routes.push([maskPrefix(p), [path(PATH_TYPE_NORMAL, zero)]]);
+    if (p.len < full) routes.push([p, [path(PATH_TYPE_NORMAL, zero)]]);
     if (af === 4 && p.len < 31) {
-      const net = maskPrefix(p).v4;
+      const net = (p.v4 & mask4(p.len)) >>> 0;
       routes.push([{ af: 4, v4: net, len: 32 }, [dropPath(4)]]);
       routes.push([{ af: 4, v4: (net | ~mask4(p.len)) >>> 0, len: 32 }, [dropPath(4)]]);
     }

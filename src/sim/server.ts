@@ -313,11 +313,18 @@ export class SimServer {
     const id = fixedId ?? this.table.id(def.name);
     if (id === undefined) return; // not in this VPP's table
     const w = conn.out;
+    const frameAt = w.off;
     w.zeros(8);
     const lenAt = w.off;
     w.zeros(8);
     const start = w.off;
-    def.encode(w, id, value);
+    try {
+      def.encode(w, id, value);
+    } catch (e) {
+      // Never leave half a frame in the stream; the caller's request then goes unanswered.
+      w.off = frameAt;
+      throw e;
+    }
     w.buf.writeUInt32BE(w.off - start, lenAt);
     this.dirty.add(conn);
   }

@@ -1,0 +1,53 @@
+/** Reading ../shared/vpp-golden recordings in place, and the bindings' view of their frames. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as api from 'vpp-api-ts';
+import { Reader, type MessageDef } from 'vpp-api-ts';
+import { sharedDir } from '../../src/util/paths';
+
+export interface GoldenFrame {
+  seq: number;
+  dir: 'client->vpp' | 'vpp->client';
+  msg_id: number;
+  msg: string;
+  hex: string;
+  fields: Record<string, unknown>;
+}
+
+export const goldenDir = join(sharedDir(), 'vpp-golden');
+export const haveGolden = existsSync(join(goldenDir, 'basic.jsonl')) && existsSync(join(goldenDir, 'handshake.jsonl'));
+
+export function readGolden(name: string): GoldenFrame[] {
+  return readFileSync(join(goldenDir, name), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as GoldenFrame);
+}
+
+/** name_crc -> definition from the generated bindings. */
+export function defByNameCrc(nameCrc: string): MessageDef | undefined {
+  const table = (api as unknown as { messagesByNameCrc?: unknown }).messagesByNameCrc;
+  if (table instanceof Map) return table.get(nameCrc) as MessageDef | undefined;
+  if (table && typeof table === 'object') return (table as Record<string, MessageDef>)[nameCrc];
+  return undefined;
+}
+
+export function defByName(name: string): MessageDef {
+  const table = (api as unknown as { messagesByName?: unknown }).messagesByName;
+  const d = table instanceof Map ? table.get(name) : (table as Record<string, MessageDef>)[name];
+  if (!d) throw new Error(`bindings lack ${name}`);
+  return d as MessageDef;
+}
+
+export function decodeBody(def: MessageDef, body: Buffer): Record<string, unknown> {
+  return def.decode(new Reader(body, 0, body.length)) as Record<string, unknown>;
+}
+
+/** Byte arrays as hex, so that values compare and print plainly. */
+export function plain(v: unknown): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (typeof v === 'bigint') return v.toString();
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
