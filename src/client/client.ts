@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { createConnection, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { CodecError, Reader, Writer, type DumpDef, type MessageDef, type RequestDef, type StreamDef } from 'vpp-api-ts';
+import { CodecError, Reader, Writer, messagesByNameCrc, type DumpDef, type MessageDef, type RequestDef, type StreamDef } from 'vpp-api-ts';
 import {
   bootstrapMessages,
   control_ping,
@@ -55,7 +55,7 @@ export interface VppClientOptions {
   reconnect?: false | ReconnectOptions;
   /** Message names that must be usable: connect fails with one error listing every missing or changed one. */
   requireMessages?: readonly string[];
-  /** The bindings to check at connect (and to decode events with). Default: the memclnt bootstrap set. */
+  /** The bindings to check at connect (and to decode events with). Default: every generated message. */
   messages?: readonly MessageDef[];
   /** Size of the ring of recent calls kept for trace(); 0 = off (default). */
   traceSize?: number;
@@ -136,6 +136,12 @@ const RETVAL_ALLOW_EAGAIN = 2;
 const COPY_BELOW = 4096;
 const OUT_INITIAL = 64 * 1024;
 
+/** A codec error names the bad value; for a key field that value is the key itself, so drop it. */
+function scrubCodecMessage(e: CodecError): string {
+  if (!/(^|[.\]])(private_key|preshared_key)(\b|$)/.test(e.path)) return e.message;
+  return e.message.replace(/, got .*$/s, ', got [redacted]');
+}
+
 function crcHex(crc: number): string {
   return (crc >>> 0).toString(16).padStart(8, '0');
 }
@@ -215,7 +221,7 @@ export class VppClient extends EventEmitter {
     this.requireMessages = opts.requireMessages ?? [];
     const seen = new Set<string>();
     const all: MessageDef[] = [];
-    for (const def of [...bootstrapMessages, ...(opts.messages ?? [])]) {
+    for (const def of [...bootstrapMessages, ...(opts.messages ?? messagesByNameCrc.values())]) {
       if (seen.has(def.nameCrc)) continue;
       seen.add(def.nameCrc);
       all.push(def);
@@ -327,7 +333,7 @@ export class VppClient extends EventEmitter {
   }
 
   /** Listen to an event message (no context). Subscribing VPP-side (want_*) is the caller's call. */
-  subscribe<E>(eventDef: MessageDef<E>, listener: (e: E) => void): () => void {
+  subscribe<E>(eventDef: MessageDef<E, never>, listener: (e: E) => void): () => void {
     if (eventDef.contextOffset !== -1) {
       throw new VppClientError(`${eventDef.name} has a context field: it is a reply or details, not an event`);
     }
@@ -686,7 +692,7 @@ export class VppClient extends EventEmitter {
       this.pending.delete(p.context);
       const err =
         e instanceof CodecError
-          ? new VppClientError(`${p.def.name}: cannot encode the request: ${e.message}`)
+          ? new VppClientError(`${p.def.name}: cannot encode the request: ${scrubCodecMessage(e)}`)
           : e instanceof Error
             ? e
             : new Error(String(e));
