@@ -86,9 +86,11 @@ export async function applyPlan(client: VppClient, plan: Plan, actual: ActualSta
   const rollbackErrors: string[] = [];
   for (let i = undoByPhase.length - 1; i >= 0; i--) {
     const undos = undoByPhase[i]!;
-    // Undo in reverse order of completion inside a phase too (they are independent, but this keeps rollback deterministic).
+    // Removed peers/interfaces go back in ascending order of their old index (so they get it back);
+    // everything else in reverse order of completion.
+    const sequence = undos.every((u) => u.order !== undefined) ? [...undos].sort((a, b) => a.order! - b.order!) : [...undos].reverse();
     await runAll(
-      [...undos].reverse(),
+      sequence,
       async (undo) => {
         try {
           await undo();

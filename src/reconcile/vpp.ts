@@ -224,7 +224,15 @@ export interface ExecContext {
   readonly peerV2: boolean;
 }
 
-export type Undo = () => Promise<void>;
+/**
+ * Puts one object back. `order`: pool indexes VPP hands out again (peers, interfaces) are lowest
+ * free first, so removed objects are restored in ascending order of their old index to get it back.
+ */
+export type Undo = (() => Promise<void>) & { order?: number };
+
+function ordered(undo: () => Promise<void>, order: number): Undo {
+  return Object.assign(undo, { order });
+}
 
 function resolve(ctx: ExecContext, ref: IfRef): number {
   if (!('owner' in ref)) return ref.swIfIndex;
@@ -367,7 +375,7 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
       const privateKey = iface ? makeSecretKey(iface.private_key as Uint8Array, 'VPP (kept for rollback)') : undefined;
       if (iface) (iface.private_key as Uint8Array).fill(0);
       await deleteInterface(ctx, step.owner, swIfIndex);
-      return async () => {
+      return ordered(async () => {
         if (!wg || !before || !privateKey) throw new Error(`cannot restore interface "${step.owner}": its settings were not readable`);
         const idx = await createInterface(ctx, step.owner, {
           instance: wg.instance,
@@ -379,7 +387,7 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
         if (before.table.ip4 !== 0) await setTable(ctx, idx, 'ip4', before.table.ip4);
         if (before.table.ip6 !== 0) await setTable(ctx, idx, 'ip6', before.table.ip6);
         if (before.adminUp) await setFlags(ctx, idx, true);
-      };
+      }, swIfIndex);
     }
     case 'set-table': {
       const idx = resolve(ctx, step.iface);
@@ -400,9 +408,9 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
     }
     case 'peer-remove': {
       await removePeer(ctx, step.peerIndex);
-      return async () => {
+      return ordered(async () => {
         await addPeer(ctx, step.owner, step.restore);
-      };
+      }, step.peerIndex);
     }
     case 'route': {
       await setRoute(ctx, step.table, step.prefix, step.paths);
