@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { projectRoot } from '../../src/util/paths';
 import { encodeKey, generatePrivateKey, publicKeyOf } from '../../src/config';
@@ -49,11 +50,14 @@ export class SimProcess {
   constructor(
     readonly socketPath: string,
     readonly configFile: string,
+    /** The emulator's control socket (JSON lines), when given. */
+    readonly controlPath?: string,
   ) {}
 
   async start(): Promise<void> {
     requireBuiltCli();
-    const child = spawn(process.execPath, [CLI, 'sim', '--socket', this.socketPath, '--config', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [CLI, 'sim', '--socket', this.socketPath, '--config', this.configFile, ...(this.controlPath ? ['--control', this.controlPath] : [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
@@ -61,6 +65,26 @@ export class SimProcess {
       if (child.exitCode !== null) throw new Error(`the emulator exited with ${child.exitCode}: ${this.output}`);
       return existsSync(this.socketPath);
     }, 10_000, 'the emulator socket to appear');
+  }
+
+  /** One request on the control socket. */
+  control(req: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const path = this.controlPath;
+    if (!path) return Promise.reject(new Error('the emulator was started without a control socket'));
+    return new Promise((resolve, reject) => {
+      const s = connect(path);
+      let buf = '';
+      s.on('data', (d) => {
+        buf += d.toString();
+        const nl = buf.indexOf('\n');
+        if (nl >= 0) {
+          s.end();
+          resolve(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
+        }
+      });
+      s.on('error', reject);
+      s.write(JSON.stringify(req) + '\n');
+    });
   }
 
   /** SIGTERM and wait: the emulator removes its socket and all its state is gone. */

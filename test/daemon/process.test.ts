@@ -1,0 +1,155 @@
+/**
+ * `vppwg serve` as a real process next to the emulator process: systemd readiness after the
+ * first reconcile, `vppwg status` and `vppwg events` over the API, SIGHUP, and the one shutdown
+ * path (SIGTERM during a reconcile: exit 0 within 10 s, sockclnt_delete sent). Also: an invalid
+ * file at start exits 2 (systemd's RestartPreventExitStatus).
+ */
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertNoSecrets, CLI, keyPair, requireBuiltCli, SimProcess, tempDir, waitFor, writeSimConfig } from './helpers';
+
+const wgKey = keyPair();
+const peer = keyPair();
+
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('vppwg serve as a process', () => {
+  const tmp = tempDir('vppwg-serve-');
+  const socketPath = join(tmp.dir, 'api.sock');
+  const controlPath = join(tmp.dir, 'control.sock');
+  const configPath = join(tmp.dir, 'desired.yaml');
+  const tokenFile = join(tmp.dir, 'state', 'api.token');
+  const notifyLog = join(tmp.dir, 'notify.log');
+  const notifyScript = join(tmp.dir, 'systemd-notify');
+  let sim: SimProcess;
+  let serve: ChildProcess;
+  let output = '';
+  let port = 0;
+
+  beforeAll(async () => {
+    requireBuiltCli();
+    writeFileSync(join(tmp.dir, 'wg.key'), wgKey.priv + '\n', { mode: 0o600 });
+    writeFileSync(
+      configPath,
+      `version: 1
+uplinks:
+  - { name: host-eth0, addresses: [192.0.2.1/24] }
+wireguard:
+  - name: wg0
+    private_key: { file: wg.key }
+    listen_port: 51820
+    source: 192.0.2.1
+    addresses: [10.7.0.1/24]
+    admin_up: true
+    peers:
+      - name: far
+        public_key: ${peer.pub}
+        endpoint: { address: 192.0.2.77, port: 51820 }
+        allowed_ips: [10.7.0.2/32]
+        tunnel_next_hops: [10.7.0.2]
+`,
+    );
+    // Stands in for systemd-notify: records what the daemon asked systemd to hear.
+    writeFileSync(notifyScript, `#!/bin/sh\necho "$@" >> ${notifyLog}\n`);
+    chmodSync(notifyScript, 0o755);
+    sim = new SimProcess(socketPath, writeSimConfig(tmp.dir, { reachableDelayMs: 30 }), controlPath);
+    await sim.start();
+    serve = spawn(
+      process.execPath,
+      [CLI, 'serve', '--config', configPath, '--socket', socketPath, '--listen', '127.0.0.1:0', '--token-file', tokenFile, '--drift-interval', '0.3', '--debounce-ms', '50', '--log-format', 'json'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NOTIFY_SOCKET: join(tmp.dir, 'notify.sock'), VPPWG_SYSTEMD_NOTIFY: notifyScript } },
+    );
+    serve.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    serve.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    port = await waitFor(() => Number(/API listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1] ?? 0), 10_000, 'the API listen line');
+  });
+
+  afterAll(async () => {
+    if (serve && serve.exitCode === null) serve.kill('SIGKILL');
+    await sim?.stop();
+    tmp.cleanup();
+  });
+
+  it('tells systemd READY=1 after the first reconcile, and generates a 0600 token file', async () => {
+    const line = await waitFor(() => existsSync(notifyLog) && readFileSync(notifyLog, 'utf8'), 10_000, 'systemd-notify to be called');
+    expect(line).toContain(`--pid=${serve.pid}`);
+    expect(line).toContain('--ready');
+    expect(line).toContain('--status=in sync');
+    expect(output).toMatch(/"message":"reconcile \(start\) applied/);
+    expect(readFileSync(tokenFile).length).toBeGreaterThan(16);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(output).toContain(`generated an API token into ${tokenFile}`);
+  });
+
+  it('`vppwg status` reports the daemon, VPP and the peer; refuses without the right token', async () => {
+    const listen = `127.0.0.1:${port}`;
+    await waitFor(async () => (await runCli(['status', '--listen', listen, '--token-file', tokenFile])).stdout.includes('1/1 established'), 5000, 'the peer to be established');
+    const text = await runCli(['status', '--listen', listen, '--token-file', tokenFile]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^daemon {4}ready/m);
+    expect(text.stdout).toMatch(/^vpp {7}connected to 26\./m);
+    expect(text.stdout).toContain(`far`);
+    const json = await runCli(['status', '--listen', listen, '--token-file', tokenFile, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ready: true, vpp: { connected: true }, peers: [{ name: 'far', established: true }] });
+    const wrongToken = join(tmp.dir, 'wrong.token');
+    writeFileSync(wrongToken, 'w'.repeat(43));
+    const refused = await runCli(['status', '--listen', listen, '--token-file', wrongToken]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/HTTP 401/);
+  });
+
+  it('`vppwg events` streams what the daemon does (a SIGHUP reload here)', async () => {
+    const ev = spawn(process.execPath, [CLI, 'events', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let evOut = '';
+    ev.stdout!.on('data', (d: Buffer) => (evOut += d.toString()));
+    ev.stderr!.on('data', (d: Buffer) => (evOut += d.toString()));
+    // Subscribed once the daemon logs nothing else; poll by sending SIGHUP until an event arrives.
+    await waitFor(() => {
+      serve.kill('SIGHUP');
+      return evOut.includes('"RECONCILE_DONE"');
+    }, 8000, 'a RECONCILE_DONE event on `vppwg events`');
+    const first = JSON.parse(evOut.split('\n').find((l) => l.includes('RECONCILE_DONE'))!) as { reconcile: { trigger: string; ok: boolean } };
+    expect(first.reconcile).toMatchObject({ trigger: 'sighup', ok: true });
+    const code = await new Promise<number | null>((resolve) => {
+      ev.once('exit', (c) => resolve(c));
+      ev.kill('SIGINT');
+    });
+    expect(code).toBe(0);
+  });
+
+  it('SIGTERM during a reconcile: finishes it, sends sockclnt_delete, exits 0 within 10 s', async () => {
+    await sim.control({ op: 'resetCounters' });
+    const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
+      const t0 = Date.now();
+      serve.once('exit', (code) => resolve({ code, ms: Date.now() - t0 }));
+    });
+    serve.kill('SIGHUP');
+    serve.kill('SIGTERM');
+    const { code, ms } = await exited;
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(10_000);
+    const counters = (await sim.control({ op: 'counters' })).counters as Record<string, number>;
+    expect(counters.sockclnt_delete).toBe(1);
+    expect(output).toMatch(/"message":"shutting down: SIGTERM"/);
+    expect(output).toMatch(/"message":"stopped"/);
+    // Every line the process wrote is JSON, and none carries the private key.
+    for (const line of output.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    assertNoSecrets('serve output', output, [wgKey.priv]);
+  });
+
+  it('exits 2 with the located errors when the file is invalid at start', async () => {
+    const bad = join(tmp.dir, 'bad.yaml');
+    writeFileSync(bad, 'version: 1\nwireguard:\n  - name: wg0\n    listen_port: 99999\n');
+    const r = await runCli(['serve', '--config', bad, '--socket', socketPath, '--listen', '127.0.0.1:0', '--token-file', tokenFile, '--log-format', 'text']);
+    expect(r.code).toBe(2);
+    expect(r.stdout + r.stderr).toMatch(/bad\.yaml:4:\d+: error: .*listen_port/);
+  });
+});
