@@ -814,7 +814,7 @@ function restoreConfig(a: ActualPeer): PeerConfig {
 
 function peerSummary(p: DesiredPeer): string {
   const ep = p.endpoint ? `endpoint ${p.endpoint.address}:${p.endpoint.port}` : 'no endpoint (learned from its handshake)';
-  return `new: ${ep}, allowed ${list(p.allowedIps)}${p.persistentKeepalive ? `, keepalive ${p.persistentKeepalive}` : ''}${p.presharedKey ? ', preshared key' : ''}`;
+  return `new: public key ${p.publicKey}, ${ep}, allowed ${list(p.allowedIps)}${p.persistentKeepalive ? `, keepalive ${p.persistentKeepalive}` : ''}${p.presharedKey ? ', preshared key' : ''}`;
 }
 
 export function planChanges(desired: DesiredState, actual: ActualState): Plan {

@@ -1,0 +1,248 @@
+/**
+ * Minimal changes and ownership: one changed peer among 100 costs exactly its own remove + add;
+ * removing a peer removes only its routes and next hops; objects created outside vppwg survive;
+ * against 24.10 (no v2 peer messages) plain peers work and a preshared key is refused before any change.
+ */
+import { VppErrno } from '../../src/client';
+import { encodeKey, generatePresharedKey, publicKeyOf, generatePrivateKey } from '../../src/config';
+import type { DesiredState } from '../../src/config';
+import { observe, reconcile, showState } from '../../src/reconcile';
+import { messageDef } from '../../src/reconcile/vpp';
+import { loadText, mutatingCalls, startRig, totalOf, type Rig } from './helpers';
+
+function peerKey(i: number): string {
+  // Deterministic distinct public keys (any 32 bytes are a valid WireGuard public key for VPP).
+  const b = Buffer.alloc(32, 0);
+  b.writeUInt32BE(i + 1, 0);
+  b[31] = 0x42;
+  return b.toString('base64');
+}
+
+function manyPeers(n: number, tweak: (i: number) => { keepalive?: number; skip?: boolean } = () => ({})): string {
+  const peers: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = tweak(i);
+    if (t.skip) continue;
+    const a = 1 + Math.floor(i / 250);
+    const b = (i % 250) + 2;
+    peers.push(`      - name: peer${i}
+        public_key: "${peerKey(i)}"
+        endpoint: { address: 198.51.${a}.${b}, port: 51820 }
+        allowed_ips: [10.${a}.0.${b}/32, 172.${16 + a}.${b}.0/24]
+        persistent_keepalive: ${t.keepalive ?? 25}
+        tunnel_next_hops: [10.${a}.0.${b}]
+        routes: [{ prefix: 172.${16 + a}.${b}.0/24 }]`);
+  }
+  return `
+version: 1
+uplinks:
+  - { name: host-eth0, addresses: [192.0.2.1/24, 2001:db8:0:1::1/64] }
+wireguard:
+  - name: wg-many
+    private_key: generate
+    listen_port: 51820
+    source: 192.0.2.1
+    addresses: [10.1.0.1/16]
+    peers:
+${peers.join('\n')}
+`;
+}
+
+describe('minimal changes', () => {
+  let rig: Rig;
+  beforeEach(async () => {
+    rig = await startRig();
+  });
+  afterEach(async () => {
+    await rig.close();
+  });
+
+  test('changing one peer among 100 sends exactly that peer’s remove and add', async () => {
+    expect((await reconcile(rig.client, loadText(manyPeers(100)))).ok).toBe(true);
+    const before = showState(await observe(rig.client));
+    rig.sim.resetCounters();
+    const r = await reconcile(rig.client, loadText(manyPeers(100, (i) => (i === 37 ? { keepalive: 5 } : {}))));
+    expect(r.ok).toBe(true);
+    expect(mutatingCalls(rig.sim)).toEqual({ wireguard_peer_remove: 1, wireguard_peer_add: 1 });
+    expect(r.plan.operations.map((o) => `${o.action} ${o.key}`)).toEqual(['delete wg-many/peer37', 'create wg-many/peer37']);
+    expect(r.plan.operations[0]!.reason).toContain('keepalive 25 → 5');
+    const after = showState(await observe(rig.client));
+    // Routes and next hops are untouched; only peer37's keepalive differs.
+    expect(after.routes).toEqual(before.routes);
+    const changed = after.wireguard[0]!.peers.find((p) => p.publicKey === peerKey(37))!;
+    expect(changed.persistentKeepalive).toBe(5);
+    expect(after.wireguard[0]!.peers.filter((p) => p.persistentKeepalive === 25)).toHaveLength(99);
+  });
+
+  test('removing a peer removes only its routes and next hops', async () => {
+    expect((await reconcile(rig.client, loadText(manyPeers(100)))).ok).toBe(true);
+    const before = showState(await observe(rig.client));
+    rig.sim.resetCounters();
+    const r = await reconcile(rig.client, loadText(manyPeers(100, (i) => ({ skip: i === 42 }))));
+    expect(r.ok).toBe(true);
+    // peer42: 10.1.0.44/32 next hop and 172.17.44.0/24 route.
+    expect(mutatingCalls(rig.sim)).toEqual({ wireguard_peer_remove: 1, ip_route_add_del: 2 });
+    const after = showState(await observe(rig.client));
+    const gone = before.routes.filter((x) => !after.routes.some((y) => y.table === x.table && y.prefix === x.prefix));
+    expect(gone.map((x) => x.prefix).sort()).toEqual(['10.1.0.44/32', '172.17.44.0/24']);
+    expect(after.routes).toHaveLength(before.routes.length - 2);
+    expect(after.wireguard[0]!.peers).toHaveLength(99);
+    expect(after.wireguard[0]!.peers.some((p) => p.publicKey === peerKey(42))).toBe(false);
+  });
+
+  test('the ESTABLISHED flag of a remote-access-server peer is not drift', async () => {
+    const text = `
+version: 1
+uplinks: [{ name: host-eth0, addresses: [192.0.2.1/24, 2001:db8:0:1::1/64] }]
+wireguard:
+  - name: wg-srv
+    private_key: generate
+    listen_port: 51820
+    source: 192.0.2.1
+    addresses: [10.50.0.1/24]
+    peers:
+      - name: roadwarrior
+        public_key: "${peerKey(7)}"
+        allowed_ips: [10.50.0.2/32]
+        tunnel_next_hops: [10.50.0.2]
+`;
+    const desired = loadText(text);
+    const r = await reconcile(rig.client, desired);
+    expect(r.ok).toBe(true);
+    // The client's handshake arrives and VPP marks the peer established.
+    expect(rig.sim.control.establishPeer(r.peers[0]!.peerIndex)).toBe(true);
+    expect(showState(await observe(rig.client)).wireguard[0]!.peers[0]!.established).toBe(true);
+    rig.sim.resetCounters();
+    const again = await reconcile(rig.client, desired);
+    expect(again.plan.isEmpty).toBe(true);
+    expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
+  });
+});
+
+describe('ownership: objects created outside vppwg survive every apply', () => {
+  let rig: Rig;
+  beforeEach(async () => {
+    rig = await startRig();
+  });
+  afterEach(async () => {
+    await rig.close();
+  });
+
+  async function call(name: string, v: Record<string, unknown>): Promise<Record<string, unknown>> {
+    return (rig.client.call as (d: unknown, v: unknown) => Promise<Record<string, unknown>>)(messageDef(name), v);
+  }
+
+  test('a foreign WireGuard interface, its peer, a route via it, a TEIB entry, a table, an underlay route and a loopback', async () => {
+    // Another agent's objects, made before vppwg runs.
+    await call('ip_table_add_del', { is_add: true, table: { table_id: 77, is_ip6: false, name: 'someone-else' } });
+    const loop = await call('create_loopback', { mac_address: '00:00:00:00:00:00' });
+    const wg = await call('wireguard_interface_create', {
+      interface: { user_instance: 9, sw_if_index: 0, private_key: publicKeyOf(generatePrivateKey()), public_key: new Uint8Array(32), port: 40000, src_ip: '192.0.2.1' },
+      generate_key: false,
+    });
+    const foreignIf = wg.sw_if_index as number;
+    await call('wireguard_peer_add', {
+      peer: {
+        peer_index: 0, public_key: Buffer.from(peerKey(900), 'base64'), port: 51820, persistent_keepalive: 0, table_id: 0,
+        endpoint: '198.51.100.200', sw_if_index: foreignIf, flags: 0, allowed_ips: ['10.200.0.2/32', '10.201.0.0/16'],
+      },
+    });
+    const path = (sw: number, nh: string) => ({
+      sw_if_index: sw, table_id: 0, rpf_id: 0, weight: 1, preference: 0, type: 0, flags: 0, proto: 0,
+      nh: { address: { ip4: nh }, via_label: 0, obj_id: 0, classify_table_index: 0 }, n_labels: 0, label_stack: [],
+    });
+    await call('ip_route_add_del', { is_add: true, is_multipath: false, route: { table_id: 0, prefix: '10.201.0.0/16', paths: [path(foreignIf, '10.200.0.2')] } });
+    await call('ip_route_add_del', { is_add: true, is_multipath: false, route: { table_id: 0, prefix: '198.18.0.0/15', paths: [path(1, '192.0.2.253')] } });
+    await call('teib_entry_add_del', { is_add: 1, entry: { sw_if_index: foreignIf, peer: '10.200.0.2', nh: '198.51.100.200', nh_table_id: 0 } });
+    const foreign = (s: ReturnType<typeof showState>) => ({
+      tables: s.tables.filter((t) => t.id === 77),
+      interfaces: s.interfaces.filter((i) => i.owner === null && i.name !== 'host-eth0'),
+      wireguard: s.wireguard.filter((w) => w.owner === null),
+      routes: s.routes.filter((r) => ['10.201.0.0/16', '198.18.0.0/15'].includes(r.prefix)),
+      teib: s.teib,
+    });
+    const start = foreign(showState(await observe(rig.client)));
+    expect(start.interfaces.map((i) => i.swIfIndex)).toContain(loop.sw_if_index);
+    expect(start.wireguard[0]!.peers).toHaveLength(1);
+    expect(start.routes).toHaveLength(2);
+    expect(start.teib).toHaveLength(1);
+
+    const files = [
+      manyPeers(5),
+      manyPeers(5, (i) => ({ keepalive: i })),
+      `version: 1
+uplinks: [{ name: host-eth0, addresses: [192.0.2.1/24, 2001:db8:0:1::1/64] }]
+wireguard: []
+`,
+    ];
+    for (const f of files) {
+      const r = await reconcile(rig.client, loadText(f));
+      expect(r.error).toBeUndefined();
+      expect(r.ok).toBe(true);
+      expect(foreign(showState(await observe(rig.client)))).toEqual(start);
+    }
+  });
+
+  test('a desired peer whose key sits on a foreign interface is refused before any change', async () => {
+    await call('wireguard_interface_create', {
+      interface: { user_instance: 9, sw_if_index: 0, private_key: new Uint8Array(32), public_key: new Uint8Array(32), port: 40000, src_ip: '192.0.2.1' },
+      generate_key: true,
+    });
+    await call('wireguard_peer_add', {
+      peer: {
+        peer_index: 0, public_key: Buffer.from(peerKey(3), 'base64'), port: 51820, persistent_keepalive: 0, table_id: 0,
+        endpoint: '198.51.100.200', sw_if_index: 2, flags: 0, allowed_ips: ['10.200.0.2/32'],
+      },
+    });
+    rig.sim.resetCounters();
+    const r = await reconcile(rig.client, loadText(manyPeers(5)));
+    expect(r.ok).toBe(false);
+    expect(r.error?.operation).toBe('plan');
+    expect(r.error?.message).toContain('peer "peer3" of "wg-many": its public key is already used by a peer on wg9');
+    expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
+  });
+
+  test('an uplink the file names that VPP lacks is an error before any change', async () => {
+    rig.sim.resetCounters();
+    const r = await reconcile(rig.client, loadText(manyPeers(3).replace('uplinks:\n', 'uplinks:\n  - { name: TenGigabitEthernet0/8/0 }\n')));
+    expect(r.ok).toBe(false);
+    expect(r.error?.message).toContain('uplink "TenGigabitEthernet0/8/0" is named in the file but VPP has no such interface');
+    expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
+  });
+});
+
+describe('VPP 24.10 (no wireguard_peer_add_v2)', () => {
+  let rig: Rig;
+  beforeEach(async () => {
+    rig = await startRig({ profile: '24.10' });
+  });
+  afterEach(async () => {
+    await rig.close();
+  });
+
+  test('plain peers apply and round-trip with the v1 messages', async () => {
+    const desired = loadText(manyPeers(10));
+    const r = await reconcile(rig.client, desired);
+    expect(r.ok).toBe(true);
+    expect(rig.sim.counters().wireguard_peer_add).toBe(10);
+    expect(rig.sim.counters().wireguard_peer_add_v2 ?? 0).toBe(0);
+    rig.sim.resetCounters();
+    expect((await reconcile(rig.client, desired)).plan.isEmpty).toBe(true);
+    expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
+    expect(showState(await observe(rig.client)).wireguard[0]!.peers.every((p) => p.presharedKey === 'unknown')).toBe(true);
+  });
+
+  test('a preshared key is refused with a clear error and nothing is sent', async () => {
+    const psk = encodeKey(generatePresharedKey());
+    const text = manyPeers(3).replace(`public_key: "${peerKey(1)}"`, `public_key: "${peerKey(1)}"\n        preshared_key: { inline: "${psk}" }`);
+    const desired: DesiredState = loadText(text);
+    rig.sim.resetCounters();
+    const r = await reconcile(rig.client, desired);
+    expect(r.ok).toBe(false);
+    expect(r.error?.message).toMatch(/peer "peer1" of "wg-many" has a preshared key, but the connected VPP lacks wireguard_peer_add_v2/);
+    expect(r.error?.message).not.toContain(psk);
+    expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
+  });
+});
+
+void VppErrno;
