@@ -7,10 +7,12 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { makeSecretKey } from '../util/secrets';
 import {
   familyLabel,
+  familyWidth,
+  maskTo,
   parseAddress,
   parsePrefix,
   prefixCovers,
@@ -100,8 +102,14 @@ class Findings {
     this.add('warning', path, message, at);
   }
 
+  /** True when a schema error was reported at `path`. */
+  isBad(path: DataPath): boolean {
+    return this.badPaths.size > 0 && this.badPaths.has(toPointer(path));
+  }
+
   /** True when a schema error was reported at `path` or inside it. */
   badWithin(path: DataPath): boolean {
+    if (this.badPaths.size === 0) return false;
     const pointer = toPointer(path);
     for (const bad of this.badPaths) if (bad === pointer || bad.startsWith(pointer + '/')) return true;
     return false;
@@ -117,33 +125,44 @@ class Findings {
 }
 
 export function parseDesiredState(text: string, file: string, opts: LoadOptions = {}): LoadResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const locator = new Locator(doc, lines);
+  // Plain JSON takes the fast path (JSON.parse); the position-keeping YAML parser then runs only
+  // if there is something to report. Everything else, and JSON with duplicate keys, goes through YAML.
+  const fast = /\.json$/i.test(file) || /^\s*\{/.test(text) ? parseStrictJson(text) : undefined;
+  let parsed: { doc: Document; lines: LineCounter } | undefined;
+  const yamlParse = () => {
+    if (!parsed) {
+      const lines = new LineCounter();
+      parsed = { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
+    }
+    return parsed;
+  };
+  const locator = new Locator(yamlParse);
   const f = new Findings(file, locator);
 
-  if (doc.errors.length > 0) {
-    for (const err of doc.errors) {
-      const { line, column } = locator.offsetPlace(err.pos[0]);
-      const what = /\.json$/i.test(file) ? 'JSON' : 'YAML';
-      f.list.push({
-        severity: 'error',
-        file,
-        line,
-        column,
-        path: '',
-        message: `${what} syntax error: ${firstLine(err.message)}`,
-      });
+  let data: unknown = fast;
+  if (data === undefined) {
+    const { doc } = yamlParse();
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) {
+        const { line, column } = locator.offsetPlace(err.pos[0]);
+        const what = /\.json$/i.test(file) ? 'JSON' : 'YAML';
+        f.list.push({
+          severity: 'error',
+          file,
+          line,
+          column,
+          path: '',
+          message: `${what} syntax error: ${firstLine(err.message)}`,
+        });
+      }
+      return { diagnostics: sorted(f.list) };
     }
-    return { diagnostics: sorted(f.list) };
-  }
-
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 1000 });
-  } catch (err) {
-    f.error([], `cannot read the document: ${(err as Error).message}`);
-    return { diagnostics: sorted(f.list) };
+    try {
+      data = doc.toJS({ maxAliasCount: 1000 });
+    } catch (err) {
+      f.error([], `cannot read the document: ${(err as Error).message}`);
+      return { diagnostics: sorted(f.list) };
+    }
   }
   if (data === null || data === undefined) {
     f.error([], 'the file is empty: write a mapping with at least `wireguard:` (see deploy/examples/)');
@@ -213,6 +232,51 @@ export function checkAgainstCapabilities(
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
   return `${where}: ${d.severity}: ${d.message}`;
+}
+
+/**
+ * JSON.parse, or undefined when the text is not JSON or repeats a key in one object (JSON.parse
+ * would silently keep the last; the YAML path reports it with its place).
+ */
+function parseStrictJson(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return hasDuplicateKeys(text) ? undefined : value;
+}
+
+/** One linear scan over valid JSON text: a set of keys per open object. */
+function hasDuplicateKeys(text: string): boolean {
+  const stack: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22 /* " */) {
+      let j = i + 1;
+      while (text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c /* \\ */ ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (expectKey && top) {
+        const key = text.slice(i + 1, j);
+        if (top.has(key)) return true;
+        top.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (ch === 0x7b /* { */) {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (ch === 0x5b /* [ */) {
+      stack.push(null);
+    } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
+      stack.pop();
+    } else if (ch === 0x2c /* , */) {
+      expectKey = stack[stack.length - 1] instanceof Set;
+    }
+  }
+  return false;
 }
 
 function sorted(list: Diagnostic[]): Diagnostic[] {
@@ -392,7 +456,7 @@ interface FibEntry {
 
 function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undefined {
   if (!isObj(data)) return undefined;
-  const skip = (path: DataPath) => f.badPaths.has(toPointer(path));
+  const skip = (path: DataPath) => f.isBad(path);
 
   // Tables ------------------------------------------------------------------------------------
   const tables = new Map<number, TableInfo>();
@@ -901,8 +965,9 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
 
   // A peer's endpoint must not be reached through its own tunnel (full tunnel without a pinned route).
   const wgByName = new Map(wgList.filter(isObj).map((w) => [w.name, w] as const));
+  const routeIndex = new RouteIndex([...fib, ...connected]);
   for (const ep of endpoints) {
-    const best = longestMatch([...fib, ...connected], ep.table, ep.address);
+    const best = routeIndex.longestMatch(ep.table, ep.address);
     if (best?.viaWireguard === ep.wg) {
       const w = wgByName.get(ep.wg);
       const gatewayHint = asList(data.routes).find(
@@ -921,13 +986,32 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
   return { tables: outTables, uplinks: outUplinks, routes: outRoutes, wireguard: outWg };
 }
 
-function longestMatch(entries: FibEntry[], table: number, addr: ParsedAddress): FibEntry | undefined {
-  let best: FibEntry | undefined;
-  for (const e of entries) {
-    if (e.table !== table || !prefixCovers(e.prefix, addr)) continue;
-    if (!best || e.prefix.len > best.prefix.len) best = e;
+/** Longest-prefix match over the file's routes and connected subnets, indexed once per (table, family, length). */
+class RouteIndex {
+  private readonly byKey = new Map<string, FibEntry>();
+  private readonly lengths = new Map<string, number[]>();
+
+  constructor(entries: FibEntry[]) {
+    for (const e of entries) {
+      const key = `${e.table}/${e.prefix.family}/${e.prefix.len}/${e.prefix.network}`;
+      // The first entry wins, as the duplicate check reports later ones.
+      if (!this.byKey.has(key)) this.byKey.set(key, e);
+      const lk = `${e.table}/${e.prefix.family}`;
+      const list = this.lengths.get(lk) ?? [];
+      if (!list.includes(e.prefix.len)) list.push(e.prefix.len);
+      this.lengths.set(lk, list);
+    }
+    for (const list of this.lengths.values()) list.sort((a, b) => b - a);
   }
-  return best;
+
+  longestMatch(table: number, addr: ParsedAddress): FibEntry | undefined {
+    const width = familyWidth(addr.family);
+    for (const len of this.lengths.get(`${table}/${addr.family}`) ?? []) {
+      const hit = this.byKey.get(`${table}/${addr.family}/${len}/${maskTo(addr.value, len, width)}`);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
 }
 
 /** Allowed IPs of different peers on one interface must be disjoint (VPP gives an adjacency to the first matching peer). */
@@ -975,7 +1059,7 @@ function checkInterfaceAddress(
   owner: string,
   seen: Map<string, { owner: string; path: DataPath }>,
 ): ParsedPrefix | undefined {
-  if (typeof raw !== 'string' || f.badPaths.has(toPointer(path))) return undefined;
+  if (typeof raw !== 'string' || f.isBad(path)) return undefined;
   const p = parsePrefix(raw);
   if (!p) {
     f.error(path, `address "${raw}" is not 'address/length': write e.g. 192.0.2.1/24 or 2001:db8::1/64`);
@@ -994,7 +1078,7 @@ function checkInterfaceAddress(
 }
 
 function checkNetworkPrefix(f: Findings, path: DataPath, raw: unknown, what: string): ParsedPrefix | undefined {
-  if (typeof raw !== 'string' || f.badPaths.has(toPointer(path))) return undefined;
+  if (typeof raw !== 'string' || f.isBad(path)) return undefined;
   const p = parsePrefix(raw);
   if (!p) {
     f.error(path, `${what} "${raw}" is not a prefix: write 'address/length', e.g. 10.0.0.0/24 or 2001:db8::/64`);

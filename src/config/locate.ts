@@ -12,17 +12,15 @@ export interface Place {
 }
 
 export class Locator {
-  constructor(
-    private readonly doc: Document | undefined,
-    private readonly lines: LineCounter,
-  ) {}
+  /** The parse is a function so a caller can defer it until a place is first needed. */
+  constructor(private readonly parsed: () => { doc: Document | undefined; lines: LineCounter }) {}
 
   /**
    * The place of the value at `path`, or of its key when `at` is 'key'. A path that does not exist
    * (a missing key) resolves to its deepest existing ancestor, which is where the key belongs.
    */
   place(path: DataPath, at: 'value' | 'key' = 'value'): Place {
-    let node: unknown = this.doc?.contents;
+    let node: unknown = this.parsed().doc?.contents;
     let keyNode: Node | undefined;
     for (const seg of path) {
       const next = child(node, seg);
@@ -37,7 +35,7 @@ export class Locator {
   }
 
   offsetPlace(offset: number): Place {
-    const p = this.lines.linePos(offset);
+    const p = this.parsed().lines.linePos(offset);
     return { line: p.line, column: p.col };
   }
 }
