@@ -31,11 +31,31 @@ export interface FibPath {
 export const SOURCE_RANK = { special: 0, interface: 1, api: 2, adj: 3, default: 4 } as const;
 export type FibSource = keyof typeof SOURCE_RANK;
 
-export interface FibEntry {
-  prefix: Prefix;
-  text: string;
-  statsIndex: number;
-  sources: Map<FibSource, FibPath[]>;
+const SOURCES: readonly FibSource[] = ['special', 'interface', 'api', 'adj', 'default'];
+
+/** One FIB entry: the paths each source gave it (a slot per source: cheaper than a Map per entry). */
+export class FibEntry {
+  special: FibPath[] | undefined = undefined;
+  interface: FibPath[] | undefined = undefined;
+  api: FibPath[] | undefined = undefined;
+  adj: FibPath[] | undefined = undefined;
+  default: FibPath[] | undefined = undefined;
+  constructor(
+    readonly prefix: Prefix,
+    readonly key: number | string,
+    readonly statsIndex: number,
+  ) {}
+  get text(): string {
+    return prefixString(this.prefix);
+  }
+  get empty(): boolean {
+    return !this.special && !this.interface && !this.api && !this.adj && !this.default;
+  }
+}
+
+/** Map key of a prefix: a number for IPv4 (address·64 + length), the text for IPv6. */
+export function prefixKey(p: Prefix): number | string {
+  return p.af === 4 ? p.v4 * 64 + p.len : prefixString(p);
 }
 
 /** A stats-segment index per entry, lowest free first, as the load-balance pool hands them out. */
@@ -88,7 +108,7 @@ export function samePath(a: FibPath, b: FibPath): boolean {
 }
 
 export class FibTable {
-  readonly entries = new Map<string, FibEntry>();
+  readonly entries = new Map<number | string, FibEntry>();
   /** IPv4 only: one VPP-ordered hash per prefix length. */
   private readonly byLen: (VppHashOrder | undefined)[] = [];
 
@@ -111,37 +131,36 @@ export class FibTable {
   }
 
   get(p: Prefix): FibEntry | undefined {
-    return this.entries.get(prefixString(p));
+    return this.entries.get(prefixKey(p));
   }
 
   /** Sets the paths of one source on an entry (creating it). Returns the entry. */
   add(p: Prefix, source: FibSource, paths: FibPath[]): FibEntry {
-    const prefix = p;
-    const text = prefixString(prefix);
-    let e = this.entries.get(text);
+    const key = prefixKey(p);
+    let e = this.entries.get(key);
     if (!e) {
-      e = { prefix, text, statsIndex: this.stats.alloc(), sources: new Map() };
-      this.entries.set(text, e);
+      e = new FibEntry(p, key, this.stats.alloc());
+      this.entries.set(key, e);
       if (this.af === 4) {
-        let h = this.byLen[prefix.len];
-        if (!h) h = this.byLen[prefix.len] = new VppHashOrder(32);
-        h.set(ip4HashKey(prefix.v4));
+        let h = this.byLen[p.len];
+        if (!h) h = this.byLen[p.len] = new VppHashOrder(32);
+        h.set(ip4HashKey(p.v4));
       }
     }
-    e.sources.set(source, paths);
+    e[source] = paths;
     return e;
   }
 
   /** Removes one source from an entry; the entry goes when no source is left. */
   remove(p: Prefix, source: FibSource): void {
-    const text = prefixString(p);
-    const e = this.entries.get(text);
-    if (!e || !e.sources.delete(source)) return;
-    if (e.sources.size === 0) this.removeEntry(e);
+    const e = this.entries.get(prefixKey(p));
+    if (!e || !e[source]) return;
+    e[source] = undefined;
+    if (e.empty) this.removeEntry(e);
   }
 
   private removeEntry(e: FibEntry): void {
-    this.entries.delete(e.text);
+    this.entries.delete(e.key);
     this.stats.release(e.statsIndex);
     if (this.af === 4) this.byLen[e.prefix.len]?.unset(ip4HashKey(e.prefix.v4));
   }
@@ -152,11 +171,12 @@ export class FibTable {
   }
 
   best(e: FibEntry): { source: FibSource; paths: FibPath[] } {
-    let bestSource: FibSource | undefined;
-    for (const s of e.sources.keys()) {
-      if (bestSource === undefined || SOURCE_RANK[s] < SOURCE_RANK[bestSource]) bestSource = s;
+    // SOURCES is in rank order: the first present wins.
+    for (const source of SOURCES) {
+      const paths = e[source];
+      if (paths) return { source, paths };
     }
-    return { source: bestSource!, paths: e.sources.get(bestSource!)! };
+    throw new Error('FIB entry without a source');
   }
 
   /** Entries in the order `ip_route_dump` sends them. */
@@ -169,8 +189,7 @@ export class FibTable {
         for (const key of h.keys()) {
           const v4 =
             ((key & 255) * 0x1000000 + ((key >>> 8) & 255) * 0x10000 + ((key >>> 16) & 255) * 0x100 + (key >>> 24)) >>> 0;
-          const text = `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}/${len}`;
-          const e = this.entries.get(text);
+          const e = this.entries.get(v4 * 64 + len);
           if (e) yield e;
         }
       }

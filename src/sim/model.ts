@@ -415,32 +415,43 @@ export class VppModel {
     isAdd: boolean,
     isMultipath: boolean,
     tableId: number,
-    prefixText: string,
+    prefixIn: string | Prefix,
     apiPaths: readonly ApiPath[],
   ): { retval: number; statsIndex: number } {
-    const fail = (retval: number) => ({ retval, statsIndex: ALL });
-    const p = parsePrefix(prefixText);
-    if (!p) return fail(VppErrno.INVALID_VALUE);
-    const table = this.table(p.af, tableId);
-    if (!table) return fail(VppErrno.NO_SUCH_FIB);
-    const paths: FibPath[] = [];
-    for (const ap of apiPaths) {
+    const p = typeof prefixIn === 'string' ? parsePrefix(prefixIn) : prefixIn;
+    if (!p) return { retval: VppErrno.INVALID_VALUE, statsIndex: ALL };
+    const paths: FibPath[] = apiPaths.map((ap) => {
       const proto = ap.proto;
-      if (proto > 5) return fail(VppErrno.UNSPECIFIED);
-      const nhText = (proto === 1 ? ap.nh?.address?.ip6 : ap.nh?.address?.ip4) ?? (proto === 1 ? '::' : '0.0.0.0');
-      if (ap.sw_if_index === NO_INTERFACE && ap.type === PATH_TYPE_NORMAL && !this.table(proto === 1 ? 6 : 4, ap.table_id)) {
-        return fail(VppErrno.NO_SUCH_FIB);
-      }
-      paths.push({
+      return {
         swIfIndex: ap.sw_if_index,
-        nh: nhText,
+        nh: (proto === 1 ? ap.nh?.address?.ip6 : ap.nh?.address?.ip4) ?? (proto === 1 ? '::' : '0.0.0.0'),
         type: ap.type,
         weight: ap.weight === 0 ? 1 : ap.weight,
         preference: ap.preference,
         flags: ap.flags,
         proto,
         tableId: ap.sw_if_index === NO_INTERFACE ? ap.table_id : 0,
-      });
+      };
+    });
+    return this.routeAddDelPaths(isAdd, isMultipath, tableId, p, paths);
+  }
+
+  /** ip_route_add_del with the paths already in FIB form (weight 0 already made 1). */
+  routeAddDelPaths(
+    isAdd: boolean,
+    isMultipath: boolean,
+    tableId: number,
+    p: Prefix,
+    paths: FibPath[],
+  ): { retval: number; statsIndex: number } {
+    const fail = (retval: number) => ({ retval, statsIndex: ALL });
+    const table = this.table(p.af, tableId);
+    if (!table) return fail(VppErrno.NO_SUCH_FIB);
+    for (const path of paths) {
+      if (path.proto > 5) return fail(VppErrno.UNSPECIFIED);
+      if (path.swIfIndex === NO_INTERFACE && path.type === PATH_TYPE_NORMAL && !this.table(path.proto === 1 ? 6 : 4, path.tableId)) {
+        return fail(VppErrno.NO_SUCH_FIB);
+      }
     }
     if (p.len > (p.af === 4 ? 32 : 128)) return fail(VppErrno.INVALID_PREFIX_LENGTH);
     if (isAdd) {
@@ -451,7 +462,6 @@ export class VppModel {
         }
       }
     }
-    const existing = table.get(p);
     if (!isMultipath) {
       if (!isAdd) {
         table.remove(p, 'api');
@@ -460,7 +470,7 @@ export class VppModel {
       const e = table.add(p, 'api', paths);
       return { retval: 0, statsIndex: e.statsIndex };
     }
-    const current = existing?.sources.get('api') ?? [];
+    const current = table.get(p)?.api ?? [];
     if (isAdd) {
       const merged = [...current];
       for (const path of paths) if (!merged.some((m) => samePath(m, path))) merged.push(path);

@@ -6,7 +6,8 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { Reader, Writer, type MessageDef, type ModuleInfo } from 'vpp-api-ts';
-import { type Ctx, handlers } from './api';
+import { type Ctx, fastDecoders, handlers } from './api';
+import type { VppModel as Model } from './model';
 import { VppModel, type UplinkSpec } from './model';
 import { MISSING_IN_24_10, MessageTable } from './table';
 
@@ -34,7 +35,7 @@ export interface FaultState {
   dropReply: { msg: string; n: number; seen: number }[];
 }
 
-class Conn {
+export class Conn {
   readonly out = new Writer(64 * 1024);
   chunks: Buffer[] = [];
   pendingBytes = 0;
@@ -53,15 +54,18 @@ export class SimServer {
   private generation = 0;
   private server?: Server;
   private readonly conns = new Set<Conn>();
-  private readonly regs = new Map<number, Conn>();
+  readonly regs = new Map<number, Conn>();
   private readonly dirty = new Set<Conn>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly counts = new Map<string, number>();
   private pausedUntil = 0;
   /** sw_interface_events raised while handling a frame go out after its reply. */
   private pendingIfEvents: [number, number, boolean][] | undefined;
+  private readonly ifEventScratch: [number, number, boolean][] = [];
+  /** One handler context, re-aimed at each frame: no per-frame closures on the hot path. */
+  private readonly ctx: FrameCtx;
   readonly faults: FaultState = { delayMs: 0, failNth: [], dropReply: [] };
-  private readonly versionInfo;
+  private readonly versionInfo: Ctx['version'];
   private defs = new Map<string, MessageDef>();
 
   constructor(
@@ -76,6 +80,7 @@ export class SimServer {
     };
     for (const m of opts.modules) for (const d of m.messages) this.defs.set(d.name, d);
     this.reset();
+    this.ctx = new FrameCtx(this, this.versionInfo);
   }
 
   /** Fresh VPP: new state, new message ids. */
@@ -159,7 +164,7 @@ export class SimServer {
     if (Date.now() < this.pausedUntil) this.pauseSocket(conn, this.pausedUntil - Date.now());
   }
 
-  private drop(conn: Conn): void {
+  drop(conn: Conn): void {
     if (!this.conns.delete(conn)) return;
     if (this.regs.get(conn.handle) === conn) {
       this.regs.delete(conn.handle);
@@ -219,12 +224,14 @@ export class SimServer {
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
     const handler = handlers[name];
     if (!handler || def.clientIndexOffset < 0 || end - start < def.minSize) return;
-    let req: { context?: number };
+    let req: { context?: number } | undefined;
+    const fast = fastDecoders[name];
     try {
-      req = def.decode(new Reader(buf, start, end)) as { context?: number };
+      req = fast ? fast(buf, start, end) : (def.decode(new Reader(buf, start, end)) as { context?: number });
     } catch {
-      return; // truncated VLA: VPP's calc_size check drops it
+      req = undefined;
     }
+    if (!req) return; // truncated VLA: VPP's calc_size check drops it
     const handle = buf.readUInt32BE(start + def.clientIndexOffset);
     const target = this.regs.get(handle);
     if (!target || target.closing) return;
@@ -243,17 +250,24 @@ export class SimServer {
       target.suppress = true;
     }
 
-    const ctx = this.makeCtx(target, handle, context, def);
-    this.pendingIfEvents = [];
+    const ctx = this.ctx;
+    ctx.target = target;
+    ctx.handle = handle;
+    ctx.context = context;
+    ctx.def = def;
+    ctx.model = this.model;
+    const evs = (this.pendingIfEvents = this.ifEventScratch);
     try {
       handler(req, ctx);
     } catch {
       // A request the model cannot digest gets no reply, like VPP's silent drops.
     } finally {
       target.suppress = false;
-      const evs = this.pendingIfEvents;
       this.pendingIfEvents = undefined;
-      for (const [sw, flags, deleted] of evs) this.sendIfEvent(sw, flags, deleted);
+      if (evs.length) {
+        for (const [sw, flags, deleted] of evs) this.sendIfEvent(sw, flags, deleted);
+        evs.length = 0;
+      }
     }
     this.afterRequest(conn);
   }
@@ -269,31 +283,6 @@ export class SimServer {
     this.drop(conn);
   }
 
-  private makeCtx(target: Conn, handle: number, context: number, def: MessageDef): Ctx {
-    return {
-      model: this.model,
-      handle,
-      context,
-      vpePid: process.pid,
-      version: this.versionInfo,
-      reply: (value) => {
-        if (def.replyDef) this.send(target, def.replyDef, { ...value, context });
-      },
-      details: (value) => {
-        if (def.detailsDef) this.send(target, def.detailsDef, { ...value, context });
-      },
-      hasRegistration: (h) => this.regs.has(h >>> 0),
-      closeRegistration: (h) => {
-        const c = this.regs.get(h >>> 0);
-        if (!c) return;
-        this.flush(c);
-        c.closing = true;
-        c.socket.end(() => c.socket.destroy());
-        this.drop(c);
-      },
-    };
-  }
-
   private sockclntCreate(conn: Conn, buf: Buffer, start: number, end: number): void {
     const def = this.defs.get('sockclnt_create');
     const replyDef = this.defs.get('sockclnt_create_reply');
@@ -307,7 +296,7 @@ export class SimServer {
 
   // ---- output ----
 
-  private send(conn: Conn, def: MessageDef, value: Record<string, unknown>, fixedId?: number): void {
+  send(conn: Conn, def: MessageDef, value: Record<string, unknown>, fixedId?: number): void {
     if (conn.closing) return;
     if (conn.suppress && def.contextOffset >= 0) return;
     const id = fixedId ?? this.table.id(def.name);
@@ -334,7 +323,7 @@ export class SimServer {
     this.dirty.clear();
   }
 
-  private flush(conn: Conn): void {
+  flush(conn: Conn): void {
     if (conn.out.off === 0) return;
     const data = conn.out.toBuffer();
     conn.out.reset();
@@ -432,5 +421,42 @@ export class SimServer {
       await new Promise((r) => setTimeout(r, downMs));
       await this.listen();
     }
+  }
+}
+
+/** The Ctx handed to handlers, aimed at the current frame by the server. */
+class FrameCtx implements Ctx {
+  target!: Conn;
+  handle = 0;
+  context = 0;
+  def!: MessageDef;
+  model!: Model;
+  readonly vpePid = process.pid;
+  constructor(
+    private readonly server: SimServer,
+    readonly version: Ctx['version'],
+  ) {}
+  reply(value: Record<string, unknown>): void {
+    const d = this.def.replyDef;
+    if (!d) return;
+    value.context = this.context;
+    this.server.send(this.target, d, value);
+  }
+  details(value: Record<string, unknown>): void {
+    const d = this.def.detailsDef;
+    if (!d) return;
+    value.context = this.context;
+    this.server.send(this.target, d, value);
+  }
+  hasRegistration(h: number): boolean {
+    return this.server.regs.has(h >>> 0);
+  }
+  closeRegistration(h: number): void {
+    const c = this.server.regs.get(h >>> 0);
+    if (!c) return;
+    this.server.flush(c);
+    c.closing = true;
+    c.socket.end(() => c.socket.destroy());
+    this.server.drop(c);
   }
 }

@@ -10,83 +10,64 @@
 const GOLDEN_HI = 0x9e3779b9;
 const GOLDEN_LO = 0x7f4a7c13;
 
-// 64-bit arithmetic on (hi, lo) uint32 halves: BigInt would cost microseconds per route add.
-let rh = 0;
-let rl = 0;
-function sub(xh: number, xl: number, yh: number, yl: number): void {
-  rl = (xl - yl) >>> 0;
-  rh = (xh - yh - (xl >>> 0 < yl >>> 0 ? 1 : 0)) >>> 0;
-}
-function add(xh: number, xl: number, yh: number, yl: number): void {
-  const lo = (xl >>> 0) + (yl >>> 0);
-  rl = lo >>> 0;
-  rh = (xh + yh + (lo > 0xffffffff ? 1 : 0)) >>> 0;
-}
-function shr(xh: number, xl: number, n: number): void {
-  if (n >= 32) {
-    rl = xh >>> (n - 32);
-    rh = 0;
-  } else {
-    rl = ((xl >>> n) | (xh << (32 - n))) >>> 0;
-    rh = xh >>> n;
-  }
-}
-function shl(xh: number, xl: number, n: number): void {
-  if (n >= 32) {
-    rh = (xl << (n - 32)) >>> 0;
-    rl = 0;
-  } else {
-    rh = ((xh << n) | (xl >>> (32 - n))) >>> 0;
-    rl = (xl << n) >>> 0;
-  }
-}
-
-const STEPS: readonly (readonly [number, number, number])[] = [
-  [43, 9, 8],
-  [38, 23, 5],
-  [35, 49, 11],
-  [12, 18, 22],
-];
-
-/** Low 32 bits of vppinfra's hash_uword(key) on a 64-bit build (Jenkins mix over a, b, c). */
+/**
+ * Low 32 bits of vppinfra's hash_uword(key) on a 64-bit build (Jenkins mix over a, b, c), in
+ * (hi, lo) uint32 halves: BigInt would cost microseconds per route add.
+ */
 export function hashUwordLow(key: number): number {
   let ah = GOLDEN_HI;
-  let al = GOLDEN_LO;
+  let al = (GOLDEN_LO + (key >>> 0)) >>> 0;
+  if (al < GOLDEN_LO) ah = (ah + 1) >>> 0;
   let bh = GOLDEN_HI;
   let bl = GOLDEN_LO;
   let ch = 0;
   let cl = 0;
-  add(ah, al, 0, key >>> 0);
-  ah = rh;
-  al = rl;
-  for (const [s0, s1, s2] of STEPS) {
+  let th: number;
+  let tl: number;
+  for (let step = 0; step < 4; step++) {
+    const s0 = S0[step]!;
+    const s1 = S1[step]!;
+    const s2 = S2[step]!;
     // a -= b + c; a ^= c >> s0
-    add(bh, bl, ch, cl);
-    sub(ah, al, rh, rl);
-    ah = rh;
-    al = rl;
-    shr(ch, cl, s0);
-    ah = (ah ^ rh) >>> 0;
-    al = (al ^ rl) >>> 0;
+    tl = (bl + cl) >>> 0;
+    th = (bh + ch + (tl < bl ? 1 : 0)) >>> 0;
+    ah = (ah - th - (al < tl ? 1 : 0)) >>> 0;
+    al = (al - tl) >>> 0;
+    if (s0 >= 32) {
+      al = (al ^ (ch >>> (s0 - 32))) >>> 0;
+    } else {
+      al = (al ^ ((cl >>> s0) | (ch << (32 - s0)))) >>> 0;
+      ah = (ah ^ (ch >>> s0)) >>> 0;
+    }
     // b -= c + a; b ^= a << s1
-    add(ch, cl, ah, al);
-    sub(bh, bl, rh, rl);
-    bh = rh;
-    bl = rl;
-    shl(ah, al, s1);
-    bh = (bh ^ rh) >>> 0;
-    bl = (bl ^ rl) >>> 0;
+    tl = (cl + al) >>> 0;
+    th = (ch + ah + (tl < cl ? 1 : 0)) >>> 0;
+    bh = (bh - th - (bl < tl ? 1 : 0)) >>> 0;
+    bl = (bl - tl) >>> 0;
+    if (s1 >= 32) {
+      bh = (bh ^ (al << (s1 - 32))) >>> 0;
+    } else {
+      bh = (bh ^ ((ah << s1) | (al >>> (32 - s1)))) >>> 0;
+      bl = (bl ^ (al << s1)) >>> 0;
+    }
     // c -= a + b; c ^= b >> s2
-    add(ah, al, bh, bl);
-    sub(ch, cl, rh, rl);
-    ch = rh;
-    cl = rl;
-    shr(bh, bl, s2);
-    ch = (ch ^ rh) >>> 0;
-    cl = (cl ^ rl) >>> 0;
+    tl = (al + bl) >>> 0;
+    th = (ah + bh + (tl < al ? 1 : 0)) >>> 0;
+    ch = (ch - th - (cl < tl ? 1 : 0)) >>> 0;
+    cl = (cl - tl) >>> 0;
+    if (s2 >= 32) {
+      cl = (cl ^ (bh >>> (s2 - 32))) >>> 0;
+    } else {
+      cl = (cl ^ ((bl >>> s2) | (bh << (32 - s2)))) >>> 0;
+      ch = (ch ^ (bh >>> s2)) >>> 0;
+    }
   }
   return cl;
 }
+
+const S0 = [43, 38, 35, 12];
+const S1 = [9, 23, 49, 18];
+const S2 = [8, 5, 11, 22];
 
 type Bucket = number | number[] | undefined;
 
