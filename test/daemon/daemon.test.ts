@@ -126,7 +126,7 @@ describe('daemon against the emulator process', () => {
     served.push(body);
     expect(h.status).toBe(200);
     // Both peers have endpoints and the emulator marks them reachable: events bring them up.
-    await waitFor(() => daemon.status().peers.filter((p) => p.established).length === 2, 5000, 'both peers established');
+    await waitFor(() => daemon.status().peers.filter((p) => p.established).length === 2, 15_000, 'both peers established');
     expect(daemon.status().peers.map((p) => p.name)).toEqual(['site-b', 'site-c']);
   });
 
@@ -135,22 +135,28 @@ describe('daemon against the emulator process', () => {
     await checker?.close();
     checker = undefined;
     await sim.stop();
-    await waitFor(() => eventAfter(before, (e) => e.kind === 'VPP_LOST'), 5000, 'VPP_LOST');
+    await waitFor(() => eventAfter(before, (e) => e.kind === 'VPP_LOST'), 15_000, 'VPP_LOST');
     expect(daemon.health().ready).toBe(false);
     sim = new SimProcess(socketPath, simConfig);
     await sim.start();
     const restarted = Date.now();
     // Fresh emulator: nothing of ours is there yet (unless the daemon was already faster).
-    await waitFor(() => eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'reconnect' && e.reconcile.ok), 5000, 'the resync reconcile');
-    await waitFor(() => inSync(), 5000, 'VPP to equal the desired state');
-    const took = Date.now() - restarted;
-    expect(took).toBeLessThan(5000);
+    const done = await waitFor(
+      () => eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'reconnect' && e.reconcile.ok),
+      5000,
+      'the resync reconcile',
+    );
+    // Restored and verified by the daemon (it observes again after applying) within 5 s of the new emulator's socket.
+    expect(done.reconcile?.verified).toBe(true);
+    expect(done.atMs - restarted).toBeLessThan(5000);
+    // And an independent look agrees.
+    await waitFor(() => inSync(), 15_000, 'VPP to equal the desired state');
     expect(eventAfter(before, (e) => e.kind === 'VPP_CONNECTED')).toBeDefined();
     const resync = eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'reconnect');
     expect(resync?.reconcile?.operations).toBeGreaterThan(5); // everything was re-created
     expect(daemon.status().vpp.connects).toBe(2);
     // Peer events are subscribed again on the new connection: both peers come back up.
-    await waitFor(() => daemon.status().peers.filter((p) => p.established).length === 2, 5000, 'peers established after resync');
+    await waitFor(() => daemon.status().peers.filter((p) => p.established).length === 2, 15_000, 'peers established after resync');
     expect(daemon.health().ready).toBe(true);
   });
 
@@ -174,23 +180,24 @@ describe('daemon against the emulator process', () => {
     });
     expect(await inSync()).toBe(false);
     // The removal is seen at once through the peer events...
-    await waitFor(() => eventAfter(before, (e) => e.kind === 'PEER_REMOVED' && e.peer?.name === 'site-b'), 3000, 'PEER_REMOVED for site-b');
+    await waitFor(() => eventAfter(before, (e) => e.kind === 'PEER_REMOVED' && e.peer?.name === 'site-b'), 15_000, 'PEER_REMOVED for site-b');
     // ...and both changes are undone by the drift check.
-    const repaired = await waitFor(() => eventAfter(before, (e) => e.kind === 'DRIFT_REPAIRED'), 5000, 'DRIFT_REPAIRED');
+    const repaired = await waitFor(() => eventAfter(before, (e) => e.kind === 'DRIFT_REPAIRED'), 15_000, 'DRIFT_REPAIRED');
     expect(repaired.reconcile?.ok).toBe(true);
-    expect(await inSync()).toBe(true);
+    // A drift check may have run between the two changes: then the next one repairs the second.
+    await waitFor(() => inSync(), 15_000, 'VPP to equal the desired state again');
     const after = await actual();
     expect(after.peers.has(peerB.pub)).toBe(true);
     expect([...after.routes.values()].some((r) => r.prefix === '10.99.0.0/24')).toBe(false);
     expect(daemon.status().driftRepairs).toBeGreaterThanOrEqual(1);
     // The re-added peer is subscribed again: it comes back up.
-    await waitFor(() => daemon.status().peers.find((p) => p.name === 'site-b')?.established, 5000, 'site-b established again');
+    await waitFor(() => daemon.status().peers.find((p) => p.name === 'site-b')?.established, 15_000, 'site-b established again');
   });
 
   it('applies an edit of the file', async () => {
     const before = events.length;
     writeFileSync(configPath, desiredYaml({ cAllowed: ['10.8.0.3/32', '10.30.0.0/16', '10.31.0.0/16'], cRoutes: ['10.30.0.0/16', '10.31.0.0/16'] }));
-    const done = await waitFor(() => eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'config'), 5000, 'the config reconcile');
+    const done = await waitFor(() => eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'config'), 15_000, 'the config reconcile');
     expect(done.reconcile?.ok).toBe(true);
     const a = await actual();
     expect([...a.routes.values()].some((r) => r.prefix === '10.31.0.0/16')).toBe(true);
@@ -204,7 +211,7 @@ describe('daemon against the emulator process', () => {
     const good = readFileSync(configPath, 'utf8');
     const broken = good.replace(peerC.pub, 'not-a-key').replace('10.31.0.0/16]', '10.31.0.0/33]');
     writeFileSync(configPath, broken);
-    const rejected = await waitFor(() => eventAfter(before, (e) => e.kind === 'CONFIG_REJECTED'), 5000, 'CONFIG_REJECTED');
+    const rejected = await waitFor(() => eventAfter(before, (e) => e.kind === 'CONFIG_REJECTED'), 15_000, 'CONFIG_REJECTED');
     const diags = rejected.configRejected!.diagnostics;
     expect(diags.length).toBeGreaterThanOrEqual(2);
     expect(diags.every((d) => d.file === configPath && d.line > 0)).toBe(true);
@@ -218,14 +225,14 @@ describe('daemon against the emulator process', () => {
     // Fixing it clears the rejection.
     const fixedAt = events.length;
     writeFileSync(configPath, good + '\n# fixed\n');
-    await waitFor(() => eventAfter(fixedAt, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'config'), 5000, 'reconcile of the fixed file');
+    await waitFor(() => eventAfter(fixedAt, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'config'), 15_000, 'reconcile of the fixed file');
     expect(daemon.status().configRejected).toBeUndefined();
   });
 
   it('reloads on SIGHUP (daemon.reload) and logs one line per reconcile with what changed', async () => {
     const before = events.length;
     daemon.reload();
-    await waitFor(() => eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'sighup'), 5000, 'the sighup reconcile');
+    await waitFor(() => eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'sighup'), 15_000, 'the sighup reconcile');
     const lines = log.lines().filter((l) => /^reconcile \(/.test(String(l.message)));
     const restart = lines.find((l) => l.trigger === 'reconnect');
     expect(restart?.changes).toEqual(expect.arrayContaining([expect.stringMatching(/^\s*\+ peer/)]));

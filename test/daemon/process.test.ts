@@ -7,6 +7,7 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { apiUrl, DaemonApiClient } from '../../src/daemon/apiClient';
 import { assertNoSecrets, CLI, keyPair, requireBuiltCli, SimProcess, tempDir, waitFor, writeSimConfig } from './helpers';
 
 const wgKey = keyPair();
@@ -91,7 +92,9 @@ wireguard:
 
   it('`vppwg status` reports the daemon, VPP and the peer; refuses without the right token', async () => {
     const listen = `127.0.0.1:${port}`;
-    await waitFor(async () => (await runCli(['status', '--listen', listen, '--token-file', tokenFile])).stdout.includes('1/1 established'), 5000, 'the peer to be established');
+    const api = await DaemonApiClient.connect(apiUrl({ host: '127.0.0.1', port }), readFileSync(tokenFile, 'utf8').trim());
+    await waitFor(async () => (await api.call({ getStatus: {} })).status?.peers[0]?.established, 15_000, 'the peer to be established');
+    await api.close();
     const text = await runCli(['status', '--listen', listen, '--token-file', tokenFile]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^daemon {4}ready/m);
@@ -111,11 +114,9 @@ wireguard:
     let evOut = '';
     ev.stdout!.on('data', (d: Buffer) => (evOut += d.toString()));
     ev.stderr!.on('data', (d: Buffer) => (evOut += d.toString()));
-    // Subscribed once the daemon logs nothing else; poll by sending SIGHUP until an event arrives.
-    await waitFor(() => {
-      serve.kill('SIGHUP');
-      return evOut.includes('"RECONCILE_DONE"');
-    }, 8000, 'a RECONCILE_DONE event on `vppwg events`');
+    await waitFor(() => evOut.includes('vppwg events: subscribed to all events'), 10_000, '`vppwg events` to subscribe');
+    serve.kill('SIGHUP');
+    await waitFor(() => evOut.includes('"RECONCILE_DONE"'), 15_000, 'a RECONCILE_DONE event on `vppwg events`');
     const first = JSON.parse(evOut.split('\n').find((l) => l.includes('RECONCILE_DONE'))!) as { reconcile: { trigger: string; ok: boolean } };
     expect(first.reconcile).toMatchObject({ trigger: 'sighup', ok: true });
     const code = await new Promise<number | null>((resolve) => {

@@ -191,6 +191,7 @@ async function events(o: ClientOptions & { kinds?: string }): Promise<number> {
     };
     client
       .subscribe((e) => process.stdout.write(o.json ? JSON.stringify(e) + '\n' : formatEvent(e) + '\n'), kinds as EventKindName[])
+      .then(() => process.stderr.write(`vppwg events: subscribed to ${kinds.length ? kinds.join(', ') : 'all events'} at ${o.listen} (Ctrl-C to stop)\n`))
       .catch((err: Error) => {
         process.stderr.write(`vppwg events: ${err.message}\n`);
         void client.close();
