@@ -85,6 +85,28 @@ const cases: BadCase[] = [
     message: /syntax error: Map keys must be unique/,
   },
   {
+    name: 'JSON object with a repeated key',
+    file: 'state.json',
+    text: '{\n  "tables": [],\n  "tables": []\n}\n',
+    line: 3,
+    column: 3,
+    message: /^JSON syntax error: Map keys must be unique/,
+  },
+  {
+    name: 'a top-level route through a wireguard interface, outside every peer',
+    text: lines(
+      UPLINK,
+      wg(),
+      peer('a', PUB[0]!, '[10.0.1.0/24]'),
+      'routes:',
+      '  - { prefix: 10.8.0.0/16, via: 10.0.9.1, interface: wg0 }',
+    ),
+    line: 14,
+    column: 33,
+    message:
+      'via 10.0.9.1 is not inside the allowed IPs of any peer of "wg0": VPP picks the peer by next hop and would drop this route; list it under that peer\'s routes instead',
+  },
+  {
     name: 'empty file',
     text: '# nothing here\n',
     line: 1,

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { loadDesiredState, parseDesiredState, type DesiredState } from '../../src/config';
+import { loadSimConfig } from '../../src/sim/config';
 import { projectRoot } from '../../src/util/paths';
 
 const dir = join(projectRoot(), 'deploy', 'examples');
@@ -72,6 +73,11 @@ describe('deploy/examples', () => {
         if (up.adminUp !== undefined) expect(s!.up).toBe(up.adminUp);
       }
     }
+  });
+
+  test('the emulator accepts sim-uplinks.yaml as its config', () => {
+    const config = loadSimConfig(join(dir, SIM_CONFIG));
+    expect(config.uplinks?.map((u) => u.name)).toEqual(['host-eth0']);
   });
 
   test('site-to-site: one tunnel, two peers, routes via their tunnel next hops', () => {

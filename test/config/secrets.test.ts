@@ -181,6 +181,16 @@ describe('warnings', () => {
     ]);
   });
 
+  test('a keepalive on a peer without endpoint is pointless and said so', () => {
+    const { state, diagnostics } = parseDesiredState(doc('generate', '        persistent_keepalive: 25'), 's.yaml', {
+      env: {},
+    });
+    expect(state).toBeDefined();
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      's.yaml:13:31: warning: peer "a" of "wg0" has no endpoint, so VPP cannot send keepalives to it: persistent_keepalive has no effect (set it on the client side)',
+    ]);
+  });
+
   test('a missing state file is one clear error', () => {
     const missing = join(tmp, 'nope.yaml');
     const { state, diagnostics } = loadDesiredState(missing);
