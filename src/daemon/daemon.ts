@@ -263,7 +263,11 @@ export class Daemon extends EventEmitter {
     this.vpp.connected = false;
     this.vpp.sinceMs = Date.now();
     this.metrics.vppConnected.set(0);
-    this.log.warn(`lost VPP: ${err.message}; reconnecting (no attempt limit)`, { socket: this.opts.socketPath });
+    const wereUp = this.peers.markAllDown();
+    this.updatePeerGauges();
+    this.log.warn(`lost VPP: ${err.message}; reconnecting (no attempt limit); ${wereUp} established peer(s) now count as down`, {
+      socket: this.opts.socketPath,
+    });
     this.publish('VPP_LOST', `lost VPP: ${err.message}`, { vpp: { ...this.vpp } });
   }
 

@@ -52,6 +52,18 @@ export class PeerTracker {
     this.subscribed.set(p.peerIndex, p.publicKey);
   }
 
+  /** VPP is gone: no tunnel works without it. Quietly (one VPP_LOST says it all); returns how many were up. */
+  markAllDown(now = Date.now()): number {
+    let n = 0;
+    for (const p of this.byKey.values()) {
+      if (!p.established) continue;
+      p.established = false;
+      p.sinceMs = now;
+      n++;
+    }
+    return n;
+  }
+
   /** A new VPP connection: VPP kept no registration for us that we can rely on. */
   connectionReset(): void {
     this.subscribed.clear();

@@ -137,6 +137,7 @@ describe('daemon against the emulator process', () => {
     await sim.stop();
     await waitFor(() => eventAfter(before, (e) => e.kind === 'VPP_LOST'), 15_000, 'VPP_LOST');
     expect(daemon.health().ready).toBe(false);
+    expect(daemon.status().peers.some((p) => p.established)).toBe(false);
     sim = new SimProcess(socketPath, simConfig);
     await sim.start();
     const restarted = Date.now();

@@ -170,6 +170,35 @@ describe('API server transport', () => {
   });
 });
 
+describe('separate health/metrics listener (--metrics)', () => {
+  it('serves /healthz and /metrics there and not on the API listener', async () => {
+    const { logger } = createLogger({ stream: capture().stream, format: 'json' });
+    const server = new ApiServer({
+      listen: { host: '127.0.0.1', port: 0 },
+      metricsListen: { host: '127.0.0.1', port: 0 },
+      token: 'another-token-0123456789',
+      logger,
+      handler: {
+        handle: async () => ({ ok: true }),
+        health: () => ({ ready: true, detail: {} }),
+        metrics: async () => ({ contentType: 'text/plain', body: 'vppwg_x 1\n' }),
+      },
+    });
+    await server.start();
+    try {
+      const api = server.address().port;
+      const metrics = server.metricsAddress().port;
+      expect(metrics).not.toBe(api);
+      expect((await fetch(`http://127.0.0.1:${metrics}/healthz`)).status).toBe(200);
+      expect(await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text()).toBe('vppwg_x 1\n');
+      expect((await fetch(`http://127.0.0.1:${api}/metrics`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${api}/v1`)).status).toBe(426);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('peer tracker', () => {
   const a = { interface: 'wg0', name: 'a', publicKey: 'KA', peerIndex: 0, swIfIndex: 3 };
   const b = { interface: 'wg0', name: 'b', publicKey: 'KB', peerIndex: 1, swIfIndex: 3 };
@@ -199,6 +228,18 @@ describe('peer tracker', () => {
     const c = { ...b, name: 'c', publicKey: 'KC' };
     expect(t.setPeers([a, c]).map((p) => p.name)).toEqual(['a', 'c']);
     expect(t.list().map((p) => p.name)).toEqual(['a', 'c']);
+  });
+
+  it('counts every peer down when VPP is lost', () => {
+    const t = new PeerTracker();
+    t.setPeers([a, b]);
+    t.onEvent(0, 2, 1);
+    t.onEvent(1, 2, 1);
+    expect(t.markAllDown(5)).toBe(2);
+    expect(t.list().map((p) => [p.established, p.sinceMs])).toEqual([
+      [false, 5],
+      [false, 5],
+    ]);
   });
 
   it('forgets every subscription on a new VPP connection', () => {
