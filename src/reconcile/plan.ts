@@ -104,10 +104,16 @@ export type Step =
   | { t: 'teib-del'; iface: IfRef; peer: string; nh: string; nhTable: number }
   | { t: 'admin'; iface: IfRef; up: boolean; previous: boolean };
 
-/** An operation with what the executor needs; `step` and `phase` are non-enumerable so a plan never serialises key material. */
-export interface PlannedOperation extends Operation {
-  readonly step: Step;
-  readonly phase: Phase;
+/**
+ * What the executor needs rides on symbol keys: JSON.stringify and Object.keys skip them, so a plan
+ * never serialises key material (and symbol properties keep the objects fast, unlike defineProperty).
+ */
+const STEP = Symbol('step');
+const PHASE = Symbol('phase');
+
+interface PlannedOperation extends Operation {
+  readonly [STEP]: Step;
+  readonly [PHASE]: Phase;
 }
 
 export class PlanError extends Error {
@@ -118,10 +124,10 @@ export class PlanError extends Error {
 }
 
 export function stepOf(op: Operation): Step {
-  return (op as PlannedOperation).step;
+  return (op as PlannedOperation)[STEP];
 }
 export function phaseOf(op: Operation): Phase {
-  return (op as PlannedOperation).phase;
+  return (op as PlannedOperation)[PHASE];
 }
 
 const ZERO_MTU = [0, 0, 0, 0] as const;
@@ -590,22 +596,23 @@ class Planner {
       kind: 'next-hop' | 'route' | 'underlay-route';
       label: string;
       paths: PathRef[];
-      parents: Set<string>;
+      parents: string[];
     }
     const want = new Map<string, Want>();
     const put = (table: number, prefix: string, kind: Want['kind'], label: string, path: PathRef, parents: string[]): void => {
       const k = routeKey(table, prefix);
       let w = want.get(k);
       if (!w) {
-        w = { table, prefix, kind, label, paths: [], parents: new Set() };
+        w = { table, prefix, kind, label, paths: [], parents: [ifResource(path.iface)] };
+        if (table !== 0) w.parents.push(`table:${tableKey(familyOf(prefix), table)}`);
         want.set(k, w);
       } else if (kind === 'route' && w.kind === 'next-hop') {
         w.kind = 'route';
       }
       if (!w.paths.some((p) => p.nh === path.nh && sameIf(p.iface, path.iface))) w.paths.push(path);
-      for (const p of parents) w.parents.add(p);
-      w.parents.add(ifResource(path.iface));
-      if (table !== 0) w.parents.add(`table:${tableKey(familyOf(prefix), table)}`);
+      for (const p of parents) if (!w.parents.includes(p)) w.parents.push(p);
+      const ifRes = ifResource(path.iface);
+      if (!w.parents.includes(ifRes)) w.parents.push(ifRes);
     };
     for (const d of this.desired.wireguard) {
       const iface: IfRef = { owner: d.name };
@@ -696,7 +703,7 @@ class Planner {
         phase,
         step: { t: 'route', table: w.table, prefix: w.prefix, paths: w.paths, previous: aliveA ? toRefs(aliveA) : [] },
         provides: `route:${k}`,
-        parents: [...w.parents],
+        parents: w.parents,
       });
     }
   }
@@ -725,20 +732,16 @@ class Planner {
   // -- ordering and dependencies --------------------------------------------------------------------
 
   finish(): Plan {
-    const order = new Map<Phase, number>(PHASES.map((p, i) => [p, i]));
-    // Stable sort by phase; inside the interface-add phase, explicit instances go first so that
+    // Bucket by phase (stable); inside the interface-add phase, explicit instances go first so that
     // VPP's "lowest free instance" choice for the others cannot take them.
-    const drafts = this.drafts
-      .map((d, i) => ({ d, i }))
-      .sort((x, y) => {
-        const p = order.get(x.d.phase)! - order.get(y.d.phase)!;
-        if (p) return p;
-        if (x.d.step.t === 'interface-add' && y.d.step.t === 'interface-add') {
-          return (x.d.step.instance === undefined ? 1 : 0) - (y.d.step.instance === undefined ? 1 : 0) || x.i - y.i;
-        }
-        return x.i - y.i;
-      })
-      .map((x) => x.d);
+    const buckets = new Map<Phase, Draft[]>(PHASES.map((p) => [p, []]));
+    for (const d of this.drafts) buckets.get(d.phase)!.push(d);
+    const adds = buckets.get('interface-add')!;
+    buckets.set('interface-add', [
+      ...adds.filter((d) => d.step.t === 'interface-add' && d.step.instance !== undefined),
+      ...adds.filter((d) => !(d.step.t === 'interface-add' && d.step.instance !== undefined)),
+    ]);
+    const drafts = PHASES.flatMap((p) => buckets.get(p)!);
     const ids = new Set<string>();
     const createdBy = new Map<string, string[]>();
     const deletedBy = new Map<string, string[]>();
@@ -772,10 +775,7 @@ class Planner {
         // A re-created object waits for the removal of its old self.
         for (const c of deletedBy.get(d.provides) ?? []) deps.add(c);
       }
-      const op = { id, action: d.action, kind: d.kind, key: d.key, reason: d.reason, dependsOn: [...deps] } as Operation;
-      Object.defineProperty(op, 'step', { value: d.step, enumerable: false });
-      Object.defineProperty(op, 'phase', { value: d.phase, enumerable: false });
-      ops.push(op as PlannedOperation);
+      ops.push({ id, action: d.action, kind: d.kind, key: d.key, reason: d.reason, dependsOn: [...deps], [STEP]: d.step, [PHASE]: d.phase });
     }
     const summary = { create: 0, modify: 0, delete: 0 };
     for (const op of ops) summary[op.action]++;

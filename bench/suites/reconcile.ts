@@ -1,0 +1,197 @@
+/**
+ * Reconciler speed against the emulator (in a child process, as VPP would be another process):
+ * cold apply of 1,000 and 10,000 peers (one route and one tunnel next hop each), a no-op apply of
+ * the same, one changed peer among 10,000, and this process's peak RSS. Every figure is a full
+ * reconcile: observe, plan, apply, observe again and verify.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { VppClient } from '../../src/client';
+import type { DesiredPeer, DesiredState } from '../../src/config/model';
+import { reconcile, reconcileMessages } from '../../src/reconcile';
+import { type BenchContext, type BenchSuite, type Figure, measure } from '../harness';
+
+const CHILD_FLAG = '--vppwg-reconcile-bench-child';
+
+if (process.argv.includes(CHILD_FLAG)) {
+  void (async () => {
+    const { startSim } = await import('../../src/sim/index.js');
+    const sim = await startSim({
+      socketPath: process.argv[process.argv.indexOf(CHILD_FLAG) + 1],
+      config: { uplinks: [{ name: 'host-eth0', addresses: ['192.0.2.1/24', '2001:db8:0:1::1/64'], up: true }] },
+    });
+    process.send?.('ready');
+    process.on('disconnect', () => void sim.stop().then(() => process.exit(0)));
+  })();
+}
+
+interface Emulator {
+  socketPath: string;
+  child: ChildProcess;
+}
+
+async function startEmulator(): Promise<Emulator> {
+  const socketPath = join(tmpdir(), `vppwg-reconcile-bench-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
+  const child = fork(__filename, [CHILD_FLAG, socketPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`emulator child exited with ${code}`)));
+  });
+  return { socketPath, child };
+}
+
+async function stopEmulator(e: Emulator): Promise<void> {
+  const exited = new Promise<void>((resolve) => e.child.once('exit', () => resolve()));
+  e.child.disconnect();
+  await exited;
+}
+
+function key(i: number, salt: number): string {
+  const b = Buffer.alloc(32, salt);
+  b.writeUInt32BE(i + 1, 0);
+  return b.toString('base64');
+}
+
+/** One interface, `n` peers: peer i owns 10.x.y.z/32 (its tunnel address, a next hop) and a /32 routed via it. */
+export function benchState(n: number, changed?: { index: number; keepalive: number }): DesiredState {
+  const peers: DesiredPeer[] = [];
+  for (let i = 0; i < n; i++) {
+    const j = i + 2; // 10.64.0.1 is the interface's own address
+    const tunnel = `10.${64 + (j >> 16)}.${(j >> 8) & 255}.${j & 255}`;
+    peers.push({
+      name: `peer${i}`,
+      publicKey: key(i, 7),
+      endpoint: { address: `198.18.${(i >> 8) & 255}.${i & 255}`, port: 51820 },
+      allowedIps: [`${tunnel}/32`, `100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32`],
+      persistentKeepalive: changed && changed.index === i ? changed.keepalive : 25,
+      underlayTable: 0,
+      tunnelNextHops: [tunnel],
+      routes: [{ prefix: `100.${64 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32`, via: tunnel }],
+    });
+  }
+  return {
+    tables: [],
+    uplinks: [{ name: 'host-eth0' }],
+    routes: [],
+    wireguard: [
+      {
+        name: 'wg-bench',
+        privateKey: 'generate',
+        listenPort: 51820,
+        source: '192.0.2.1',
+        addresses: ['10.64.0.1/10'],
+        mtu: 1420,
+        table: 0,
+        adminUp: true,
+        peers,
+      },
+    ],
+  };
+}
+
+async function connect(path: string): Promise<VppClient> {
+  return VppClient.connect({ socketPath: path, messages: reconcileMessages(), reconnect: false, timeoutMs: 60_000 });
+}
+
+async function coldApply(n: number): Promise<number> {
+  const emu = await startEmulator();
+  const client = await connect(emu.socketPath);
+  try {
+    const desired = benchState(n);
+    const t = performance.now();
+    const r = await reconcile(client, desired);
+    const ms = performance.now() - t;
+    if (!r.ok) throw new Error(`cold apply of ${n} peers failed: ${r.error?.message}`);
+    return ms;
+  } finally {
+    await client.close();
+    await stopEmulator(emu);
+  }
+}
+
+export const suite: BenchSuite = {
+  name: 'reconcile',
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    if (ctx.vppSocket && !ctx.force) {
+      ctx.log('reconcile: skipped against a real VPP (it would change that VPP); pass --force to run it on the emulator anyway');
+    }
+    const small = ctx.quick ? 100 : 1_000;
+    const large = ctx.quick ? 1_000 : 10_000;
+    const figures: Figure[] = [];
+    const server = 'emulator (child process)';
+    const fig = (name: string, m: { median: number; min: number; max: number; runs: number }, target?: number): Figure => ({
+      suite: 'reconcile',
+      name,
+      unit: 'ms',
+      ...m,
+      ...(target !== undefined && !ctx.quick ? { target: { op: '<=' as const, value: target } } : {}),
+      server,
+    });
+
+    ctx.log(`reconcile: cold apply of ${small} peers`);
+    figures.push(fig(`cold apply, ${small} peers (1 route + 1 next hop each)`, await measure(() => coldApply(small), { runs: 3, warmup: 1 })));
+    ctx.log(`reconcile: cold apply of ${large} peers`);
+    figures.push(fig(`cold apply, ${large} peers (1 route + 1 next hop each)`, await measure(() => coldApply(large), { runs: 3, warmup: 0 }), 3000));
+
+    const emu = await startEmulator();
+    const client = await connect(emu.socketPath);
+    try {
+      const base = benchState(large);
+      const first = await reconcile(client, base);
+      if (!first.ok) throw new Error(`apply of ${large} peers failed: ${first.error?.message}`);
+      ctx.log(`reconcile: no-op apply of ${large} peers`);
+      figures.push(
+        fig(
+          `no-op apply, ${large} peers`,
+          await measure(
+            async () => {
+              const t = performance.now();
+              const r = await reconcile(client, base);
+              if (!r.ok || !r.plan.isEmpty) throw new Error('the no-op apply planned changes');
+              return performance.now() - t;
+            },
+            { runs: 5, warmup: 1 },
+          ),
+          500,
+        ),
+      );
+      ctx.log(`reconcile: one changed peer among ${large}`);
+      let round = 0;
+      const changedStates = [benchState(large, { index: 4321 % large, keepalive: 5 }), base];
+      figures.push(
+        fig(
+          `one changed peer among ${large}`,
+          await measure(
+            async () => {
+              const desired = changedStates[round++ % 2]!;
+              const t = performance.now();
+              const r = await reconcile(client, desired);
+              if (!r.ok || r.plan.operations.length !== 2) throw new Error(`expected 2 operations, got ${r.plan.operations.length}`);
+              return performance.now() - t;
+            },
+            { runs: 6, warmup: 2 },
+          ),
+          200,
+        ),
+      );
+    } finally {
+      await client.close();
+      await stopEmulator(emu);
+    }
+    const rssMb = process.resourceUsage().maxRSS / 1024;
+    figures.push({
+      suite: 'reconcile',
+      name: `peak RSS of the reconciling process (up to ${large} peers)`,
+      unit: 'MB',
+      median: rssMb,
+      min: rssMb,
+      max: rssMb,
+      runs: 1,
+      ...(!ctx.quick ? { target: { op: '<=' as const, value: 250 } } : {}),
+      server,
+    });
+    return figures;
+  },
+};
