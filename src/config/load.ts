@@ -521,6 +521,8 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
   /** Every interface address (uplinks and WireGuard), for duplicates. */
   const interfaceAddresses = new Map<string, { owner: string; path: DataPath }>();
   const connected: FibEntry[] = [];
+  /** Interface subnets per table (an uplink without `table` is taken to be in table 0). */
+  const subnets: (Owned & { table: number })[] = [];
   const outUplinks: DesiredUplink[] = [];
   asList(data.uplinks).forEach((u, i) => {
     const path = ['uplinks', i];
@@ -545,6 +547,7 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
         const p = checkInterfaceAddress(f, ap, a, `uplink "${name ?? i}"`, interfaceAddresses);
         if (!p) return;
         addresses!.push(p.text);
+        subnets.push({ prefix: p, owner: `uplink "${name ?? i}"`, path: ap, table: table ?? 0 });
         uplinkAddresses.set(parseAddress(p.text.split('/')[0]!)!.text, {
           uplink: name ?? String(i),
           table: table ?? 0,
@@ -647,13 +650,16 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
 
     const addresses: string[] = [];
     asList(w.addresses).forEach((a, j) => {
-      const p = checkInterfaceAddress(f, [...path, 'addresses', j], a, `wireguard "${name}"`, interfaceAddresses);
-      if (p) addresses.push(p.text);
+      const ap = [...path, 'addresses', j];
+      const p = checkInterfaceAddress(f, ap, a, `wireguard "${name}"`, interfaceAddresses);
+      if (!p) return;
+      addresses.push(p.text);
+      subnets.push({ prefix: p, owner: `wireguard "${name}"`, path: ap, table: wgTable });
     });
 
     // Peers
     const peerNames = new Map<string, DataPath>();
-    const allowedOwners: { prefix: ParsedPrefix; peer: string; path: DataPath }[] = [];
+    const allowedOwners: Owned[] = [];
     const outPeers: DesiredPeer[] = [];
     asList(w.peers).forEach((pRaw, k) => {
       const pp = [...path, 'peers', k];
@@ -761,7 +767,7 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
         }
         allowedSeen.set(p.networkText, j);
         allowed.push(p);
-        allowedOwners.push({ prefix: p, peer: peerName, path: ap });
+        allowedOwners.push({ prefix: p, owner: peerName, path: ap });
       });
       const covered = (addr: ParsedAddress) => allowed.some((p) => prefixCovers(p, addr));
       const allowedSummary = () =>
@@ -893,6 +899,22 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
     }
   });
 
+  // VPP refuses an interface address whose subnet overlaps one on another interface of the same table.
+  const subnetsByTable = new Map<number, (Owned & { table: number })[]>();
+  for (const sn of subnets) {
+    const list = subnetsByTable.get(sn.table);
+    if (list) list.push(sn);
+    else subnetsByTable.set(sn.table, [sn]);
+  }
+  for (const [table, list] of subnetsByTable) {
+    for (const [later, earlier] of findOverlaps(f, list)) {
+      f.error(
+        later.path,
+        `address ${later.prefix.text} of ${later.owner} overlaps ${earlier.prefix.text} of ${earlier.owner} (line ${f.lineOf(earlier.path)}) in table ${table}: VPP refuses overlapping subnets on two interfaces of one table; pick another subnet or put one interface in another table`,
+      );
+    }
+  }
+
   // Static underlay routes -------------------------------------------------------------------
   const outRoutes: DesiredRoute[] = [];
   asList(data.routes).forEach((r, i) => {
@@ -1015,13 +1037,19 @@ class RouteIndex {
 }
 
 /** Allowed IPs of different peers on one interface must be disjoint (VPP gives an adjacency to the first matching peer). */
-function checkAllowedOverlap(
-  f: Findings,
-  wgName: string,
-  owners: { prefix: ParsedPrefix; peer: string; path: DataPath }[],
-): void {
-  // Prefixes are either nested or disjoint: sort by start, widest first, and keep a stack of the open ones.
-  const order = [...owners].sort((a, b) =>
+interface Owned {
+  prefix: ParsedPrefix;
+  owner: string;
+  path: DataPath;
+}
+
+/**
+ * Pairs of overlapping prefixes with different owners, each pair once (ordered: later in the file,
+ * earlier). Prefixes are either nested or disjoint: sort by start, widest first, and keep a stack
+ * of the open ones, so this is O(n log n) for thousands of peers.
+ */
+function findOverlaps<T extends Owned>(f: Findings, items: T[]): [T, T][] {
+  const order = [...items].sort((a, b) =>
     a.prefix.family !== b.prefix.family
       ? a.prefix.family < b.prefix.family
         ? -1
@@ -1032,23 +1060,32 @@ function checkAllowedOverlap(
           ? 1
           : a.prefix.len - b.prefix.len,
   );
-  const stack: typeof owners = [];
+  const out: [T, T][] = [];
+  const stack: T[] = [];
   for (const cur of order) {
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
       if (top.prefix.family === cur.prefix.family && cur.prefix.network <= prefixEnd(top.prefix)) break;
       stack.pop();
     }
-    const other = [...stack].reverse().find((o) => o.peer !== cur.peer);
-    if (other) {
-      // Report on the one written later in the file, pointing back at the earlier.
-      const [later, earlier] = f.lineOf(cur.path) >= f.lineOf(other.path) ? [cur, other] : [other, cur];
-      f.error(
-        later.path,
-        `allowed IP ${later.prefix.networkText} of peer "${later.peer}" overlaps ${earlier.prefix.networkText} of peer "${earlier.peer}" (line ${f.lineOf(earlier.path)}) on "${wgName}": allowed IPs of peers on one interface must not overlap; split the range or use one interface per peer`,
-      );
+    for (let i = stack.length - 1; i >= 0; i--) {
+      const other = stack[i]!;
+      if (other.owner === cur.owner) continue;
+      out.push(f.lineOf(cur.path) >= f.lineOf(other.path) ? [cur, other] : [other, cur]);
+      break;
     }
     stack.push(cur);
+  }
+  return out;
+}
+
+/** Allowed IPs of different peers on one interface must be disjoint (VPP gives an adjacency to the first matching peer). */
+function checkAllowedOverlap(f: Findings, wgName: string, owners: Owned[]): void {
+  for (const [later, earlier] of findOverlaps(f, owners)) {
+    f.error(
+      later.path,
+      `allowed IP ${later.prefix.networkText} of peer "${later.owner}" overlaps ${earlier.prefix.networkText} of peer "${earlier.owner}" (line ${f.lineOf(earlier.path)}) on "${wgName}": allowed IPs of peers on one interface must not overlap; split the range or use one interface per peer`,
+    );
   }
 }
 

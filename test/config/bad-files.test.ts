@@ -478,6 +478,14 @@ const cases: BadCase[] = [
     message: 'address 192.0.2.1 is already on uplink "host-eth0" (line 3): an address can be on one interface only',
   },
   {
+    name: 'overlapping subnets on two interfaces of one table',
+    text: lines(UPLINK, wg('    addresses: [10.0.0.1/24, 192.0.2.129/25]'), peer('a', PUB[0]!, '[10.9.1.0/24]')),
+    line: 9,
+    column: 30,
+    message:
+      'address 192.0.2.129/25 of wireguard "wg0" overlaps 192.0.2.1/24 of uplink "host-eth0" (line 3) in table 0: VPP refuses overlapping subnets on two interfaces of one table; pick another subnet or put one interface in another table',
+  },
+  {
     name: 'missing private key file',
     opts: { baseDir: tmp },
     text: lines(
