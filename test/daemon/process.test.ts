@@ -127,23 +127,42 @@ wireguard:
   });
 
   it('SIGTERM during a reconcile: finishes it, sends sockclnt_delete, exits 0 within 10 s', async () => {
+    // Slow VPP down so the reconcile of the edit below is surely in flight when SIGTERM comes.
+    expect(await sim.control({ op: 'delayReplies', ms: 60 })).toMatchObject({ ok: true });
     await sim.control({ op: 'resetCounters' });
+    const second = keyPair();
+    const edited = readFileSync(configPath, 'utf8') + `      - name: second
+        public_key: ${second.pub}
+        allowed_ips: [10.7.0.3/32]
+        tunnel_next_hops: [10.7.0.3]
+`;
     const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
-      const t0 = Date.now();
-      serve.once('exit', (code) => resolve({ code, ms: Date.now() - t0 }));
+      serve.once('exit', (code) => resolve({ code, ms: Date.now() - sigtermAt }));
     });
-    serve.kill('SIGHUP');
+    let sigtermAt = 0;
+    const mark = output.length;
+    writeFileSync(configPath, edited);
+    // The reconcile of the edit has sent its peer add: it is in flight (its verify dumps follow, slowly).
+    await waitFor(async () => ((await sim.control({ op: 'counters' })).counters as Record<string, number>).wireguard_peer_add === 1, 10_000, 'the peer add');
+    sigtermAt = Date.now();
     serve.kill('SIGTERM');
     const { code, ms } = await exited;
     expect(code).toBe(0);
     expect(ms).toBeLessThan(10_000);
+    // The reconcile was finished (applied and verified), not cut off: its line comes before the end.
+    const tail = output.slice(mark);
+    const appliedAt = tail.indexOf('"message":"reconcile (config) applied');
+    expect(tail).toContain('"message":"shutting down: SIGTERM"');
+    expect(appliedAt).toBeGreaterThanOrEqual(0);
+    expect(tail.indexOf('"message":"stopped"')).toBeGreaterThan(appliedAt);
+    expect(tail).not.toMatch(/reconcile \(config\) failed/);
     const counters = (await sim.control({ op: 'counters' })).counters as Record<string, number>;
+    expect(counters.wireguard_peer_add).toBe(1);
     expect(counters.sockclnt_delete).toBe(1);
-    expect(output).toMatch(/"message":"shutting down: SIGTERM"/);
-    expect(output).toMatch(/"message":"stopped"/);
     // Every line the process wrote is JSON, and none carries the private key.
     for (const line of output.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
     assertNoSecrets('serve output', output, [wgKey.priv]);
+    await sim.control({ op: 'delayReplies', ms: 0 });
   });
 
   it('exits 2 with the located errors when the file is invalid at start', async () => {
