@@ -752,6 +752,12 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
 
       const underlayTable = int(pRaw.underlay_table);
       checkTable([...pp, 'underlay_table'], underlayTable, source ? [source.family] : [], `underlay of ${who}`);
+      if (underlayTable && !skip([...pp, 'underlay_table'])) {
+        f.warn(
+          [...pp, 'underlay_table'],
+          `VPP sends handshakes and keepalives through table 0 whatever underlay_table says: make sure ${who}'s endpoint is reachable in table 0 too, or keep the underlay in table 0`,
+        );
+      }
 
       // Allowed IPs
       const allowed: ParsedPrefix[] = [];
@@ -881,6 +887,14 @@ function analyse(data: unknown, f: Findings, ctx: Context): DesiredState | undef
     });
 
     checkAllowedOverlap(f, name, allowedOwners);
+
+    const mtu = int(w.mtu);
+    if (mtu !== undefined && mtu < 1280 && addresses.some((a) => a.includes(':')) && !skip([...path, 'mtu'])) {
+      f.warn(
+        [...path, 'mtu'],
+        `mtu ${mtu} is below 1280, the IPv6 minimum, but "${name}" carries IPv6: raise it to at least 1280`,
+      );
+    }
 
     if (str(w.name) !== undefined && privateKey && source && int(w.listen_port) !== undefined) {
       outWg.push({

@@ -191,6 +191,27 @@ describe('warnings', () => {
     ]);
   });
 
+  test('an underlay table other than 0 is warned about (VPP handshakes use table 0)', () => {
+    const text = ['tables:', '  - { id: 3, name: underlay }', doc('generate', '        underlay_table: 3')].join('\n');
+    const { state, diagnostics } = parseDesiredState(text, 's.yaml', { env: {} });
+    expect(state?.wireguard[0]?.peers[0]?.underlayTable).toBe(3);
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      `s.yaml:15:25: warning: VPP sends handshakes and keepalives through table 0 whatever underlay_table says: make sure peer "a" of "wg0"'s endpoint is reachable in table 0 too, or keep the underlay in table 0`,
+    ]);
+  });
+
+  test('an MTU below 1280 on an interface carrying IPv6 is warned about', () => {
+    const text = doc('generate').replace(
+      '    listen_port: 51820',
+      '    listen_port: 51820\n    mtu: 1200\n    addresses: ["fd00::1/64"]',
+    );
+    const { state, diagnostics } = parseDesiredState(text, 's.yaml', { env: {} });
+    expect(state?.wireguard[0]?.mtu).toBe(1200);
+    expect(diagnostics.map(formatDiagnostic)).toEqual([
+      's.yaml:8:10: warning: mtu 1200 is below 1280, the IPv6 minimum, but "wg0" carries IPv6: raise it to at least 1280',
+    ]);
+  });
+
   test('a missing state file is one clear error', () => {
     const missing = join(tmp, 'nope.yaml');
     const { state, diagnostics } = loadDesiredState(missing);
