@@ -91,7 +91,13 @@ async function open(path: string): Promise<Session> {
   for (let i = 0; i < count; i++) {
     const o = 20 + 66 * i;
     const name = b.subarray(o + 2, o + 66);
-    session.ids.set(name.subarray(0, name.indexOf(0)).toString('latin1').replace(/_[0-9a-f]{8}$/, ''), b.readUInt16BE(o));
+    session.ids.set(
+      name
+        .subarray(0, name.indexOf(0))
+        .toString('latin1')
+        .replace(/_[0-9a-f]{8}$/, ''),
+      b.readUInt16BE(o),
+    );
   }
   return session;
 }
@@ -178,7 +184,14 @@ export const suite: BenchSuite = {
       const runs = ctx.quick ? 3 : 7;
       const pingFrames = pings(s, n);
       const p = await measure(() => pipelined(s, pingFrames, n), { runs, warmup: ctx.quick ? 1 : 2 });
-      figures.push({ suite: 'sim', name: `pipelined control_ping (${n} in flight, raw socket)`, unit: 'ops/s', ...p, target: { op: '>=', value: 150_000 }, server: 'emulator' });
+      figures.push({
+        suite: 'sim',
+        name: `pipelined control_ping (${n} in flight, raw socket)`,
+        unit: 'ops/s',
+        ...p,
+        target: { op: '>=', value: 150_000 },
+        server: 'emulator',
+      });
       ctx.log(`sim: control_ping median ${Math.round(p.median)}/s`);
 
       let round = 0;
@@ -191,7 +204,14 @@ export const suite: BenchSuite = {
         },
         { runs, warmup: 1 },
       );
-      figures.push({ suite: 'sim', name: `pipelined ip_route_add_del adds (${rn} in flight, raw socket)`, unit: 'ops/s', ...r, target: { op: '>=', value: 100_000 }, server: 'emulator' });
+      figures.push({
+        suite: 'sim',
+        name: `pipelined ip_route_add_del adds (${rn} in flight, raw socket)`,
+        unit: 'ops/s',
+        ...r,
+        target: { op: '>=', value: 100_000 },
+        server: 'emulator',
+      });
       ctx.log(`sim: route adds median ${Math.round(r.median)}/s`);
       s.sock.destroy();
     } finally {

@@ -31,9 +31,19 @@ export function checkSimConfig(data: unknown, where = 'sim config'): SimConfig {
   const fail = (path: string, want: string): never => {
     throw new SimConfigError(`${where}: ${path}: ${want}`);
   };
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) fail('(top level)', 'expected a mapping of SimConfig fields');
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    fail('(top level)', 'expected a mapping of SimConfig fields');
   const d = data as Record<string, unknown>;
-  const known = ['uplinks', 'reachablePeers', 'shuffleModules', 'profile', 'omitMessages', 'crcOverrides', 'faults', 'version'];
+  const known = [
+    'uplinks',
+    'reachablePeers',
+    'shuffleModules',
+    'profile',
+    'omitMessages',
+    'crcOverrides',
+    'faults',
+    'version',
+  ];
   for (const k of Object.keys(d)) if (!known.includes(k)) fail(k, `unknown field; expected one of ${known.join(', ')}`);
   const out: SimConfig = {};
   if (d.uplinks !== undefined) {
@@ -42,17 +52,23 @@ export function checkSimConfig(data: unknown, where = 'sim config'): SimConfig {
       const at = `uplinks[${i}]`;
       if (typeof u !== 'object' || u === null) fail(at, 'expected a mapping with at least `name`');
       const x = u as Record<string, unknown>;
-      for (const k of Object.keys(x)) if (!['name', 'addresses', 'up', 'mtu', 'mac'].includes(k)) fail(`${at}.${k}`, 'unknown field; expected name, addresses, up, mtu, mac');
-      if (typeof x.name !== 'string' || x.name === '' || x.name.length > 63) fail(`${at}.name`, 'expected an interface name of 1-63 characters, e.g. host-eth0');
+      for (const k of Object.keys(x))
+        if (!['name', 'addresses', 'up', 'mtu', 'mac'].includes(k))
+          fail(`${at}.${k}`, 'unknown field; expected name, addresses, up, mtu, mac');
+      if (typeof x.name !== 'string' || x.name === '' || x.name.length > 63)
+        fail(`${at}.name`, 'expected an interface name of 1-63 characters, e.g. host-eth0');
       if (x.addresses !== undefined) {
         if (!Array.isArray(x.addresses)) fail(`${at}.addresses`, "expected a list like ['192.0.2.1/24']");
         (x.addresses as unknown[]).forEach((a, j) => {
-          if (typeof a !== 'string' || !parsePrefix(a) || !a.includes('/')) fail(`${at}.addresses[${j}]`, "expected an address with prefix length, e.g. '192.0.2.1/24'");
+          if (typeof a !== 'string' || !parsePrefix(a) || !a.includes('/'))
+            fail(`${at}.addresses[${j}]`, "expected an address with prefix length, e.g. '192.0.2.1/24'");
         });
       }
       if (x.up !== undefined && typeof x.up !== 'boolean') fail(`${at}.up`, 'expected true or false');
-      if (x.mtu !== undefined && (!Number.isInteger(x.mtu) || (x.mtu as number) < 68 || (x.mtu as number) > 65535)) fail(`${at}.mtu`, 'expected an integer 68-65535');
-      if (x.mac !== undefined && (typeof x.mac !== 'string' || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(x.mac))) fail(`${at}.mac`, "expected 'aa:bb:cc:dd:ee:ff'");
+      if (x.mtu !== undefined && (!Number.isInteger(x.mtu) || (x.mtu as number) < 68 || (x.mtu as number) > 65535))
+        fail(`${at}.mtu`, 'expected an integer 68-65535');
+      if (x.mac !== undefined && (typeof x.mac !== 'string' || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(x.mac)))
+        fail(`${at}.mac`, "expected 'aa:bb:cc:dd:ee:ff'");
       return x as unknown as NonNullable<SimConfig['uplinks']>[number];
     });
   }
@@ -61,7 +77,8 @@ export function checkSimConfig(data: unknown, where = 'sim config'): SimConfig {
     if (typeof r === 'boolean') out.reachablePeers = r;
     else if (typeof r === 'object' && r !== null && !Array.isArray(r)) {
       const delay = (r as Record<string, unknown>).delayMs;
-      if (delay !== undefined && (!Number.isInteger(delay) || (delay as number) < 0)) fail('reachablePeers.delayMs', 'expected a non-negative integer (milliseconds)');
+      if (delay !== undefined && (!Number.isInteger(delay) || (delay as number) < 0))
+        fail('reachablePeers.delayMs', 'expected a non-negative integer (milliseconds)');
       out.reachablePeers = { delayMs: delay as number | undefined };
     } else fail('reachablePeers', 'expected true/false or {delayMs: N}');
   }
@@ -70,23 +87,28 @@ export function checkSimConfig(data: unknown, where = 'sim config'): SimConfig {
     out.shuffleModules = d.shuffleModules as boolean;
   }
   if (d.profile !== undefined) {
-    if (d.profile !== '26.10' && d.profile !== '24.10') fail('profile', "expected '26.10' or '24.10' (quote it in YAML)");
+    if (d.profile !== '26.10' && d.profile !== '24.10')
+      fail('profile', "expected '26.10' or '24.10' (quote it in YAML)");
     out.profile = d.profile as '26.10' | '24.10';
   }
   if (d.omitMessages !== undefined) {
-    if (!Array.isArray(d.omitMessages) || !d.omitMessages.every((x) => typeof x === 'string')) fail('omitMessages', 'expected a list of message names');
+    if (!Array.isArray(d.omitMessages) || !d.omitMessages.every((x) => typeof x === 'string'))
+      fail('omitMessages', 'expected a list of message names');
     out.omitMessages = d.omitMessages as string[];
   }
   if (d.crcOverrides !== undefined) {
     const c = d.crcOverrides;
-    if (typeof c !== 'object' || c === null || Array.isArray(c)) fail('crcOverrides', "expected a mapping of message name to crc, e.g. {wireguard_peer_add: 'deadbeef'}");
+    if (typeof c !== 'object' || c === null || Array.isArray(c))
+      fail('crcOverrides', "expected a mapping of message name to crc, e.g. {wireguard_peer_add: 'deadbeef'}");
     for (const [k, v] of Object.entries(c as object)) {
-      if (typeof v !== 'string' || !/^(0x)?[0-9a-f]{1,8}$/i.test(v)) fail(`crcOverrides.${k}`, "expected up to 8 hex digits, e.g. 'deadbeef'");
+      if (typeof v !== 'string' || !/^(0x)?[0-9a-f]{1,8}$/i.test(v))
+        fail(`crcOverrides.${k}`, "expected up to 8 hex digits, e.g. 'deadbeef'");
     }
     out.crcOverrides = c as Record<string, string>;
   }
   if (d.version !== undefined) {
-    if (typeof d.version !== 'string' || d.version.length > 31) fail('version', 'expected a string of at most 31 characters');
+    if (typeof d.version !== 'string' || d.version.length > 31)
+      fail('version', 'expected a string of at most 31 characters');
     out.version = d.version as string;
   }
   if (d.faults !== undefined) {
@@ -116,9 +138,10 @@ export function checkFault(f: unknown, at: string, fail: (path: string, want: st
     case 'delayReplies':
       return { op: 'delayReplies', ms: int('ms', 0) };
     case 'failNth': {
-      const retval = x.retval;
-      if (!Number.isInteger(retval)) fail(`${at}.retval`, 'expected an integer retval, e.g. -2');
-      return { op: 'failNth', msg: str('msg'), n: int('n', 1), retval: retval as number };
+      const msg = str('msg');
+      const n = int('n', 1);
+      if (!Number.isInteger(x.retval)) fail(`${at}.retval`, 'expected an integer retval, e.g. -2');
+      return { op: 'failNth', msg, n, retval: x.retval as number };
     }
     case 'dropReply':
       return { op: 'dropReply', msg: str('msg'), n: x.n === undefined ? 1 : int('n', 1) };

@@ -39,7 +39,8 @@ export async function handleControlRequest(sim: Sim, line: string): Promise<Reco
         sim.control.clearFaults();
         return { ok: true };
       case 'establishPeer': {
-        if (!Number.isInteger(r.peerIndex)) return { ok: false, error: 'control: establishPeer needs an integer peerIndex' };
+        if (!Number.isInteger(r.peerIndex))
+          return { ok: false, error: 'control: establishPeer needs an integer peerIndex' };
         return { ok: sim.control.establishPeer(r.peerIndex as number) };
       }
       default: {

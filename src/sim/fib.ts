@@ -188,7 +188,8 @@ export class FibTable {
         if (!h) continue;
         for (const key of h.keys()) {
           const v4 =
-            ((key & 255) * 0x1000000 + ((key >>> 8) & 255) * 0x10000 + ((key >>> 16) & 255) * 0x100 + (key >>> 24)) >>> 0;
+            ((key & 255) * 0x1000000 + ((key >>> 8) & 255) * 0x10000 + ((key >>> 16) & 255) * 0x100 + (key >>> 24)) >>>
+            0;
           const e = this.entries.get(v4 * 64 + len);
           if (e) yield e;
         }

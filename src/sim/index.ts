@@ -78,9 +78,12 @@ export interface Sim {
 
 export { loadSimConfig, checkSimConfig, SimConfigError } from './config';
 
-export async function startSim(opts: { socketPath?: string; config?: SimConfig; modules?: readonly ModuleInfo[] } = {}): Promise<Sim> {
+export async function startSim(
+  opts: { socketPath?: string; config?: SimConfig; modules?: readonly ModuleInfo[] } = {},
+): Promise<Sim> {
   const config = opts.config ?? {};
-  const socketPath = opts.socketPath ?? join(tmpdir(), `vppwg-sim-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
+  const socketPath =
+    opts.socketPath ?? join(tmpdir(), `vppwg-sim-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
   const server = new SimServer(socketPath, {
     modules: opts.modules ?? allModules,
     uplinks: config.uplinks,

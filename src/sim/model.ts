@@ -17,7 +17,16 @@ import {
   dropPath,
   samePath,
 } from './fib';
-import { type Af, type Prefix, covers, isZeroAddress, mask4, maskPrefix, parsePrefix, prefixString, sameAddress } from './net';
+import {
+  type Af,
+  type Prefix,
+  covers,
+  isZeroAddress,
+  mask4,
+  parsePrefix,
+  prefixString,
+  sameAddress,
+} from './net';
 
 export const WG_MAX_INSTANCE = 16384;
 export const MAX_PEERS = 1 << 20;
@@ -161,7 +170,15 @@ export class VppModel {
   ) {
     this.tables.set('4:0', new FibTable(4, 0, 'ipv4-VRF:0', this.stats));
     this.tables.set('6:0', new FibTable(6, 0, 'ipv6-VRF:0', this.stats));
-    this.newIface({ kind: 'local', name: 'local0', devType: 'local', instance: 0, mac: '00:00:00:00:00:00', linkMtu: 0, mtu: [0, 0, 0, 0] });
+    this.newIface({
+      kind: 'local',
+      name: 'local0',
+      devType: 'local',
+      instance: 0,
+      mac: '00:00:00:00:00:00',
+      linkMtu: 0,
+      mtu: [0, 0, 0, 0],
+    });
     uplinks.forEach((u, n) => {
       const mtu = u.mtu ?? 1500;
       const iface = this.newIface({
@@ -314,7 +331,8 @@ export class VppModel {
       return 0;
     }
     if (i.kind === 'local') return VppErrno.UNSUPPORTED;
-    if (p.af === 6 && p.v6![0] === 0xfe && (p.v6![1]! & 0xc0) === 0x80 && p.len !== 128) return VppErrno.ADDRESS_LENGTH_MISMATCH;
+    if (p.af === 6 && p.v6![0] === 0xfe && (p.v6![1]! & 0xc0) === 0x80 && p.len !== 128)
+      return VppErrno.ADDRESS_LENGTH_MISMATCH;
     const err = p.af === 4 ? VppErrno.ADDRESS_IN_USE : VppErrno.DUPLICATE_IF_ADDRESS;
     const myTable = p.af === 4 ? i.table4 : i.table6;
     // Conflict walk of ip4/ip6_add_del_interface_address: every address in the same FIB.
@@ -394,7 +412,10 @@ export class VppModel {
     const key = `${af}:${tableId}`;
     if (isAdd) {
       if (!this.tables.has(key)) {
-        this.tables.set(key, new FibTable(af, tableId, name || `${isIp6 ? 'ipv6' : 'ipv4'}-VRF:${tableId}`, this.stats));
+        this.tables.set(
+          key,
+          new FibTable(af, tableId, name || `${isIp6 ? 'ipv6' : 'ipv4'}-VRF:${tableId}`, this.stats),
+        );
       }
       return 0;
     }
@@ -449,7 +470,11 @@ export class VppModel {
     if (!table) return fail(VppErrno.NO_SUCH_FIB);
     for (const path of paths) {
       if (path.proto > 5) return fail(VppErrno.UNSPECIFIED);
-      if (path.swIfIndex === NO_INTERFACE && path.type === PATH_TYPE_NORMAL && !this.table(path.proto === 1 ? 6 : 4, path.tableId)) {
+      if (
+        path.swIfIndex === NO_INTERFACE &&
+        path.type === PATH_TYPE_NORMAL &&
+        !this.table(path.proto === 1 ? 6 : 4, path.tableId)
+      ) {
         return fail(VppErrno.NO_SUCH_FIB);
       }
     }
@@ -519,7 +544,16 @@ export class VppModel {
       return;
     }
     table.add(host, 'adj', [
-      { swIfIndex: i.swIfIndex, nh: t.peer, type: PATH_TYPE_NORMAL, weight: 1, preference: 0, flags: 0, proto: p.af === 4 ? 0 : 1, tableId: 0 },
+      {
+        swIfIndex: i.swIfIndex,
+        nh: t.peer,
+        type: PATH_TYPE_NORMAL,
+        weight: 1,
+        preference: 0,
+        flags: 0,
+        proto: p.af === 4 ? 0 : 1,
+        tableId: 0,
+      },
     ]);
   }
 
@@ -552,7 +586,14 @@ export class VppModel {
       linkMtu: 0,
       mtu: [0, 0, 0, 0],
     });
-    this.wg.set(iface.swIfIndex, { swIfIndex: iface.swIfIndex, instance: inst, privateKey: priv, publicKey: pub, port, srcIp });
+    this.wg.set(iface.swIfIndex, {
+      swIfIndex: iface.swIfIndex,
+      instance: inst,
+      privateKey: priv,
+      publicKey: pub,
+      port,
+      srcIp,
+    });
     this.events.iface(iface.swIfIndex, 0, false);
     return { retval: 0, swIfIndex: iface.swIfIndex };
   }
@@ -581,7 +622,8 @@ export class VppModel {
     if (!this.ifaces.has(spec.swIfIndex)) return fail(VppErrno.INVALID_SW_IF_INDEX);
     if (spec.allowedIps.length === 0) return fail(VppErrno.INVALID_VALUE);
     if (!this.wg.has(spec.swIfIndex)) return fail(VppErrno.INVALID_SW_IF_INDEX);
-    for (const p of this.peers.values()) if (sameKey(p.publicKey, spec.publicKey)) return fail(VppErrno.ENTRY_ALREADY_EXISTS);
+    for (const p of this.peers.values())
+      if (sameKey(p.publicKey, spec.publicKey)) return fail(VppErrno.ENTRY_ALREADY_EXISTS);
     if (this.peers.size >= MAX_PEERS) return fail(VppErrno.LIMIT_EXCEEDED);
     const index = lowestFree((n) => this.peers.has(n));
     // An all-zero endpoint of either family is stored as "no address" and dumped as IPv4 0.0.0.0.

@@ -86,7 +86,7 @@ export function covers(a: Prefix, b: Prefix): boolean {
   if (a.af !== b.af) return false;
   if (a.af === 4) {
     const m = mask4(Math.min(a.len, 32));
-    return ((a.v4 & m) >>> 0) === ((b.v4 & m) >>> 0);
+    return (a.v4 & m) >>> 0 === (b.v4 & m) >>> 0;
   }
   const len = Math.min(a.len, 128);
   for (let i = 0; i < 16; i++) {

@@ -119,7 +119,8 @@ export class SimServer {
         });
         s.once('error', () => resolve(false));
       });
-      if (live) throw new Error(`sim: ${this.socketPath} already has a listener; stop it or choose another --socket path`);
+      if (live)
+        throw new Error(`sim: ${this.socketPath} already has a listener; stop it or choose another --socket path`);
       unlinkSync(this.socketPath);
     }
     const server = createServer((s) => this.accept(s));
@@ -240,7 +241,8 @@ export class SimServer {
     const fail = this.faults.failNth.find((f) => f.msg === name);
     if (fail && ++fail.seen === fail.n) {
       this.faults.failNth.splice(this.faults.failNth.indexOf(fail), 1);
-      if (def.replyDef && def.replyDef.retvalOffset >= 0) this.send(target, def.replyDef, { context, retval: fail.retval });
+      if (def.replyDef && def.replyDef.retvalOffset >= 0)
+        this.send(target, def.replyDef, { context, retval: fail.retval });
       this.afterRequest(conn);
       return;
     }
@@ -290,7 +292,12 @@ export class SimServer {
     this.counts.set('sockclnt_create', (this.counts.get('sockclnt_create') ?? 0) + 1);
     const context = buf.readUInt32BE(start + 2);
     const entries = [...this.table.byName.values()].map((e) => ({ index: e.id, name: e.nameCrc }));
-    this.send(conn, replyDef, { client_index: 0, context, response: 0, index: conn.handle, message_table: entries }, 16);
+    this.send(
+      conn,
+      replyDef,
+      { client_index: 0, context, response: 0, index: conn.handle, message_table: entries },
+      16,
+    );
     this.afterRequest(conn);
   }
 

@@ -89,7 +89,8 @@ async function replay(file: string, sim: Sim): Promise<{ compared: number; event
         const got = await conn.next(def.kind === 'event' ? 5000 : 2000);
         if (!got) throw new Error(`seq ${f.seq}: expected ${f.msg}, got nothing`);
         const gotId = got.readUInt16BE(0);
-        const gotName = f.msg_id === 16 ? (gotId === 16 ? f.msg : `id ${gotId}`) : [...ourIds].find(([, v]) => v === gotId)?.[0];
+        const gotName =
+          f.msg_id === 16 ? (gotId === 16 ? f.msg : `id ${gotId}`) : [...ourIds].find(([, v]) => v === gotId)?.[0];
         expect({ seq: f.seq, msg: gotName }).toEqual({ seq: f.seq, msg: f.msg });
         const ours = decodeBody(def, got);
         const theirs = decodeBody(def, Buffer.from(f.hex, 'hex').subarray(16));
@@ -99,14 +100,18 @@ async function replay(file: string, sim: Sim): Promise<{ compared: number; event
           // Every message we announce exists in VPP's table under the same name_crc.
           const vppNames = new Set(vppIds.values());
           const table = ours.message_table as { index: number; name: string }[];
-          for (const e of table) expect({ name: e.name, inVpp: vppNames.has(e.name) }).toEqual({ name: e.name, inVpp: true });
+          for (const e of table)
+            expect({ name: e.name, inVpp: vppNames.has(e.name) }).toEqual({ name: e.name, inVpp: true });
         }
         for (const k of HANDLE_FIELDS) {
           if (k in ours && ours[k] !== 0 && def.name !== 'sockclnt_create_reply') expect(ours[k]).toBe(handle);
         }
         const a = normalise(f.msg, ours);
         const b = normalise(f.msg, theirs);
-        if (def.name === 'wireguard_interface_details' && (b.interface as { user_instance: number }).user_instance === 1) {
+        if (
+          def.name === 'wireguard_interface_details' &&
+          (b.interface as { user_instance: number }).user_instance === 1
+        ) {
           // wg1 was created with generate_key: VPP's key was random, ours is too.
           const oi = a.interface as Record<string, unknown>;
           const ti = b.interface as Record<string, unknown>;
@@ -162,8 +167,12 @@ describe('replaying the recordings of VPP 26.10-rc0', () => {
   maybe("the public key derived from wg0's given private key is VPP's", () => {
     const frames = readGolden('basic.jsonl');
     const details = frames.filter((f) => f.msg.startsWith('wireguard_interface_details'));
-    const wg0 = details.find((f) => (f.fields.interface as { private_key: { hex: string } }).private_key.hex !== '0'.repeat(64))!;
+    const wg0 = details.find(
+      (f) => (f.fields.interface as { private_key: { hex: string } }).private_key.hex !== '0'.repeat(64),
+    )!;
     const iface = wg0.fields.interface as { private_key: { hex: string }; public_key: { hex: string } };
-    expect(Buffer.from(x25519Public(Buffer.from(iface.private_key.hex, 'hex'))).toString('hex')).toBe(iface.public_key.hex);
+    expect(Buffer.from(x25519Public(Buffer.from(iface.private_key.hex, 'hex'))).toString('hex')).toBe(
+      iface.public_key.hex,
+    );
   });
 });

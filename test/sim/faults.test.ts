@@ -23,12 +23,19 @@ describe('emulator faults, as a client sees them', () => {
     await sim.stop();
   });
 
-  const connect = async (opts: { reconnect?: false | { initialDelayMs: number; maxDelayMs: number }; timeoutMs?: number } = {}) => {
-    client = await VppClient.connect({ socketPath: sim.socketPath, reconnect: opts.reconnect ?? false, timeoutMs: opts.timeoutMs ?? 2000 });
+  const connect = async (
+    opts: { reconnect?: false | { initialDelayMs: number; maxDelayMs: number }; timeoutMs?: number } = {},
+  ) => {
+    client = await VppClient.connect({
+      socketPath: sim.socketPath,
+      reconnect: opts.reconnect ?? false,
+      timeoutMs: opts.timeoutMs ?? 2000,
+    });
     client.on('error', () => undefined);
     return client;
   };
-  const ping = (c: VppClient, timeoutMs?: number) => c.call(memclnt.control_ping, {}, timeoutMs ? { timeoutMs } : undefined);
+  const ping = (c: VppClient, timeoutMs?: number) =>
+    c.call(memclnt.control_ping, {}, timeoutMs ? { timeoutMs } : undefined);
 
   test('closeAfter(n): n calls are answered, then the connection drops and later calls fail as disconnected', async () => {
     const c = await connect();
@@ -65,7 +72,14 @@ describe('emulator faults, as a client sees them', () => {
     sim.control.failNth('wireguard_interface_create', 2, -31);
     const create = (port: number) =>
       c.call(wireguard.wireguard_interface_create, {
-        interface: { user_instance: 0xffffffff, sw_if_index: 0, private_key: KEY, public_key: new Uint8Array(32), port, src_ip: '192.0.2.1' },
+        interface: {
+          user_instance: 0xffffffff,
+          sw_if_index: 0,
+          private_key: KEY,
+          public_key: new Uint8Array(32),
+          port,
+          src_ip: '192.0.2.1',
+        },
         generate_key: false,
       } as never);
     const first = (await create(51820)) as { sw_if_index: number };
@@ -80,13 +94,17 @@ describe('emulator faults, as a client sees them', () => {
 
   test('dropReply(msg): the call takes effect but its reply never comes; the next call is answered', async () => {
     const c = await connect();
-    const loop = (await c.call(itf.create_loopback_instance, { mac_address: '00:00:00:00:00:00', is_specified: false, user_instance: 0 } as never)) as {
+    const loop = (await c.call(itf.create_loopback_instance, {
+      mac_address: '00:00:00:00:00:00',
+      is_specified: false,
+      user_instance: 0,
+    } as never)) as {
       sw_if_index: number;
     };
     sim.control.dropReply('sw_interface_set_flags');
-    await expect(c.call(itf.sw_interface_set_flags, { sw_if_index: loop.sw_if_index, flags: 1 } as never, { timeoutMs: 200 })).rejects.toBeInstanceOf(
-      VppTimeoutError,
-    );
+    await expect(
+      c.call(itf.sw_interface_set_flags, { sw_if_index: loop.sw_if_index, flags: 1 } as never, { timeoutMs: 200 }),
+    ).rejects.toBeInstanceOf(VppTimeoutError);
     expect((sim.snapshot() as Snap).interfaces.find((i) => i.name === 'loop0')!.adminUp).toBe(true);
     await c.call(itf.sw_interface_set_flags, { sw_if_index: loop.sw_if_index, flags: 0 } as never);
     expect((sim.snapshot() as Snap).interfaces.find((i) => i.name === 'loop0')!.adminUp).toBe(false);
@@ -108,7 +126,11 @@ describe('emulator faults, as a client sees them', () => {
 
   test('restart(): connections drop, state is gone, message ids change; a reconnecting client carries on', async () => {
     const c = await connect({ reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
-    await c.call(itf.create_loopback_instance, { mac_address: '00:00:00:00:00:00', is_specified: false, user_instance: 0 } as never);
+    await c.call(itf.create_loopback_instance, {
+      mac_address: '00:00:00:00:00:00',
+      is_specified: false,
+      user_instance: 0,
+    } as never);
     const idsBefore = sim.messageIds();
     const pingIdBefore = c.messageId(vpe.show_version);
     const reconnected = new Promise<void>((resolve) => c.once('connected', () => resolve()));

@@ -33,7 +33,13 @@ describe('emulator robustness', () => {
     const ping = s.ids.get('control_ping_51077d14')!;
     const send = (b: Buffer) => s.conn.send(b);
     // ids outside the table, and messages VPP has no handler for (replies, events)
-    for (const id of [0, 29 + 5000, 65535, s.ids.get('control_ping_reply_f6b0b8ca')!, s.ids.get('wireguard_peer_event_4e1b5d67')!]) {
+    for (const id of [
+      0,
+      29 + 5000,
+      65535,
+      s.ids.get('control_ping_reply_f6b0b8ca')!,
+      s.ids.get('wireguard_peer_event_4e1b5d67')!,
+    ]) {
       const b = Buffer.alloc(30);
       b.writeUInt16BE(id, 0);
       b.writeUInt32BE(s.handle, 2);

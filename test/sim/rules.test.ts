@@ -28,7 +28,8 @@ afterEach(async () => {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 const call = (def: MessageDef, v: Record<string, unknown>): Promise<Any> => c.call(def as never, v as never);
-const dump = (def: MessageDef, v: Record<string, unknown>): Promise<Any[]> => c.dump(def as never, v as never) as Promise<Any[]>;
+const dump = (def: MessageDef, v: Record<string, unknown>): Promise<Any[]> =>
+  c.dump(def as never, v as never) as Promise<Any[]>;
 /** 0 or VPP's error number. */
 const rv = (p: Promise<unknown>): Promise<number> =>
   p.then(
@@ -41,21 +42,36 @@ const rv = (p: Promise<unknown>): Promise<number> =>
 
 const wgCreate = (v: { instance?: number; key?: Uint8Array; gen?: boolean; port?: number } = {}) =>
   call(wireguard.wireguard_interface_create, {
-    interface: { user_instance: v.instance ?? ALL, private_key: v.key ?? key(1), port: v.port ?? 51820, src_ip: '192.0.2.1' },
+    interface: {
+      user_instance: v.instance ?? ALL,
+      private_key: v.key ?? key(1),
+      port: v.port ?? 51820,
+      src_ip: '192.0.2.1',
+    },
     generate_key: v.gen ?? false,
   });
 const peerAdd = (sw: number, pub: Uint8Array, extra: Record<string, unknown> = {}) =>
   call(wireguard.wireguard_peer_add, {
-    peer: { public_key: pub, port: 51820, endpoint: '192.0.2.2', sw_if_index: sw, allowed_ips: ['10.0.0.2/32'], ...extra },
+    peer: {
+      public_key: pub,
+      port: 51820,
+      endpoint: '192.0.2.2',
+      sw_if_index: sw,
+      allowed_ips: ['10.0.0.2/32'],
+      ...extra,
+    },
   });
 const setFlags = (sw: number, up: boolean) => call(itf.sw_interface_set_flags, { sw_if_index: sw, flags: up ? 1 : 0 });
 const addr = (sw: number, prefix: string, isAdd = true) =>
   call(itf.sw_interface_add_del_address, { sw_if_index: sw, is_add: isAdd, del_all: false, prefix });
-const loop = async () => ((await call(itf.create_loopback_instance, { is_specified: false })) as { sw_if_index: number }).sw_if_index;
+const loop = async () =>
+  ((await call(itf.create_loopback_instance, { is_specified: false })) as { sw_if_index: number }).sw_if_index;
 const routes = async (table = 0) =>
   (await dump(ip.ip_route_dump, { table: { table_id: table, is_ip6: false } })).map((d: Any) => ({
     prefix: d.route.prefix,
-    paths: d.route.paths.map((p: Any) => `${p.type}:${p.sw_if_index === ALL ? '-' : p.sw_if_index}:${p.nh.address.ip4}`),
+    paths: d.route.paths.map(
+      (p: Any) => `${p.type}:${p.sw_if_index === ALL ? '-' : p.sw_if_index}:${p.nh.address.ip4}`,
+    ),
   }));
 const route = (isAdd: boolean, prefix: string, sw: number, nh: string, extra: Record<string, unknown> = {}) =>
   call(ip.ip_route_add_del, {
@@ -67,7 +83,12 @@ const route = (isAdd: boolean, prefix: string, sw: number, nh: string, extra: Re
 
 describe('interfaces', () => {
   test('uplinks from the config follow local0 with their addresses, state and connected routes', async () => {
-    await boot({ uplinks: [{ name: 'host-eth0', addresses: ['192.0.2.1/24'], mtu: 1500 }, { name: 'host-eth1', up: false }] });
+    await boot({
+      uplinks: [
+        { name: 'host-eth0', addresses: ['192.0.2.1/24'], mtu: 1500 },
+        { name: 'host-eth1', up: false },
+      ],
+    });
     const ifs = await dump(itf.sw_interface_dump, { sw_if_index: ALL });
     expect(ifs.map((i: Any) => [i.sw_if_index, i.interface_name, i.flags, i.link_mtu])).toEqual([
       [0, 'local0', 0, 0],
@@ -100,7 +121,11 @@ describe('interfaces', () => {
     expect(await rv(addr(a, '10.9.9.9/24', false))).toBe(-60);
     expect(await rv(addr(a, '10.1.0.2/24', false))).toBe(0);
     expect(await rv(addr(9999, '10.3.0.1/24'))).toBe(-2);
-    expect(await rv(call(itf.sw_interface_add_del_address, { sw_if_index: a, is_add: false, del_all: true, prefix: '0.0.0.0/0' }))).toBe(0);
+    expect(
+      await rv(
+        call(itf.sw_interface_add_del_address, { sw_if_index: a, is_add: false, del_all: true, prefix: '0.0.0.0/0' }),
+      ),
+    ).toBe(0);
     expect(await dump(ip.ip_address_dump, { sw_if_index: a, is_ipv6: false })).toEqual([]);
     expect(await dump(ip.ip_address_dump, { sw_if_index: a, is_ipv6: true })).toEqual([]);
   });
@@ -111,7 +136,9 @@ describe('interfaces', () => {
     await addr(a, '10.5.0.1/24');
     expect((await routes()).map((r) => r.prefix)).not.toContain('10.5.0.1/32');
     await setFlags(a, true);
-    expect((await routes()).map((r) => r.prefix)).toEqual(expect.arrayContaining(['10.5.0.1/32', '10.5.0.1/24', '10.5.0.0/32', '10.5.0.255/32']));
+    expect((await routes()).map((r) => r.prefix)).toEqual(
+      expect.arrayContaining(['10.5.0.1/32', '10.5.0.1/24', '10.5.0.0/32', '10.5.0.255/32']),
+    );
     await setFlags(a, false);
     expect((await routes()).map((r) => r.prefix).filter((p) => p.startsWith('10.5.'))).toEqual([]);
   });
@@ -120,8 +147,12 @@ describe('interfaces', () => {
     await boot();
     const a = await loop();
     expect(await rv(call(itf.sw_interface_set_table, { sw_if_index: a, is_ipv6: false, vrf_id: 5 }))).toBe(-3);
-    expect(await rv(call(ip.ip_table_add_del, { is_add: true, table: { table_id: 5, is_ip6: false, name: '' } }))).toBe(0);
-    expect(await rv(call(ip.ip_table_add_del, { is_add: true, table: { table_id: 5, is_ip6: false, name: '' } }))).toBe(0);
+    expect(await rv(call(ip.ip_table_add_del, { is_add: true, table: { table_id: 5, is_ip6: false, name: '' } }))).toBe(
+      0,
+    );
+    expect(await rv(call(ip.ip_table_add_del, { is_add: true, table: { table_id: 5, is_ip6: false, name: '' } }))).toBe(
+      0,
+    );
     expect(await rv(call(itf.sw_interface_set_table, { sw_if_index: a, is_ipv6: false, vrf_id: 5 }))).toBe(0);
     expect((await call(itf.sw_interface_get_table, { sw_if_index: a, is_ipv6: false })).vrf_id).toBe(5);
     await addr(a, '10.6.0.1/24');
@@ -144,7 +175,12 @@ describe('interfaces', () => {
     expect(await rv(call(itf.sw_interface_tag_add_del, { is_add: true, sw_if_index: a, tag: '' }))).toBe(-7);
     await call(itf.sw_interface_tag_add_del, { is_add: true, sw_if_index: a, tag: 'vppwg:x' });
     const [d] = await dump(itf.sw_interface_dump, { sw_if_index: a });
-    expect([d.mtu, d.tag, d.interface_name, d.l2_address]).toEqual([[1400, 0, 0, 0], 'vppwg:x', 'loop0', 'de:ad:00:00:00:00']);
+    expect([d.mtu, d.tag, d.interface_name, d.l2_address]).toEqual([
+      [1400, 0, 0, 0],
+      'vppwg:x',
+      'loop0',
+      'de:ad:00:00:00:00',
+    ]);
     expect(await rv(call(itf.create_loopback_instance, { is_specified: true, user_instance: 0 }))).toBe(-31);
     expect(await rv(call(itf.delete_loopback, { sw_if_index: 0 }))).toBe(-2);
   });
@@ -210,7 +246,15 @@ describe('WireGuard', () => {
     expect(await rv(call(wireguard.wireguard_peer_remove, { peer_index: 1 }))).toBe(-6);
     expect((await peerAdd(w0, key(14), { endpoint: '::', port: 0 })).peer_index).toBe(0);
     const v2 = await call(wireguard.wireguard_peer_add_v2, {
-      peer: { public_key: key(15), preshared_key: key(99), preshared_key_set: true, port: 1, endpoint: '192.0.2.3', sw_if_index: w1, allowed_ips: ['10.0.0.9/32'] },
+      peer: {
+        public_key: key(15),
+        preshared_key: key(99),
+        preshared_key_set: true,
+        port: 1,
+        endpoint: '192.0.2.3',
+        sw_if_index: w1,
+        allowed_ips: ['10.0.0.9/32'],
+      },
     });
     expect(v2.peer_index).toBe(1);
     const peers = await dump(wireguard.wireguard_peers_v2_dump, { peer_index: ALL });
@@ -265,18 +309,36 @@ describe('routes, tables and TEIB', () => {
     const b = await loop();
     await route(true, '172.16.0.0/16', a, '10.0.0.2');
     await route(true, '172.16.0.0/16', b, '10.0.0.3');
-    expect((await routes()).filter((r) => r.prefix === '172.16.0.0/16')).toEqual([{ prefix: '172.16.0.0/16', paths: [`0:${b}:10.0.0.3`] }]);
+    expect((await routes()).filter((r) => r.prefix === '172.16.0.0/16')).toEqual([
+      { prefix: '172.16.0.0/16', paths: [`0:${b}:10.0.0.3`] },
+    ]);
     await call(ip.ip_route_add_del, {
       is_add: true,
       is_multipath: true,
-      route: { table_id: 0, prefix: '172.16.0.0/16', paths: [{ sw_if_index: a, weight: 1, nh: { address: { ip4: '10.0.0.2' } } }] },
+      route: {
+        table_id: 0,
+        prefix: '172.16.0.0/16',
+        paths: [{ sw_if_index: a, weight: 1, nh: { address: { ip4: '10.0.0.2' } } }],
+      },
     });
-    expect((await routes()).find((r) => r.prefix === '172.16.0.0/16')!.paths).toEqual([`0:${b}:10.0.0.3`, `0:${a}:10.0.0.2`]);
+    expect((await routes()).find((r) => r.prefix === '172.16.0.0/16')!.paths).toEqual([
+      `0:${b}:10.0.0.3`,
+      `0:${a}:10.0.0.2`,
+    ]);
     expect(await rv(route(false, '172.16.0.0/16', a, '10.0.0.2'))).toBe(0);
     expect((await routes()).map((r) => r.prefix)).not.toContain('172.16.0.0/16');
     expect(await rv(route(false, '172.31.0.0/16', a, '10.0.0.2'))).toBe(0);
-    expect(await rv(call(ip.ip_route_add_del, { is_add: true, route: { table_id: 7, prefix: '1.0.0.0/8', paths: [{ sw_if_index: a }] } }))).toBe(-3);
-    expect(await rv(call(ip.ip_route_add_del, { is_add: true, route: { table_id: 0, prefix: '1.0.0.0/8', paths: [] } }))).toBe(-52);
+    expect(
+      await rv(
+        call(ip.ip_route_add_del, {
+          is_add: true,
+          route: { table_id: 7, prefix: '1.0.0.0/8', paths: [{ sw_if_index: a }] },
+        }),
+      ),
+    ).toBe(-3);
+    expect(
+      await rv(call(ip.ip_route_add_del, { is_add: true, route: { table_id: 0, prefix: '1.0.0.0/8', paths: [] } })),
+    ).toBe(-52);
     expect(await rv(route(true, '1.0.0.0/8', 4242, '10.0.0.2'))).toBe(-54);
     // Our codec refuses /33, so this one goes out as raw bytes with the length patched.
     const raw = await rawSession(sim.socketPath);
@@ -285,7 +347,11 @@ describe('routes, tables and TEIB', () => {
       client_index: raw.handle,
       context: 5,
       is_add: true,
-      route: { table_id: 0, prefix: '1.0.0.0/8', paths: [{ sw_if_index: a, weight: 1, nh: { address: { ip4: '10.0.0.2' } } }] },
+      route: {
+        table_id: 0,
+        prefix: '1.0.0.0/8',
+        paths: [{ sw_if_index: a, weight: 1, nh: { address: { ip4: '10.0.0.2' } } }],
+      },
     } as never);
     const body = w.toBuffer();
     body[37] = 33;
@@ -299,11 +365,18 @@ describe('routes, tables and TEIB', () => {
 
   test('ip_table_add_del always answers 0, ignores table 0; deleting a table drops its routes', async () => {
     await boot();
-    const t = (id: number, isAdd: boolean) => rv(call(ip.ip_table_add_del, { is_add: isAdd, table: { table_id: id, is_ip6: false, name: 'x' } }));
+    const t = (id: number, isAdd: boolean) =>
+      rv(call(ip.ip_table_add_del, { is_add: isAdd, table: { table_id: id, is_ip6: false, name: 'x' } }));
     expect(await t(0, false)).toBe(0);
     expect(await t(3, false)).toBe(0);
     expect(await t(3, true)).toBe(0);
-    expect((await routes(3)).map((r) => r.prefix)).toEqual(['0.0.0.0/0', '240.0.0.0/4', '224.0.0.0/4', '0.0.0.0/32', '255.255.255.255/32']);
+    expect((await routes(3)).map((r) => r.prefix)).toEqual([
+      '0.0.0.0/0',
+      '240.0.0.0/4',
+      '224.0.0.0/4',
+      '0.0.0.0/32',
+      '255.255.255.255/32',
+    ]);
     expect(await t(3, false)).toBe(0);
     expect(await routes(3)).toEqual([]);
     expect((await routes(0)).length).toBeGreaterThan(0);
@@ -312,12 +385,23 @@ describe('routes, tables and TEIB', () => {
   test('TEIB: -116 duplicate, -6 missing delete, -3 missing nh table, -2 bad interface; its host route', async () => {
     await boot();
     const w = (await wgCreate()).sw_if_index;
-    const entry = (extra: Record<string, unknown> = {}) => ({ sw_if_index: w, peer: '10.100.0.2', nh: '192.0.2.2', nh_table_id: 0, ...extra });
+    const entry = (extra: Record<string, unknown> = {}) => ({
+      sw_if_index: w,
+      peer: '10.100.0.2',
+      nh: '192.0.2.2',
+      nh_table_id: 0,
+      ...extra,
+    });
     expect(await rv(call(teib.teib_entry_add_del, { is_add: 1, entry: entry() }))).toBe(0);
     expect(await rv(call(teib.teib_entry_add_del, { is_add: 1, entry: entry() }))).toBe(-116);
-    expect(await rv(call(teib.teib_entry_add_del, { is_add: 1, entry: entry({ peer: '10.100.0.3', nh_table_id: 9 }) }))).toBe(-3);
+    expect(
+      await rv(call(teib.teib_entry_add_del, { is_add: 1, entry: entry({ peer: '10.100.0.3', nh_table_id: 9 }) })),
+    ).toBe(-3);
     expect(await rv(call(teib.teib_entry_add_del, { is_add: 1, entry: entry({ sw_if_index: 999 }) }))).toBe(-2);
-    expect((await routes()).find((r) => r.prefix === '10.100.0.2/32')).toEqual({ prefix: '10.100.0.2/32', paths: [`0:${w}:10.100.0.2`] });
+    expect((await routes()).find((r) => r.prefix === '10.100.0.2/32')).toEqual({
+      prefix: '10.100.0.2/32',
+      paths: [`0:${w}:10.100.0.2`],
+    });
     expect((await dump(teib.teib_dump, {})).map((d: Any) => d.entry.peer)).toEqual(['10.100.0.2']);
     expect(await rv(call(teib.teib_entry_add_del, { is_add: 0, entry: entry() }))).toBe(0);
     expect(await rv(call(teib.teib_entry_add_del, { is_add: 0, entry: entry() }))).toBe(-6);
@@ -360,7 +444,12 @@ describe('message table and instrumentation', () => {
     await routes();
     await dump(wireguard.wireguard_peers_dump, { peer_index: ALL });
     expect(JSON.stringify(sim.snapshot())).toBe(before);
-    expect(sim.counters()).toEqual({ sw_interface_dump: 1, ip_route_dump: 1, wireguard_peers_dump: 1, control_ping: 3 });
+    expect(sim.counters()).toEqual({
+      sw_interface_dump: 1,
+      ip_route_dump: 1,
+      wireguard_peers_dump: 1,
+      control_ping: 3,
+    });
   });
 
   test('sockclnt_delete of an unknown index answers -1', async () => {

@@ -24,21 +24,28 @@ export function registerSimCommand(program: Command, exit: ExitCode): void {
         }
         throw e;
       }
+      // Listen for the signals before the socket exists: whoever sees the socket may signal at once.
+      let stopRequested!: () => void;
+      const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+      process.once('SIGTERM', stopRequested);
+      process.once('SIGINT', stopRequested);
       let sim;
       try {
         sim = await startSim({ socketPath: opts.socket, config });
       } catch (e) {
         process.stderr.write(`vppwg sim: ${(e as Error).message}\n`);
+        process.off('SIGTERM', stopRequested);
+        process.off('SIGINT', stopRequested);
         exit.code = 1;
         return;
       }
       const control = opts.control ? await startControlServer(sim, opts.control) : undefined;
-      process.stdout.write(`vppwg sim: listening on ${sim.socketPath}${opts.control ? `, control on ${opts.control}` : ''}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-      });
+      process.stdout.write(
+        `vppwg sim: listening on ${sim.socketPath}${opts.control ? `, control on ${opts.control}` : ''}\n`,
+      );
+      await stopped;
+      process.off('SIGTERM', stopRequested);
+      process.off('SIGINT', stopRequested);
       if (control) {
         await new Promise<void>((resolve) => control.close(() => resolve()));
         try {

@@ -1,0 +1,133 @@
+/**
+ * `vppwg sim` as a process: config file, control socket (JSON lines), bad config reported with
+ * the field and the fix, clean exit on SIGTERM/SIGINT removing its sockets. Runs from dist/
+ * (npm test builds it first).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { memclnt } from 'vpp-api-ts';
+import { VppClient } from '../../src/client';
+import { projectRoot } from '../../src/util/paths';
+
+const CLI = join(projectRoot(), 'bin', 'vppwg.js');
+const built = existsSync(join(projectRoot(), 'dist', 'src', 'cli', 'main.js'));
+const maybe = built ? test : test.skip;
+if (!built) test('vppwg sim process tests skipped: dist/ is missing (run npx tsc -b)', () => undefined);
+
+function run(args: string[]): { child: ChildProcess; out: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, out: () => out, exit };
+}
+
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function control(path: string, req: unknown): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const s = connect(path);
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        s.end();
+        resolve(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
+      }
+    });
+    s.on('error', reject);
+    s.write(JSON.stringify(req) + '\n');
+  });
+}
+
+describe('vppwg sim', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'vppwg-sim-cli-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  maybe('serves the API, takes control requests, and exits 0 on SIGTERM removing its sockets', async () => {
+    const sock = join(dir, 'api.sock');
+    const ctl = join(dir, 'ctl.sock');
+    const cfg = join(dir, 'sim.yaml');
+    writeFileSync(cfg, 'uplinks:\n  - name: host-eth0\n    addresses: [192.0.2.1/24]\nversion: "26.10-test"\n');
+    const p = run(['sim', '--socket', sock, '--config', cfg, '--control', ctl]);
+    await until(() => existsSync(sock) && existsSync(ctl), 'the sockets');
+    const c = await VppClient.connect({ socketPath: sock, reconnect: false });
+    await c.call(memclnt.control_ping, {});
+    expect(await control(ctl, { op: 'counters' })).toEqual({
+      ok: true,
+      counters: { control_ping: 1, sockclnt_create: 1 },
+    });
+    const snap = (await control(ctl, { op: 'snapshot' })) as {
+      snapshot: { interfaces: { name: string; addresses: string[] }[] };
+    };
+    expect(snap.snapshot.interfaces.map((i) => [i.name, i.addresses])).toEqual([
+      ['local0', []],
+      ['host-eth0', ['192.0.2.1/24']],
+    ]);
+    expect(await control(ctl, { op: 'failNth', msg: 'control_ping', n: 1, retval: -2 })).toEqual({ ok: true });
+    await expect(c.call(memclnt.control_ping, {})).rejects.toMatchObject({ retval: -2 });
+    expect(await control(ctl, { op: 'failNth', msg: 'control_ping' })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('control.n'),
+    });
+    expect(await control(ctl, { op: 'bogus' })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('closeAfter'),
+    });
+    const gone = new Promise<void>((resolve) => c.once('disconnected', () => resolve()));
+    c.on('error', () => undefined);
+    expect(await control(ctl, { op: 'restart' })).toEqual({ ok: true });
+    await gone;
+    await c.close();
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toBe(0);
+    expect(existsSync(sock)).toBe(false);
+    expect(existsSync(ctl)).toBe(false);
+  });
+
+  maybe('SIGINT stops it the same way', async () => {
+    const sock = join(dir, 'api.sock');
+    const p = run(['sim', '--socket', sock]);
+    await until(() => existsSync(sock), 'the socket');
+    p.child.kill('SIGINT');
+    expect(await p.exit).toBe(0);
+    expect(existsSync(sock)).toBe(false);
+  });
+
+  maybe('a bad config file is rejected naming the field and what to write instead', async () => {
+    const cfg = join(dir, 'bad.yaml');
+    writeFileSync(cfg, 'uplinks:\n  - name: host-eth0\n    addresses: [192.0.2.1]\n');
+    const p = run(['sim', '--socket', join(dir, 'x.sock'), '--config', cfg]);
+    expect(await p.exit).toBe(2);
+    expect(p.out()).toContain(`${cfg}: uplinks[0].addresses[0]: expected an address with prefix length`);
+    writeFileSync(cfg, 'profile: 25.10\n');
+    const q = run(['sim', '--socket', join(dir, 'x.sock'), '--config', cfg]);
+    expect(await q.exit).toBe(2);
+    expect(q.out()).toContain("profile: expected '26.10' or '24.10'");
+  });
+
+  maybe('refuses to take over a socket another emulator is listening on', async () => {
+    const sock = join(dir, 'api.sock');
+    const a = run(['sim', '--socket', sock]);
+    await until(() => existsSync(sock), 'the socket');
+    const b = run(['sim', '--socket', sock]);
+    expect(await b.exit).toBe(1);
+    expect(b.out()).toContain('already has a listener');
+    a.child.kill('SIGTERM');
+    expect(await a.exit).toBe(0);
+  });
+});
