@@ -34,7 +34,9 @@ export class DaemonApiClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => this.onMessage(data as Buffer));
     ws.on('close', (code, reason) => {
-      this.closedError = new Error(`daemon API connection closed (${code}${reason.length ? ' ' + reason.toString() : ''})`);
+      this.closedError = new Error(
+        `daemon API connection closed (${code}${reason.length ? ' ' + reason.toString() : ''})`,
+      );
       for (const p of this.pending.values()) p.reject(this.closedError);
       this.pending.clear();
       this.onClose?.(code, reason.toString());
@@ -51,11 +53,19 @@ export class DaemonApiClient {
       ws.once('open', () => resolve(new DaemonApiClient(ws)));
       ws.once('unexpected-response', (_req, res) => {
         ws.terminate();
-        const err = new Error(`daemon API at ${url} refused the connection: HTTP ${res.statusCode}${res.statusCode === 401 ? ' (missing or wrong token; pass --token-file)' : ''}`);
+        const err = new Error(
+          `daemon API at ${url} refused the connection: HTTP ${res.statusCode}${res.statusCode === 401 ? ' (missing or wrong token; pass --token-file)' : ''}`,
+        );
         (err as Error & { statusCode?: number }).statusCode = res.statusCode;
         reject(err);
       });
-      ws.once('error', (err) => reject(new Error(`cannot reach the daemon API at ${url}: ${err.message}; is \`vppwg serve\` running (see --listen)?`)));
+      ws.once('error', (err) =>
+        reject(
+          new Error(
+            `cannot reach the daemon API at ${url}: ${err.message}; is \`vppwg serve\` running (see --listen)?`,
+          ),
+        ),
+      );
     });
   }
 

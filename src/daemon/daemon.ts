@@ -15,7 +15,16 @@ import type { MessageDef, RequestDef, DumpDef } from 'vpp-api-ts';
 import { VppClient } from '../client';
 import { checkAgainstCapabilities, formatDiagnostic, loadDesiredState, parseDesiredState } from '../config';
 import type { DesiredState, Diagnostic } from '../config';
-import { formatPlan, formatShow, observe, planChanges, planToJson, reconcile, reconcileMessages, showState } from '../reconcile';
+import {
+  formatPlan,
+  formatShow,
+  observe,
+  planChanges,
+  planToJson,
+  reconcile,
+  reconcileMessages,
+  showState,
+} from '../reconcile';
 import type { Plan, ReconcileResult } from '../reconcile';
 import { projectRoot } from '../util/paths';
 import { redact } from '../util/secrets';
@@ -118,7 +127,10 @@ export class Daemon extends EventEmitter {
     this.adoptDesired(loaded.state, `file ${this.configPath}`, loaded.diagnostics);
 
     const token = loadOrCreateToken(this.opts.tokenFile);
-    if (token.created) this.log.info(`generated an API token into ${token.file} (mode 0600); clients read it from there`, { tokenFile: token.file });
+    if (token.created)
+      this.log.info(`generated an API token into ${token.file} (mode 0600); clients read it from there`, {
+        tokenFile: token.file,
+      });
     if (token.warning) this.log.warn(token.warning, { tokenFile: token.file });
 
     this.server = new ApiServer({
@@ -137,12 +149,18 @@ export class Daemon extends EventEmitter {
     await this.server.start();
     const a = this.server.address();
     const m = this.server.metricsAddress();
-    this.log.info(`API listening on ws://${fmtHost(a.host)}:${a.port}/v1; health and metrics on http://${fmtHost(m.host)}:${m.port}/healthz and /metrics`, {
-      listen: `${a.host}:${a.port}`,
-    });
+    this.log.info(
+      `API listening on ws://${fmtHost(a.host)}:${a.port}/v1; health and metrics on http://${fmtHost(m.host)}:${m.port}/healthz and /metrics`,
+      {
+        listen: `${a.host}:${a.port}`,
+      },
+    );
 
-    this.watcher = new FileWatcher(this.configPath, this.opts.debounceMs ?? 500, () => this.reloadConfig('config'), (err) =>
-      this.log.warn(`watching ${this.configPath} failed: ${err.message}; send SIGHUP after editing it`),
+    this.watcher = new FileWatcher(
+      this.configPath,
+      this.opts.debounceMs ?? 500,
+      () => this.reloadConfig('config'),
+      (err) => this.log.warn(`watching ${this.configPath} failed: ${err.message}; send SIGHUP after editing it`),
     );
     this.watcher.start();
     if (this.opts.driftIntervalMs > 0) {
@@ -183,7 +201,8 @@ export class Daemon extends EventEmitter {
         () => 'idle',
       );
       const waited = await Promise.race([idle, sleep(SHUTDOWN_WAIT_MS).then(() => 'timeout')]);
-      if (waited === 'timeout') this.log.warn(`the operation in flight did not finish within ${SHUTDOWN_WAIT_MS} ms; closing anyway`);
+      if (waited === 'timeout')
+        this.log.warn(`the operation in flight did not finish within ${SHUTDOWN_WAIT_MS} ms; closing anyway`);
       this.peerEventUnsubscribe?.();
       if (this.client) {
         this.client.removeAllListeners('disconnected');
@@ -219,7 +238,9 @@ export class Daemon extends EventEmitter {
         }
         this.client = client;
         this.timedClient = this.timed(client);
-        this.peerEventUnsubscribe = client.subscribe(daemonMessages().peerEvent, (e) => this.onPeerEvent(e.peer_index, e.flags));
+        this.peerEventUnsubscribe = client.subscribe(daemonMessages().peerEvent, (e) =>
+          this.onPeerEvent(e.peer_index, e.flags),
+        );
         client.on('connected', () => this.onConnected(false));
         client.on('disconnected', (err: Error) => this.onDisconnected(err));
         client.on('reconnecting', (info: { attempt: number; delayMs: number }) =>
@@ -231,7 +252,9 @@ export class Daemon extends EventEmitter {
       (err: Error) => {
         const delay = Math.min(r.maxDelayMs ?? 5000, (r.initialDelayMs ?? 100) * 2 ** Math.min(attempt, 16));
         if (attempt === 0 || attempt % 10 === 0) {
-          this.log.warn(`VPP not reachable: ${err.message}; retrying every ≤${r.maxDelayMs ?? 5000} ms`, { socket: this.opts.socketPath });
+          this.log.warn(`VPP not reachable: ${err.message}; retrying every ≤${r.maxDelayMs ?? 5000} ms`, {
+            socket: this.opts.socketPath,
+          });
         }
         this.connectTimer = setTimeout(() => this.connectLoop(attempt + 1), delay);
       },
@@ -253,7 +276,10 @@ export class Daemon extends EventEmitter {
         this.log.warn(`show_version failed: ${(err as Error).message}`);
       }
     }).then(() => {
-      this.log.info(`connected to VPP ${this.vpp.version} at ${this.opts.socketPath}`, { vppVersion: this.vpp.version, connects: this.vpp.connects });
+      this.log.info(`connected to VPP ${this.vpp.version} at ${this.opts.socketPath}`, {
+        vppVersion: this.vpp.version,
+        connects: this.vpp.connects,
+      });
       this.publish('VPP_CONNECTED', `connected to VPP ${this.vpp.version}`, { vpp: { ...this.vpp } });
       void this.requestReconcile(first ? 'start' : 'reconnect');
     });
@@ -265,9 +291,12 @@ export class Daemon extends EventEmitter {
     this.metrics.vppConnected.set(0);
     const wereUp = this.peers.markAllDown();
     this.updatePeerGauges();
-    this.log.warn(`lost VPP: ${err.message}; reconnecting (no attempt limit); ${wereUp} established peer(s) now count as down`, {
-      socket: this.opts.socketPath,
-    });
+    this.log.warn(
+      `lost VPP: ${err.message}; reconnecting (no attempt limit); ${wereUp} established peer(s) now count as down`,
+      {
+        socket: this.opts.socketPath,
+      },
+    );
     this.publish('VPP_LOST', `lost VPP: ${err.message}`, { vpp: { ...this.vpp } });
   }
 
@@ -346,7 +375,10 @@ export class Daemon extends EventEmitter {
       if (this.pendingReconcile.trigger === 'drift') this.pendingReconcile.trigger = trigger;
       return this.pendingReconcile.promise;
     }
-    const entry: { trigger: Trigger; promise: Promise<ReconcileSummaryMsg | undefined> } = { trigger, promise: Promise.resolve(undefined) };
+    const entry: { trigger: Trigger; promise: Promise<ReconcileSummaryMsg | undefined> } = {
+      trigger,
+      promise: Promise.resolve(undefined),
+    };
     entry.promise = this.enqueue(async () => {
       if (this.pendingReconcile === entry) this.pendingReconcile = undefined;
       if (this.stopping || !this.desired) return undefined;
@@ -367,11 +399,19 @@ export class Daemon extends EventEmitter {
     const started = performance.now();
     const client = this.timedClient;
     if (!client || !this.client?.connected) {
-      return this.finishReconcile(trigger, failedSummary(trigger, 'VPP is not connected; the desired state is applied once it is'), undefined);
+      return this.finishReconcile(
+        trigger,
+        failedSummary(trigger, 'VPP is not connected; the desired state is applied once it is'),
+        undefined,
+      );
     }
     const capErrors = checkAgainstCapabilities(desired, this.configPath, this.capabilities());
     if (capErrors.length > 0) {
-      return this.finishReconcile(trigger, failedSummary(trigger, capErrors.map(formatDiagnostic).join('; ')), undefined);
+      return this.finishReconcile(
+        trigger,
+        failedSummary(trigger, capErrors.map(formatDiagnostic).join('; ')),
+        undefined,
+      );
     }
     let result: ReconcileResult;
     try {
@@ -384,7 +424,11 @@ export class Daemon extends EventEmitter {
     return this.finishReconcile(trigger, summaryOf(trigger, result), result);
   }
 
-  private async finishReconcile(trigger: Trigger, summary: ReconcileSummaryMsg, result: ReconcileResult | undefined): Promise<ReconcileSummaryMsg> {
+  private async finishReconcile(
+    trigger: Trigger,
+    summary: ReconcileSummaryMsg,
+    result: ReconcileResult | undefined,
+  ): Promise<ReconcileSummaryMsg> {
     const changed = summary.operations > 0;
     const noop = summary.ok && !changed;
     this.lastReconcile = summary;
@@ -402,7 +446,11 @@ export class Daemon extends EventEmitter {
       ...(changed && result ? { changes: planLines(result.plan) } : {}),
       ...(summary.error ? { error: summary.error } : {}),
     };
-    if (!summary.ok) this.log.error(`reconcile (${trigger}) failed: ${summary.error}${summary.rolledBack ? ' (rolled back)' : ''}`, fields);
+    if (!summary.ok)
+      this.log.error(
+        `reconcile (${trigger}) failed: ${summary.error}${summary.rolledBack ? ' (rolled back)' : ''}`,
+        fields,
+      );
     else if (noop && trigger === 'drift') this.log.debug('drift check: VPP matches the desired state', fields);
     else this.log.info(`reconcile (${trigger}) ${noop ? 'no changes' : 'applied'}: ${summary.summary}`, fields);
 
@@ -413,12 +461,19 @@ export class Daemon extends EventEmitter {
       this.publish('DRIFT_REPAIRED', `drift repaired: ${summary.summary}`, { reconcile: summary });
     }
     if (!(noop && trigger === 'drift')) {
-      this.publish('RECONCILE_DONE', `reconcile (${trigger}) ${summary.ok ? 'ok' : 'failed'}: ${summary.error || summary.summary}`, { reconcile: summary });
+      this.publish(
+        'RECONCILE_DONE',
+        `reconcile (${trigger}) ${summary.ok ? 'ok' : 'failed'}: ${summary.error || summary.summary}`,
+        { reconcile: summary },
+      );
     }
     if (result) await this.trackPeers(result.peers);
     if (!this.readyNotified && this.opts.notify !== false) {
       this.readyNotified = true;
-      void sdNotify(['--ready', `--status=${summary.ok ? 'in sync with the desired state' : 'first reconcile failed: ' + summary.error}`]).then((r) => {
+      void sdNotify([
+        '--ready',
+        `--status=${summary.ok ? 'in sync with the desired state' : 'first reconcile failed: ' + summary.error}`,
+      ]).then((r) => {
         if (r !== 'not under systemd') this.log.info(`systemd notify READY=1: ${r}`);
       });
     }
@@ -435,7 +490,16 @@ export class Daemon extends EventEmitter {
     if (toSubscribe.length > 0 && client && this.client?.connected) {
       const m = daemonMessages();
       const results = await Promise.allSettled(
-        toSubscribe.map((p) => client.call(m.wantPeerEvents, { sw_if_index: p.swIfIndex, peer_index: p.peerIndex, enable_disable: 1, pid: process.pid }).then(() => p)),
+        toSubscribe.map((p) =>
+          client
+            .call(m.wantPeerEvents, {
+              sw_if_index: p.swIfIndex,
+              peer_index: p.peerIndex,
+              enable_disable: 1,
+              pid: process.pid,
+            })
+            .then(() => p),
+        ),
       );
       for (const r of results) {
         if (r.status === 'fulfilled') this.peers.markSubscribed(r.value);
@@ -443,7 +507,9 @@ export class Daemon extends EventEmitter {
       }
       try {
         // The flags may have changed between the add and the subscription: read them once.
-        const details = await client.dump(client.has(m.peersV2Dump) ? m.peersV2Dump : m.peersDump, { peer_index: 0xffffffff });
+        const details = await client.dump(client.has(m.peersV2Dump) ? m.peersV2Dump : m.peersDump, {
+          peer_index: 0xffffffff,
+        });
         for (const d of details) this.onPeerFlags(d.peer.peer_index, d.peer.flags, false);
       } catch (err) {
         this.log.warn(`wireguard_peers_dump failed: ${(err as Error).message}`);
@@ -461,7 +527,13 @@ export class Daemon extends EventEmitter {
     if (!t) return;
     const kind = EVENT_KIND_BY_TRANSITION[t.kind];
     const text = `peer ${t.peer.name} (${t.peer.interface}) ${t.kind === 'up' ? 'established' : t.kind === 'down' ? 'no longer established' : 'removed from VPP'}`;
-    this.log.info(text, { interface: t.peer.interface, peer: t.peer.name, publicKey: t.peer.publicKey, peerIndex, flags });
+    this.log.info(text, {
+      interface: t.peer.interface,
+      peer: t.peer.name,
+      publicKey: t.peer.publicKey,
+      peerIndex,
+      flags,
+    });
     this.publish(kind, text, { peer: t.peer });
     this.updatePeerGauges();
   }
@@ -485,7 +557,13 @@ export class Daemon extends EventEmitter {
       ready,
       detail: {
         vppConnected: this.vpp.connected,
-        lastReconcile: this.lastReconcile ? { trigger: this.lastReconcile.trigger, ok: this.lastReconcile.ok, error: this.lastReconcile.error || undefined } : null,
+        lastReconcile: this.lastReconcile
+          ? {
+              trigger: this.lastReconcile.trigger,
+              ok: this.lastReconcile.ok,
+              error: this.lastReconcile.error || undefined,
+            }
+          : null,
         configRejected: this.configRejected !== undefined,
       },
     };
@@ -512,21 +590,31 @@ export class Daemon extends EventEmitter {
   }
 
   private async handleRequest(req: RequestMsg): Promise<Omit<ResponseMsg, 'id'>> {
-    if (this.stopping && req.body !== 'getStatus') return errorReply('SHUTTING_DOWN', 'the daemon is shutting down; retry after it restarts');
+    if (this.stopping && req.body !== 'getStatus')
+      return errorReply('SHUTTING_DOWN', 'the daemon is shutting down; retry after it restarts');
     switch (req.body) {
       case 'getStatus':
         return { ok: true, status: this.status() };
       case 'getDesiredState': {
         if (!this.desired) return errorReply('BAD_REQUEST', 'no desired state loaded yet');
         const safe = toPlain(redact(this.desired));
-        return { ok: true, desiredState: { json: JSON.stringify(safe, null, 2), text: `# source: ${this.desiredSource}\n${YAML.stringify(safe)}` } };
+        return {
+          ok: true,
+          desiredState: {
+            json: JSON.stringify(safe, null, 2),
+            text: `# source: ${this.desiredSource}\n${YAML.stringify(safe)}`,
+          },
+        };
       }
       case 'getActualState': {
         const client = this.connectedClient();
         if (!client) return vppUnavailable();
         const actual = await this.enqueue(() => observe(client));
         // showState/formatShow hold public keys only; redact() is a second guard.
-        return { ok: true, actualState: { json: JSON.stringify(toPlain(redact(showState(actual))), null, 2), text: formatShow(actual) } };
+        return {
+          ok: true,
+          actualState: { json: JSON.stringify(toPlain(redact(showState(actual))), null, 2), text: formatShow(actual) },
+        };
       }
       case 'plan': {
         const doc = req.plan!;
@@ -553,7 +641,18 @@ export class Daemon extends EventEmitter {
     if (!client) return vppUnavailable();
     if (a.dryRun) {
       const plan = await this.enqueue(async () => planChanges(state, await observe(client)));
-      return { ok: true, apply: { ok: true, plan: planResult(plan, loaded.diagnostics), applied: 0, rolledBack: false, verified: false, durationMs: 0, error: '' } };
+      return {
+        ok: true,
+        apply: {
+          ok: true,
+          plan: planResult(plan, loaded.diagnostics),
+          applied: 0,
+          rolledBack: false,
+          verified: false,
+          durationMs: 0,
+          error: '',
+        },
+      };
     }
     let result: ReconcileResult | undefined;
     const summary = await this.enqueue(async () => {
@@ -570,18 +669,38 @@ export class Daemon extends EventEmitter {
       if (r.ok) {
         // The applied document is now what the daemon holds VPP to, until the file changes or SIGHUP.
         this.adoptDesired(state, `api apply (${a.name || 'request.yaml'})`, []);
-        this.log.warn('desired state replaced through the API; the file takes over again at its next change or SIGHUP', { source: this.desiredSource });
+        this.log.warn(
+          'desired state replaced through the API; the file takes over again at its next change or SIGHUP',
+          { source: this.desiredSource },
+        );
       }
       return this.finishReconcile('api', s, r);
     });
     const plan = result ? planResult(result.plan, loaded.diagnostics) : undefined;
-    const apply = { ok: summary.ok, plan, applied: summary.applied, rolledBack: summary.rolledBack, verified: summary.verified, durationMs: summary.durationMs, error: summary.error };
-    return summary.ok ? { ok: true, apply } : { ok: false, error: { code: 'APPLY_FAILED', message: summary.error }, apply };
+    const apply = {
+      ok: summary.ok,
+      plan,
+      applied: summary.applied,
+      rolledBack: summary.rolledBack,
+      verified: summary.verified,
+      durationMs: summary.durationMs,
+      error: summary.error,
+    };
+    return summary.ok
+      ? { ok: true, apply }
+      : { ok: false, error: { code: 'APPLY_FAILED', message: summary.error }, apply };
   }
 
-  private parseDocument(text: string, name: string | undefined, baseDir: string | undefined): { state?: DesiredState; diagnostics: Diagnostic[] } {
+  private parseDocument(
+    text: string,
+    name: string | undefined,
+    baseDir: string | undefined,
+  ): { state?: DesiredState; diagnostics: Diagnostic[] } {
     const caps = this.client?.connected ? this.capabilities() : undefined;
-    return parseDesiredState(text, name || 'request.yaml', { baseDir: baseDir || dirname(this.configPath), ...(caps ? { capabilities: caps } : {}) });
+    return parseDesiredState(text, name || 'request.yaml', {
+      baseDir: baseDir || dirname(this.configPath),
+      ...(caps ? { capabilities: caps } : {}),
+    });
   }
 
   private connectedClient(): VppClient | undefined {
@@ -627,7 +746,18 @@ export class ConfigError extends Error {
 }
 
 function failedSummary(trigger: Trigger, error: string): ReconcileSummaryMsg {
-  return { trigger, ok: false, finishedAtMs: Date.now(), durationMs: 0, summary: '', operations: 0, applied: 0, rolledBack: false, verified: false, error };
+  return {
+    trigger,
+    ok: false,
+    finishedAtMs: Date.now(),
+    durationMs: 0,
+    summary: '',
+    operations: 0,
+    applied: 0,
+    rolledBack: false,
+    verified: false,
+    error,
+  };
 }
 
 function planResult(plan: Plan, diagnostics: readonly Diagnostic[]): PlanResultMsg {
@@ -658,14 +788,21 @@ function errorReply(code: string, message: string): Omit<ResponseMsg, 'id'> {
 }
 
 function vppUnavailable(): Omit<ResponseMsg, 'id'> {
-  return errorReply('VPP_UNAVAILABLE', 'VPP is not connected right now; the daemon keeps reconnecting, retry shortly (see status)');
+  return errorReply(
+    'VPP_UNAVAILABLE',
+    'VPP is not connected right now; the daemon keeps reconnecting, retry shortly (see status)',
+  );
 }
 
 function invalidConfig(diagnostics: Diagnostic[]): Omit<ResponseMsg, 'id'> {
   const errors = diagnostics.filter((d) => d.severity === 'error');
   return {
     ok: false,
-    error: { code: 'INVALID_CONFIG', message: `the document is invalid (${errors.length} error(s)); nothing was changed:\n${errors.map(formatDiagnostic).join('\n')}`, diagnostics: diagnostics.map(toApiDiagnostic) },
+    error: {
+      code: 'INVALID_CONFIG',
+      message: `the document is invalid (${errors.length} error(s)); nothing was changed:\n${errors.map(formatDiagnostic).join('\n')}`,
+      diagnostics: diagnostics.map(toApiDiagnostic),
+    },
   };
 }
 
@@ -748,7 +885,9 @@ function summaryOf(trigger: Trigger, r: ReconcileResult): ReconcileSummaryMsg {
     ok: r.ok,
     finishedAtMs: Date.now(),
     durationMs: Math.round(r.durationMs),
-    summary: r.plan.isEmpty ? `no changes${notes}` : `${s.create} to create, ${s.modify} to change, ${s.delete} to delete${notes}`,
+    summary: r.plan.isEmpty
+      ? `no changes${notes}`
+      : `${s.create} to create, ${s.modify} to change, ${s.delete} to delete${notes}`,
     operations: r.plan.operations.length,
     applied: r.applied,
     rolledBack: r.rolledBack,

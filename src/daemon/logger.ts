@@ -45,7 +45,8 @@ export class SecretRegistry {
     if (value instanceof Error) {
       const out: Record<string, unknown> = { name: value.name, message: this.scrub(value.message) };
       if (value.stack) out.stack = this.scrub(value.stack);
-      for (const [k, v] of Object.entries(value)) out[k] = SECRET_FIELD.test(k) ? REDACTED : this.redact(v, depth + 1, seen);
+      for (const [k, v] of Object.entries(value))
+        out[k] = SECRET_FIELD.test(k) ? REDACTED : this.redact(v, depth + 1, seen);
       return out;
     }
     if (Array.isArray(value)) return value.map((v) => this.redact(v, depth + 1, seen));
@@ -53,7 +54,10 @@ export class SecretRegistry {
     if (value instanceof Set) return this.redact([...value], depth + 1, seen);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = SECRET_FIELD.test(k) && v !== undefined && v !== null && v !== false ? REDACTED : this.redact(v, depth + 1, seen);
+      out[k] =
+        SECRET_FIELD.test(k) && v !== undefined && v !== null && v !== false
+          ? REDACTED
+          : this.redact(v, depth + 1, seen);
     }
     return out;
   }
@@ -64,7 +68,8 @@ export function redactFormat(registry: SecretRegistry): winston.Logform.Format {
   return winston.format((info) => {
     for (const key of Object.keys(info)) {
       const v = (info as Record<string, unknown>)[key];
-      (info as Record<string, unknown>)[key] = SECRET_FIELD.test(key) && v !== undefined ? REDACTED : registry.redact(v);
+      (info as Record<string, unknown>)[key] =
+        SECRET_FIELD.test(key) && v !== undefined ? REDACTED : registry.redact(v);
     }
     return info;
   })();
@@ -101,6 +106,10 @@ export function createLogger(opts: LoggerOptions = {}): DaemonLogger {
   const transport = opts.stream
     ? new winston.transports.Stream({ stream: opts.stream })
     : new winston.transports.Console({ stderrLevels: [] });
-  const logger = winston.createLogger({ level: opts.level ?? process.env.VPPWG_LOG_LEVEL ?? 'info', format, transports: [transport] });
+  const logger = winston.createLogger({
+    level: opts.level ?? process.env.VPPWG_LOG_LEVEL ?? 'info',
+    format,
+    transports: [transport],
+  });
   return { logger, secrets };
 }

@@ -37,8 +37,16 @@ export class DaemonMetrics {
       help: 'Drift checks that found VPP changed behind the agent and repaired it',
       registers,
     });
-    this.vppConnected = new Gauge({ name: 'vppwg_vpp_connected', help: '1 while connected to the VPP API socket', registers });
-    this.vppConnects = new Counter({ name: 'vppwg_vpp_connects_total', help: 'Connections made to VPP (first connect and reconnects)', registers });
+    this.vppConnected = new Gauge({
+      name: 'vppwg_vpp_connected',
+      help: '1 while connected to the VPP API socket',
+      registers,
+    });
+    this.vppConnects = new Counter({
+      name: 'vppwg_vpp_connects_total',
+      help: 'Connections made to VPP (first connect and reconnects)',
+      registers,
+    });
     this.apiCallDuration = new Histogram({
       name: 'vppwg_vpp_api_call_duration_seconds',
       help: 'Latency of VPP binary-API calls by message',
@@ -46,7 +54,11 @@ export class DaemonMetrics {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2],
       registers,
     });
-    this.peersEstablished = new Gauge({ name: 'vppwg_peers_established', help: 'Managed peers whose last known flags say ESTABLISHED', registers });
+    this.peersEstablished = new Gauge({
+      name: 'vppwg_peers_established',
+      help: 'Managed peers whose last known flags say ESTABLISHED',
+      registers,
+    });
     this.peersManaged = new Gauge({ name: 'vppwg_peers', help: 'Peers the agent manages', registers });
     this.configRejections = new Counter({
       name: 'vppwg_config_rejections_total',

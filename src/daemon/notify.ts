@@ -8,7 +8,10 @@ import { existsSync } from 'node:fs';
 const CANDIDATES = ['/usr/bin/systemd-notify', '/bin/systemd-notify'];
 
 /** Sends e.g. '--ready' or '--status=...' when NOTIFY_SOCKET is set; resolves with what happened. */
-export function sdNotify(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<'sent' | 'not under systemd' | string> {
+export function sdNotify(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<'sent' | 'not under systemd' | string> {
   if (!env.NOTIFY_SOCKET) return Promise.resolve('not under systemd');
   const bin = env.VPPWG_SYSTEMD_NOTIFY ?? CANDIDATES.find((c) => existsSync(c));
   if (!bin) return Promise.resolve('systemd-notify not found');

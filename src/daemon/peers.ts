@@ -16,9 +16,7 @@ export interface ManagedPeer {
   swIfIndex: number;
 }
 
-export type PeerTransition =
-  | { kind: 'up' | 'down'; peer: PeerStatusMsg }
-  | { kind: 'removed'; peer: PeerStatusMsg };
+export type PeerTransition = { kind: 'up' | 'down'; peer: PeerStatusMsg } | { kind: 'removed'; peer: PeerStatusMsg };
 
 export class PeerTracker {
   private readonly byKey = new Map<string, PeerStatusMsg>();
@@ -103,7 +101,9 @@ export class PeerTracker {
   }
 
   list(): PeerStatusMsg[] {
-    return [...this.byKey.values()].map((p) => ({ ...p })).sort((a, b) => a.interface.localeCompare(b.interface) || a.name.localeCompare(b.name));
+    return [...this.byKey.values()]
+      .map((p) => ({ ...p }))
+      .sort((a, b) => a.interface.localeCompare(b.interface) || a.name.localeCompare(b.name));
   }
 
   establishedCount(): number {

@@ -92,8 +92,15 @@ export class ApiServer {
   async start(): Promise<void> {
     await listen(this.http, this.opts.listen);
     if (this.metricsHttp && this.opts.metricsListen) await listen(this.metricsHttp, this.opts.metricsListen);
-    for (const [what, a] of [['API', this.opts.listen], ['metrics', this.opts.metricsListen]] as const) {
-      if (a && !isLoopback(a.host)) this.opts.logger.warn(`${what} listener on ${a.host} is reachable from other hosts; keep it behind a firewall`, { listen: a.host });
+    for (const [what, a] of [
+      ['API', this.opts.listen],
+      ['metrics', this.opts.metricsListen],
+    ] as const) {
+      if (a && !isLoopback(a.host))
+        this.opts.logger.warn(
+          `${what} listener on ${a.host} is reachable from other hosts; keep it behind a firewall`,
+          { listen: a.host },
+        );
     }
   }
 
@@ -160,22 +167,34 @@ export class ApiServer {
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
-    res.end(`not found: ${path}; the daemon serves ${API_PATH} (WebSocket API)${serveMetrics ? ', /healthz and /metrics' : ''}\n`);
+    res.end(
+      `not found: ${path}; the daemon serves ${API_PATH} (WebSocket API)${serveMetrics ? ', /healthz and /metrics' : ''}\n`,
+    );
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = (req.url ?? '/').split('?')[0];
     const refuse = (status: string, body: string, extra = ''): void => {
-      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}Connection: close\r\n\r\n${body}`,
+      );
     };
     if (this.closing) return refuse('503 Service Unavailable', 'daemon shutting down\n');
     if (path !== API_PATH) return refuse('404 Not Found', `the WebSocket API is at ${API_PATH}\n`);
     if (!authorizationMatches(req.headers.authorization, this.opts.token)) {
-      this.opts.logger.warn('API connection refused: missing or wrong bearer token', { remote: req.socket.remoteAddress });
+      this.opts.logger.warn('API connection refused: missing or wrong bearer token', {
+        remote: req.socket.remoteAddress,
+      });
       this.opts.handler.onRequest?.('connect', false);
-      return refuse('401 Unauthorized', 'send Authorization: Bearer <token> with the content of the daemon token file (--token-file)\n', 'WWW-Authenticate: Bearer\r\n');
+      return refuse(
+        '401 Unauthorized',
+        'send Authorization: Bearer <token> with the content of the daemon token file (--token-file)\n',
+        'WWW-Authenticate: Bearer\r\n',
+      );
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`));
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      this.onConnection(ws, `${req.socket.remoteAddress}:${req.socket.remotePort}`),
+    );
   }
 
   private onConnection(ws: WebSocket, remote: string): void {
@@ -193,14 +212,20 @@ export class ApiServer {
   private onFrame(conn: Connection, data: Buffer | Buffer[] | ArrayBuffer, isBinary: boolean): void {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
     if (!isBinary) {
-      this.badFrame(conn, 'text frame received: send each Request as a binary frame holding protobuf-encoded vppwg.v1.Request');
+      this.badFrame(
+        conn,
+        'text frame received: send each Request as a binary frame holding protobuf-encoded vppwg.v1.Request',
+      );
       return;
     }
     let req: RequestMsg;
     try {
       req = decodeRequest(bytes);
     } catch (err) {
-      this.badFrame(conn, `frame of ${bytes.length} bytes is not a protobuf vppwg.v1.Request (${(err as Error).message}); see src/daemon/api/vppwg.proto`);
+      this.badFrame(
+        conn,
+        `frame of ${bytes.length} bytes is not a protobuf vppwg.v1.Request (${(err as Error).message}); see src/daemon/api/vppwg.proto`,
+      );
       return;
     }
     const id = req.id;
@@ -209,13 +234,23 @@ export class ApiServer {
       this.send(conn, {
         id,
         ok: false,
-        error: { code: 'BAD_REQUEST', message: `request ${id} sets none of the request kinds (get_status, get_desired_state, get_actual_state, plan, apply, subscribe, unsubscribe); see vppwg.proto` },
+        error: {
+          code: 'BAD_REQUEST',
+          message: `request ${id} sets none of the request kinds (get_status, get_desired_state, get_actual_state, plan, apply, subscribe, unsubscribe); see vppwg.proto`,
+        },
       });
       return;
     }
     if (req.body === 'subscribe') {
       if (conn.subscriptions.has(id)) {
-        this.send(conn, { id, ok: false, error: { code: 'BAD_REQUEST', message: `subscription id ${id} is already in use on this connection; pick another request id` } });
+        this.send(conn, {
+          id,
+          ok: false,
+          error: {
+            code: 'BAD_REQUEST',
+            message: `subscription id ${id} is already in use on this connection; pick another request id`,
+          },
+        });
         return;
       }
       const kinds = new Set((req.subscribe?.kinds ?? []).filter((k) => (k as string) !== 'EVENT_UNSPECIFIED'));
@@ -228,7 +263,16 @@ export class ApiServer {
       const sub = req.unsubscribe?.subscriptionId ?? 0;
       const had = conn.subscriptions.delete(sub);
       this.opts.handler.onRequest?.('unsubscribe', had);
-      this.send(conn, had ? { id, ok: true, unsubscribed: {} } : { id, ok: false, error: { code: 'BAD_REQUEST', message: `no subscription with id ${sub} on this connection` } });
+      this.send(
+        conn,
+        had
+          ? { id, ok: true, unsubscribed: {} }
+          : {
+              id,
+              ok: false,
+              error: { code: 'BAD_REQUEST', message: `no subscription with id ${sub} on this connection` },
+            },
+      );
       return;
     }
     const kind = req.body;
@@ -259,7 +303,10 @@ export class ApiServer {
 
 function listen(server: Server, a: ListenAddress): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(new Error(`cannot listen on ${a.host}:${a.port}: ${err.message}; pick another address with --listen/--metrics`));
+    const onError = (err: Error): void =>
+      reject(
+        new Error(`cannot listen on ${a.host}:${a.port}: ${err.message}; pick another address with --listen/--metrics`),
+      );
     server.once('error', onError);
     server.listen(a.port, a.host, () => {
       server.off('error', onError);

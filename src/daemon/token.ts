@@ -28,16 +28,23 @@ export function loadOrCreateToken(file: string): LoadedToken {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new Error(`cannot read the API token file ${file}: ${(err as Error).message}; fix its permissions or pass --token-file`);
+      throw new Error(
+        `cannot read the API token file ${file}: ${(err as Error).message}; fix its permissions or pass --token-file`,
+      );
     }
   }
   if (text !== undefined) {
     const token = text.trim();
     if (token.length < 16) {
-      throw new Error(`API token file ${file} holds ${token.length} characters; put at least 16 random characters in it, or delete it to have one generated`);
+      throw new Error(
+        `API token file ${file} holds ${token.length} characters; put at least 16 random characters in it, or delete it to have one generated`,
+      );
     }
     const mode = statSync(file).mode & 0o777;
-    const warning = mode & 0o077 ? `API token file ${file} is accessible by group or others (mode ${mode.toString(8)}); run chmod 600 ${file}` : undefined;
+    const warning =
+      mode & 0o077
+        ? `API token file ${file} is accessible by group or others (mode ${mode.toString(8)}); run chmod 600 ${file}`
+        : undefined;
     return { token, file, created: false, warning };
   }
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -47,7 +54,9 @@ export function loadOrCreateToken(file: string): LoadedToken {
     writeFileSync(file, token + '\n', { mode: 0o600, flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateToken(file);
-    throw new Error(`cannot create the API token file ${file}: ${(err as Error).message}; pass --token-file with a writable path`);
+    throw new Error(
+      `cannot create the API token file ${file}: ${(err as Error).message}; pass --token-file with a writable path`,
+    );
   }
   return { token, file, created: true };
 }
@@ -58,7 +67,9 @@ export function readToken(file: string): string {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read the API token from ${file}: ${(err as Error).message}; pass --token-file (the daemon writes the token there at first start)`);
+    throw new Error(
+      `cannot read the API token from ${file}: ${(err as Error).message}; pass --token-file (the daemon writes the token there at first start)`,
+    );
   }
   return text.trim();
 }

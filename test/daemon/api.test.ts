@@ -12,7 +12,17 @@ import { Daemon } from '../../src/daemon/daemon';
 import { apiUrl, DaemonApiClient } from '../../src/daemon/apiClient';
 import { decodeResponse, encodeRequest } from '../../src/daemon/api/proto';
 import type { EventMsg, ResponseMsg } from '../../src/daemon/api/proto';
-import { assertNoSecrets, CapturedLog, keyPair, psk, SimProcess, startDaemon, tempDir, waitFor, writeSimConfig } from './helpers';
+import {
+  assertNoSecrets,
+  CapturedLog,
+  keyPair,
+  psk,
+  SimProcess,
+  startDaemon,
+  tempDir,
+  waitFor,
+  writeSimConfig,
+} from './helpers';
 
 const wgKey = keyPair();
 const peerA = keyPair();
@@ -114,7 +124,9 @@ describe('daemon API over ws + protobuf', () => {
     expect(s.ready).toBe(true);
     expect(s.desiredSource).toBe(`file ${configPath}`);
     // Peer a has no endpoint (remote-access server): it never initiates, so it is not established.
-    expect(s.peers).toEqual([expect.objectContaining({ interface: 'wg0', name: 'a', publicKey: peerA.pub, established: false })]);
+    expect(s.peers).toEqual([
+      expect.objectContaining({ interface: 'wg0', name: 'a', publicKey: peerA.pub, established: false }),
+    ]);
   });
 
   it('plans a given document without changing VPP', async () => {
@@ -133,7 +145,9 @@ describe('daemon API over ws + protobuf', () => {
 
   it('rejects an invalid document with located diagnostics and changes nothing', async () => {
     const before = await vppState();
-    const res = await call({ apply: { document: doc(true).replace('10.90.0.0/16]', '10.90.0.0/40]'), name: 'bad.yaml', baseDir: tmp.dir } });
+    const res = await call({
+      apply: { document: doc(true).replace('10.90.0.0/16]', '10.90.0.0/40]'), name: 'bad.yaml', baseDir: tmp.dir },
+    });
     expect(res.ok).toBe(false);
     expect(res.error?.code).toBe('INVALID_CONFIG');
     const errors = res.error!.diagnostics!.filter((d) => d.severity === 'error');
@@ -151,7 +165,11 @@ describe('daemon API over ws + protobuf', () => {
     expect(res.ok).toBe(true);
     expect(res.apply).toMatchObject({ ok: true, verified: true, rolledBack: false });
     expect(res.apply!.applied).toBeGreaterThan(0);
-    await waitFor(() => streamed.find((e) => e.kind === 'PEER_UP' && e.peer?.name === 'newcomer'), 15_000, 'PEER_UP for newcomer');
+    await waitFor(
+      () => streamed.find((e) => e.kind === 'PEER_UP' && e.peer?.name === 'newcomer'),
+      15_000,
+      'PEER_UP for newcomer',
+    );
     expect(streamed.find((e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'api')).toBeDefined();
     const status = (await call({ getStatus: {} })).status!;
     expect(status.desiredSource).toMatch(/^api apply/);
@@ -161,7 +179,11 @@ describe('daemon API over ws + protobuf', () => {
     const removed = await call({ apply: { document: doc(false), name: 'without.yaml', baseDir: tmp.dir } });
     expect(removed.apply?.ok).toBe(true);
     // VPP sends flags 0 (no longer established) then DEAD before the remove reply.
-    await waitFor(() => streamed.find((e) => e.kind === 'PEER_REMOVED' && e.peer?.publicKey === peerNew.pub), 15_000, 'PEER_REMOVED for newcomer');
+    await waitFor(
+      () => streamed.find((e) => e.kind === 'PEER_REMOVED' && e.peer?.publicKey === peerNew.pub),
+      15_000,
+      'PEER_REMOVED for newcomer',
+    );
     const kinds = streamed.filter((e) => e.peer?.publicKey === peerNew.pub).map((e) => e.kind);
     expect(kinds).toEqual(['PEER_UP', 'PEER_DOWN', 'PEER_REMOVED']);
     expect((await call({ getStatus: {} })).status!.peers.map((p) => p.name)).toEqual(['a']);

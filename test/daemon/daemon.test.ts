@@ -13,7 +13,17 @@ import type { ActualState } from '../../src/reconcile';
 import { Daemon } from '../../src/daemon/daemon';
 import type { EventMsg } from '../../src/daemon/api/proto';
 import { apiUrl, DaemonApiClient } from '../../src/daemon/apiClient';
-import { assertNoSecrets, CapturedLog, keyPair, psk, SimProcess, startDaemon, tempDir, waitFor, writeSimConfig } from './helpers';
+import {
+  assertNoSecrets,
+  CapturedLog,
+  keyPair,
+  psk,
+  SimProcess,
+  startDaemon,
+  tempDir,
+  waitFor,
+  writeSimConfig,
+} from './helpers';
 
 const wgKey = keyPair();
 const peerB = keyPair();
@@ -126,7 +136,11 @@ describe('daemon against the emulator process', () => {
     served.push(body);
     expect(h.status).toBe(200);
     // Both peers have endpoints and the emulator marks them reachable: events bring them up.
-    await waitFor(() => daemon.status().peers.filter((p) => p.established).length === 2, 15_000, 'both peers established');
+    await waitFor(
+      () => daemon.status().peers.filter((p) => p.established).length === 2,
+      15_000,
+      'both peers established',
+    );
     expect(daemon.status().peers.map((p) => p.name)).toEqual(['site-b', 'site-c']);
   });
 
@@ -143,7 +157,11 @@ describe('daemon against the emulator process', () => {
     const restarted = Date.now();
     // Fresh emulator: nothing of ours is there yet (unless the daemon was already faster).
     const done = await waitFor(
-      () => eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'reconnect' && e.reconcile.ok),
+      () =>
+        eventAfter(
+          before,
+          (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'reconnect' && e.reconcile.ok,
+        ),
       5000,
       'the resync reconcile',
     );
@@ -157,7 +175,11 @@ describe('daemon against the emulator process', () => {
     expect(resync?.reconcile?.operations).toBeGreaterThan(5); // everything was re-created
     expect(daemon.status().vpp.connects).toBe(2);
     // Peer events are subscribed again on the new connection: both peers come back up.
-    await waitFor(() => daemon.status().peers.filter((p) => p.established).length === 2, 15_000, 'peers established after resync');
+    await waitFor(
+      () => daemon.status().peers.filter((p) => p.established).length === 2,
+      15_000,
+      'peers established after resync',
+    );
     expect(daemon.health().ready).toBe(true);
   });
 
@@ -168,7 +190,8 @@ describe('daemon against the emulator process', () => {
     const wgIndex = a.owned.interfaces.get('wg-sites')!;
     const before = events.length;
     const defs = new Map(reconcileMessages().map((d) => [d.name, d]));
-    const call = (name: string, v: unknown): Promise<unknown> => (c.call as (d: unknown, v: unknown) => Promise<unknown>)(defs.get(name), v);
+    const call = (name: string, v: unknown): Promise<unknown> =>
+      (c.call as (d: unknown, v: unknown) => Promise<unknown>)(defs.get(name), v);
     await call('wireguard_peer_remove', { peer_index: peer.peerIndex });
     await call('ip_route_add_del', {
       is_add: true,
@@ -181,9 +204,17 @@ describe('daemon against the emulator process', () => {
     });
     expect(await inSync()).toBe(false);
     // The removal is seen at once through the peer events...
-    await waitFor(() => eventAfter(before, (e) => e.kind === 'PEER_REMOVED' && e.peer?.name === 'site-b'), 15_000, 'PEER_REMOVED for site-b');
+    await waitFor(
+      () => eventAfter(before, (e) => e.kind === 'PEER_REMOVED' && e.peer?.name === 'site-b'),
+      15_000,
+      'PEER_REMOVED for site-b',
+    );
     // ...and both changes are undone by the drift check.
-    const repaired = await waitFor(() => eventAfter(before, (e) => e.kind === 'DRIFT_REPAIRED'), 15_000, 'DRIFT_REPAIRED');
+    const repaired = await waitFor(
+      () => eventAfter(before, (e) => e.kind === 'DRIFT_REPAIRED'),
+      15_000,
+      'DRIFT_REPAIRED',
+    );
     expect(repaired.reconcile?.ok).toBe(true);
     // A drift check may have run between the two changes: then the next one repairs the second.
     await waitFor(() => inSync(), 15_000, 'VPP to equal the desired state again');
@@ -192,13 +223,27 @@ describe('daemon against the emulator process', () => {
     expect([...after.routes.values()].some((r) => r.prefix === '10.99.0.0/24')).toBe(false);
     expect(daemon.status().driftRepairs).toBeGreaterThanOrEqual(1);
     // The re-added peer is subscribed again: it comes back up.
-    await waitFor(() => daemon.status().peers.find((p) => p.name === 'site-b')?.established, 15_000, 'site-b established again');
+    await waitFor(
+      () => daemon.status().peers.find((p) => p.name === 'site-b')?.established,
+      15_000,
+      'site-b established again',
+    );
   });
 
   it('applies an edit of the file', async () => {
     const before = events.length;
-    writeFileSync(configPath, desiredYaml({ cAllowed: ['10.8.0.3/32', '10.30.0.0/16', '10.31.0.0/16'], cRoutes: ['10.30.0.0/16', '10.31.0.0/16'] }));
-    const done = await waitFor(() => eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'config'), 15_000, 'the config reconcile');
+    writeFileSync(
+      configPath,
+      desiredYaml({
+        cAllowed: ['10.8.0.3/32', '10.30.0.0/16', '10.31.0.0/16'],
+        cRoutes: ['10.30.0.0/16', '10.31.0.0/16'],
+      }),
+    );
+    const done = await waitFor(
+      () => eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'config'),
+      15_000,
+      'the config reconcile',
+    );
     expect(done.reconcile?.ok).toBe(true);
     const a = await actual();
     expect([...a.routes.values()].some((r) => r.prefix === '10.31.0.0/16')).toBe(true);
@@ -212,7 +257,11 @@ describe('daemon against the emulator process', () => {
     const good = readFileSync(configPath, 'utf8');
     const broken = good.replace(peerC.pub, 'not-a-key').replace('10.31.0.0/16]', '10.31.0.0/33]');
     writeFileSync(configPath, broken);
-    const rejected = await waitFor(() => eventAfter(before, (e) => e.kind === 'CONFIG_REJECTED'), 15_000, 'CONFIG_REJECTED');
+    const rejected = await waitFor(
+      () => eventAfter(before, (e) => e.kind === 'CONFIG_REJECTED'),
+      15_000,
+      'CONFIG_REJECTED',
+    );
     const diags = rejected.configRejected!.diagnostics;
     expect(diags.length).toBeGreaterThanOrEqual(2);
     expect(diags.every((d) => d.file === configPath && d.line > 0)).toBe(true);
@@ -222,18 +271,28 @@ describe('daemon against the emulator process', () => {
     expect(JSON.stringify(showState(await actual()))).toBe(stateBefore);
     expect(eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'config')).toBeUndefined();
     expect(daemon.status().configRejected?.diagnostics.length).toBe(diags.length);
-    expect(log.lines().some((l) => l.level === 'error' && /rejected .*desired\.yaml/.test(String(l.message)))).toBe(true);
+    expect(log.lines().some((l) => l.level === 'error' && /rejected .*desired\.yaml/.test(String(l.message)))).toBe(
+      true,
+    );
     // Fixing it clears the rejection.
     const fixedAt = events.length;
     writeFileSync(configPath, good + '\n# fixed\n');
-    await waitFor(() => eventAfter(fixedAt, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'config'), 15_000, 'reconcile of the fixed file');
+    await waitFor(
+      () => eventAfter(fixedAt, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'config'),
+      15_000,
+      'reconcile of the fixed file',
+    );
     expect(daemon.status().configRejected).toBeUndefined();
   });
 
   it('reloads on SIGHUP (daemon.reload) and logs one line per reconcile with what changed', async () => {
     const before = events.length;
     daemon.reload();
-    await waitFor(() => eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'sighup'), 15_000, 'the sighup reconcile');
+    await waitFor(
+      () => eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'sighup'),
+      15_000,
+      'the sighup reconcile',
+    );
     const lines = log.lines().filter((l) => /^reconcile \(/.test(String(l.message)));
     const restart = lines.find((l) => l.trigger === 'reconnect');
     expect(restart?.changes).toEqual(expect.arrayContaining([expect.stringMatching(/^\s*\+ peer/)]));
@@ -251,8 +310,12 @@ describe('daemon against the emulator process', () => {
     expect(text).toMatch(/vppwg_vpp_connected 1/);
     expect(text).toMatch(/vppwg_peers_established 2/);
     expect(text).toMatch(/vppwg_config_rejections_total 1/);
-    expect(text).toMatch(/vppwg_vpp_api_call_duration_seconds_count\{message="wireguard_peer_add_v2",result="ok"\} [1-9]/);
-    expect(text).toMatch(/vppwg_vpp_api_call_duration_seconds_count\{message="want_wireguard_peer_events",result="ok"\} [1-9]/);
+    expect(text).toMatch(
+      /vppwg_vpp_api_call_duration_seconds_count\{message="wireguard_peer_add_v2",result="ok"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /vppwg_vpp_api_call_duration_seconds_count\{message="want_wireguard_peer_events",result="ok"\} [1-9]/,
+    );
   });
 
   it('serves status and state over the API without key material', async () => {
@@ -263,7 +326,9 @@ describe('daemon against the emulator process', () => {
         const res = await client.call(body);
         served.push(JSON.stringify(res));
       }
-      const desired = JSON.parse((await client.call({ getDesiredState: {} })).desiredState!.json) as { wireguard: { privateKey: unknown; peers: { presharedKey?: unknown }[] }[] };
+      const desired = JSON.parse((await client.call({ getDesiredState: {} })).desiredState!.json) as {
+        wireguard: { privateKey: unknown; peers: { presharedKey?: unknown }[] }[];
+      };
       expect(desired.wireguard[0]!.privateKey).toBe('[redacted]');
       expect(desired.wireguard[0]!.peers[0]!.presharedKey).toBe('[redacted]');
     } finally {

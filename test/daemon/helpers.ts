@@ -19,7 +19,9 @@ export const CLI = join(projectRoot(), 'bin', 'vppwg.js');
 
 export function requireBuiltCli(): void {
   if (!existsSync(join(projectRoot(), 'dist', 'src', 'cli', 'main.js'))) {
-    throw new Error('dist/ is missing: run `npx tsc -b` first (npm test does it in pretest); the emulator and CLI run from dist/');
+    throw new Error(
+      'dist/ is missing: run `npx tsc -b` first (npm test does it in pretest); the emulator and CLI run from dist/',
+    );
   }
 }
 
@@ -56,15 +58,27 @@ export class SimProcess {
 
   async start(): Promise<void> {
     requireBuiltCli();
-    const args = [CLI, 'sim', '--socket', this.socketPath, '--config', this.configFile, ...(this.controlPath ? ['--control', this.controlPath] : [])];
+    const args = [
+      CLI,
+      'sim',
+      '--socket',
+      this.socketPath,
+      '--config',
+      this.configFile,
+      ...(this.controlPath ? ['--control', this.controlPath] : []),
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
-    await waitFor(() => {
-      if (child.exitCode !== null) throw new Error(`the emulator exited with ${child.exitCode}: ${this.output}`);
-      return existsSync(this.socketPath);
-    }, 10_000, 'the emulator socket to appear');
+    await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`the emulator exited with ${child.exitCode}: ${this.output}`);
+        return existsSync(this.socketPath);
+      },
+      10_000,
+      'the emulator socket to appear',
+    );
   }
 
   /** One request on the control socket. */
@@ -110,7 +124,9 @@ export function writeSimConfig(dir: string, opts: { reachableDelayMs?: number } 
       '    up: true',
       // New message ids at every start, so a restart also tests the rebuilt id table.
       'shuffleModules: true',
-      opts.reachableDelayMs === undefined ? 'reachablePeers: false' : `reachablePeers: { delayMs: ${opts.reachableDelayMs} }`,
+      opts.reachableDelayMs === undefined
+        ? 'reachablePeers: false'
+        : `reachablePeers: { delayMs: ${opts.reachableDelayMs} }`,
       '',
     ].join('\n'),
   );
@@ -141,7 +157,9 @@ export function captureLogger(): { logging: ReturnType<typeof createLogger>; log
   };
 }
 
-export function startDaemon(opts: Partial<DaemonOptions> & Pick<DaemonOptions, 'configPath' | 'socketPath' | 'tokenFile'>): { daemon: Daemon; log: CapturedLog } {
+export function startDaemon(
+  opts: Partial<DaemonOptions> & Pick<DaemonOptions, 'configPath' | 'socketPath' | 'tokenFile'>,
+): { daemon: Daemon; log: CapturedLog } {
   const { logging, log } = captureLogger();
   const daemon = new Daemon({
     listen: { host: '127.0.0.1', port: 0 },
@@ -156,7 +174,11 @@ export function startDaemon(opts: Partial<DaemonOptions> & Pick<DaemonOptions, '
   return { daemon, log };
 }
 
-export async function waitFor<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  fn: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   for (;;) {
@@ -167,7 +189,10 @@ export async function waitFor<T>(fn: () => T | undefined | false | Promise<T | u
       if (err instanceof Error && /exited/.test(err.message)) throw err;
       lastErr = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -178,6 +203,7 @@ export function assertNoSecrets(where: string, text: string, secrets: readonly s
     if (text.includes(s)) throw new Error(`${where} contains key material (${s.slice(0, 6)}...)`);
     // Also the hex and base64url spellings of the same bytes.
     const bytes = Buffer.from(s, 'base64');
-    if (text.includes(bytes.toString('hex')) || text.includes(bytes.toString('base64url'))) throw new Error(`${where} contains key material in another encoding`);
+    if (text.includes(bytes.toString('hex')) || text.includes(bytes.toString('base64url')))
+      throw new Error(`${where} contains key material in another encoding`);
   }
 }

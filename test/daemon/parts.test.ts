@@ -32,7 +32,11 @@ describe('redacting logger', () => {
       secrets.add(PRIV);
       secrets.addBytes(Buffer.from(PSK, 'base64'));
       logger.info(`message naming ${PRIV} inline`);
-      logger.warn('fields', { private_key: 'anything', presharedKey: PSK, nested: { deep: [{ note: `key=${PSK};` }] } });
+      logger.warn('fields', {
+        private_key: 'anything',
+        presharedKey: PSK,
+        nested: { deep: [{ note: `key=${PSK};` }] },
+      });
       logger.error('secret object', { key: makeSecretKey(Buffer.from(PRIV, 'base64'), 'inline') });
       logger.info('error meta', { error: new Error(`failed with ${PRIV}`) });
       logger.info('bytes', { raw: Buffer.from(PRIV, 'base64') });
@@ -101,7 +105,19 @@ describe('API server transport', () => {
       handler: {
         handle: async (req) => {
           seen.push(req);
-          return { ok: true, status: { vpp: { connected: true, version: 'v', socketPath: 's', sinceMs: 1, connects: 1 }, peers: [], ready: true, desiredSource: 'x', driftRepairs: 0, reconciles: 1, startedAtMs: 1, daemonVersion: '0' } };
+          return {
+            ok: true,
+            status: {
+              vpp: { connected: true, version: 'v', socketPath: 's', sinceMs: 1, connects: 1 },
+              peers: [],
+              ready: true,
+              desiredSource: 'x',
+              driftRepairs: 0,
+              reconciles: 1,
+              startedAtMs: 1,
+              daemonVersion: '0',
+            },
+          };
         },
         health: () => ({ ready: false, detail: { why: 'scripted' } }),
         metrics: async () => ({ contentType: 'text/plain', body: 'm 1\n' }),

@@ -8,7 +8,16 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiUrl, DaemonApiClient } from '../../src/daemon/apiClient';
-import { assertNoSecrets, CLI, keyPair, requireBuiltCli, SimProcess, tempDir, waitFor, writeSimConfig } from './helpers';
+import {
+  assertNoSecrets,
+  CLI,
+  keyPair,
+  requireBuiltCli,
+  SimProcess,
+  tempDir,
+  waitFor,
+  writeSimConfig,
+} from './helpers';
 
 const wgKey = keyPair();
 const peer = keyPair();
@@ -16,7 +25,11 @@ const peer = keyPair();
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 1
+        : 0;
       resolve({ code, stdout, stderr });
     });
   });
@@ -65,12 +78,36 @@ wireguard:
     await sim.start();
     serve = spawn(
       process.execPath,
-      [CLI, 'serve', '--config', configPath, '--socket', socketPath, '--listen', '127.0.0.1:0', '--token-file', tokenFile, '--drift-interval', '0.3', '--debounce-ms', '50', '--log-format', 'json'],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NOTIFY_SOCKET: join(tmp.dir, 'notify.sock'), VPPWG_SYSTEMD_NOTIFY: notifyScript } },
+      [
+        CLI,
+        'serve',
+        '--config',
+        configPath,
+        '--socket',
+        socketPath,
+        '--listen',
+        '127.0.0.1:0',
+        '--token-file',
+        tokenFile,
+        '--drift-interval',
+        '0.3',
+        '--debounce-ms',
+        '50',
+        '--log-format',
+        'json',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NOTIFY_SOCKET: join(tmp.dir, 'notify.sock'), VPPWG_SYSTEMD_NOTIFY: notifyScript },
+      },
     );
     serve.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     serve.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    port = await waitFor(() => Number(/API listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1] ?? 0), 10_000, 'the API listen line');
+    port = await waitFor(
+      () => Number(/API listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1] ?? 0),
+      10_000,
+      'the API listen line',
+    );
   });
 
   afterAll(async () => {
@@ -80,7 +117,11 @@ wireguard:
   });
 
   it('tells systemd READY=1 after the first reconcile, and generates a 0600 token file', async () => {
-    const line = await waitFor(() => existsSync(notifyLog) && readFileSync(notifyLog, 'utf8'), 10_000, 'systemd-notify to be called');
+    const line = await waitFor(
+      () => existsSync(notifyLog) && readFileSync(notifyLog, 'utf8'),
+      10_000,
+      'systemd-notify to be called',
+    );
     expect(line).toContain(`--pid=${serve.pid}`);
     expect(line).toContain('--ready');
     expect(line).toContain('--status=in sync');
@@ -92,8 +133,15 @@ wireguard:
 
   it('`vppwg status` reports the daemon, VPP and the peer; refuses without the right token', async () => {
     const listen = `127.0.0.1:${port}`;
-    const api = await DaemonApiClient.connect(apiUrl({ host: '127.0.0.1', port }), readFileSync(tokenFile, 'utf8').trim());
-    await waitFor(async () => (await api.call({ getStatus: {} })).status?.peers[0]?.established, 15_000, 'the peer to be established');
+    const api = await DaemonApiClient.connect(
+      apiUrl({ host: '127.0.0.1', port }),
+      readFileSync(tokenFile, 'utf8').trim(),
+    );
+    await waitFor(
+      async () => (await api.call({ getStatus: {} })).status?.peers[0]?.established,
+      15_000,
+      'the peer to be established',
+    );
     await api.close();
     const text = await runCli(['status', '--listen', listen, '--token-file', tokenFile]);
     expect(text.code).toBe(0);
@@ -101,7 +149,11 @@ wireguard:
     expect(text.stdout).toMatch(/^vpp {7}connected to 26\./m);
     expect(text.stdout).toContain(`far`);
     const json = await runCli(['status', '--listen', listen, '--token-file', tokenFile, '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ ready: true, vpp: { connected: true }, peers: [{ name: 'far', established: true }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ready: true,
+      vpp: { connected: true },
+      peers: [{ name: 'far', established: true }],
+    });
     const wrongToken = join(tmp.dir, 'wrong.token');
     writeFileSync(wrongToken, 'w'.repeat(43));
     const refused = await runCli(['status', '--listen', listen, '--token-file', wrongToken]);
@@ -110,14 +162,24 @@ wireguard:
   });
 
   it('`vppwg events` streams what the daemon does (a SIGHUP reload here)', async () => {
-    const ev = spawn(process.execPath, [CLI, 'events', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ev = spawn(
+      process.execPath,
+      [CLI, 'events', '--listen', `127.0.0.1:${port}`, '--token-file', tokenFile, '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let evOut = '';
     ev.stdout!.on('data', (d: Buffer) => (evOut += d.toString()));
     ev.stderr!.on('data', (d: Buffer) => (evOut += d.toString()));
-    await waitFor(() => evOut.includes('vppwg events: subscribed to all events'), 10_000, '`vppwg events` to subscribe');
+    await waitFor(
+      () => evOut.includes('vppwg events: subscribed to all events'),
+      10_000,
+      '`vppwg events` to subscribe',
+    );
     serve.kill('SIGHUP');
     await waitFor(() => evOut.includes('"RECONCILE_DONE"'), 15_000, 'a RECONCILE_DONE event on `vppwg events`');
-    const first = JSON.parse(evOut.split('\n').find((l) => l.includes('RECONCILE_DONE'))!) as { reconcile: { trigger: string; ok: boolean } };
+    const first = JSON.parse(evOut.split('\n').find((l) => l.includes('RECONCILE_DONE'))!) as {
+      reconcile: { trigger: string; ok: boolean };
+    };
     expect(first.reconcile).toMatchObject({ trigger: 'sighup', ok: true });
     const code = await new Promise<number | null>((resolve) => {
       ev.once('exit', (c) => resolve(c));
@@ -131,7 +193,9 @@ wireguard:
     expect(await sim.control({ op: 'delayReplies', ms: 60 })).toMatchObject({ ok: true });
     await sim.control({ op: 'resetCounters' });
     const second = keyPair();
-    const edited = readFileSync(configPath, 'utf8') + `      - name: second
+    const edited =
+      readFileSync(configPath, 'utf8') +
+      `      - name: second
         public_key: ${second.pub}
         allowed_ips: [10.7.0.3/32]
         tunnel_next_hops: [10.7.0.3]
@@ -143,7 +207,11 @@ wireguard:
     const mark = output.length;
     writeFileSync(configPath, edited);
     // The reconcile of the edit has sent its peer add: it is in flight (its verify dumps follow, slowly).
-    await waitFor(async () => ((await sim.control({ op: 'counters' })).counters as Record<string, number>).wireguard_peer_add === 1, 10_000, 'the peer add');
+    await waitFor(
+      async () => ((await sim.control({ op: 'counters' })).counters as Record<string, number>).wireguard_peer_add === 1,
+      10_000,
+      'the peer add',
+    );
     sigtermAt = Date.now();
     serve.kill('SIGTERM');
     const { code, ms } = await exited;
@@ -168,7 +236,19 @@ wireguard:
   it('exits 2 with the located errors when the file is invalid at start', async () => {
     const bad = join(tmp.dir, 'bad.yaml');
     writeFileSync(bad, 'version: 1\nwireguard:\n  - name: wg0\n    listen_port: 99999\n');
-    const r = await runCli(['serve', '--config', bad, '--socket', socketPath, '--listen', '127.0.0.1:0', '--token-file', tokenFile, '--log-format', 'text']);
+    const r = await runCli([
+      'serve',
+      '--config',
+      bad,
+      '--socket',
+      socketPath,
+      '--listen',
+      '127.0.0.1:0',
+      '--token-file',
+      tokenFile,
+      '--log-format',
+      'text',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stdout + r.stderr).toMatch(/bad\.yaml:4:\d+: error: .*listen_port/);
   });

@@ -21,7 +21,22 @@ describe('daemon API codec (vppwg.proto)', () => {
       encodeResponse({
         id: 3,
         ok: true,
-        event: { kind: 'PEER_UP', atMs: at, message: 'peer a up', peer: { interface: 'wg0', name: 'a', publicKey: 'pk', peerIndex: 4, swIfIndex: 2, established: true, sinceMs: at, lastEventFlags: 2, lastEventAtMs: at } },
+        event: {
+          kind: 'PEER_UP',
+          atMs: at,
+          message: 'peer a up',
+          peer: {
+            interface: 'wg0',
+            name: 'a',
+            publicKey: 'pk',
+            peerIndex: 4,
+            swIfIndex: 2,
+            established: true,
+            sinceMs: at,
+            lastEventFlags: 2,
+            lastEventAtMs: at,
+          },
+        },
       }),
     );
     expect(res.body).toBe('event');

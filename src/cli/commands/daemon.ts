@@ -10,7 +10,16 @@ import type { EventKindName, EventMsg, StatusMsg } from '../../daemon/api/proto'
 
 /** Hard limit for the whole shutdown path (the issue's 10 s, with margin). */
 const SHUTDOWN_GUARD_MS = 9500;
-const EVENT_KINDS: EventKindName[] = ['RECONCILE_DONE', 'DRIFT_REPAIRED', 'PEER_UP', 'PEER_DOWN', 'PEER_REMOVED', 'VPP_CONNECTED', 'VPP_LOST', 'CONFIG_REJECTED'];
+const EVENT_KINDS: EventKindName[] = [
+  'RECONCILE_DONE',
+  'DRIFT_REPAIRED',
+  'PEER_UP',
+  'PEER_DOWN',
+  'PEER_REMOVED',
+  'VPP_CONNECTED',
+  'VPP_LOST',
+  'CONFIG_REJECTED',
+];
 
 interface ServeOptions {
   config: string;
@@ -60,7 +69,9 @@ export function registerDaemonCommands(program: Command, exit: ExitCode): void {
 
   program
     .command('events')
-    .description('stream the daemon’s events (reconciles, drift repairs, peers up/down, VPP connected/lost) until interrupted')
+    .description(
+      'stream the daemon’s events (reconciles, drift repairs, peers up/down, VPP connected/lost) until interrupted',
+    )
     .option('--listen <addr>', 'the daemon API address', DEFAULT_LISTEN)
     .option('--token-file <file>', 'API bearer token file', defaultTokenFile())
     .option('--kinds <list>', `comma-separated subset of ${EVENT_KINDS.join(',')}`)
@@ -73,9 +84,12 @@ export function registerDaemonCommands(program: Command, exit: ExitCode): void {
 async function serve(o: ServeOptions): Promise<number> {
   const drift = Number(o.driftInterval);
   const debounce = Number(o.debounceMs);
-  if (!Number.isFinite(drift) || drift < 0) return usage(`--drift-interval ${o.driftInterval}: give seconds >= 0 (0 turns drift checks off)`);
-  if (!Number.isInteger(debounce) || debounce < 0) return usage(`--debounce-ms ${o.debounceMs}: give whole milliseconds >= 0`);
-  if (o.logFormat && o.logFormat !== 'json' && o.logFormat !== 'text') return usage(`--log-format ${o.logFormat}: use json or text`);
+  if (!Number.isFinite(drift) || drift < 0)
+    return usage(`--drift-interval ${o.driftInterval}: give seconds >= 0 (0 turns drift checks off)`);
+  if (!Number.isInteger(debounce) || debounce < 0)
+    return usage(`--debounce-ms ${o.debounceMs}: give whole milliseconds >= 0`);
+  if (o.logFormat && o.logFormat !== 'json' && o.logFormat !== 'text')
+    return usage(`--log-format ${o.logFormat}: use json or text`);
   let listen, metrics;
   try {
     listen = parseListen(o.listen);
@@ -190,8 +204,15 @@ async function events(o: ClientOptions & { kinds?: string }): Promise<number> {
       resolve(code === 1000 ? 0 : 1);
     };
     client
-      .subscribe((e) => process.stdout.write(o.json ? JSON.stringify(e) + '\n' : formatEvent(e) + '\n'), kinds as EventKindName[])
-      .then(() => process.stderr.write(`vppwg events: subscribed to ${kinds.length ? kinds.join(', ') : 'all events'} at ${o.listen} (Ctrl-C to stop)\n`))
+      .subscribe(
+        (e) => process.stdout.write(o.json ? JSON.stringify(e) + '\n' : formatEvent(e) + '\n'),
+        kinds as EventKindName[],
+      )
+      .then(() =>
+        process.stderr.write(
+          `vppwg events: subscribed to ${kinds.length ? kinds.join(', ') : 'all events'} at ${o.listen} (Ctrl-C to stop)\n`,
+        ),
+      )
       .catch((err: Error) => {
         process.stderr.write(`vppwg events: ${err.message}\n`);
         void client.close();
@@ -215,7 +236,9 @@ export function formatEvent(e: EventMsg): string {
 
 export function formatStatus(s: StatusMsg): string {
   const lines: string[] = [];
-  lines.push(`daemon    ${s.ready ? 'ready' : 'NOT READY'} (vppwg ${s.daemonVersion}, started ${time(s.startedAtMs)}, ${s.reconciles} reconciles, ${s.driftRepairs} drift repairs)`);
+  lines.push(
+    `daemon    ${s.ready ? 'ready' : 'NOT READY'} (vppwg ${s.daemonVersion}, started ${time(s.startedAtMs)}, ${s.reconciles} reconciles, ${s.driftRepairs} drift repairs)`,
+  );
   lines.push(
     `vpp       ${s.vpp.connected ? `connected to ${s.vpp.version || '?'}` : 'DISCONNECTED'} at ${s.vpp.socketPath} since ${time(s.vpp.sinceMs)} (${s.vpp.connects} connects)`,
   );
@@ -230,12 +253,15 @@ export function formatStatus(s: StatusMsg): string {
   }
   if (s.configRejected && s.configRejected.atMs) {
     lines.push(`config    REJECTED at ${time(s.configRejected.atMs)} (the last good state stays applied):`);
-    for (const d of s.configRejected.diagnostics) lines.push(`            ${d.file}:${d.line}:${d.column}: ${d.message}`);
+    for (const d of s.configRejected.diagnostics)
+      lines.push(`            ${d.file}:${d.line}:${d.column}: ${d.message}`);
   }
   const up = s.peers.filter((p) => p.established).length;
   lines.push(`peers     ${up}/${s.peers.length} established`);
   for (const p of s.peers) {
-    lines.push(`  ${p.interface.padEnd(10)} ${p.name.padEnd(16)} ${p.publicKey}  ${p.established ? 'established' : 'not established'} since ${time(p.sinceMs)}`);
+    lines.push(
+      `  ${p.interface.padEnd(10)} ${p.name.padEnd(16)} ${p.publicKey}  ${p.established ? 'established' : 'not established'} since ${time(p.sinceMs)}`,
+    );
   }
   return lines.join('\n') + '\n';
 }

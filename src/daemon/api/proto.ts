@@ -165,7 +165,13 @@ function types(): { request: protobuf.Type; response: protobuf.Type } {
 }
 
 // Defaults so that absent scalars read as 0/''/false; oneofs so `body` names the arm.
-const toObjectOptions: protobuf.IConversionOptions = { longs: Number, enums: String, defaults: true, oneofs: true, arrays: true };
+const toObjectOptions: protobuf.IConversionOptions = {
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  arrays: true,
+};
 
 function encode(type: protobuf.Type, value: object): Uint8Array {
   // fromObject converts enum names and drops unknown keys, which plain encode() would not.
