@@ -4,7 +4,7 @@
  * before it can trust any generated binding, and these layouts have not changed since VPP 20.x;
  * their CRCs are still checked against the table like every other message.
  */
-import { CodecError, type MessageDef, type FieldInfo, type Reader, type Writer } from 'vpp-api-ts';
+import { CodecError, type MessageDef, type FieldInfo, type Reader, type RequestDef, type Writer } from 'vpp-api-ts';
 
 /** sockclnt_create and its reply have fixed ids: the only ones known before the table. */
 export const SOCKCLNT_CREATE_ID = 15;
@@ -140,7 +140,7 @@ export const sockclnt_create_reply: MessageDef<SockclntCreateReply, SockclntCrea
   },
 });
 
-export const sockclnt_create: MessageDef<SockclntCreate, SockclntCreate> = define({
+export const sockclnt_create: RequestDef<SockclntCreate, SockclntCreateReply> & MessageDef<SockclntCreate, SockclntCreate> = define({
   name: 'sockclnt_create',
   crc: 0x455fb9c4,
   kind: 'request',
@@ -161,8 +161,8 @@ export const sockclnt_create: MessageDef<SockclntCreate, SockclntCreate> = defin
     const context = r.u32();
     return { context, name: readName(r) };
   },
-  replyDef: sockclnt_create_reply,
-});
+  replyDef: sockclnt_create_reply as MessageDef,
+}) as RequestDef<SockclntCreate, SockclntCreateReply> & MessageDef<SockclntCreate, SockclntCreate>;
 
 export const sockclnt_delete_reply: MessageDef<SockclntDeleteReply, SockclntDeleteReply> = define({
   name: 'sockclnt_delete_reply',
@@ -186,7 +186,7 @@ export const sockclnt_delete_reply: MessageDef<SockclntDeleteReply, SockclntDele
   },
 });
 
-export const sockclnt_delete: MessageDef<SockclntDelete, SockclntDelete> = define({
+export const sockclnt_delete: RequestDef<SockclntDelete, SockclntDeleteReply> & MessageDef<SockclntDelete, SockclntDelete> = define({
   name: 'sockclnt_delete',
   crc: 0x8ac76db6,
   kind: 'request',
@@ -207,8 +207,8 @@ export const sockclnt_delete: MessageDef<SockclntDelete, SockclntDelete> = defin
     r.skip(2);
     return { client_index: r.u32(), context: r.u32(), index: r.u32() };
   },
-  replyDef: sockclnt_delete_reply,
-});
+  replyDef: sockclnt_delete_reply as MessageDef,
+}) as RequestDef<SockclntDelete, SockclntDeleteReply> & MessageDef<SockclntDelete, SockclntDelete>;
 
 export const control_ping_reply: MessageDef<ControlPingReply, ControlPingReply> = define({
   name: 'control_ping_reply',
@@ -234,7 +234,7 @@ export const control_ping_reply: MessageDef<ControlPingReply, ControlPingReply> 
   },
 });
 
-export const control_ping: MessageDef<ControlPing, ControlPing> = define({
+export const control_ping: RequestDef<ControlPing, ControlPingReply> & MessageDef<ControlPing, ControlPing> = define({
   name: 'control_ping',
   crc: 0x51077d14,
   kind: 'request',
@@ -254,8 +254,8 @@ export const control_ping: MessageDef<ControlPing, ControlPing> = define({
     r.skip(2);
     return { client_index: r.u32(), context: r.u32() };
   },
-  replyDef: control_ping_reply,
-});
+  replyDef: control_ping_reply as MessageDef,
+}) as RequestDef<ControlPing, ControlPingReply> & MessageDef<ControlPing, ControlPing>;
 
 /** The bootstrap set, checked against the table at every connect like any binding. */
 export const bootstrapMessages: readonly MessageDef[] = [

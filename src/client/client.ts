@@ -45,7 +45,7 @@ export interface VppClientOptions {
   socketPath?: string;
   /** Name registered by sockclnt_create (shown by `show api clients`), default 'vppwg'. */
   clientName?: string;
-  /** Per-call timeout unless the call gives its own, default 5000 ms. */
+  /** Per-call timeout unless the call gives its own, default 5000 ms, counted from when the request is written. */
   timeoutMs?: number;
   /** Requests in flight at once; more wait in a queue (back-pressure). Default 1024. */
   maxInFlight?: number;
@@ -121,7 +121,8 @@ class Pending {
     readonly withPing: boolean,
     /** Check retval of the terminator; `EAGAIN` is allowed for cursor streams. */
     readonly retvalMode: 0 | 1 | 2,
-    readonly deadline: number,
+    /** Set when the request is written: time spent waiting for a window slot does not count. */
+    public deadline: number,
     readonly timeoutMs: number,
     readonly resolve: (v: unknown) => void,
     readonly reject: (e: unknown) => void,
@@ -135,6 +136,7 @@ const RETVAL_ALLOW_EAGAIN = 2;
 /** Copy small batches (cheap, pooled) and hand big ones to the socket whole. */
 const COPY_BELOW = 4096;
 const OUT_INITIAL = 64 * 1024;
+const EAGER_FLUSH_BYTES = 32 * 1024;
 
 /** A codec error names the bad value; for a key field that value is the key itself, so drop it. */
 function scrubCodecMessage(e: CodecError): string {
@@ -633,8 +635,6 @@ export class VppClient extends EventEmitter {
     }
     const context = this.allocContext();
     const timeoutMs = opts?.timeoutMs ?? this.timeoutMs;
-    const now = performance.now();
-    const deadline = now + timeoutMs;
     return new Promise((resolve, reject) => {
       const p = new Pending(
         context,
@@ -648,14 +648,13 @@ export class VppClient extends EventEmitter {
         onDetail,
         withPing,
         retvalMode,
-        deadline,
+        Infinity,
         timeoutMs,
         resolve,
         reject,
       );
-      p.started = now;
+      if (this.traceSize > 0) p.started = performance.now();
       this.pending.set(context, p);
-      if (deadline < this.timerAt) this.armTimer(deadline);
       if (this.inFlight < this.maxInFlight && this.queueHead === this.queue.length) this.send(p);
       else this.queue.push(p);
     });
@@ -701,10 +700,14 @@ export class VppClient extends EventEmitter {
       return;
     }
     p.sent = true;
+    p.deadline = performance.now() + p.timeoutMs;
+    if (p.deadline < this.timerAt) this.armTimer(p.deadline);
     this.inFlight++;
     this.stats.sent++;
     if (this.debug) this.debug(`-> ${p.def.name} context ${p.context} ${inspectRedacted(p.value)}`);
-    if (!this.flushScheduled) {
+    // A big batch goes out now so VPP starts on it while we keep encoding; the rest at the end of the tick.
+    if (w.off >= EAGER_FLUSH_BYTES) this.flush();
+    else if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(this.flush);
     }

@@ -1,0 +1,280 @@
+/**
+ * Client speed against the emulator (in a child process, as `vppwg sim` runs, so it has its own
+ * core) or a real VPP named by VPP_API_SOCKET: serial control_ping round trips/s, and pipelined
+ * ip_route_add_del adds/s. In the same run the floor: the same requests pre-encoded, written on a
+ * raw socket, and their replies read back, so the ratio shows what the client itself costs.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writer, ip, type MessageDef } from 'vpp-api-ts';
+import { VppClient } from '../../src/client';
+import { control_ping, sockclnt_create, sockclnt_create_reply, type SockclntCreateReply } from '../../src/client/bootstrap';
+import { Framer, HEADER_BYTES } from '../../src/client/framer';
+import { type BenchContext, type BenchSuite, type Figure, measure, rate } from '../harness';
+import { Reader } from 'vpp-api-ts';
+
+const CHILD_FLAG = '--vppwg-client-bench-sim';
+/** Requests in flight, for the client (its default maxInFlight) and the raw floor alike. */
+const WINDOW = 1024;
+
+if (process.argv.includes(CHILD_FLAG)) {
+  void (async () => {
+    const { startSim } = await import('../../src/sim/index.js');
+    const sim = await startSim({ socketPath: process.argv[process.argv.indexOf(CHILD_FLAG) + 1] });
+    process.send?.('ready');
+    process.on('disconnect', () => void sim.stop().then(() => process.exit(0)));
+  })();
+}
+
+async function startSimChild(): Promise<{ child: ChildProcess; path: string }> {
+  const path = join(tmpdir(), `vppwg-client-bench-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
+  const child = fork(__filename, [CHILD_FLAG, path], { stdio: 'inherit' });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`emulator child exited with ${code}`)));
+  });
+  return { child, path };
+}
+
+/** A raw connection: handshake, then counted replies. The floor does nothing a client could skip. */
+class RawSession {
+  private framer = new Framer();
+  private got = 0;
+  private want = 0;
+  private wake: (() => void) | undefined;
+  private first: Buffer | undefined;
+  /** Called after each read with the replies counted so far (the windowed floor refills from here). */
+  private onReplies: ((got: number) => void) | undefined;
+  handle = 0;
+  ids = new Map<string, number>();
+
+  private constructor(readonly sock: Socket) {
+    sock.on('data', (chunk: Buffer) => {
+      this.framer.push(chunk, (buf, start, end) => {
+        if (!this.first) this.first = Buffer.from(buf.subarray(start, end));
+        this.got++;
+      });
+      this.onReplies?.(this.got);
+      if (this.wake && this.got >= this.want) {
+        const w = this.wake;
+        this.wake = undefined;
+        w();
+      }
+    });
+  }
+
+  static async open(path: string): Promise<RawSession> {
+    const sock = await new Promise<Socket>((resolve, reject) => {
+      const s = connect(path);
+      s.once('connect', () => resolve(s));
+      s.once('error', reject);
+    });
+    const s = new RawSession(sock);
+    const w = new Writer(128);
+    w.zeros(HEADER_BYTES);
+    sockclnt_create.encode(w, 15, { context: 1, name: 'bench-raw' });
+    w.buf.writeUInt32BE(w.off - HEADER_BYTES, 8);
+    const ready = s.expect(1);
+    sock.write(w.toBuffer());
+    await ready;
+    const reply = sockclnt_create_reply.decode(new Reader(s.first!)) as SockclntCreateReply;
+    s.handle = reply.index;
+    for (const e of reply.message_table) s.ids.set(e.name, e.index);
+    return s;
+  }
+
+  expect(n: number): Promise<void> {
+    this.want = this.got + n;
+    return new Promise((resolve) => {
+      if (this.got >= this.want) resolve();
+      else this.wake = resolve;
+    });
+  }
+
+  /** Pre-encode `values` as frames with this session's id and handle, contexts 1..n. */
+  frames(def: MessageDef, values: readonly unknown[]): Buffer {
+    return this.framesAt(def, values).bytes;
+  }
+
+  /** The frames and where each one starts (plus the end), for writing them a window at a time. */
+  framesAt(def: MessageDef, values: readonly unknown[]): { bytes: Buffer; starts: number[] } {
+    const id = this.ids.get(def.nameCrc);
+    if (id === undefined) throw new Error(`the server lacks ${def.nameCrc}`);
+    const w = new Writer(values.length * (def.minSize + 64));
+    const starts: number[] = [];
+    values.forEach((v, i) => {
+      const start = w.off;
+      starts.push(start);
+      w.zeros(HEADER_BYTES);
+      def.encode(w, id, v);
+      const body = start + HEADER_BYTES;
+      w.buf.writeUInt32BE(w.off - body, start + 8);
+      w.buf.writeUInt32BE(this.handle, body + def.clientIndexOffset);
+      w.buf.writeUInt32BE(i + 1, body + def.contextOffset);
+    });
+    starts.push(w.off);
+    return { bytes: w.toBuffer(), starts };
+  }
+
+  /**
+   * The pipelined floor with the client's window: at most `window` requests unanswered, refilled
+   * (one write per read) as replies arrive. Same frames, same window: only the client's work differs.
+   */
+  async windowed(frames: { bytes: Buffer; starts: number[] }, window: number): Promise<number> {
+    const n = frames.starts.length - 1;
+    const base = this.got;
+    let sent = Math.min(n, window);
+    const done = this.expect(n);
+    const t0 = process.hrtime.bigint();
+    this.onReplies = (got) => {
+      const allowed = Math.min(n, got - base + window);
+      if (allowed > sent) {
+        this.sock.write(frames.bytes.subarray(frames.starts[sent], frames.starts[allowed]));
+        sent = allowed;
+      }
+    };
+    this.sock.write(frames.bytes.subarray(0, frames.starts[sent]));
+    await done;
+    this.onReplies = undefined;
+    return rate(n, process.hrtime.bigint() - t0);
+  }
+
+  /** Write all frames at once and wait for `n` replies: the pipelined floor, in ops/s. */
+  async pipelined(frames: Buffer, n: number): Promise<number> {
+    const done = this.expect(n);
+    const t0 = process.hrtime.bigint();
+    this.sock.write(frames);
+    await done;
+    return rate(n, process.hrtime.bigint() - t0);
+  }
+
+  /** One frame at a time, each after the previous reply: the serial floor, in round trips/s. */
+  async serial(frame: Buffer, n: number): Promise<number> {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      const done = this.expect(1);
+      this.sock.write(frame);
+      await done;
+    }
+    return rate(n, process.hrtime.bigint() - t0);
+  }
+}
+
+/** Route k: a /32 in 11.0.0.0/8 via local0, unique per k so every add is a real add. */
+function routeValue(k: number, isAdd: boolean) {
+  return {
+    is_add: isAdd,
+    is_multipath: false,
+    route: {
+      table_id: 0,
+      prefix: `11.${(k >>> 16) & 255}.${(k >>> 8) & 255}.${k & 255}/32`,
+      paths: [{ sw_if_index: 0, table_id: 0, weight: 1, proto: 0, nh: { address: { ip4: '192.0.2.2' } } }],
+    },
+  };
+}
+
+export const suite: BenchSuite = {
+  name: 'client',
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    const sim = ctx.vppSocket ? undefined : await startSimChild();
+    const path = ctx.vppSocket ?? sim!.path;
+    const server = ctx.vppSocket ? `vpp ${ctx.vppSocket}` : 'emulator';
+    const figures: Figure[] = [];
+    const runs = ctx.quick ? 3 : 7;
+    const warmup = ctx.quick ? 1 : 2;
+    const client = await VppClient.connect({ socketPath: path, clientName: 'vppwg-bench', reconnect: false, maxInFlight: WINDOW });
+    const raw = await RawSession.open(path);
+    try {
+      // Serial round trips: what one awaited call at a time costs.
+      const serialN = ctx.quick ? 300 : 3000;
+      const pingFrame = raw.frames(control_ping, [{}]);
+      const serialFloor = await measure(() => raw.serial(pingFrame, serialN), { runs, warmup });
+      const serial = await measure(
+        async () => {
+          const t0 = process.hrtime.bigint();
+          for (let i = 0; i < serialN; i++) await client.call(control_ping, {});
+          return rate(serialN, process.hrtime.bigint() - t0);
+        },
+        { runs, warmup },
+      );
+      figures.push({
+        suite: 'client',
+        name: 'serial control_ping round trips',
+        unit: 'ops/s',
+        ...serial,
+        floor: serialFloor.median,
+        ratio: serial.median / serialFloor.median,
+        server,
+      });
+      ctx.log(`client: serial ${Math.round(serial.median)}/s, raw ${Math.round(serialFloor.median)}/s`);
+
+      // Pipelined route adds: the floor and the client alternate, each run on fresh prefixes,
+      // and each run's routes are deleted (unmeasured) so both always start from the same table.
+      const n = ctx.quick ? 5_000 : 50_000;
+      let next = 0;
+      const cleanup = async (from: number): Promise<void> => {
+        const dels = Array.from({ length: n }, (_, i) => routeValue(from + i, false));
+        await raw.windowed(raw.framesAt(ip.ip_route_add_del, dels), WINDOW);
+      };
+      // Floor and client alternate run by run, so load changes on the machine hit both alike.
+      const floorRuns: number[] = [];
+      const cpu = { client: 0, raw: 0, calls: 0 };
+      const piped = await measure(
+        async () => {
+          let from = next;
+          next += n;
+          const frames = raw.framesAt(
+            ip.ip_route_add_del,
+            Array.from({ length: n }, (_, i) => routeValue(from + i, true)),
+          );
+          let c0 = process.cpuUsage();
+          floorRuns.push(await raw.windowed(frames, WINDOW));
+          const rawCpu = process.cpuUsage(c0);
+          await cleanup(from);
+
+          from = next;
+          next += n;
+          const values = Array.from({ length: n }, (_, i) => routeValue(from + i, true));
+          c0 = process.cpuUsage();
+          const t0 = process.hrtime.bigint();
+          await Promise.all(values.map((v) => client.call(ip.ip_route_add_del, v)));
+          const r = rate(n, process.hrtime.bigint() - t0);
+          const clientCpu = process.cpuUsage(c0);
+          cpu.raw += rawCpu.user + rawCpu.system;
+          cpu.client += clientCpu.user + clientCpu.system;
+          cpu.calls += n;
+          await cleanup(from);
+          return r;
+        },
+        { runs, warmup },
+      );
+      floorRuns.splice(0, warmup);
+      const floor = await measure(() => floorRuns.shift()!, { runs: floorRuns.length, warmup: 0 });
+      ctx.log(
+        `client: CPU per route add in this process: client ${(cpu.client / cpu.calls).toFixed(2)} µs, raw floor ${(cpu.raw / cpu.calls).toFixed(2)} µs`,
+      );
+      figures.push({
+        suite: 'client',
+        name: `pipelined ip_route_add_del adds (${n} calls, window ${WINDOW})`,
+        unit: 'ops/s',
+        ...piped,
+        floor: floor.median,
+        ratio: piped.median / floor.median,
+        target: { op: '>=', value: ctx.vppSocket ? 100_000 : Math.round(0.9 * floor.median) },
+        server,
+      });
+      ctx.log(`client: pipelined adds ${Math.round(piped.median)}/s, raw floor ${Math.round(floor.median)}/s (${((100 * piped.median) / floor.median).toFixed(1)}%)`);
+    } finally {
+      raw.sock.destroy();
+      await client.close();
+      if (sim) {
+        sim.child.disconnect();
+        await new Promise((resolve) => sim.child.once('exit', resolve));
+      }
+    }
+    return figures;
+  },
+};
