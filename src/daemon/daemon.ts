@@ -382,7 +382,13 @@ export class Daemon extends EventEmitter {
     entry.promise = this.enqueue(async () => {
       if (this.pendingReconcile === entry) this.pendingReconcile = undefined;
       if (this.stopping || !this.desired) return undefined;
-      return this.runReconcile(entry.trigger, this.desired, true);
+      try {
+        return await this.runReconcile(entry.trigger, this.desired, true);
+      } catch (err) {
+        // Callers fire and forget: a bug here must be reported, not crash the daemon.
+        this.log.error(`reconcile (${entry.trigger}) failed unexpectedly: ${(err as Error).message}`, { error: err });
+        return undefined;
+      }
     });
     this.pendingReconcile = entry;
     return entry.promise;

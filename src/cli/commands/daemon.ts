@@ -137,6 +137,8 @@ async function serve(o: ServeOptions): Promise<number> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => daemon.reload());
+  // A stray rejection is a bug to report, not a reason to drop the dataplane's agent.
+  process.on('unhandledRejection', (err) => logging.logger.error('internal error (please report it)', { error: err }));
 
   try {
     await daemon.start();

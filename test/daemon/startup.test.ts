@@ -1,0 +1,50 @@
+/**
+ * The daemon started before VPP: it serves (health 503, status says disconnected), keeps trying,
+ * and converges as soon as the emulator process appears.
+ */
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { keyPair, SimProcess, startDaemon, tempDir, waitFor, writeSimConfig } from './helpers';
+
+describe('daemon started before VPP', () => {
+  const tmp = tempDir('vppwg-startup-');
+  afterAll(() => tmp.cleanup());
+
+  it('is not ready while VPP is absent and converges once it appears', async () => {
+    const socketPath = join(tmp.dir, 'api.sock');
+    const configPath = join(tmp.dir, 'desired.yaml');
+    const peer = keyPair();
+    writeFileSync(
+      configPath,
+      `version: 1
+uplinks: [{ name: host-eth0, addresses: [192.0.2.1/24] }]
+wireguard:
+  - name: wg0
+    private_key: generate
+    listen_port: 51820
+    source: 192.0.2.1
+    addresses: [10.6.0.1/24]
+    peers: [{ name: p, public_key: ${peer.pub}, allowed_ips: [10.6.0.2/32] }]
+`,
+    );
+    const { daemon, log } = startDaemon({ configPath, socketPath, tokenFile: join(tmp.dir, 'token') });
+    const sim = new SimProcess(socketPath, writeSimConfig(tmp.dir));
+    try {
+      await daemon.start();
+      const port = daemon.metricsAddress().port;
+      const h = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(h.status).toBe(503);
+      expect(await h.json()).toMatchObject({ status: 'not ready', vppConnected: false, lastReconcile: null });
+      expect(daemon.status().vpp.connected).toBe(false);
+      await waitFor(() => /VPP not reachable/.test(log.text()), 5000, 'the not-reachable warning');
+      await sim.start();
+      await waitFor(() => daemon.status().lastReconcile?.ok, 15_000, 'the first reconcile');
+      expect(daemon.status().lastReconcile?.trigger).toBe('start');
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      expect(daemon.status().peers.map((p) => p.name)).toEqual(['p']);
+    } finally {
+      await daemon.stop('test done');
+      await sim.stop();
+    }
+  });
+});
