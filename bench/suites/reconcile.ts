@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { VppClient } from '../../src/client';
 import type { DesiredPeer, DesiredState } from '../../src/config/model';
 import { reconcile, reconcileMessages } from '../../src/reconcile';
+import { messageDef } from '../../src/reconcile/vpp';
 import { type BenchContext, type BenchSuite, type Figure, measure } from '../harness';
 
 const CHILD_FLAG = '--vppwg-reconcile-bench-child';
@@ -111,17 +112,124 @@ async function coldApply(n: number): Promise<number> {
   }
 }
 
+type Row = Record<string, unknown>;
+const rawCall = (c: VppClient, name: string, v: Row): Promise<Row> =>
+  (c.call as (d: unknown, v: unknown) => Promise<Row>)(messageDef(name), v);
+const rawDump = (c: VppClient, name: string, v: Row): Promise<Row[]> =>
+  (c.dump as (d: unknown, v: unknown) => Promise<Row[]>)(messageDef(name), v);
+
+/**
+ * The floor of a cold apply: the same peer adds and route adds, pre-built and pipelined all at
+ * once through the client with no observe, plan or verify. What the reconciler adds is the rest.
+ */
+async function coldFloor(n: number): Promise<number> {
+  const emu = await startEmulator();
+  const client = await connect(emu.socketPath);
+  try {
+    const wg = await rawCall(client, 'wireguard_interface_create', {
+      interface: {
+        user_instance: 0xffffffff,
+        sw_if_index: 0,
+        private_key: new Uint8Array(32),
+        public_key: new Uint8Array(32),
+        port: 51820,
+        src_ip: '192.0.2.1',
+      },
+      generate_key: true,
+    });
+    const sw = wg.sw_if_index as number;
+    const state = benchState(n).wireguard[0]!;
+    const path = (nh: string): Row => ({
+      sw_if_index: sw,
+      table_id: 0,
+      rpf_id: 0,
+      weight: 1,
+      preference: 0,
+      type: 0,
+      flags: 0,
+      proto: 0,
+      nh: { address: { ip4: nh }, via_label: 0, obj_id: 0, classify_table_index: 0 },
+      n_labels: 0,
+      label_stack: [],
+    });
+    const t = performance.now();
+    const calls: Promise<Row>[] = [];
+    for (const p of state.peers) {
+      calls.push(
+        rawCall(client, 'wireguard_peer_add', {
+          peer: {
+            peer_index: 0,
+            public_key: Buffer.from(p.publicKey, 'base64'),
+            port: 51820,
+            persistent_keepalive: 25,
+            table_id: 0,
+            endpoint: p.endpoint!.address,
+            sw_if_index: sw,
+            flags: 0,
+            allowed_ips: [...p.allowedIps],
+          },
+        }),
+      );
+    }
+    for (const p of state.peers) {
+      const nh = p.tunnelNextHops[0]!;
+      calls.push(
+        rawCall(client, 'ip_route_add_del', {
+          is_add: true,
+          is_multipath: false,
+          route: { table_id: 0, prefix: `${nh}/32`, paths: [path(nh)] },
+        }),
+      );
+      calls.push(
+        rawCall(client, 'ip_route_add_del', {
+          is_add: true,
+          is_multipath: false,
+          route: { table_id: 0, prefix: p.routes[0]!.prefix, paths: [path(nh)] },
+        }),
+      );
+    }
+    await Promise.all(calls);
+    return performance.now() - t;
+  } finally {
+    await client.close();
+    await stopEmulator(emu);
+  }
+}
+
+/** The floor of a no-op apply: the dumps that observing needs, without building or diffing anything. */
+async function observeFloor(client: VppClient): Promise<number> {
+  const t = performance.now();
+  await Promise.all([
+    rawDump(client, 'sw_interface_dump', { sw_if_index: 0xffffffff, name_filter_valid: false, name_filter: '' }),
+    rawDump(client, 'wireguard_interface_dump', { show_private_key: false, sw_if_index: 0xffffffff }),
+    rawDump(client, 'wireguard_peers_v2_dump', { peer_index: 0xffffffff }),
+    rawDump(client, 'ip_route_dump', { table: { table_id: 0, is_ip6: false, name: '' } }),
+    rawDump(client, 'ip_route_dump', { table: { table_id: 0, is_ip6: true, name: '' } }),
+  ]);
+  return performance.now() - t;
+}
+
+function withFloor(f: Figure, floor: number): Figure {
+  return { ...f, floor, ratio: f.median / floor };
+}
+
 export const suite: BenchSuite = {
   name: 'reconcile',
   async run(ctx: BenchContext): Promise<Figure[]> {
     if (ctx.vppSocket && !ctx.force) {
-      ctx.log('reconcile: skipped against a real VPP (it would change that VPP); pass --force to run it on the emulator anyway');
+      ctx.log(
+        'reconcile: skipped against a real VPP (it would change that VPP); pass --force to run it on the emulator anyway',
+      );
     }
     const small = ctx.quick ? 100 : 1_000;
     const large = ctx.quick ? 1_000 : 10_000;
     const figures: Figure[] = [];
     const server = 'emulator (child process)';
-    const fig = (name: string, m: { median: number; min: number; max: number; runs: number }, target?: number): Figure => ({
+    const fig = (
+      name: string,
+      m: { median: number; min: number; max: number; runs: number },
+      target?: number,
+    ): Figure => ({
       suite: 'reconcile',
       name,
       unit: 'ms',
@@ -131,9 +239,20 @@ export const suite: BenchSuite = {
     });
 
     ctx.log(`reconcile: cold apply of ${small} peers`);
-    figures.push(fig(`cold apply, ${small} peers (1 route + 1 next hop each)`, await measure(() => coldApply(small), { runs: 3, warmup: 1 })));
+    figures.push(
+      fig(
+        `cold apply, ${small} peers (1 route + 1 next hop each)`,
+        await measure(() => coldApply(small), { runs: 3, warmup: 1 }),
+      ),
+    );
     ctx.log(`reconcile: cold apply of ${large} peers`);
-    figures.push(fig(`cold apply, ${large} peers (1 route + 1 next hop each)`, await measure(() => coldApply(large), { runs: 3, warmup: 0 }), 3000));
+    const cold = fig(
+      `cold apply, ${large} peers (1 route + 1 next hop each)`,
+      await measure(() => coldApply(large), { runs: 3, warmup: 0 }),
+      3000,
+    );
+    ctx.log(`reconcile: floor of a cold apply of ${large} peers (the same calls, raw and pipelined)`);
+    figures.push(withFloor(cold, (await measure(() => coldFloor(large), { runs: 3, warmup: 0 })).median));
 
     const emu = await startEmulator();
     const client = await connect(emu.socketPath);
@@ -142,19 +261,23 @@ export const suite: BenchSuite = {
       const first = await reconcile(client, base);
       if (!first.ok) throw new Error(`apply of ${large} peers failed: ${first.error?.message}`);
       ctx.log(`reconcile: no-op apply of ${large} peers`);
+      const noopFloor = (await measure(() => observeFloor(client), { runs: 5, warmup: 1 })).median;
       figures.push(
-        fig(
-          `no-op apply, ${large} peers`,
-          await measure(
-            async () => {
-              const t = performance.now();
-              const r = await reconcile(client, base);
-              if (!r.ok || !r.plan.isEmpty) throw new Error('the no-op apply planned changes');
-              return performance.now() - t;
-            },
-            { runs: 5, warmup: 1 },
+        withFloor(
+          fig(
+            `no-op apply, ${large} peers`,
+            await measure(
+              async () => {
+                const t = performance.now();
+                const r = await reconcile(client, base);
+                if (!r.ok || !r.plan.isEmpty) throw new Error('the no-op apply planned changes');
+                return performance.now() - t;
+              },
+              { runs: 5, warmup: 1 },
+            ),
+            500,
           ),
-          500,
+          noopFloor,
         ),
       );
       ctx.log(`reconcile: one changed peer among ${large}`);
@@ -168,7 +291,8 @@ export const suite: BenchSuite = {
               const desired = changedStates[round++ % 2]!;
               const t = performance.now();
               const r = await reconcile(client, desired);
-              if (!r.ok || r.plan.operations.length !== 2) throw new Error(`expected 2 operations, got ${r.plan.operations.length}`);
+              if (!r.ok || r.plan.operations.length !== 2)
+                throw new Error(`expected 2 operations, got ${r.plan.operations.length}`);
               return performance.now() - t;
             },
             { runs: 6, warmup: 2 },

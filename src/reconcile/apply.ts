@@ -8,7 +8,7 @@
 import { VppApiError } from '../client';
 import type { ActualState } from './actual';
 import { PHASES, phaseOf, stepOf, type Operation, type Phase, type Plan } from './plan';
-import { executeStep, type ExecContext, type Undo } from './vpp';
+import { executeStep, newTouched, type ExecContext, type Touched, type Undo } from './vpp';
 import type { VppClient } from '../client';
 
 export interface ApplyError {
@@ -23,6 +23,8 @@ export interface ApplyOutcome {
   rolledBack: boolean;
   /** Undo steps that failed themselves (VPP is then not as before). */
   rollbackErrors: string[];
+  /** What the applied operations changed (for a focused re-observe). */
+  touched: Touched;
 }
 
 /** Upper bound of operations started and not finished, to bound memory with 10k+ operations. */
@@ -51,7 +53,7 @@ async function runAll<T>(items: readonly T[], fn: (item: T) => Promise<void>, st
 }
 
 export async function applyPlan(client: VppClient, plan: Plan, actual: ActualState, opts: { rollback: boolean; peerV2: boolean }): Promise<ApplyOutcome> {
-  const ctx: ExecContext = { client, actual, ifIndex: new Map(actual.owned.interfaces), peerV2: opts.peerV2 };
+  const ctx: ExecContext = { client, actual, ifIndex: new Map(actual.owned.interfaces), peerV2: opts.peerV2, touched: newTouched() };
   const byPhase = new Map<Phase, Operation[]>();
   for (const op of plan.operations) {
     const p = phaseOf(op);
@@ -81,8 +83,8 @@ export async function applyPlan(client: VppClient, plan: Plan, actual: ActualSta
     );
     if (error) break;
   }
-  if (!error) return { applied, rolledBack: false, rollbackErrors: [] };
-  if (!opts.rollback) return { applied, error, rolledBack: false, rollbackErrors: [] };
+  if (!error) return { applied, rolledBack: false, rollbackErrors: [], touched: ctx.touched };
+  if (!opts.rollback) return { applied, error, rolledBack: false, rollbackErrors: [], touched: ctx.touched };
   const rollbackErrors: string[] = [];
   for (let i = undoByPhase.length - 1; i >= 0; i--) {
     const undos = undoByPhase[i]!;
@@ -101,5 +103,5 @@ export async function applyPlan(client: VppClient, plan: Plan, actual: ActualSta
       () => false,
     );
   }
-  return { applied, error, rolledBack: rollbackErrors.length === 0, rollbackErrors };
+  return { applied, error, rolledBack: rollbackErrors.length === 0, rollbackErrors, touched: ctx.touched };
 }

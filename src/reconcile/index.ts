@@ -7,7 +7,12 @@ import type { DesiredState } from '../config/model';
 import type { ActualState } from './actual';
 import { applyPlan } from './apply';
 import { PlanError, planChanges, type Plan } from './plan';
-import { hasPeerV2, observe } from './vpp';
+import { hasPeerV2, observe, observeTouched } from './vpp';
+
+/**
+ * Above this many re-read objects a full observe (a few dumps) is cheaper than exact lookups one by one.
+ */
+const FOCUSED_VERIFY_LIMIT = 256;
 
 export type {
   ActualState,
@@ -77,12 +82,16 @@ export async function reconcile(
     return done({ ok: true, plan, applied: 0, rolledBack: false, verified: plan.isEmpty, peers: peersOf(desired, before) });
   }
   const outcome = await applyPlan(client, plan, before, { rollback: opts.rollback ?? true, peerV2: hasPeerV2(client) });
-  const after = await observe(client);
   if (outcome.error) {
+    const after = await observe(client);
     const error = { ...outcome.error };
     if (outcome.rollbackErrors.length) error.message += `; rollback incomplete: ${outcome.rollbackErrors.join('; ')}`;
     return done({ ok: false, plan, applied: outcome.applied, rolledBack: outcome.rolledBack, error, verified: false, peers: peersOf(desired, after) });
   }
+  // Verify by observing again: what this run touched, re-read (or everything, for a large run).
+  const t = outcome.touched;
+  const after =
+    t.addedPeers.size + t.routes.size > FOCUSED_VERIFY_LIMIT ? await observe(client) : await observeTouched(client, before, t);
   let remaining: Plan;
   try {
     remaining = planChanges(desired, after);

@@ -12,6 +12,7 @@ import {
   attachPresharedKey,
   buildActualState,
   ownerOfTag,
+  routeKey,
   OWNER_TAG_PREFIX,
   type ActualInterface,
   type ActualPeer,
@@ -29,6 +30,7 @@ const ADMIN_UP = 1;
 const LINK_UP = 2;
 const PATH_TYPE_NORMAL = 0;
 const PEER_ESTABLISHED = 2;
+const NO_SUCH_ENTRY = -6;
 
 // -- message lookup -------------------------------------------------------------------------------
 
@@ -98,83 +100,98 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
+async function readInterface(client: VppClient, row: Row): Promise<ActualInterface> {
+  const swIfIndex = row.sw_if_index as number;
+  const [t4, t6, a4, a6] = await Promise.all([
+    call(client, 'sw_interface_get_table', { sw_if_index: swIfIndex, is_ipv6: false }),
+    call(client, 'sw_interface_get_table', { sw_if_index: swIfIndex, is_ipv6: true }),
+    dump(client, 'ip_address_dump', { sw_if_index: swIfIndex, is_ipv6: false }),
+    dump(client, 'ip_address_dump', { sw_if_index: swIfIndex, is_ipv6: true }),
+  ]);
+  const flags = row.flags as number;
+  const tag = str(row.tag);
+  const owner = ownerOfTag(tag);
+  return {
+    swIfIndex,
+    name: str(row.interface_name),
+    devType: str(row.interface_dev_type),
+    tag,
+    ...(owner !== undefined ? { owner } : {}),
+    adminUp: (flags & ADMIN_UP) !== 0,
+    linkUp: (flags & LINK_UP) !== 0,
+    mtu: [...(row.mtu as number[])],
+    table: { ip4: t4.vrf_id as number, ip6: t6.vrf_id as number },
+    addresses: [...a4, ...a6].map((a) => canonicalInterfaceAddress(a.prefix as string)),
+  };
+}
+
+function parseWireguard(row: Row): ActualWireguardInterface {
+  const i = row.interface as Row;
+  return {
+    swIfIndex: i.sw_if_index as number,
+    instance: i.user_instance as number,
+    publicKey: b64(i.public_key),
+    listenPort: i.port as number,
+    source: canonicalAddress(i.src_ip as string),
+  };
+}
+
+function parsePeer(row: Row, peerV2: boolean): ActualPeer {
+  const p = row.peer as Row;
+  const endpoint = p.endpoint as string;
+  const port = p.port as number;
+  const flags = p.flags as number;
+  const peer: ActualPeer = {
+    peerIndex: p.peer_index as number,
+    swIfIndex: p.sw_if_index as number,
+    publicKey: b64(p.public_key),
+    ...(!isZeroAddress(endpoint) && port !== 0 ? { endpoint: { address: canonicalAddress(endpoint), port } } : {}),
+    allowedIps: (p.allowed_ips as string[]).map(canonicalPrefix),
+    persistentKeepalive: p.persistent_keepalive as number,
+    underlayTable: p.table_id as number,
+    flags,
+    established: (flags & PEER_ESTABLISHED) !== 0,
+    ...(peerV2 ? { presharedKeySet: p.preshared_key_set as boolean } : {}),
+  };
+  if (peerV2 && p.preshared_key_set) attachPresharedKey(peer, Uint8Array.from(p.preshared_key as Uint8Array));
+  // The dump hands us the key in clear; keep only the WeakMap copy.
+  if (p.preshared_key instanceof Uint8Array) p.preshared_key.fill(0);
+  return peer;
+}
+
+function parseTable(row: Row): ActualTable {
+  const t = row.table as Row;
+  return { id: t.table_id as number, family: t.is_ip6 ? 'ip6' : 'ip4', name: str(t.name) };
+}
+
+function parseTeib(row: Row): ActualTeibEntry {
+  const e = row.entry as Row;
+  return {
+    swIfIndex: e.sw_if_index as number,
+    peer: canonicalAddress(e.peer as string),
+    nh: canonicalAddress(e.nh as string),
+    nhTable: e.nh_table_id as number,
+  };
+}
+
+async function readInterfaces(client: VppClient): Promise<{ interfaces: ActualInterface[]; wireguard: ActualWireguardInterface[] }> {
+  const [ifRows, wgRows] = await Promise.all([
+    dump(client, 'sw_interface_dump', { sw_if_index: NO_INDEX, name_filter_valid: false, name_filter: '' }),
+    dump(client, 'wireguard_interface_dump', { show_private_key: false, sw_if_index: NO_INDEX }),
+  ]);
+  return { interfaces: await Promise.all(ifRows.map((row) => readInterface(client, row))), wireguard: wgRows.map(parseWireguard) };
+}
+
 /** Reads VPP's state through dumps only (no mutating call). */
 export async function observe(client: VppClient): Promise<ActualState> {
   const peerV2 = hasPeerV2(client);
-  const [ifRows, wgRows, peerRows, tableRows, teibRows] = await Promise.all([
-    dump(client, 'sw_interface_dump', { sw_if_index: NO_INDEX, name_filter_valid: false, name_filter: '' }),
-    dump(client, 'wireguard_interface_dump', { show_private_key: false, sw_if_index: NO_INDEX }),
+  const [ifs, peerRows, tableRows, teibRows] = await Promise.all([
+    readInterfaces(client),
     dump(client, peerV2 ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', { peer_index: NO_INDEX }),
     dump(client, 'ip_table_dump', {}),
     dump(client, 'teib_dump', {}),
   ]);
-
-  const interfaces = await Promise.all(
-    ifRows.map(async (row): Promise<ActualInterface> => {
-      const swIfIndex = row.sw_if_index as number;
-      const [t4, t6, a4, a6] = await Promise.all([
-        call(client, 'sw_interface_get_table', { sw_if_index: swIfIndex, is_ipv6: false }),
-        call(client, 'sw_interface_get_table', { sw_if_index: swIfIndex, is_ipv6: true }),
-        dump(client, 'ip_address_dump', { sw_if_index: swIfIndex, is_ipv6: false }),
-        dump(client, 'ip_address_dump', { sw_if_index: swIfIndex, is_ipv6: true }),
-      ]);
-      const flags = row.flags as number;
-      const tag = str(row.tag);
-      const owner = ownerOfTag(tag);
-      return {
-        swIfIndex,
-        name: str(row.interface_name),
-        devType: str(row.interface_dev_type),
-        tag,
-        ...(owner !== undefined ? { owner } : {}),
-        adminUp: (flags & ADMIN_UP) !== 0,
-        linkUp: (flags & LINK_UP) !== 0,
-        mtu: [...(row.mtu as number[])],
-        table: { ip4: t4.vrf_id as number, ip6: t6.vrf_id as number },
-        addresses: [...a4, ...a6].map((a) => canonicalInterfaceAddress(a.prefix as string)),
-      };
-    }),
-  );
-
-  const wireguard: ActualWireguardInterface[] = wgRows.map((row) => {
-    const i = row.interface as Row;
-    return {
-      swIfIndex: i.sw_if_index as number,
-      instance: i.user_instance as number,
-      publicKey: b64(i.public_key),
-      listenPort: i.port as number,
-      source: canonicalAddress(i.src_ip as string),
-    };
-  });
-
-  const peers: ActualPeer[] = peerRows.map((row) => {
-    const p = row.peer as Row;
-    const endpoint = p.endpoint as string;
-    const port = p.port as number;
-    const flags = p.flags as number;
-    const peer: ActualPeer = {
-      peerIndex: p.peer_index as number,
-      swIfIndex: p.sw_if_index as number,
-      publicKey: b64(p.public_key),
-      ...(!isZeroAddress(endpoint) && port !== 0 ? { endpoint: { address: canonicalAddress(endpoint), port } } : {}),
-      allowedIps: (p.allowed_ips as string[]).map(canonicalPrefix),
-      persistentKeepalive: p.persistent_keepalive as number,
-      underlayTable: p.table_id as number,
-      flags,
-      established: (flags & PEER_ESTABLISHED) !== 0,
-      ...(peerV2 ? { presharedKeySet: p.preshared_key_set as boolean } : {}),
-    };
-    if (peerV2 && p.preshared_key_set) attachPresharedKey(peer, Uint8Array.from(p.preshared_key as Uint8Array));
-    // The dump hands us the key in clear; keep only the WeakMap copy.
-    if (p.preshared_key instanceof Uint8Array) p.preshared_key.fill(0);
-    return peer;
-  });
-
-  const tables: ActualTable[] = tableRows.map((row) => {
-    const t = row.table as Row;
-    return { id: t.table_id as number, family: t.is_ip6 ? 'ip6' : 'ip4', name: str(t.name) };
-  });
-
+  const tables = tableRows.map(parseTable);
   const routeLists = await Promise.all(
     tables.map((t) => dump(client, 'ip_route_dump', { table: { table_id: t.id, is_ip6: t.family === 'ip6', name: '' } })),
   );
@@ -186,18 +203,77 @@ export async function observe(client: VppClient): Promise<ActualState> {
       if (r) routes.push(r);
     }
   }
-
-  const teib: ActualTeibEntry[] = teibRows.map((row) => {
-    const e = row.entry as Row;
-    return {
-      swIfIndex: e.sw_if_index as number,
-      peer: canonicalAddress(e.peer as string),
-      nh: canonicalAddress(e.nh as string),
-      nhTable: e.nh_table_id as number,
-    };
+  return buildActualState({
+    ...ifs,
+    peers: peerRows.map((row) => parsePeer(row, peerV2)),
+    tables,
+    routes,
+    teib: teibRows.map(parseTeib),
+    peerV2,
   });
+}
 
-  return buildActualState({ interfaces, wireguard, peers, tables, routes, teib, peerV2 });
+/** What an apply changed, so that verifying it can re-read just that. */
+export interface Touched {
+  /** Peers added (by their new index) and removed (by public key). */
+  readonly addedPeers: Set<number>;
+  readonly removedPeers: Set<string>;
+  /** Routes set or deleted: table and prefix. */
+  readonly routes: Map<string, { table: number; prefix: string }>;
+  /** An interface, table binding, MTU, address, admin state, table or TEIB entry changed. */
+  structural: boolean;
+}
+
+export function newTouched(): Touched {
+  return { addedPeers: new Set(), removedPeers: new Set(), routes: new Map(), structural: false };
+}
+
+/**
+ * Observes again after an apply, re-reading what the apply touched: interfaces, tables and TEIB in
+ * full (they are few), peers by their new index and routes by exact lookup (they can be 10,000s);
+ * everything else is taken from `before`. Used only when the apply succeeded.
+ */
+export async function observeTouched(client: VppClient, before: ActualState, touched: Touched): Promise<ActualState> {
+  const peerV2 = before.capabilities.peerV2;
+  const peers = new Map(before.peers);
+  for (const k of touched.removedPeers) peers.delete(k);
+  const routes = new Map(before.routes);
+  const [ifs, tableRows, teibRows, peerRows, lookups] = await Promise.all([
+    touched.structural ? readInterfaces(client) : undefined,
+    touched.structural ? dump(client, 'ip_table_dump', {}) : undefined,
+    touched.structural ? dump(client, 'teib_dump', {}) : undefined,
+    Promise.all(
+      [...touched.addedPeers].map((i) => dump(client, peerV2 ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', { peer_index: i })),
+    ),
+    Promise.all(
+      [...touched.routes].map(async ([k, r]) => {
+        try {
+          const reply = await call(client, 'ip_route_lookup', { table_id: r.table, exact: 1, prefix: r.prefix });
+          return { k, route: parseRoute({ ...(reply.route as Row), table_id: r.table }, familyOf(r.prefix)) };
+        } catch (err) {
+          if ((err as { retval?: number }).retval === NO_SUCH_ENTRY) return { k, route: undefined };
+          throw err;
+        }
+      }),
+    ),
+  ]);
+  for (const rows of peerRows) for (const row of rows) {
+    const p = parsePeer(row, peerV2);
+    peers.set(p.publicKey, p);
+  }
+  for (const { k, route } of lookups) {
+    if (route) routes.set(k, route);
+    else routes.delete(k);
+  }
+  return buildActualState({
+    interfaces: ifs ? ifs.interfaces : [...before.interfaces.values()],
+    wireguard: ifs ? ifs.wireguard : [...before.wireguard.values()],
+    peers: [...peers.values()],
+    tables: tableRows ? tableRows.map(parseTable) : [...before.tables],
+    routes: [...routes.values()],
+    teib: teibRows ? teibRows.map(parseTeib) : [...before.teib],
+    peerV2,
+  });
 }
 
 /** Keeps the next-hop paths of an entry; connected (no next hop), local, drop and special entries are dropped. */
@@ -222,6 +298,7 @@ export interface ExecContext {
   /** Logical name → current sw_if_index of vppwg's interfaces; updated as interfaces are created and deleted. */
   readonly ifIndex: Map<string, number>;
   readonly peerV2: boolean;
+  readonly touched: Touched;
 }
 
 /**
@@ -354,9 +431,11 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
   switch (step.t) {
     case 'table': {
       await setTable2(ctx, step.add, step.id, step.family, step.name);
+      ctx.touched.structural = true;
       return () => setTable2(ctx, !step.add, step.id, step.family, step.name);
     }
     case 'interface-add': {
+      ctx.touched.structural = true;
       const swIfIndex = await createInterface(ctx, step.owner, {
         ...(step.instance !== undefined ? { instance: step.instance } : {}),
         ...(step.privateKey !== 'generate' ? { privateKey: step.privateKey.bytes } : {}),
@@ -366,6 +445,7 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
       return () => deleteInterface(ctx, step.owner, swIfIndex);
     }
     case 'interface-del': {
+      ctx.touched.structural = true;
       const swIfIndex = resolve(ctx, { owner: step.owner });
       const before = ctx.actual.interfaces.get(swIfIndex);
       const wg = ctx.actual.wireguard.get(swIfIndex);
@@ -392,39 +472,47 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
     case 'set-table': {
       const idx = resolve(ctx, step.iface);
       await setTable(ctx, idx, step.family, step.table);
+      ctx.touched.structural = true;
       return () => setTable(ctx, resolve(ctx, step.iface), step.family, step.previous);
     }
     case 'set-mtu': {
       await setMtu(ctx, resolve(ctx, step.iface), step.mtu);
+      ctx.touched.structural = true;
       return () => setMtu(ctx, resolve(ctx, step.iface), step.previous);
     }
     case 'address': {
       await setAddress(ctx, resolve(ctx, step.iface), step.add, step.address);
+      ctx.touched.structural = true;
       return () => setAddress(ctx, resolve(ctx, step.iface), !step.add, step.address);
     }
     case 'peer-add': {
       const index = await addPeer(ctx, step.owner, step.peer);
+      ctx.touched.addedPeers.add(index);
       return () => removePeer(ctx, index);
     }
     case 'peer-remove': {
       await removePeer(ctx, step.peerIndex);
+      ctx.touched.removedPeers.add(step.restore.publicKey);
       return ordered(async () => {
         await addPeer(ctx, step.owner, step.restore);
       }, step.peerIndex);
     }
     case 'route': {
       await setRoute(ctx, step.table, step.prefix, step.paths);
+      ctx.touched.routes.set(routeKey(step.table, step.prefix), { table: step.table, prefix: step.prefix });
       return () => setRoute(ctx, step.table, step.prefix, step.previous);
     }
     case 'teib-del': {
       const entry = { sw_if_index: resolve(ctx, step.iface), peer: step.peer, nh: step.nh, nh_table_id: step.nhTable };
       await call(ctx.client, 'teib_entry_add_del', { is_add: 0, entry });
+      ctx.touched.structural = true;
       return async () => {
         await call(ctx.client, 'teib_entry_add_del', { is_add: 1, entry: { ...entry, sw_if_index: resolve(ctx, step.iface) } });
       };
     }
     case 'admin': {
       await setFlags(ctx, resolve(ctx, step.iface), step.up);
+      ctx.touched.structural = true;
       return () => setFlags(ctx, resolve(ctx, step.iface), step.previous);
     }
   }

@@ -246,3 +246,42 @@ describe('VPP 24.10 (no wireguard_peer_add_v2)', () => {
 });
 
 void VppErrno;
+
+describe('verification after apply', () => {
+  let rig: Rig;
+  beforeEach(async () => {
+    rig = await startRig();
+  });
+  afterEach(async () => {
+    await rig.close();
+  });
+
+  // A next hop equal to the interface's own address: VPP accepts the route, but its local entry wins,
+  // so the observed state never shows the host route. Verification must say so.
+  function withOwnAddressAsNextHop(d: DesiredState): DesiredState {
+    const wg = d.wireguard[0]!;
+    const p = wg.peers[0]!;
+    return {
+      ...d,
+      wireguard: [{ ...wg, peers: [{ ...p, allowedIps: [...p.allowedIps, '10.1.0.1/32'], tunnelNextHops: [...p.tunnelNextHops, '10.1.0.1'] }, ...wg.peers.slice(1)] }],
+    };
+  }
+
+  test('a small change that VPP does not reflect is reported as a verify error (focused re-observe)', async () => {
+    const base = loadText(manyPeers(5));
+    expect((await reconcile(rig.client, base)).ok).toBe(true);
+    const r = await reconcile(rig.client, withOwnAddressAsNextHop(base));
+    expect(r.ok).toBe(false);
+    expect(r.verified).toBe(false);
+    expect(r.error?.operation).toBe('verify');
+    expect(r.error?.message).toContain('10.1.0.1/32');
+  });
+
+  test('the same on a cold apply (full re-observe)', async () => {
+    const r = await reconcile(rig.client, withOwnAddressAsNextHop(loadText(manyPeers(300))));
+    expect(r.plan.operations.length).toBeGreaterThan(256);
+    expect(r.ok).toBe(false);
+    expect(r.error?.operation).toBe('verify');
+    expect(r.error?.message).toContain('10.1.0.1/32');
+  });
+});
