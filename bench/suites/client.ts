@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writer, ip, type MessageDef } from 'vpp-api-ts';
 import { VppClient } from '../../src/client';
-import { control_ping, sockclnt_create, sockclnt_create_reply, type SockclntCreateReply } from '../../src/client/bootstrap';
+import {
+  control_ping,
+  sockclnt_create,
+  sockclnt_create_reply,
+  type SockclntCreateReply,
+} from '../../src/client/bootstrap';
 import { Framer, HEADER_BYTES } from '../../src/client/framer';
 import { type BenchContext, type BenchSuite, type Figure, measure, rate } from '../harness';
 import { Reader } from 'vpp-api-ts';
@@ -185,7 +190,12 @@ export const suite: BenchSuite = {
     const figures: Figure[] = [];
     const runs = ctx.quick ? 3 : 7;
     const warmup = ctx.quick ? 1 : 2;
-    const client = await VppClient.connect({ socketPath: path, clientName: 'vppwg-bench', reconnect: false, maxInFlight: WINDOW });
+    const client = await VppClient.connect({
+      socketPath: path,
+      clientName: 'vppwg-bench',
+      reconnect: false,
+      maxInFlight: WINDOW,
+    });
     const raw = await RawSession.open(path);
     try {
       // Serial round trips: what one awaited call at a time costs.
@@ -266,7 +276,9 @@ export const suite: BenchSuite = {
         target: { op: '>=', value: ctx.vppSocket ? 100_000 : Math.round(0.9 * floor.median) },
         server,
       });
-      ctx.log(`client: pipelined adds ${Math.round(piped.median)}/s, raw floor ${Math.round(floor.median)}/s (${((100 * piped.median) / floor.median).toFixed(1)}%)`);
+      ctx.log(
+        `client: pipelined adds ${Math.round(piped.median)}/s, raw floor ${Math.round(floor.median)}/s (${((100 * piped.median) / floor.median).toFixed(1)}%)`,
+      );
     } finally {
       raw.sock.destroy();
       await client.close();

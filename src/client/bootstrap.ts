@@ -118,7 +118,8 @@ export const sockclnt_create_reply: MessageDef<SockclntCreateReply, SockclntCrea
     w.u32(v.context);
     w.i32(v.response);
     w.u32(v.index);
-    if (v.message_table.length > 0xffff) throw new CodecError('more than 65535 entries', 'sockclnt_create_reply.message_table');
+    if (v.message_table.length > 0xffff)
+      throw new CodecError('more than 65535 entries', 'sockclnt_create_reply.message_table');
     w.u16(v.message_table.length);
     v.message_table.forEach((e, i) => {
       w.u16(e.index);
@@ -140,7 +141,8 @@ export const sockclnt_create_reply: MessageDef<SockclntCreateReply, SockclntCrea
   },
 });
 
-export const sockclnt_create: RequestDef<SockclntCreate, SockclntCreateReply> & MessageDef<SockclntCreate, SockclntCreate> = define({
+export const sockclnt_create: RequestDef<SockclntCreate, SockclntCreateReply> &
+  MessageDef<SockclntCreate, SockclntCreate> = define({
   name: 'sockclnt_create',
   crc: 0x455fb9c4,
   kind: 'request',
@@ -186,7 +188,8 @@ export const sockclnt_delete_reply: MessageDef<SockclntDeleteReply, SockclntDele
   },
 });
 
-export const sockclnt_delete: RequestDef<SockclntDelete, SockclntDeleteReply> & MessageDef<SockclntDelete, SockclntDelete> = define({
+export const sockclnt_delete: RequestDef<SockclntDelete, SockclntDeleteReply> &
+  MessageDef<SockclntDelete, SockclntDelete> = define({
   name: 'sockclnt_delete',
   crc: 0x8ac76db6,
   kind: 'request',

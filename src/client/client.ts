@@ -6,7 +6,16 @@
 import { EventEmitter } from 'node:events';
 import { createConnection, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { CodecError, Reader, Writer, messagesByNameCrc, type DumpDef, type MessageDef, type RequestDef, type StreamDef } from 'vpp-api-ts';
+import {
+  CodecError,
+  Reader,
+  Writer,
+  messagesByNameCrc,
+  type DumpDef,
+  type MessageDef,
+  type RequestDef,
+  type StreamDef,
+} from 'vpp-api-ts';
 import {
   bootstrapMessages,
   control_ping,
@@ -270,7 +279,8 @@ export class VppClient extends EventEmitter {
 
   /** The message id of `nameOrDef` on this connection, or undefined. */
   messageId(nameOrDef: string | MessageDef): number | undefined {
-    const key = typeof nameOrDef === 'string' ? (this.messagesByName.get(nameOrDef)?.nameCrc ?? nameOrDef) : nameOrDef.nameCrc;
+    const key =
+      typeof nameOrDef === 'string' ? (this.messagesByName.get(nameOrDef)?.nameCrc ?? nameOrDef) : nameOrDef.nameCrc;
     return this.table.get(key);
   }
 
@@ -306,7 +316,8 @@ export class VppClient extends EventEmitter {
   }
 
   async *streamIter<TIn, R, D>(def: StreamDef<TIn, R, D>, v: TIn, opts?: CallOptions): AsyncGenerator<D> {
-    if (!def.replyDef || !def.detailsDef) throw new VppClientError(`${def.name} is not a cursor stream (needs a reply and details)`);
+    if (!def.replyDef || !def.detailsDef)
+      throw new VppClientError(`${def.name} is not a cursor stream (needs a reply and details)`);
     let cursor = (v as { cursor?: number }).cursor ?? 0;
     for (let round = 0; ; round++) {
       const ch = new Channel<D>();
@@ -492,7 +503,11 @@ export class VppClient extends EventEmitter {
     const r = this.reconnectOpts;
     if (!r || this.closing) return;
     if (this.reconnectAttempt >= r.maxAttempts) {
-      this.emitError(new VppDisconnectedError(`gave up reconnecting to VPP at ${this.socketPath} after ${this.reconnectAttempt} attempts`));
+      this.emitError(
+        new VppDisconnectedError(
+          `gave up reconnecting to VPP at ${this.socketPath} after ${this.reconnectAttempt} attempts`,
+        ),
+      );
       return;
     }
     const attempt = ++this.reconnectAttempt;
@@ -578,7 +593,9 @@ export class VppClient extends EventEmitter {
     id = this.table.get(def.nameCrc);
     if (id === undefined) {
       const theirs = this.tableCrcByName.get(def.name);
-      throw new VppIncompatibleError([{ name: def.name, ours: crcHex(def.crc), ...(theirs !== undefined ? { theirs } : {}) }]);
+      throw new VppIncompatibleError([
+        { name: def.name, ours: crcHex(def.crc), ...(theirs !== undefined ? { theirs } : {}) },
+      ]);
     }
     this.ids.set(def, id);
     this.ctxOffById[id] = def.contextOffset < 0 ? NO_CONTEXT : def.contextOffset;
@@ -588,7 +605,8 @@ export class VppClient extends EventEmitter {
   // ---------------------------------------------------------------- requests
 
   private startDump(def: MessageDef, v: unknown, onDetail: Detail, opts: CallOptions | undefined): Promise<unknown> {
-    if (!def.detailsDef) return Promise.reject(new VppClientError(`${def.name} has no details message: it is not a dump`));
+    if (!def.detailsDef)
+      return Promise.reject(new VppClientError(`${def.name} has no details message: it is not a dump`));
     if (def.cursorStream) {
       return Promise.reject(new VppClientError(`${def.name} is a cursor stream: use stream() or streamIter()`));
     }
@@ -661,7 +679,11 @@ export class VppClient extends EventEmitter {
   }
 
   /** One error naming every part of the exchange VPP does not have as we know it. */
-  private incompatibleFor(def: MessageDef, terminator: MessageDef, detailsDef: MessageDef | undefined): VppIncompatibleError {
+  private incompatibleFor(
+    def: MessageDef,
+    terminator: MessageDef,
+    detailsDef: MessageDef | undefined,
+  ): VppIncompatibleError {
     const list: IncompatibleMessage[] = [];
     for (const d of [def, terminator, detailsDef]) {
       if (!d || this.table.has(d.nameCrc)) continue;
@@ -756,7 +778,9 @@ export class VppClient extends EventEmitter {
       return;
     }
     if (start + ctxOff + 4 > end) {
-      this.emitError(new VppProtocolError(`message id ${id} from VPP is too short to hold its context (${end - start} bytes)`));
+      this.emitError(
+        new VppProtocolError(`message id ${id} from VPP is too short to hold its context (${end - start} bytes)`),
+      );
       return;
     }
     const context = buf.readUInt32BE(start + ctxOff);

@@ -111,9 +111,13 @@ export class VppIncompatibleError extends VppClientError {
   override name = 'VppIncompatibleError';
   constructor(readonly messages: readonly IncompatibleMessage[]) {
     super(
-      'VPP API mismatch (regenerate the bindings from this VPP\'s .api.json, or run a VPP with these plugins): ' +
+      "VPP API mismatch (regenerate the bindings from this VPP's .api.json, or run a VPP with these plugins): " +
         messages
-          .map((m) => (m.theirs === undefined ? `${m.name} (ours ${m.ours}) is missing` : `${m.name} has CRC ${m.theirs}, ours ${m.ours}`))
+          .map((m) =>
+            m.theirs === undefined
+              ? `${m.name} (ours ${m.ours}) is missing`
+              : `${m.name} has CRC ${m.theirs}, ours ${m.ours}`,
+          )
           .join('; '),
     );
   }

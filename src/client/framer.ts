@@ -119,7 +119,7 @@ export class Framer {
     if (bodyLen > this.maxFrameBytes) {
       this.failure = new VppProtocolError(
         `frame ${frameNo} from VPP announces a body of ${bodyLen} bytes, over maxFrameBytes ${this.maxFrameBytes}: ` +
-          'the stream is corrupt or not VPP\'s API socket (raise maxFrameBytes if VPP really sends frames this large)',
+          "the stream is corrupt or not VPP's API socket (raise maxFrameBytes if VPP really sends frames this large)",
       );
     } else if (bodyLen < MIN_BODY_BYTES) {
       this.failure = new VppProtocolError(

@@ -25,7 +25,9 @@ const secretKeys = new WeakSet<object>();
  */
 export function makeSecretKey(bytes: Uint8Array, source: string): SecretKey {
   if (bytes.length !== 32) {
-    throw new Error(`a WireGuard key is 32 bytes, got ${bytes.length} (from ${source}); give a base64 key of 44 characters`);
+    throw new Error(
+      `a WireGuard key is 32 bytes, got ${bytes.length} (from ${source}); give a base64 key of 44 characters`,
+    );
   }
   const key = Object.create(SecretKeyProto) as SecretKey;
   // Non-enumerable so that spreading or Object.entries never copies the raw bytes into a plain object.
@@ -87,7 +89,8 @@ function copy(v: unknown, seen: Map<object, unknown>): unknown {
   if (v instanceof Map) {
     const out = new Map();
     seen.set(v, out);
-    for (const [k, item] of v) out.set(k, typeof k === 'string' && SECRET_FIELD_NAMES.has(k) ? REDACTED : copy(item, seen));
+    for (const [k, item] of v)
+      out.set(k, typeof k === 'string' && SECRET_FIELD_NAMES.has(k) ? REDACTED : copy(item, seen));
     return out;
   }
   if (v instanceof Set) {

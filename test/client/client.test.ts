@@ -10,7 +10,16 @@ import {
 } from '../../src/client';
 import { bootstrap } from '../../src/client';
 import { ScriptedServer, tableFor, type ReceivedFrame, type ServerConnection } from '../support/scripted-server';
-import { echo, echo_reply, testMessages, thing_details, thing_dump, thing_event, thing_get, thing_get_reply } from './test-defs';
+import {
+  echo,
+  echo_reply,
+  testMessages,
+  thing_details,
+  thing_dump,
+  thing_event,
+  thing_get,
+  thing_get_reply,
+} from './test-defs';
 
 /** The fake's behaviour for the test messages. */
 function fakeVpp(f: ReceivedFrame, conn: ServerConnection, s: ScriptedServer): void {
@@ -146,6 +155,18 @@ describe('VppClient against the scripted server', () => {
     ]);
   });
 
+  it('counts a timeout from the write: a call waiting for a window slot does not time out meanwhile', async () => {
+    const { client, server } = await started({ maxInFlight: 1 });
+    const first = client.call(echo, { value: 404 }, { timeoutMs: 150 }).catch((e: unknown) => e);
+    const second = client.call(echo, { value: 5 }, { timeoutMs: 100 });
+    expect(client.pendingCount).toBe(2);
+    expect(await first).toBeInstanceOf(VppTimeoutError);
+    expect((await second).value).toBe(10);
+    // Never more than the window on the wire: the second was written only after the first gave up.
+    const echoes = server.received.filter((f) => f.nameCrc === echo.nameCrc);
+    expect(echoes.map((f) => f.body.readUInt32BE(10))).toEqual([404, 5]);
+  });
+
   it('dumps with control_ping on the same context, delivering interleaved events in order', async () => {
     const { client, server } = await started();
     const order: string[] = [];
@@ -189,7 +210,10 @@ describe('VppClient against the scripted server', () => {
       {
         onRequest: (f, conn, s) => {
           if (f.nameCrc === thing_dump.nameCrc) {
-            conn.send(s.encode(thing_details, { context: f.context, n: 0 }), s.encode(thing_details, { context: f.context, n: 1 }));
+            conn.send(
+              s.encode(thing_details, { context: f.context, n: 0 }),
+              s.encode(thing_details, { context: f.context, n: 1 }),
+            );
             setTimeout(() => conn.end(), 20);
           }
         },

@@ -12,10 +12,19 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function withSim(config: SimConfig = {}, opts: Parameters<typeof VppClient.connect>[0] = {}): Promise<{ sim: Sim; client: VppClient }> {
-  const sim = await startSim({ config: { uplinks: [{ name: 'eth0', addresses: ['192.0.2.1/24'], up: true }], ...config } });
+async function withSim(
+  config: SimConfig = {},
+  opts: Parameters<typeof VppClient.connect>[0] = {},
+): Promise<{ sim: Sim; client: VppClient }> {
+  const sim = await startSim({
+    config: { uplinks: [{ name: 'eth0', addresses: ['192.0.2.1/24'], up: true }], ...config },
+  });
   cleanups.push(() => sim.stop());
-  const client = await VppClient.connect({ socketPath: sim.socketPath, reconnect: { initialDelayMs: 10, maxDelayMs: 100 }, ...opts });
+  const client = await VppClient.connect({
+    socketPath: sim.socketPath,
+    reconnect: { initialDelayMs: 10, maxDelayMs: 100 },
+    ...opts,
+  });
   cleanups.push(() => client.close());
   return { sim, client };
 }
@@ -102,10 +111,16 @@ describe('VppClient against the emulator', () => {
 
   it('reports a changed CRC at connect, naming the message and both CRCs, and never sends it', async () => {
     const { sim, client } = await withSim({ crcOverrides: { wireguard_peer_add: 'deadbeef' } });
-    expect(client.compatibility.changed).toContainEqual({ name: 'wireguard_peer_add', ours: '9b8aad61', theirs: 'deadbeef' });
+    expect(client.compatibility.changed).toContainEqual({
+      name: 'wireguard_peer_add',
+      ours: '9b8aad61',
+      theirs: 'deadbeef',
+    });
     expect(client.has('wireguard_peer_add')).toBe(false);
     sim.resetCounters();
-    const err = await client.call(wireguard.wireguard_peer_add, { peer: { allowed_ips: ['10.0.0.0/24'] } }).catch((e: unknown) => e);
+    const err = await client
+      .call(wireguard.wireguard_peer_add, { peer: { allowed_ips: ['10.0.0.0/24'] } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VppIncompatibleError);
     expect((err as Error).message).toContain('wireguard_peer_add has CRC deadbeef, ours 9b8aad61');
     expect(sim.counters().wireguard_peer_add ?? 0).toBe(0);
@@ -119,11 +134,29 @@ describe('VppClient against the emulator', () => {
       requireMessages: ['wireguard_peer_add', 'wireguard_peer_add_v2', 'wireguard_peers_v2_dump'],
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(VppIncompatibleError);
-    expect((err as VppIncompatibleError).messages.map((m) => m.name)).toEqual(['wireguard_peer_add_v2', 'wireguard_peers_v2_dump']);
+    expect((err as VppIncompatibleError).messages.map((m) => m.name)).toEqual([
+      'wireguard_peer_add_v2',
+      'wireguard_peers_v2_dump',
+    ]);
     const ok = await VppClient.connect({ socketPath: sim.socketPath, reconnect: false });
     cleanups.push(() => ok.close());
-    expect(ok.compatibility.missing).toEqual(expect.arrayContaining(['wireguard_peer_add_v2', 'wireguard_peers_v2_dump']));
+    expect(ok.compatibility.missing).toEqual(
+      expect.arrayContaining(['wireguard_peer_add_v2', 'wireguard_peers_v2_dump']),
+    );
     expect(ok.has('wireguard_peer_add')).toBe(true);
+  });
+
+  it('never puts a key into an encode error, even when the key is given in the wrong form', async () => {
+    const { client } = await withSim();
+    const key = 'yLPy0oXiFow/ZVqJnt+CZ2Fb0L0RCVK3omr5EPdv2FQ=';
+    const err = await client
+      .call(wireguard.wireguard_interface_create, {
+        interface: { user_instance: 0xffffffff, port: 51820, src_ip: '192.0.2.1', private_key: key as never },
+      })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^wireguard_interface_create: cannot encode the request: .*private_key/);
+    expect((err as Error).message).toContain('[redacted]');
+    expect(`${(err as Error).message} ${(err as Error).stack}`).not.toContain(key.slice(0, 20));
   });
 
   it('delivers wireguard_peer_event in order, before the reply of the removal that caused them', async () => {

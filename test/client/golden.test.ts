@@ -121,7 +121,8 @@ function keyMaterial(): string[] {
   }
   // The preshared key given to wireguard_peer_add_v2 in basic.jsonl.
   for (const r of readGolden(join(golden, 'basic.jsonl'))) {
-    const psk = ((r.fields.peer as Record<string, unknown> | undefined)?.preshared_key as { hex?: string } | undefined)?.hex;
+    const psk = ((r.fields.peer as Record<string, unknown> | undefined)?.preshared_key as { hex?: string } | undefined)
+      ?.hex;
     if (r.dir === 'client->vpp' && psk) secrets.push(psk, Buffer.from(psk, 'hex').toString('base64'));
   }
   return secrets;
@@ -175,7 +176,12 @@ describeShared('golden replay against recordings of a real VPP', () => {
     for (const { step, got, error } of outcomes) {
       const def = messagesByNameCrc.get(step.request.msg)!;
       if (step.dump) {
-        const details = step.answers.filter((a) => !a.msg.startsWith('control_ping_reply_') && a.msg !== undefined && !a.msg.startsWith('wireguard_peer_event_'));
+        const details = step.answers.filter(
+          (a) =>
+            !a.msg.startsWith('control_ping_reply_') &&
+            a.msg !== undefined &&
+            !a.msg.startsWith('wireguard_peer_event_'),
+        );
         expect({ msg: step.request.msg, error }).toEqual({ msg: step.request.msg, error: undefined });
         expect(toRecordedShape(got)).toEqual(details.map((d) => expectedShape(def.detailsDef!, d.fields)));
         continue;
@@ -192,7 +198,9 @@ describeShared('golden replay against recordings of a real VPP', () => {
       }
     }
     // The recorded errors are all exercised.
-    const errors = outcomes.filter((o) => o.error).map((o) => `${o.step.request.msg.replace(/_[0-9a-f]{8}$/, '')} ${(o.error as VppApiError).retval}`);
+    const errors = outcomes
+      .filter((o) => o.error)
+      .map((o) => `${o.step.request.msg.replace(/_[0-9a-f]{8}$/, '')} ${(o.error as VppApiError).retval}`);
     if (file === 'basic.jsonl') {
       expect(errors).toEqual([
         'sw_interface_set_flags -2',
@@ -232,7 +240,9 @@ describeShared('golden replay against recordings of a real VPP', () => {
         inspect(client.trace(), { depth: 10 }),
         JSON.stringify(client.compatibility),
         ...debugLines,
-        ...outcomes.filter((o) => o.error).flatMap((o) => [String(o.error), (o.error as Error).stack ?? '', inspect(o.error, { depth: 10 })]),
+        ...outcomes
+          .filter((o) => o.error)
+          .flatMap((o) => [String(o.error), (o.error as Error).stack ?? '', inspect(o.error, { depth: 10 })]),
       ].join('\n');
       for (const s of secrets) expect(printed.includes(s)).toBe(false);
     }

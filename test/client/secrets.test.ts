@@ -20,7 +20,13 @@ describe('SecretKey', () => {
 
   it('prints redacted in JSON, inspect, String and templates', () => {
     const holder = { name: 'wg0', key };
-    for (const s of [JSON.stringify(holder), inspect(holder, { depth: 10, showHidden: true }), String(key), `${key}`, key + '']) {
+    for (const s of [
+      JSON.stringify(holder),
+      inspect(holder, { depth: 10, showHidden: true }),
+      String(key),
+      `${key}`,
+      key + '',
+    ]) {
       expect(leaks(s)).toBe(false);
       expect(s).toContain(REDACTED);
     }
@@ -42,7 +48,10 @@ describe('redact', () => {
     const input = {
       interface: { private_key: raw, public_key: raw, port: 51820 },
       peers: [{ preshared_key: Buffer.from(raw), presharedKey: 'x', privateKey: { bytes: raw, source: 'env K' } }],
-      other: new Map<string, unknown>([['private_key', raw], ['n', 1]]),
+      other: new Map<string, unknown>([
+        ['private_key', raw],
+        ['n', 1],
+      ]),
     };
     const out = redact(input);
     expect(out.interface.private_key).toBe(REDACTED);

@@ -2,7 +2,15 @@
  * Small hand-made message definitions (u32/i32 fields only) for client behaviour tests, so those
  * tests exercise the client alone and do not depend on the generated bindings.
  */
-import { CodecError, type DumpDef, type MessageDef, type Reader, type RequestDef, type StreamDef, type Writer } from 'vpp-api-ts';
+import {
+  CodecError,
+  type DumpDef,
+  type MessageDef,
+  type Reader,
+  type RequestDef,
+  type StreamDef,
+  type Writer,
+} from 'vpp-api-ts';
 
 type Kind = MessageDef['kind'];
 
@@ -22,7 +30,10 @@ export function u32Message<T extends Record<string, number>>(
     crc,
     nameCrc: `${name}_${crc.toString(16).padStart(8, '0')}`,
     kind,
-    fields: [{ name: '_vl_msg_id', type: 'u16' }, ...fieldNames.map((f) => ({ name: f, type: signed.has(f) ? 'i32' : 'u32' }))],
+    fields: [
+      { name: '_vl_msg_id', type: 'u16' },
+      ...fieldNames.map((f) => ({ name: f, type: signed.has(f) ? 'i32' : 'u32' })),
+    ],
     contextOffset: offsetOf('context'),
     clientIndexOffset: offsetOf('client_index'),
     retvalOffset: offsetOf('retval'),
@@ -52,33 +63,63 @@ export function u32Message<T extends Record<string, number>>(
   } as MessageDef<T, Partial<T>>;
 }
 
-export const echo_reply = u32Message<{ context: number; retval: number; value: number }>('echo_reply', 0xe0000002, 'reply', [
-  'context',
-  'retval',
-  'value',
-]);
+export const echo_reply = u32Message<{ context: number; retval: number; value: number }>(
+  'echo_reply',
+  0xe0000002,
+  'reply',
+  ['context', 'retval', 'value'],
+);
 export const echo = Object.assign(
-  u32Message<{ client_index: number; context: number; value: number }>('echo', 0xe0000001, 'request', ['client_index', 'context', 'value']),
+  u32Message<{ client_index: number; context: number; value: number }>('echo', 0xe0000001, 'request', [
+    'client_index',
+    'context',
+    'value',
+  ]),
   { replyDef: echo_reply },
 ) as unknown as RequestDef<{ value?: number }, { context: number; retval: number; value: number }>;
-export const thing_details = u32Message<{ context: number; n: number }>('thing_details', 0xe0000004, 'details', ['context', 'n']);
+export const thing_details = u32Message<{ context: number; n: number }>('thing_details', 0xe0000004, 'details', [
+  'context',
+  'n',
+]);
 export const thing_dump = Object.assign(
-  u32Message<{ client_index: number; context: number; count: number }>('thing_dump', 0xe0000003, 'request', ['client_index', 'context', 'count']),
+  u32Message<{ client_index: number; context: number; count: number }>('thing_dump', 0xe0000003, 'request', [
+    'client_index',
+    'context',
+    'count',
+  ]),
   { detailsDef: thing_details, needsPing: true },
 ) as unknown as DumpDef<{ count?: number }, { context: number; n: number }>;
-export const thing_event = u32Message<{ client_index: number; pid: number; flags: number }>('thing_event', 0xe0000005, 'event', [
-  'client_index',
-  'pid',
-  'flags',
-]);
-export const thing_get_reply = u32Message<{ context: number; retval: number; cursor: number }>('thing_get_reply', 0xe0000007, 'reply', [
-  'context',
-  'retval',
-  'cursor',
-]);
+export const thing_event = u32Message<{ client_index: number; pid: number; flags: number }>(
+  'thing_event',
+  0xe0000005,
+  'event',
+  ['client_index', 'pid', 'flags'],
+);
+export const thing_get_reply = u32Message<{ context: number; retval: number; cursor: number }>(
+  'thing_get_reply',
+  0xe0000007,
+  'reply',
+  ['context', 'retval', 'cursor'],
+);
 export const thing_get = Object.assign(
-  u32Message<{ client_index: number; context: number; cursor: number }>('thing_get', 0xe0000006, 'request', ['client_index', 'context', 'cursor']),
+  u32Message<{ client_index: number; context: number; cursor: number }>('thing_get', 0xe0000006, 'request', [
+    'client_index',
+    'context',
+    'cursor',
+  ]),
   { replyDef: thing_get_reply, detailsDef: thing_details, cursorStream: true },
-) as unknown as StreamDef<{ cursor?: number }, { context: number; retval: number; cursor: number }, { context: number; n: number }>;
+) as unknown as StreamDef<
+  { cursor?: number },
+  { context: number; retval: number; cursor: number },
+  { context: number; n: number }
+>;
 
-export const testMessages: readonly MessageDef[] = [echo, echo_reply, thing_dump, thing_details, thing_event, thing_get, thing_get_reply] as unknown as MessageDef[];
+export const testMessages: readonly MessageDef[] = [
+  echo,
+  echo_reply,
+  thing_dump,
+  thing_details,
+  thing_event,
+  thing_get,
+  thing_get_reply,
+] as unknown as MessageDef[];

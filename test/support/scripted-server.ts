@@ -299,14 +299,18 @@ export class ReplayServer {
     const framer = new Framer();
     sock.on('error', () => undefined);
     sock.on('data', (chunk: Buffer) => {
-      framer.push(chunk, (buf, start, end) => this.onClientFrame(sock, Buffer.from(buf.subarray(start - HEADER_BYTES, end))));
+      framer.push(chunk, (buf, start, end) =>
+        this.onClientFrame(sock, Buffer.from(buf.subarray(start - HEADER_BYTES, end))),
+      );
     });
   }
 
   private onClientFrame(sock: Socket, frame: Buffer): void {
     const rec = this.records[this.cursor];
     if (!rec || rec.dir !== 'client->vpp') {
-      this.mismatches.push(`unexpected client frame (id ${frame.readUInt16BE(HEADER_BYTES)}) after the recording ended`);
+      this.mismatches.push(
+        `unexpected client frame (id ${frame.readUInt16BE(HEADER_BYTES)}) after the recording ended`,
+      );
       return;
     }
     this.cursor++;
@@ -320,7 +324,9 @@ export class ReplayServer {
       const theirs = recorded.readUInt32BE(ctxAt);
       const known = this.ourToRec.get(ours);
       if (known !== undefined && known !== theirs) {
-        this.mismatches.push(`${rec.msg} (seq ${rec.seq}): our context ${ours} already stood for recorded ${known}, not ${theirs}`);
+        this.mismatches.push(
+          `${rec.msg} (seq ${rec.seq}): our context ${ours} already stood for recorded ${known}, not ${theirs}`,
+        );
       }
       this.ourToRec.set(ours, theirs);
       this.recToOur.set(theirs, ours);
