@@ -177,8 +177,9 @@ export class ModuleEmitter {
     this.claim(P, what);
     this.claim(P + 'In', what);
     const visible = info.fields.filter((f) => !this.isCount(f) && f.def.name !== '_vl_msg_id');
+    const optional = (f: FieldLayout, input: boolean): boolean => input || (info.kind === 'union' && this.canThrowField(f));
     const body = (input: boolean): string =>
-      visible.map((f) => `  ${f.def.name}${input ? '?' : ''}: ${this.fieldType(f, input)};`).join('\n');
+      visible.map((f) => `  ${f.def.name}${optional(f, input) ? '?' : ''}: ${this.fieldType(f, input)};`).join('\n');
     this.lines.push(`export interface ${P} {\n${body(false)}\n}`);
     this.lines.push(`export interface ${P}In {\n${body(true)}\n}`);
   }
@@ -456,6 +457,30 @@ export class ModuleEmitter {
     throw new Error('unreachable');
   }
 
+  /** A union arm that may not decode, or not decode losslessly (addresses with padding, bools, strings). */
+  private canThrowField(fl: FieldLayout): boolean {
+    return fl.form === 'fstring' || this.lossy(fl.shape, 0);
+  }
+
+  private lossy(s: Shape, depth: number): boolean {
+    if (depth > 40) return true;
+    switch (s.k) {
+      case 'special':
+        return s.s === 'address' || s.s === 'prefix';
+      case 'int':
+        return s.t === 'bool';
+      case 'string':
+        return true;
+      case 'array':
+        return this.lossy(s.elem, depth + 1);
+      case 'struct':
+      case 'union':
+        return s.info.fields.some((f) => f.form === 'fstring' || f.form === 'vstring' || this.lossy(f.shape, depth + 1));
+      default:
+        return false;
+    }
+  }
+
   private canThrow(s: Shape, depth = 0): boolean {
     if (depth > 40) return true;
     if (s.k === 'special') return s.s === 'address' || s.s === 'prefix';
@@ -607,7 +632,9 @@ export class ModuleEmitter {
     this.layoutLeaves(info, 0, '', leaves);
     this.lines.push(`const L_${P}: readonly (string | number)[] = ${JSON.stringify(leaves)};`);
     if (info.kind === 'union') {
-      const arms = info.fields.map((fl, idx) => {
+      // Largest arm first: a decoded union carries every arm, and its largest reproduces all the bytes.
+      const bySize = [...info.fields].sort((a, b) => b.size - a.size);
+      const arms = bySize.map((fl, idx) => {
         const put = this.putArm(fl, info);
         return `${idx === 0 ? 'if' : 'else if'} (v.${fl.def.name} !== undefined) { ${put.join(' ')}${fl.size < S ? ` b.fill(0, o + ${fl.size}, o + ${S});` : ''} }`;
       });
@@ -619,7 +646,28 @@ export class ModuleEmitter {
         `}`,
       );
       const out: string[] = [];
-      const vals = this.getFixedFields(info, out);
+      const vals = new Map<string, string>();
+      for (const fl of info.fields) {
+        const x = this.fresh();
+        let st: string[] = [];
+        let ex: string;
+        if (fl.form === 'fstring') ex = `getFixedString(b, o, ${fl.size})`;
+        else if (fl.form === 'fixed') [st, ex] = this.getFixedArray(fl.shape, fl.def.length!, 'o', '');
+        else [st, ex] = this.getValue(fl.shape, 'o', '');
+        if (this.canThrowField(fl)) {
+          // An arm whose bytes are not a value of it (an address arm whose family byte is not 0/1, or
+          // whose bytes would not come back the same, like non-zero padding after an IPv4 address) is left out.
+          out.push(`let ${x}: ${this.fieldType(fl, false)} | undefined;`, `try { ${st.join(' ')} ${x} = ${ex}; } catch { ${x} = undefined; }`);
+          const put =
+            fl.form === 'fstring'
+              ? [`putFixedString(b, 0, ${x}, ${fl.size}, '');`]
+              : fl.form === 'fixed'
+                ? this.putFixedArray(fl.shape, fl.def.length!, x, '0', '')
+                : this.putValue(fl.shape, x, '0', '');
+          out.push(`if (${x} !== undefined && !armExact(b, o, ${fl.size}, (b: Buffer) => { ${put.join(' ')} })) ${x} = undefined;`);
+        } else out.push(...st, `const ${x} = ${ex};`);
+        vals.set(fl.def.name, x);
+      }
       this.lines.push(`export function get${P}(b: Buffer, o: number): ${P} {`, ...out.map((l) => '  ' + l), `  return ${this.objectLiteral(info, vals)};`, `}`);
     } else if (!info.variable) {
       const pre = this.prefetch(info, 'v');
@@ -836,7 +884,7 @@ export class ModuleEmitter {
       `/* eslint-disable */`,
       `import { Writer, Reader, CodecError } from '../runtime/wire';`,
       `import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';`,
-      `import { at, bad, badInt, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';`,
+      `import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';`,
       ...[...this.usedModules].sort().map((m) => `import * as ${moduleAlias(m)} from './${m}';`),
       `void Writer; void Reader; void CodecError;`,
       ``,

@@ -2,7 +2,7 @@
 /* eslint-disable */
 import { Writer, Reader, CodecError } from '../runtime/wire';
 import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';
-import { at, bad, badInt, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
+import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
 void Writer; void Reader; void CodecError;
 export const AddressFamily = {
   ADDRESS_IP4: 0,
@@ -95,8 +95,8 @@ export interface AddressUnionIn {
 const L_AddressUnion: readonly (string | number)[] = [0,4,"ip4",0,16,"ip6"];
 export function putAddressUnion(b: Buffer, o: number, v: AddressUnionIn | undefined): void {
   if (v === undefined) { b.fill(0, o, o + 16); return; }
-  if (v.ip4 !== undefined) { putIp4(b, o, v.ip4, "ip4"); b.fill(0, o + 4, o + 16); }
-  else if (v.ip6 !== undefined) { putIp6(b, o, v.ip6, "ip6"); }
+  if (v.ip6 !== undefined) { putIp6(b, o, v.ip6, "ip6"); }
+  else if (v.ip4 !== undefined) { putIp4(b, o, v.ip4, "ip4"); b.fill(0, o + 4, o + 16); }
   else b.fill(0, o, o + 16);
 }
 export function getAddressUnion(b: Buffer, o: number): AddressUnion {

@@ -498,3 +498,16 @@ export function sumSizes<T>(a: readonly T[] | undefined, size: (v: T) => number)
   for (let i = 0; i < a.length; i++) n += size(a[i]!);
   return n;
 }
+
+let scratch = Buffer.alloc(256);
+
+/** Whether `put` (re-encoding a decoded union arm) reproduces b[o..o+size] exactly. */
+export function armExact(b: Buffer, o: number, size: number, put: (s: Buffer) => void): boolean {
+  if (scratch.length < size) scratch = Buffer.alloc(size * 2);
+  try {
+    put(scratch);
+  } catch {
+    return false;
+  }
+  return scratch.compare(b, o, o + size, 0, size) === 0;
+}

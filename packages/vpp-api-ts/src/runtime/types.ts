@@ -17,8 +17,10 @@
  * - variable-length arrays: plain arrays; their count field does not appear in the TS types:
  *   the encoder writes it from the array length (and rejects more than the count type holds).
  * - unions (other than inside vl_api_address_t): an object with one optional key per arm; encode
- *   writes the first arm present and zero-fills the rest; decode returns every arm decoded from
- *   the same bytes (as vpp_papi does), e.g. fib_path_nh.address = { ip4: '10.0.0.2', ip6: 'a00:2::' }.
+ *   writes the arm present (when several are, the largest: a decoded value carries every arm and
+ *   its largest reproduces the bytes) and zero-fills the rest; decode returns every arm decoded from
+ *   the same bytes (as vpp_papi does), e.g. fib_path_nh.address = { ip4: '10.0.0.2', ip6: 'a00:2::' }
+ *   (an arm whose bytes are not a valid value, e.g. an address arm with family byte 7, is left out).
  * - omitted input fields take the JSON `[default=...]` when the definition has one, else zero.
  * - `_vl_msg_id` is never part of a value: it is the `msgId` argument of `encode`.
  *   `client_index` and `context` are ordinary optional input fields (default 0): a client writes

@@ -1,0 +1,3 @@
+import { wholeApiSuite } from './whole-api';
+
+wholeApiSuite('24.10');

@@ -1,0 +1,3 @@
+import { wholeApiSuite } from './whole-api';
+
+wholeApiSuite('26.10-rc0');
