@@ -1,7 +1,7 @@
 /**
  * The JSON Schema of the desired-state file (YAML or JSON). It checks shape only: types, required
  * keys, ranges, names. Everything that needs parsing or cross-references (addresses, prefixes,
- * keys, overlaps, coverage, tables) is checked in ./semantic so that it can say precisely what is
+ * keys, overlaps, coverage, tables) is checked in ./semantic.ts so that it can say precisely what is
  * wrong. `x-what` annotates a node with a human description used in messages.
  */
 

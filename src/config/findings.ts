@@ -1,0 +1,53 @@
+/** Collected diagnostics of one file, each placed at its line and column. */
+import { Locator, toPointer, type DataPath } from './locate';
+import type { Diagnostic } from './model';
+
+export class Findings {
+  readonly list: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+  /** Paths with a schema error: semantic checks skip them to avoid saying the same thing twice. */
+  readonly badPaths = new Set<string>();
+
+  constructor(
+    readonly file: string,
+    readonly locator: Locator,
+  ) {}
+
+  add(severity: 'error' | 'warning', path: DataPath, message: string, at: 'value' | 'key' = 'value'): void {
+    const pointer = toPointer(path);
+    const dedupe = `${severity}\0${pointer}\0${message}`;
+    if (this.seen.has(dedupe)) return;
+    this.seen.add(dedupe);
+    const { line, column } = this.locator.place(path, at);
+    this.list.push({ severity, file: this.file, line, column, path: pointer, message });
+  }
+
+  error(path: DataPath, message: string, at: 'value' | 'key' = 'value'): void {
+    this.add('error', path, message, at);
+  }
+
+  warn(path: DataPath, message: string, at: 'value' | 'key' = 'value'): void {
+    this.add('warning', path, message, at);
+  }
+
+  /** True when a schema error was reported at `path`. */
+  isBad(path: DataPath): boolean {
+    return this.badPaths.size > 0 && this.badPaths.has(toPointer(path));
+  }
+
+  /** True when a schema error was reported at `path` or inside it. */
+  badWithin(path: DataPath): boolean {
+    if (this.badPaths.size === 0) return false;
+    const pointer = toPointer(path);
+    for (const bad of this.badPaths) if (bad === pointer || bad.startsWith(pointer + '/')) return true;
+    return false;
+  }
+
+  hasErrors(): boolean {
+    return this.list.some((d) => d.severity === 'error');
+  }
+
+  lineOf(path: DataPath): number {
+    return this.locator.place(path).line;
+  }
+}
