@@ -41,11 +41,18 @@ export function registerCodegenCommands(program: Command, exit: ExitCode): void 
   cg.command('import')
     .description("refresh api-defs/ from an installed VPP's API directory (definitions only, no comment text)")
     .requiredOption('--from <dir>', 'VPP API directory, e.g. /usr/share/vpp/api')
-    .requiredOption('--modules <list>', 'comma-separated modules (their imports are included)')
+    .option('--modules <list>', 'comma-separated modules (their imports are included)')
     .option('--to <dir>', 'destination', 'api-defs')
-    .action((opts: { from: string; modules: string; to: string }) => {
+    .action((opts: { from: string; modules?: string; to: string }) => {
+      // `--modules` after `import` may be claimed by the parent `codegen` command's option of that name.
+      const modules = modulesList(opts.modules ?? (cg.opts() as { modules?: string }).modules);
+      if (!modules) {
+        process.stderr.write('vppwg codegen import: --modules a,b,... is required (e.g. --modules wireguard,ip)\n');
+        exit.code = 2;
+        return;
+      }
       try {
-        const written = importDefs(opts.from, opts.to, modulesList(opts.modules) ?? []);
+        const written = importDefs(opts.from, opts.to, modules);
         process.stdout.write(`imported ${written.length} modules into ${opts.to}\n`);
       } catch (e) {
         if (e instanceof CodegenError) {
