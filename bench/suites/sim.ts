@@ -115,7 +115,7 @@ function pings(s: Session, n: number): Buffer {
   return out;
 }
 
-function routeAdds(s: Session, n: number, round: number): Buffer {
+function routeFrames(s: Session, n: number, round: number, isAdd: boolean): Buffer {
   const id = s.ids.get('ip_route_add_del')!;
   const w = new Writer(n * 230);
   for (let i = 0; i < n; i++) {
@@ -127,7 +127,7 @@ function routeAdds(s: Session, n: number, round: number): Buffer {
     ip.ip_route_add_del.encode(w, id, {
       client_index: s.handle,
       context: i + 1,
-      is_add: true,
+      is_add: isAdd,
       is_multipath: false,
       route: {
         table_id: 0,
@@ -198,9 +198,15 @@ export const suite: BenchSuite = {
       const rn = ctx.quick ? 5_000 : 50_000;
       const r = await measure(
         async () => {
-          // New prefixes every run: each is a real add, not a replace.
-          const frames = routeAdds(s, rn, round++);
-          return pipelined(s, frames, rn);
+          // New prefixes every run, each a real add; the previous run's routes are deleted
+          // (unmeasured) first, so every run adds into a table of the same size.
+          const k = round++;
+          if (k > 0) {
+            const gone = s.expect(rn);
+            s.sock.write(routeFrames(s, rn, k - 1, false));
+            await gone;
+          }
+          return pipelined(s, routeFrames(s, rn, k, true), rn);
         },
         { runs, warmup: 1 },
       );

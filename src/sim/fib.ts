@@ -58,26 +58,46 @@ export function prefixKey(p: Prefix): number | string {
   return p.af === 4 ? p.v4 * 64 + p.len : prefixString(p);
 }
 
-/** A stats-segment index per entry, lowest free first, as the load-balance pool hands them out. */
+/** A stats-segment index per entry, lowest free first (a binary min-heap of freed indices). */
 export class StatsIndexPool {
   private next = 0;
-  private free: number[] = [];
+  private readonly free: number[] = [];
   constructor(reserved: number) {
     this.next = reserved;
   }
   alloc(): number {
-    if (this.free.length) {
-      let min = 0;
-      for (let i = 1; i < this.free.length; i++) if (this.free[i]! < this.free[min]!) min = i;
-      const v = this.free[min]!;
-      this.free[min] = this.free[this.free.length - 1]!;
-      this.free.pop();
-      return v;
+    const h = this.free;
+    if (h.length === 0) return this.next++;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        const mv = () => (m === i ? last : h[m]!);
+        if (l < h.length && h[l]! < mv()) m = l;
+        if (r < h.length && h[r]! < mv()) m = r;
+        if (m === i) break;
+        h[i] = h[m]!;
+        i = m;
+      }
+      h[i] = last;
     }
-    return this.next++;
+    return top;
   }
   release(v: number): void {
-    this.free.push(v);
+    const h = this.free;
+    let i = h.length;
+    h.push(v);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p]! <= v) break;
+      h[i] = h[p]!;
+      i = p;
+    }
+    h[i] = v;
   }
 }
 

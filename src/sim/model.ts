@@ -157,6 +157,8 @@ export class VppModel {
   readonly ifaces = new Map<number, Iface>();
   readonly wg = new Map<number, WgIface>();
   readonly peers = new Map<number, Peer>();
+  /** Public keys (hex) of all peers: VPP checks uniqueness across every interface. */
+  private readonly peerKeys = new Set<string>();
   readonly teib: TeibEntry[] = [];
   /** key `${af}:${tableId}` */
   readonly tables = new Map<string, FibTable>();
@@ -642,6 +644,7 @@ export class VppModel {
       listeners: new Map(),
     };
     this.peers.set(index, peer);
+    this.peerKeys.add(keyHex);
     if (this.ifaces.get(spec.swIfIndex)!.adminUp) this.events.peerCanHandshake(index);
     return { retval: 0, peerIndex: index };
   }
@@ -678,6 +681,7 @@ export class VppModel {
     this.setPeerFlags(p, p.flags & ~PEER_FLAG_ESTABLISHED);
     this.setPeerFlags(p, PEER_FLAG_DEAD);
     this.peers.delete(p.index);
+    this.peerKeys.delete(Buffer.from(p.publicKey).toString('hex'));
   }
 
   wantPeerEvents(handle: number, swIfIndex: number, peerIndex: number, enable: boolean, pid: number): number {
