@@ -824,7 +824,7 @@ function resolveKey(f: Findings, path: DataPath, raw: unknown, ctx: Context, wha
               : code;
       f.error(
         p,
-        `cannot read ${what} file \`${full}' (${why}): create it with \`vppwg genkey > ${full}\` or fix the path`,
+        `cannot read ${what} file \`${full}' (${why}): create it with \`(umask 077; vppwg ${what === 'preshared key' ? 'genpsk' : 'genkey'} > ${full})\` or fix the path`,
       );
       return undefined;
     }

@@ -495,7 +495,7 @@ const cases: BadCase[] = [
     ),
     line: 6,
     column: 26,
-    message: `cannot read private key file \`${join(tmp, 'missing.key')}' (no such file): create it with \`vppwg genkey > ${join(tmp, 'missing.key')}\` or fix the path`,
+    message: `cannot read private key file \`${join(tmp, 'missing.key')}' (no such file): create it with \`(umask 077; vppwg genkey > ${join(tmp, 'missing.key')})\` or fix the path`,
   },
   {
     name: 'unset environment variable',

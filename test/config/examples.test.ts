@@ -2,10 +2,17 @@
  * The shipped examples validate clean (no errors, no warnings), express the designs they claim,
  * and the emulator config provides exactly the uplinks they name.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { loadDesiredState, parseDesiredState, type DesiredState } from '../../src/config';
+import {
+  encodeKey,
+  generatePresharedKey,
+  loadDesiredState,
+  parseDesiredState,
+  type DesiredState,
+} from '../../src/config';
 import { loadSimConfig } from '../../src/sim/config';
 import { projectRoot } from '../../src/util/paths';
 
@@ -72,6 +79,28 @@ describe('deploy/examples', () => {
         if (up.addresses) expect(s!.addresses).toEqual(up.addresses);
         if (up.adminUp !== undefined) expect(s!.up).toBe(up.adminUp);
       }
+    }
+  });
+
+  test('the format reference in README.md is itself a valid file', () => {
+    const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+    const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const tmp = mkdtempSync(join(tmpdir(), 'vppwg-readme-'));
+    try {
+      const psk = join(tmp, 'branch-b.psk');
+      writeFileSync(psk, encodeKey(generatePresharedKey()) + '\n', { mode: 0o600 });
+      chmodSync(psk, 0o600);
+      const { state, diagnostics } = parseDesiredState(block!.replace('/etc/vppwg/branch-b.psk', psk), 'README.md', {
+        env: {},
+      });
+      expect(diagnostics).toEqual([]);
+      expect(state!.wireguard[0]!.peers[0]!.routes).toEqual([
+        { prefix: '10.20.0.0/16', via: '10.2.111.2' },
+        { prefix: '10.21.0.0/16', via: '10.2.111.2' },
+      ]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 
