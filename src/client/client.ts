@@ -138,6 +138,19 @@ class Pending {
   ) {}
 }
 
+/**
+ * One shared Promise executor that hands out resolve/reject: saves a closure per call on the hot
+ * path (the executor runs synchronously, so the values are taken before anything else runs).
+ */
+const captured: { resolve: (v: unknown) => void; reject: (e: unknown) => void } = {
+  resolve: () => undefined,
+  reject: () => undefined,
+};
+function capture(resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
+  captured.resolve = resolve;
+  captured.reject = reject;
+}
+
 const RETVAL_IGNORE = 0;
 const RETVAL_CHECK = 1;
 const RETVAL_ALLOW_EAGAIN = 2;
@@ -518,11 +531,9 @@ export class VppClient extends EventEmitter {
       if (this.closing) return;
       this.stats.reconnects++;
       this.open().catch((e: unknown) => {
-        if (e instanceof VppIncompatibleError) {
-          // VPP came back with other plugins or versions: report, and stay down (retrying cannot help).
-          this.emitError(e);
-          return;
-        }
+        // VPP came back without a required message: say so, and keep trying (at the capped
+        // delay) in case it is restarted again with the right plugins.
+        if (e instanceof VppIncompatibleError) this.emitError(e);
         this.scheduleReconnect();
       });
     }, delayMs);
@@ -653,29 +664,29 @@ export class VppClient extends EventEmitter {
     }
     const context = this.allocContext();
     const timeoutMs = opts?.timeoutMs ?? this.timeoutMs;
-    return new Promise((resolve, reject) => {
-      const p = new Pending(
-        context,
-        def,
-        v,
-        msgId,
-        terminatorId,
-        terminator,
-        detailsId,
-        detailsDef,
-        onDetail,
-        withPing,
-        retvalMode,
-        Infinity,
-        timeoutMs,
-        resolve,
-        reject,
-      );
-      if (this.traceSize > 0) p.started = performance.now();
-      this.pending.set(context, p);
-      if (this.inFlight < this.maxInFlight && this.queueHead === this.queue.length) this.send(p);
-      else this.queue.push(p);
-    });
+    const promise = new Promise(capture);
+    const p = new Pending(
+      context,
+      def,
+      v,
+      msgId,
+      terminatorId,
+      terminator,
+      detailsId,
+      detailsDef,
+      onDetail,
+      withPing,
+      retvalMode,
+      Infinity,
+      timeoutMs,
+      captured.resolve,
+      captured.reject,
+    );
+    if (this.traceSize > 0) p.started = performance.now();
+    this.pending.set(context, p);
+    if (this.inFlight < this.maxInFlight && this.queueHead === this.queue.length) this.send(p);
+    else this.queue.push(p);
+    return promise;
   }
 
   /** One error naming every part of the exchange VPP does not have as we know it. */
