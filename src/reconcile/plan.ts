@@ -25,7 +25,15 @@ import {
   type ActualRoute,
   type ActualState,
 } from './actual';
-import { canonicalAddress, canonicalInterfaceAddress, canonicalPrefix, familyOf, hostPrefix, isDefaultPrefix } from './ip';
+import { familyOf, isDefaultPrefix } from './ip';
+
+// The desired state arrives normalised (src/config: canonical addresses and network prefixes) and
+// observe() canonicalises what VPP reports, so the diff compares strings without parsing again.
+
+/** Host prefix of a canonical address. */
+function hostOf(address: string): string {
+  return address.includes(':') ? `${address}/128` : `${address}/32`;
+}
 
 export interface Operation {
   id: string;
@@ -162,6 +170,11 @@ function peerLabel(owner: string, name: string | undefined, publicKey: string): 
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
+  if (a.length <= 4) {
+    // Allowed IPs and paths are short lists (and free of duplicates): no Set needed.
+    for (const x of a) if (!b.includes(x)) return false;
+    return true;
+  }
   const s = new Set(a);
   if (s.size !== b.length) return false;
   for (const x of b) if (!s.has(x)) return false;
@@ -386,7 +399,7 @@ class Planner {
     const out: string[] = [];
     if (d.instance !== undefined && d.instance !== w.instance) out.push(`instance ${w.instance} → ${d.instance}`);
     if (d.listenPort !== w.listenPort) out.push(`listen port ${w.listenPort} → ${d.listenPort}`);
-    if (canonicalAddress(d.source) !== w.source) out.push(`source ${w.source} → ${d.source}`);
+    if (d.source !== w.source) out.push(`source ${w.source} → ${d.source}`);
     if (d.privateKey !== 'generate') {
       const pub = d.publicKey ?? encodeKey(publicKeyOf(d.privateKey.bytes));
       if (pub !== w.publicKey) out.push('private key changed');
@@ -408,7 +421,7 @@ class Planner {
     if (want.table !== undefined) {
       for (const f of FAMILIES) rebind[f] = curTable[f] !== want.table;
     }
-    const wantAddrs = (want.addresses ?? (rebind.ip4 || rebind.ip6 ? curAddrs : undefined))?.map(canonicalInterfaceAddress);
+    const wantAddrs = (want.addresses ?? (rebind.ip4 || rebind.ip6 ? curAddrs : undefined));
     if (wantAddrs) {
       const wantSet = new Set(wantAddrs);
       const curSet = new Set(curAddrs);
@@ -559,7 +572,7 @@ class Planner {
     if (want.persistentKeepalive !== a.persistentKeepalive) out.push(`keepalive ${a.persistentKeepalive} → ${want.persistentKeepalive}`);
     if (want.underlayTable !== a.underlayTable) out.push(`underlay table ${a.underlayTable} → ${want.underlayTable}`);
     if (want.endpoint) {
-      const wantEp = `${canonicalAddress(want.endpoint.address)}:${want.endpoint.port}`;
+      const wantEp = `${want.endpoint.address}:${want.endpoint.port}`;
       const curEp = a.endpoint ? `${a.endpoint.address}:${a.endpoint.port}` : undefined;
       if (curEp === undefined) {
         out.push(`endpoint none → ${wantEp}`);
@@ -594,43 +607,42 @@ class Planner {
       table: number;
       prefix: string;
       kind: 'next-hop' | 'route' | 'underlay-route';
-      label: string;
+      /** The peer it goes through ('wg/peer'), built only when an operation needs it. */
+      owner?: string;
+      peer?: string;
+      peerRes?: string;
       paths: PathRef[];
-      parents: string[];
     }
+    // Allocation-light on purpose: this runs for every route and next hop (20,000 at 10,000 peers).
     const want = new Map<string, Want>();
-    const put = (table: number, prefix: string, kind: Want['kind'], label: string, path: PathRef, parents: string[]): void => {
+    const put = (table: number, prefix: string, kind: Want['kind'], path: PathRef, owner?: string, peer?: string, peerRes?: string): void => {
       const k = routeKey(table, prefix);
-      let w = want.get(k);
+      const w = want.get(k);
       if (!w) {
-        w = { table, prefix, kind, label, paths: [], parents: [ifResource(path.iface)] };
-        if (table !== 0) w.parents.push(`table:${tableKey(familyOf(prefix), table)}`);
-        want.set(k, w);
-      } else if (kind === 'route' && w.kind === 'next-hop') {
-        w.kind = 'route';
+        want.set(k, { table, prefix, kind, owner, peer, peerRes, paths: [path] });
+        return;
       }
+      if (kind === 'route' && w.kind === 'next-hop') w.kind = 'route';
       if (!w.paths.some((p) => p.nh === path.nh && sameIf(p.iface, path.iface))) w.paths.push(path);
-      for (const p of parents) if (!w.parents.includes(p)) w.parents.push(p);
-      const ifRes = ifResource(path.iface);
-      if (!w.parents.includes(ifRes)) w.parents.push(ifRes);
+    };
+    const parentsOf = (w: Want): string[] => {
+      const out = [...new Set(w.paths.map((p) => ifResource(p.iface)))];
+      if (w.peerRes) out.push(w.peerRes);
+      if (w.table !== 0) out.push(`table:${tableKey(familyOf(w.prefix), w.table)}`);
+      return out;
     };
     for (const d of this.desired.wireguard) {
       const iface: IfRef = { owner: d.name };
       for (const p of d.peers) {
         const peerRes = `peer:${p.publicKey}@${d.name}`;
-        for (const nh of p.tunnelNextHops) {
-          const a = canonicalAddress(nh);
-          put(d.table, hostPrefix(a), 'next-hop', `${d.name}/${p.name}`, { iface, nh: a }, [peerRes]);
-        }
-        for (const r of p.routes) {
-          put(d.table, canonicalPrefix(r.prefix), 'route', `${d.name}/${p.name}`, { iface, nh: canonicalAddress(r.via) }, [peerRes]);
-        }
+        for (const nh of p.tunnelNextHops) put(d.table, hostOf(nh), 'next-hop', { iface, nh }, d.name, p.name, peerRes);
+        for (const r of p.routes) put(d.table, r.prefix, 'route', { iface, nh: r.via }, d.name, p.name, peerRes);
       }
     }
     for (const r of this.desired.routes) {
       const d = this.desiredByOwner.get(r.interface);
       const iface: IfRef = d ? { owner: d.name } : { swIfIndex: actual.interfacesByName.get(r.interface)!.swIfIndex, name: r.interface };
-      put(r.table, canonicalPrefix(r.prefix), d ? 'route' : 'underlay-route', 'static', { iface, nh: canonicalAddress(r.via) }, []);
+      put(r.table, r.prefix, d ? 'route' : 'underlay-route', { iface, nh: r.via });
     }
 
     // Interfaces whose peers accept everything (one tunnel per peer, routes from a routing daemon):
@@ -646,7 +658,14 @@ class Planner {
     }
 
     const currentIndex = (ref: IfRef): number | undefined => ('owner' in ref ? this.keptIndex.get(ref.owner) : ref.swIfIndex);
-    const pathKey = (swIfIndex: number | undefined, nh: string): string => `${swIfIndex ?? 'new'}|${nh}`;
+    const samePaths = (w: Want, a: ActualRoute): boolean => {
+      if (w.paths.length !== a.paths.length) return false;
+      for (const p of w.paths) {
+        const idx = currentIndex(p.iface);
+        if (idx === undefined || !a.paths.some((q) => q.swIfIndex === idx && q.nh === p.nh)) return false;
+      }
+      return true;
+    };
     const toRefs = (r: ActualRoute): PathRef[] =>
       r.paths.map((p) => {
         const i = actual.interfaces.get(p.swIfIndex);
@@ -664,12 +683,12 @@ class Planner {
       } else {
         const viaOwned = a.paths.some((p) => this.fates.has(p.swIfIndex));
         if (!viaOwned) continue;
-        const nextHopShape = a.paths.every((p) => hostPrefix(p.nh) === a.prefix);
+        const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
         if (!viaDead && !nextHopShape && a.paths.every((p) => daemonRouted.has(`${p.swIfIndex}|${a.family}`))) continue;
       }
       // Paths through interfaces vppwg does not own stay (the route may be shared).
       const foreign = w ? [] : toRefs(a).filter((p) => !('owner' in p.iface));
-      const nextHopShape = a.paths.every((p) => hostPrefix(p.nh) === a.prefix);
+      const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
       const underlay = a.paths.every((p) => !this.fates.has(p.swIfIndex));
       const phase: Phase = nextHopShape ? 'nexthop-del' : underlay ? 'underlay-route-del' : 'route-del';
       this.add({
@@ -689,8 +708,7 @@ class Planner {
         const f = this.fates.get(p.swIfIndex);
         return f === 'delete' || f === 'replace';
       }) ? a : undefined;
-      const wantKeys = w.paths.map((p) => pathKey(currentIndex(p.iface), p.nh));
-      if (aliveA && sameSet(wantKeys, aliveA.paths.map((p) => pathKey(p.swIfIndex, p.nh)))) continue;
+      if (aliveA && samePaths(w, aliveA)) continue;
       const phase: Phase = w.kind === 'next-hop' ? 'nexthop' : w.kind === 'underlay-route' ? 'underlay-route' : 'route';
       const via = w.paths.map((p) => `${p.nh} ${ifLabel(p.iface)}`).join(', ');
       this.add({
@@ -699,11 +717,11 @@ class Planner {
         key: `table ${w.table} ${w.prefix}`,
         reason: aliveA
           ? `paths ${aliveA.paths.map((p) => `${p.nh} ${actual.interfaces.get(p.swIfIndex)?.name ?? p.swIfIndex}`).join(', ')} → ${via}`
-          : `via ${via}${w.label === 'static' ? '' : ` (peer ${w.label})`}`,
+          : `via ${via}${w.peer === undefined ? '' : ` (peer ${w.owner}/${w.peer})`}`,
         phase,
         step: { t: 'route', table: w.table, prefix: w.prefix, paths: w.paths, previous: aliveA ? toRefs(aliveA) : [] },
         provides: `route:${k}`,
-        parents: w.parents,
+        parents: parentsOf(w),
       });
     }
   }
@@ -791,7 +809,7 @@ function sameIf(a: IfRef, b: IfRef): boolean {
 function desiredConfig(p: DesiredPeer): PeerConfig {
   return {
     publicKey: p.publicKey,
-    ...(p.endpoint ? { endpoint: { address: canonicalAddress(p.endpoint.address), port: p.endpoint.port } } : {}),
+    ...(p.endpoint ? { endpoint: { address: p.endpoint.address, port: p.endpoint.port } } : {}),
     allowedIps: p.allowedIps,
     persistentKeepalive: p.persistentKeepalive,
     underlayTable: p.underlayTable,

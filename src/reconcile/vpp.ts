@@ -82,6 +82,12 @@ function call(client: VppClient, name: string, v: Row): Promise<Row> {
   return (client.call as (d: unknown, v: unknown) => Promise<Row>)(messageDef(name), v);
 }
 
+/** Each details message as it arrives, so large dumps (10,000s of routes) are parsed without holding every raw row. */
+async function forEachDetail(client: VppClient, name: string, v: Row, each: (row: Row) => void): Promise<void> {
+  const iter = (client.dumpIter as (d: unknown, v: unknown) => AsyncIterableIterator<Row>)(messageDef(name), v);
+  for await (const row of iter) each(row);
+}
+
 function dump(client: VppClient, name: string, v: Row): Promise<Row[]> {
   return (client.dump as (d: unknown, v: unknown) => Promise<Row[]>)(messageDef(name), v);
 }
@@ -185,32 +191,26 @@ async function readInterfaces(client: VppClient): Promise<{ interfaces: ActualIn
 /** Reads VPP's state through dumps only (no mutating call). */
 export async function observe(client: VppClient): Promise<ActualState> {
   const peerV2 = hasPeerV2(client);
-  const [ifs, peerRows, tableRows, teibRows] = await Promise.all([
+  const peers: ActualPeer[] = [];
+  const [ifs, tableRows, teibRows] = await Promise.all([
     readInterfaces(client),
-    dump(client, peerV2 ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', { peer_index: NO_INDEX }),
     dump(client, 'ip_table_dump', {}),
     dump(client, 'teib_dump', {}),
+    forEachDetail(client, peerV2 ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', { peer_index: NO_INDEX }, (row) =>
+      peers.push(parsePeer(row, peerV2)),
+    ),
   ]);
   const tables = tableRows.map(parseTable);
-  const routeLists = await Promise.all(
-    tables.map((t) => dump(client, 'ip_route_dump', { table: { table_id: t.id, is_ip6: t.family === 'ip6', name: '' } })),
-  );
   const routes: ActualRoute[] = [];
-  for (let i = 0; i < tables.length; i++) {
-    const family = tables[i]!.family;
-    for (const row of routeLists[i]!) {
-      const r = parseRoute(row.route as Row, family);
-      if (r) routes.push(r);
-    }
-  }
-  return buildActualState({
-    ...ifs,
-    peers: peerRows.map((row) => parsePeer(row, peerV2)),
-    tables,
-    routes,
-    teib: teibRows.map(parseTeib),
-    peerV2,
-  });
+  await Promise.all(
+    tables.map((t) =>
+      forEachDetail(client, 'ip_route_dump', { table: { table_id: t.id, is_ip6: t.family === 'ip6', name: '' } }, (row) => {
+        const r = parseRoute(row.route as Row, t.family);
+        if (r) routes.push(r);
+      }),
+    ),
+  );
+  return buildActualState({ ...ifs, peers, tables, routes, teib: teibRows.map(parseTeib), peerV2 });
 }
 
 /** What an apply changed, so that verifying it can re-read just that. */
