@@ -17,16 +17,7 @@ import {
   dropPath,
   samePath,
 } from './fib';
-import {
-  type Af,
-  type Prefix,
-  covers,
-  isZeroAddress,
-  mask4,
-  parsePrefix,
-  prefixString,
-  sameAddress,
-} from './net';
+import { type Af, type Prefix, covers, isZeroAddress, mask4, parsePrefix, prefixString, sameAddress } from './net';
 
 export const WG_MAX_INSTANCE = 16384;
 export const MAX_PEERS = 1 << 20;
@@ -135,12 +126,6 @@ export function clampPrivate(k: Uint8Array): Uint8Array {
   out[31]! &= 127;
   out[31]! |= 64;
   return out;
-}
-
-function sameKey(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function lowestFree(used: (i: number) => boolean, from = 0): number {
@@ -624,8 +609,8 @@ export class VppModel {
     if (!this.ifaces.has(spec.swIfIndex)) return fail(VppErrno.INVALID_SW_IF_INDEX);
     if (spec.allowedIps.length === 0) return fail(VppErrno.INVALID_VALUE);
     if (!this.wg.has(spec.swIfIndex)) return fail(VppErrno.INVALID_SW_IF_INDEX);
-    for (const p of this.peers.values())
-      if (sameKey(p.publicKey, spec.publicKey)) return fail(VppErrno.ENTRY_ALREADY_EXISTS);
+    const keyHex = Buffer.from(spec.publicKey).toString('hex');
+    if (this.peerKeys.has(keyHex)) return fail(VppErrno.ENTRY_ALREADY_EXISTS);
     if (this.peers.size >= MAX_PEERS) return fail(VppErrno.LIMIT_EXCEEDED);
     const index = lowestFree((n) => this.peers.has(n));
     // An all-zero endpoint of either family is stored as "no address" and dumped as IPv4 0.0.0.0.
