@@ -424,6 +424,13 @@ export function analyse(data: unknown, f: Findings, ctx: Context): DesiredState 
         if (!isObj(r)) return;
         const prefix = checkNetworkPrefix(f, [...rp, 'prefix'], r.prefix, 'route prefix');
         if (!prefix) return;
+        // VPP forwards a received packet only if its source is inside the sender's allowed IPs.
+        if (allowed.length > 0 && !prefixCoveredByUnion(prefix, allowed)) {
+          f.error(
+            [...rp, 'prefix'],
+            `route ${prefix.networkText} is not inside the allowed IPs of ${who} (${allowedSummary()}): VPP would send to it but drop what comes back from it; add ${prefix.networkText} to allowed_ips`,
+          );
+        }
         let via: ParsedAddress | undefined;
         const viaText = str(r.via);
         if (viaText !== undefined) {
@@ -627,6 +634,26 @@ export function analyse(data: unknown, f: Findings, ctx: Context): DesiredState 
 
   if (f.hasErrors()) return undefined;
   return { tables: outTables, uplinks: outUplinks, routes: outRoutes, wireguard: outWg };
+}
+
+/** True when the union of `set` covers every address of `prefix` (one covering prefix, or several that tile it). */
+function prefixCoveredByUnion(prefix: ParsedPrefix, set: readonly ParsedPrefix[]): boolean {
+  const start = prefix.network;
+  const end = prefixEnd(prefix);
+  const inside: [bigint, bigint][] = [];
+  for (const p of set) {
+    if (p.family !== prefix.family) continue;
+    if (p.len <= prefix.len && maskTo(start, p.len, familyWidth(p.family)) === p.network) return true;
+    if (p.len > prefix.len && p.network >= start && p.network <= end) inside.push([p.network, prefixEnd(p)]);
+  }
+  inside.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let next = start;
+  for (const [lo, hi] of inside) {
+    if (lo > next) return false;
+    if (hi + 1n > next) next = hi + 1n;
+    if (next > end) return true;
+  }
+  return false;
 }
 
 /** Longest-prefix match over the file's routes and connected subnets, indexed once per (table, family, length). */

@@ -280,12 +280,37 @@ const cases: BadCase[] = [
     text: lines(
       UPLINK,
       wg(),
-      peer('a', PUB[0]!, '[10.0.1.0/24]', '        routes:', '          - { prefix: 10.9.0.0/16, via: 10.0.2.1 }'),
+      peer(
+        'a',
+        PUB[0]!,
+        '[10.0.1.0/24, 10.9.0.0/16]',
+        '        routes:',
+        '          - { prefix: 10.9.0.0/16, via: 10.0.2.1 }',
+      ),
     ),
     line: 14,
     column: 41,
     message:
-      'via 10.0.2.1 is not inside the allowed IPs of peer "a" of "wg0" (10.0.1.0/24): VPP picks the peer by next hop and would drop this route; use the peer\'s tunnel address or add a prefix covering 10.0.2.1 to allowed_ips',
+      'via 10.0.2.1 is not inside the allowed IPs of peer "a" of "wg0" (10.0.1.0/24, 10.9.0.0/16): VPP picks the peer by next hop and would drop this route; use the peer\'s tunnel address or add a prefix covering 10.0.2.1 to allowed_ips',
+  },
+  {
+    name: "route prefix outside the peer's allowed IPs",
+    text: lines(
+      UPLINK,
+      wg(),
+      peer(
+        'a',
+        PUB[0]!,
+        '[10.0.1.0/24]',
+        '        tunnel_next_hops: [10.0.1.2]',
+        '        routes:',
+        '          - prefix: 10.20.0.0/16',
+      ),
+    ),
+    line: 15,
+    column: 21,
+    message:
+      'route 10.20.0.0/16 is not inside the allowed IPs of peer "a" of "wg0" (10.0.1.0/24): VPP would send to it but drop what comes back from it; add 10.20.0.0/16 to allowed_ips',
   },
   {
     name: "tunnel next hop outside the peer's allowed IPs",
@@ -303,7 +328,7 @@ const cases: BadCase[] = [
       peer(
         'a',
         PUB[0]!,
-        '[10.0.1.0/24, "fd00::/64"]',
+        '[10.0.1.0/24, "fd00::/64", "fd00:9::/48"]',
         '        tunnel_next_hops: [10.0.1.2]',
         '        routes:',
         '          - prefix: "fd00:9::/48"',
@@ -584,6 +609,30 @@ describe('findings are reported together', () => {
     );
     expect(diagnostics).toEqual([]);
     expect(state?.wireguard[0]?.peers.map((p) => p.name)).toEqual(['a', 'b']);
+  });
+
+  test('a route tiled by several allowed IPs is covered; a gap is not', () => {
+    const route = (allowed: string) =>
+      parseDesiredState(
+        lines(
+          UPLINK,
+          wg(),
+          peer(
+            'a',
+            PUB[0]!,
+            allowed,
+            '        tunnel_next_hops: [10.0.1.2]',
+            '        routes:',
+            '          - prefix: 10.20.0.0/16',
+          ),
+        ),
+        't.yaml',
+        { env: {} },
+      ).diagnostics.map((d) => d.message);
+    expect(route('[10.0.1.0/24, 10.20.0.0/17, 10.20.128.0/18, 10.20.192.0/18]')).toEqual([]);
+    expect(route('[10.0.1.0/24, 10.20.0.0/17, 10.20.192.0/18]')).toEqual([
+      expect.stringMatching(/^route 10\.20\.0\.0\/16 is not inside the allowed IPs/),
+    ]);
   });
 
   test('JSON files report places too', () => {
