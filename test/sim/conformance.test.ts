@@ -154,10 +154,10 @@ describe('replaying the recordings of VPP 26.10-rc0', () => {
   });
 
   maybe('handshake.jsonl: replies and the ESTABLISHED, 0 and DEAD events where VPP sent them', async () => {
-    // VPP's uplink there was a veth (sw_if_index 1) holding 192.0.2.1/24. The handshake takes 1 s
+    // VPP's uplink there was a veth (sw_if_index 1) holding 192.0.2.1/24. The handshake takes 1.5 s
     // here: long enough for the subscription and the route add to come first, as on the recording.
     sim = await startSim({
-      config: { uplinks: [{ name: 'host-vpp0', addresses: ['192.0.2.1/24'] }], reachablePeers: { delayMs: 1000 } },
+      config: { uplinks: [{ name: 'host-vpp0', addresses: ['192.0.2.1/24'] }], reachablePeers: { delayMs: 1500 } },
     });
     const { compared, events } = await replay('handshake.jsonl', sim);
     expect(compared).toBe(readGolden('handshake.jsonl').filter((f) => f.dir === 'vpp->client').length);

@@ -210,6 +210,19 @@ describe('interfaces', () => {
   });
 });
 
+/** Polls the peers' flags until `ok` holds (the emulated handshake runs on a timer). */
+async function untilFlags(ok: (flags: number[]) => boolean): Promise<void> {
+  const end = Date.now() + 5000;
+  for (;;) {
+    const flags = (await dump(wireguard.wireguard_peers_dump, { peer_index: ALL })).map(
+      (p: Any) => p.peer.flags as number,
+    );
+    if (ok(flags)) return;
+    if (Date.now() > end) throw new Error(`peer flags stayed ${JSON.stringify(flags)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('WireGuard', () => {
   test('instances: ~0 takes the lowest free, -31 when taken or >= 16384; generate_key gives a real X25519 pair', async () => {
     await boot();
@@ -277,7 +290,7 @@ describe('WireGuard', () => {
     await call(wireguard.want_wireguard_peer_events, { sw_if_index: ALL, peer_index: ALL, enable_disable: 1, pid: 1 });
     await peerAdd(w, key(21)); // added later: not subscribed
     await setFlags(w, true); // both peers have endpoints: the emulated handshakes complete
-    await new Promise((r) => setTimeout(r, 50));
+    await untilFlags((f) => f.every((x) => x === 2));
     const peers = await dump(wireguard.wireguard_peers_dump, { peer_index: ALL });
     expect(peers.map((p: Any) => p.peer.flags)).toEqual([2, 2]);
     await setFlags(w, false);
@@ -296,7 +309,8 @@ describe('WireGuard', () => {
     await peerAdd(w, key(30));
     await setFlags(w, true);
     await peerAdd(w, key(31), { endpoint: '0.0.0.0', port: 0 });
-    await new Promise((r) => setTimeout(r, 50));
+    await untilFlags((f) => f[0] === 2);
+    await call(memclnt.control_ping, {}); // any timer of the second peer would have fired by now too
     const peers = await dump(wireguard.wireguard_peers_dump, { peer_index: ALL });
     expect(peers.map((p: Any) => p.peer.flags)).toEqual([2, 0]);
   });
