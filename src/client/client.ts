@@ -224,7 +224,17 @@ export class VppClient extends EventEmitter {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private reconnectAttempt = 0;
   /** Counters for diagnostics. */
-  readonly stats = { sent: 0, received: 0, events: 0, lateReplies: 0, unknownMessages: 0, timeouts: 0, reconnects: 0 };
+  readonly stats = {
+    sent: 0,
+    received: 0,
+    events: 0,
+    lateReplies: 0,
+    unknownMessages: 0,
+    timeouts: 0,
+    reconnects: 0,
+    /** Writes the socket could not take at once (back-pressure from VPP). */
+    writeStalls: 0,
+  };
 
   private constructor(opts: VppClientOptions) {
     super();
@@ -771,7 +781,10 @@ export class VppClient extends EventEmitter {
       chunk = w.buf.subarray(0, w.off);
       this.out = new Writer(Math.max(OUT_INITIAL, w.buf.length));
     }
-    if (!sock.write(chunk)) this.writeBlocked = true;
+    if (!sock.write(chunk)) {
+      this.writeBlocked = true;
+      this.stats.writeStalls++;
+    }
   };
 
   // ---------------------------------------------------------------- receiving

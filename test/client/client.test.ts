@@ -129,7 +129,7 @@ describe('VppClient against the scripted server', () => {
     // Steer clear of the fake's special values (404 unanswered, 999 error, 7 event).
     const values = Array.from({ length: 3000 }, (_, i) => (i === 404 || i === 999 || i === 7 ? i + 10_000 : i));
     const results = await Promise.all(values.map((value) => client.call(echo, { value })));
-    results.forEach((r, i) => expect(r.value).toBe(values[i]! * 2));
+    expect(results.map((r) => r.value)).toEqual(values.map((v) => v * 2));
     expect(maxUnanswered).toBeLessThanOrEqual(64);
     expect(maxUnanswered).toBeGreaterThan(1);
     expect(server.received.filter((f) => f.nameCrc === echo.nameCrc)).toHaveLength(3000);
@@ -256,6 +256,42 @@ describe('VppClient against the scripted server', () => {
     expect(last.id).toBe(newId);
     // The event id changed too: the subscription follows it.
     expect(seenEvents).toEqual([2]);
+  });
+
+  it('when VPP comes back without a required message, reports it and keeps retrying until it is there', async () => {
+    const { client, server } = await started({ requireMessages: ['echo'] });
+    const errors: unknown[] = [];
+    client.on('error', (e) => errors.push(e));
+    const attempts: number[] = [];
+    client.on('reconnecting', (r: { attempt: number }) => attempts.push(r.attempt));
+    await server.restart(tableFor(testMessages.filter((d) => d !== echo)));
+    while (errors.length === 0 || attempts.length < 3) await new Promise((r) => setTimeout(r, 10));
+    expect(client.connected).toBe(false);
+    expect(errors[0]).toBeInstanceOf(VppIncompatibleError);
+    expect((errors[0] as Error).message).toContain('echo (ours e0000001) is missing');
+    const reconnected = new Promise((r) => client.once('connected', r));
+    await server.restart(tableFor(testMessages));
+    await reconnected;
+    expect((await client.call(echo, { value: 4 })).value).toBe(8);
+  });
+
+  it('gives up after maxAttempts reconnects, saying so', async () => {
+    const { client, server } = await started({ reconnect: { initialDelayMs: 5, maxDelayMs: 10, maxAttempts: 2 } });
+    const gaveUp = new Promise<Error>((r) => client.on('error', r));
+    await server.stop();
+    expect((await gaveUp).message).toMatch(/gave up reconnecting to VPP at .* after 2 attempts/);
+    expect(client.connected).toBe(false);
+  });
+
+  it('holds requests while the socket is full and sends them when VPP reads again', async () => {
+    const { client, server } = await started({ maxInFlight: 100_000 });
+    server.connections[0]!.socket.pause();
+    const calls = Array.from({ length: 12_000 }, (_, i) => client.call(echo, { value: i + 10_000 }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.stats.writeStalls).toBeGreaterThan(0);
+    server.connections[0]!.socket.resume();
+    const results = await Promise.all(calls);
+    expect(results.map((r) => r.value)).toEqual(results.map((_, i) => (i + 10_000) * 2));
   });
 
   it('reports a changed CRC at connect naming both CRCs, and never sends that message', async () => {

@@ -52,7 +52,7 @@ describe('VppClient against the emulator', () => {
     );
     const loopbacks = Array.from({ length: 200 }, () => client.call(iface.create_loopback_instance, {}));
     const outcomes = await Promise.all(calls);
-    outcomes.forEach((o, i) => expect(o).toBe(i % 2 === 0 ? 'ok' : -3));
+    expect(outcomes).toEqual(outcomes.map((_, i) => (i % 2 === 0 ? 'ok' : -3)));
     const indexes = (await Promise.all(loopbacks)).map((r) => r.sw_if_index);
     expect(new Set(indexes).size).toBe(200);
     const dumped = await client.dump(iface.sw_interface_dump, { sw_if_index: 0xffffffff });
