@@ -15,6 +15,7 @@ import { messageDef } from '../../src/reconcile/vpp';
 import { type BenchContext, type BenchSuite, type Figure, measure } from '../harness';
 
 const CHILD_FLAG = '--vppwg-reconcile-bench-child';
+const RSS_FLAG = '--vppwg-reconcile-bench-rss';
 
 if (process.argv.includes(CHILD_FLAG)) {
   void (async () => {
@@ -25,6 +26,24 @@ if (process.argv.includes(CHILD_FLAG)) {
     });
     process.send?.('ready');
     process.on('disconnect', () => void sim.stop().then(() => process.exit(0)));
+  })();
+}
+
+if (process.argv.includes(RSS_FLAG)) {
+  // A process that only reconciles (cold apply, no-op, one change), so its peak RSS is the reconciler's.
+  void (async () => {
+    const at = process.argv.indexOf(RSS_FLAG);
+    const socketPath = process.argv[at + 1]!;
+    const n = Number(process.argv[at + 2]);
+    const client = await connect(socketPath);
+    const steps = [benchState(n), benchState(n), benchState(n, { index: 7, keepalive: 5 })];
+    for (const desired of steps) {
+      const r = await reconcile(client, desired);
+      if (!r.ok) throw new Error(`reconcile failed: ${r.error?.message}`);
+    }
+    await client.close();
+    process.send?.({ maxRssMb: process.resourceUsage().maxRSS / 1024 });
+    process.disconnect?.();
   })();
 }
 
@@ -196,6 +215,22 @@ async function coldFloor(n: number): Promise<number> {
   }
 }
 
+/** Peak RSS (MB) of a process that reconciles `n` peers cold, then no-op, then one change. */
+async function reconcilerRss(n: number): Promise<number> {
+  const emu = await startEmulator();
+  try {
+    const child = fork(__filename, [RSS_FLAG, emu.socketPath, String(n)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    return await new Promise<number>((resolve, reject) => {
+      child.once('message', (m: { maxRssMb: number }) => resolve(m.maxRssMb));
+      child.once('exit', (code) => reject(new Error(`reconciler child exited with ${code} before reporting`)));
+    });
+  } finally {
+    await stopEmulator(emu);
+  }
+}
+
 /** The floor of a no-op apply: the dumps that observing needs, without building or diffing anything. */
 async function observeFloor(client: VppClient): Promise<number> {
   const t = performance.now();
@@ -304,10 +339,11 @@ export const suite: BenchSuite = {
       await client.close();
       await stopEmulator(emu);
     }
-    const rssMb = process.resourceUsage().maxRSS / 1024;
+    ctx.log(`reconcile: peak RSS of a process reconciling ${large} peers`);
+    const rssMb = await reconcilerRss(large);
     figures.push({
       suite: 'reconcile',
-      name: `peak RSS of the reconciling process (up to ${large} peers)`,
+      name: `peak RSS of a process reconciling ${large} peers (cold, no-op, one change)`,
       unit: 'MB',
       median: rssMb,
       min: rssMb,

@@ -27,8 +27,8 @@ export interface ApplyOutcome {
   touched: Touched;
 }
 
-/** Upper bound of operations started and not finished, to bound memory with 10k+ operations. */
-const MAX_CONCURRENT = 4096;
+/** Operations started and not finished: the client's default in-flight window; more would only queue (and hold memory) in the client. */
+const MAX_CONCURRENT = 1024;
 
 function describe(err: unknown): { message: string; retval?: number } {
   if (err instanceof VppApiError) {
