@@ -33,7 +33,10 @@ const MAX_CONCURRENT = 1024;
 function describe(err: unknown): { message: string; retval?: number } {
   if (err instanceof VppApiError) {
     const e = err as VppApiError & { retval: number; errorName?: string; msgName?: string };
-    return { message: `VPP rejected ${e.msgName ?? 'the call'}: ${e.errorName ?? 'error'} (${e.retval})`, retval: e.retval };
+    return {
+      message: `VPP rejected ${e.msgName ?? 'the call'}: ${e.errorName ?? 'error'} (${e.retval})`,
+      retval: e.retval,
+    };
   }
   return { message: err instanceof Error ? err.message : String(err) };
 }
@@ -52,8 +55,19 @@ async function runAll<T>(items: readonly T[], fn: (item: T) => Promise<void>, st
   await Promise.all(workers);
 }
 
-export async function applyPlan(client: VppClient, plan: Plan, actual: ActualState, opts: { rollback: boolean; peerV2: boolean }): Promise<ApplyOutcome> {
-  const ctx: ExecContext = { client, actual, ifIndex: new Map(actual.owned.interfaces), peerV2: opts.peerV2, touched: newTouched() };
+export async function applyPlan(
+  client: VppClient,
+  plan: Plan,
+  actual: ActualState,
+  opts: { rollback: boolean; peerV2: boolean },
+): Promise<ApplyOutcome> {
+  const ctx: ExecContext = {
+    client,
+    actual,
+    ifIndex: new Map(actual.owned.interfaces),
+    peerV2: opts.peerV2,
+    touched: newTouched(),
+  };
   const byPhase = new Map<Phase, Operation[]>();
   for (const op of plan.operations) {
     const p = phaseOf(op);
@@ -90,7 +104,9 @@ export async function applyPlan(client: VppClient, plan: Plan, actual: ActualSta
     const undos = undoByPhase[i]!;
     // Removed peers/interfaces go back in ascending order of their old index (so they get it back);
     // everything else in reverse order of completion.
-    const sequence = undos.every((u) => u.order !== undefined) ? [...undos].sort((a, b) => a.order! - b.order!) : [...undos].reverse();
+    const sequence = undos.every((u) => u.order !== undefined)
+      ? [...undos].sort((a, b) => a.order! - b.order!)
+      : [...undos].reverse();
     await runAll(
       sequence,
       async (undo) => {

@@ -83,7 +83,11 @@ export function showState(actual: ActualState): ShownState {
     list.push({
       peerIndex: p.peerIndex,
       publicKey: p.publicKey,
-      endpoint: p.endpoint ? (p.endpoint.address.includes(':') ? `[${p.endpoint.address}]:${p.endpoint.port}` : `${p.endpoint.address}:${p.endpoint.port}`) : null,
+      endpoint: p.endpoint
+        ? p.endpoint.address.includes(':')
+          ? `[${p.endpoint.address}]:${p.endpoint.port}`
+          : `${p.endpoint.address}:${p.endpoint.port}`
+        : null,
       allowedIps: [...p.allowedIps],
       persistentKeepalive: p.persistentKeepalive,
       underlayTable: p.underlayTable,
@@ -122,7 +126,11 @@ export function showState(actual: ActualState): ShownState {
         peers: (peersBy.get(w.swIfIndex) ?? []).sort((a, b) => a.peerIndex - b.peerIndex),
       })),
     routes: [...actual.routes.values()]
-      .map((r) => ({ table: r.table, prefix: r.prefix, paths: r.paths.map((p) => ({ via: p.nh, interface: ifName(p.swIfIndex) })) }))
+      .map((r) => ({
+        table: r.table,
+        prefix: r.prefix,
+        paths: r.paths.map((p) => ({ via: p.nh, interface: ifName(p.swIfIndex) })),
+      }))
       .sort((a, b) => a.table - b.table || a.prefix.localeCompare(b.prefix)),
     teib: actual.teib.map((e) => ({ interface: ifName(e.swIfIndex), peer: e.peer, nh: e.nh, nhTable: e.nhTable })),
   };
@@ -132,7 +140,8 @@ export function formatShow(actual: ActualState): string {
   const s = showState(actual);
   const out: string[] = [];
   out.push('Tables:');
-  for (const t of s.tables) out.push(`  ${t.family} ${t.id}${t.name ? ` "${t.name}"` : ''}${t.ownedByVppwg ? ' (vppwg)' : ''}`);
+  for (const t of s.tables)
+    out.push(`  ${t.family} ${t.id}${t.name ? ` "${t.name}"` : ''}${t.ownedByVppwg ? ' (vppwg)' : ''}`);
   out.push('Interfaces:');
   for (const i of s.interfaces) {
     const attrs = [
@@ -145,11 +154,15 @@ export function formatShow(actual: ActualState): string {
     for (const a of i.addresses) out.push(`      ${a}`);
   }
   for (const w of s.wireguard) {
-    out.push(`WireGuard ${w.name}${w.owner !== null ? ` ("${w.owner}")` : ''}: instance ${w.instance}, port ${w.listenPort}, source ${w.source}`);
+    out.push(
+      `WireGuard ${w.name}${w.owner !== null ? ` ("${w.owner}")` : ''}: instance ${w.instance}, port ${w.listenPort}, source ${w.source}`,
+    );
     out.push(`  public key ${w.publicKey}`);
     for (const p of w.peers) {
       out.push(`  peer [${p.peerIndex}] ${p.publicKey}${p.established ? ' (established)' : ''}`);
-      out.push(`      endpoint ${p.endpoint ?? '(none: learned from the handshake)'}, allowed ${p.allowedIps.join(', ')}`);
+      out.push(
+        `      endpoint ${p.endpoint ?? '(none: learned from the handshake)'}, allowed ${p.allowedIps.join(', ')}`,
+      );
       const extra = [
         p.persistentKeepalive ? `keepalive ${p.persistentKeepalive}s` : undefined,
         p.underlayTable ? `underlay table ${p.underlayTable}` : undefined,
@@ -159,7 +172,8 @@ export function formatShow(actual: ActualState): string {
     }
   }
   out.push('Routes (with a next hop):');
-  for (const r of s.routes) out.push(`  table ${r.table} ${r.prefix} via ${r.paths.map((p) => `${p.via} ${p.interface}`).join(', ')}`);
+  for (const r of s.routes)
+    out.push(`  table ${r.table} ${r.prefix} via ${r.paths.map((p) => `${p.via} ${p.interface}`).join(', ')}`);
   if (s.teib.length) {
     out.push('TEIB:');
     for (const e of s.teib) out.push(`  ${e.interface} ${e.peer} → ${e.nh} (table ${e.nhTable})`);

@@ -48,7 +48,13 @@ function peersOf(desired: DesiredState, actual: ActualState): ReconcileResult['p
     for (const p of wg.peers) {
       const a = actual.peers.get(p.publicKey);
       if (!a || a.swIfIndex !== idx) continue;
-      out.push({ interface: wg.name, name: p.name, publicKey: p.publicKey, peerIndex: a.peerIndex, swIfIndex: a.swIfIndex });
+      out.push({
+        interface: wg.name,
+        name: p.name,
+        publicKey: p.publicKey,
+        peerIndex: a.peerIndex,
+        swIfIndex: a.swIfIndex,
+      });
     }
   }
   return out;
@@ -60,7 +66,10 @@ export async function reconcile(
   opts: { rollback?: boolean; dryRun?: boolean } = {},
 ): Promise<ReconcileResult> {
   const started = performance.now();
-  const done = (r: Omit<ReconcileResult, 'durationMs'>): ReconcileResult => ({ ...r, durationMs: performance.now() - started });
+  const done = (r: Omit<ReconcileResult, 'durationMs'>): ReconcileResult => ({
+    ...r,
+    durationMs: performance.now() - started,
+  });
   const before = await observe(client);
   let plan: Plan;
   try {
@@ -79,19 +88,36 @@ export async function reconcile(
   }
   if (opts.dryRun || plan.isEmpty) {
     // Nothing to send: what was observed is what is verified.
-    return done({ ok: true, plan, applied: 0, rolledBack: false, verified: plan.isEmpty, peers: peersOf(desired, before) });
+    return done({
+      ok: true,
+      plan,
+      applied: 0,
+      rolledBack: false,
+      verified: plan.isEmpty,
+      peers: peersOf(desired, before),
+    });
   }
   const outcome = await applyPlan(client, plan, before, { rollback: opts.rollback ?? true, peerV2: hasPeerV2(client) });
   if (outcome.error) {
     const after = await observe(client);
     const error = { ...outcome.error };
     if (outcome.rollbackErrors.length) error.message += `; rollback incomplete: ${outcome.rollbackErrors.join('; ')}`;
-    return done({ ok: false, plan, applied: outcome.applied, rolledBack: outcome.rolledBack, error, verified: false, peers: peersOf(desired, after) });
+    return done({
+      ok: false,
+      plan,
+      applied: outcome.applied,
+      rolledBack: outcome.rolledBack,
+      error,
+      verified: false,
+      peers: peersOf(desired, after),
+    });
   }
   // Verify by observing again: what this run touched, re-read (or everything, for a large run).
   const t = outcome.touched;
   const after =
-    t.addedPeers.size + t.routes.size > FOCUSED_VERIFY_LIMIT ? await observe(client) : await observeTouched(client, before, t);
+    t.addedPeers.size + t.routes.size > FOCUSED_VERIFY_LIMIT
+      ? await observe(client)
+      : await observeTouched(client, before, t);
   let remaining: Plan;
   try {
     remaining = planChanges(desired, after);
@@ -100,7 +126,10 @@ export async function reconcile(
   }
   if (!remaining.isEmpty) {
     const what = remaining.operations.length
-      ? remaining.operations.slice(0, 10).map((op) => `${op.id} (${op.reason})`).join('; ')
+      ? remaining.operations
+          .slice(0, 10)
+          .map((op) => `${op.id} (${op.reason})`)
+          .join('; ')
       : remaining.notes.join('; ');
     return done({
       ok: false,
@@ -112,5 +141,12 @@ export async function reconcile(
       peers: peersOf(desired, after),
     });
   }
-  return done({ ok: true, plan, applied: outcome.applied, rolledBack: false, verified: true, peers: peersOf(desired, after) });
+  return done({
+    ok: true,
+    plan,
+    applied: outcome.applied,
+    rolledBack: false,
+    verified: true,
+    peers: peersOf(desired, after),
+  });
 }

@@ -421,7 +421,7 @@ class Planner {
     if (want.table !== undefined) {
       for (const f of FAMILIES) rebind[f] = curTable[f] !== want.table;
     }
-    const wantAddrs = (want.addresses ?? (rebind.ip4 || rebind.ip6 ? curAddrs : undefined));
+    const wantAddrs = want.addresses ?? (rebind.ip4 || rebind.ip6 ? curAddrs : undefined);
     if (wantAddrs) {
       const wantSet = new Set(wantAddrs);
       const curSet = new Set(curAddrs);
@@ -432,7 +432,9 @@ class Planner {
           action: 'delete',
           kind: 'address',
           key: `${label} ${a}`,
-          reason: moving ? `removed while the interface moves to table ${want.table} (VPP refuses a rebind with addresses)` : 'not in the file',
+          reason: moving
+            ? `removed while the interface moves to table ${want.table} (VPP refuses a rebind with addresses)`
+            : 'not in the file',
           phase: 'address-del',
           step: { t: 'address', iface: ref, add: false, address: a },
           provides: `addr:${label}:${a}`,
@@ -512,7 +514,8 @@ class Planner {
   planPeers(): void {
     const { actual } = this;
     const wantByKey = new Map<string, { owner: string; peer: DesiredPeer }>();
-    for (const d of this.desired.wireguard) for (const p of d.peers) wantByKey.set(p.publicKey, { owner: d.name, peer: p });
+    for (const d of this.desired.wireguard)
+      for (const p of d.peers) wantByKey.set(p.publicKey, { owner: d.name, peer: p });
     const kept = new Set<string>();
     const replaced = new Map<string, string>();
     for (const a of actual.peers.values()) {
@@ -560,7 +563,10 @@ class Planner {
           phase: 'peer-add',
           step: { t: 'peer-add', owner: d.name, peer: desiredConfig(p) },
           provides: `peer:${p.publicKey}@${d.name}`,
-          parents: [`if:${d.name}`, ...(p.underlayTable ? [`table:${tableKey(familyOf(d.source), p.underlayTable)}`] : [])],
+          parents: [
+            `if:${d.name}`,
+            ...(p.underlayTable ? [`table:${tableKey(familyOf(d.source), p.underlayTable)}`] : []),
+          ],
         });
       }
     }
@@ -568,8 +574,10 @@ class Planner {
 
   peerDiff(want: DesiredPeer, a: ActualPeer, owner: string): string[] {
     const out: string[] = [];
-    if (!sameSet(want.allowedIps, a.allowedIps)) out.push(`allowed IPs ${list(a.allowedIps)} → ${list(want.allowedIps)}`);
-    if (want.persistentKeepalive !== a.persistentKeepalive) out.push(`keepalive ${a.persistentKeepalive} → ${want.persistentKeepalive}`);
+    if (!sameSet(want.allowedIps, a.allowedIps))
+      out.push(`allowed IPs ${list(a.allowedIps)} → ${list(want.allowedIps)}`);
+    if (want.persistentKeepalive !== a.persistentKeepalive)
+      out.push(`keepalive ${a.persistentKeepalive} → ${want.persistentKeepalive}`);
     if (want.underlayTable !== a.underlayTable) out.push(`underlay table ${a.underlayTable} → ${want.underlayTable}`);
     if (want.endpoint) {
       const wantEp = `${want.endpoint.address}:${want.endpoint.port}`;
@@ -615,7 +623,15 @@ class Planner {
     }
     // Allocation-light on purpose: this runs for every route and next hop (20,000 at 10,000 peers).
     const want = new Map<string, Want>();
-    const put = (table: number, prefix: string, kind: Want['kind'], path: PathRef, owner?: string, peer?: string, peerRes?: string): void => {
+    const put = (
+      table: number,
+      prefix: string,
+      kind: Want['kind'],
+      path: PathRef,
+      owner?: string,
+      peer?: string,
+      peerRes?: string,
+    ): void => {
       const k = routeKey(table, prefix);
       const w = want.get(k);
       if (!w) {
@@ -641,7 +657,9 @@ class Planner {
     }
     for (const r of this.desired.routes) {
       const d = this.desiredByOwner.get(r.interface);
-      const iface: IfRef = d ? { owner: d.name } : { swIfIndex: actual.interfacesByName.get(r.interface)!.swIfIndex, name: r.interface };
+      const iface: IfRef = d
+        ? { owner: d.name }
+        : { swIfIndex: actual.interfacesByName.get(r.interface)!.swIfIndex, name: r.interface };
       put(r.table, r.prefix, d ? 'route' : 'underlay-route', { iface, nh: r.via });
     }
 
@@ -654,10 +672,12 @@ class Planner {
     for (const d of this.desired.wireguard) {
       const idx = actual.owned.interfaces.get(d.name);
       if (idx === undefined) continue;
-      for (const p of d.peers) for (const ip of p.allowedIps) if (isDefaultPrefix(ip)) daemonRouted.add(`${idx}|${familyOf(ip)}`);
+      for (const p of d.peers)
+        for (const ip of p.allowedIps) if (isDefaultPrefix(ip)) daemonRouted.add(`${idx}|${familyOf(ip)}`);
     }
 
-    const currentIndex = (ref: IfRef): number | undefined => ('owner' in ref ? this.keptIndex.get(ref.owner) : ref.swIfIndex);
+    const currentIndex = (ref: IfRef): number | undefined =>
+      'owner' in ref ? this.keptIndex.get(ref.owner) : ref.swIfIndex;
     const samePaths = (w: Want, a: ActualRoute): boolean => {
       if (w.paths.length !== a.paths.length) return false;
       for (const p of w.paths) {
@@ -669,7 +689,13 @@ class Planner {
     const toRefs = (r: ActualRoute): PathRef[] =>
       r.paths.map((p) => {
         const i = actual.interfaces.get(p.swIfIndex);
-        return { iface: i?.owner !== undefined ? { owner: i.owner } : { swIfIndex: p.swIfIndex, name: i?.name ?? String(p.swIfIndex) }, nh: p.nh };
+        return {
+          iface:
+            i?.owner !== undefined
+              ? { owner: i.owner }
+              : { swIfIndex: p.swIfIndex, name: i?.name ?? String(p.swIfIndex) },
+          nh: p.nh,
+        };
       });
 
     for (const [k, a] of actual.routes) {
@@ -704,10 +730,14 @@ class Planner {
     }
     for (const [k, w] of want) {
       const a = actual.routes.get(k);
-      const aliveA = a && !a.paths.some((p) => {
-        const f = this.fates.get(p.swIfIndex);
-        return f === 'delete' || f === 'replace';
-      }) ? a : undefined;
+      const aliveA =
+        a &&
+        !a.paths.some((p) => {
+          const f = this.fates.get(p.swIfIndex);
+          return f === 'delete' || f === 'replace';
+        })
+          ? a
+          : undefined;
       if (aliveA && samePaths(w, aliveA)) continue;
       const phase: Phase = w.kind === 'next-hop' ? 'nexthop' : w.kind === 'underlay-route' ? 'underlay-route' : 'route';
       const via = w.paths.map((p) => `${p.nh} ${ifLabel(p.iface)}`).join(', ');
@@ -793,7 +823,16 @@ class Planner {
         // A re-created object waits for the removal of its old self.
         for (const c of deletedBy.get(d.provides) ?? []) deps.add(c);
       }
-      ops.push({ id, action: d.action, kind: d.kind, key: d.key, reason: d.reason, dependsOn: [...deps], [STEP]: d.step, [PHASE]: d.phase });
+      ops.push({
+        id,
+        action: d.action,
+        kind: d.kind,
+        key: d.key,
+        reason: d.reason,
+        dependsOn: [...deps],
+        [STEP]: d.step,
+        [PHASE]: d.phase,
+      });
     }
     const summary = { create: 0, modify: 0, delete: 0 };
     for (const op of ops) summary[op.action]++;
@@ -831,7 +870,9 @@ function restoreConfig(a: ActualPeer): PeerConfig {
 }
 
 function peerSummary(p: DesiredPeer): string {
-  const ep = p.endpoint ? `endpoint ${p.endpoint.address}:${p.endpoint.port}` : 'no endpoint (learned from its handshake)';
+  const ep = p.endpoint
+    ? `endpoint ${p.endpoint.address}:${p.endpoint.port}`
+    : 'no endpoint (learned from its handshake)';
   return `new: public key ${p.publicKey}, ${ep}, allowed ${list(p.allowedIps)}${p.persistentKeepalive ? `, keepalive ${p.persistentKeepalive}` : ''}${p.presharedKey ? ', preshared key' : ''}`;
 }
 

@@ -37,7 +37,12 @@ const NO_SUCH_ENTRY = -6;
 let defsByName: Map<string, MessageDef> | undefined;
 
 function isMessageDef(v: unknown): v is MessageDef {
-  return typeof v === 'object' && v !== null && typeof (v as MessageDef).nameCrc === 'string' && typeof (v as MessageDef).encode === 'function';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as MessageDef).nameCrc === 'string' &&
+    typeof (v as MessageDef).encode === 'function'
+  );
 }
 
 /** Every generated MessageDef by VPP name, found by walking the bindings' exports (two levels: module namespaces). */
@@ -180,12 +185,17 @@ function parseTeib(row: Row): ActualTeibEntry {
   };
 }
 
-async function readInterfaces(client: VppClient): Promise<{ interfaces: ActualInterface[]; wireguard: ActualWireguardInterface[] }> {
+async function readInterfaces(
+  client: VppClient,
+): Promise<{ interfaces: ActualInterface[]; wireguard: ActualWireguardInterface[] }> {
   const [ifRows, wgRows] = await Promise.all([
     dump(client, 'sw_interface_dump', { sw_if_index: NO_INDEX, name_filter_valid: false, name_filter: '' }),
     dump(client, 'wireguard_interface_dump', { show_private_key: false, sw_if_index: NO_INDEX }),
   ]);
-  return { interfaces: await Promise.all(ifRows.map((row) => readInterface(client, row))), wireguard: wgRows.map(parseWireguard) };
+  return {
+    interfaces: await Promise.all(ifRows.map((row) => readInterface(client, row))),
+    wireguard: wgRows.map(parseWireguard),
+  };
 }
 
 /** Reads VPP's state through dumps only (no mutating call). */
@@ -196,18 +206,26 @@ export async function observe(client: VppClient): Promise<ActualState> {
     readInterfaces(client),
     dump(client, 'ip_table_dump', {}),
     dump(client, 'teib_dump', {}),
-    forEachDetail(client, peerV2 ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', { peer_index: NO_INDEX }, (row) =>
-      peers.push(parsePeer(row, peerV2)),
+    forEachDetail(
+      client,
+      peerV2 ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump',
+      { peer_index: NO_INDEX },
+      (row) => peers.push(parsePeer(row, peerV2)),
     ),
   ]);
   const tables = tableRows.map(parseTable);
   const routes: ActualRoute[] = [];
   await Promise.all(
     tables.map((t) =>
-      forEachDetail(client, 'ip_route_dump', { table: { table_id: t.id, is_ip6: t.family === 'ip6', name: '' } }, (row) => {
-        const r = parseRoute(row.route as Row, t.family);
-        if (r) routes.push(r);
-      }),
+      forEachDetail(
+        client,
+        'ip_route_dump',
+        { table: { table_id: t.id, is_ip6: t.family === 'ip6', name: '' } },
+        (row) => {
+          const r = parseRoute(row.route as Row, t.family);
+          if (r) routes.push(r);
+        },
+      ),
     ),
   );
   return buildActualState({ ...ifs, peers, tables, routes, teib: teibRows.map(parseTeib), peerV2 });
@@ -243,7 +261,9 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
     touched.structural ? dump(client, 'ip_table_dump', {}) : undefined,
     touched.structural ? dump(client, 'teib_dump', {}) : undefined,
     Promise.all(
-      [...touched.addedPeers].map((i) => dump(client, peerV2 ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', { peer_index: i })),
+      [...touched.addedPeers].map((i) =>
+        dump(client, peerV2 ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', { peer_index: i }),
+      ),
     ),
     Promise.all(
       [...touched.routes].map(async ([k, r]) => {
@@ -257,10 +277,11 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
       }),
     ),
   ]);
-  for (const rows of peerRows) for (const row of rows) {
-    const p = parsePeer(row, peerV2);
-    peers.set(p.publicKey, p);
-  }
+  for (const rows of peerRows)
+    for (const row of rows) {
+      const p = parsePeer(row, peerV2);
+      peers.set(p.publicKey, p);
+    }
   for (const { k, route } of lookups) {
     if (route) routes.set(k, route);
     else routes.delete(k);
@@ -359,7 +380,8 @@ async function addPeer(ctx: ExecContext, owner: string, peer: PeerConfig): Promi
   };
   let reply: Row;
   if (peer.presharedKey) {
-    if (!ctx.peerV2) throw new Error('this VPP lacks wireguard_peer_add_v2: a peer with a preshared key cannot be added');
+    if (!ctx.peerV2)
+      throw new Error('this VPP lacks wireguard_peer_add_v2: a peer with a preshared key cannot be added');
     reply = await call(ctx.client, 'wireguard_peer_add_v2', {
       peer: { ...common, preshared_key: peer.presharedKey.bytes, preshared_key_set: true },
     });
@@ -378,7 +400,11 @@ async function setFlags(ctx: ExecContext, swIfIndex: number, up: boolean): Promi
 }
 
 async function setTable(ctx: ExecContext, swIfIndex: number, family: AddressFamily, table: number): Promise<void> {
-  await call(ctx.client, 'sw_interface_set_table', { sw_if_index: swIfIndex, is_ipv6: family === 'ip6', vrf_id: table });
+  await call(ctx.client, 'sw_interface_set_table', {
+    sw_if_index: swIfIndex,
+    is_ipv6: family === 'ip6',
+    vrf_id: table,
+  });
 }
 
 async function setMtu(ctx: ExecContext, swIfIndex: number, mtu: readonly number[]): Promise<void> {
@@ -386,10 +412,21 @@ async function setMtu(ctx: ExecContext, swIfIndex: number, mtu: readonly number[
 }
 
 async function setAddress(ctx: ExecContext, swIfIndex: number, add: boolean, address: string): Promise<void> {
-  await call(ctx.client, 'sw_interface_add_del_address', { sw_if_index: swIfIndex, is_add: add, del_all: false, prefix: address });
+  await call(ctx.client, 'sw_interface_add_del_address', {
+    sw_if_index: swIfIndex,
+    is_add: add,
+    del_all: false,
+    prefix: address,
+  });
 }
 
-async function setTable2(ctx: ExecContext, add: boolean, id: number, family: AddressFamily, name: string): Promise<void> {
+async function setTable2(
+  ctx: ExecContext,
+  add: boolean,
+  id: number,
+  family: AddressFamily,
+  name: string,
+): Promise<void> {
   await call(ctx.client, 'ip_table_add_del', { is_add: add, table: { table_id: id, is_ip6: family === 'ip6', name } });
 }
 
@@ -412,7 +449,11 @@ async function createInterface(
   });
   const swIfIndex = reply.sw_if_index as number;
   try {
-    await call(ctx.client, 'sw_interface_tag_add_del', { is_add: true, sw_if_index: swIfIndex, tag: OWNER_TAG_PREFIX + owner });
+    await call(ctx.client, 'sw_interface_tag_add_del', {
+      is_add: true,
+      sw_if_index: swIfIndex,
+      tag: OWNER_TAG_PREFIX + owner,
+    });
   } catch (err) {
     await call(ctx.client, 'wireguard_interface_delete', { sw_if_index: swIfIndex }).catch(() => undefined);
     throw err;
@@ -450,13 +491,17 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
       const before = ctx.actual.interfaces.get(swIfIndex);
       const wg = ctx.actual.wireguard.get(swIfIndex);
       // Read the private key only now, and keep it only in this undo: it is needed to put the interface back.
-      const rows = await dump(ctx.client, 'wireguard_interface_dump', { show_private_key: true, sw_if_index: swIfIndex });
+      const rows = await dump(ctx.client, 'wireguard_interface_dump', {
+        show_private_key: true,
+        sw_if_index: swIfIndex,
+      });
       const iface = rows[0]?.interface as Row | undefined;
       const privateKey = iface ? makeSecretKey(iface.private_key as Uint8Array, 'VPP (kept for rollback)') : undefined;
       if (iface) (iface.private_key as Uint8Array).fill(0);
       await deleteInterface(ctx, step.owner, swIfIndex);
       return ordered(async () => {
-        if (!wg || !before || !privateKey) throw new Error(`cannot restore interface "${step.owner}": its settings were not readable`);
+        if (!wg || !before || !privateKey)
+          throw new Error(`cannot restore interface "${step.owner}": its settings were not readable`);
         const idx = await createInterface(ctx, step.owner, {
           instance: wg.instance,
           privateKey: privateKey.bytes,
@@ -507,7 +552,10 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
       await call(ctx.client, 'teib_entry_add_del', { is_add: 0, entry });
       ctx.touched.structural = true;
       return async () => {
-        await call(ctx.client, 'teib_entry_add_del', { is_add: 1, entry: { ...entry, sw_if_index: resolve(ctx, step.iface) } });
+        await call(ctx.client, 'teib_entry_add_del', {
+          is_add: 1,
+          entry: { ...entry, sw_if_index: resolve(ctx, step.iface) },
+        });
       };
     }
     case 'admin': {

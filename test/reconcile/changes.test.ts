@@ -64,7 +64,10 @@ describe('minimal changes', () => {
     const r = await reconcile(rig.client, loadText(manyPeers(100, (i) => (i === 37 ? { keepalive: 5 } : {}))));
     expect(r.ok).toBe(true);
     expect(mutatingCalls(rig.sim)).toEqual({ wireguard_peer_remove: 1, wireguard_peer_add: 1 });
-    expect(r.plan.operations.map((o) => `${o.action} ${o.key}`)).toEqual(['delete wg-many/peer37', 'create wg-many/peer37']);
+    expect(r.plan.operations.map((o) => `${o.action} ${o.key}`)).toEqual([
+      'delete wg-many/peer37',
+      'create wg-many/peer37',
+    ]);
     expect(r.plan.operations[0]!.reason).toContain('keepalive 25 → 5');
     const after = showState(await observe(rig.client));
     // Routes and next hops are untouched; only peer37's keepalive differs.
@@ -137,23 +140,57 @@ describe('ownership: objects created outside vppwg survive every apply', () => {
     await call('ip_table_add_del', { is_add: true, table: { table_id: 77, is_ip6: false, name: 'someone-else' } });
     const loop = await call('create_loopback', { mac_address: '00:00:00:00:00:00' });
     const wg = await call('wireguard_interface_create', {
-      interface: { user_instance: 9, sw_if_index: 0, private_key: publicKeyOf(generatePrivateKey()), public_key: new Uint8Array(32), port: 40000, src_ip: '192.0.2.1' },
+      interface: {
+        user_instance: 9,
+        sw_if_index: 0,
+        private_key: publicKeyOf(generatePrivateKey()),
+        public_key: new Uint8Array(32),
+        port: 40000,
+        src_ip: '192.0.2.1',
+      },
       generate_key: false,
     });
     const foreignIf = wg.sw_if_index as number;
     await call('wireguard_peer_add', {
       peer: {
-        peer_index: 0, public_key: Buffer.from(peerKey(900), 'base64'), port: 51820, persistent_keepalive: 0, table_id: 0,
-        endpoint: '198.51.100.200', sw_if_index: foreignIf, flags: 0, allowed_ips: ['10.200.0.2/32', '10.201.0.0/16'],
+        peer_index: 0,
+        public_key: Buffer.from(peerKey(900), 'base64'),
+        port: 51820,
+        persistent_keepalive: 0,
+        table_id: 0,
+        endpoint: '198.51.100.200',
+        sw_if_index: foreignIf,
+        flags: 0,
+        allowed_ips: ['10.200.0.2/32', '10.201.0.0/16'],
       },
     });
     const path = (sw: number, nh: string) => ({
-      sw_if_index: sw, table_id: 0, rpf_id: 0, weight: 1, preference: 0, type: 0, flags: 0, proto: 0,
-      nh: { address: { ip4: nh }, via_label: 0, obj_id: 0, classify_table_index: 0 }, n_labels: 0, label_stack: [],
+      sw_if_index: sw,
+      table_id: 0,
+      rpf_id: 0,
+      weight: 1,
+      preference: 0,
+      type: 0,
+      flags: 0,
+      proto: 0,
+      nh: { address: { ip4: nh }, via_label: 0, obj_id: 0, classify_table_index: 0 },
+      n_labels: 0,
+      label_stack: [],
     });
-    await call('ip_route_add_del', { is_add: true, is_multipath: false, route: { table_id: 0, prefix: '10.201.0.0/16', paths: [path(foreignIf, '10.200.0.2')] } });
-    await call('ip_route_add_del', { is_add: true, is_multipath: false, route: { table_id: 0, prefix: '198.18.0.0/15', paths: [path(1, '192.0.2.253')] } });
-    await call('teib_entry_add_del', { is_add: 1, entry: { sw_if_index: foreignIf, peer: '10.200.0.2', nh: '198.51.100.200', nh_table_id: 0 } });
+    await call('ip_route_add_del', {
+      is_add: true,
+      is_multipath: false,
+      route: { table_id: 0, prefix: '10.201.0.0/16', paths: [path(foreignIf, '10.200.0.2')] },
+    });
+    await call('ip_route_add_del', {
+      is_add: true,
+      is_multipath: false,
+      route: { table_id: 0, prefix: '198.18.0.0/15', paths: [path(1, '192.0.2.253')] },
+    });
+    await call('teib_entry_add_del', {
+      is_add: 1,
+      entry: { sw_if_index: foreignIf, peer: '10.200.0.2', nh: '198.51.100.200', nh_table_id: 0 },
+    });
     const foreign = (s: ReturnType<typeof showState>) => ({
       tables: s.tables.filter((t) => t.id === 77),
       interfaces: s.interfaces.filter((i) => i.owner === null && i.name !== 'host-eth0'),
@@ -185,13 +222,27 @@ wireguard: []
 
   test('a desired peer whose key sits on a foreign interface is refused before any change', async () => {
     await call('wireguard_interface_create', {
-      interface: { user_instance: 9, sw_if_index: 0, private_key: new Uint8Array(32), public_key: new Uint8Array(32), port: 40000, src_ip: '192.0.2.1' },
+      interface: {
+        user_instance: 9,
+        sw_if_index: 0,
+        private_key: new Uint8Array(32),
+        public_key: new Uint8Array(32),
+        port: 40000,
+        src_ip: '192.0.2.1',
+      },
       generate_key: true,
     });
     await call('wireguard_peer_add', {
       peer: {
-        peer_index: 0, public_key: Buffer.from(peerKey(3), 'base64'), port: 51820, persistent_keepalive: 0, table_id: 0,
-        endpoint: '198.51.100.200', sw_if_index: 2, flags: 0, allowed_ips: ['10.200.0.2/32'],
+        peer_index: 0,
+        public_key: Buffer.from(peerKey(3), 'base64'),
+        port: 51820,
+        persistent_keepalive: 0,
+        table_id: 0,
+        endpoint: '198.51.100.200',
+        sw_if_index: 2,
+        flags: 0,
+        allowed_ips: ['10.200.0.2/32'],
       },
     });
     rig.sim.resetCounters();
@@ -204,9 +255,14 @@ wireguard: []
 
   test('an uplink the file names that VPP lacks is an error before any change', async () => {
     rig.sim.resetCounters();
-    const r = await reconcile(rig.client, loadText(manyPeers(3).replace('uplinks:\n', 'uplinks:\n  - { name: TenGigabitEthernet0/8/0 }\n')));
+    const r = await reconcile(
+      rig.client,
+      loadText(manyPeers(3).replace('uplinks:\n', 'uplinks:\n  - { name: TenGigabitEthernet0/8/0 }\n')),
+    );
     expect(r.ok).toBe(false);
-    expect(r.error?.message).toContain('uplink "TenGigabitEthernet0/8/0" is named in the file but VPP has no such interface');
+    expect(r.error?.message).toContain(
+      'uplink "TenGigabitEthernet0/8/0" is named in the file but VPP has no such interface',
+    );
     expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
   });
 });
@@ -229,17 +285,24 @@ describe('VPP 24.10 (no wireguard_peer_add_v2)', () => {
     rig.sim.resetCounters();
     expect((await reconcile(rig.client, desired)).plan.isEmpty).toBe(true);
     expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
-    expect(showState(await observe(rig.client)).wireguard[0]!.peers.every((p) => p.presharedKey === 'unknown')).toBe(true);
+    expect(showState(await observe(rig.client)).wireguard[0]!.peers.every((p) => p.presharedKey === 'unknown')).toBe(
+      true,
+    );
   });
 
   test('a preshared key is refused with a clear error and nothing is sent', async () => {
     const psk = encodeKey(generatePresharedKey());
-    const text = manyPeers(3).replace(`public_key: "${peerKey(1)}"`, `public_key: "${peerKey(1)}"\n        preshared_key: { inline: "${psk}" }`);
+    const text = manyPeers(3).replace(
+      `public_key: "${peerKey(1)}"`,
+      `public_key: "${peerKey(1)}"\n        preshared_key: { inline: "${psk}" }`,
+    );
     const desired: DesiredState = loadText(text);
     rig.sim.resetCounters();
     const r = await reconcile(rig.client, desired);
     expect(r.ok).toBe(false);
-    expect(r.error?.message).toMatch(/peer "peer1" of "wg-many" has a preshared key, but the connected VPP lacks wireguard_peer_add_v2/);
+    expect(r.error?.message).toMatch(
+      /peer "peer1" of "wg-many" has a preshared key, but the connected VPP lacks wireguard_peer_add_v2/,
+    );
     expect(r.error?.message).not.toContain(psk);
     expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
   });
@@ -263,7 +326,15 @@ describe('verification after apply', () => {
     const p = wg.peers[0]!;
     return {
       ...d,
-      wireguard: [{ ...wg, peers: [{ ...p, allowedIps: [...p.allowedIps, '10.1.0.1/32'], tunnelNextHops: [...p.tunnelNextHops, '10.1.0.1'] }, ...wg.peers.slice(1)] }],
+      wireguard: [
+        {
+          ...wg,
+          peers: [
+            { ...p, allowedIps: [...p.allowedIps, '10.1.0.1/32'], tunnelNextHops: [...p.tunnelNextHops, '10.1.0.1'] },
+            ...wg.peers.slice(1),
+          ],
+        },
+      ],
     };
   }
 

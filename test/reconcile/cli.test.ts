@@ -95,14 +95,19 @@ describe('vppwg validate / plan / apply / show', () => {
       file,
       readFileSync(site, 'utf8')
         .replace('private_key: generate', `private_key: { inline: "${priv}" }`)
-        .replace('persistent_keepalive: 25\n        tunnel_next_hops: [10.2.111.2]', `persistent_keepalive: 25\n        preshared_key: { inline: "${psk}" }\n        tunnel_next_hops: [10.2.111.2]`),
+        .replace(
+          'persistent_keepalive: 25\n        tunnel_next_hops: [10.2.111.2]',
+          `persistent_keepalive: 25\n        preshared_key: { inline: "${psk}" }\n        tunnel_next_hops: [10.2.111.2]`,
+        ),
     );
     const before = rig.sim.snapshot();
     rig.sim.control.failNth('sw_interface_set_flags', 1, -1);
     const failed = await run(['apply', file, '--socket', rig.sim.socketPath]);
     rig.sim.control.clearFaults();
     expect(failed.code).toBe(1);
-    expect(failed.err).toContain('Error in ~admin-state:wg-branches: VPP rejected sw_interface_set_flags: UNSPECIFIED (-1)');
+    expect(failed.err).toContain(
+      'Error in ~admin-state:wg-branches: VPP rejected sw_interface_set_flags: UNSPECIFIED (-1)',
+    );
     expect(failed.err).toContain('VPP is as before');
     expect(rig.sim.snapshot()).toEqual(before);
 
@@ -112,7 +117,9 @@ describe('vppwg validate / plan / apply / show', () => {
     const shown = await run(['show', '--socket', rig.sim.socketPath]);
     const shownJson = await run(['show', '--socket', rig.sim.socketPath, '--json']);
     expect(shown.code).toBe(0);
-    expect(JSON.parse(shownJson.out).wireguard[0].peers.some((p: { presharedKey: string }) => p.presharedKey === 'set')).toBe(true);
+    expect(
+      JSON.parse(shownJson.out).wireguard[0].peers.some((p: { presharedKey: string }) => p.presharedKey === 'set'),
+    ).toBe(true);
     const everything = failed.out + failed.err + ok.out + ok.err + shown.out + shownJson.out;
     expect(everything).not.toContain(priv);
     expect(everything).not.toContain(psk);

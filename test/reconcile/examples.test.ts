@@ -5,7 +5,15 @@
  */
 import { readdirSync } from 'node:fs';
 import { observe, reconcile, showState } from '../../src/reconcile';
-import { compareShowWithDesired, examplesDir, loadExample, mutatingCalls, startRig, totalOf, type Rig } from './helpers';
+import {
+  compareShowWithDesired,
+  examplesDir,
+  loadExample,
+  mutatingCalls,
+  startRig,
+  totalOf,
+  type Rig,
+} from './helpers';
 
 const files = readdirSync(examplesDir)
   .filter((f) => f.endsWith('.yaml') && f !== 'sim-uplinks.yaml')
@@ -21,7 +29,9 @@ describe('examples round-trip on the emulator', () => {
   });
 
   test('the IPv6 variants are among the examples', () => {
-    expect(files).toEqual(expect.arrayContaining(['site-to-site-ipv6-underlay.yaml', 'site-to-site-ipv6-overlay.yaml']));
+    expect(files).toEqual(
+      expect.arrayContaining(['site-to-site-ipv6-underlay.yaml', 'site-to-site-ipv6-overlay.yaml']),
+    );
   });
 
   test.each(files)('%s: apply, show equals the file, second apply sends nothing', async (file) => {

@@ -23,7 +23,11 @@ export interface Rig {
 
 export async function startRig(config: Partial<SimConfig> = {}): Promise<Rig> {
   const sim = await startSim({ config: { uplinks: exampleUplinks(), ...config } });
-  const client = await VppClient.connect({ socketPath: sim.socketPath, messages: reconcileMessages(), reconnect: false });
+  const client = await VppClient.connect({
+    socketPath: sim.socketPath,
+    messages: reconcileMessages(),
+    reconnect: false,
+  });
   return {
     sim,
     client,
@@ -44,7 +48,8 @@ export function loadExample(name: string): DesiredState {
 export function loadText(yamlText: string, name = 'inline.yaml'): DesiredState {
   const { state, diagnostics } = parseDesiredState(yamlText, name, { env: {} });
   const errors = diagnostics.filter((d) => d.severity === 'error');
-  if (!state || errors.length) throw new Error(`${name}: ${errors.map((d) => `${d.line}:${d.column} ${d.message}`).join('; ')}`);
+  if (!state || errors.length)
+    throw new Error(`${name}: ${errors.map((d) => `${d.line}:${d.column} ${d.message}`).join('; ')}`);
   return state;
 }
 
@@ -68,7 +73,10 @@ const sortStr = (a: readonly string[]): string[] => [...a].sort();
  * What `show` reports, restricted to what the file says, next to the file itself: equal when VPP
  * holds exactly the desired interfaces, peers, addresses, routes and next hops.
  */
-export function compareShowWithDesired(shown: ShownState, desired: DesiredState): { actual: unknown; expected: unknown } {
+export function compareShowWithDesired(
+  shown: ShownState,
+  desired: DesiredState,
+): { actual: unknown; expected: unknown } {
   const expected = {
     tables: sortStr(desired.tables.flatMap((t) => t.families.map((f) => `${f} ${t.id} vppwg:${t.name}`))),
     uplinks: desired.uplinks.map((u) => ({
@@ -91,7 +99,11 @@ export function compareShowWithDesired(shown: ShownState, desired: DesiredState)
         .sort((a, b) => a.publicKey.localeCompare(b.publicKey))
         .map((p) => ({
           publicKey: p.publicKey,
-          endpoint: p.endpoint ? (p.endpoint.address.includes(':') ? `[${p.endpoint.address}]:${p.endpoint.port}` : `${p.endpoint.address}:${p.endpoint.port}`) : null,
+          endpoint: p.endpoint
+            ? p.endpoint.address.includes(':')
+              ? `[${p.endpoint.address}]:${p.endpoint.port}`
+              : `${p.endpoint.address}:${p.endpoint.port}`
+            : null,
           allowedIps: sortStr(p.allowedIps),
           persistentKeepalive: p.persistentKeepalive,
           underlayTable: p.underlayTable,
@@ -148,7 +160,14 @@ export function compareShowWithDesired(shown: ShownState, desired: DesiredState)
     }),
     routes: sortStr(
       shown.routes.flatMap((r) =>
-        r.paths.filter((p) => routeIfs.has(logical(p.interface)) && (ownedNames.has(logical(p.interface)) || desired.routes.some((d) => d.table === r.table && d.prefix === r.prefix))).map((p) => `${r.table} ${r.prefix} via ${p.via} ${logical(p.interface)}`),
+        r.paths
+          .filter(
+            (p) =>
+              routeIfs.has(logical(p.interface)) &&
+              (ownedNames.has(logical(p.interface)) ||
+                desired.routes.some((d) => d.table === r.table && d.prefix === r.prefix)),
+          )
+          .map((p) => `${r.table} ${r.prefix} via ${p.via} ${logical(p.interface)}`),
       ),
     ),
   };

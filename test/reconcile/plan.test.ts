@@ -20,23 +20,58 @@ const KEY_A = Buffer.alloc(32, 1).toString('base64');
 const KEY_B = Buffer.alloc(32, 2).toString('base64');
 
 const uplink: ActualInterface = {
-  swIfIndex: 1, name: 'host-eth0', devType: 'af_packet', tag: '', adminUp: true, linkUp: true,
-  mtu: [1500, 0, 0, 0], table: { ip4: 0, ip6: 0 }, addresses: ['192.0.2.1/24'],
+  swIfIndex: 1,
+  name: 'host-eth0',
+  devType: 'af_packet',
+  tag: '',
+  adminUp: true,
+  linkUp: true,
+  mtu: [1500, 0, 0, 0],
+  table: { ip4: 0, ip6: 0 },
+  addresses: ['192.0.2.1/24'],
 };
 const wgIf: ActualInterface = {
-  swIfIndex: 2, name: 'wg0', devType: 'Wireguard Tunnel', tag: 'vppwg:wg-x', owner: 'wg-x', adminUp: true, linkUp: true,
-  mtu: [1420, 0, 0, 0], table: { ip4: 0, ip6: 0 }, addresses: ['10.0.0.1/24'],
+  swIfIndex: 2,
+  name: 'wg0',
+  devType: 'Wireguard Tunnel',
+  tag: 'vppwg:wg-x',
+  owner: 'wg-x',
+  adminUp: true,
+  linkUp: true,
+  mtu: [1420, 0, 0, 0],
+  table: { ip4: 0, ip6: 0 },
+  addresses: ['10.0.0.1/24'],
 };
 
 function desiredWg(over: Partial<DesiredWireguardInterface> = {}): DesiredWireguardInterface {
   return {
-    name: 'wg-x', privateKey: 'generate', listenPort: 51820, source: '192.0.2.1', addresses: ['10.0.0.1/24'], mtu: 1420,
-    table: 0, adminUp: true,
+    name: 'wg-x',
+    privateKey: 'generate',
+    listenPort: 51820,
+    source: '192.0.2.1',
+    addresses: ['10.0.0.1/24'],
+    mtu: 1420,
+    table: 0,
+    adminUp: true,
     peers: [
-      { name: 'server-side-client', publicKey: KEY_A, allowedIps: ['10.0.0.2/32'], persistentKeepalive: 0, underlayTable: 0, tunnelNextHops: [], routes: [] },
       {
-        name: 'site', publicKey: KEY_B, endpoint: { address: '198.51.100.1', port: 51820 }, allowedIps: ['10.0.0.3/32'],
-        persistentKeepalive: 25, underlayTable: 0, tunnelNextHops: [], routes: [],
+        name: 'server-side-client',
+        publicKey: KEY_A,
+        allowedIps: ['10.0.0.2/32'],
+        persistentKeepalive: 0,
+        underlayTable: 0,
+        tunnelNextHops: [],
+        routes: [],
+      },
+      {
+        name: 'site',
+        publicKey: KEY_B,
+        endpoint: { address: '198.51.100.1', port: 51820 },
+        allowedIps: ['10.0.0.3/32'],
+        persistentKeepalive: 25,
+        underlayTable: 0,
+        tunnelNextHops: [],
+        routes: [],
       },
     ],
     ...over,
@@ -50,7 +85,9 @@ function state(wg: DesiredWireguardInterface[], extra: Partial<DesiredState> = {
 function actual(peers: ActualPeer[], ifs: ActualInterface[] = [uplink, wgIf]): ActualState {
   return buildActualState({
     interfaces: ifs,
-    wireguard: ifs.filter((i) => i.owner).map((i) => ({ swIfIndex: i.swIfIndex, instance: 0, publicKey: KEY_A, listenPort: 51820, source: '192.0.2.1' })),
+    wireguard: ifs
+      .filter((i) => i.owner)
+      .map((i) => ({ swIfIndex: i.swIfIndex, instance: 0, publicKey: KEY_A, listenPort: 51820, source: '192.0.2.1' })),
     peers,
     tables: [
       { id: 0, family: 'ip4', name: 'ipv4-VRF:0' },
@@ -64,8 +101,16 @@ function actual(peers: ActualPeer[], ifs: ActualInterface[] = [uplink, wgIf]): A
 
 function peer(over: Partial<ActualPeer>): ActualPeer {
   return {
-    peerIndex: 0, swIfIndex: 2, publicKey: KEY_A, allowedIps: ['10.0.0.2/32'], persistentKeepalive: 0, underlayTable: 0,
-    flags: 0, established: false, presharedKeySet: false, ...over,
+    peerIndex: 0,
+    swIfIndex: 2,
+    publicKey: KEY_A,
+    allowedIps: ['10.0.0.2/32'],
+    persistentKeepalive: 0,
+    underlayTable: 0,
+    flags: 0,
+    established: false,
+    presharedKeySet: false,
+    ...over,
   };
 }
 
@@ -75,7 +120,15 @@ describe('drift rules', () => {
       state([desiredWg()]),
       actual([
         peer({ endpoint: { address: '203.0.113.50', port: 40123 }, established: true, flags: 2 }),
-        peer({ peerIndex: 1, publicKey: KEY_B, endpoint: { address: '203.0.113.99', port: 51820 }, allowedIps: ['10.0.0.3/32'], persistentKeepalive: 25, established: true, flags: 2 }),
+        peer({
+          peerIndex: 1,
+          publicKey: KEY_B,
+          endpoint: { address: '203.0.113.99', port: 51820 },
+          allowedIps: ['10.0.0.3/32'],
+          persistentKeepalive: 25,
+          established: true,
+          flags: 2,
+        }),
       ]),
     );
     expect(plan.operations).toEqual([]);
@@ -88,7 +141,13 @@ describe('drift rules', () => {
       state([desiredWg()]),
       actual([
         peer({}),
-        peer({ peerIndex: 1, publicKey: KEY_B, endpoint: { address: '203.0.113.99', port: 51820 }, allowedIps: ['10.0.0.3/32'], persistentKeepalive: 25 }),
+        peer({
+          peerIndex: 1,
+          publicKey: KEY_B,
+          endpoint: { address: '203.0.113.99', port: 51820 },
+          allowedIps: ['10.0.0.3/32'],
+          persistentKeepalive: 25,
+        }),
       ]),
     );
     expect(plan.operations.map((o) => `${o.action} ${o.key}`)).toEqual(['delete wg-x/site', 'create wg-x/site']);
@@ -122,7 +181,10 @@ describe('ordering', () => {
       interfaces: [uplink, wgIf],
       wireguard: [{ swIfIndex: 2, instance: 0, publicKey: KEY_A, listenPort: 51820, source: '192.0.2.1' }],
       peers: [peer({ allowedIps: ['10.0.0.2/32', '10.5.0.0/16'] })],
-      tables: [{ id: 0, family: 'ip4', name: 'ipv4-VRF:0' }, { id: 55, family: 'ip4', name: 'vppwg:old' }],
+      tables: [
+        { id: 0, family: 'ip4', name: 'ipv4-VRF:0' },
+        { id: 55, family: 'ip4', name: 'vppwg:old' },
+      ],
       routes: [
         { table: 0, family: 'ip4', prefix: '10.5.0.0/16', paths: [{ swIfIndex: 2, nh: '10.0.0.2' }] },
         { table: 0, family: 'ip4', prefix: '10.0.0.2/32', paths: [{ swIfIndex: 2, nh: '10.0.0.2' }] },
@@ -158,7 +220,12 @@ describe('plans never show keys', () => {
     const plan = planChanges(state([withPsk]), actual([], [uplink]));
     const text = formatPlan(plan) + JSON.stringify(planToJson(plan)) + JSON.stringify(plan);
     expect(plan.operations.length).toBeGreaterThan(3);
-    for (const secret of [encodeKey(priv), encodeKey(psk), Buffer.from(priv).toString('hex'), Buffer.from(psk).toString('hex')]) {
+    for (const secret of [
+      encodeKey(priv),
+      encodeKey(psk),
+      Buffer.from(priv).toString('hex'),
+      Buffer.from(psk).toString('hex'),
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(text).toContain(KEY_B.slice(0, 8));

@@ -122,8 +122,11 @@ function load(text: string) {
   return loadText(text.replace(/\{ env: (\w+) \}/g, (_m, v: string) => `{ inline: "${env[v as keyof typeof env]}" }`));
 }
 
-
-async function injectEverywhere(rig: Rig, desired: ReturnType<typeof load>, counts: Record<string, number>): Promise<number> {
+async function injectEverywhere(
+  rig: Rig,
+  desired: ReturnType<typeof load>,
+  counts: Record<string, number>,
+): Promise<number> {
   const before = rig.sim.snapshot();
   let checked = 0;
   for (const [msg, count] of Object.entries(counts)) {
@@ -164,7 +167,14 @@ describe('rollback after a VPP rejection', () => {
     } finally {
       await probe.close();
     }
-    expect(Object.keys(counts)).toEqual(expect.arrayContaining(['wireguard_interface_create', 'wireguard_peer_add', 'wireguard_peer_add_v2', 'ip_route_add_del']));
+    expect(Object.keys(counts)).toEqual(
+      expect.arrayContaining([
+        'wireguard_interface_create',
+        'wireguard_peer_add',
+        'wireguard_peer_add_v2',
+        'ip_route_add_del',
+      ]),
+    );
     const checked = await injectEverywhere(rig, desired, counts);
     expect(checked).toBeGreaterThan(20);
     // And without a fault the same apply succeeds from the restored state.
@@ -187,7 +197,13 @@ describe('rollback after a VPP rejection', () => {
       await probe.close();
     }
     expect(Object.keys(counts)).toEqual(
-      expect.arrayContaining(['wireguard_interface_delete', 'wireguard_peer_remove', 'sw_interface_set_table', 'sw_interface_add_del_address', 'sw_interface_set_mtu']),
+      expect.arrayContaining([
+        'wireguard_interface_delete',
+        'wireguard_peer_remove',
+        'sw_interface_set_table',
+        'sw_interface_add_del_address',
+        'sw_interface_set_mtu',
+      ]),
     );
     expect((await reconcile(rig.client, before)).ok).toBe(true);
     const checked = await injectEverywhere(rig, after, counts);

@@ -7,7 +7,13 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import type { ExitCode } from '../main';
 import { VppClient } from '../../client';
-import { checkAgainstCapabilities, formatDiagnostic, loadDesiredState, type DesiredState, type Diagnostic } from '../../config';
+import {
+  checkAgainstCapabilities,
+  formatDiagnostic,
+  loadDesiredState,
+  type DesiredState,
+  type Diagnostic,
+} from '../../config';
 import {
   formatPlan,
   formatShow,
@@ -65,7 +71,9 @@ async function connect(io: Io, socket: string): Promise<VppClient | undefined> {
   try {
     return await VppClient.connect({ socketPath: socket, messages: reconcileMessages(), reconnect: false });
   } catch (err) {
-    io.err(`cannot connect to VPP at ${socket}: ${(err as Error).message}; is VPP running? Give its API socket with --socket PATH`);
+    io.err(
+      `cannot connect to VPP at ${socket}: ${(err as Error).message}; is VPP running? Give its API socket with --socket PATH`,
+    );
     return undefined;
   }
 }
@@ -140,7 +148,8 @@ export function formatResult(r: ReconcileResult, rollback: boolean): string {
   const lines = [`Error in ${r.error?.operation ?? 'apply'}: ${r.error?.message ?? 'unknown error'}`];
   if (r.error?.operation !== 'plan' && r.error?.operation !== 'verify') {
     if (r.rolledBack) lines.push(`Rolled back the ${r.applied} operation(s) applied before it: VPP is as before.`);
-    else if (!rollback) lines.push(`Left ${r.applied} applied operation(s) in place (--no-rollback); run apply again to complete.`);
+    else if (!rollback)
+      lines.push(`Left ${r.applied} applied operation(s) in place (--no-rollback); run apply again to complete.`);
     else lines.push('Rollback did not complete: check `vppwg show`.');
   }
   return lines.join('\n');
@@ -195,7 +204,9 @@ export async function runDemo(file: string, opts: StateOptions, io: Io = process
   const config = sim.loadSimConfig(join(projectRoot(), 'deploy', 'examples', 'sim-uplinks.yaml'));
   const emulator = await sim.startSim({ config: { ...config, reachablePeers: true } });
   try {
-    io.out(`Started the VPP emulator on ${emulator.socketPath} (uplinks: ${(config.uplinks ?? []).map((u) => u.name).join(', ')})`);
+    io.out(
+      `Started the VPP emulator on ${emulator.socketPath} (uplinks: ${(config.uplinks ?? []).map((u) => u.name).join(', ')})`,
+    );
     const client = await connect(io, emulator.socketPath);
     if (!client) return 1;
     try {
@@ -221,7 +232,9 @@ export function registerStateCommands(program: Command, exit: ExitCode): void {
   const socketHelp = `VPP API socket (default ${DEFAULT_SOCKET})`;
   program
     .command('validate')
-    .description('check a desired-state file (offline; with --socket also against that VPP, e.g. preshared-key support)')
+    .description(
+      'check a desired-state file (offline; with --socket also against that VPP, e.g. preshared-key support)',
+    )
     .argument('<file>', 'desired-state file (YAML or JSON)')
     .option('--socket <path>', 'also check against the VPP at this API socket')
     .option('--json', 'print the findings as JSON')
