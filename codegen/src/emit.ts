@@ -29,6 +29,7 @@ const INT_MAX: Record<IntType, number> = { u8: 255, i8: 127, u16: 65535, i16: 32
 
 /** `p + k` with constant offsets folded ('o + 72' + 1 -> 'o + 73'). */
 function add(p: string, k: number): string {
+  if (k === 0) return p;
   const m = /^(.*) \+ (\d+)$/.exec(p);
   if (m) return `${m[1]} + ${Number(m[2]) + k}`;
   return `${p} + ${k}`;
@@ -492,6 +493,17 @@ export class ModuleEmitter {
   private getFixedArray(elem: Shape, n: number, p: string, field: string): [string[], string] {
     if (elem.k === 'int' && elem.t === 'u8') return [[], `getBytes(b, ${p}, ${n})`];
     const a = this.fresh();
+    if (n <= 16) {
+      // Unrolled: a packed array literal of constant-offset reads.
+      const stmts: string[] = [];
+      const exprs: string[] = [];
+      for (let k = 0; k < n; k++) {
+        const [st, ex] = this.getValue(elem, add(p, k * elem.size), field);
+        stmts.push(...st);
+        exprs.push(ex);
+      }
+      return [[...stmts, `const ${a}: ${this.wrapArr(this.shapeType(elem, false))}[] = [${exprs.join(', ')}];`], a];
+    }
     const i = this.fresh();
     const [st, ex] = this.getValue(elem, `${p} + ${i} * ${elem.size}`, field);
     return [[`const ${a}: ${this.wrapArr(this.shapeType(elem, false))}[] = [];`, `for (let ${i} = 0; ${i} < ${n}; ${i}++) { ${st.join(' ')} ${a}.push(${ex}); }`], a];
@@ -636,13 +648,13 @@ export class ModuleEmitter {
       const bySize = [...info.fields].sort((a, b) => b.size - a.size);
       const arms = bySize.map((fl, idx) => {
         const put = this.putArm(fl, info);
-        return `${idx === 0 ? 'if' : 'else if'} (v.${fl.def.name} !== undefined) { ${put.join(' ')}${fl.size < S ? ` b.fill(0, o + ${fl.size}, o + ${S});` : ''} }`;
+        return `${idx === 0 ? 'if' : 'else if'} (v.${fl.def.name} !== undefined) { ${put.join(' ')}${fl.size < S ? ` zero(b, o + ${fl.size}, o + ${S});` : ''} }`;
       });
       this.lines.push(
         `export function put${P}(b: Buffer, o: number, v: ${P}In | undefined): void {`,
-        `  if (v === undefined) { b.fill(0, o, o + ${S}); return; }`,
+        `  if (v === undefined) { zero(b, o, o + ${S}); return; }`,
         ...arms.map((a) => '  ' + a),
-        `  else b.fill(0, o, o + ${S});`,
+        `  else zero(b, o, o + ${S});`,
         `}`,
       );
       const out: string[] = [];
@@ -673,7 +685,7 @@ export class ModuleEmitter {
       const pre = this.prefetch(info, 'v');
       this.lines.push(
         `export function put${P}(b: Buffer, o: number, v: ${P}In | undefined): void {`,
-        `  if (v === undefined) v = {};`,
+        `  if (v === undefined) v = EMPTY;`,
         ...pre.lines.map((l) => '  ' + l),
         ...this.putFixedFields(info, 'v', pre).map((l) => '  ' + l),
         `}`,
@@ -687,7 +699,7 @@ export class ModuleEmitter {
       const H = head(info);
       this.lines.push(
         `export function encode${P}(w: Writer, v?: ${P}In): void {`,
-        `  if (v === undefined) v = {};`,
+        `  if (v === undefined) v = EMPTY;`,
         ...pre.lines.map((l) => '  ' + l),
         `  w.ensure(${H});`,
         `  const b = w.buf; const o = w.off;`,
@@ -696,7 +708,7 @@ export class ModuleEmitter {
         ...this.putTail(info, 'v', pre).map((l) => '  ' + l),
         `}`,
         `export function size${P}(v?: ${P}In): number {`,
-        `  if (v === undefined) v = {};`,
+        `  if (v === undefined) v = EMPTY;`,
         `  return ${this.sizeExpr(info, 'v')};`,
         `}`,
       );
@@ -768,7 +780,7 @@ export class ModuleEmitter {
     this.lines.push(
       `function encode${P}(w: Writer, msgId: number, v: ${P}In): void {`,
       `  try {`,
-      `    if (v === undefined) v = {};`,
+      `    if (v === undefined) v = EMPTY;`,
       ...pre.lines.map((l) => '    ' + l),
       `    w.ensure(${H});`,
       `    const b = w.buf; const o = w.off;`,
@@ -778,7 +790,7 @@ export class ModuleEmitter {
       `  } catch (e) { throw at(e, ${q}); }`,
       `}`,
       `function size${P}(v: ${P}In): number {`,
-      `  if (v === undefined) v = {};`,
+      `  if (v === undefined) v = EMPTY;`,
       `  try { return ${this.sizeExpr(info, 'v')}; } catch (e) { throw at(e, ${q}); }`,
       `}`,
     );
@@ -884,7 +896,7 @@ export class ModuleEmitter {
       `/* eslint-disable */`,
       `import { Writer, Reader, CodecError } from '../runtime/wire';`,
       `import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';`,
-      `import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';`,
+      `import { EMPTY, at, bad, badInt, armExact, zero, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';`,
       ...[...this.usedModules].sort().map((m) => `import * as ${moduleAlias(m)} from './${m}';`),
       `void Writer; void Reader; void CodecError;`,
       ``,

@@ -2,7 +2,7 @@
 /* eslint-disable */
 import { Writer, Reader, CodecError } from '../runtime/wire';
 import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';
-import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
+import { EMPTY, at, bad, badInt, armExact, zero, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
 void Writer; void Reader; void CodecError;
 export type MacAddress = string;
 export type MacAddressIn = string;

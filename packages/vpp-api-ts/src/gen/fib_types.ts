@@ -2,7 +2,7 @@
 /* eslint-disable */
 import { Writer, Reader, CodecError } from '../runtime/wire';
 import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';
-import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
+import { EMPTY, at, bad, badInt, armExact, zero, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
 import * as $ip_types from './ip_types';
 void Writer; void Reader; void CodecError;
 export const FibPathNhProto = {
@@ -54,7 +54,7 @@ export interface FibMplsLabelIn {
 }
 const L_FibMplsLabel: readonly (string | number)[] = [0,1,"is_uniform",1,4,"label",5,1,"ttl",6,1,"exp"];
 export function putFibMplsLabel(b: Buffer, o: number, v: FibMplsLabelIn | undefined): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t0 = v.is_uniform ?? 0;
   if ((t0 & 0xff) !== t0) badInt("is_uniform", 'u8', t0);
   b[o] = t0;
@@ -103,7 +103,7 @@ export interface FibPathNhIn {
 }
 const L_FibPathNh: readonly (string | number)[] = [0,16,"address",16,4,"via_label",20,4,"obj_id",24,4,"classify_table_index"];
 export function putFibPathNh(b: Buffer, o: number, v: FibPathNhIn | undefined): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { $ip_types.putAddressUnion(b, o, v.address); } catch (e) { throw at(e, "address"); }
   const t8 = v.via_label ?? 0;
   if ((t8 >>> 0) !== t8) badInt("via_label", 'u32', t8);
@@ -164,7 +164,7 @@ export interface FibPathIn {
 }
 const L_FibPath: readonly (string | number)[] = [0,4,"sw_if_index",4,4,"table_id",8,4,"rpf_id",12,1,"weight",13,1,"preference",14,4,"type",18,4,"flags",22,4,"proto",26,16,"nh.address",42,4,"nh.via_label",46,4,"nh.obj_id",50,4,"nh.classify_table_index",54,1,"n_labels",55,112,"label_stack"];
 export function putFibPath(b: Buffer, o: number, v: FibPathIn | undefined): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t15 = v.sw_if_index ?? 0;
   if ((t15 >>> 0) !== t15) badInt("sw_if_index", 'u32', t15);
   b[o] = t15 >>> 24; b[o + 1] = t15 >>> 16; b[o + 2] = t15 >>> 8; b[o + 3] = t15;
@@ -214,10 +214,9 @@ export function getFibPath(b: Buffer, o: number): FibPath {
   const t33 = ((b[o + 22]! << 24) | (b[o + 23]! << 16) | (b[o + 24]! << 8) | b[o + 25]!) >>> 0;
   const t34 = getFibPathNh(b, o + 26);
   const t35 = b[o + 54]!;
-  const t36: FibMplsLabel[] = [];
-  for (let t37 = 0; t37 < 16; t37++) {  t36.push(getFibMplsLabel(b, o + 55 + t37 * 7)); }
-  const t38 = t36;
-  return { sw_if_index: t26, table_id: t27, rpf_id: t28, weight: t29, preference: t30, type: t31, flags: t32, proto: t33, nh: t34, n_labels: t35, label_stack: t38 };
+  const t36: FibMplsLabel[] = [getFibMplsLabel(b, o + 55), getFibMplsLabel(b, o + 62), getFibMplsLabel(b, o + 69), getFibMplsLabel(b, o + 76), getFibMplsLabel(b, o + 83), getFibMplsLabel(b, o + 90), getFibMplsLabel(b, o + 97), getFibMplsLabel(b, o + 104), getFibMplsLabel(b, o + 111), getFibMplsLabel(b, o + 118), getFibMplsLabel(b, o + 125), getFibMplsLabel(b, o + 132), getFibMplsLabel(b, o + 139), getFibMplsLabel(b, o + 146), getFibMplsLabel(b, o + 153), getFibMplsLabel(b, o + 160)];
+  const t37 = t36;
+  return { sw_if_index: t26, table_id: t27, rpf_id: t28, weight: t29, preference: t30, type: t31, flags: t32, proto: t33, nh: t34, n_labels: t35, label_stack: t37 };
 }
 export function encodeFibPath(w: Writer, v?: FibPathIn): void {
   w.ensure(167);

@@ -2,7 +2,7 @@
 /* eslint-disable */
 import { Writer, Reader, CodecError } from '../runtime/wire';
 import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';
-import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
+import { EMPTY, at, bad, badInt, armExact, zero, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
 import * as $interface_types from './interface_types';
 void Writer; void Reader; void CodecError;
 export interface SwInterfaceSetFlagsReply {
@@ -16,7 +16,7 @@ export interface SwInterfaceSetFlagsReplyIn {
 const L_SwInterfaceSetFlagsReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetFlagsReply(w: Writer, msgId: number, v: SwInterfaceSetFlagsReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -31,7 +31,7 @@ function encodeSwInterfaceSetFlagsReply(w: Writer, msgId: number, v: SwInterface
   } catch (e) { throw at(e, "sw_interface_set_flags_reply"); }
 }
 function sizeSwInterfaceSetFlagsReply(v: SwInterfaceSetFlagsReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_flags_reply"); }
 }
 function decodeSwInterfaceSetFlagsReply(r: Reader): SwInterfaceSetFlagsReply {
@@ -63,7 +63,7 @@ export interface SwInterfaceSetPromiscReplyIn {
 const L_SwInterfaceSetPromiscReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetPromiscReply(w: Writer, msgId: number, v: SwInterfaceSetPromiscReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -78,7 +78,7 @@ function encodeSwInterfaceSetPromiscReply(w: Writer, msgId: number, v: SwInterfa
   } catch (e) { throw at(e, "sw_interface_set_promisc_reply"); }
 }
 function sizeSwInterfaceSetPromiscReply(v: SwInterfaceSetPromiscReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_promisc_reply"); }
 }
 function decodeSwInterfaceSetPromiscReply(r: Reader): SwInterfaceSetPromiscReply {
@@ -110,7 +110,7 @@ export interface HwInterfaceSetMtuReplyIn {
 const L_HwInterfaceSetMtuReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeHwInterfaceSetMtuReply(w: Writer, msgId: number, v: HwInterfaceSetMtuReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -125,7 +125,7 @@ function encodeHwInterfaceSetMtuReply(w: Writer, msgId: number, v: HwInterfaceSe
   } catch (e) { throw at(e, "hw_interface_set_mtu_reply"); }
 }
 function sizeHwInterfaceSetMtuReply(v: HwInterfaceSetMtuReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "hw_interface_set_mtu_reply"); }
 }
 function decodeHwInterfaceSetMtuReply(r: Reader): HwInterfaceSetMtuReply {
@@ -157,7 +157,7 @@ export interface SwInterfaceSetMtuReplyIn {
 const L_SwInterfaceSetMtuReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetMtuReply(w: Writer, msgId: number, v: SwInterfaceSetMtuReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -172,7 +172,7 @@ function encodeSwInterfaceSetMtuReply(w: Writer, msgId: number, v: SwInterfaceSe
   } catch (e) { throw at(e, "sw_interface_set_mtu_reply"); }
 }
 function sizeSwInterfaceSetMtuReply(v: SwInterfaceSetMtuReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_mtu_reply"); }
 }
 function decodeSwInterfaceSetMtuReply(r: Reader): SwInterfaceSetMtuReply {
@@ -204,7 +204,7 @@ export interface SwInterfaceSetIpDirectedBroadcastReplyIn {
 const L_SwInterfaceSetIpDirectedBroadcastReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetIpDirectedBroadcastReply(w: Writer, msgId: number, v: SwInterfaceSetIpDirectedBroadcastReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -219,7 +219,7 @@ function encodeSwInterfaceSetIpDirectedBroadcastReply(w: Writer, msgId: number, 
   } catch (e) { throw at(e, "sw_interface_set_ip_directed_broadcast_reply"); }
 }
 function sizeSwInterfaceSetIpDirectedBroadcastReply(v: SwInterfaceSetIpDirectedBroadcastReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_ip_directed_broadcast_reply"); }
 }
 function decodeSwInterfaceSetIpDirectedBroadcastReply(r: Reader): SwInterfaceSetIpDirectedBroadcastReply {
@@ -257,7 +257,7 @@ export interface SwInterfaceEventIn {
 const L_SwInterfaceEvent: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"pid",10,4,"sw_if_index",14,4,"flags",18,1,"deleted"];
 function encodeSwInterfaceEvent(w: Writer, msgId: number, v: SwInterfaceEventIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(19);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -282,7 +282,7 @@ function encodeSwInterfaceEvent(w: Writer, msgId: number, v: SwInterfaceEventIn)
   } catch (e) { throw at(e, "sw_interface_event"); }
 }
 function sizeSwInterfaceEvent(v: SwInterfaceEventIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 19; } catch (e) { throw at(e, "sw_interface_event"); }
 }
 function decodeSwInterfaceEvent(r: Reader): SwInterfaceEvent {
@@ -317,7 +317,7 @@ export interface WantInterfaceEventsReplyIn {
 const L_WantInterfaceEventsReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeWantInterfaceEventsReply(w: Writer, msgId: number, v: WantInterfaceEventsReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -332,7 +332,7 @@ function encodeWantInterfaceEventsReply(w: Writer, msgId: number, v: WantInterfa
   } catch (e) { throw at(e, "want_interface_events_reply"); }
 }
 function sizeWantInterfaceEventsReply(v: WantInterfaceEventsReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "want_interface_events_reply"); }
 }
 function decodeWantInterfaceEventsReply(r: Reader): WantInterfaceEventsReply {
@@ -414,7 +414,7 @@ export interface SwInterfaceDetailsIn {
 const L_SwInterfaceDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"sw_if_index",10,4,"sup_sw_if_index",14,6,"l2_address",20,4,"flags",24,4,"type",28,4,"link_duplex",32,4,"link_speed",36,2,"link_mtu",38,16,"mtu",54,4,"sub_id",58,1,"sub_number_of_tags",59,2,"sub_outer_vlan_id",61,2,"sub_inner_vlan_id",63,4,"sub_if_flags",67,4,"vtr_op",71,4,"vtr_push_dot1q",75,4,"vtr_tag1",79,4,"vtr_tag2",83,2,"outer_tag",85,6,"b_dmac",91,6,"b_smac",97,2,"b_vlanid",99,4,"i_sid",103,64,"interface_name",167,64,"interface_dev_type",231,64,"tag"];
 function encodeSwInterfaceDetails(w: Writer, msgId: number, v: SwInterfaceDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(295);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -499,7 +499,7 @@ function encodeSwInterfaceDetails(w: Writer, msgId: number, v: SwInterfaceDetail
   } catch (e) { throw at(e, "sw_interface_details"); }
 }
 function sizeSwInterfaceDetails(v: SwInterfaceDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 295; } catch (e) { throw at(e, "sw_interface_details"); }
 }
 function decodeSwInterfaceDetails(r: Reader): SwInterfaceDetails {
@@ -515,28 +515,27 @@ function decodeSwInterfaceDetails(r: Reader): SwInterfaceDetails {
     const t63 = ((b[o + 28]! << 24) | (b[o + 29]! << 16) | (b[o + 30]! << 8) | b[o + 31]!) >>> 0;
     const t64 = ((b[o + 32]! << 24) | (b[o + 33]! << 16) | (b[o + 34]! << 8) | b[o + 35]!) >>> 0;
     const t65 = (b[o + 36]! << 8) | b[o + 37]!;
-    const t66: number[] = [];
-    for (let t67 = 0; t67 < 4; t67++) {  t66.push(((b[o + 38 + t67 * 4]! << 24) | (b[o + 38 + t67 * 4 + 1]! << 16) | (b[o + 38 + t67 * 4 + 2]! << 8) | b[o + 38 + t67 * 4 + 3]!) >>> 0); }
-    const t68 = t66;
-    const t69 = ((b[o + 54]! << 24) | (b[o + 55]! << 16) | (b[o + 56]! << 8) | b[o + 57]!) >>> 0;
-    const t70 = b[o + 58]!;
-    const t71 = (b[o + 59]! << 8) | b[o + 60]!;
-    const t72 = (b[o + 61]! << 8) | b[o + 62]!;
-    const t73 = ((b[o + 63]! << 24) | (b[o + 64]! << 16) | (b[o + 65]! << 8) | b[o + 66]!) >>> 0;
-    const t74 = ((b[o + 67]! << 24) | (b[o + 68]! << 16) | (b[o + 69]! << 8) | b[o + 70]!) >>> 0;
-    const t75 = ((b[o + 71]! << 24) | (b[o + 72]! << 16) | (b[o + 73]! << 8) | b[o + 74]!) >>> 0;
-    const t76 = ((b[o + 75]! << 24) | (b[o + 76]! << 16) | (b[o + 77]! << 8) | b[o + 78]!) >>> 0;
-    const t77 = ((b[o + 79]! << 24) | (b[o + 80]! << 16) | (b[o + 81]! << 8) | b[o + 82]!) >>> 0;
-    const t78 = (b[o + 83]! << 8) | b[o + 84]!;
-    const t79 = getMac(b, o + 85);
-    const t80 = getMac(b, o + 91);
-    const t81 = (b[o + 97]! << 8) | b[o + 98]!;
-    const t82 = ((b[o + 99]! << 24) | (b[o + 100]! << 16) | (b[o + 101]! << 8) | b[o + 102]!) >>> 0;
-    const t83 = getFixedString(b, o + 103, 64);
-    const t84 = getFixedString(b, o + 167, 64);
-    const t85 = getFixedString(b, o + 231, 64);
+    const t66: number[] = [((b[o + 38]! << 24) | (b[o + 39]! << 16) | (b[o + 40]! << 8) | b[o + 41]!) >>> 0, ((b[o + 42]! << 24) | (b[o + 43]! << 16) | (b[o + 44]! << 8) | b[o + 45]!) >>> 0, ((b[o + 46]! << 24) | (b[o + 47]! << 16) | (b[o + 48]! << 8) | b[o + 49]!) >>> 0, ((b[o + 50]! << 24) | (b[o + 51]! << 16) | (b[o + 52]! << 8) | b[o + 53]!) >>> 0];
+    const t67 = t66;
+    const t68 = ((b[o + 54]! << 24) | (b[o + 55]! << 16) | (b[o + 56]! << 8) | b[o + 57]!) >>> 0;
+    const t69 = b[o + 58]!;
+    const t70 = (b[o + 59]! << 8) | b[o + 60]!;
+    const t71 = (b[o + 61]! << 8) | b[o + 62]!;
+    const t72 = ((b[o + 63]! << 24) | (b[o + 64]! << 16) | (b[o + 65]! << 8) | b[o + 66]!) >>> 0;
+    const t73 = ((b[o + 67]! << 24) | (b[o + 68]! << 16) | (b[o + 69]! << 8) | b[o + 70]!) >>> 0;
+    const t74 = ((b[o + 71]! << 24) | (b[o + 72]! << 16) | (b[o + 73]! << 8) | b[o + 74]!) >>> 0;
+    const t75 = ((b[o + 75]! << 24) | (b[o + 76]! << 16) | (b[o + 77]! << 8) | b[o + 78]!) >>> 0;
+    const t76 = ((b[o + 79]! << 24) | (b[o + 80]! << 16) | (b[o + 81]! << 8) | b[o + 82]!) >>> 0;
+    const t77 = (b[o + 83]! << 8) | b[o + 84]!;
+    const t78 = getMac(b, o + 85);
+    const t79 = getMac(b, o + 91);
+    const t80 = (b[o + 97]! << 8) | b[o + 98]!;
+    const t81 = ((b[o + 99]! << 24) | (b[o + 100]! << 16) | (b[o + 101]! << 8) | b[o + 102]!) >>> 0;
+    const t82 = getFixedString(b, o + 103, 64);
+    const t83 = getFixedString(b, o + 167, 64);
+    const t84 = getFixedString(b, o + 231, 64);
     r.off = o + 295;
-    return { context: t57, sw_if_index: t58, sup_sw_if_index: t59, l2_address: t60, flags: t61, type: t62, link_duplex: t63, link_speed: t64, link_mtu: t65, mtu: t68, sub_id: t69, sub_number_of_tags: t70, sub_outer_vlan_id: t71, sub_inner_vlan_id: t72, sub_if_flags: t73, vtr_op: t74, vtr_push_dot1q: t75, vtr_tag1: t76, vtr_tag2: t77, outer_tag: t78, b_dmac: t79, b_smac: t80, b_vlanid: t81, i_sid: t82, interface_name: t83, interface_dev_type: t84, tag: t85 };
+    return { context: t57, sw_if_index: t58, sup_sw_if_index: t59, l2_address: t60, flags: t61, type: t62, link_duplex: t63, link_speed: t64, link_mtu: t65, mtu: t67, sub_id: t68, sub_number_of_tags: t69, sub_outer_vlan_id: t70, sub_inner_vlan_id: t71, sub_if_flags: t72, vtr_op: t73, vtr_push_dot1q: t74, vtr_tag1: t75, vtr_tag2: t76, outer_tag: t77, b_dmac: t78, b_smac: t79, b_vlanid: t80, i_sid: t81, interface_name: t82, interface_dev_type: t83, tag: t84 };
   } catch (e) { throw at(e, "sw_interface_details"); }
 }
 export const sw_interface_details: MessageDef<SwInterfaceDetails, SwInterfaceDetailsIn> = {
@@ -558,32 +557,32 @@ export interface SwInterfaceAddDelAddressReplyIn {
 const L_SwInterfaceAddDelAddressReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceAddDelAddressReply(w: Writer, msgId: number, v: SwInterfaceAddDelAddressReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t86 = v.context ?? 0;
-    if ((t86 >>> 0) !== t86) badInt("context", 'u32', t86);
-    b[o + 2] = t86 >>> 24; b[o + 3] = t86 >>> 16; b[o + 4] = t86 >>> 8; b[o + 5] = t86;
-    const t87 = v.retval ?? 0;
-    if ((t87 | 0) !== t87) badInt("retval", 'i32', t87);
-    b[o + 6] = t87 >>> 24; b[o + 7] = t87 >>> 16; b[o + 8] = t87 >>> 8; b[o + 9] = t87;
+    const t85 = v.context ?? 0;
+    if ((t85 >>> 0) !== t85) badInt("context", 'u32', t85);
+    b[o + 2] = t85 >>> 24; b[o + 3] = t85 >>> 16; b[o + 4] = t85 >>> 8; b[o + 5] = t85;
+    const t86 = v.retval ?? 0;
+    if ((t86 | 0) !== t86) badInt("retval", 'i32', t86);
+    b[o + 6] = t86 >>> 24; b[o + 7] = t86 >>> 16; b[o + 8] = t86 >>> 8; b[o + 9] = t86;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_add_del_address_reply"); }
 }
 function sizeSwInterfaceAddDelAddressReply(v: SwInterfaceAddDelAddressReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_add_del_address_reply"); }
 }
 function decodeSwInterfaceAddDelAddressReply(r: Reader): SwInterfaceAddDelAddressReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceAddDelAddressReply);
-    const t88 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t89 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t87 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t88 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t88, retval: t89 };
+    return { context: t87, retval: t88 };
   } catch (e) { throw at(e, "sw_interface_add_del_address_reply"); }
 }
 export const sw_interface_add_del_address_reply: MessageDef<SwInterfaceAddDelAddressReply, SwInterfaceAddDelAddressReplyIn> = {
@@ -605,32 +604,32 @@ export interface SwInterfaceAddressReplaceBeginReplyIn {
 const L_SwInterfaceAddressReplaceBeginReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceAddressReplaceBeginReply(w: Writer, msgId: number, v: SwInterfaceAddressReplaceBeginReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t90 = v.context ?? 0;
-    if ((t90 >>> 0) !== t90) badInt("context", 'u32', t90);
-    b[o + 2] = t90 >>> 24; b[o + 3] = t90 >>> 16; b[o + 4] = t90 >>> 8; b[o + 5] = t90;
-    const t91 = v.retval ?? 0;
-    if ((t91 | 0) !== t91) badInt("retval", 'i32', t91);
-    b[o + 6] = t91 >>> 24; b[o + 7] = t91 >>> 16; b[o + 8] = t91 >>> 8; b[o + 9] = t91;
+    const t89 = v.context ?? 0;
+    if ((t89 >>> 0) !== t89) badInt("context", 'u32', t89);
+    b[o + 2] = t89 >>> 24; b[o + 3] = t89 >>> 16; b[o + 4] = t89 >>> 8; b[o + 5] = t89;
+    const t90 = v.retval ?? 0;
+    if ((t90 | 0) !== t90) badInt("retval", 'i32', t90);
+    b[o + 6] = t90 >>> 24; b[o + 7] = t90 >>> 16; b[o + 8] = t90 >>> 8; b[o + 9] = t90;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_address_replace_begin_reply"); }
 }
 function sizeSwInterfaceAddressReplaceBeginReply(v: SwInterfaceAddressReplaceBeginReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_address_replace_begin_reply"); }
 }
 function decodeSwInterfaceAddressReplaceBeginReply(r: Reader): SwInterfaceAddressReplaceBeginReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceAddressReplaceBeginReply);
-    const t92 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t93 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t91 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t92 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t92, retval: t93 };
+    return { context: t91, retval: t92 };
   } catch (e) { throw at(e, "sw_interface_address_replace_begin_reply"); }
 }
 export const sw_interface_address_replace_begin_reply: MessageDef<SwInterfaceAddressReplaceBeginReply, SwInterfaceAddressReplaceBeginReplyIn> = {
@@ -652,32 +651,32 @@ export interface SwInterfaceAddressReplaceEndReplyIn {
 const L_SwInterfaceAddressReplaceEndReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceAddressReplaceEndReply(w: Writer, msgId: number, v: SwInterfaceAddressReplaceEndReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t94 = v.context ?? 0;
-    if ((t94 >>> 0) !== t94) badInt("context", 'u32', t94);
-    b[o + 2] = t94 >>> 24; b[o + 3] = t94 >>> 16; b[o + 4] = t94 >>> 8; b[o + 5] = t94;
-    const t95 = v.retval ?? 0;
-    if ((t95 | 0) !== t95) badInt("retval", 'i32', t95);
-    b[o + 6] = t95 >>> 24; b[o + 7] = t95 >>> 16; b[o + 8] = t95 >>> 8; b[o + 9] = t95;
+    const t93 = v.context ?? 0;
+    if ((t93 >>> 0) !== t93) badInt("context", 'u32', t93);
+    b[o + 2] = t93 >>> 24; b[o + 3] = t93 >>> 16; b[o + 4] = t93 >>> 8; b[o + 5] = t93;
+    const t94 = v.retval ?? 0;
+    if ((t94 | 0) !== t94) badInt("retval", 'i32', t94);
+    b[o + 6] = t94 >>> 24; b[o + 7] = t94 >>> 16; b[o + 8] = t94 >>> 8; b[o + 9] = t94;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_address_replace_end_reply"); }
 }
 function sizeSwInterfaceAddressReplaceEndReply(v: SwInterfaceAddressReplaceEndReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_address_replace_end_reply"); }
 }
 function decodeSwInterfaceAddressReplaceEndReply(r: Reader): SwInterfaceAddressReplaceEndReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceAddressReplaceEndReply);
-    const t96 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t97 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t95 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t96 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t96, retval: t97 };
+    return { context: t95, retval: t96 };
   } catch (e) { throw at(e, "sw_interface_address_replace_end_reply"); }
 }
 export const sw_interface_address_replace_end_reply: MessageDef<SwInterfaceAddressReplaceEndReply, SwInterfaceAddressReplaceEndReplyIn> = {
@@ -699,32 +698,32 @@ export interface SwInterfaceSetTableReplyIn {
 const L_SwInterfaceSetTableReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetTableReply(w: Writer, msgId: number, v: SwInterfaceSetTableReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t98 = v.context ?? 0;
-    if ((t98 >>> 0) !== t98) badInt("context", 'u32', t98);
-    b[o + 2] = t98 >>> 24; b[o + 3] = t98 >>> 16; b[o + 4] = t98 >>> 8; b[o + 5] = t98;
-    const t99 = v.retval ?? 0;
-    if ((t99 | 0) !== t99) badInt("retval", 'i32', t99);
-    b[o + 6] = t99 >>> 24; b[o + 7] = t99 >>> 16; b[o + 8] = t99 >>> 8; b[o + 9] = t99;
+    const t97 = v.context ?? 0;
+    if ((t97 >>> 0) !== t97) badInt("context", 'u32', t97);
+    b[o + 2] = t97 >>> 24; b[o + 3] = t97 >>> 16; b[o + 4] = t97 >>> 8; b[o + 5] = t97;
+    const t98 = v.retval ?? 0;
+    if ((t98 | 0) !== t98) badInt("retval", 'i32', t98);
+    b[o + 6] = t98 >>> 24; b[o + 7] = t98 >>> 16; b[o + 8] = t98 >>> 8; b[o + 9] = t98;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_set_table_reply"); }
 }
 function sizeSwInterfaceSetTableReply(v: SwInterfaceSetTableReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_table_reply"); }
 }
 function decodeSwInterfaceSetTableReply(r: Reader): SwInterfaceSetTableReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceSetTableReply);
-    const t100 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t101 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t99 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t100 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t100, retval: t101 };
+    return { context: t99, retval: t100 };
   } catch (e) { throw at(e, "sw_interface_set_table_reply"); }
 }
 export const sw_interface_set_table_reply: MessageDef<SwInterfaceSetTableReply, SwInterfaceSetTableReplyIn> = {
@@ -748,36 +747,36 @@ export interface SwInterfaceGetTableReplyIn {
 const L_SwInterfaceGetTableReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"vrf_id"];
 function encodeSwInterfaceGetTableReply(w: Writer, msgId: number, v: SwInterfaceGetTableReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t102 = v.context ?? 0;
-    if ((t102 >>> 0) !== t102) badInt("context", 'u32', t102);
-    b[o + 2] = t102 >>> 24; b[o + 3] = t102 >>> 16; b[o + 4] = t102 >>> 8; b[o + 5] = t102;
-    const t103 = v.retval ?? 0;
-    if ((t103 | 0) !== t103) badInt("retval", 'i32', t103);
-    b[o + 6] = t103 >>> 24; b[o + 7] = t103 >>> 16; b[o + 8] = t103 >>> 8; b[o + 9] = t103;
-    const t104 = v.vrf_id ?? 0;
-    if ((t104 >>> 0) !== t104) badInt("vrf_id", 'u32', t104);
-    b[o + 10] = t104 >>> 24; b[o + 11] = t104 >>> 16; b[o + 12] = t104 >>> 8; b[o + 13] = t104;
+    const t101 = v.context ?? 0;
+    if ((t101 >>> 0) !== t101) badInt("context", 'u32', t101);
+    b[o + 2] = t101 >>> 24; b[o + 3] = t101 >>> 16; b[o + 4] = t101 >>> 8; b[o + 5] = t101;
+    const t102 = v.retval ?? 0;
+    if ((t102 | 0) !== t102) badInt("retval", 'i32', t102);
+    b[o + 6] = t102 >>> 24; b[o + 7] = t102 >>> 16; b[o + 8] = t102 >>> 8; b[o + 9] = t102;
+    const t103 = v.vrf_id ?? 0;
+    if ((t103 >>> 0) !== t103) badInt("vrf_id", 'u32', t103);
+    b[o + 10] = t103 >>> 24; b[o + 11] = t103 >>> 16; b[o + 12] = t103 >>> 8; b[o + 13] = t103;
     w.off = o + 14;
   } catch (e) { throw at(e, "sw_interface_get_table_reply"); }
 }
 function sizeSwInterfaceGetTableReply(v: SwInterfaceGetTableReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "sw_interface_get_table_reply"); }
 }
 function decodeSwInterfaceGetTableReply(r: Reader): SwInterfaceGetTableReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_SwInterfaceGetTableReply);
-    const t105 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t106 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
-    const t107 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t104 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t105 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t106 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { context: t105, retval: t106, vrf_id: t107 };
+    return { context: t104, retval: t105, vrf_id: t106 };
   } catch (e) { throw at(e, "sw_interface_get_table_reply"); }
 }
 export const sw_interface_get_table_reply: MessageDef<SwInterfaceGetTableReply, SwInterfaceGetTableReplyIn> = {
@@ -799,32 +798,32 @@ export interface SwInterfaceSetUnnumberedReplyIn {
 const L_SwInterfaceSetUnnumberedReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetUnnumberedReply(w: Writer, msgId: number, v: SwInterfaceSetUnnumberedReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t108 = v.context ?? 0;
-    if ((t108 >>> 0) !== t108) badInt("context", 'u32', t108);
-    b[o + 2] = t108 >>> 24; b[o + 3] = t108 >>> 16; b[o + 4] = t108 >>> 8; b[o + 5] = t108;
-    const t109 = v.retval ?? 0;
-    if ((t109 | 0) !== t109) badInt("retval", 'i32', t109);
-    b[o + 6] = t109 >>> 24; b[o + 7] = t109 >>> 16; b[o + 8] = t109 >>> 8; b[o + 9] = t109;
+    const t107 = v.context ?? 0;
+    if ((t107 >>> 0) !== t107) badInt("context", 'u32', t107);
+    b[o + 2] = t107 >>> 24; b[o + 3] = t107 >>> 16; b[o + 4] = t107 >>> 8; b[o + 5] = t107;
+    const t108 = v.retval ?? 0;
+    if ((t108 | 0) !== t108) badInt("retval", 'i32', t108);
+    b[o + 6] = t108 >>> 24; b[o + 7] = t108 >>> 16; b[o + 8] = t108 >>> 8; b[o + 9] = t108;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_set_unnumbered_reply"); }
 }
 function sizeSwInterfaceSetUnnumberedReply(v: SwInterfaceSetUnnumberedReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_unnumbered_reply"); }
 }
 function decodeSwInterfaceSetUnnumberedReply(r: Reader): SwInterfaceSetUnnumberedReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceSetUnnumberedReply);
-    const t110 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t111 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t109 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t110 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t110, retval: t111 };
+    return { context: t109, retval: t110 };
   } catch (e) { throw at(e, "sw_interface_set_unnumbered_reply"); }
 }
 export const sw_interface_set_unnumbered_reply: MessageDef<SwInterfaceSetUnnumberedReply, SwInterfaceSetUnnumberedReplyIn> = {
@@ -846,32 +845,32 @@ export interface SwInterfaceClearStatsReplyIn {
 const L_SwInterfaceClearStatsReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceClearStatsReply(w: Writer, msgId: number, v: SwInterfaceClearStatsReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t112 = v.context ?? 0;
-    if ((t112 >>> 0) !== t112) badInt("context", 'u32', t112);
-    b[o + 2] = t112 >>> 24; b[o + 3] = t112 >>> 16; b[o + 4] = t112 >>> 8; b[o + 5] = t112;
-    const t113 = v.retval ?? 0;
-    if ((t113 | 0) !== t113) badInt("retval", 'i32', t113);
-    b[o + 6] = t113 >>> 24; b[o + 7] = t113 >>> 16; b[o + 8] = t113 >>> 8; b[o + 9] = t113;
+    const t111 = v.context ?? 0;
+    if ((t111 >>> 0) !== t111) badInt("context", 'u32', t111);
+    b[o + 2] = t111 >>> 24; b[o + 3] = t111 >>> 16; b[o + 4] = t111 >>> 8; b[o + 5] = t111;
+    const t112 = v.retval ?? 0;
+    if ((t112 | 0) !== t112) badInt("retval", 'i32', t112);
+    b[o + 6] = t112 >>> 24; b[o + 7] = t112 >>> 16; b[o + 8] = t112 >>> 8; b[o + 9] = t112;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_clear_stats_reply"); }
 }
 function sizeSwInterfaceClearStatsReply(v: SwInterfaceClearStatsReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_clear_stats_reply"); }
 }
 function decodeSwInterfaceClearStatsReply(r: Reader): SwInterfaceClearStatsReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceClearStatsReply);
-    const t114 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t115 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t113 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t114 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t114, retval: t115 };
+    return { context: t113, retval: t114 };
   } catch (e) { throw at(e, "sw_interface_clear_stats_reply"); }
 }
 export const sw_interface_clear_stats_reply: MessageDef<SwInterfaceClearStatsReply, SwInterfaceClearStatsReplyIn> = {
@@ -893,32 +892,32 @@ export interface SwInterfaceTagAddDelReplyIn {
 const L_SwInterfaceTagAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceTagAddDelReply(w: Writer, msgId: number, v: SwInterfaceTagAddDelReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t116 = v.context ?? 0;
-    if ((t116 >>> 0) !== t116) badInt("context", 'u32', t116);
-    b[o + 2] = t116 >>> 24; b[o + 3] = t116 >>> 16; b[o + 4] = t116 >>> 8; b[o + 5] = t116;
-    const t117 = v.retval ?? 0;
-    if ((t117 | 0) !== t117) badInt("retval", 'i32', t117);
-    b[o + 6] = t117 >>> 24; b[o + 7] = t117 >>> 16; b[o + 8] = t117 >>> 8; b[o + 9] = t117;
+    const t115 = v.context ?? 0;
+    if ((t115 >>> 0) !== t115) badInt("context", 'u32', t115);
+    b[o + 2] = t115 >>> 24; b[o + 3] = t115 >>> 16; b[o + 4] = t115 >>> 8; b[o + 5] = t115;
+    const t116 = v.retval ?? 0;
+    if ((t116 | 0) !== t116) badInt("retval", 'i32', t116);
+    b[o + 6] = t116 >>> 24; b[o + 7] = t116 >>> 16; b[o + 8] = t116 >>> 8; b[o + 9] = t116;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_tag_add_del_reply"); }
 }
 function sizeSwInterfaceTagAddDelReply(v: SwInterfaceTagAddDelReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_tag_add_del_reply"); }
 }
 function decodeSwInterfaceTagAddDelReply(r: Reader): SwInterfaceTagAddDelReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceTagAddDelReply);
-    const t118 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t119 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t117 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t118 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t118, retval: t119 };
+    return { context: t117, retval: t118 };
   } catch (e) { throw at(e, "sw_interface_tag_add_del_reply"); }
 }
 export const sw_interface_tag_add_del_reply: MessageDef<SwInterfaceTagAddDelReply, SwInterfaceTagAddDelReplyIn> = {
@@ -940,32 +939,32 @@ export interface SwInterfaceAddDelMacAddressReplyIn {
 const L_SwInterfaceAddDelMacAddressReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceAddDelMacAddressReply(w: Writer, msgId: number, v: SwInterfaceAddDelMacAddressReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t120 = v.context ?? 0;
-    if ((t120 >>> 0) !== t120) badInt("context", 'u32', t120);
-    b[o + 2] = t120 >>> 24; b[o + 3] = t120 >>> 16; b[o + 4] = t120 >>> 8; b[o + 5] = t120;
-    const t121 = v.retval ?? 0;
-    if ((t121 | 0) !== t121) badInt("retval", 'i32', t121);
-    b[o + 6] = t121 >>> 24; b[o + 7] = t121 >>> 16; b[o + 8] = t121 >>> 8; b[o + 9] = t121;
+    const t119 = v.context ?? 0;
+    if ((t119 >>> 0) !== t119) badInt("context", 'u32', t119);
+    b[o + 2] = t119 >>> 24; b[o + 3] = t119 >>> 16; b[o + 4] = t119 >>> 8; b[o + 5] = t119;
+    const t120 = v.retval ?? 0;
+    if ((t120 | 0) !== t120) badInt("retval", 'i32', t120);
+    b[o + 6] = t120 >>> 24; b[o + 7] = t120 >>> 16; b[o + 8] = t120 >>> 8; b[o + 9] = t120;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_add_del_mac_address_reply"); }
 }
 function sizeSwInterfaceAddDelMacAddressReply(v: SwInterfaceAddDelMacAddressReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_add_del_mac_address_reply"); }
 }
 function decodeSwInterfaceAddDelMacAddressReply(r: Reader): SwInterfaceAddDelMacAddressReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceAddDelMacAddressReply);
-    const t122 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t123 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t121 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t122 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t122, retval: t123 };
+    return { context: t121, retval: t122 };
   } catch (e) { throw at(e, "sw_interface_add_del_mac_address_reply"); }
 }
 export const sw_interface_add_del_mac_address_reply: MessageDef<SwInterfaceAddDelMacAddressReply, SwInterfaceAddDelMacAddressReplyIn> = {
@@ -987,32 +986,32 @@ export interface SwInterfaceSetMacAddressReplyIn {
 const L_SwInterfaceSetMacAddressReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetMacAddressReply(w: Writer, msgId: number, v: SwInterfaceSetMacAddressReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t124 = v.context ?? 0;
-    if ((t124 >>> 0) !== t124) badInt("context", 'u32', t124);
-    b[o + 2] = t124 >>> 24; b[o + 3] = t124 >>> 16; b[o + 4] = t124 >>> 8; b[o + 5] = t124;
-    const t125 = v.retval ?? 0;
-    if ((t125 | 0) !== t125) badInt("retval", 'i32', t125);
-    b[o + 6] = t125 >>> 24; b[o + 7] = t125 >>> 16; b[o + 8] = t125 >>> 8; b[o + 9] = t125;
+    const t123 = v.context ?? 0;
+    if ((t123 >>> 0) !== t123) badInt("context", 'u32', t123);
+    b[o + 2] = t123 >>> 24; b[o + 3] = t123 >>> 16; b[o + 4] = t123 >>> 8; b[o + 5] = t123;
+    const t124 = v.retval ?? 0;
+    if ((t124 | 0) !== t124) badInt("retval", 'i32', t124);
+    b[o + 6] = t124 >>> 24; b[o + 7] = t124 >>> 16; b[o + 8] = t124 >>> 8; b[o + 9] = t124;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_set_mac_address_reply"); }
 }
 function sizeSwInterfaceSetMacAddressReply(v: SwInterfaceSetMacAddressReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_mac_address_reply"); }
 }
 function decodeSwInterfaceSetMacAddressReply(r: Reader): SwInterfaceSetMacAddressReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceSetMacAddressReply);
-    const t126 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t127 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t125 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t126 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t126, retval: t127 };
+    return { context: t125, retval: t126 };
   } catch (e) { throw at(e, "sw_interface_set_mac_address_reply"); }
 }
 export const sw_interface_set_mac_address_reply: MessageDef<SwInterfaceSetMacAddressReply, SwInterfaceSetMacAddressReplyIn> = {
@@ -1036,34 +1035,34 @@ export interface SwInterfaceGetMacAddressReplyIn {
 const L_SwInterfaceGetMacAddressReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,6,"mac_address"];
 function encodeSwInterfaceGetMacAddressReply(w: Writer, msgId: number, v: SwInterfaceGetMacAddressReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(16);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t128 = v.context ?? 0;
-    if ((t128 >>> 0) !== t128) badInt("context", 'u32', t128);
-    b[o + 2] = t128 >>> 24; b[o + 3] = t128 >>> 16; b[o + 4] = t128 >>> 8; b[o + 5] = t128;
-    const t129 = v.retval ?? 0;
-    if ((t129 | 0) !== t129) badInt("retval", 'i32', t129);
-    b[o + 6] = t129 >>> 24; b[o + 7] = t129 >>> 16; b[o + 8] = t129 >>> 8; b[o + 9] = t129;
+    const t127 = v.context ?? 0;
+    if ((t127 >>> 0) !== t127) badInt("context", 'u32', t127);
+    b[o + 2] = t127 >>> 24; b[o + 3] = t127 >>> 16; b[o + 4] = t127 >>> 8; b[o + 5] = t127;
+    const t128 = v.retval ?? 0;
+    if ((t128 | 0) !== t128) badInt("retval", 'i32', t128);
+    b[o + 6] = t128 >>> 24; b[o + 7] = t128 >>> 16; b[o + 8] = t128 >>> 8; b[o + 9] = t128;
     putMac(b, o + 10, v.mac_address, "mac_address");
     w.off = o + 16;
   } catch (e) { throw at(e, "sw_interface_get_mac_address_reply"); }
 }
 function sizeSwInterfaceGetMacAddressReply(v: SwInterfaceGetMacAddressReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 16; } catch (e) { throw at(e, "sw_interface_get_mac_address_reply"); }
 }
 function decodeSwInterfaceGetMacAddressReply(r: Reader): SwInterfaceGetMacAddressReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 16) truncated(b, o, r.end, L_SwInterfaceGetMacAddressReply);
-    const t130 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t131 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
-    const t132 = getMac(b, o + 10);
+    const t129 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t130 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t131 = getMac(b, o + 10);
     r.off = o + 16;
-    return { context: t130, retval: t131, mac_address: t132 };
+    return { context: t129, retval: t130, mac_address: t131 };
   } catch (e) { throw at(e, "sw_interface_get_mac_address_reply"); }
 }
 export const sw_interface_get_mac_address_reply: MessageDef<SwInterfaceGetMacAddressReply, SwInterfaceGetMacAddressReplyIn> = {
@@ -1085,32 +1084,32 @@ export interface SwInterfaceSetRxModeReplyIn {
 const L_SwInterfaceSetRxModeReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetRxModeReply(w: Writer, msgId: number, v: SwInterfaceSetRxModeReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t133 = v.context ?? 0;
-    if ((t133 >>> 0) !== t133) badInt("context", 'u32', t133);
-    b[o + 2] = t133 >>> 24; b[o + 3] = t133 >>> 16; b[o + 4] = t133 >>> 8; b[o + 5] = t133;
-    const t134 = v.retval ?? 0;
-    if ((t134 | 0) !== t134) badInt("retval", 'i32', t134);
-    b[o + 6] = t134 >>> 24; b[o + 7] = t134 >>> 16; b[o + 8] = t134 >>> 8; b[o + 9] = t134;
+    const t132 = v.context ?? 0;
+    if ((t132 >>> 0) !== t132) badInt("context", 'u32', t132);
+    b[o + 2] = t132 >>> 24; b[o + 3] = t132 >>> 16; b[o + 4] = t132 >>> 8; b[o + 5] = t132;
+    const t133 = v.retval ?? 0;
+    if ((t133 | 0) !== t133) badInt("retval", 'i32', t133);
+    b[o + 6] = t133 >>> 24; b[o + 7] = t133 >>> 16; b[o + 8] = t133 >>> 8; b[o + 9] = t133;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_set_rx_mode_reply"); }
 }
 function sizeSwInterfaceSetRxModeReply(v: SwInterfaceSetRxModeReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_rx_mode_reply"); }
 }
 function decodeSwInterfaceSetRxModeReply(r: Reader): SwInterfaceSetRxModeReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceSetRxModeReply);
-    const t135 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t136 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t134 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t135 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t135, retval: t136 };
+    return { context: t134, retval: t135 };
   } catch (e) { throw at(e, "sw_interface_set_rx_mode_reply"); }
 }
 export const sw_interface_set_rx_mode_reply: MessageDef<SwInterfaceSetRxModeReply, SwInterfaceSetRxModeReplyIn> = {
@@ -1132,32 +1131,32 @@ export interface SwInterfaceSetRxPlacementReplyIn {
 const L_SwInterfaceSetRxPlacementReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetRxPlacementReply(w: Writer, msgId: number, v: SwInterfaceSetRxPlacementReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t137 = v.context ?? 0;
-    if ((t137 >>> 0) !== t137) badInt("context", 'u32', t137);
-    b[o + 2] = t137 >>> 24; b[o + 3] = t137 >>> 16; b[o + 4] = t137 >>> 8; b[o + 5] = t137;
-    const t138 = v.retval ?? 0;
-    if ((t138 | 0) !== t138) badInt("retval", 'i32', t138);
-    b[o + 6] = t138 >>> 24; b[o + 7] = t138 >>> 16; b[o + 8] = t138 >>> 8; b[o + 9] = t138;
+    const t136 = v.context ?? 0;
+    if ((t136 >>> 0) !== t136) badInt("context", 'u32', t136);
+    b[o + 2] = t136 >>> 24; b[o + 3] = t136 >>> 16; b[o + 4] = t136 >>> 8; b[o + 5] = t136;
+    const t137 = v.retval ?? 0;
+    if ((t137 | 0) !== t137) badInt("retval", 'i32', t137);
+    b[o + 6] = t137 >>> 24; b[o + 7] = t137 >>> 16; b[o + 8] = t137 >>> 8; b[o + 9] = t137;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_set_rx_placement_reply"); }
 }
 function sizeSwInterfaceSetRxPlacementReply(v: SwInterfaceSetRxPlacementReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_rx_placement_reply"); }
 }
 function decodeSwInterfaceSetRxPlacementReply(r: Reader): SwInterfaceSetRxPlacementReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceSetRxPlacementReply);
-    const t139 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t140 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t138 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t139 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t139, retval: t140 };
+    return { context: t138, retval: t139 };
   } catch (e) { throw at(e, "sw_interface_set_rx_placement_reply"); }
 }
 export const sw_interface_set_rx_placement_reply: MessageDef<SwInterfaceSetRxPlacementReply, SwInterfaceSetRxPlacementReplyIn> = {
@@ -1179,32 +1178,32 @@ export interface SwInterfaceSetTxPlacementReplyIn {
 const L_SwInterfaceSetTxPlacementReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetTxPlacementReply(w: Writer, msgId: number, v: SwInterfaceSetTxPlacementReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t141 = v.context ?? 0;
-    if ((t141 >>> 0) !== t141) badInt("context", 'u32', t141);
-    b[o + 2] = t141 >>> 24; b[o + 3] = t141 >>> 16; b[o + 4] = t141 >>> 8; b[o + 5] = t141;
-    const t142 = v.retval ?? 0;
-    if ((t142 | 0) !== t142) badInt("retval", 'i32', t142);
-    b[o + 6] = t142 >>> 24; b[o + 7] = t142 >>> 16; b[o + 8] = t142 >>> 8; b[o + 9] = t142;
+    const t140 = v.context ?? 0;
+    if ((t140 >>> 0) !== t140) badInt("context", 'u32', t140);
+    b[o + 2] = t140 >>> 24; b[o + 3] = t140 >>> 16; b[o + 4] = t140 >>> 8; b[o + 5] = t140;
+    const t141 = v.retval ?? 0;
+    if ((t141 | 0) !== t141) badInt("retval", 'i32', t141);
+    b[o + 6] = t141 >>> 24; b[o + 7] = t141 >>> 16; b[o + 8] = t141 >>> 8; b[o + 9] = t141;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_set_tx_placement_reply"); }
 }
 function sizeSwInterfaceSetTxPlacementReply(v: SwInterfaceSetTxPlacementReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_tx_placement_reply"); }
 }
 function decodeSwInterfaceSetTxPlacementReply(r: Reader): SwInterfaceSetTxPlacementReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceSetTxPlacementReply);
-    const t143 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t144 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t142 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t143 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t143, retval: t144 };
+    return { context: t142, retval: t143 };
   } catch (e) { throw at(e, "sw_interface_set_tx_placement_reply"); }
 }
 export const sw_interface_set_tx_placement_reply: MessageDef<SwInterfaceSetTxPlacementReply, SwInterfaceSetTxPlacementReplyIn> = {
@@ -1226,32 +1225,32 @@ export interface SwInterfaceSetInterfaceNameReplyIn {
 const L_SwInterfaceSetInterfaceNameReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetInterfaceNameReply(w: Writer, msgId: number, v: SwInterfaceSetInterfaceNameReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t145 = v.context ?? 0;
-    if ((t145 >>> 0) !== t145) badInt("context", 'u32', t145);
-    b[o + 2] = t145 >>> 24; b[o + 3] = t145 >>> 16; b[o + 4] = t145 >>> 8; b[o + 5] = t145;
-    const t146 = v.retval ?? 0;
-    if ((t146 | 0) !== t146) badInt("retval", 'i32', t146);
-    b[o + 6] = t146 >>> 24; b[o + 7] = t146 >>> 16; b[o + 8] = t146 >>> 8; b[o + 9] = t146;
+    const t144 = v.context ?? 0;
+    if ((t144 >>> 0) !== t144) badInt("context", 'u32', t144);
+    b[o + 2] = t144 >>> 24; b[o + 3] = t144 >>> 16; b[o + 4] = t144 >>> 8; b[o + 5] = t144;
+    const t145 = v.retval ?? 0;
+    if ((t145 | 0) !== t145) badInt("retval", 'i32', t145);
+    b[o + 6] = t145 >>> 24; b[o + 7] = t145 >>> 16; b[o + 8] = t145 >>> 8; b[o + 9] = t145;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_set_interface_name_reply"); }
 }
 function sizeSwInterfaceSetInterfaceNameReply(v: SwInterfaceSetInterfaceNameReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_interface_name_reply"); }
 }
 function decodeSwInterfaceSetInterfaceNameReply(r: Reader): SwInterfaceSetInterfaceNameReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceSetInterfaceNameReply);
-    const t147 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t148 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t146 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t147 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t147, retval: t148 };
+    return { context: t146, retval: t147 };
   } catch (e) { throw at(e, "sw_interface_set_interface_name_reply"); }
 }
 export const sw_interface_set_interface_name_reply: MessageDef<SwInterfaceSetInterfaceNameReply, SwInterfaceSetInterfaceNameReplyIn> = {
@@ -1281,49 +1280,49 @@ export interface SwInterfaceRxPlacementDetailsIn {
 const L_SwInterfaceRxPlacementDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,4,"queue_id",18,4,"worker_id",22,4,"mode"];
 function encodeSwInterfaceRxPlacementDetails(w: Writer, msgId: number, v: SwInterfaceRxPlacementDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(26);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t149 = v.client_index ?? 0;
-    if ((t149 >>> 0) !== t149) badInt("client_index", 'u32', t149);
-    b[o + 2] = t149 >>> 24; b[o + 3] = t149 >>> 16; b[o + 4] = t149 >>> 8; b[o + 5] = t149;
-    const t150 = v.context ?? 0;
-    if ((t150 >>> 0) !== t150) badInt("context", 'u32', t150);
-    b[o + 6] = t150 >>> 24; b[o + 7] = t150 >>> 16; b[o + 8] = t150 >>> 8; b[o + 9] = t150;
-    const t151 = v.sw_if_index ?? 0;
-    if ((t151 >>> 0) !== t151) badInt("sw_if_index", 'u32', t151);
-    b[o + 10] = t151 >>> 24; b[o + 11] = t151 >>> 16; b[o + 12] = t151 >>> 8; b[o + 13] = t151;
-    const t152 = v.queue_id ?? 0;
-    if ((t152 >>> 0) !== t152) badInt("queue_id", 'u32', t152);
-    b[o + 14] = t152 >>> 24; b[o + 15] = t152 >>> 16; b[o + 16] = t152 >>> 8; b[o + 17] = t152;
-    const t153 = v.worker_id ?? 0;
-    if ((t153 >>> 0) !== t153) badInt("worker_id", 'u32', t153);
-    b[o + 18] = t153 >>> 24; b[o + 19] = t153 >>> 16; b[o + 20] = t153 >>> 8; b[o + 21] = t153;
-    let t154: number | string = v.mode ?? 0;
-    if (typeof t154 === 'string') t154 = enumValue($interface_types.RxMode, 'rx_mode', t154, "mode");
-    if ((t154 >>> 0) !== t154) badInt("mode", 'u32', t154);
-    b[o + 22] = t154 >>> 24; b[o + 23] = t154 >>> 16; b[o + 24] = t154 >>> 8; b[o + 25] = t154;
+    const t148 = v.client_index ?? 0;
+    if ((t148 >>> 0) !== t148) badInt("client_index", 'u32', t148);
+    b[o + 2] = t148 >>> 24; b[o + 3] = t148 >>> 16; b[o + 4] = t148 >>> 8; b[o + 5] = t148;
+    const t149 = v.context ?? 0;
+    if ((t149 >>> 0) !== t149) badInt("context", 'u32', t149);
+    b[o + 6] = t149 >>> 24; b[o + 7] = t149 >>> 16; b[o + 8] = t149 >>> 8; b[o + 9] = t149;
+    const t150 = v.sw_if_index ?? 0;
+    if ((t150 >>> 0) !== t150) badInt("sw_if_index", 'u32', t150);
+    b[o + 10] = t150 >>> 24; b[o + 11] = t150 >>> 16; b[o + 12] = t150 >>> 8; b[o + 13] = t150;
+    const t151 = v.queue_id ?? 0;
+    if ((t151 >>> 0) !== t151) badInt("queue_id", 'u32', t151);
+    b[o + 14] = t151 >>> 24; b[o + 15] = t151 >>> 16; b[o + 16] = t151 >>> 8; b[o + 17] = t151;
+    const t152 = v.worker_id ?? 0;
+    if ((t152 >>> 0) !== t152) badInt("worker_id", 'u32', t152);
+    b[o + 18] = t152 >>> 24; b[o + 19] = t152 >>> 16; b[o + 20] = t152 >>> 8; b[o + 21] = t152;
+    let t153: number | string = v.mode ?? 0;
+    if (typeof t153 === 'string') t153 = enumValue($interface_types.RxMode, 'rx_mode', t153, "mode");
+    if ((t153 >>> 0) !== t153) badInt("mode", 'u32', t153);
+    b[o + 22] = t153 >>> 24; b[o + 23] = t153 >>> 16; b[o + 24] = t153 >>> 8; b[o + 25] = t153;
     w.off = o + 26;
   } catch (e) { throw at(e, "sw_interface_rx_placement_details"); }
 }
 function sizeSwInterfaceRxPlacementDetails(v: SwInterfaceRxPlacementDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 26; } catch (e) { throw at(e, "sw_interface_rx_placement_details"); }
 }
 function decodeSwInterfaceRxPlacementDetails(r: Reader): SwInterfaceRxPlacementDetails {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 26) truncated(b, o, r.end, L_SwInterfaceRxPlacementDetails);
-    const t155 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t156 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t157 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t158 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
-    const t159 = ((b[o + 18]! << 24) | (b[o + 19]! << 16) | (b[o + 20]! << 8) | b[o + 21]!) >>> 0;
-    const t160 = ((b[o + 22]! << 24) | (b[o + 23]! << 16) | (b[o + 24]! << 8) | b[o + 25]!) >>> 0;
+    const t154 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t155 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t156 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t157 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
+    const t158 = ((b[o + 18]! << 24) | (b[o + 19]! << 16) | (b[o + 20]! << 8) | b[o + 21]!) >>> 0;
+    const t159 = ((b[o + 22]! << 24) | (b[o + 23]! << 16) | (b[o + 24]! << 8) | b[o + 25]!) >>> 0;
     r.off = o + 26;
-    return { client_index: t155, context: t156, sw_if_index: t157, queue_id: t158, worker_id: t159, mode: t160 };
+    return { client_index: t154, context: t155, sw_if_index: t156, queue_id: t157, worker_id: t158, mode: t159 };
   } catch (e) { throw at(e, "sw_interface_rx_placement_details"); }
 }
 export const sw_interface_rx_placement_details: MessageDef<SwInterfaceRxPlacementDetails, SwInterfaceRxPlacementDetailsIn> = {
@@ -1347,36 +1346,36 @@ export interface SwInterfaceTxPlacementGetReplyIn {
 const L_SwInterfaceTxPlacementGetReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"cursor"];
 function encodeSwInterfaceTxPlacementGetReply(w: Writer, msgId: number, v: SwInterfaceTxPlacementGetReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t161 = v.context ?? 0;
-    if ((t161 >>> 0) !== t161) badInt("context", 'u32', t161);
-    b[o + 2] = t161 >>> 24; b[o + 3] = t161 >>> 16; b[o + 4] = t161 >>> 8; b[o + 5] = t161;
-    const t162 = v.retval ?? 0;
-    if ((t162 | 0) !== t162) badInt("retval", 'i32', t162);
-    b[o + 6] = t162 >>> 24; b[o + 7] = t162 >>> 16; b[o + 8] = t162 >>> 8; b[o + 9] = t162;
-    const t163 = v.cursor ?? 0;
-    if ((t163 >>> 0) !== t163) badInt("cursor", 'u32', t163);
-    b[o + 10] = t163 >>> 24; b[o + 11] = t163 >>> 16; b[o + 12] = t163 >>> 8; b[o + 13] = t163;
+    const t160 = v.context ?? 0;
+    if ((t160 >>> 0) !== t160) badInt("context", 'u32', t160);
+    b[o + 2] = t160 >>> 24; b[o + 3] = t160 >>> 16; b[o + 4] = t160 >>> 8; b[o + 5] = t160;
+    const t161 = v.retval ?? 0;
+    if ((t161 | 0) !== t161) badInt("retval", 'i32', t161);
+    b[o + 6] = t161 >>> 24; b[o + 7] = t161 >>> 16; b[o + 8] = t161 >>> 8; b[o + 9] = t161;
+    const t162 = v.cursor ?? 0;
+    if ((t162 >>> 0) !== t162) badInt("cursor", 'u32', t162);
+    b[o + 10] = t162 >>> 24; b[o + 11] = t162 >>> 16; b[o + 12] = t162 >>> 8; b[o + 13] = t162;
     w.off = o + 14;
   } catch (e) { throw at(e, "sw_interface_tx_placement_get_reply"); }
 }
 function sizeSwInterfaceTxPlacementGetReply(v: SwInterfaceTxPlacementGetReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "sw_interface_tx_placement_get_reply"); }
 }
 function decodeSwInterfaceTxPlacementGetReply(r: Reader): SwInterfaceTxPlacementGetReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_SwInterfaceTxPlacementGetReply);
-    const t164 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t165 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
-    const t166 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t163 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t164 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t165 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { context: t164, retval: t165, cursor: t166 };
+    return { context: t163, retval: t164, cursor: t165 };
   } catch (e) { throw at(e, "sw_interface_tx_placement_get_reply"); }
 }
 export const sw_interface_tx_placement_get_reply: MessageDef<SwInterfaceTxPlacementGetReply, SwInterfaceTxPlacementGetReplyIn> = {
@@ -1406,62 +1405,62 @@ export interface SwInterfaceTxPlacementDetailsIn {
 const L_SwInterfaceTxPlacementDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,4,"queue_id",18,1,"shared",19,4,"array_size"];
 function encodeSwInterfaceTxPlacementDetails(w: Writer, msgId: number, v: SwInterfaceTxPlacementDetailsIn): void {
   try {
-    if (v === undefined) v = {};
-    const t167 = v.threads;
-    if (t167 !== undefined && !Array.isArray(t167)) bad("threads", 'expected an array', t167);
-    const t168 = t167 === undefined ? 0 : t167.length;
-    if (t168 > 4294967295) bad("threads", 'at most 4294967295 elements (its count field array_size is u32)', t167);
+    if (v === undefined) v = EMPTY;
+    const t166 = v.threads;
+    if (t166 !== undefined && !Array.isArray(t166)) bad("threads", 'expected an array', t166);
+    const t167 = t166 === undefined ? 0 : t166.length;
+    if (t167 > 4294967295) bad("threads", 'at most 4294967295 elements (its count field array_size is u32)', t166);
     w.ensure(23);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t169 = v.client_index ?? 0;
-    if ((t169 >>> 0) !== t169) badInt("client_index", 'u32', t169);
-    b[o + 2] = t169 >>> 24; b[o + 3] = t169 >>> 16; b[o + 4] = t169 >>> 8; b[o + 5] = t169;
-    const t170 = v.context ?? 0;
-    if ((t170 >>> 0) !== t170) badInt("context", 'u32', t170);
-    b[o + 6] = t170 >>> 24; b[o + 7] = t170 >>> 16; b[o + 8] = t170 >>> 8; b[o + 9] = t170;
-    const t171 = v.sw_if_index ?? 0;
-    if ((t171 >>> 0) !== t171) badInt("sw_if_index", 'u32', t171);
-    b[o + 10] = t171 >>> 24; b[o + 11] = t171 >>> 16; b[o + 12] = t171 >>> 8; b[o + 13] = t171;
-    const t172 = v.queue_id ?? 0;
-    if ((t172 >>> 0) !== t172) badInt("queue_id", 'u32', t172);
-    b[o + 14] = t172 >>> 24; b[o + 15] = t172 >>> 16; b[o + 16] = t172 >>> 8; b[o + 17] = t172;
-    const t173 = v.shared ?? 0;
-    if ((t173 & 0xff) !== t173) badInt("shared", 'u8', t173);
-    b[o + 18] = t173;
-    b[o + 19] = t168 >>> 24; b[o + 20] = t168 >>> 16; b[o + 21] = t168 >>> 8; b[o + 22] = t168;
+    const t168 = v.client_index ?? 0;
+    if ((t168 >>> 0) !== t168) badInt("client_index", 'u32', t168);
+    b[o + 2] = t168 >>> 24; b[o + 3] = t168 >>> 16; b[o + 4] = t168 >>> 8; b[o + 5] = t168;
+    const t169 = v.context ?? 0;
+    if ((t169 >>> 0) !== t169) badInt("context", 'u32', t169);
+    b[o + 6] = t169 >>> 24; b[o + 7] = t169 >>> 16; b[o + 8] = t169 >>> 8; b[o + 9] = t169;
+    const t170 = v.sw_if_index ?? 0;
+    if ((t170 >>> 0) !== t170) badInt("sw_if_index", 'u32', t170);
+    b[o + 10] = t170 >>> 24; b[o + 11] = t170 >>> 16; b[o + 12] = t170 >>> 8; b[o + 13] = t170;
+    const t171 = v.queue_id ?? 0;
+    if ((t171 >>> 0) !== t171) badInt("queue_id", 'u32', t171);
+    b[o + 14] = t171 >>> 24; b[o + 15] = t171 >>> 16; b[o + 16] = t171 >>> 8; b[o + 17] = t171;
+    const t172 = v.shared ?? 0;
+    if ((t172 & 0xff) !== t172) badInt("shared", 'u8', t172);
+    b[o + 18] = t172;
+    b[o + 19] = t167 >>> 24; b[o + 20] = t167 >>> 16; b[o + 21] = t167 >>> 8; b[o + 22] = t167;
     w.off = o + 23;
-    if (t168 > 0) {
-    w.ensure(t168 * 4);
+    if (t167 > 0) {
+    w.ensure(t167 * 4);
     const b = w.buf; const o = w.off;
-    let t174 = 0;
-    try { for (; t174 < t168; t174++) { const t175 = t167![t174] ?? 0; if ((t175 >>> 0) !== t175) badInt("", 'u32', t175); b[o + t174 * 4] = t175 >>> 24; b[o + t174 * 4 + 1] = t175 >>> 16; b[o + t174 * 4 + 2] = t175 >>> 8; b[o + t174 * 4 + 3] = t175; } } catch (e) { throw at(e, "threads" + '[' + t174 + ']'); }
-    w.off = o + t168 * 4;
+    let t173 = 0;
+    try { for (; t173 < t167; t173++) { const t174 = t166![t173] ?? 0; if ((t174 >>> 0) !== t174) badInt("", 'u32', t174); b[o + t173 * 4] = t174 >>> 24; b[o + t173 * 4 + 1] = t174 >>> 16; b[o + t173 * 4 + 2] = t174 >>> 8; b[o + t173 * 4 + 3] = t174; } } catch (e) { throw at(e, "threads" + '[' + t173 + ']'); }
+    w.off = o + t167 * 4;
     }
   } catch (e) { throw at(e, "sw_interface_tx_placement_details"); }
 }
 function sizeSwInterfaceTxPlacementDetails(v: SwInterfaceTxPlacementDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 23 + ((v.threads as { length: number } | undefined)?.length ?? 0) * 4; } catch (e) { throw at(e, "sw_interface_tx_placement_details"); }
 }
 function decodeSwInterfaceTxPlacementDetails(r: Reader): SwInterfaceTxPlacementDetails {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 23) truncated(b, o, r.end, L_SwInterfaceTxPlacementDetails);
-    const t176 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t177 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t178 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t179 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
-    const t180 = b[o + 18]!;
-    const t181 = ((b[o + 19]! << 24) | (b[o + 20]! << 16) | (b[o + 21]! << 8) | b[o + 22]!) >>> 0;
+    const t175 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t176 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t177 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t178 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
+    const t179 = b[o + 18]!;
+    const t180 = ((b[o + 19]! << 24) | (b[o + 20]! << 16) | (b[o + 21]! << 8) | b[o + 22]!) >>> 0;
     r.off = o + 23;
-    const t182: number[] = [];
-    r.need(t181 * 4, "threads");
-    const t184 = r.off;
-    for (let t183 = 0; t183 < t181; t183++) {  t182.push(((b[t184 + t183 * 4]! << 24) | (b[t184 + t183 * 4 + 1]! << 16) | (b[t184 + t183 * 4 + 2]! << 8) | b[t184 + t183 * 4 + 3]!) >>> 0); }
-    r.off = t184 + t181 * 4;
-    return { client_index: t176, context: t177, sw_if_index: t178, queue_id: t179, shared: t180, threads: t182 };
+    const t181: number[] = [];
+    r.need(t180 * 4, "threads");
+    const t183 = r.off;
+    for (let t182 = 0; t182 < t180; t182++) {  t181.push(((b[t183 + t182 * 4]! << 24) | (b[t183 + t182 * 4 + 1]! << 16) | (b[t183 + t182 * 4 + 2]! << 8) | b[t183 + t182 * 4 + 3]!) >>> 0); }
+    r.off = t183 + t180 * 4;
+    return { client_index: t175, context: t176, sw_if_index: t177, queue_id: t178, shared: t179, threads: t181 };
   } catch (e) { throw at(e, "sw_interface_tx_placement_details"); }
 }
 export const sw_interface_tx_placement_details: MessageDef<SwInterfaceTxPlacementDetails, SwInterfaceTxPlacementDetailsIn> = {
@@ -1483,32 +1482,32 @@ export interface InterfaceNameRenumberReplyIn {
 const L_InterfaceNameRenumberReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeInterfaceNameRenumberReply(w: Writer, msgId: number, v: InterfaceNameRenumberReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t185 = v.context ?? 0;
-    if ((t185 >>> 0) !== t185) badInt("context", 'u32', t185);
-    b[o + 2] = t185 >>> 24; b[o + 3] = t185 >>> 16; b[o + 4] = t185 >>> 8; b[o + 5] = t185;
-    const t186 = v.retval ?? 0;
-    if ((t186 | 0) !== t186) badInt("retval", 'i32', t186);
-    b[o + 6] = t186 >>> 24; b[o + 7] = t186 >>> 16; b[o + 8] = t186 >>> 8; b[o + 9] = t186;
+    const t184 = v.context ?? 0;
+    if ((t184 >>> 0) !== t184) badInt("context", 'u32', t184);
+    b[o + 2] = t184 >>> 24; b[o + 3] = t184 >>> 16; b[o + 4] = t184 >>> 8; b[o + 5] = t184;
+    const t185 = v.retval ?? 0;
+    if ((t185 | 0) !== t185) badInt("retval", 'i32', t185);
+    b[o + 6] = t185 >>> 24; b[o + 7] = t185 >>> 16; b[o + 8] = t185 >>> 8; b[o + 9] = t185;
     w.off = o + 10;
   } catch (e) { throw at(e, "interface_name_renumber_reply"); }
 }
 function sizeInterfaceNameRenumberReply(v: InterfaceNameRenumberReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "interface_name_renumber_reply"); }
 }
 function decodeInterfaceNameRenumberReply(r: Reader): InterfaceNameRenumberReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_InterfaceNameRenumberReply);
-    const t187 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t188 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t186 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t187 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t187, retval: t188 };
+    return { context: t186, retval: t187 };
   } catch (e) { throw at(e, "interface_name_renumber_reply"); }
 }
 export const interface_name_renumber_reply: MessageDef<InterfaceNameRenumberReply, InterfaceNameRenumberReplyIn> = {
@@ -1532,36 +1531,36 @@ export interface CreateSubifReplyIn {
 const L_CreateSubifReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"sw_if_index"];
 function encodeCreateSubifReply(w: Writer, msgId: number, v: CreateSubifReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t189 = v.context ?? 0;
-    if ((t189 >>> 0) !== t189) badInt("context", 'u32', t189);
-    b[o + 2] = t189 >>> 24; b[o + 3] = t189 >>> 16; b[o + 4] = t189 >>> 8; b[o + 5] = t189;
-    const t190 = v.retval ?? 0;
-    if ((t190 | 0) !== t190) badInt("retval", 'i32', t190);
-    b[o + 6] = t190 >>> 24; b[o + 7] = t190 >>> 16; b[o + 8] = t190 >>> 8; b[o + 9] = t190;
-    const t191 = v.sw_if_index ?? 0;
-    if ((t191 >>> 0) !== t191) badInt("sw_if_index", 'u32', t191);
-    b[o + 10] = t191 >>> 24; b[o + 11] = t191 >>> 16; b[o + 12] = t191 >>> 8; b[o + 13] = t191;
+    const t188 = v.context ?? 0;
+    if ((t188 >>> 0) !== t188) badInt("context", 'u32', t188);
+    b[o + 2] = t188 >>> 24; b[o + 3] = t188 >>> 16; b[o + 4] = t188 >>> 8; b[o + 5] = t188;
+    const t189 = v.retval ?? 0;
+    if ((t189 | 0) !== t189) badInt("retval", 'i32', t189);
+    b[o + 6] = t189 >>> 24; b[o + 7] = t189 >>> 16; b[o + 8] = t189 >>> 8; b[o + 9] = t189;
+    const t190 = v.sw_if_index ?? 0;
+    if ((t190 >>> 0) !== t190) badInt("sw_if_index", 'u32', t190);
+    b[o + 10] = t190 >>> 24; b[o + 11] = t190 >>> 16; b[o + 12] = t190 >>> 8; b[o + 13] = t190;
     w.off = o + 14;
   } catch (e) { throw at(e, "create_subif_reply"); }
 }
 function sizeCreateSubifReply(v: CreateSubifReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "create_subif_reply"); }
 }
 function decodeCreateSubifReply(r: Reader): CreateSubifReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_CreateSubifReply);
-    const t192 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t193 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
-    const t194 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t191 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t192 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t193 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { context: t192, retval: t193, sw_if_index: t194 };
+    return { context: t191, retval: t192, sw_if_index: t193 };
   } catch (e) { throw at(e, "create_subif_reply"); }
 }
 export const create_subif_reply: MessageDef<CreateSubifReply, CreateSubifReplyIn> = {
@@ -1585,36 +1584,36 @@ export interface CreateVlanSubifReplyIn {
 const L_CreateVlanSubifReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"sw_if_index"];
 function encodeCreateVlanSubifReply(w: Writer, msgId: number, v: CreateVlanSubifReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t195 = v.context ?? 0;
-    if ((t195 >>> 0) !== t195) badInt("context", 'u32', t195);
-    b[o + 2] = t195 >>> 24; b[o + 3] = t195 >>> 16; b[o + 4] = t195 >>> 8; b[o + 5] = t195;
-    const t196 = v.retval ?? 0;
-    if ((t196 | 0) !== t196) badInt("retval", 'i32', t196);
-    b[o + 6] = t196 >>> 24; b[o + 7] = t196 >>> 16; b[o + 8] = t196 >>> 8; b[o + 9] = t196;
-    const t197 = v.sw_if_index ?? 0;
-    if ((t197 >>> 0) !== t197) badInt("sw_if_index", 'u32', t197);
-    b[o + 10] = t197 >>> 24; b[o + 11] = t197 >>> 16; b[o + 12] = t197 >>> 8; b[o + 13] = t197;
+    const t194 = v.context ?? 0;
+    if ((t194 >>> 0) !== t194) badInt("context", 'u32', t194);
+    b[o + 2] = t194 >>> 24; b[o + 3] = t194 >>> 16; b[o + 4] = t194 >>> 8; b[o + 5] = t194;
+    const t195 = v.retval ?? 0;
+    if ((t195 | 0) !== t195) badInt("retval", 'i32', t195);
+    b[o + 6] = t195 >>> 24; b[o + 7] = t195 >>> 16; b[o + 8] = t195 >>> 8; b[o + 9] = t195;
+    const t196 = v.sw_if_index ?? 0;
+    if ((t196 >>> 0) !== t196) badInt("sw_if_index", 'u32', t196);
+    b[o + 10] = t196 >>> 24; b[o + 11] = t196 >>> 16; b[o + 12] = t196 >>> 8; b[o + 13] = t196;
     w.off = o + 14;
   } catch (e) { throw at(e, "create_vlan_subif_reply"); }
 }
 function sizeCreateVlanSubifReply(v: CreateVlanSubifReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "create_vlan_subif_reply"); }
 }
 function decodeCreateVlanSubifReply(r: Reader): CreateVlanSubifReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_CreateVlanSubifReply);
-    const t198 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t199 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
-    const t200 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t197 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t198 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t199 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { context: t198, retval: t199, sw_if_index: t200 };
+    return { context: t197, retval: t198, sw_if_index: t199 };
   } catch (e) { throw at(e, "create_vlan_subif_reply"); }
 }
 export const create_vlan_subif_reply: MessageDef<CreateVlanSubifReply, CreateVlanSubifReplyIn> = {
@@ -1636,32 +1635,32 @@ export interface DeleteSubifReplyIn {
 const L_DeleteSubifReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeDeleteSubifReply(w: Writer, msgId: number, v: DeleteSubifReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t201 = v.context ?? 0;
-    if ((t201 >>> 0) !== t201) badInt("context", 'u32', t201);
-    b[o + 2] = t201 >>> 24; b[o + 3] = t201 >>> 16; b[o + 4] = t201 >>> 8; b[o + 5] = t201;
-    const t202 = v.retval ?? 0;
-    if ((t202 | 0) !== t202) badInt("retval", 'i32', t202);
-    b[o + 6] = t202 >>> 24; b[o + 7] = t202 >>> 16; b[o + 8] = t202 >>> 8; b[o + 9] = t202;
+    const t200 = v.context ?? 0;
+    if ((t200 >>> 0) !== t200) badInt("context", 'u32', t200);
+    b[o + 2] = t200 >>> 24; b[o + 3] = t200 >>> 16; b[o + 4] = t200 >>> 8; b[o + 5] = t200;
+    const t201 = v.retval ?? 0;
+    if ((t201 | 0) !== t201) badInt("retval", 'i32', t201);
+    b[o + 6] = t201 >>> 24; b[o + 7] = t201 >>> 16; b[o + 8] = t201 >>> 8; b[o + 9] = t201;
     w.off = o + 10;
   } catch (e) { throw at(e, "delete_subif_reply"); }
 }
 function sizeDeleteSubifReply(v: DeleteSubifReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "delete_subif_reply"); }
 }
 function decodeDeleteSubifReply(r: Reader): DeleteSubifReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_DeleteSubifReply);
-    const t203 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t204 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t202 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t203 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t203, retval: t204 };
+    return { context: t202, retval: t203 };
   } catch (e) { throw at(e, "delete_subif_reply"); }
 }
 export const delete_subif_reply: MessageDef<DeleteSubifReply, DeleteSubifReplyIn> = {
@@ -1685,36 +1684,36 @@ export interface CreateLoopbackReplyIn {
 const L_CreateLoopbackReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"sw_if_index"];
 function encodeCreateLoopbackReply(w: Writer, msgId: number, v: CreateLoopbackReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t205 = v.context ?? 0;
-    if ((t205 >>> 0) !== t205) badInt("context", 'u32', t205);
-    b[o + 2] = t205 >>> 24; b[o + 3] = t205 >>> 16; b[o + 4] = t205 >>> 8; b[o + 5] = t205;
-    const t206 = v.retval ?? 0;
-    if ((t206 | 0) !== t206) badInt("retval", 'i32', t206);
-    b[o + 6] = t206 >>> 24; b[o + 7] = t206 >>> 16; b[o + 8] = t206 >>> 8; b[o + 9] = t206;
-    const t207 = v.sw_if_index ?? 0;
-    if ((t207 >>> 0) !== t207) badInt("sw_if_index", 'u32', t207);
-    b[o + 10] = t207 >>> 24; b[o + 11] = t207 >>> 16; b[o + 12] = t207 >>> 8; b[o + 13] = t207;
+    const t204 = v.context ?? 0;
+    if ((t204 >>> 0) !== t204) badInt("context", 'u32', t204);
+    b[o + 2] = t204 >>> 24; b[o + 3] = t204 >>> 16; b[o + 4] = t204 >>> 8; b[o + 5] = t204;
+    const t205 = v.retval ?? 0;
+    if ((t205 | 0) !== t205) badInt("retval", 'i32', t205);
+    b[o + 6] = t205 >>> 24; b[o + 7] = t205 >>> 16; b[o + 8] = t205 >>> 8; b[o + 9] = t205;
+    const t206 = v.sw_if_index ?? 0;
+    if ((t206 >>> 0) !== t206) badInt("sw_if_index", 'u32', t206);
+    b[o + 10] = t206 >>> 24; b[o + 11] = t206 >>> 16; b[o + 12] = t206 >>> 8; b[o + 13] = t206;
     w.off = o + 14;
   } catch (e) { throw at(e, "create_loopback_reply"); }
 }
 function sizeCreateLoopbackReply(v: CreateLoopbackReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "create_loopback_reply"); }
 }
 function decodeCreateLoopbackReply(r: Reader): CreateLoopbackReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_CreateLoopbackReply);
-    const t208 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t209 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
-    const t210 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t207 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t208 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t209 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { context: t208, retval: t209, sw_if_index: t210 };
+    return { context: t207, retval: t208, sw_if_index: t209 };
   } catch (e) { throw at(e, "create_loopback_reply"); }
 }
 export const create_loopback_reply: MessageDef<CreateLoopbackReply, CreateLoopbackReplyIn> = {
@@ -1738,36 +1737,36 @@ export interface CreateLoopbackInstanceReplyIn {
 const L_CreateLoopbackInstanceReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"sw_if_index"];
 function encodeCreateLoopbackInstanceReply(w: Writer, msgId: number, v: CreateLoopbackInstanceReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t211 = v.context ?? 0;
-    if ((t211 >>> 0) !== t211) badInt("context", 'u32', t211);
-    b[o + 2] = t211 >>> 24; b[o + 3] = t211 >>> 16; b[o + 4] = t211 >>> 8; b[o + 5] = t211;
-    const t212 = v.retval ?? 0;
-    if ((t212 | 0) !== t212) badInt("retval", 'i32', t212);
-    b[o + 6] = t212 >>> 24; b[o + 7] = t212 >>> 16; b[o + 8] = t212 >>> 8; b[o + 9] = t212;
-    const t213 = v.sw_if_index ?? 0;
-    if ((t213 >>> 0) !== t213) badInt("sw_if_index", 'u32', t213);
-    b[o + 10] = t213 >>> 24; b[o + 11] = t213 >>> 16; b[o + 12] = t213 >>> 8; b[o + 13] = t213;
+    const t210 = v.context ?? 0;
+    if ((t210 >>> 0) !== t210) badInt("context", 'u32', t210);
+    b[o + 2] = t210 >>> 24; b[o + 3] = t210 >>> 16; b[o + 4] = t210 >>> 8; b[o + 5] = t210;
+    const t211 = v.retval ?? 0;
+    if ((t211 | 0) !== t211) badInt("retval", 'i32', t211);
+    b[o + 6] = t211 >>> 24; b[o + 7] = t211 >>> 16; b[o + 8] = t211 >>> 8; b[o + 9] = t211;
+    const t212 = v.sw_if_index ?? 0;
+    if ((t212 >>> 0) !== t212) badInt("sw_if_index", 'u32', t212);
+    b[o + 10] = t212 >>> 24; b[o + 11] = t212 >>> 16; b[o + 12] = t212 >>> 8; b[o + 13] = t212;
     w.off = o + 14;
   } catch (e) { throw at(e, "create_loopback_instance_reply"); }
 }
 function sizeCreateLoopbackInstanceReply(v: CreateLoopbackInstanceReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "create_loopback_instance_reply"); }
 }
 function decodeCreateLoopbackInstanceReply(r: Reader): CreateLoopbackInstanceReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_CreateLoopbackInstanceReply);
-    const t214 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t215 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
-    const t216 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t213 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t214 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t215 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { context: t214, retval: t215, sw_if_index: t216 };
+    return { context: t213, retval: t214, sw_if_index: t215 };
   } catch (e) { throw at(e, "create_loopback_instance_reply"); }
 }
 export const create_loopback_instance_reply: MessageDef<CreateLoopbackInstanceReply, CreateLoopbackInstanceReplyIn> = {
@@ -1789,32 +1788,32 @@ export interface DeleteLoopbackReplyIn {
 const L_DeleteLoopbackReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeDeleteLoopbackReply(w: Writer, msgId: number, v: DeleteLoopbackReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t217 = v.context ?? 0;
-    if ((t217 >>> 0) !== t217) badInt("context", 'u32', t217);
-    b[o + 2] = t217 >>> 24; b[o + 3] = t217 >>> 16; b[o + 4] = t217 >>> 8; b[o + 5] = t217;
-    const t218 = v.retval ?? 0;
-    if ((t218 | 0) !== t218) badInt("retval", 'i32', t218);
-    b[o + 6] = t218 >>> 24; b[o + 7] = t218 >>> 16; b[o + 8] = t218 >>> 8; b[o + 9] = t218;
+    const t216 = v.context ?? 0;
+    if ((t216 >>> 0) !== t216) badInt("context", 'u32', t216);
+    b[o + 2] = t216 >>> 24; b[o + 3] = t216 >>> 16; b[o + 4] = t216 >>> 8; b[o + 5] = t216;
+    const t217 = v.retval ?? 0;
+    if ((t217 | 0) !== t217) badInt("retval", 'i32', t217);
+    b[o + 6] = t217 >>> 24; b[o + 7] = t217 >>> 16; b[o + 8] = t217 >>> 8; b[o + 9] = t217;
     w.off = o + 10;
   } catch (e) { throw at(e, "delete_loopback_reply"); }
 }
 function sizeDeleteLoopbackReply(v: DeleteLoopbackReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "delete_loopback_reply"); }
 }
 function decodeDeleteLoopbackReply(r: Reader): DeleteLoopbackReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_DeleteLoopbackReply);
-    const t219 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t220 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t218 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t219 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t219, retval: t220 };
+    return { context: t218, retval: t219 };
   } catch (e) { throw at(e, "delete_loopback_reply"); }
 }
 export const delete_loopback_reply: MessageDef<DeleteLoopbackReply, DeleteLoopbackReplyIn> = {
@@ -1836,32 +1835,32 @@ export interface CollectDetailedInterfaceStatsReplyIn {
 const L_CollectDetailedInterfaceStatsReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeCollectDetailedInterfaceStatsReply(w: Writer, msgId: number, v: CollectDetailedInterfaceStatsReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t221 = v.context ?? 0;
-    if ((t221 >>> 0) !== t221) badInt("context", 'u32', t221);
-    b[o + 2] = t221 >>> 24; b[o + 3] = t221 >>> 16; b[o + 4] = t221 >>> 8; b[o + 5] = t221;
-    const t222 = v.retval ?? 0;
-    if ((t222 | 0) !== t222) badInt("retval", 'i32', t222);
-    b[o + 6] = t222 >>> 24; b[o + 7] = t222 >>> 16; b[o + 8] = t222 >>> 8; b[o + 9] = t222;
+    const t220 = v.context ?? 0;
+    if ((t220 >>> 0) !== t220) badInt("context", 'u32', t220);
+    b[o + 2] = t220 >>> 24; b[o + 3] = t220 >>> 16; b[o + 4] = t220 >>> 8; b[o + 5] = t220;
+    const t221 = v.retval ?? 0;
+    if ((t221 | 0) !== t221) badInt("retval", 'i32', t221);
+    b[o + 6] = t221 >>> 24; b[o + 7] = t221 >>> 16; b[o + 8] = t221 >>> 8; b[o + 9] = t221;
     w.off = o + 10;
   } catch (e) { throw at(e, "collect_detailed_interface_stats_reply"); }
 }
 function sizeCollectDetailedInterfaceStatsReply(v: CollectDetailedInterfaceStatsReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "collect_detailed_interface_stats_reply"); }
 }
 function decodeCollectDetailedInterfaceStatsReply(r: Reader): CollectDetailedInterfaceStatsReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_CollectDetailedInterfaceStatsReply);
-    const t223 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t224 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t222 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t223 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t223, retval: t224 };
+    return { context: t222, retval: t223 };
   } catch (e) { throw at(e, "collect_detailed_interface_stats_reply"); }
 }
 export const collect_detailed_interface_stats_reply: MessageDef<CollectDetailedInterfaceStatsReply, CollectDetailedInterfaceStatsReplyIn> = {
@@ -1883,32 +1882,32 @@ export interface PcapSetFilterFunctionReplyIn {
 const L_PcapSetFilterFunctionReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodePcapSetFilterFunctionReply(w: Writer, msgId: number, v: PcapSetFilterFunctionReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t225 = v.context ?? 0;
-    if ((t225 >>> 0) !== t225) badInt("context", 'u32', t225);
-    b[o + 2] = t225 >>> 24; b[o + 3] = t225 >>> 16; b[o + 4] = t225 >>> 8; b[o + 5] = t225;
-    const t226 = v.retval ?? 0;
-    if ((t226 | 0) !== t226) badInt("retval", 'i32', t226);
-    b[o + 6] = t226 >>> 24; b[o + 7] = t226 >>> 16; b[o + 8] = t226 >>> 8; b[o + 9] = t226;
+    const t224 = v.context ?? 0;
+    if ((t224 >>> 0) !== t224) badInt("context", 'u32', t224);
+    b[o + 2] = t224 >>> 24; b[o + 3] = t224 >>> 16; b[o + 4] = t224 >>> 8; b[o + 5] = t224;
+    const t225 = v.retval ?? 0;
+    if ((t225 | 0) !== t225) badInt("retval", 'i32', t225);
+    b[o + 6] = t225 >>> 24; b[o + 7] = t225 >>> 16; b[o + 8] = t225 >>> 8; b[o + 9] = t225;
     w.off = o + 10;
   } catch (e) { throw at(e, "pcap_set_filter_function_reply"); }
 }
 function sizePcapSetFilterFunctionReply(v: PcapSetFilterFunctionReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "pcap_set_filter_function_reply"); }
 }
 function decodePcapSetFilterFunctionReply(r: Reader): PcapSetFilterFunctionReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_PcapSetFilterFunctionReply);
-    const t227 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t228 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t226 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t227 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t227, retval: t228 };
+    return { context: t226, retval: t227 };
   } catch (e) { throw at(e, "pcap_set_filter_function_reply"); }
 }
 export const pcap_set_filter_function_reply: MessageDef<PcapSetFilterFunctionReply, PcapSetFilterFunctionReplyIn> = {
@@ -1930,32 +1929,32 @@ export interface PcapTraceOnReplyIn {
 const L_PcapTraceOnReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodePcapTraceOnReply(w: Writer, msgId: number, v: PcapTraceOnReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t229 = v.context ?? 0;
-    if ((t229 >>> 0) !== t229) badInt("context", 'u32', t229);
-    b[o + 2] = t229 >>> 24; b[o + 3] = t229 >>> 16; b[o + 4] = t229 >>> 8; b[o + 5] = t229;
-    const t230 = v.retval ?? 0;
-    if ((t230 | 0) !== t230) badInt("retval", 'i32', t230);
-    b[o + 6] = t230 >>> 24; b[o + 7] = t230 >>> 16; b[o + 8] = t230 >>> 8; b[o + 9] = t230;
+    const t228 = v.context ?? 0;
+    if ((t228 >>> 0) !== t228) badInt("context", 'u32', t228);
+    b[o + 2] = t228 >>> 24; b[o + 3] = t228 >>> 16; b[o + 4] = t228 >>> 8; b[o + 5] = t228;
+    const t229 = v.retval ?? 0;
+    if ((t229 | 0) !== t229) badInt("retval", 'i32', t229);
+    b[o + 6] = t229 >>> 24; b[o + 7] = t229 >>> 16; b[o + 8] = t229 >>> 8; b[o + 9] = t229;
     w.off = o + 10;
   } catch (e) { throw at(e, "pcap_trace_on_reply"); }
 }
 function sizePcapTraceOnReply(v: PcapTraceOnReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "pcap_trace_on_reply"); }
 }
 function decodePcapTraceOnReply(r: Reader): PcapTraceOnReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_PcapTraceOnReply);
-    const t231 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t232 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t230 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t231 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t231, retval: t232 };
+    return { context: t230, retval: t231 };
   } catch (e) { throw at(e, "pcap_trace_on_reply"); }
 }
 export const pcap_trace_on_reply: MessageDef<PcapTraceOnReply, PcapTraceOnReplyIn> = {
@@ -1977,32 +1976,32 @@ export interface PcapTraceOffReplyIn {
 const L_PcapTraceOffReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodePcapTraceOffReply(w: Writer, msgId: number, v: PcapTraceOffReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t233 = v.context ?? 0;
-    if ((t233 >>> 0) !== t233) badInt("context", 'u32', t233);
-    b[o + 2] = t233 >>> 24; b[o + 3] = t233 >>> 16; b[o + 4] = t233 >>> 8; b[o + 5] = t233;
-    const t234 = v.retval ?? 0;
-    if ((t234 | 0) !== t234) badInt("retval", 'i32', t234);
-    b[o + 6] = t234 >>> 24; b[o + 7] = t234 >>> 16; b[o + 8] = t234 >>> 8; b[o + 9] = t234;
+    const t232 = v.context ?? 0;
+    if ((t232 >>> 0) !== t232) badInt("context", 'u32', t232);
+    b[o + 2] = t232 >>> 24; b[o + 3] = t232 >>> 16; b[o + 4] = t232 >>> 8; b[o + 5] = t232;
+    const t233 = v.retval ?? 0;
+    if ((t233 | 0) !== t233) badInt("retval", 'i32', t233);
+    b[o + 6] = t233 >>> 24; b[o + 7] = t233 >>> 16; b[o + 8] = t233 >>> 8; b[o + 9] = t233;
     w.off = o + 10;
   } catch (e) { throw at(e, "pcap_trace_off_reply"); }
 }
 function sizePcapTraceOffReply(v: PcapTraceOffReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "pcap_trace_off_reply"); }
 }
 function decodePcapTraceOffReply(r: Reader): PcapTraceOffReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_PcapTraceOffReply);
-    const t235 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t236 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t234 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t235 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t235, retval: t236 };
+    return { context: t234, retval: t235 };
   } catch (e) { throw at(e, "pcap_trace_off_reply"); }
 }
 export const pcap_trace_off_reply: MessageDef<PcapTraceOffReply, PcapTraceOffReplyIn> = {
@@ -2024,32 +2023,32 @@ export interface SwInterfaceSetDefaultRxModeReplyIn {
 const L_SwInterfaceSetDefaultRxModeReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetDefaultRxModeReply(w: Writer, msgId: number, v: SwInterfaceSetDefaultRxModeReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t237 = v.context ?? 0;
-    if ((t237 >>> 0) !== t237) badInt("context", 'u32', t237);
-    b[o + 2] = t237 >>> 24; b[o + 3] = t237 >>> 16; b[o + 4] = t237 >>> 8; b[o + 5] = t237;
-    const t238 = v.retval ?? 0;
-    if ((t238 | 0) !== t238) badInt("retval", 'i32', t238);
-    b[o + 6] = t238 >>> 24; b[o + 7] = t238 >>> 16; b[o + 8] = t238 >>> 8; b[o + 9] = t238;
+    const t236 = v.context ?? 0;
+    if ((t236 >>> 0) !== t236) badInt("context", 'u32', t236);
+    b[o + 2] = t236 >>> 24; b[o + 3] = t236 >>> 16; b[o + 4] = t236 >>> 8; b[o + 5] = t236;
+    const t237 = v.retval ?? 0;
+    if ((t237 | 0) !== t237) badInt("retval", 'i32', t237);
+    b[o + 6] = t237 >>> 24; b[o + 7] = t237 >>> 16; b[o + 8] = t237 >>> 8; b[o + 9] = t237;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_set_default_rx_mode_reply"); }
 }
 function sizeSwInterfaceSetDefaultRxModeReply(v: SwInterfaceSetDefaultRxModeReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_default_rx_mode_reply"); }
 }
 function decodeSwInterfaceSetDefaultRxModeReply(r: Reader): SwInterfaceSetDefaultRxModeReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceSetDefaultRxModeReply);
-    const t239 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t240 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t238 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t239 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t239, retval: t240 };
+    return { context: t238, retval: t239 };
   } catch (e) { throw at(e, "sw_interface_set_default_rx_mode_reply"); }
 }
 export const sw_interface_set_default_rx_mode_reply: MessageDef<SwInterfaceSetDefaultRxModeReply, SwInterfaceSetDefaultRxModeReplyIn> = {
@@ -2073,37 +2072,37 @@ export interface SwInterfaceGetDefaultRxModeReplyIn {
 const L_SwInterfaceGetDefaultRxModeReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"mode"];
 function encodeSwInterfaceGetDefaultRxModeReply(w: Writer, msgId: number, v: SwInterfaceGetDefaultRxModeReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t241 = v.context ?? 0;
-    if ((t241 >>> 0) !== t241) badInt("context", 'u32', t241);
-    b[o + 2] = t241 >>> 24; b[o + 3] = t241 >>> 16; b[o + 4] = t241 >>> 8; b[o + 5] = t241;
-    const t242 = v.retval ?? 0;
-    if ((t242 | 0) !== t242) badInt("retval", 'i32', t242);
-    b[o + 6] = t242 >>> 24; b[o + 7] = t242 >>> 16; b[o + 8] = t242 >>> 8; b[o + 9] = t242;
-    let t243: number | string = v.mode ?? 0;
-    if (typeof t243 === 'string') t243 = enumValue($interface_types.RxMode, 'rx_mode', t243, "mode");
-    if ((t243 >>> 0) !== t243) badInt("mode", 'u32', t243);
-    b[o + 10] = t243 >>> 24; b[o + 11] = t243 >>> 16; b[o + 12] = t243 >>> 8; b[o + 13] = t243;
+    const t240 = v.context ?? 0;
+    if ((t240 >>> 0) !== t240) badInt("context", 'u32', t240);
+    b[o + 2] = t240 >>> 24; b[o + 3] = t240 >>> 16; b[o + 4] = t240 >>> 8; b[o + 5] = t240;
+    const t241 = v.retval ?? 0;
+    if ((t241 | 0) !== t241) badInt("retval", 'i32', t241);
+    b[o + 6] = t241 >>> 24; b[o + 7] = t241 >>> 16; b[o + 8] = t241 >>> 8; b[o + 9] = t241;
+    let t242: number | string = v.mode ?? 0;
+    if (typeof t242 === 'string') t242 = enumValue($interface_types.RxMode, 'rx_mode', t242, "mode");
+    if ((t242 >>> 0) !== t242) badInt("mode", 'u32', t242);
+    b[o + 10] = t242 >>> 24; b[o + 11] = t242 >>> 16; b[o + 12] = t242 >>> 8; b[o + 13] = t242;
     w.off = o + 14;
   } catch (e) { throw at(e, "sw_interface_get_default_rx_mode_reply"); }
 }
 function sizeSwInterfaceGetDefaultRxModeReply(v: SwInterfaceGetDefaultRxModeReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "sw_interface_get_default_rx_mode_reply"); }
 }
 function decodeSwInterfaceGetDefaultRxModeReply(r: Reader): SwInterfaceGetDefaultRxModeReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_SwInterfaceGetDefaultRxModeReply);
-    const t244 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t245 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
-    const t246 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t243 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t244 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t245 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { context: t244, retval: t245, mode: t246 };
+    return { context: t243, retval: t244, mode: t245 };
   } catch (e) { throw at(e, "sw_interface_get_default_rx_mode_reply"); }
 }
 export const sw_interface_get_default_rx_mode_reply: MessageDef<SwInterfaceGetDefaultRxModeReply, SwInterfaceGetDefaultRxModeReplyIn> = {
@@ -2125,32 +2124,32 @@ export interface SwInterfaceSetLinkSpeedReplyIn {
 const L_SwInterfaceSetLinkSpeedReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceSetLinkSpeedReply(w: Writer, msgId: number, v: SwInterfaceSetLinkSpeedReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t247 = v.context ?? 0;
-    if ((t247 >>> 0) !== t247) badInt("context", 'u32', t247);
-    b[o + 2] = t247 >>> 24; b[o + 3] = t247 >>> 16; b[o + 4] = t247 >>> 8; b[o + 5] = t247;
-    const t248 = v.retval ?? 0;
-    if ((t248 | 0) !== t248) badInt("retval", 'i32', t248);
-    b[o + 6] = t248 >>> 24; b[o + 7] = t248 >>> 16; b[o + 8] = t248 >>> 8; b[o + 9] = t248;
+    const t246 = v.context ?? 0;
+    if ((t246 >>> 0) !== t246) badInt("context", 'u32', t246);
+    b[o + 2] = t246 >>> 24; b[o + 3] = t246 >>> 16; b[o + 4] = t246 >>> 8; b[o + 5] = t246;
+    const t247 = v.retval ?? 0;
+    if ((t247 | 0) !== t247) badInt("retval", 'i32', t247);
+    b[o + 6] = t247 >>> 24; b[o + 7] = t247 >>> 16; b[o + 8] = t247 >>> 8; b[o + 9] = t247;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_set_link_speed_reply"); }
 }
 function sizeSwInterfaceSetLinkSpeedReply(v: SwInterfaceSetLinkSpeedReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_set_link_speed_reply"); }
 }
 function decodeSwInterfaceSetLinkSpeedReply(r: Reader): SwInterfaceSetLinkSpeedReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceSetLinkSpeedReply);
-    const t249 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t250 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t248 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t249 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     r.off = o + 10;
-    return { context: t249, retval: t250 };
+    return { context: t248, retval: t249 };
   } catch (e) { throw at(e, "sw_interface_set_link_speed_reply"); }
 }
 export const sw_interface_set_link_speed_reply: MessageDef<SwInterfaceSetLinkSpeedReply, SwInterfaceSetLinkSpeedReplyIn> = {
@@ -2174,50 +2173,50 @@ export interface SwInterfaceGetSpeedCapaReplyIn {
 const L_SwInterfaceGetSpeedCapaReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"count"];
 function encodeSwInterfaceGetSpeedCapaReply(w: Writer, msgId: number, v: SwInterfaceGetSpeedCapaReplyIn): void {
   try {
-    if (v === undefined) v = {};
-    const t251 = v.speeds;
-    if (t251 !== undefined && !Array.isArray(t251)) bad("speeds", 'expected an array', t251);
-    const t252 = t251 === undefined ? 0 : t251.length;
-    if (t252 > 4294967295) bad("speeds", 'at most 4294967295 elements (its count field count is u32)', t251);
+    if (v === undefined) v = EMPTY;
+    const t250 = v.speeds;
+    if (t250 !== undefined && !Array.isArray(t250)) bad("speeds", 'expected an array', t250);
+    const t251 = t250 === undefined ? 0 : t250.length;
+    if (t251 > 4294967295) bad("speeds", 'at most 4294967295 elements (its count field count is u32)', t250);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t253 = v.context ?? 0;
-    if ((t253 >>> 0) !== t253) badInt("context", 'u32', t253);
-    b[o + 2] = t253 >>> 24; b[o + 3] = t253 >>> 16; b[o + 4] = t253 >>> 8; b[o + 5] = t253;
-    const t254 = v.retval ?? 0;
-    if ((t254 | 0) !== t254) badInt("retval", 'i32', t254);
-    b[o + 6] = t254 >>> 24; b[o + 7] = t254 >>> 16; b[o + 8] = t254 >>> 8; b[o + 9] = t254;
-    b[o + 10] = t252 >>> 24; b[o + 11] = t252 >>> 16; b[o + 12] = t252 >>> 8; b[o + 13] = t252;
+    const t252 = v.context ?? 0;
+    if ((t252 >>> 0) !== t252) badInt("context", 'u32', t252);
+    b[o + 2] = t252 >>> 24; b[o + 3] = t252 >>> 16; b[o + 4] = t252 >>> 8; b[o + 5] = t252;
+    const t253 = v.retval ?? 0;
+    if ((t253 | 0) !== t253) badInt("retval", 'i32', t253);
+    b[o + 6] = t253 >>> 24; b[o + 7] = t253 >>> 16; b[o + 8] = t253 >>> 8; b[o + 9] = t253;
+    b[o + 10] = t251 >>> 24; b[o + 11] = t251 >>> 16; b[o + 12] = t251 >>> 8; b[o + 13] = t251;
     w.off = o + 14;
-    if (t252 > 0) {
-    w.ensure(t252 * 4);
+    if (t251 > 0) {
+    w.ensure(t251 * 4);
     const b = w.buf; const o = w.off;
-    let t255 = 0;
-    try { for (; t255 < t252; t255++) { const t256 = t251![t255] ?? 0; if ((t256 >>> 0) !== t256) badInt("", 'u32', t256); b[o + t255 * 4] = t256 >>> 24; b[o + t255 * 4 + 1] = t256 >>> 16; b[o + t255 * 4 + 2] = t256 >>> 8; b[o + t255 * 4 + 3] = t256; } } catch (e) { throw at(e, "speeds" + '[' + t255 + ']'); }
-    w.off = o + t252 * 4;
+    let t254 = 0;
+    try { for (; t254 < t251; t254++) { const t255 = t250![t254] ?? 0; if ((t255 >>> 0) !== t255) badInt("", 'u32', t255); b[o + t254 * 4] = t255 >>> 24; b[o + t254 * 4 + 1] = t255 >>> 16; b[o + t254 * 4 + 2] = t255 >>> 8; b[o + t254 * 4 + 3] = t255; } } catch (e) { throw at(e, "speeds" + '[' + t254 + ']'); }
+    w.off = o + t251 * 4;
     }
   } catch (e) { throw at(e, "sw_interface_get_speed_capa_reply"); }
 }
 function sizeSwInterfaceGetSpeedCapaReply(v: SwInterfaceGetSpeedCapaReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14 + ((v.speeds as { length: number } | undefined)?.length ?? 0) * 4; } catch (e) { throw at(e, "sw_interface_get_speed_capa_reply"); }
 }
 function decodeSwInterfaceGetSpeedCapaReply(r: Reader): SwInterfaceGetSpeedCapaReply {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_SwInterfaceGetSpeedCapaReply);
-    const t257 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t258 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
-    const t259 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t256 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t257 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t258 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    const t260: number[] = [];
-    r.need(t259 * 4, "speeds");
-    const t262 = r.off;
-    for (let t261 = 0; t261 < t259; t261++) {  t260.push(((b[t262 + t261 * 4]! << 24) | (b[t262 + t261 * 4 + 1]! << 16) | (b[t262 + t261 * 4 + 2]! << 8) | b[t262 + t261 * 4 + 3]!) >>> 0); }
-    r.off = t262 + t259 * 4;
-    return { context: t257, retval: t258, speeds: t260 };
+    const t259: number[] = [];
+    r.need(t258 * 4, "speeds");
+    const t261 = r.off;
+    for (let t260 = 0; t260 < t258; t260++) {  t259.push(((b[t261 + t260 * 4]! << 24) | (b[t261 + t260 * 4 + 1]! << 16) | (b[t261 + t260 * 4 + 2]! << 8) | b[t261 + t260 * 4 + 3]!) >>> 0); }
+    r.off = t261 + t258 * 4;
+    return { context: t256, retval: t257, speeds: t259 };
   } catch (e) { throw at(e, "sw_interface_get_speed_capa_reply"); }
 }
 export const sw_interface_get_speed_capa_reply: MessageDef<SwInterfaceGetSpeedCapaReply, SwInterfaceGetSpeedCapaReplyIn> = {
@@ -2243,41 +2242,41 @@ export interface SwInterfaceSetFlagsIn {
 const L_SwInterfaceSetFlags: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,4,"flags"];
 function encodeSwInterfaceSetFlags(w: Writer, msgId: number, v: SwInterfaceSetFlagsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t263 = v.client_index ?? 0;
-    if ((t263 >>> 0) !== t263) badInt("client_index", 'u32', t263);
-    b[o + 2] = t263 >>> 24; b[o + 3] = t263 >>> 16; b[o + 4] = t263 >>> 8; b[o + 5] = t263;
-    const t264 = v.context ?? 0;
-    if ((t264 >>> 0) !== t264) badInt("context", 'u32', t264);
-    b[o + 6] = t264 >>> 24; b[o + 7] = t264 >>> 16; b[o + 8] = t264 >>> 8; b[o + 9] = t264;
-    const t265 = v.sw_if_index ?? 0;
-    if ((t265 >>> 0) !== t265) badInt("sw_if_index", 'u32', t265);
-    b[o + 10] = t265 >>> 24; b[o + 11] = t265 >>> 16; b[o + 12] = t265 >>> 8; b[o + 13] = t265;
-    let t266: number | string = v.flags ?? 0;
-    if (typeof t266 === 'string') t266 = enumValue($interface_types.IfStatusFlags, 'if_status_flags', t266, "flags");
-    if ((t266 >>> 0) !== t266) badInt("flags", 'u32', t266);
-    b[o + 14] = t266 >>> 24; b[o + 15] = t266 >>> 16; b[o + 16] = t266 >>> 8; b[o + 17] = t266;
+    const t262 = v.client_index ?? 0;
+    if ((t262 >>> 0) !== t262) badInt("client_index", 'u32', t262);
+    b[o + 2] = t262 >>> 24; b[o + 3] = t262 >>> 16; b[o + 4] = t262 >>> 8; b[o + 5] = t262;
+    const t263 = v.context ?? 0;
+    if ((t263 >>> 0) !== t263) badInt("context", 'u32', t263);
+    b[o + 6] = t263 >>> 24; b[o + 7] = t263 >>> 16; b[o + 8] = t263 >>> 8; b[o + 9] = t263;
+    const t264 = v.sw_if_index ?? 0;
+    if ((t264 >>> 0) !== t264) badInt("sw_if_index", 'u32', t264);
+    b[o + 10] = t264 >>> 24; b[o + 11] = t264 >>> 16; b[o + 12] = t264 >>> 8; b[o + 13] = t264;
+    let t265: number | string = v.flags ?? 0;
+    if (typeof t265 === 'string') t265 = enumValue($interface_types.IfStatusFlags, 'if_status_flags', t265, "flags");
+    if ((t265 >>> 0) !== t265) badInt("flags", 'u32', t265);
+    b[o + 14] = t265 >>> 24; b[o + 15] = t265 >>> 16; b[o + 16] = t265 >>> 8; b[o + 17] = t265;
     w.off = o + 18;
   } catch (e) { throw at(e, "sw_interface_set_flags"); }
 }
 function sizeSwInterfaceSetFlags(v: SwInterfaceSetFlagsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "sw_interface_set_flags"); }
 }
 function decodeSwInterfaceSetFlags(r: Reader): SwInterfaceSetFlags {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 18) truncated(b, o, r.end, L_SwInterfaceSetFlags);
-    const t267 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t268 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t269 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t270 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
+    const t266 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t267 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t268 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t269 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
     r.off = o + 18;
-    return { client_index: t267, context: t268, sw_if_index: t269, flags: t270 };
+    return { client_index: t266, context: t267, sw_if_index: t268, flags: t269 };
   } catch (e) { throw at(e, "sw_interface_set_flags"); }
 }
 export const sw_interface_set_flags: MessageDef<SwInterfaceSetFlags, SwInterfaceSetFlagsIn> & RequestDef<SwInterfaceSetFlagsIn, SwInterfaceSetFlagsReply> = {
@@ -2304,40 +2303,40 @@ export interface SwInterfaceSetPromiscIn {
 const L_SwInterfaceSetPromisc: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"promisc_on"];
 function encodeSwInterfaceSetPromisc(w: Writer, msgId: number, v: SwInterfaceSetPromiscIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t271 = v.client_index ?? 0;
-    if ((t271 >>> 0) !== t271) badInt("client_index", 'u32', t271);
-    b[o + 2] = t271 >>> 24; b[o + 3] = t271 >>> 16; b[o + 4] = t271 >>> 8; b[o + 5] = t271;
-    const t272 = v.context ?? 0;
-    if ((t272 >>> 0) !== t272) badInt("context", 'u32', t272);
-    b[o + 6] = t272 >>> 24; b[o + 7] = t272 >>> 16; b[o + 8] = t272 >>> 8; b[o + 9] = t272;
-    const t273 = v.sw_if_index ?? 0;
-    if ((t273 >>> 0) !== t273) badInt("sw_if_index", 'u32', t273);
-    b[o + 10] = t273 >>> 24; b[o + 11] = t273 >>> 16; b[o + 12] = t273 >>> 8; b[o + 13] = t273;
-    const t274 = v.promisc_on ?? false;
-    if (typeof t274 !== 'boolean') badInt("promisc_on", 'bool', t274);
-    b[o + 14] = t274 ? 1 : 0;
+    const t270 = v.client_index ?? 0;
+    if ((t270 >>> 0) !== t270) badInt("client_index", 'u32', t270);
+    b[o + 2] = t270 >>> 24; b[o + 3] = t270 >>> 16; b[o + 4] = t270 >>> 8; b[o + 5] = t270;
+    const t271 = v.context ?? 0;
+    if ((t271 >>> 0) !== t271) badInt("context", 'u32', t271);
+    b[o + 6] = t271 >>> 24; b[o + 7] = t271 >>> 16; b[o + 8] = t271 >>> 8; b[o + 9] = t271;
+    const t272 = v.sw_if_index ?? 0;
+    if ((t272 >>> 0) !== t272) badInt("sw_if_index", 'u32', t272);
+    b[o + 10] = t272 >>> 24; b[o + 11] = t272 >>> 16; b[o + 12] = t272 >>> 8; b[o + 13] = t272;
+    const t273 = v.promisc_on ?? false;
+    if (typeof t273 !== 'boolean') badInt("promisc_on", 'bool', t273);
+    b[o + 14] = t273 ? 1 : 0;
     w.off = o + 15;
   } catch (e) { throw at(e, "sw_interface_set_promisc"); }
 }
 function sizeSwInterfaceSetPromisc(v: SwInterfaceSetPromiscIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "sw_interface_set_promisc"); }
 }
 function decodeSwInterfaceSetPromisc(r: Reader): SwInterfaceSetPromisc {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 15) truncated(b, o, r.end, L_SwInterfaceSetPromisc);
-    const t275 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t276 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t277 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t278 = b[o + 14] !== 0;
+    const t274 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t275 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t276 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t277 = b[o + 14] !== 0;
     r.off = o + 15;
-    return { client_index: t275, context: t276, sw_if_index: t277, promisc_on: t278 };
+    return { client_index: t274, context: t275, sw_if_index: t276, promisc_on: t277 };
   } catch (e) { throw at(e, "sw_interface_set_promisc"); }
 }
 export const sw_interface_set_promisc: MessageDef<SwInterfaceSetPromisc, SwInterfaceSetPromiscIn> & RequestDef<SwInterfaceSetPromiscIn, SwInterfaceSetPromiscReply> = {
@@ -2364,40 +2363,40 @@ export interface HwInterfaceSetMtuIn {
 const L_HwInterfaceSetMtu: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,2,"mtu"];
 function encodeHwInterfaceSetMtu(w: Writer, msgId: number, v: HwInterfaceSetMtuIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(16);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t279 = v.client_index ?? 0;
-    if ((t279 >>> 0) !== t279) badInt("client_index", 'u32', t279);
-    b[o + 2] = t279 >>> 24; b[o + 3] = t279 >>> 16; b[o + 4] = t279 >>> 8; b[o + 5] = t279;
-    const t280 = v.context ?? 0;
-    if ((t280 >>> 0) !== t280) badInt("context", 'u32', t280);
-    b[o + 6] = t280 >>> 24; b[o + 7] = t280 >>> 16; b[o + 8] = t280 >>> 8; b[o + 9] = t280;
-    const t281 = v.sw_if_index ?? 0;
-    if ((t281 >>> 0) !== t281) badInt("sw_if_index", 'u32', t281);
-    b[o + 10] = t281 >>> 24; b[o + 11] = t281 >>> 16; b[o + 12] = t281 >>> 8; b[o + 13] = t281;
-    const t282 = v.mtu ?? 0;
-    if ((t282 & 0xffff) !== t282) badInt("mtu", 'u16', t282);
-    b[o + 14] = t282 >>> 8; b[o + 15] = t282;
+    const t278 = v.client_index ?? 0;
+    if ((t278 >>> 0) !== t278) badInt("client_index", 'u32', t278);
+    b[o + 2] = t278 >>> 24; b[o + 3] = t278 >>> 16; b[o + 4] = t278 >>> 8; b[o + 5] = t278;
+    const t279 = v.context ?? 0;
+    if ((t279 >>> 0) !== t279) badInt("context", 'u32', t279);
+    b[o + 6] = t279 >>> 24; b[o + 7] = t279 >>> 16; b[o + 8] = t279 >>> 8; b[o + 9] = t279;
+    const t280 = v.sw_if_index ?? 0;
+    if ((t280 >>> 0) !== t280) badInt("sw_if_index", 'u32', t280);
+    b[o + 10] = t280 >>> 24; b[o + 11] = t280 >>> 16; b[o + 12] = t280 >>> 8; b[o + 13] = t280;
+    const t281 = v.mtu ?? 0;
+    if ((t281 & 0xffff) !== t281) badInt("mtu", 'u16', t281);
+    b[o + 14] = t281 >>> 8; b[o + 15] = t281;
     w.off = o + 16;
   } catch (e) { throw at(e, "hw_interface_set_mtu"); }
 }
 function sizeHwInterfaceSetMtu(v: HwInterfaceSetMtuIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 16; } catch (e) { throw at(e, "hw_interface_set_mtu"); }
 }
 function decodeHwInterfaceSetMtu(r: Reader): HwInterfaceSetMtu {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 16) truncated(b, o, r.end, L_HwInterfaceSetMtu);
-    const t283 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t284 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t285 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t286 = (b[o + 14]! << 8) | b[o + 15]!;
+    const t282 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t283 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t284 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t285 = (b[o + 14]! << 8) | b[o + 15]!;
     r.off = o + 16;
-    return { client_index: t283, context: t284, sw_if_index: t285, mtu: t286 };
+    return { client_index: t282, context: t283, sw_if_index: t284, mtu: t285 };
   } catch (e) { throw at(e, "hw_interface_set_mtu"); }
 }
 export const hw_interface_set_mtu: MessageDef<HwInterfaceSetMtu, HwInterfaceSetMtuIn> & RequestDef<HwInterfaceSetMtuIn, HwInterfaceSetMtuReply> = {
@@ -2424,45 +2423,44 @@ export interface SwInterfaceSetMtuIn {
 const L_SwInterfaceSetMtu: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,16,"mtu"];
 function encodeSwInterfaceSetMtu(w: Writer, msgId: number, v: SwInterfaceSetMtuIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(30);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t287 = v.client_index ?? 0;
-    if ((t287 >>> 0) !== t287) badInt("client_index", 'u32', t287);
-    b[o + 2] = t287 >>> 24; b[o + 3] = t287 >>> 16; b[o + 4] = t287 >>> 8; b[o + 5] = t287;
-    const t288 = v.context ?? 0;
-    if ((t288 >>> 0) !== t288) badInt("context", 'u32', t288);
-    b[o + 6] = t288 >>> 24; b[o + 7] = t288 >>> 16; b[o + 8] = t288 >>> 8; b[o + 9] = t288;
-    const t289 = v.sw_if_index ?? 0;
-    if ((t289 >>> 0) !== t289) badInt("sw_if_index", 'u32', t289);
-    b[o + 10] = t289 >>> 24; b[o + 11] = t289 >>> 16; b[o + 12] = t289 >>> 8; b[o + 13] = t289;
+    const t286 = v.client_index ?? 0;
+    if ((t286 >>> 0) !== t286) badInt("client_index", 'u32', t286);
+    b[o + 2] = t286 >>> 24; b[o + 3] = t286 >>> 16; b[o + 4] = t286 >>> 8; b[o + 5] = t286;
+    const t287 = v.context ?? 0;
+    if ((t287 >>> 0) !== t287) badInt("context", 'u32', t287);
+    b[o + 6] = t287 >>> 24; b[o + 7] = t287 >>> 16; b[o + 8] = t287 >>> 8; b[o + 9] = t287;
+    const t288 = v.sw_if_index ?? 0;
+    if ((t288 >>> 0) !== t288) badInt("sw_if_index", 'u32', t288);
+    b[o + 10] = t288 >>> 24; b[o + 11] = t288 >>> 16; b[o + 12] = t288 >>> 8; b[o + 13] = t288;
     {
-    const t290 = v.mtu as any[] | undefined;
-    if (t290 !== undefined && (!Array.isArray(t290) || t290.length > 4)) bad("mtu", 'expected an array of at most 4 elements', t290);
-    let t291 = 0;
-    try { for (; t291 < 4; t291++) { const t292 = t290?.[t291] ?? 0; if ((t292 >>> 0) !== t292) badInt("", 'u32', t292); b[o + 14 + t291 * 4] = t292 >>> 24; b[o + 14 + t291 * 4 + 1] = t292 >>> 16; b[o + 14 + t291 * 4 + 2] = t292 >>> 8; b[o + 14 + t291 * 4 + 3] = t292; } } catch (e) { throw at(e, "mtu" + '[' + t291 + ']'); }
+    const t289 = v.mtu as any[] | undefined;
+    if (t289 !== undefined && (!Array.isArray(t289) || t289.length > 4)) bad("mtu", 'expected an array of at most 4 elements', t289);
+    let t290 = 0;
+    try { for (; t290 < 4; t290++) { const t291 = t289?.[t290] ?? 0; if ((t291 >>> 0) !== t291) badInt("", 'u32', t291); b[o + 14 + t290 * 4] = t291 >>> 24; b[o + 14 + t290 * 4 + 1] = t291 >>> 16; b[o + 14 + t290 * 4 + 2] = t291 >>> 8; b[o + 14 + t290 * 4 + 3] = t291; } } catch (e) { throw at(e, "mtu" + '[' + t290 + ']'); }
     }
     w.off = o + 30;
   } catch (e) { throw at(e, "sw_interface_set_mtu"); }
 }
 function sizeSwInterfaceSetMtu(v: SwInterfaceSetMtuIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 30; } catch (e) { throw at(e, "sw_interface_set_mtu"); }
 }
 function decodeSwInterfaceSetMtu(r: Reader): SwInterfaceSetMtu {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 30) truncated(b, o, r.end, L_SwInterfaceSetMtu);
-    const t293 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t294 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t295 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t296: number[] = [];
-    for (let t297 = 0; t297 < 4; t297++) {  t296.push(((b[o + 14 + t297 * 4]! << 24) | (b[o + 14 + t297 * 4 + 1]! << 16) | (b[o + 14 + t297 * 4 + 2]! << 8) | b[o + 14 + t297 * 4 + 3]!) >>> 0); }
-    const t298 = t296;
+    const t292 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t293 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t294 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t295: number[] = [((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0, ((b[o + 18]! << 24) | (b[o + 19]! << 16) | (b[o + 20]! << 8) | b[o + 21]!) >>> 0, ((b[o + 22]! << 24) | (b[o + 23]! << 16) | (b[o + 24]! << 8) | b[o + 25]!) >>> 0, ((b[o + 26]! << 24) | (b[o + 27]! << 16) | (b[o + 28]! << 8) | b[o + 29]!) >>> 0];
+    const t296 = t295;
     r.off = o + 30;
-    return { client_index: t293, context: t294, sw_if_index: t295, mtu: t298 };
+    return { client_index: t292, context: t293, sw_if_index: t294, mtu: t296 };
   } catch (e) { throw at(e, "sw_interface_set_mtu"); }
 }
 export const sw_interface_set_mtu: MessageDef<SwInterfaceSetMtu, SwInterfaceSetMtuIn> & RequestDef<SwInterfaceSetMtuIn, SwInterfaceSetMtuReply> = {
@@ -2489,40 +2487,40 @@ export interface SwInterfaceSetIpDirectedBroadcastIn {
 const L_SwInterfaceSetIpDirectedBroadcast: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"enable"];
 function encodeSwInterfaceSetIpDirectedBroadcast(w: Writer, msgId: number, v: SwInterfaceSetIpDirectedBroadcastIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t299 = v.client_index ?? 0;
-    if ((t299 >>> 0) !== t299) badInt("client_index", 'u32', t299);
-    b[o + 2] = t299 >>> 24; b[o + 3] = t299 >>> 16; b[o + 4] = t299 >>> 8; b[o + 5] = t299;
-    const t300 = v.context ?? 0;
-    if ((t300 >>> 0) !== t300) badInt("context", 'u32', t300);
-    b[o + 6] = t300 >>> 24; b[o + 7] = t300 >>> 16; b[o + 8] = t300 >>> 8; b[o + 9] = t300;
-    const t301 = v.sw_if_index ?? 0;
-    if ((t301 >>> 0) !== t301) badInt("sw_if_index", 'u32', t301);
-    b[o + 10] = t301 >>> 24; b[o + 11] = t301 >>> 16; b[o + 12] = t301 >>> 8; b[o + 13] = t301;
-    const t302 = v.enable ?? false;
-    if (typeof t302 !== 'boolean') badInt("enable", 'bool', t302);
-    b[o + 14] = t302 ? 1 : 0;
+    const t297 = v.client_index ?? 0;
+    if ((t297 >>> 0) !== t297) badInt("client_index", 'u32', t297);
+    b[o + 2] = t297 >>> 24; b[o + 3] = t297 >>> 16; b[o + 4] = t297 >>> 8; b[o + 5] = t297;
+    const t298 = v.context ?? 0;
+    if ((t298 >>> 0) !== t298) badInt("context", 'u32', t298);
+    b[o + 6] = t298 >>> 24; b[o + 7] = t298 >>> 16; b[o + 8] = t298 >>> 8; b[o + 9] = t298;
+    const t299 = v.sw_if_index ?? 0;
+    if ((t299 >>> 0) !== t299) badInt("sw_if_index", 'u32', t299);
+    b[o + 10] = t299 >>> 24; b[o + 11] = t299 >>> 16; b[o + 12] = t299 >>> 8; b[o + 13] = t299;
+    const t300 = v.enable ?? false;
+    if (typeof t300 !== 'boolean') badInt("enable", 'bool', t300);
+    b[o + 14] = t300 ? 1 : 0;
     w.off = o + 15;
   } catch (e) { throw at(e, "sw_interface_set_ip_directed_broadcast"); }
 }
 function sizeSwInterfaceSetIpDirectedBroadcast(v: SwInterfaceSetIpDirectedBroadcastIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "sw_interface_set_ip_directed_broadcast"); }
 }
 function decodeSwInterfaceSetIpDirectedBroadcast(r: Reader): SwInterfaceSetIpDirectedBroadcast {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 15) truncated(b, o, r.end, L_SwInterfaceSetIpDirectedBroadcast);
-    const t303 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t304 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t305 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t306 = b[o + 14] !== 0;
+    const t301 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t302 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t303 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t304 = b[o + 14] !== 0;
     r.off = o + 15;
-    return { client_index: t303, context: t304, sw_if_index: t305, enable: t306 };
+    return { client_index: t301, context: t302, sw_if_index: t303, enable: t304 };
   } catch (e) { throw at(e, "sw_interface_set_ip_directed_broadcast"); }
 }
 export const sw_interface_set_ip_directed_broadcast: MessageDef<SwInterfaceSetIpDirectedBroadcast, SwInterfaceSetIpDirectedBroadcastIn> & RequestDef<SwInterfaceSetIpDirectedBroadcastIn, SwInterfaceSetIpDirectedBroadcastReply> = {
@@ -2549,40 +2547,40 @@ export interface WantInterfaceEventsIn {
 const L_WantInterfaceEvents: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"enable_disable",14,4,"pid"];
 function encodeWantInterfaceEvents(w: Writer, msgId: number, v: WantInterfaceEventsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t307 = v.client_index ?? 0;
-    if ((t307 >>> 0) !== t307) badInt("client_index", 'u32', t307);
-    b[o + 2] = t307 >>> 24; b[o + 3] = t307 >>> 16; b[o + 4] = t307 >>> 8; b[o + 5] = t307;
-    const t308 = v.context ?? 0;
-    if ((t308 >>> 0) !== t308) badInt("context", 'u32', t308);
-    b[o + 6] = t308 >>> 24; b[o + 7] = t308 >>> 16; b[o + 8] = t308 >>> 8; b[o + 9] = t308;
-    const t309 = v.enable_disable ?? 0;
-    if ((t309 >>> 0) !== t309) badInt("enable_disable", 'u32', t309);
-    b[o + 10] = t309 >>> 24; b[o + 11] = t309 >>> 16; b[o + 12] = t309 >>> 8; b[o + 13] = t309;
-    const t310 = v.pid ?? 0;
-    if ((t310 >>> 0) !== t310) badInt("pid", 'u32', t310);
-    b[o + 14] = t310 >>> 24; b[o + 15] = t310 >>> 16; b[o + 16] = t310 >>> 8; b[o + 17] = t310;
+    const t305 = v.client_index ?? 0;
+    if ((t305 >>> 0) !== t305) badInt("client_index", 'u32', t305);
+    b[o + 2] = t305 >>> 24; b[o + 3] = t305 >>> 16; b[o + 4] = t305 >>> 8; b[o + 5] = t305;
+    const t306 = v.context ?? 0;
+    if ((t306 >>> 0) !== t306) badInt("context", 'u32', t306);
+    b[o + 6] = t306 >>> 24; b[o + 7] = t306 >>> 16; b[o + 8] = t306 >>> 8; b[o + 9] = t306;
+    const t307 = v.enable_disable ?? 0;
+    if ((t307 >>> 0) !== t307) badInt("enable_disable", 'u32', t307);
+    b[o + 10] = t307 >>> 24; b[o + 11] = t307 >>> 16; b[o + 12] = t307 >>> 8; b[o + 13] = t307;
+    const t308 = v.pid ?? 0;
+    if ((t308 >>> 0) !== t308) badInt("pid", 'u32', t308);
+    b[o + 14] = t308 >>> 24; b[o + 15] = t308 >>> 16; b[o + 16] = t308 >>> 8; b[o + 17] = t308;
     w.off = o + 18;
   } catch (e) { throw at(e, "want_interface_events"); }
 }
 function sizeWantInterfaceEvents(v: WantInterfaceEventsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "want_interface_events"); }
 }
 function decodeWantInterfaceEvents(r: Reader): WantInterfaceEvents {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 18) truncated(b, o, r.end, L_WantInterfaceEvents);
-    const t311 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t312 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t313 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t314 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
+    const t309 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t310 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t311 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t312 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
     r.off = o + 18;
-    return { client_index: t311, context: t312, enable_disable: t313, pid: t314 };
+    return { client_index: t309, context: t310, enable_disable: t311, pid: t312 };
   } catch (e) { throw at(e, "want_interface_events"); }
 }
 export const want_interface_events: MessageDef<WantInterfaceEvents, WantInterfaceEventsIn> & RequestDef<WantInterfaceEventsIn, WantInterfaceEventsReply> = {
@@ -2612,47 +2610,47 @@ export interface SwInterfaceDumpIn {
 const L_SwInterfaceDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"name_filter_valid",15,4,"name_filter"];
 function encodeSwInterfaceDump(w: Writer, msgId: number, v: SwInterfaceDumpIn): void {
   try {
-    if (v === undefined) v = {};
-    const t315 = strLen(v.name_filter, "name_filter");
+    if (v === undefined) v = EMPTY;
+    const t313 = strLen(v.name_filter, "name_filter");
     w.ensure(19);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t316 = v.client_index ?? 0;
-    if ((t316 >>> 0) !== t316) badInt("client_index", 'u32', t316);
-    b[o + 2] = t316 >>> 24; b[o + 3] = t316 >>> 16; b[o + 4] = t316 >>> 8; b[o + 5] = t316;
-    const t317 = v.context ?? 0;
-    if ((t317 >>> 0) !== t317) badInt("context", 'u32', t317);
-    b[o + 6] = t317 >>> 24; b[o + 7] = t317 >>> 16; b[o + 8] = t317 >>> 8; b[o + 9] = t317;
-    const t318 = (v.sw_if_index ?? 4294967295);
-    if ((t318 >>> 0) !== t318) badInt("sw_if_index", 'u32', t318);
-    b[o + 10] = t318 >>> 24; b[o + 11] = t318 >>> 16; b[o + 12] = t318 >>> 8; b[o + 13] = t318;
-    const t319 = v.name_filter_valid ?? false;
-    if (typeof t319 !== 'boolean') badInt("name_filter_valid", 'bool', t319);
-    b[o + 14] = t319 ? 1 : 0;
-    b[o + 15] = t315 >>> 24; b[o + 16] = t315 >>> 16; b[o + 17] = t315 >>> 8; b[o + 18] = t315;
+    const t314 = v.client_index ?? 0;
+    if ((t314 >>> 0) !== t314) badInt("client_index", 'u32', t314);
+    b[o + 2] = t314 >>> 24; b[o + 3] = t314 >>> 16; b[o + 4] = t314 >>> 8; b[o + 5] = t314;
+    const t315 = v.context ?? 0;
+    if ((t315 >>> 0) !== t315) badInt("context", 'u32', t315);
+    b[o + 6] = t315 >>> 24; b[o + 7] = t315 >>> 16; b[o + 8] = t315 >>> 8; b[o + 9] = t315;
+    const t316 = (v.sw_if_index ?? 4294967295);
+    if ((t316 >>> 0) !== t316) badInt("sw_if_index", 'u32', t316);
+    b[o + 10] = t316 >>> 24; b[o + 11] = t316 >>> 16; b[o + 12] = t316 >>> 8; b[o + 13] = t316;
+    const t317 = v.name_filter_valid ?? false;
+    if (typeof t317 !== 'boolean') badInt("name_filter_valid", 'bool', t317);
+    b[o + 14] = t317 ? 1 : 0;
+    b[o + 15] = t313 >>> 24; b[o + 16] = t313 >>> 16; b[o + 17] = t313 >>> 8; b[o + 18] = t313;
     w.off = o + 19;
-    if (t315 > 0) { w.ensure(t315); w.off = putVarString(w.buf, w.off - 4, v.name_filter, t315); }
+    if (t313 > 0) { w.ensure(t313); w.off = putVarString(w.buf, w.off - 4, v.name_filter, t313); }
   } catch (e) { throw at(e, "sw_interface_dump"); }
 }
 function sizeSwInterfaceDump(v: SwInterfaceDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 19 + strLen(v.name_filter, "name_filter"); } catch (e) { throw at(e, "sw_interface_dump"); }
 }
 function decodeSwInterfaceDump(r: Reader): SwInterfaceDump {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 19) truncated(b, o, r.end, L_SwInterfaceDump);
-    const t320 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t321 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t322 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t323 = b[o + 14] !== 0;
-    const t324 = ((b[o + 15]! << 24) | (b[o + 16]! << 16) | (b[o + 17]! << 8) | b[o + 18]!) >>> 0;
+    const t318 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t319 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t320 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t321 = b[o + 14] !== 0;
+    const t322 = ((b[o + 15]! << 24) | (b[o + 16]! << 16) | (b[o + 17]! << 8) | b[o + 18]!) >>> 0;
     r.off = o + 19;
-    r.need(t324, "name_filter");
-    const t325 = getVarString(b, r.off, t324);
-    r.off += t324;
-    return { client_index: t320, context: t321, sw_if_index: t322, name_filter_valid: t323, name_filter: t325 };
+    r.need(t322, "name_filter");
+    const t323 = getVarString(b, r.off, t322);
+    r.off += t322;
+    return { client_index: t318, context: t319, sw_if_index: t320, name_filter_valid: t321, name_filter: t323 };
   } catch (e) { throw at(e, "sw_interface_dump"); }
 }
 export const sw_interface_dump: MessageDef<SwInterfaceDump, SwInterfaceDumpIn> & DumpDef<SwInterfaceDumpIn, SwInterfaceDetails> = {
@@ -2683,46 +2681,46 @@ export interface SwInterfaceAddDelAddressIn {
 const L_SwInterfaceAddDelAddress: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"is_add",15,1,"del_all",16,18,"prefix"];
 function encodeSwInterfaceAddDelAddress(w: Writer, msgId: number, v: SwInterfaceAddDelAddressIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(34);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t326 = v.client_index ?? 0;
-    if ((t326 >>> 0) !== t326) badInt("client_index", 'u32', t326);
-    b[o + 2] = t326 >>> 24; b[o + 3] = t326 >>> 16; b[o + 4] = t326 >>> 8; b[o + 5] = t326;
-    const t327 = v.context ?? 0;
-    if ((t327 >>> 0) !== t327) badInt("context", 'u32', t327);
-    b[o + 6] = t327 >>> 24; b[o + 7] = t327 >>> 16; b[o + 8] = t327 >>> 8; b[o + 9] = t327;
-    const t328 = v.sw_if_index ?? 0;
-    if ((t328 >>> 0) !== t328) badInt("sw_if_index", 'u32', t328);
-    b[o + 10] = t328 >>> 24; b[o + 11] = t328 >>> 16; b[o + 12] = t328 >>> 8; b[o + 13] = t328;
-    const t329 = v.is_add ?? false;
-    if (typeof t329 !== 'boolean') badInt("is_add", 'bool', t329);
-    b[o + 14] = t329 ? 1 : 0;
-    const t330 = v.del_all ?? false;
-    if (typeof t330 !== 'boolean') badInt("del_all", 'bool', t330);
-    b[o + 15] = t330 ? 1 : 0;
+    const t324 = v.client_index ?? 0;
+    if ((t324 >>> 0) !== t324) badInt("client_index", 'u32', t324);
+    b[o + 2] = t324 >>> 24; b[o + 3] = t324 >>> 16; b[o + 4] = t324 >>> 8; b[o + 5] = t324;
+    const t325 = v.context ?? 0;
+    if ((t325 >>> 0) !== t325) badInt("context", 'u32', t325);
+    b[o + 6] = t325 >>> 24; b[o + 7] = t325 >>> 16; b[o + 8] = t325 >>> 8; b[o + 9] = t325;
+    const t326 = v.sw_if_index ?? 0;
+    if ((t326 >>> 0) !== t326) badInt("sw_if_index", 'u32', t326);
+    b[o + 10] = t326 >>> 24; b[o + 11] = t326 >>> 16; b[o + 12] = t326 >>> 8; b[o + 13] = t326;
+    const t327 = v.is_add ?? false;
+    if (typeof t327 !== 'boolean') badInt("is_add", 'bool', t327);
+    b[o + 14] = t327 ? 1 : 0;
+    const t328 = v.del_all ?? false;
+    if (typeof t328 !== 'boolean') badInt("del_all", 'bool', t328);
+    b[o + 15] = t328 ? 1 : 0;
     putPrefix(b, o + 16, v.prefix, "prefix");
     w.off = o + 34;
   } catch (e) { throw at(e, "sw_interface_add_del_address"); }
 }
 function sizeSwInterfaceAddDelAddress(v: SwInterfaceAddDelAddressIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 34; } catch (e) { throw at(e, "sw_interface_add_del_address"); }
 }
 function decodeSwInterfaceAddDelAddress(r: Reader): SwInterfaceAddDelAddress {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 34) truncated(b, o, r.end, L_SwInterfaceAddDelAddress);
-    const t331 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t332 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t333 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t334 = b[o + 14] !== 0;
-    const t335 = b[o + 15] !== 0;
-    const t336 = getPrefix(b, o + 16, "prefix");
+    const t329 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t330 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t331 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t332 = b[o + 14] !== 0;
+    const t333 = b[o + 15] !== 0;
+    const t334 = getPrefix(b, o + 16, "prefix");
     r.off = o + 34;
-    return { client_index: t331, context: t332, sw_if_index: t333, is_add: t334, del_all: t335, prefix: t336 };
+    return { client_index: t329, context: t330, sw_if_index: t331, is_add: t332, del_all: t333, prefix: t334 };
   } catch (e) { throw at(e, "sw_interface_add_del_address"); }
 }
 export const sw_interface_add_del_address: MessageDef<SwInterfaceAddDelAddress, SwInterfaceAddDelAddressIn> & RequestDef<SwInterfaceAddDelAddressIn, SwInterfaceAddDelAddressReply> = {
@@ -2745,32 +2743,32 @@ export interface SwInterfaceAddressReplaceBeginIn {
 const L_SwInterfaceAddressReplaceBegin: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeSwInterfaceAddressReplaceBegin(w: Writer, msgId: number, v: SwInterfaceAddressReplaceBeginIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t337 = v.client_index ?? 0;
-    if ((t337 >>> 0) !== t337) badInt("client_index", 'u32', t337);
-    b[o + 2] = t337 >>> 24; b[o + 3] = t337 >>> 16; b[o + 4] = t337 >>> 8; b[o + 5] = t337;
-    const t338 = v.context ?? 0;
-    if ((t338 >>> 0) !== t338) badInt("context", 'u32', t338);
-    b[o + 6] = t338 >>> 24; b[o + 7] = t338 >>> 16; b[o + 8] = t338 >>> 8; b[o + 9] = t338;
+    const t335 = v.client_index ?? 0;
+    if ((t335 >>> 0) !== t335) badInt("client_index", 'u32', t335);
+    b[o + 2] = t335 >>> 24; b[o + 3] = t335 >>> 16; b[o + 4] = t335 >>> 8; b[o + 5] = t335;
+    const t336 = v.context ?? 0;
+    if ((t336 >>> 0) !== t336) badInt("context", 'u32', t336);
+    b[o + 6] = t336 >>> 24; b[o + 7] = t336 >>> 16; b[o + 8] = t336 >>> 8; b[o + 9] = t336;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_address_replace_begin"); }
 }
 function sizeSwInterfaceAddressReplaceBegin(v: SwInterfaceAddressReplaceBeginIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_address_replace_begin"); }
 }
 function decodeSwInterfaceAddressReplaceBegin(r: Reader): SwInterfaceAddressReplaceBegin {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceAddressReplaceBegin);
-    const t339 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t340 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t337 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t338 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
     r.off = o + 10;
-    return { client_index: t339, context: t340 };
+    return { client_index: t337, context: t338 };
   } catch (e) { throw at(e, "sw_interface_address_replace_begin"); }
 }
 export const sw_interface_address_replace_begin: MessageDef<SwInterfaceAddressReplaceBegin, SwInterfaceAddressReplaceBeginIn> & RequestDef<SwInterfaceAddressReplaceBeginIn, SwInterfaceAddressReplaceBeginReply> = {
@@ -2793,32 +2791,32 @@ export interface SwInterfaceAddressReplaceEndIn {
 const L_SwInterfaceAddressReplaceEnd: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeSwInterfaceAddressReplaceEnd(w: Writer, msgId: number, v: SwInterfaceAddressReplaceEndIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t341 = v.client_index ?? 0;
-    if ((t341 >>> 0) !== t341) badInt("client_index", 'u32', t341);
-    b[o + 2] = t341 >>> 24; b[o + 3] = t341 >>> 16; b[o + 4] = t341 >>> 8; b[o + 5] = t341;
-    const t342 = v.context ?? 0;
-    if ((t342 >>> 0) !== t342) badInt("context", 'u32', t342);
-    b[o + 6] = t342 >>> 24; b[o + 7] = t342 >>> 16; b[o + 8] = t342 >>> 8; b[o + 9] = t342;
+    const t339 = v.client_index ?? 0;
+    if ((t339 >>> 0) !== t339) badInt("client_index", 'u32', t339);
+    b[o + 2] = t339 >>> 24; b[o + 3] = t339 >>> 16; b[o + 4] = t339 >>> 8; b[o + 5] = t339;
+    const t340 = v.context ?? 0;
+    if ((t340 >>> 0) !== t340) badInt("context", 'u32', t340);
+    b[o + 6] = t340 >>> 24; b[o + 7] = t340 >>> 16; b[o + 8] = t340 >>> 8; b[o + 9] = t340;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_address_replace_end"); }
 }
 function sizeSwInterfaceAddressReplaceEnd(v: SwInterfaceAddressReplaceEndIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_address_replace_end"); }
 }
 function decodeSwInterfaceAddressReplaceEnd(r: Reader): SwInterfaceAddressReplaceEnd {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceAddressReplaceEnd);
-    const t343 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t344 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t341 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t342 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
     r.off = o + 10;
-    return { client_index: t343, context: t344 };
+    return { client_index: t341, context: t342 };
   } catch (e) { throw at(e, "sw_interface_address_replace_end"); }
 }
 export const sw_interface_address_replace_end: MessageDef<SwInterfaceAddressReplaceEnd, SwInterfaceAddressReplaceEndIn> & RequestDef<SwInterfaceAddressReplaceEndIn, SwInterfaceAddressReplaceEndReply> = {
@@ -2847,44 +2845,44 @@ export interface SwInterfaceSetTableIn {
 const L_SwInterfaceSetTable: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"is_ipv6",15,4,"vrf_id"];
 function encodeSwInterfaceSetTable(w: Writer, msgId: number, v: SwInterfaceSetTableIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(19);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t345 = v.client_index ?? 0;
-    if ((t345 >>> 0) !== t345) badInt("client_index", 'u32', t345);
-    b[o + 2] = t345 >>> 24; b[o + 3] = t345 >>> 16; b[o + 4] = t345 >>> 8; b[o + 5] = t345;
-    const t346 = v.context ?? 0;
-    if ((t346 >>> 0) !== t346) badInt("context", 'u32', t346);
-    b[o + 6] = t346 >>> 24; b[o + 7] = t346 >>> 16; b[o + 8] = t346 >>> 8; b[o + 9] = t346;
-    const t347 = v.sw_if_index ?? 0;
-    if ((t347 >>> 0) !== t347) badInt("sw_if_index", 'u32', t347);
-    b[o + 10] = t347 >>> 24; b[o + 11] = t347 >>> 16; b[o + 12] = t347 >>> 8; b[o + 13] = t347;
-    const t348 = v.is_ipv6 ?? false;
-    if (typeof t348 !== 'boolean') badInt("is_ipv6", 'bool', t348);
-    b[o + 14] = t348 ? 1 : 0;
-    const t349 = v.vrf_id ?? 0;
-    if ((t349 >>> 0) !== t349) badInt("vrf_id", 'u32', t349);
-    b[o + 15] = t349 >>> 24; b[o + 16] = t349 >>> 16; b[o + 17] = t349 >>> 8; b[o + 18] = t349;
+    const t343 = v.client_index ?? 0;
+    if ((t343 >>> 0) !== t343) badInt("client_index", 'u32', t343);
+    b[o + 2] = t343 >>> 24; b[o + 3] = t343 >>> 16; b[o + 4] = t343 >>> 8; b[o + 5] = t343;
+    const t344 = v.context ?? 0;
+    if ((t344 >>> 0) !== t344) badInt("context", 'u32', t344);
+    b[o + 6] = t344 >>> 24; b[o + 7] = t344 >>> 16; b[o + 8] = t344 >>> 8; b[o + 9] = t344;
+    const t345 = v.sw_if_index ?? 0;
+    if ((t345 >>> 0) !== t345) badInt("sw_if_index", 'u32', t345);
+    b[o + 10] = t345 >>> 24; b[o + 11] = t345 >>> 16; b[o + 12] = t345 >>> 8; b[o + 13] = t345;
+    const t346 = v.is_ipv6 ?? false;
+    if (typeof t346 !== 'boolean') badInt("is_ipv6", 'bool', t346);
+    b[o + 14] = t346 ? 1 : 0;
+    const t347 = v.vrf_id ?? 0;
+    if ((t347 >>> 0) !== t347) badInt("vrf_id", 'u32', t347);
+    b[o + 15] = t347 >>> 24; b[o + 16] = t347 >>> 16; b[o + 17] = t347 >>> 8; b[o + 18] = t347;
     w.off = o + 19;
   } catch (e) { throw at(e, "sw_interface_set_table"); }
 }
 function sizeSwInterfaceSetTable(v: SwInterfaceSetTableIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 19; } catch (e) { throw at(e, "sw_interface_set_table"); }
 }
 function decodeSwInterfaceSetTable(r: Reader): SwInterfaceSetTable {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 19) truncated(b, o, r.end, L_SwInterfaceSetTable);
-    const t350 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t351 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t352 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t353 = b[o + 14] !== 0;
-    const t354 = ((b[o + 15]! << 24) | (b[o + 16]! << 16) | (b[o + 17]! << 8) | b[o + 18]!) >>> 0;
+    const t348 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t349 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t350 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t351 = b[o + 14] !== 0;
+    const t352 = ((b[o + 15]! << 24) | (b[o + 16]! << 16) | (b[o + 17]! << 8) | b[o + 18]!) >>> 0;
     r.off = o + 19;
-    return { client_index: t350, context: t351, sw_if_index: t352, is_ipv6: t353, vrf_id: t354 };
+    return { client_index: t348, context: t349, sw_if_index: t350, is_ipv6: t351, vrf_id: t352 };
   } catch (e) { throw at(e, "sw_interface_set_table"); }
 }
 export const sw_interface_set_table: MessageDef<SwInterfaceSetTable, SwInterfaceSetTableIn> & RequestDef<SwInterfaceSetTableIn, SwInterfaceSetTableReply> = {
@@ -2911,40 +2909,40 @@ export interface SwInterfaceGetTableIn {
 const L_SwInterfaceGetTable: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"is_ipv6"];
 function encodeSwInterfaceGetTable(w: Writer, msgId: number, v: SwInterfaceGetTableIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t355 = v.client_index ?? 0;
-    if ((t355 >>> 0) !== t355) badInt("client_index", 'u32', t355);
-    b[o + 2] = t355 >>> 24; b[o + 3] = t355 >>> 16; b[o + 4] = t355 >>> 8; b[o + 5] = t355;
-    const t356 = v.context ?? 0;
-    if ((t356 >>> 0) !== t356) badInt("context", 'u32', t356);
-    b[o + 6] = t356 >>> 24; b[o + 7] = t356 >>> 16; b[o + 8] = t356 >>> 8; b[o + 9] = t356;
-    const t357 = v.sw_if_index ?? 0;
-    if ((t357 >>> 0) !== t357) badInt("sw_if_index", 'u32', t357);
-    b[o + 10] = t357 >>> 24; b[o + 11] = t357 >>> 16; b[o + 12] = t357 >>> 8; b[o + 13] = t357;
-    const t358 = v.is_ipv6 ?? false;
-    if (typeof t358 !== 'boolean') badInt("is_ipv6", 'bool', t358);
-    b[o + 14] = t358 ? 1 : 0;
+    const t353 = v.client_index ?? 0;
+    if ((t353 >>> 0) !== t353) badInt("client_index", 'u32', t353);
+    b[o + 2] = t353 >>> 24; b[o + 3] = t353 >>> 16; b[o + 4] = t353 >>> 8; b[o + 5] = t353;
+    const t354 = v.context ?? 0;
+    if ((t354 >>> 0) !== t354) badInt("context", 'u32', t354);
+    b[o + 6] = t354 >>> 24; b[o + 7] = t354 >>> 16; b[o + 8] = t354 >>> 8; b[o + 9] = t354;
+    const t355 = v.sw_if_index ?? 0;
+    if ((t355 >>> 0) !== t355) badInt("sw_if_index", 'u32', t355);
+    b[o + 10] = t355 >>> 24; b[o + 11] = t355 >>> 16; b[o + 12] = t355 >>> 8; b[o + 13] = t355;
+    const t356 = v.is_ipv6 ?? false;
+    if (typeof t356 !== 'boolean') badInt("is_ipv6", 'bool', t356);
+    b[o + 14] = t356 ? 1 : 0;
     w.off = o + 15;
   } catch (e) { throw at(e, "sw_interface_get_table"); }
 }
 function sizeSwInterfaceGetTable(v: SwInterfaceGetTableIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "sw_interface_get_table"); }
 }
 function decodeSwInterfaceGetTable(r: Reader): SwInterfaceGetTable {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 15) truncated(b, o, r.end, L_SwInterfaceGetTable);
-    const t359 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t360 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t361 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t362 = b[o + 14] !== 0;
+    const t357 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t358 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t359 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t360 = b[o + 14] !== 0;
     r.off = o + 15;
-    return { client_index: t359, context: t360, sw_if_index: t361, is_ipv6: t362 };
+    return { client_index: t357, context: t358, sw_if_index: t359, is_ipv6: t360 };
   } catch (e) { throw at(e, "sw_interface_get_table"); }
 }
 export const sw_interface_get_table: MessageDef<SwInterfaceGetTable, SwInterfaceGetTableIn> & RequestDef<SwInterfaceGetTableIn, SwInterfaceGetTableReply> = {
@@ -2973,44 +2971,44 @@ export interface SwInterfaceSetUnnumberedIn {
 const L_SwInterfaceSetUnnumbered: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,4,"unnumbered_sw_if_index",18,1,"is_add"];
 function encodeSwInterfaceSetUnnumbered(w: Writer, msgId: number, v: SwInterfaceSetUnnumberedIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(19);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t363 = v.client_index ?? 0;
-    if ((t363 >>> 0) !== t363) badInt("client_index", 'u32', t363);
-    b[o + 2] = t363 >>> 24; b[o + 3] = t363 >>> 16; b[o + 4] = t363 >>> 8; b[o + 5] = t363;
-    const t364 = v.context ?? 0;
-    if ((t364 >>> 0) !== t364) badInt("context", 'u32', t364);
-    b[o + 6] = t364 >>> 24; b[o + 7] = t364 >>> 16; b[o + 8] = t364 >>> 8; b[o + 9] = t364;
-    const t365 = v.sw_if_index ?? 0;
-    if ((t365 >>> 0) !== t365) badInt("sw_if_index", 'u32', t365);
-    b[o + 10] = t365 >>> 24; b[o + 11] = t365 >>> 16; b[o + 12] = t365 >>> 8; b[o + 13] = t365;
-    const t366 = v.unnumbered_sw_if_index ?? 0;
-    if ((t366 >>> 0) !== t366) badInt("unnumbered_sw_if_index", 'u32', t366);
-    b[o + 14] = t366 >>> 24; b[o + 15] = t366 >>> 16; b[o + 16] = t366 >>> 8; b[o + 17] = t366;
-    const t367 = v.is_add ?? false;
-    if (typeof t367 !== 'boolean') badInt("is_add", 'bool', t367);
-    b[o + 18] = t367 ? 1 : 0;
+    const t361 = v.client_index ?? 0;
+    if ((t361 >>> 0) !== t361) badInt("client_index", 'u32', t361);
+    b[o + 2] = t361 >>> 24; b[o + 3] = t361 >>> 16; b[o + 4] = t361 >>> 8; b[o + 5] = t361;
+    const t362 = v.context ?? 0;
+    if ((t362 >>> 0) !== t362) badInt("context", 'u32', t362);
+    b[o + 6] = t362 >>> 24; b[o + 7] = t362 >>> 16; b[o + 8] = t362 >>> 8; b[o + 9] = t362;
+    const t363 = v.sw_if_index ?? 0;
+    if ((t363 >>> 0) !== t363) badInt("sw_if_index", 'u32', t363);
+    b[o + 10] = t363 >>> 24; b[o + 11] = t363 >>> 16; b[o + 12] = t363 >>> 8; b[o + 13] = t363;
+    const t364 = v.unnumbered_sw_if_index ?? 0;
+    if ((t364 >>> 0) !== t364) badInt("unnumbered_sw_if_index", 'u32', t364);
+    b[o + 14] = t364 >>> 24; b[o + 15] = t364 >>> 16; b[o + 16] = t364 >>> 8; b[o + 17] = t364;
+    const t365 = v.is_add ?? false;
+    if (typeof t365 !== 'boolean') badInt("is_add", 'bool', t365);
+    b[o + 18] = t365 ? 1 : 0;
     w.off = o + 19;
   } catch (e) { throw at(e, "sw_interface_set_unnumbered"); }
 }
 function sizeSwInterfaceSetUnnumbered(v: SwInterfaceSetUnnumberedIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 19; } catch (e) { throw at(e, "sw_interface_set_unnumbered"); }
 }
 function decodeSwInterfaceSetUnnumbered(r: Reader): SwInterfaceSetUnnumbered {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 19) truncated(b, o, r.end, L_SwInterfaceSetUnnumbered);
-    const t368 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t369 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t370 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t371 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
-    const t372 = b[o + 18] !== 0;
+    const t366 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t367 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t368 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t369 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
+    const t370 = b[o + 18] !== 0;
     r.off = o + 19;
-    return { client_index: t368, context: t369, sw_if_index: t370, unnumbered_sw_if_index: t371, is_add: t372 };
+    return { client_index: t366, context: t367, sw_if_index: t368, unnumbered_sw_if_index: t369, is_add: t370 };
   } catch (e) { throw at(e, "sw_interface_set_unnumbered"); }
 }
 export const sw_interface_set_unnumbered: MessageDef<SwInterfaceSetUnnumbered, SwInterfaceSetUnnumberedIn> & RequestDef<SwInterfaceSetUnnumberedIn, SwInterfaceSetUnnumberedReply> = {
@@ -3035,36 +3033,36 @@ export interface SwInterfaceClearStatsIn {
 const L_SwInterfaceClearStats: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index"];
 function encodeSwInterfaceClearStats(w: Writer, msgId: number, v: SwInterfaceClearStatsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t373 = v.client_index ?? 0;
-    if ((t373 >>> 0) !== t373) badInt("client_index", 'u32', t373);
-    b[o + 2] = t373 >>> 24; b[o + 3] = t373 >>> 16; b[o + 4] = t373 >>> 8; b[o + 5] = t373;
-    const t374 = v.context ?? 0;
-    if ((t374 >>> 0) !== t374) badInt("context", 'u32', t374);
-    b[o + 6] = t374 >>> 24; b[o + 7] = t374 >>> 16; b[o + 8] = t374 >>> 8; b[o + 9] = t374;
-    const t375 = v.sw_if_index ?? 0;
-    if ((t375 >>> 0) !== t375) badInt("sw_if_index", 'u32', t375);
-    b[o + 10] = t375 >>> 24; b[o + 11] = t375 >>> 16; b[o + 12] = t375 >>> 8; b[o + 13] = t375;
+    const t371 = v.client_index ?? 0;
+    if ((t371 >>> 0) !== t371) badInt("client_index", 'u32', t371);
+    b[o + 2] = t371 >>> 24; b[o + 3] = t371 >>> 16; b[o + 4] = t371 >>> 8; b[o + 5] = t371;
+    const t372 = v.context ?? 0;
+    if ((t372 >>> 0) !== t372) badInt("context", 'u32', t372);
+    b[o + 6] = t372 >>> 24; b[o + 7] = t372 >>> 16; b[o + 8] = t372 >>> 8; b[o + 9] = t372;
+    const t373 = v.sw_if_index ?? 0;
+    if ((t373 >>> 0) !== t373) badInt("sw_if_index", 'u32', t373);
+    b[o + 10] = t373 >>> 24; b[o + 11] = t373 >>> 16; b[o + 12] = t373 >>> 8; b[o + 13] = t373;
     w.off = o + 14;
   } catch (e) { throw at(e, "sw_interface_clear_stats"); }
 }
 function sizeSwInterfaceClearStats(v: SwInterfaceClearStatsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "sw_interface_clear_stats"); }
 }
 function decodeSwInterfaceClearStats(r: Reader): SwInterfaceClearStats {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_SwInterfaceClearStats);
-    const t376 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t377 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t378 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t374 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t375 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t376 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { client_index: t376, context: t377, sw_if_index: t378 };
+    return { client_index: t374, context: t375, sw_if_index: t376 };
   } catch (e) { throw at(e, "sw_interface_clear_stats"); }
 }
 export const sw_interface_clear_stats: MessageDef<SwInterfaceClearStats, SwInterfaceClearStatsIn> & RequestDef<SwInterfaceClearStatsIn, SwInterfaceClearStatsReply> = {
@@ -3093,42 +3091,42 @@ export interface SwInterfaceTagAddDelIn {
 const L_SwInterfaceTagAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"is_add",11,4,"sw_if_index",15,64,"tag"];
 function encodeSwInterfaceTagAddDel(w: Writer, msgId: number, v: SwInterfaceTagAddDelIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t379 = v.client_index ?? 0;
-    if ((t379 >>> 0) !== t379) badInt("client_index", 'u32', t379);
-    b[o + 2] = t379 >>> 24; b[o + 3] = t379 >>> 16; b[o + 4] = t379 >>> 8; b[o + 5] = t379;
-    const t380 = v.context ?? 0;
-    if ((t380 >>> 0) !== t380) badInt("context", 'u32', t380);
-    b[o + 6] = t380 >>> 24; b[o + 7] = t380 >>> 16; b[o + 8] = t380 >>> 8; b[o + 9] = t380;
-    const t381 = v.is_add ?? false;
-    if (typeof t381 !== 'boolean') badInt("is_add", 'bool', t381);
-    b[o + 10] = t381 ? 1 : 0;
-    const t382 = v.sw_if_index ?? 0;
-    if ((t382 >>> 0) !== t382) badInt("sw_if_index", 'u32', t382);
-    b[o + 11] = t382 >>> 24; b[o + 12] = t382 >>> 16; b[o + 13] = t382 >>> 8; b[o + 14] = t382;
+    const t377 = v.client_index ?? 0;
+    if ((t377 >>> 0) !== t377) badInt("client_index", 'u32', t377);
+    b[o + 2] = t377 >>> 24; b[o + 3] = t377 >>> 16; b[o + 4] = t377 >>> 8; b[o + 5] = t377;
+    const t378 = v.context ?? 0;
+    if ((t378 >>> 0) !== t378) badInt("context", 'u32', t378);
+    b[o + 6] = t378 >>> 24; b[o + 7] = t378 >>> 16; b[o + 8] = t378 >>> 8; b[o + 9] = t378;
+    const t379 = v.is_add ?? false;
+    if (typeof t379 !== 'boolean') badInt("is_add", 'bool', t379);
+    b[o + 10] = t379 ? 1 : 0;
+    const t380 = v.sw_if_index ?? 0;
+    if ((t380 >>> 0) !== t380) badInt("sw_if_index", 'u32', t380);
+    b[o + 11] = t380 >>> 24; b[o + 12] = t380 >>> 16; b[o + 13] = t380 >>> 8; b[o + 14] = t380;
     putFixedString(b, o + 15, v.tag, 64, "tag");
     w.off = o + 79;
   } catch (e) { throw at(e, "sw_interface_tag_add_del"); }
 }
 function sizeSwInterfaceTagAddDel(v: SwInterfaceTagAddDelIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 79; } catch (e) { throw at(e, "sw_interface_tag_add_del"); }
 }
 function decodeSwInterfaceTagAddDel(r: Reader): SwInterfaceTagAddDel {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 79) truncated(b, o, r.end, L_SwInterfaceTagAddDel);
-    const t383 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t384 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t385 = b[o + 10] !== 0;
-    const t386 = ((b[o + 11]! << 24) | (b[o + 12]! << 16) | (b[o + 13]! << 8) | b[o + 14]!) >>> 0;
-    const t387 = getFixedString(b, o + 15, 64);
+    const t381 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t382 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t383 = b[o + 10] !== 0;
+    const t384 = ((b[o + 11]! << 24) | (b[o + 12]! << 16) | (b[o + 13]! << 8) | b[o + 14]!) >>> 0;
+    const t385 = getFixedString(b, o + 15, 64);
     r.off = o + 79;
-    return { client_index: t383, context: t384, is_add: t385, sw_if_index: t386, tag: t387 };
+    return { client_index: t381, context: t382, is_add: t383, sw_if_index: t384, tag: t385 };
   } catch (e) { throw at(e, "sw_interface_tag_add_del"); }
 }
 export const sw_interface_tag_add_del: MessageDef<SwInterfaceTagAddDel, SwInterfaceTagAddDelIn> & RequestDef<SwInterfaceTagAddDelIn, SwInterfaceTagAddDelReply> = {
@@ -3157,42 +3155,42 @@ export interface SwInterfaceAddDelMacAddressIn {
 const L_SwInterfaceAddDelMacAddress: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,6,"addr",20,1,"is_add"];
 function encodeSwInterfaceAddDelMacAddress(w: Writer, msgId: number, v: SwInterfaceAddDelMacAddressIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(21);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t388 = v.client_index ?? 0;
-    if ((t388 >>> 0) !== t388) badInt("client_index", 'u32', t388);
-    b[o + 2] = t388 >>> 24; b[o + 3] = t388 >>> 16; b[o + 4] = t388 >>> 8; b[o + 5] = t388;
-    const t389 = v.context ?? 0;
-    if ((t389 >>> 0) !== t389) badInt("context", 'u32', t389);
-    b[o + 6] = t389 >>> 24; b[o + 7] = t389 >>> 16; b[o + 8] = t389 >>> 8; b[o + 9] = t389;
-    const t390 = v.sw_if_index ?? 0;
-    if ((t390 >>> 0) !== t390) badInt("sw_if_index", 'u32', t390);
-    b[o + 10] = t390 >>> 24; b[o + 11] = t390 >>> 16; b[o + 12] = t390 >>> 8; b[o + 13] = t390;
+    const t386 = v.client_index ?? 0;
+    if ((t386 >>> 0) !== t386) badInt("client_index", 'u32', t386);
+    b[o + 2] = t386 >>> 24; b[o + 3] = t386 >>> 16; b[o + 4] = t386 >>> 8; b[o + 5] = t386;
+    const t387 = v.context ?? 0;
+    if ((t387 >>> 0) !== t387) badInt("context", 'u32', t387);
+    b[o + 6] = t387 >>> 24; b[o + 7] = t387 >>> 16; b[o + 8] = t387 >>> 8; b[o + 9] = t387;
+    const t388 = v.sw_if_index ?? 0;
+    if ((t388 >>> 0) !== t388) badInt("sw_if_index", 'u32', t388);
+    b[o + 10] = t388 >>> 24; b[o + 11] = t388 >>> 16; b[o + 12] = t388 >>> 8; b[o + 13] = t388;
     putMac(b, o + 14, v.addr, "addr");
-    const t391 = v.is_add ?? 0;
-    if ((t391 & 0xff) !== t391) badInt("is_add", 'u8', t391);
-    b[o + 20] = t391;
+    const t389 = v.is_add ?? 0;
+    if ((t389 & 0xff) !== t389) badInt("is_add", 'u8', t389);
+    b[o + 20] = t389;
     w.off = o + 21;
   } catch (e) { throw at(e, "sw_interface_add_del_mac_address"); }
 }
 function sizeSwInterfaceAddDelMacAddress(v: SwInterfaceAddDelMacAddressIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 21; } catch (e) { throw at(e, "sw_interface_add_del_mac_address"); }
 }
 function decodeSwInterfaceAddDelMacAddress(r: Reader): SwInterfaceAddDelMacAddress {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 21) truncated(b, o, r.end, L_SwInterfaceAddDelMacAddress);
-    const t392 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t393 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t394 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t395 = getMac(b, o + 14);
-    const t396 = b[o + 20]!;
+    const t390 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t391 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t392 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t393 = getMac(b, o + 14);
+    const t394 = b[o + 20]!;
     r.off = o + 21;
-    return { client_index: t392, context: t393, sw_if_index: t394, addr: t395, is_add: t396 };
+    return { client_index: t390, context: t391, sw_if_index: t392, addr: t393, is_add: t394 };
   } catch (e) { throw at(e, "sw_interface_add_del_mac_address"); }
 }
 export const sw_interface_add_del_mac_address: MessageDef<SwInterfaceAddDelMacAddress, SwInterfaceAddDelMacAddressIn> & RequestDef<SwInterfaceAddDelMacAddressIn, SwInterfaceAddDelMacAddressReply> = {
@@ -3219,38 +3217,38 @@ export interface SwInterfaceSetMacAddressIn {
 const L_SwInterfaceSetMacAddress: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,6,"mac_address"];
 function encodeSwInterfaceSetMacAddress(w: Writer, msgId: number, v: SwInterfaceSetMacAddressIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(20);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t397 = v.client_index ?? 0;
-    if ((t397 >>> 0) !== t397) badInt("client_index", 'u32', t397);
-    b[o + 2] = t397 >>> 24; b[o + 3] = t397 >>> 16; b[o + 4] = t397 >>> 8; b[o + 5] = t397;
-    const t398 = v.context ?? 0;
-    if ((t398 >>> 0) !== t398) badInt("context", 'u32', t398);
-    b[o + 6] = t398 >>> 24; b[o + 7] = t398 >>> 16; b[o + 8] = t398 >>> 8; b[o + 9] = t398;
-    const t399 = v.sw_if_index ?? 0;
-    if ((t399 >>> 0) !== t399) badInt("sw_if_index", 'u32', t399);
-    b[o + 10] = t399 >>> 24; b[o + 11] = t399 >>> 16; b[o + 12] = t399 >>> 8; b[o + 13] = t399;
+    const t395 = v.client_index ?? 0;
+    if ((t395 >>> 0) !== t395) badInt("client_index", 'u32', t395);
+    b[o + 2] = t395 >>> 24; b[o + 3] = t395 >>> 16; b[o + 4] = t395 >>> 8; b[o + 5] = t395;
+    const t396 = v.context ?? 0;
+    if ((t396 >>> 0) !== t396) badInt("context", 'u32', t396);
+    b[o + 6] = t396 >>> 24; b[o + 7] = t396 >>> 16; b[o + 8] = t396 >>> 8; b[o + 9] = t396;
+    const t397 = v.sw_if_index ?? 0;
+    if ((t397 >>> 0) !== t397) badInt("sw_if_index", 'u32', t397);
+    b[o + 10] = t397 >>> 24; b[o + 11] = t397 >>> 16; b[o + 12] = t397 >>> 8; b[o + 13] = t397;
     putMac(b, o + 14, v.mac_address, "mac_address");
     w.off = o + 20;
   } catch (e) { throw at(e, "sw_interface_set_mac_address"); }
 }
 function sizeSwInterfaceSetMacAddress(v: SwInterfaceSetMacAddressIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 20; } catch (e) { throw at(e, "sw_interface_set_mac_address"); }
 }
 function decodeSwInterfaceSetMacAddress(r: Reader): SwInterfaceSetMacAddress {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 20) truncated(b, o, r.end, L_SwInterfaceSetMacAddress);
-    const t400 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t401 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t402 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t403 = getMac(b, o + 14);
+    const t398 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t399 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t400 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t401 = getMac(b, o + 14);
     r.off = o + 20;
-    return { client_index: t400, context: t401, sw_if_index: t402, mac_address: t403 };
+    return { client_index: t398, context: t399, sw_if_index: t400, mac_address: t401 };
   } catch (e) { throw at(e, "sw_interface_set_mac_address"); }
 }
 export const sw_interface_set_mac_address: MessageDef<SwInterfaceSetMacAddress, SwInterfaceSetMacAddressIn> & RequestDef<SwInterfaceSetMacAddressIn, SwInterfaceSetMacAddressReply> = {
@@ -3275,36 +3273,36 @@ export interface SwInterfaceGetMacAddressIn {
 const L_SwInterfaceGetMacAddress: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index"];
 function encodeSwInterfaceGetMacAddress(w: Writer, msgId: number, v: SwInterfaceGetMacAddressIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t404 = v.client_index ?? 0;
-    if ((t404 >>> 0) !== t404) badInt("client_index", 'u32', t404);
-    b[o + 2] = t404 >>> 24; b[o + 3] = t404 >>> 16; b[o + 4] = t404 >>> 8; b[o + 5] = t404;
-    const t405 = v.context ?? 0;
-    if ((t405 >>> 0) !== t405) badInt("context", 'u32', t405);
-    b[o + 6] = t405 >>> 24; b[o + 7] = t405 >>> 16; b[o + 8] = t405 >>> 8; b[o + 9] = t405;
-    const t406 = v.sw_if_index ?? 0;
-    if ((t406 >>> 0) !== t406) badInt("sw_if_index", 'u32', t406);
-    b[o + 10] = t406 >>> 24; b[o + 11] = t406 >>> 16; b[o + 12] = t406 >>> 8; b[o + 13] = t406;
+    const t402 = v.client_index ?? 0;
+    if ((t402 >>> 0) !== t402) badInt("client_index", 'u32', t402);
+    b[o + 2] = t402 >>> 24; b[o + 3] = t402 >>> 16; b[o + 4] = t402 >>> 8; b[o + 5] = t402;
+    const t403 = v.context ?? 0;
+    if ((t403 >>> 0) !== t403) badInt("context", 'u32', t403);
+    b[o + 6] = t403 >>> 24; b[o + 7] = t403 >>> 16; b[o + 8] = t403 >>> 8; b[o + 9] = t403;
+    const t404 = v.sw_if_index ?? 0;
+    if ((t404 >>> 0) !== t404) badInt("sw_if_index", 'u32', t404);
+    b[o + 10] = t404 >>> 24; b[o + 11] = t404 >>> 16; b[o + 12] = t404 >>> 8; b[o + 13] = t404;
     w.off = o + 14;
   } catch (e) { throw at(e, "sw_interface_get_mac_address"); }
 }
 function sizeSwInterfaceGetMacAddress(v: SwInterfaceGetMacAddressIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "sw_interface_get_mac_address"); }
 }
 function decodeSwInterfaceGetMacAddress(r: Reader): SwInterfaceGetMacAddress {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_SwInterfaceGetMacAddress);
-    const t407 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t408 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t409 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t405 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t406 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t407 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { client_index: t407, context: t408, sw_if_index: t409 };
+    return { client_index: t405, context: t406, sw_if_index: t407 };
   } catch (e) { throw at(e, "sw_interface_get_mac_address"); }
 }
 export const sw_interface_get_mac_address: MessageDef<SwInterfaceGetMacAddress, SwInterfaceGetMacAddressIn> & RequestDef<SwInterfaceGetMacAddressIn, SwInterfaceGetMacAddressReply> = {
@@ -3335,49 +3333,49 @@ export interface SwInterfaceSetRxModeIn {
 const L_SwInterfaceSetRxMode: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"queue_id_valid",15,4,"queue_id",19,4,"mode"];
 function encodeSwInterfaceSetRxMode(w: Writer, msgId: number, v: SwInterfaceSetRxModeIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(23);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t410 = v.client_index ?? 0;
-    if ((t410 >>> 0) !== t410) badInt("client_index", 'u32', t410);
-    b[o + 2] = t410 >>> 24; b[o + 3] = t410 >>> 16; b[o + 4] = t410 >>> 8; b[o + 5] = t410;
-    const t411 = v.context ?? 0;
-    if ((t411 >>> 0) !== t411) badInt("context", 'u32', t411);
-    b[o + 6] = t411 >>> 24; b[o + 7] = t411 >>> 16; b[o + 8] = t411 >>> 8; b[o + 9] = t411;
-    const t412 = v.sw_if_index ?? 0;
-    if ((t412 >>> 0) !== t412) badInt("sw_if_index", 'u32', t412);
-    b[o + 10] = t412 >>> 24; b[o + 11] = t412 >>> 16; b[o + 12] = t412 >>> 8; b[o + 13] = t412;
-    const t413 = v.queue_id_valid ?? false;
-    if (typeof t413 !== 'boolean') badInt("queue_id_valid", 'bool', t413);
-    b[o + 14] = t413 ? 1 : 0;
-    const t414 = v.queue_id ?? 0;
-    if ((t414 >>> 0) !== t414) badInt("queue_id", 'u32', t414);
-    b[o + 15] = t414 >>> 24; b[o + 16] = t414 >>> 16; b[o + 17] = t414 >>> 8; b[o + 18] = t414;
-    let t415: number | string = v.mode ?? 0;
-    if (typeof t415 === 'string') t415 = enumValue($interface_types.RxMode, 'rx_mode', t415, "mode");
-    if ((t415 >>> 0) !== t415) badInt("mode", 'u32', t415);
-    b[o + 19] = t415 >>> 24; b[o + 20] = t415 >>> 16; b[o + 21] = t415 >>> 8; b[o + 22] = t415;
+    const t408 = v.client_index ?? 0;
+    if ((t408 >>> 0) !== t408) badInt("client_index", 'u32', t408);
+    b[o + 2] = t408 >>> 24; b[o + 3] = t408 >>> 16; b[o + 4] = t408 >>> 8; b[o + 5] = t408;
+    const t409 = v.context ?? 0;
+    if ((t409 >>> 0) !== t409) badInt("context", 'u32', t409);
+    b[o + 6] = t409 >>> 24; b[o + 7] = t409 >>> 16; b[o + 8] = t409 >>> 8; b[o + 9] = t409;
+    const t410 = v.sw_if_index ?? 0;
+    if ((t410 >>> 0) !== t410) badInt("sw_if_index", 'u32', t410);
+    b[o + 10] = t410 >>> 24; b[o + 11] = t410 >>> 16; b[o + 12] = t410 >>> 8; b[o + 13] = t410;
+    const t411 = v.queue_id_valid ?? false;
+    if (typeof t411 !== 'boolean') badInt("queue_id_valid", 'bool', t411);
+    b[o + 14] = t411 ? 1 : 0;
+    const t412 = v.queue_id ?? 0;
+    if ((t412 >>> 0) !== t412) badInt("queue_id", 'u32', t412);
+    b[o + 15] = t412 >>> 24; b[o + 16] = t412 >>> 16; b[o + 17] = t412 >>> 8; b[o + 18] = t412;
+    let t413: number | string = v.mode ?? 0;
+    if (typeof t413 === 'string') t413 = enumValue($interface_types.RxMode, 'rx_mode', t413, "mode");
+    if ((t413 >>> 0) !== t413) badInt("mode", 'u32', t413);
+    b[o + 19] = t413 >>> 24; b[o + 20] = t413 >>> 16; b[o + 21] = t413 >>> 8; b[o + 22] = t413;
     w.off = o + 23;
   } catch (e) { throw at(e, "sw_interface_set_rx_mode"); }
 }
 function sizeSwInterfaceSetRxMode(v: SwInterfaceSetRxModeIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 23; } catch (e) { throw at(e, "sw_interface_set_rx_mode"); }
 }
 function decodeSwInterfaceSetRxMode(r: Reader): SwInterfaceSetRxMode {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 23) truncated(b, o, r.end, L_SwInterfaceSetRxMode);
-    const t416 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t417 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t418 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t419 = b[o + 14] !== 0;
-    const t420 = ((b[o + 15]! << 24) | (b[o + 16]! << 16) | (b[o + 17]! << 8) | b[o + 18]!) >>> 0;
-    const t421 = ((b[o + 19]! << 24) | (b[o + 20]! << 16) | (b[o + 21]! << 8) | b[o + 22]!) >>> 0;
+    const t414 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t415 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t416 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t417 = b[o + 14] !== 0;
+    const t418 = ((b[o + 15]! << 24) | (b[o + 16]! << 16) | (b[o + 17]! << 8) | b[o + 18]!) >>> 0;
+    const t419 = ((b[o + 19]! << 24) | (b[o + 20]! << 16) | (b[o + 21]! << 8) | b[o + 22]!) >>> 0;
     r.off = o + 23;
-    return { client_index: t416, context: t417, sw_if_index: t418, queue_id_valid: t419, queue_id: t420, mode: t421 };
+    return { client_index: t414, context: t415, sw_if_index: t416, queue_id_valid: t417, queue_id: t418, mode: t419 };
   } catch (e) { throw at(e, "sw_interface_set_rx_mode"); }
 }
 export const sw_interface_set_rx_mode: MessageDef<SwInterfaceSetRxMode, SwInterfaceSetRxModeIn> & RequestDef<SwInterfaceSetRxModeIn, SwInterfaceSetRxModeReply> = {
@@ -3408,48 +3406,48 @@ export interface SwInterfaceSetRxPlacementIn {
 const L_SwInterfaceSetRxPlacement: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,4,"queue_id",18,4,"worker_id",22,1,"is_main"];
 function encodeSwInterfaceSetRxPlacement(w: Writer, msgId: number, v: SwInterfaceSetRxPlacementIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(23);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t422 = v.client_index ?? 0;
-    if ((t422 >>> 0) !== t422) badInt("client_index", 'u32', t422);
-    b[o + 2] = t422 >>> 24; b[o + 3] = t422 >>> 16; b[o + 4] = t422 >>> 8; b[o + 5] = t422;
-    const t423 = v.context ?? 0;
-    if ((t423 >>> 0) !== t423) badInt("context", 'u32', t423);
-    b[o + 6] = t423 >>> 24; b[o + 7] = t423 >>> 16; b[o + 8] = t423 >>> 8; b[o + 9] = t423;
-    const t424 = v.sw_if_index ?? 0;
-    if ((t424 >>> 0) !== t424) badInt("sw_if_index", 'u32', t424);
-    b[o + 10] = t424 >>> 24; b[o + 11] = t424 >>> 16; b[o + 12] = t424 >>> 8; b[o + 13] = t424;
-    const t425 = v.queue_id ?? 0;
-    if ((t425 >>> 0) !== t425) badInt("queue_id", 'u32', t425);
-    b[o + 14] = t425 >>> 24; b[o + 15] = t425 >>> 16; b[o + 16] = t425 >>> 8; b[o + 17] = t425;
-    const t426 = v.worker_id ?? 0;
-    if ((t426 >>> 0) !== t426) badInt("worker_id", 'u32', t426);
-    b[o + 18] = t426 >>> 24; b[o + 19] = t426 >>> 16; b[o + 20] = t426 >>> 8; b[o + 21] = t426;
-    const t427 = v.is_main ?? false;
-    if (typeof t427 !== 'boolean') badInt("is_main", 'bool', t427);
-    b[o + 22] = t427 ? 1 : 0;
+    const t420 = v.client_index ?? 0;
+    if ((t420 >>> 0) !== t420) badInt("client_index", 'u32', t420);
+    b[o + 2] = t420 >>> 24; b[o + 3] = t420 >>> 16; b[o + 4] = t420 >>> 8; b[o + 5] = t420;
+    const t421 = v.context ?? 0;
+    if ((t421 >>> 0) !== t421) badInt("context", 'u32', t421);
+    b[o + 6] = t421 >>> 24; b[o + 7] = t421 >>> 16; b[o + 8] = t421 >>> 8; b[o + 9] = t421;
+    const t422 = v.sw_if_index ?? 0;
+    if ((t422 >>> 0) !== t422) badInt("sw_if_index", 'u32', t422);
+    b[o + 10] = t422 >>> 24; b[o + 11] = t422 >>> 16; b[o + 12] = t422 >>> 8; b[o + 13] = t422;
+    const t423 = v.queue_id ?? 0;
+    if ((t423 >>> 0) !== t423) badInt("queue_id", 'u32', t423);
+    b[o + 14] = t423 >>> 24; b[o + 15] = t423 >>> 16; b[o + 16] = t423 >>> 8; b[o + 17] = t423;
+    const t424 = v.worker_id ?? 0;
+    if ((t424 >>> 0) !== t424) badInt("worker_id", 'u32', t424);
+    b[o + 18] = t424 >>> 24; b[o + 19] = t424 >>> 16; b[o + 20] = t424 >>> 8; b[o + 21] = t424;
+    const t425 = v.is_main ?? false;
+    if (typeof t425 !== 'boolean') badInt("is_main", 'bool', t425);
+    b[o + 22] = t425 ? 1 : 0;
     w.off = o + 23;
   } catch (e) { throw at(e, "sw_interface_set_rx_placement"); }
 }
 function sizeSwInterfaceSetRxPlacement(v: SwInterfaceSetRxPlacementIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 23; } catch (e) { throw at(e, "sw_interface_set_rx_placement"); }
 }
 function decodeSwInterfaceSetRxPlacement(r: Reader): SwInterfaceSetRxPlacement {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 23) truncated(b, o, r.end, L_SwInterfaceSetRxPlacement);
-    const t428 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t429 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t430 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t431 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
-    const t432 = ((b[o + 18]! << 24) | (b[o + 19]! << 16) | (b[o + 20]! << 8) | b[o + 21]!) >>> 0;
-    const t433 = b[o + 22] !== 0;
+    const t426 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t427 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t428 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t429 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
+    const t430 = ((b[o + 18]! << 24) | (b[o + 19]! << 16) | (b[o + 20]! << 8) | b[o + 21]!) >>> 0;
+    const t431 = b[o + 22] !== 0;
     r.off = o + 23;
-    return { client_index: t428, context: t429, sw_if_index: t430, queue_id: t431, worker_id: t432, is_main: t433 };
+    return { client_index: t426, context: t427, sw_if_index: t428, queue_id: t429, worker_id: t430, is_main: t431 };
   } catch (e) { throw at(e, "sw_interface_set_rx_placement"); }
 }
 export const sw_interface_set_rx_placement: MessageDef<SwInterfaceSetRxPlacement, SwInterfaceSetRxPlacementIn> & RequestDef<SwInterfaceSetRxPlacementIn, SwInterfaceSetRxPlacementReply> = {
@@ -3478,58 +3476,58 @@ export interface SwInterfaceSetTxPlacementIn {
 const L_SwInterfaceSetTxPlacement: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,4,"queue_id",18,4,"array_size"];
 function encodeSwInterfaceSetTxPlacement(w: Writer, msgId: number, v: SwInterfaceSetTxPlacementIn): void {
   try {
-    if (v === undefined) v = {};
-    const t434 = v.threads;
-    if (t434 !== undefined && !Array.isArray(t434)) bad("threads", 'expected an array', t434);
-    const t435 = t434 === undefined ? 0 : t434.length;
-    if (t435 > 4294967295) bad("threads", 'at most 4294967295 elements (its count field array_size is u32)', t434);
+    if (v === undefined) v = EMPTY;
+    const t432 = v.threads;
+    if (t432 !== undefined && !Array.isArray(t432)) bad("threads", 'expected an array', t432);
+    const t433 = t432 === undefined ? 0 : t432.length;
+    if (t433 > 4294967295) bad("threads", 'at most 4294967295 elements (its count field array_size is u32)', t432);
     w.ensure(22);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t436 = v.client_index ?? 0;
-    if ((t436 >>> 0) !== t436) badInt("client_index", 'u32', t436);
-    b[o + 2] = t436 >>> 24; b[o + 3] = t436 >>> 16; b[o + 4] = t436 >>> 8; b[o + 5] = t436;
-    const t437 = v.context ?? 0;
-    if ((t437 >>> 0) !== t437) badInt("context", 'u32', t437);
-    b[o + 6] = t437 >>> 24; b[o + 7] = t437 >>> 16; b[o + 8] = t437 >>> 8; b[o + 9] = t437;
-    const t438 = v.sw_if_index ?? 0;
-    if ((t438 >>> 0) !== t438) badInt("sw_if_index", 'u32', t438);
-    b[o + 10] = t438 >>> 24; b[o + 11] = t438 >>> 16; b[o + 12] = t438 >>> 8; b[o + 13] = t438;
-    const t439 = v.queue_id ?? 0;
-    if ((t439 >>> 0) !== t439) badInt("queue_id", 'u32', t439);
-    b[o + 14] = t439 >>> 24; b[o + 15] = t439 >>> 16; b[o + 16] = t439 >>> 8; b[o + 17] = t439;
-    b[o + 18] = t435 >>> 24; b[o + 19] = t435 >>> 16; b[o + 20] = t435 >>> 8; b[o + 21] = t435;
+    const t434 = v.client_index ?? 0;
+    if ((t434 >>> 0) !== t434) badInt("client_index", 'u32', t434);
+    b[o + 2] = t434 >>> 24; b[o + 3] = t434 >>> 16; b[o + 4] = t434 >>> 8; b[o + 5] = t434;
+    const t435 = v.context ?? 0;
+    if ((t435 >>> 0) !== t435) badInt("context", 'u32', t435);
+    b[o + 6] = t435 >>> 24; b[o + 7] = t435 >>> 16; b[o + 8] = t435 >>> 8; b[o + 9] = t435;
+    const t436 = v.sw_if_index ?? 0;
+    if ((t436 >>> 0) !== t436) badInt("sw_if_index", 'u32', t436);
+    b[o + 10] = t436 >>> 24; b[o + 11] = t436 >>> 16; b[o + 12] = t436 >>> 8; b[o + 13] = t436;
+    const t437 = v.queue_id ?? 0;
+    if ((t437 >>> 0) !== t437) badInt("queue_id", 'u32', t437);
+    b[o + 14] = t437 >>> 24; b[o + 15] = t437 >>> 16; b[o + 16] = t437 >>> 8; b[o + 17] = t437;
+    b[o + 18] = t433 >>> 24; b[o + 19] = t433 >>> 16; b[o + 20] = t433 >>> 8; b[o + 21] = t433;
     w.off = o + 22;
-    if (t435 > 0) {
-    w.ensure(t435 * 4);
+    if (t433 > 0) {
+    w.ensure(t433 * 4);
     const b = w.buf; const o = w.off;
-    let t440 = 0;
-    try { for (; t440 < t435; t440++) { const t441 = t434![t440] ?? 0; if ((t441 >>> 0) !== t441) badInt("", 'u32', t441); b[o + t440 * 4] = t441 >>> 24; b[o + t440 * 4 + 1] = t441 >>> 16; b[o + t440 * 4 + 2] = t441 >>> 8; b[o + t440 * 4 + 3] = t441; } } catch (e) { throw at(e, "threads" + '[' + t440 + ']'); }
-    w.off = o + t435 * 4;
+    let t438 = 0;
+    try { for (; t438 < t433; t438++) { const t439 = t432![t438] ?? 0; if ((t439 >>> 0) !== t439) badInt("", 'u32', t439); b[o + t438 * 4] = t439 >>> 24; b[o + t438 * 4 + 1] = t439 >>> 16; b[o + t438 * 4 + 2] = t439 >>> 8; b[o + t438 * 4 + 3] = t439; } } catch (e) { throw at(e, "threads" + '[' + t438 + ']'); }
+    w.off = o + t433 * 4;
     }
   } catch (e) { throw at(e, "sw_interface_set_tx_placement"); }
 }
 function sizeSwInterfaceSetTxPlacement(v: SwInterfaceSetTxPlacementIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 22 + ((v.threads as { length: number } | undefined)?.length ?? 0) * 4; } catch (e) { throw at(e, "sw_interface_set_tx_placement"); }
 }
 function decodeSwInterfaceSetTxPlacement(r: Reader): SwInterfaceSetTxPlacement {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 22) truncated(b, o, r.end, L_SwInterfaceSetTxPlacement);
-    const t442 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t443 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t444 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t445 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
-    const t446 = ((b[o + 18]! << 24) | (b[o + 19]! << 16) | (b[o + 20]! << 8) | b[o + 21]!) >>> 0;
+    const t440 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t441 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t442 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t443 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
+    const t444 = ((b[o + 18]! << 24) | (b[o + 19]! << 16) | (b[o + 20]! << 8) | b[o + 21]!) >>> 0;
     r.off = o + 22;
-    const t447: number[] = [];
-    r.need(t446 * 4, "threads");
-    const t449 = r.off;
-    for (let t448 = 0; t448 < t446; t448++) {  t447.push(((b[t449 + t448 * 4]! << 24) | (b[t449 + t448 * 4 + 1]! << 16) | (b[t449 + t448 * 4 + 2]! << 8) | b[t449 + t448 * 4 + 3]!) >>> 0); }
-    r.off = t449 + t446 * 4;
-    return { client_index: t442, context: t443, sw_if_index: t444, queue_id: t445, threads: t447 };
+    const t445: number[] = [];
+    r.need(t444 * 4, "threads");
+    const t447 = r.off;
+    for (let t446 = 0; t446 < t444; t446++) {  t445.push(((b[t447 + t446 * 4]! << 24) | (b[t447 + t446 * 4 + 1]! << 16) | (b[t447 + t446 * 4 + 2]! << 8) | b[t447 + t446 * 4 + 3]!) >>> 0); }
+    r.off = t447 + t444 * 4;
+    return { client_index: t440, context: t441, sw_if_index: t442, queue_id: t443, threads: t445 };
   } catch (e) { throw at(e, "sw_interface_set_tx_placement"); }
 }
 export const sw_interface_set_tx_placement: MessageDef<SwInterfaceSetTxPlacement, SwInterfaceSetTxPlacementIn> & RequestDef<SwInterfaceSetTxPlacementIn, SwInterfaceSetTxPlacementReply> = {
@@ -3556,38 +3554,38 @@ export interface SwInterfaceSetInterfaceNameIn {
 const L_SwInterfaceSetInterfaceName: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,64,"name"];
 function encodeSwInterfaceSetInterfaceName(w: Writer, msgId: number, v: SwInterfaceSetInterfaceNameIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(78);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t450 = v.client_index ?? 0;
-    if ((t450 >>> 0) !== t450) badInt("client_index", 'u32', t450);
-    b[o + 2] = t450 >>> 24; b[o + 3] = t450 >>> 16; b[o + 4] = t450 >>> 8; b[o + 5] = t450;
-    const t451 = v.context ?? 0;
-    if ((t451 >>> 0) !== t451) badInt("context", 'u32', t451);
-    b[o + 6] = t451 >>> 24; b[o + 7] = t451 >>> 16; b[o + 8] = t451 >>> 8; b[o + 9] = t451;
-    const t452 = v.sw_if_index ?? 0;
-    if ((t452 >>> 0) !== t452) badInt("sw_if_index", 'u32', t452);
-    b[o + 10] = t452 >>> 24; b[o + 11] = t452 >>> 16; b[o + 12] = t452 >>> 8; b[o + 13] = t452;
+    const t448 = v.client_index ?? 0;
+    if ((t448 >>> 0) !== t448) badInt("client_index", 'u32', t448);
+    b[o + 2] = t448 >>> 24; b[o + 3] = t448 >>> 16; b[o + 4] = t448 >>> 8; b[o + 5] = t448;
+    const t449 = v.context ?? 0;
+    if ((t449 >>> 0) !== t449) badInt("context", 'u32', t449);
+    b[o + 6] = t449 >>> 24; b[o + 7] = t449 >>> 16; b[o + 8] = t449 >>> 8; b[o + 9] = t449;
+    const t450 = v.sw_if_index ?? 0;
+    if ((t450 >>> 0) !== t450) badInt("sw_if_index", 'u32', t450);
+    b[o + 10] = t450 >>> 24; b[o + 11] = t450 >>> 16; b[o + 12] = t450 >>> 8; b[o + 13] = t450;
     putFixedString(b, o + 14, v.name, 64, "name");
     w.off = o + 78;
   } catch (e) { throw at(e, "sw_interface_set_interface_name"); }
 }
 function sizeSwInterfaceSetInterfaceName(v: SwInterfaceSetInterfaceNameIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 78; } catch (e) { throw at(e, "sw_interface_set_interface_name"); }
 }
 function decodeSwInterfaceSetInterfaceName(r: Reader): SwInterfaceSetInterfaceName {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 78) truncated(b, o, r.end, L_SwInterfaceSetInterfaceName);
-    const t453 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t454 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t455 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t456 = getFixedString(b, o + 14, 64);
+    const t451 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t452 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t453 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t454 = getFixedString(b, o + 14, 64);
     r.off = o + 78;
-    return { client_index: t453, context: t454, sw_if_index: t455, name: t456 };
+    return { client_index: t451, context: t452, sw_if_index: t453, name: t454 };
   } catch (e) { throw at(e, "sw_interface_set_interface_name"); }
 }
 export const sw_interface_set_interface_name: MessageDef<SwInterfaceSetInterfaceName, SwInterfaceSetInterfaceNameIn> & RequestDef<SwInterfaceSetInterfaceNameIn, SwInterfaceSetInterfaceNameReply> = {
@@ -3612,36 +3610,36 @@ export interface SwInterfaceRxPlacementDumpIn {
 const L_SwInterfaceRxPlacementDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index"];
 function encodeSwInterfaceRxPlacementDump(w: Writer, msgId: number, v: SwInterfaceRxPlacementDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t457 = v.client_index ?? 0;
-    if ((t457 >>> 0) !== t457) badInt("client_index", 'u32', t457);
-    b[o + 2] = t457 >>> 24; b[o + 3] = t457 >>> 16; b[o + 4] = t457 >>> 8; b[o + 5] = t457;
-    const t458 = v.context ?? 0;
-    if ((t458 >>> 0) !== t458) badInt("context", 'u32', t458);
-    b[o + 6] = t458 >>> 24; b[o + 7] = t458 >>> 16; b[o + 8] = t458 >>> 8; b[o + 9] = t458;
-    const t459 = v.sw_if_index ?? 0;
-    if ((t459 >>> 0) !== t459) badInt("sw_if_index", 'u32', t459);
-    b[o + 10] = t459 >>> 24; b[o + 11] = t459 >>> 16; b[o + 12] = t459 >>> 8; b[o + 13] = t459;
+    const t455 = v.client_index ?? 0;
+    if ((t455 >>> 0) !== t455) badInt("client_index", 'u32', t455);
+    b[o + 2] = t455 >>> 24; b[o + 3] = t455 >>> 16; b[o + 4] = t455 >>> 8; b[o + 5] = t455;
+    const t456 = v.context ?? 0;
+    if ((t456 >>> 0) !== t456) badInt("context", 'u32', t456);
+    b[o + 6] = t456 >>> 24; b[o + 7] = t456 >>> 16; b[o + 8] = t456 >>> 8; b[o + 9] = t456;
+    const t457 = v.sw_if_index ?? 0;
+    if ((t457 >>> 0) !== t457) badInt("sw_if_index", 'u32', t457);
+    b[o + 10] = t457 >>> 24; b[o + 11] = t457 >>> 16; b[o + 12] = t457 >>> 8; b[o + 13] = t457;
     w.off = o + 14;
   } catch (e) { throw at(e, "sw_interface_rx_placement_dump"); }
 }
 function sizeSwInterfaceRxPlacementDump(v: SwInterfaceRxPlacementDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "sw_interface_rx_placement_dump"); }
 }
 function decodeSwInterfaceRxPlacementDump(r: Reader): SwInterfaceRxPlacementDump {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_SwInterfaceRxPlacementDump);
-    const t460 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t461 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t462 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t458 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t459 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t460 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { client_index: t460, context: t461, sw_if_index: t462 };
+    return { client_index: t458, context: t459, sw_if_index: t460 };
   } catch (e) { throw at(e, "sw_interface_rx_placement_dump"); }
 }
 export const sw_interface_rx_placement_dump: MessageDef<SwInterfaceRxPlacementDump, SwInterfaceRxPlacementDumpIn> & DumpDef<SwInterfaceRxPlacementDumpIn, SwInterfaceRxPlacementDetails> = {
@@ -3668,40 +3666,40 @@ export interface SwInterfaceTxPlacementGetIn {
 const L_SwInterfaceTxPlacementGet: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"cursor",14,4,"sw_if_index"];
 function encodeSwInterfaceTxPlacementGet(w: Writer, msgId: number, v: SwInterfaceTxPlacementGetIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t463 = v.client_index ?? 0;
-    if ((t463 >>> 0) !== t463) badInt("client_index", 'u32', t463);
-    b[o + 2] = t463 >>> 24; b[o + 3] = t463 >>> 16; b[o + 4] = t463 >>> 8; b[o + 5] = t463;
-    const t464 = v.context ?? 0;
-    if ((t464 >>> 0) !== t464) badInt("context", 'u32', t464);
-    b[o + 6] = t464 >>> 24; b[o + 7] = t464 >>> 16; b[o + 8] = t464 >>> 8; b[o + 9] = t464;
-    const t465 = v.cursor ?? 0;
-    if ((t465 >>> 0) !== t465) badInt("cursor", 'u32', t465);
-    b[o + 10] = t465 >>> 24; b[o + 11] = t465 >>> 16; b[o + 12] = t465 >>> 8; b[o + 13] = t465;
-    const t466 = v.sw_if_index ?? 0;
-    if ((t466 >>> 0) !== t466) badInt("sw_if_index", 'u32', t466);
-    b[o + 14] = t466 >>> 24; b[o + 15] = t466 >>> 16; b[o + 16] = t466 >>> 8; b[o + 17] = t466;
+    const t461 = v.client_index ?? 0;
+    if ((t461 >>> 0) !== t461) badInt("client_index", 'u32', t461);
+    b[o + 2] = t461 >>> 24; b[o + 3] = t461 >>> 16; b[o + 4] = t461 >>> 8; b[o + 5] = t461;
+    const t462 = v.context ?? 0;
+    if ((t462 >>> 0) !== t462) badInt("context", 'u32', t462);
+    b[o + 6] = t462 >>> 24; b[o + 7] = t462 >>> 16; b[o + 8] = t462 >>> 8; b[o + 9] = t462;
+    const t463 = v.cursor ?? 0;
+    if ((t463 >>> 0) !== t463) badInt("cursor", 'u32', t463);
+    b[o + 10] = t463 >>> 24; b[o + 11] = t463 >>> 16; b[o + 12] = t463 >>> 8; b[o + 13] = t463;
+    const t464 = v.sw_if_index ?? 0;
+    if ((t464 >>> 0) !== t464) badInt("sw_if_index", 'u32', t464);
+    b[o + 14] = t464 >>> 24; b[o + 15] = t464 >>> 16; b[o + 16] = t464 >>> 8; b[o + 17] = t464;
     w.off = o + 18;
   } catch (e) { throw at(e, "sw_interface_tx_placement_get"); }
 }
 function sizeSwInterfaceTxPlacementGet(v: SwInterfaceTxPlacementGetIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "sw_interface_tx_placement_get"); }
 }
 function decodeSwInterfaceTxPlacementGet(r: Reader): SwInterfaceTxPlacementGet {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 18) truncated(b, o, r.end, L_SwInterfaceTxPlacementGet);
-    const t467 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t468 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t469 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t470 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
+    const t465 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t466 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t467 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t468 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
     r.off = o + 18;
-    return { client_index: t467, context: t468, cursor: t469, sw_if_index: t470 };
+    return { client_index: t465, context: t466, cursor: t467, sw_if_index: t468 };
   } catch (e) { throw at(e, "sw_interface_tx_placement_get"); }
 }
 export const sw_interface_tx_placement_get: MessageDef<SwInterfaceTxPlacementGet, SwInterfaceTxPlacementGetIn> & StreamDef<SwInterfaceTxPlacementGetIn, SwInterfaceTxPlacementGetReply, SwInterfaceTxPlacementDetails> = {
@@ -3729,40 +3727,40 @@ export interface InterfaceNameRenumberIn {
 const L_InterfaceNameRenumber: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,4,"new_show_dev_instance"];
 function encodeInterfaceNameRenumber(w: Writer, msgId: number, v: InterfaceNameRenumberIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t471 = v.client_index ?? 0;
-    if ((t471 >>> 0) !== t471) badInt("client_index", 'u32', t471);
-    b[o + 2] = t471 >>> 24; b[o + 3] = t471 >>> 16; b[o + 4] = t471 >>> 8; b[o + 5] = t471;
-    const t472 = v.context ?? 0;
-    if ((t472 >>> 0) !== t472) badInt("context", 'u32', t472);
-    b[o + 6] = t472 >>> 24; b[o + 7] = t472 >>> 16; b[o + 8] = t472 >>> 8; b[o + 9] = t472;
-    const t473 = v.sw_if_index ?? 0;
-    if ((t473 >>> 0) !== t473) badInt("sw_if_index", 'u32', t473);
-    b[o + 10] = t473 >>> 24; b[o + 11] = t473 >>> 16; b[o + 12] = t473 >>> 8; b[o + 13] = t473;
-    const t474 = v.new_show_dev_instance ?? 0;
-    if ((t474 >>> 0) !== t474) badInt("new_show_dev_instance", 'u32', t474);
-    b[o + 14] = t474 >>> 24; b[o + 15] = t474 >>> 16; b[o + 16] = t474 >>> 8; b[o + 17] = t474;
+    const t469 = v.client_index ?? 0;
+    if ((t469 >>> 0) !== t469) badInt("client_index", 'u32', t469);
+    b[o + 2] = t469 >>> 24; b[o + 3] = t469 >>> 16; b[o + 4] = t469 >>> 8; b[o + 5] = t469;
+    const t470 = v.context ?? 0;
+    if ((t470 >>> 0) !== t470) badInt("context", 'u32', t470);
+    b[o + 6] = t470 >>> 24; b[o + 7] = t470 >>> 16; b[o + 8] = t470 >>> 8; b[o + 9] = t470;
+    const t471 = v.sw_if_index ?? 0;
+    if ((t471 >>> 0) !== t471) badInt("sw_if_index", 'u32', t471);
+    b[o + 10] = t471 >>> 24; b[o + 11] = t471 >>> 16; b[o + 12] = t471 >>> 8; b[o + 13] = t471;
+    const t472 = v.new_show_dev_instance ?? 0;
+    if ((t472 >>> 0) !== t472) badInt("new_show_dev_instance", 'u32', t472);
+    b[o + 14] = t472 >>> 24; b[o + 15] = t472 >>> 16; b[o + 16] = t472 >>> 8; b[o + 17] = t472;
     w.off = o + 18;
   } catch (e) { throw at(e, "interface_name_renumber"); }
 }
 function sizeInterfaceNameRenumber(v: InterfaceNameRenumberIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "interface_name_renumber"); }
 }
 function decodeInterfaceNameRenumber(r: Reader): InterfaceNameRenumber {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 18) truncated(b, o, r.end, L_InterfaceNameRenumber);
-    const t475 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t476 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t477 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t478 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
+    const t473 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t474 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t475 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t476 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
     r.off = o + 18;
-    return { client_index: t475, context: t476, sw_if_index: t477, new_show_dev_instance: t478 };
+    return { client_index: t473, context: t474, sw_if_index: t475, new_show_dev_instance: t476 };
   } catch (e) { throw at(e, "interface_name_renumber"); }
 }
 export const interface_name_renumber: MessageDef<InterfaceNameRenumber, InterfaceNameRenumberIn> & RequestDef<InterfaceNameRenumberIn, InterfaceNameRenumberReply> = {
@@ -3795,53 +3793,53 @@ export interface CreateSubifIn {
 const L_CreateSubif: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,4,"sub_id",18,4,"sub_if_flags",22,2,"outer_vlan_id",24,2,"inner_vlan_id"];
 function encodeCreateSubif(w: Writer, msgId: number, v: CreateSubifIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(26);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t479 = v.client_index ?? 0;
-    if ((t479 >>> 0) !== t479) badInt("client_index", 'u32', t479);
-    b[o + 2] = t479 >>> 24; b[o + 3] = t479 >>> 16; b[o + 4] = t479 >>> 8; b[o + 5] = t479;
-    const t480 = v.context ?? 0;
-    if ((t480 >>> 0) !== t480) badInt("context", 'u32', t480);
-    b[o + 6] = t480 >>> 24; b[o + 7] = t480 >>> 16; b[o + 8] = t480 >>> 8; b[o + 9] = t480;
-    const t481 = v.sw_if_index ?? 0;
-    if ((t481 >>> 0) !== t481) badInt("sw_if_index", 'u32', t481);
-    b[o + 10] = t481 >>> 24; b[o + 11] = t481 >>> 16; b[o + 12] = t481 >>> 8; b[o + 13] = t481;
-    const t482 = v.sub_id ?? 0;
-    if ((t482 >>> 0) !== t482) badInt("sub_id", 'u32', t482);
-    b[o + 14] = t482 >>> 24; b[o + 15] = t482 >>> 16; b[o + 16] = t482 >>> 8; b[o + 17] = t482;
-    let t483: number | string = v.sub_if_flags ?? 0;
-    if (typeof t483 === 'string') t483 = enumValue($interface_types.SubIfFlags, 'sub_if_flags', t483, "sub_if_flags");
-    if ((t483 >>> 0) !== t483) badInt("sub_if_flags", 'u32', t483);
-    b[o + 18] = t483 >>> 24; b[o + 19] = t483 >>> 16; b[o + 20] = t483 >>> 8; b[o + 21] = t483;
-    const t484 = v.outer_vlan_id ?? 0;
-    if ((t484 & 0xffff) !== t484) badInt("outer_vlan_id", 'u16', t484);
-    b[o + 22] = t484 >>> 8; b[o + 23] = t484;
-    const t485 = v.inner_vlan_id ?? 0;
-    if ((t485 & 0xffff) !== t485) badInt("inner_vlan_id", 'u16', t485);
-    b[o + 24] = t485 >>> 8; b[o + 25] = t485;
+    const t477 = v.client_index ?? 0;
+    if ((t477 >>> 0) !== t477) badInt("client_index", 'u32', t477);
+    b[o + 2] = t477 >>> 24; b[o + 3] = t477 >>> 16; b[o + 4] = t477 >>> 8; b[o + 5] = t477;
+    const t478 = v.context ?? 0;
+    if ((t478 >>> 0) !== t478) badInt("context", 'u32', t478);
+    b[o + 6] = t478 >>> 24; b[o + 7] = t478 >>> 16; b[o + 8] = t478 >>> 8; b[o + 9] = t478;
+    const t479 = v.sw_if_index ?? 0;
+    if ((t479 >>> 0) !== t479) badInt("sw_if_index", 'u32', t479);
+    b[o + 10] = t479 >>> 24; b[o + 11] = t479 >>> 16; b[o + 12] = t479 >>> 8; b[o + 13] = t479;
+    const t480 = v.sub_id ?? 0;
+    if ((t480 >>> 0) !== t480) badInt("sub_id", 'u32', t480);
+    b[o + 14] = t480 >>> 24; b[o + 15] = t480 >>> 16; b[o + 16] = t480 >>> 8; b[o + 17] = t480;
+    let t481: number | string = v.sub_if_flags ?? 0;
+    if (typeof t481 === 'string') t481 = enumValue($interface_types.SubIfFlags, 'sub_if_flags', t481, "sub_if_flags");
+    if ((t481 >>> 0) !== t481) badInt("sub_if_flags", 'u32', t481);
+    b[o + 18] = t481 >>> 24; b[o + 19] = t481 >>> 16; b[o + 20] = t481 >>> 8; b[o + 21] = t481;
+    const t482 = v.outer_vlan_id ?? 0;
+    if ((t482 & 0xffff) !== t482) badInt("outer_vlan_id", 'u16', t482);
+    b[o + 22] = t482 >>> 8; b[o + 23] = t482;
+    const t483 = v.inner_vlan_id ?? 0;
+    if ((t483 & 0xffff) !== t483) badInt("inner_vlan_id", 'u16', t483);
+    b[o + 24] = t483 >>> 8; b[o + 25] = t483;
     w.off = o + 26;
   } catch (e) { throw at(e, "create_subif"); }
 }
 function sizeCreateSubif(v: CreateSubifIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 26; } catch (e) { throw at(e, "create_subif"); }
 }
 function decodeCreateSubif(r: Reader): CreateSubif {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 26) truncated(b, o, r.end, L_CreateSubif);
-    const t486 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t487 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t488 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t489 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
-    const t490 = ((b[o + 18]! << 24) | (b[o + 19]! << 16) | (b[o + 20]! << 8) | b[o + 21]!) >>> 0;
-    const t491 = (b[o + 22]! << 8) | b[o + 23]!;
-    const t492 = (b[o + 24]! << 8) | b[o + 25]!;
+    const t484 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t485 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t486 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t487 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
+    const t488 = ((b[o + 18]! << 24) | (b[o + 19]! << 16) | (b[o + 20]! << 8) | b[o + 21]!) >>> 0;
+    const t489 = (b[o + 22]! << 8) | b[o + 23]!;
+    const t490 = (b[o + 24]! << 8) | b[o + 25]!;
     r.off = o + 26;
-    return { client_index: t486, context: t487, sw_if_index: t488, sub_id: t489, sub_if_flags: t490, outer_vlan_id: t491, inner_vlan_id: t492 };
+    return { client_index: t484, context: t485, sw_if_index: t486, sub_id: t487, sub_if_flags: t488, outer_vlan_id: t489, inner_vlan_id: t490 };
   } catch (e) { throw at(e, "create_subif"); }
 }
 export const create_subif: MessageDef<CreateSubif, CreateSubifIn> & RequestDef<CreateSubifIn, CreateSubifReply> = {
@@ -3868,40 +3866,40 @@ export interface CreateVlanSubifIn {
 const L_CreateVlanSubif: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,4,"vlan_id"];
 function encodeCreateVlanSubif(w: Writer, msgId: number, v: CreateVlanSubifIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t493 = v.client_index ?? 0;
-    if ((t493 >>> 0) !== t493) badInt("client_index", 'u32', t493);
-    b[o + 2] = t493 >>> 24; b[o + 3] = t493 >>> 16; b[o + 4] = t493 >>> 8; b[o + 5] = t493;
-    const t494 = v.context ?? 0;
-    if ((t494 >>> 0) !== t494) badInt("context", 'u32', t494);
-    b[o + 6] = t494 >>> 24; b[o + 7] = t494 >>> 16; b[o + 8] = t494 >>> 8; b[o + 9] = t494;
-    const t495 = v.sw_if_index ?? 0;
-    if ((t495 >>> 0) !== t495) badInt("sw_if_index", 'u32', t495);
-    b[o + 10] = t495 >>> 24; b[o + 11] = t495 >>> 16; b[o + 12] = t495 >>> 8; b[o + 13] = t495;
-    const t496 = v.vlan_id ?? 0;
-    if ((t496 >>> 0) !== t496) badInt("vlan_id", 'u32', t496);
-    b[o + 14] = t496 >>> 24; b[o + 15] = t496 >>> 16; b[o + 16] = t496 >>> 8; b[o + 17] = t496;
+    const t491 = v.client_index ?? 0;
+    if ((t491 >>> 0) !== t491) badInt("client_index", 'u32', t491);
+    b[o + 2] = t491 >>> 24; b[o + 3] = t491 >>> 16; b[o + 4] = t491 >>> 8; b[o + 5] = t491;
+    const t492 = v.context ?? 0;
+    if ((t492 >>> 0) !== t492) badInt("context", 'u32', t492);
+    b[o + 6] = t492 >>> 24; b[o + 7] = t492 >>> 16; b[o + 8] = t492 >>> 8; b[o + 9] = t492;
+    const t493 = v.sw_if_index ?? 0;
+    if ((t493 >>> 0) !== t493) badInt("sw_if_index", 'u32', t493);
+    b[o + 10] = t493 >>> 24; b[o + 11] = t493 >>> 16; b[o + 12] = t493 >>> 8; b[o + 13] = t493;
+    const t494 = v.vlan_id ?? 0;
+    if ((t494 >>> 0) !== t494) badInt("vlan_id", 'u32', t494);
+    b[o + 14] = t494 >>> 24; b[o + 15] = t494 >>> 16; b[o + 16] = t494 >>> 8; b[o + 17] = t494;
     w.off = o + 18;
   } catch (e) { throw at(e, "create_vlan_subif"); }
 }
 function sizeCreateVlanSubif(v: CreateVlanSubifIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "create_vlan_subif"); }
 }
 function decodeCreateVlanSubif(r: Reader): CreateVlanSubif {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 18) truncated(b, o, r.end, L_CreateVlanSubif);
-    const t497 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t498 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t499 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t500 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
+    const t495 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t496 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t497 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t498 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
     r.off = o + 18;
-    return { client_index: t497, context: t498, sw_if_index: t499, vlan_id: t500 };
+    return { client_index: t495, context: t496, sw_if_index: t497, vlan_id: t498 };
   } catch (e) { throw at(e, "create_vlan_subif"); }
 }
 export const create_vlan_subif: MessageDef<CreateVlanSubif, CreateVlanSubifIn> & RequestDef<CreateVlanSubifIn, CreateVlanSubifReply> = {
@@ -3926,36 +3924,36 @@ export interface DeleteSubifIn {
 const L_DeleteSubif: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index"];
 function encodeDeleteSubif(w: Writer, msgId: number, v: DeleteSubifIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t501 = v.client_index ?? 0;
-    if ((t501 >>> 0) !== t501) badInt("client_index", 'u32', t501);
-    b[o + 2] = t501 >>> 24; b[o + 3] = t501 >>> 16; b[o + 4] = t501 >>> 8; b[o + 5] = t501;
-    const t502 = v.context ?? 0;
-    if ((t502 >>> 0) !== t502) badInt("context", 'u32', t502);
-    b[o + 6] = t502 >>> 24; b[o + 7] = t502 >>> 16; b[o + 8] = t502 >>> 8; b[o + 9] = t502;
-    const t503 = v.sw_if_index ?? 0;
-    if ((t503 >>> 0) !== t503) badInt("sw_if_index", 'u32', t503);
-    b[o + 10] = t503 >>> 24; b[o + 11] = t503 >>> 16; b[o + 12] = t503 >>> 8; b[o + 13] = t503;
+    const t499 = v.client_index ?? 0;
+    if ((t499 >>> 0) !== t499) badInt("client_index", 'u32', t499);
+    b[o + 2] = t499 >>> 24; b[o + 3] = t499 >>> 16; b[o + 4] = t499 >>> 8; b[o + 5] = t499;
+    const t500 = v.context ?? 0;
+    if ((t500 >>> 0) !== t500) badInt("context", 'u32', t500);
+    b[o + 6] = t500 >>> 24; b[o + 7] = t500 >>> 16; b[o + 8] = t500 >>> 8; b[o + 9] = t500;
+    const t501 = v.sw_if_index ?? 0;
+    if ((t501 >>> 0) !== t501) badInt("sw_if_index", 'u32', t501);
+    b[o + 10] = t501 >>> 24; b[o + 11] = t501 >>> 16; b[o + 12] = t501 >>> 8; b[o + 13] = t501;
     w.off = o + 14;
   } catch (e) { throw at(e, "delete_subif"); }
 }
 function sizeDeleteSubif(v: DeleteSubifIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "delete_subif"); }
 }
 function decodeDeleteSubif(r: Reader): DeleteSubif {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_DeleteSubif);
-    const t504 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t505 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t506 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t502 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t503 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t504 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { client_index: t504, context: t505, sw_if_index: t506 };
+    return { client_index: t502, context: t503, sw_if_index: t504 };
   } catch (e) { throw at(e, "delete_subif"); }
 }
 export const delete_subif: MessageDef<DeleteSubif, DeleteSubifIn> & RequestDef<DeleteSubifIn, DeleteSubifReply> = {
@@ -3980,34 +3978,34 @@ export interface CreateLoopbackIn {
 const L_CreateLoopback: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,6,"mac_address"];
 function encodeCreateLoopback(w: Writer, msgId: number, v: CreateLoopbackIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(16);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t507 = v.client_index ?? 0;
-    if ((t507 >>> 0) !== t507) badInt("client_index", 'u32', t507);
-    b[o + 2] = t507 >>> 24; b[o + 3] = t507 >>> 16; b[o + 4] = t507 >>> 8; b[o + 5] = t507;
-    const t508 = v.context ?? 0;
-    if ((t508 >>> 0) !== t508) badInt("context", 'u32', t508);
-    b[o + 6] = t508 >>> 24; b[o + 7] = t508 >>> 16; b[o + 8] = t508 >>> 8; b[o + 9] = t508;
+    const t505 = v.client_index ?? 0;
+    if ((t505 >>> 0) !== t505) badInt("client_index", 'u32', t505);
+    b[o + 2] = t505 >>> 24; b[o + 3] = t505 >>> 16; b[o + 4] = t505 >>> 8; b[o + 5] = t505;
+    const t506 = v.context ?? 0;
+    if ((t506 >>> 0) !== t506) badInt("context", 'u32', t506);
+    b[o + 6] = t506 >>> 24; b[o + 7] = t506 >>> 16; b[o + 8] = t506 >>> 8; b[o + 9] = t506;
     putMac(b, o + 10, v.mac_address, "mac_address");
     w.off = o + 16;
   } catch (e) { throw at(e, "create_loopback"); }
 }
 function sizeCreateLoopback(v: CreateLoopbackIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 16; } catch (e) { throw at(e, "create_loopback"); }
 }
 function decodeCreateLoopback(r: Reader): CreateLoopback {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 16) truncated(b, o, r.end, L_CreateLoopback);
-    const t509 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t510 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t511 = getMac(b, o + 10);
+    const t507 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t508 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t509 = getMac(b, o + 10);
     r.off = o + 16;
-    return { client_index: t509, context: t510, mac_address: t511 };
+    return { client_index: t507, context: t508, mac_address: t509 };
   } catch (e) { throw at(e, "create_loopback"); }
 }
 export const create_loopback: MessageDef<CreateLoopback, CreateLoopbackIn> & RequestDef<CreateLoopbackIn, CreateLoopbackReply> = {
@@ -4036,42 +4034,42 @@ export interface CreateLoopbackInstanceIn {
 const L_CreateLoopbackInstance: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,6,"mac_address",16,1,"is_specified",17,4,"user_instance"];
 function encodeCreateLoopbackInstance(w: Writer, msgId: number, v: CreateLoopbackInstanceIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(21);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t512 = v.client_index ?? 0;
-    if ((t512 >>> 0) !== t512) badInt("client_index", 'u32', t512);
-    b[o + 2] = t512 >>> 24; b[o + 3] = t512 >>> 16; b[o + 4] = t512 >>> 8; b[o + 5] = t512;
-    const t513 = v.context ?? 0;
-    if ((t513 >>> 0) !== t513) badInt("context", 'u32', t513);
-    b[o + 6] = t513 >>> 24; b[o + 7] = t513 >>> 16; b[o + 8] = t513 >>> 8; b[o + 9] = t513;
+    const t510 = v.client_index ?? 0;
+    if ((t510 >>> 0) !== t510) badInt("client_index", 'u32', t510);
+    b[o + 2] = t510 >>> 24; b[o + 3] = t510 >>> 16; b[o + 4] = t510 >>> 8; b[o + 5] = t510;
+    const t511 = v.context ?? 0;
+    if ((t511 >>> 0) !== t511) badInt("context", 'u32', t511);
+    b[o + 6] = t511 >>> 24; b[o + 7] = t511 >>> 16; b[o + 8] = t511 >>> 8; b[o + 9] = t511;
     putMac(b, o + 10, v.mac_address, "mac_address");
-    const t514 = v.is_specified ?? false;
-    if (typeof t514 !== 'boolean') badInt("is_specified", 'bool', t514);
-    b[o + 16] = t514 ? 1 : 0;
-    const t515 = v.user_instance ?? 0;
-    if ((t515 >>> 0) !== t515) badInt("user_instance", 'u32', t515);
-    b[o + 17] = t515 >>> 24; b[o + 18] = t515 >>> 16; b[o + 19] = t515 >>> 8; b[o + 20] = t515;
+    const t512 = v.is_specified ?? false;
+    if (typeof t512 !== 'boolean') badInt("is_specified", 'bool', t512);
+    b[o + 16] = t512 ? 1 : 0;
+    const t513 = v.user_instance ?? 0;
+    if ((t513 >>> 0) !== t513) badInt("user_instance", 'u32', t513);
+    b[o + 17] = t513 >>> 24; b[o + 18] = t513 >>> 16; b[o + 19] = t513 >>> 8; b[o + 20] = t513;
     w.off = o + 21;
   } catch (e) { throw at(e, "create_loopback_instance"); }
 }
 function sizeCreateLoopbackInstance(v: CreateLoopbackInstanceIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 21; } catch (e) { throw at(e, "create_loopback_instance"); }
 }
 function decodeCreateLoopbackInstance(r: Reader): CreateLoopbackInstance {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 21) truncated(b, o, r.end, L_CreateLoopbackInstance);
-    const t516 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t517 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t518 = getMac(b, o + 10);
-    const t519 = b[o + 16] !== 0;
-    const t520 = ((b[o + 17]! << 24) | (b[o + 18]! << 16) | (b[o + 19]! << 8) | b[o + 20]!) >>> 0;
+    const t514 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t515 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t516 = getMac(b, o + 10);
+    const t517 = b[o + 16] !== 0;
+    const t518 = ((b[o + 17]! << 24) | (b[o + 18]! << 16) | (b[o + 19]! << 8) | b[o + 20]!) >>> 0;
     r.off = o + 21;
-    return { client_index: t516, context: t517, mac_address: t518, is_specified: t519, user_instance: t520 };
+    return { client_index: t514, context: t515, mac_address: t516, is_specified: t517, user_instance: t518 };
   } catch (e) { throw at(e, "create_loopback_instance"); }
 }
 export const create_loopback_instance: MessageDef<CreateLoopbackInstance, CreateLoopbackInstanceIn> & RequestDef<CreateLoopbackInstanceIn, CreateLoopbackInstanceReply> = {
@@ -4096,36 +4094,36 @@ export interface DeleteLoopbackIn {
 const L_DeleteLoopback: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index"];
 function encodeDeleteLoopback(w: Writer, msgId: number, v: DeleteLoopbackIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t521 = v.client_index ?? 0;
-    if ((t521 >>> 0) !== t521) badInt("client_index", 'u32', t521);
-    b[o + 2] = t521 >>> 24; b[o + 3] = t521 >>> 16; b[o + 4] = t521 >>> 8; b[o + 5] = t521;
-    const t522 = v.context ?? 0;
-    if ((t522 >>> 0) !== t522) badInt("context", 'u32', t522);
-    b[o + 6] = t522 >>> 24; b[o + 7] = t522 >>> 16; b[o + 8] = t522 >>> 8; b[o + 9] = t522;
-    const t523 = v.sw_if_index ?? 0;
-    if ((t523 >>> 0) !== t523) badInt("sw_if_index", 'u32', t523);
-    b[o + 10] = t523 >>> 24; b[o + 11] = t523 >>> 16; b[o + 12] = t523 >>> 8; b[o + 13] = t523;
+    const t519 = v.client_index ?? 0;
+    if ((t519 >>> 0) !== t519) badInt("client_index", 'u32', t519);
+    b[o + 2] = t519 >>> 24; b[o + 3] = t519 >>> 16; b[o + 4] = t519 >>> 8; b[o + 5] = t519;
+    const t520 = v.context ?? 0;
+    if ((t520 >>> 0) !== t520) badInt("context", 'u32', t520);
+    b[o + 6] = t520 >>> 24; b[o + 7] = t520 >>> 16; b[o + 8] = t520 >>> 8; b[o + 9] = t520;
+    const t521 = v.sw_if_index ?? 0;
+    if ((t521 >>> 0) !== t521) badInt("sw_if_index", 'u32', t521);
+    b[o + 10] = t521 >>> 24; b[o + 11] = t521 >>> 16; b[o + 12] = t521 >>> 8; b[o + 13] = t521;
     w.off = o + 14;
   } catch (e) { throw at(e, "delete_loopback"); }
 }
 function sizeDeleteLoopback(v: DeleteLoopbackIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "delete_loopback"); }
 }
 function decodeDeleteLoopback(r: Reader): DeleteLoopback {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_DeleteLoopback);
-    const t524 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t525 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t526 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t522 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t523 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t524 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { client_index: t524, context: t525, sw_if_index: t526 };
+    return { client_index: t522, context: t523, sw_if_index: t524 };
   } catch (e) { throw at(e, "delete_loopback"); }
 }
 export const delete_loopback: MessageDef<DeleteLoopback, DeleteLoopbackIn> & RequestDef<DeleteLoopbackIn, DeleteLoopbackReply> = {
@@ -4152,40 +4150,40 @@ export interface CollectDetailedInterfaceStatsIn {
 const L_CollectDetailedInterfaceStats: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"enable_disable"];
 function encodeCollectDetailedInterfaceStats(w: Writer, msgId: number, v: CollectDetailedInterfaceStatsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t527 = v.client_index ?? 0;
-    if ((t527 >>> 0) !== t527) badInt("client_index", 'u32', t527);
-    b[o + 2] = t527 >>> 24; b[o + 3] = t527 >>> 16; b[o + 4] = t527 >>> 8; b[o + 5] = t527;
-    const t528 = v.context ?? 0;
-    if ((t528 >>> 0) !== t528) badInt("context", 'u32', t528);
-    b[o + 6] = t528 >>> 24; b[o + 7] = t528 >>> 16; b[o + 8] = t528 >>> 8; b[o + 9] = t528;
-    const t529 = v.sw_if_index ?? 0;
-    if ((t529 >>> 0) !== t529) badInt("sw_if_index", 'u32', t529);
-    b[o + 10] = t529 >>> 24; b[o + 11] = t529 >>> 16; b[o + 12] = t529 >>> 8; b[o + 13] = t529;
-    const t530 = v.enable_disable ?? false;
-    if (typeof t530 !== 'boolean') badInt("enable_disable", 'bool', t530);
-    b[o + 14] = t530 ? 1 : 0;
+    const t525 = v.client_index ?? 0;
+    if ((t525 >>> 0) !== t525) badInt("client_index", 'u32', t525);
+    b[o + 2] = t525 >>> 24; b[o + 3] = t525 >>> 16; b[o + 4] = t525 >>> 8; b[o + 5] = t525;
+    const t526 = v.context ?? 0;
+    if ((t526 >>> 0) !== t526) badInt("context", 'u32', t526);
+    b[o + 6] = t526 >>> 24; b[o + 7] = t526 >>> 16; b[o + 8] = t526 >>> 8; b[o + 9] = t526;
+    const t527 = v.sw_if_index ?? 0;
+    if ((t527 >>> 0) !== t527) badInt("sw_if_index", 'u32', t527);
+    b[o + 10] = t527 >>> 24; b[o + 11] = t527 >>> 16; b[o + 12] = t527 >>> 8; b[o + 13] = t527;
+    const t528 = v.enable_disable ?? false;
+    if (typeof t528 !== 'boolean') badInt("enable_disable", 'bool', t528);
+    b[o + 14] = t528 ? 1 : 0;
     w.off = o + 15;
   } catch (e) { throw at(e, "collect_detailed_interface_stats"); }
 }
 function sizeCollectDetailedInterfaceStats(v: CollectDetailedInterfaceStatsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "collect_detailed_interface_stats"); }
 }
 function decodeCollectDetailedInterfaceStats(r: Reader): CollectDetailedInterfaceStats {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 15) truncated(b, o, r.end, L_CollectDetailedInterfaceStats);
-    const t531 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t532 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t533 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t534 = b[o + 14] !== 0;
+    const t529 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t530 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t531 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t532 = b[o + 14] !== 0;
     r.off = o + 15;
-    return { client_index: t531, context: t532, sw_if_index: t533, enable_disable: t534 };
+    return { client_index: t529, context: t530, sw_if_index: t531, enable_disable: t532 };
   } catch (e) { throw at(e, "collect_detailed_interface_stats"); }
 }
 export const collect_detailed_interface_stats: MessageDef<CollectDetailedInterfaceStats, CollectDetailedInterfaceStatsIn> & RequestDef<CollectDetailedInterfaceStatsIn, CollectDetailedInterfaceStatsReply> = {
@@ -4210,39 +4208,39 @@ export interface PcapSetFilterFunctionIn {
 const L_PcapSetFilterFunction: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"filter_function_name"];
 function encodePcapSetFilterFunction(w: Writer, msgId: number, v: PcapSetFilterFunctionIn): void {
   try {
-    if (v === undefined) v = {};
-    const t535 = strLen(v.filter_function_name, "filter_function_name");
+    if (v === undefined) v = EMPTY;
+    const t533 = strLen(v.filter_function_name, "filter_function_name");
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t536 = v.client_index ?? 0;
-    if ((t536 >>> 0) !== t536) badInt("client_index", 'u32', t536);
-    b[o + 2] = t536 >>> 24; b[o + 3] = t536 >>> 16; b[o + 4] = t536 >>> 8; b[o + 5] = t536;
-    const t537 = v.context ?? 0;
-    if ((t537 >>> 0) !== t537) badInt("context", 'u32', t537);
-    b[o + 6] = t537 >>> 24; b[o + 7] = t537 >>> 16; b[o + 8] = t537 >>> 8; b[o + 9] = t537;
-    b[o + 10] = t535 >>> 24; b[o + 11] = t535 >>> 16; b[o + 12] = t535 >>> 8; b[o + 13] = t535;
+    const t534 = v.client_index ?? 0;
+    if ((t534 >>> 0) !== t534) badInt("client_index", 'u32', t534);
+    b[o + 2] = t534 >>> 24; b[o + 3] = t534 >>> 16; b[o + 4] = t534 >>> 8; b[o + 5] = t534;
+    const t535 = v.context ?? 0;
+    if ((t535 >>> 0) !== t535) badInt("context", 'u32', t535);
+    b[o + 6] = t535 >>> 24; b[o + 7] = t535 >>> 16; b[o + 8] = t535 >>> 8; b[o + 9] = t535;
+    b[o + 10] = t533 >>> 24; b[o + 11] = t533 >>> 16; b[o + 12] = t533 >>> 8; b[o + 13] = t533;
     w.off = o + 14;
-    if (t535 > 0) { w.ensure(t535); w.off = putVarString(w.buf, w.off - 4, v.filter_function_name, t535); }
+    if (t533 > 0) { w.ensure(t533); w.off = putVarString(w.buf, w.off - 4, v.filter_function_name, t533); }
   } catch (e) { throw at(e, "pcap_set_filter_function"); }
 }
 function sizePcapSetFilterFunction(v: PcapSetFilterFunctionIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14 + strLen(v.filter_function_name, "filter_function_name"); } catch (e) { throw at(e, "pcap_set_filter_function"); }
 }
 function decodePcapSetFilterFunction(r: Reader): PcapSetFilterFunction {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_PcapSetFilterFunction);
-    const t538 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t539 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t540 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t536 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t537 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t538 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    r.need(t540, "filter_function_name");
-    const t541 = getVarString(b, r.off, t540);
-    r.off += t540;
-    return { client_index: t538, context: t539, filter_function_name: t541 };
+    r.need(t538, "filter_function_name");
+    const t539 = getVarString(b, r.off, t538);
+    r.off += t538;
+    return { client_index: t536, context: t537, filter_function_name: t539 };
   } catch (e) { throw at(e, "pcap_set_filter_function"); }
 }
 export const pcap_set_filter_function: MessageDef<PcapSetFilterFunction, PcapSetFilterFunctionIn> & RequestDef<PcapSetFilterFunctionIn, PcapSetFilterFunctionReply> = {
@@ -4287,72 +4285,72 @@ export interface PcapTraceOnIn {
 const L_PcapTraceOn: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"capture_rx",11,1,"capture_tx",12,1,"capture_drop",13,1,"filter",14,1,"preallocate_data",15,1,"free_data",16,4,"max_packets",20,4,"max_bytes_per_packet",24,4,"sw_if_index",28,128,"error",156,64,"filename"];
 function encodePcapTraceOn(w: Writer, msgId: number, v: PcapTraceOnIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(220);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t542 = v.client_index ?? 0;
-    if ((t542 >>> 0) !== t542) badInt("client_index", 'u32', t542);
-    b[o + 2] = t542 >>> 24; b[o + 3] = t542 >>> 16; b[o + 4] = t542 >>> 8; b[o + 5] = t542;
-    const t543 = v.context ?? 0;
-    if ((t543 >>> 0) !== t543) badInt("context", 'u32', t543);
-    b[o + 6] = t543 >>> 24; b[o + 7] = t543 >>> 16; b[o + 8] = t543 >>> 8; b[o + 9] = t543;
-    const t544 = v.capture_rx ?? false;
-    if (typeof t544 !== 'boolean') badInt("capture_rx", 'bool', t544);
-    b[o + 10] = t544 ? 1 : 0;
-    const t545 = v.capture_tx ?? false;
-    if (typeof t545 !== 'boolean') badInt("capture_tx", 'bool', t545);
-    b[o + 11] = t545 ? 1 : 0;
-    const t546 = v.capture_drop ?? false;
-    if (typeof t546 !== 'boolean') badInt("capture_drop", 'bool', t546);
-    b[o + 12] = t546 ? 1 : 0;
-    const t547 = v.filter ?? false;
-    if (typeof t547 !== 'boolean') badInt("filter", 'bool', t547);
-    b[o + 13] = t547 ? 1 : 0;
-    const t548 = v.preallocate_data ?? false;
-    if (typeof t548 !== 'boolean') badInt("preallocate_data", 'bool', t548);
-    b[o + 14] = t548 ? 1 : 0;
-    const t549 = v.free_data ?? false;
-    if (typeof t549 !== 'boolean') badInt("free_data", 'bool', t549);
-    b[o + 15] = t549 ? 1 : 0;
-    const t550 = (v.max_packets ?? 1000);
-    if ((t550 >>> 0) !== t550) badInt("max_packets", 'u32', t550);
-    b[o + 16] = t550 >>> 24; b[o + 17] = t550 >>> 16; b[o + 18] = t550 >>> 8; b[o + 19] = t550;
-    const t551 = (v.max_bytes_per_packet ?? 512);
-    if ((t551 >>> 0) !== t551) badInt("max_bytes_per_packet", 'u32', t551);
-    b[o + 20] = t551 >>> 24; b[o + 21] = t551 >>> 16; b[o + 22] = t551 >>> 8; b[o + 23] = t551;
-    const t552 = v.sw_if_index ?? 0;
-    if ((t552 >>> 0) !== t552) badInt("sw_if_index", 'u32', t552);
-    b[o + 24] = t552 >>> 24; b[o + 25] = t552 >>> 16; b[o + 26] = t552 >>> 8; b[o + 27] = t552;
+    const t540 = v.client_index ?? 0;
+    if ((t540 >>> 0) !== t540) badInt("client_index", 'u32', t540);
+    b[o + 2] = t540 >>> 24; b[o + 3] = t540 >>> 16; b[o + 4] = t540 >>> 8; b[o + 5] = t540;
+    const t541 = v.context ?? 0;
+    if ((t541 >>> 0) !== t541) badInt("context", 'u32', t541);
+    b[o + 6] = t541 >>> 24; b[o + 7] = t541 >>> 16; b[o + 8] = t541 >>> 8; b[o + 9] = t541;
+    const t542 = v.capture_rx ?? false;
+    if (typeof t542 !== 'boolean') badInt("capture_rx", 'bool', t542);
+    b[o + 10] = t542 ? 1 : 0;
+    const t543 = v.capture_tx ?? false;
+    if (typeof t543 !== 'boolean') badInt("capture_tx", 'bool', t543);
+    b[o + 11] = t543 ? 1 : 0;
+    const t544 = v.capture_drop ?? false;
+    if (typeof t544 !== 'boolean') badInt("capture_drop", 'bool', t544);
+    b[o + 12] = t544 ? 1 : 0;
+    const t545 = v.filter ?? false;
+    if (typeof t545 !== 'boolean') badInt("filter", 'bool', t545);
+    b[o + 13] = t545 ? 1 : 0;
+    const t546 = v.preallocate_data ?? false;
+    if (typeof t546 !== 'boolean') badInt("preallocate_data", 'bool', t546);
+    b[o + 14] = t546 ? 1 : 0;
+    const t547 = v.free_data ?? false;
+    if (typeof t547 !== 'boolean') badInt("free_data", 'bool', t547);
+    b[o + 15] = t547 ? 1 : 0;
+    const t548 = (v.max_packets ?? 1000);
+    if ((t548 >>> 0) !== t548) badInt("max_packets", 'u32', t548);
+    b[o + 16] = t548 >>> 24; b[o + 17] = t548 >>> 16; b[o + 18] = t548 >>> 8; b[o + 19] = t548;
+    const t549 = (v.max_bytes_per_packet ?? 512);
+    if ((t549 >>> 0) !== t549) badInt("max_bytes_per_packet", 'u32', t549);
+    b[o + 20] = t549 >>> 24; b[o + 21] = t549 >>> 16; b[o + 22] = t549 >>> 8; b[o + 23] = t549;
+    const t550 = v.sw_if_index ?? 0;
+    if ((t550 >>> 0) !== t550) badInt("sw_if_index", 'u32', t550);
+    b[o + 24] = t550 >>> 24; b[o + 25] = t550 >>> 16; b[o + 26] = t550 >>> 8; b[o + 27] = t550;
     putFixedString(b, o + 28, v.error, 128, "error");
     putFixedString(b, o + 156, v.filename, 64, "filename");
     w.off = o + 220;
   } catch (e) { throw at(e, "pcap_trace_on"); }
 }
 function sizePcapTraceOn(v: PcapTraceOnIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 220; } catch (e) { throw at(e, "pcap_trace_on"); }
 }
 function decodePcapTraceOn(r: Reader): PcapTraceOn {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 220) truncated(b, o, r.end, L_PcapTraceOn);
-    const t553 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t554 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t555 = b[o + 10] !== 0;
-    const t556 = b[o + 11] !== 0;
-    const t557 = b[o + 12] !== 0;
-    const t558 = b[o + 13] !== 0;
-    const t559 = b[o + 14] !== 0;
-    const t560 = b[o + 15] !== 0;
-    const t561 = ((b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!) >>> 0;
-    const t562 = ((b[o + 20]! << 24) | (b[o + 21]! << 16) | (b[o + 22]! << 8) | b[o + 23]!) >>> 0;
-    const t563 = ((b[o + 24]! << 24) | (b[o + 25]! << 16) | (b[o + 26]! << 8) | b[o + 27]!) >>> 0;
-    const t564 = getFixedString(b, o + 28, 128);
-    const t565 = getFixedString(b, o + 156, 64);
+    const t551 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t552 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t553 = b[o + 10] !== 0;
+    const t554 = b[o + 11] !== 0;
+    const t555 = b[o + 12] !== 0;
+    const t556 = b[o + 13] !== 0;
+    const t557 = b[o + 14] !== 0;
+    const t558 = b[o + 15] !== 0;
+    const t559 = ((b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!) >>> 0;
+    const t560 = ((b[o + 20]! << 24) | (b[o + 21]! << 16) | (b[o + 22]! << 8) | b[o + 23]!) >>> 0;
+    const t561 = ((b[o + 24]! << 24) | (b[o + 25]! << 16) | (b[o + 26]! << 8) | b[o + 27]!) >>> 0;
+    const t562 = getFixedString(b, o + 28, 128);
+    const t563 = getFixedString(b, o + 156, 64);
     r.off = o + 220;
-    return { client_index: t553, context: t554, capture_rx: t555, capture_tx: t556, capture_drop: t557, filter: t558, preallocate_data: t559, free_data: t560, max_packets: t561, max_bytes_per_packet: t562, sw_if_index: t563, error: t564, filename: t565 };
+    return { client_index: t551, context: t552, capture_rx: t553, capture_tx: t554, capture_drop: t555, filter: t556, preallocate_data: t557, free_data: t558, max_packets: t559, max_bytes_per_packet: t560, sw_if_index: t561, error: t562, filename: t563 };
   } catch (e) { throw at(e, "pcap_trace_on"); }
 }
 export const pcap_trace_on: MessageDef<PcapTraceOn, PcapTraceOnIn> & RequestDef<PcapTraceOnIn, PcapTraceOnReply> = {
@@ -4375,32 +4373,32 @@ export interface PcapTraceOffIn {
 const L_PcapTraceOff: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodePcapTraceOff(w: Writer, msgId: number, v: PcapTraceOffIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t566 = v.client_index ?? 0;
-    if ((t566 >>> 0) !== t566) badInt("client_index", 'u32', t566);
-    b[o + 2] = t566 >>> 24; b[o + 3] = t566 >>> 16; b[o + 4] = t566 >>> 8; b[o + 5] = t566;
-    const t567 = v.context ?? 0;
-    if ((t567 >>> 0) !== t567) badInt("context", 'u32', t567);
-    b[o + 6] = t567 >>> 24; b[o + 7] = t567 >>> 16; b[o + 8] = t567 >>> 8; b[o + 9] = t567;
+    const t564 = v.client_index ?? 0;
+    if ((t564 >>> 0) !== t564) badInt("client_index", 'u32', t564);
+    b[o + 2] = t564 >>> 24; b[o + 3] = t564 >>> 16; b[o + 4] = t564 >>> 8; b[o + 5] = t564;
+    const t565 = v.context ?? 0;
+    if ((t565 >>> 0) !== t565) badInt("context", 'u32', t565);
+    b[o + 6] = t565 >>> 24; b[o + 7] = t565 >>> 16; b[o + 8] = t565 >>> 8; b[o + 9] = t565;
     w.off = o + 10;
   } catch (e) { throw at(e, "pcap_trace_off"); }
 }
 function sizePcapTraceOff(v: PcapTraceOffIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "pcap_trace_off"); }
 }
 function decodePcapTraceOff(r: Reader): PcapTraceOff {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_PcapTraceOff);
-    const t568 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t569 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t566 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t567 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
     r.off = o + 10;
-    return { client_index: t568, context: t569 };
+    return { client_index: t566, context: t567 };
   } catch (e) { throw at(e, "pcap_trace_off"); }
 }
 export const pcap_trace_off: MessageDef<PcapTraceOff, PcapTraceOffIn> & RequestDef<PcapTraceOffIn, PcapTraceOffReply> = {
@@ -4425,37 +4423,37 @@ export interface SwInterfaceSetDefaultRxModeIn {
 const L_SwInterfaceSetDefaultRxMode: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"mode"];
 function encodeSwInterfaceSetDefaultRxMode(w: Writer, msgId: number, v: SwInterfaceSetDefaultRxModeIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t570 = v.client_index ?? 0;
-    if ((t570 >>> 0) !== t570) badInt("client_index", 'u32', t570);
-    b[o + 2] = t570 >>> 24; b[o + 3] = t570 >>> 16; b[o + 4] = t570 >>> 8; b[o + 5] = t570;
-    const t571 = v.context ?? 0;
-    if ((t571 >>> 0) !== t571) badInt("context", 'u32', t571);
-    b[o + 6] = t571 >>> 24; b[o + 7] = t571 >>> 16; b[o + 8] = t571 >>> 8; b[o + 9] = t571;
-    let t572: number | string = v.mode ?? 0;
-    if (typeof t572 === 'string') t572 = enumValue($interface_types.RxMode, 'rx_mode', t572, "mode");
-    if ((t572 >>> 0) !== t572) badInt("mode", 'u32', t572);
-    b[o + 10] = t572 >>> 24; b[o + 11] = t572 >>> 16; b[o + 12] = t572 >>> 8; b[o + 13] = t572;
+    const t568 = v.client_index ?? 0;
+    if ((t568 >>> 0) !== t568) badInt("client_index", 'u32', t568);
+    b[o + 2] = t568 >>> 24; b[o + 3] = t568 >>> 16; b[o + 4] = t568 >>> 8; b[o + 5] = t568;
+    const t569 = v.context ?? 0;
+    if ((t569 >>> 0) !== t569) badInt("context", 'u32', t569);
+    b[o + 6] = t569 >>> 24; b[o + 7] = t569 >>> 16; b[o + 8] = t569 >>> 8; b[o + 9] = t569;
+    let t570: number | string = v.mode ?? 0;
+    if (typeof t570 === 'string') t570 = enumValue($interface_types.RxMode, 'rx_mode', t570, "mode");
+    if ((t570 >>> 0) !== t570) badInt("mode", 'u32', t570);
+    b[o + 10] = t570 >>> 24; b[o + 11] = t570 >>> 16; b[o + 12] = t570 >>> 8; b[o + 13] = t570;
     w.off = o + 14;
   } catch (e) { throw at(e, "sw_interface_set_default_rx_mode"); }
 }
 function sizeSwInterfaceSetDefaultRxMode(v: SwInterfaceSetDefaultRxModeIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "sw_interface_set_default_rx_mode"); }
 }
 function decodeSwInterfaceSetDefaultRxMode(r: Reader): SwInterfaceSetDefaultRxMode {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_SwInterfaceSetDefaultRxMode);
-    const t573 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t574 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t575 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t571 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t572 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t573 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { client_index: t573, context: t574, mode: t575 };
+    return { client_index: t571, context: t572, mode: t573 };
   } catch (e) { throw at(e, "sw_interface_set_default_rx_mode"); }
 }
 export const sw_interface_set_default_rx_mode: MessageDef<SwInterfaceSetDefaultRxMode, SwInterfaceSetDefaultRxModeIn> & RequestDef<SwInterfaceSetDefaultRxModeIn, SwInterfaceSetDefaultRxModeReply> = {
@@ -4478,32 +4476,32 @@ export interface SwInterfaceGetDefaultRxModeIn {
 const L_SwInterfaceGetDefaultRxMode: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeSwInterfaceGetDefaultRxMode(w: Writer, msgId: number, v: SwInterfaceGetDefaultRxModeIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t576 = v.client_index ?? 0;
-    if ((t576 >>> 0) !== t576) badInt("client_index", 'u32', t576);
-    b[o + 2] = t576 >>> 24; b[o + 3] = t576 >>> 16; b[o + 4] = t576 >>> 8; b[o + 5] = t576;
-    const t577 = v.context ?? 0;
-    if ((t577 >>> 0) !== t577) badInt("context", 'u32', t577);
-    b[o + 6] = t577 >>> 24; b[o + 7] = t577 >>> 16; b[o + 8] = t577 >>> 8; b[o + 9] = t577;
+    const t574 = v.client_index ?? 0;
+    if ((t574 >>> 0) !== t574) badInt("client_index", 'u32', t574);
+    b[o + 2] = t574 >>> 24; b[o + 3] = t574 >>> 16; b[o + 4] = t574 >>> 8; b[o + 5] = t574;
+    const t575 = v.context ?? 0;
+    if ((t575 >>> 0) !== t575) badInt("context", 'u32', t575);
+    b[o + 6] = t575 >>> 24; b[o + 7] = t575 >>> 16; b[o + 8] = t575 >>> 8; b[o + 9] = t575;
     w.off = o + 10;
   } catch (e) { throw at(e, "sw_interface_get_default_rx_mode"); }
 }
 function sizeSwInterfaceGetDefaultRxMode(v: SwInterfaceGetDefaultRxModeIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_get_default_rx_mode"); }
 }
 function decodeSwInterfaceGetDefaultRxMode(r: Reader): SwInterfaceGetDefaultRxMode {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_SwInterfaceGetDefaultRxMode);
-    const t578 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t579 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t576 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t577 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
     r.off = o + 10;
-    return { client_index: t578, context: t579 };
+    return { client_index: t576, context: t577 };
   } catch (e) { throw at(e, "sw_interface_get_default_rx_mode"); }
 }
 export const sw_interface_get_default_rx_mode: MessageDef<SwInterfaceGetDefaultRxMode, SwInterfaceGetDefaultRxModeIn> & RequestDef<SwInterfaceGetDefaultRxModeIn, SwInterfaceGetDefaultRxModeReply> = {
@@ -4530,40 +4528,40 @@ export interface SwInterfaceSetLinkSpeedIn {
 const L_SwInterfaceSetLinkSpeed: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,4,"link_speed"];
 function encodeSwInterfaceSetLinkSpeed(w: Writer, msgId: number, v: SwInterfaceSetLinkSpeedIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t580 = v.client_index ?? 0;
-    if ((t580 >>> 0) !== t580) badInt("client_index", 'u32', t580);
-    b[o + 2] = t580 >>> 24; b[o + 3] = t580 >>> 16; b[o + 4] = t580 >>> 8; b[o + 5] = t580;
-    const t581 = v.context ?? 0;
-    if ((t581 >>> 0) !== t581) badInt("context", 'u32', t581);
-    b[o + 6] = t581 >>> 24; b[o + 7] = t581 >>> 16; b[o + 8] = t581 >>> 8; b[o + 9] = t581;
-    const t582 = v.sw_if_index ?? 0;
-    if ((t582 >>> 0) !== t582) badInt("sw_if_index", 'u32', t582);
-    b[o + 10] = t582 >>> 24; b[o + 11] = t582 >>> 16; b[o + 12] = t582 >>> 8; b[o + 13] = t582;
-    const t583 = v.link_speed ?? 0;
-    if ((t583 >>> 0) !== t583) badInt("link_speed", 'u32', t583);
-    b[o + 14] = t583 >>> 24; b[o + 15] = t583 >>> 16; b[o + 16] = t583 >>> 8; b[o + 17] = t583;
+    const t578 = v.client_index ?? 0;
+    if ((t578 >>> 0) !== t578) badInt("client_index", 'u32', t578);
+    b[o + 2] = t578 >>> 24; b[o + 3] = t578 >>> 16; b[o + 4] = t578 >>> 8; b[o + 5] = t578;
+    const t579 = v.context ?? 0;
+    if ((t579 >>> 0) !== t579) badInt("context", 'u32', t579);
+    b[o + 6] = t579 >>> 24; b[o + 7] = t579 >>> 16; b[o + 8] = t579 >>> 8; b[o + 9] = t579;
+    const t580 = v.sw_if_index ?? 0;
+    if ((t580 >>> 0) !== t580) badInt("sw_if_index", 'u32', t580);
+    b[o + 10] = t580 >>> 24; b[o + 11] = t580 >>> 16; b[o + 12] = t580 >>> 8; b[o + 13] = t580;
+    const t581 = v.link_speed ?? 0;
+    if ((t581 >>> 0) !== t581) badInt("link_speed", 'u32', t581);
+    b[o + 14] = t581 >>> 24; b[o + 15] = t581 >>> 16; b[o + 16] = t581 >>> 8; b[o + 17] = t581;
     w.off = o + 18;
   } catch (e) { throw at(e, "sw_interface_set_link_speed"); }
 }
 function sizeSwInterfaceSetLinkSpeed(v: SwInterfaceSetLinkSpeedIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "sw_interface_set_link_speed"); }
 }
 function decodeSwInterfaceSetLinkSpeed(r: Reader): SwInterfaceSetLinkSpeed {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 18) truncated(b, o, r.end, L_SwInterfaceSetLinkSpeed);
-    const t584 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t585 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t586 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t587 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
+    const t582 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t583 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t584 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t585 = ((b[o + 14]! << 24) | (b[o + 15]! << 16) | (b[o + 16]! << 8) | b[o + 17]!) >>> 0;
     r.off = o + 18;
-    return { client_index: t584, context: t585, sw_if_index: t586, link_speed: t587 };
+    return { client_index: t582, context: t583, sw_if_index: t584, link_speed: t585 };
   } catch (e) { throw at(e, "sw_interface_set_link_speed"); }
 }
 export const sw_interface_set_link_speed: MessageDef<SwInterfaceSetLinkSpeed, SwInterfaceSetLinkSpeedIn> & RequestDef<SwInterfaceSetLinkSpeedIn, SwInterfaceSetLinkSpeedReply> = {
@@ -4588,36 +4586,36 @@ export interface SwInterfaceGetSpeedCapaIn {
 const L_SwInterfaceGetSpeedCapa: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index"];
 function encodeSwInterfaceGetSpeedCapa(w: Writer, msgId: number, v: SwInterfaceGetSpeedCapaIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t588 = v.client_index ?? 0;
-    if ((t588 >>> 0) !== t588) badInt("client_index", 'u32', t588);
-    b[o + 2] = t588 >>> 24; b[o + 3] = t588 >>> 16; b[o + 4] = t588 >>> 8; b[o + 5] = t588;
-    const t589 = v.context ?? 0;
-    if ((t589 >>> 0) !== t589) badInt("context", 'u32', t589);
-    b[o + 6] = t589 >>> 24; b[o + 7] = t589 >>> 16; b[o + 8] = t589 >>> 8; b[o + 9] = t589;
-    const t590 = v.sw_if_index ?? 0;
-    if ((t590 >>> 0) !== t590) badInt("sw_if_index", 'u32', t590);
-    b[o + 10] = t590 >>> 24; b[o + 11] = t590 >>> 16; b[o + 12] = t590 >>> 8; b[o + 13] = t590;
+    const t586 = v.client_index ?? 0;
+    if ((t586 >>> 0) !== t586) badInt("client_index", 'u32', t586);
+    b[o + 2] = t586 >>> 24; b[o + 3] = t586 >>> 16; b[o + 4] = t586 >>> 8; b[o + 5] = t586;
+    const t587 = v.context ?? 0;
+    if ((t587 >>> 0) !== t587) badInt("context", 'u32', t587);
+    b[o + 6] = t587 >>> 24; b[o + 7] = t587 >>> 16; b[o + 8] = t587 >>> 8; b[o + 9] = t587;
+    const t588 = v.sw_if_index ?? 0;
+    if ((t588 >>> 0) !== t588) badInt("sw_if_index", 'u32', t588);
+    b[o + 10] = t588 >>> 24; b[o + 11] = t588 >>> 16; b[o + 12] = t588 >>> 8; b[o + 13] = t588;
     w.off = o + 14;
   } catch (e) { throw at(e, "sw_interface_get_speed_capa"); }
 }
 function sizeSwInterfaceGetSpeedCapa(v: SwInterfaceGetSpeedCapaIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "sw_interface_get_speed_capa"); }
 }
 function decodeSwInterfaceGetSpeedCapa(r: Reader): SwInterfaceGetSpeedCapa {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_SwInterfaceGetSpeedCapa);
-    const t591 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t592 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t593 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t589 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t590 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t591 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { client_index: t591, context: t592, sw_if_index: t593 };
+    return { client_index: t589, context: t590, sw_if_index: t591 };
   } catch (e) { throw at(e, "sw_interface_get_speed_capa"); }
 }
 export const sw_interface_get_speed_capa: MessageDef<SwInterfaceGetSpeedCapa, SwInterfaceGetSpeedCapaIn> & RequestDef<SwInterfaceGetSpeedCapaIn, SwInterfaceGetSpeedCapaReply> = {

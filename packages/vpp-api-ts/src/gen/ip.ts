@@ -2,7 +2,7 @@
 /* eslint-disable */
 import { Writer, Reader, CodecError } from '../runtime/wire';
 import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';
-import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
+import { EMPTY, at, bad, badInt, armExact, zero, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
 import * as $fib_types from './fib_types';
 import * as $ip_types from './ip_types';
 import * as $mfib_types from './mfib_types';
@@ -53,7 +53,7 @@ export interface IpTableIn {
 }
 const L_IpTable: readonly (string | number)[] = [0,4,"table_id",4,1,"is_ip6",5,64,"name"];
 export function putIpTable(b: Buffer, o: number, v: IpTableIn | undefined): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t0 = v.table_id ?? 0;
   if ((t0 >>> 0) !== t0) badInt("table_id", 'u32', t0);
   b[o] = t0 >>> 24; b[o + 1] = t0 >>> 16; b[o + 2] = t0 >>> 8; b[o + 3] = t0;
@@ -96,7 +96,7 @@ export interface IpRouteIn {
 }
 const L_IpRoute: readonly (string | number)[] = [0,4,"table_id",4,4,"stats_index",8,18,"prefix",26,1,"n_paths"];
 export function encodeIpRoute(w: Writer, v?: IpRouteIn): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t5 = v.paths;
   if (t5 !== undefined && !Array.isArray(t5)) bad("paths", 'expected an array', t5);
   const t6 = t5 === undefined ? 0 : t5.length;
@@ -121,7 +121,7 @@ export function encodeIpRoute(w: Writer, v?: IpRouteIn): void {
   }
 }
 export function sizeIpRoute(v?: IpRouteIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   return 27 + ((v.paths as { length: number } | undefined)?.length ?? 0) * 167;
 }
 export function decodeIpRoute(r: Reader): IpRoute {
@@ -155,7 +155,7 @@ export interface IpRouteV2In {
 }
 const L_IpRouteV2: readonly (string | number)[] = [0,4,"table_id",4,4,"stats_index",8,18,"prefix",26,1,"n_paths",27,1,"src"];
 export function encodeIpRouteV2(w: Writer, v?: IpRouteV2In): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t17 = v.paths;
   if (t17 !== undefined && !Array.isArray(t17)) bad("paths", 'expected an array', t17);
   const t18 = t17 === undefined ? 0 : t17.length;
@@ -183,7 +183,7 @@ export function encodeIpRouteV2(w: Writer, v?: IpRouteV2In): void {
   }
 }
 export function sizeIpRouteV2(v?: IpRouteV2In): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   return 28 + ((v.paths as { length: number } | undefined)?.length ?? 0) * 167;
 }
 export function decodeIpRouteV2(r: Reader): IpRouteV2 {
@@ -218,7 +218,7 @@ export interface IpMrouteIn {
 }
 const L_IpMroute: readonly (string | number)[] = [0,4,"table_id",4,4,"entry_flags",8,4,"rpf_id",12,1,"prefix.af",13,2,"prefix.grp_address_length",15,16,"prefix.grp_address",31,16,"prefix.src_address",47,1,"n_paths"];
 export function encodeIpMroute(w: Writer, v?: IpMrouteIn): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t31 = v.paths;
   if (t31 !== undefined && !Array.isArray(t31)) bad("paths", 'expected an array', t31);
   const t32 = t31 === undefined ? 0 : t31.length;
@@ -247,7 +247,7 @@ export function encodeIpMroute(w: Writer, v?: IpMrouteIn): void {
   }
 }
 export function sizeIpMroute(v?: IpMrouteIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   return 48 + ((v.paths as { length: number } | undefined)?.length ?? 0) * 171;
 }
 export function decodeIpMroute(r: Reader): IpMroute {
@@ -278,7 +278,7 @@ export interface PuntRedirectIn {
 }
 const L_PuntRedirect: readonly (string | number)[] = [0,4,"rx_sw_if_index",4,4,"tx_sw_if_index",8,17,"nh"];
 export function putPuntRedirect(b: Buffer, o: number, v: PuntRedirectIn | undefined): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t45 = v.rx_sw_if_index ?? 0;
   if ((t45 >>> 0) !== t45) badInt("rx_sw_if_index", 'u32', t45);
   b[o] = t45 >>> 24; b[o + 1] = t45 >>> 16; b[o + 2] = t45 >>> 8; b[o + 3] = t45;
@@ -319,7 +319,7 @@ export interface PuntRedirectV2In {
 }
 const L_PuntRedirectV2: readonly (string | number)[] = [0,4,"rx_sw_if_index",4,1,"af",5,4,"n_paths"];
 export function encodePuntRedirectV2(w: Writer, v?: PuntRedirectV2In): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t50 = v.paths;
   if (t50 !== undefined && !Array.isArray(t50)) bad("paths", 'expected an array', t50);
   const t51 = t50 === undefined ? 0 : t50.length;
@@ -344,7 +344,7 @@ export function encodePuntRedirectV2(w: Writer, v?: PuntRedirectV2In): void {
   }
 }
 export function sizePuntRedirectV2(v?: PuntRedirectV2In): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   return 9 + ((v.paths as { length: number } | undefined)?.length ?? 0) * 167;
 }
 export function decodePuntRedirectV2(r: Reader): PuntRedirectV2 {
@@ -377,7 +377,7 @@ export interface IpPathMtuIn {
 }
 const L_IpPathMtu: readonly (string | number)[] = [0,4,"client_index",4,4,"context",8,4,"table_id",12,17,"nh",29,2,"path_mtu"];
 export function putIpPathMtu(b: Buffer, o: number, v: IpPathMtuIn | undefined): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t61 = v.client_index ?? 0;
   if ((t61 >>> 0) !== t61) badInt("client_index", 'u32', t61);
   b[o] = t61 >>> 24; b[o + 1] = t61 >>> 16; b[o + 2] = t61 >>> 8; b[o + 3] = t61;
@@ -425,7 +425,7 @@ export interface IpTableAddDelReplyIn {
 const L_IpTableAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpTableAddDelReply(w: Writer, msgId: number, v: IpTableAddDelReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -440,7 +440,7 @@ function encodeIpTableAddDelReply(w: Writer, msgId: number, v: IpTableAddDelRepl
   } catch (e) { throw at(e, "ip_table_add_del_reply"); }
 }
 function sizeIpTableAddDelReply(v: IpTableAddDelReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_table_add_del_reply"); }
 }
 function decodeIpTableAddDelReply(r: Reader): IpTableAddDelReply {
@@ -472,7 +472,7 @@ export interface IpTableAddDelV2ReplyIn {
 const L_IpTableAddDelV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpTableAddDelV2Reply(w: Writer, msgId: number, v: IpTableAddDelV2ReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -487,7 +487,7 @@ function encodeIpTableAddDelV2Reply(w: Writer, msgId: number, v: IpTableAddDelV2
   } catch (e) { throw at(e, "ip_table_add_del_v2_reply"); }
 }
 function sizeIpTableAddDelV2Reply(v: IpTableAddDelV2ReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_table_add_del_v2_reply"); }
 }
 function decodeIpTableAddDelV2Reply(r: Reader): IpTableAddDelV2Reply {
@@ -521,7 +521,7 @@ export interface IpTableAllocateReplyIn {
 const L_IpTableAllocateReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"table.table_id",14,1,"table.is_ip6",15,64,"table.name"];
 function encodeIpTableAllocateReply(w: Writer, msgId: number, v: IpTableAllocateReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -537,7 +537,7 @@ function encodeIpTableAllocateReply(w: Writer, msgId: number, v: IpTableAllocate
   } catch (e) { throw at(e, "ip_table_allocate_reply"); }
 }
 function sizeIpTableAllocateReply(v: IpTableAllocateReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 79; } catch (e) { throw at(e, "ip_table_allocate_reply"); }
 }
 function decodeIpTableAllocateReply(r: Reader): IpTableAllocateReply {
@@ -570,7 +570,7 @@ export interface IpTableReplaceBeginReplyIn {
 const L_IpTableReplaceBeginReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpTableReplaceBeginReply(w: Writer, msgId: number, v: IpTableReplaceBeginReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -585,7 +585,7 @@ function encodeIpTableReplaceBeginReply(w: Writer, msgId: number, v: IpTableRepl
   } catch (e) { throw at(e, "ip_table_replace_begin_reply"); }
 }
 function sizeIpTableReplaceBeginReply(v: IpTableReplaceBeginReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_table_replace_begin_reply"); }
 }
 function decodeIpTableReplaceBeginReply(r: Reader): IpTableReplaceBeginReply {
@@ -617,7 +617,7 @@ export interface IpTableReplaceEndReplyIn {
 const L_IpTableReplaceEndReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpTableReplaceEndReply(w: Writer, msgId: number, v: IpTableReplaceEndReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -632,7 +632,7 @@ function encodeIpTableReplaceEndReply(w: Writer, msgId: number, v: IpTableReplac
   } catch (e) { throw at(e, "ip_table_replace_end_reply"); }
 }
 function sizeIpTableReplaceEndReply(v: IpTableReplaceEndReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_table_replace_end_reply"); }
 }
 function decodeIpTableReplaceEndReply(r: Reader): IpTableReplaceEndReply {
@@ -664,7 +664,7 @@ export interface IpTableFlushReplyIn {
 const L_IpTableFlushReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpTableFlushReply(w: Writer, msgId: number, v: IpTableFlushReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -679,7 +679,7 @@ function encodeIpTableFlushReply(w: Writer, msgId: number, v: IpTableFlushReplyI
   } catch (e) { throw at(e, "ip_table_flush_reply"); }
 }
 function sizeIpTableFlushReply(v: IpTableFlushReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_table_flush_reply"); }
 }
 function decodeIpTableFlushReply(r: Reader): IpTableFlushReply {
@@ -711,7 +711,7 @@ export interface IpTableDetailsIn {
 const L_IpTableDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"table.table_id",10,1,"table.is_ip6",11,64,"table.name"];
 function encodeIpTableDetails(w: Writer, msgId: number, v: IpTableDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(75);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -724,7 +724,7 @@ function encodeIpTableDetails(w: Writer, msgId: number, v: IpTableDetailsIn): vo
   } catch (e) { throw at(e, "ip_table_details"); }
 }
 function sizeIpTableDetails(v: IpTableDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 75; } catch (e) { throw at(e, "ip_table_details"); }
 }
 function decodeIpTableDetails(r: Reader): IpTableDetails {
@@ -758,7 +758,7 @@ export interface IpRouteAddDelReplyIn {
 const L_IpRouteAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"stats_index"];
 function encodeIpRouteAddDelReply(w: Writer, msgId: number, v: IpRouteAddDelReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -776,7 +776,7 @@ function encodeIpRouteAddDelReply(w: Writer, msgId: number, v: IpRouteAddDelRepl
   } catch (e) { throw at(e, "ip_route_add_del_reply"); }
 }
 function sizeIpRouteAddDelReply(v: IpRouteAddDelReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "ip_route_add_del_reply"); }
 }
 function decodeIpRouteAddDelReply(r: Reader): IpRouteAddDelReply {
@@ -811,7 +811,7 @@ export interface IpRouteAddDelV2ReplyIn {
 const L_IpRouteAddDelV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"stats_index"];
 function encodeIpRouteAddDelV2Reply(w: Writer, msgId: number, v: IpRouteAddDelV2ReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -829,7 +829,7 @@ function encodeIpRouteAddDelV2Reply(w: Writer, msgId: number, v: IpRouteAddDelV2
   } catch (e) { throw at(e, "ip_route_add_del_v2_reply"); }
 }
 function sizeIpRouteAddDelV2Reply(v: IpRouteAddDelV2ReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "ip_route_add_del_v2_reply"); }
 }
 function decodeIpRouteAddDelV2Reply(r: Reader): IpRouteAddDelV2Reply {
@@ -862,7 +862,7 @@ export interface IpRouteDetailsIn {
 const L_IpRouteDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,27,"route"];
 function encodeIpRouteDetails(w: Writer, msgId: number, v: IpRouteDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(6);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -875,7 +875,7 @@ function encodeIpRouteDetails(w: Writer, msgId: number, v: IpRouteDetailsIn): vo
   } catch (e) { throw at(e, "ip_route_details"); }
 }
 function sizeIpRouteDetails(v: IpRouteDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 6 + sizeIpRoute(v.route); } catch (e) { throw at(e, "ip_route_details"); }
 }
 function decodeIpRouteDetails(r: Reader): IpRouteDetails {
@@ -908,7 +908,7 @@ export interface IpRouteV2DetailsIn {
 const L_IpRouteV2Details: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,28,"route"];
 function encodeIpRouteV2Details(w: Writer, msgId: number, v: IpRouteV2DetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(6);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -921,7 +921,7 @@ function encodeIpRouteV2Details(w: Writer, msgId: number, v: IpRouteV2DetailsIn)
   } catch (e) { throw at(e, "ip_route_v2_details"); }
 }
 function sizeIpRouteV2Details(v: IpRouteV2DetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 6 + sizeIpRouteV2(v.route); } catch (e) { throw at(e, "ip_route_v2_details"); }
 }
 function decodeIpRouteV2Details(r: Reader): IpRouteV2Details {
@@ -956,7 +956,7 @@ export interface IpRouteLookupReplyIn {
 const L_IpRouteLookupReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,27,"route"];
 function encodeIpRouteLookupReply(w: Writer, msgId: number, v: IpRouteLookupReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -972,7 +972,7 @@ function encodeIpRouteLookupReply(w: Writer, msgId: number, v: IpRouteLookupRepl
   } catch (e) { throw at(e, "ip_route_lookup_reply"); }
 }
 function sizeIpRouteLookupReply(v: IpRouteLookupReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10 + sizeIpRoute(v.route); } catch (e) { throw at(e, "ip_route_lookup_reply"); }
 }
 function decodeIpRouteLookupReply(r: Reader): IpRouteLookupReply {
@@ -1008,7 +1008,7 @@ export interface IpRouteLookupV2ReplyIn {
 const L_IpRouteLookupV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,28,"route"];
 function encodeIpRouteLookupV2Reply(w: Writer, msgId: number, v: IpRouteLookupV2ReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1024,7 +1024,7 @@ function encodeIpRouteLookupV2Reply(w: Writer, msgId: number, v: IpRouteLookupV2
   } catch (e) { throw at(e, "ip_route_lookup_v2_reply"); }
 }
 function sizeIpRouteLookupV2Reply(v: IpRouteLookupV2ReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10 + sizeIpRouteV2(v.route); } catch (e) { throw at(e, "ip_route_lookup_v2_reply"); }
 }
 function decodeIpRouteLookupV2Reply(r: Reader): IpRouteLookupV2Reply {
@@ -1058,7 +1058,7 @@ export interface SetIpFlowHashReplyIn {
 const L_SetIpFlowHashReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSetIpFlowHashReply(w: Writer, msgId: number, v: SetIpFlowHashReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1073,7 +1073,7 @@ function encodeSetIpFlowHashReply(w: Writer, msgId: number, v: SetIpFlowHashRepl
   } catch (e) { throw at(e, "set_ip_flow_hash_reply"); }
 }
 function sizeSetIpFlowHashReply(v: SetIpFlowHashReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "set_ip_flow_hash_reply"); }
 }
 function decodeSetIpFlowHashReply(r: Reader): SetIpFlowHashReply {
@@ -1105,7 +1105,7 @@ export interface SetIpFlowHashV2ReplyIn {
 const L_SetIpFlowHashV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSetIpFlowHashV2Reply(w: Writer, msgId: number, v: SetIpFlowHashV2ReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1120,7 +1120,7 @@ function encodeSetIpFlowHashV2Reply(w: Writer, msgId: number, v: SetIpFlowHashV2
   } catch (e) { throw at(e, "set_ip_flow_hash_v2_reply"); }
 }
 function sizeSetIpFlowHashV2Reply(v: SetIpFlowHashV2ReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "set_ip_flow_hash_v2_reply"); }
 }
 function decodeSetIpFlowHashV2Reply(r: Reader): SetIpFlowHashV2Reply {
@@ -1152,7 +1152,7 @@ export interface SetIpFlowHashV3ReplyIn {
 const L_SetIpFlowHashV3Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSetIpFlowHashV3Reply(w: Writer, msgId: number, v: SetIpFlowHashV3ReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1167,7 +1167,7 @@ function encodeSetIpFlowHashV3Reply(w: Writer, msgId: number, v: SetIpFlowHashV3
   } catch (e) { throw at(e, "set_ip_flow_hash_v3_reply"); }
 }
 function sizeSetIpFlowHashV3Reply(v: SetIpFlowHashV3ReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "set_ip_flow_hash_v3_reply"); }
 }
 function decodeSetIpFlowHashV3Reply(r: Reader): SetIpFlowHashV3Reply {
@@ -1199,7 +1199,7 @@ export interface SetIpFlowHashRouterIdReplyIn {
 const L_SetIpFlowHashRouterIdReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSetIpFlowHashRouterIdReply(w: Writer, msgId: number, v: SetIpFlowHashRouterIdReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1214,7 +1214,7 @@ function encodeSetIpFlowHashRouterIdReply(w: Writer, msgId: number, v: SetIpFlow
   } catch (e) { throw at(e, "set_ip_flow_hash_router_id_reply"); }
 }
 function sizeSetIpFlowHashRouterIdReply(v: SetIpFlowHashRouterIdReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "set_ip_flow_hash_router_id_reply"); }
 }
 function decodeSetIpFlowHashRouterIdReply(r: Reader): SetIpFlowHashRouterIdReply {
@@ -1246,7 +1246,7 @@ export interface SwInterfaceIp6EnableDisableReplyIn {
 const L_SwInterfaceIp6EnableDisableReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceIp6EnableDisableReply(w: Writer, msgId: number, v: SwInterfaceIp6EnableDisableReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1261,7 +1261,7 @@ function encodeSwInterfaceIp6EnableDisableReply(w: Writer, msgId: number, v: SwI
   } catch (e) { throw at(e, "sw_interface_ip6_enable_disable_reply"); }
 }
 function sizeSwInterfaceIp6EnableDisableReply(v: SwInterfaceIp6EnableDisableReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_ip6_enable_disable_reply"); }
 }
 function decodeSwInterfaceIp6EnableDisableReply(r: Reader): SwInterfaceIp6EnableDisableReply {
@@ -1293,7 +1293,7 @@ export interface SwInterfaceIp4EnableDisableReplyIn {
 const L_SwInterfaceIp4EnableDisableReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceIp4EnableDisableReply(w: Writer, msgId: number, v: SwInterfaceIp4EnableDisableReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1308,7 +1308,7 @@ function encodeSwInterfaceIp4EnableDisableReply(w: Writer, msgId: number, v: SwI
   } catch (e) { throw at(e, "sw_interface_ip4_enable_disable_reply"); }
 }
 function sizeSwInterfaceIp4EnableDisableReply(v: SwInterfaceIp4EnableDisableReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_ip4_enable_disable_reply"); }
 }
 function decodeSwInterfaceIp4EnableDisableReply(r: Reader): SwInterfaceIp4EnableDisableReply {
@@ -1342,7 +1342,7 @@ export interface IpMtableDetailsIn {
 const L_IpMtableDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"table.table_id",14,1,"table.is_ip6",15,64,"table.name"];
 function encodeIpMtableDetails(w: Writer, msgId: number, v: IpMtableDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1358,7 +1358,7 @@ function encodeIpMtableDetails(w: Writer, msgId: number, v: IpMtableDetailsIn): 
   } catch (e) { throw at(e, "ip_mtable_details"); }
 }
 function sizeIpMtableDetails(v: IpMtableDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 79; } catch (e) { throw at(e, "ip_mtable_details"); }
 }
 function decodeIpMtableDetails(r: Reader): IpMtableDetails {
@@ -1393,7 +1393,7 @@ export interface IpMrouteAddDelReplyIn {
 const L_IpMrouteAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"stats_index"];
 function encodeIpMrouteAddDelReply(w: Writer, msgId: number, v: IpMrouteAddDelReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1411,7 +1411,7 @@ function encodeIpMrouteAddDelReply(w: Writer, msgId: number, v: IpMrouteAddDelRe
   } catch (e) { throw at(e, "ip_mroute_add_del_reply"); }
 }
 function sizeIpMrouteAddDelReply(v: IpMrouteAddDelReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "ip_mroute_add_del_reply"); }
 }
 function decodeIpMrouteAddDelReply(r: Reader): IpMrouteAddDelReply {
@@ -1444,7 +1444,7 @@ export interface IpMrouteDetailsIn {
 const L_IpMrouteDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,48,"route"];
 function encodeIpMrouteDetails(w: Writer, msgId: number, v: IpMrouteDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(6);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1457,7 +1457,7 @@ function encodeIpMrouteDetails(w: Writer, msgId: number, v: IpMrouteDetailsIn): 
   } catch (e) { throw at(e, "ip_mroute_details"); }
 }
 function sizeIpMrouteDetails(v: IpMrouteDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 6 + sizeIpMroute(v.route); } catch (e) { throw at(e, "ip_mroute_details"); }
 }
 function decodeIpMrouteDetails(r: Reader): IpMrouteDetails {
@@ -1492,7 +1492,7 @@ export interface IpAddressDetailsIn {
 const L_IpAddressDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"sw_if_index",10,18,"prefix"];
 function encodeIpAddressDetails(w: Writer, msgId: number, v: IpAddressDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(28);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1508,7 +1508,7 @@ function encodeIpAddressDetails(w: Writer, msgId: number, v: IpAddressDetailsIn)
   } catch (e) { throw at(e, "ip_address_details"); }
 }
 function sizeIpAddressDetails(v: IpAddressDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 28; } catch (e) { throw at(e, "ip_address_details"); }
 }
 function decodeIpAddressDetails(r: Reader): IpAddressDetails {
@@ -1543,7 +1543,7 @@ export interface IpUnnumberedDetailsIn {
 const L_IpUnnumberedDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"sw_if_index",10,4,"ip_sw_if_index"];
 function encodeIpUnnumberedDetails(w: Writer, msgId: number, v: IpUnnumberedDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1561,7 +1561,7 @@ function encodeIpUnnumberedDetails(w: Writer, msgId: number, v: IpUnnumberedDeta
   } catch (e) { throw at(e, "ip_unnumbered_details"); }
 }
 function sizeIpUnnumberedDetails(v: IpUnnumberedDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "ip_unnumbered_details"); }
 }
 function decodeIpUnnumberedDetails(r: Reader): IpUnnumberedDetails {
@@ -1596,7 +1596,7 @@ export interface IpDetailsIn {
 const L_IpDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"sw_if_index",10,1,"is_ipv6"];
 function encodeIpDetails(w: Writer, msgId: number, v: IpDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(11);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1614,7 +1614,7 @@ function encodeIpDetails(w: Writer, msgId: number, v: IpDetailsIn): void {
   } catch (e) { throw at(e, "ip_details"); }
 }
 function sizeIpDetails(v: IpDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 11; } catch (e) { throw at(e, "ip_details"); }
 }
 function decodeIpDetails(r: Reader): IpDetails {
@@ -1655,7 +1655,7 @@ export interface MfibSignalDetailsIn {
 const L_MfibSignalDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"sw_if_index",10,4,"table_id",14,1,"prefix.af",15,2,"prefix.grp_address_length",17,16,"prefix.grp_address",33,16,"prefix.src_address",49,2,"ip_packet_len",51,256,"ip_packet_data"];
 function encodeMfibSignalDetails(w: Writer, msgId: number, v: MfibSignalDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(307);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1678,7 +1678,7 @@ function encodeMfibSignalDetails(w: Writer, msgId: number, v: MfibSignalDetailsI
   } catch (e) { throw at(e, "mfib_signal_details"); }
 }
 function sizeMfibSignalDetails(v: MfibSignalDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 307; } catch (e) { throw at(e, "mfib_signal_details"); }
 }
 function decodeMfibSignalDetails(r: Reader): MfibSignalDetails {
@@ -1714,7 +1714,7 @@ export interface IpPuntRedirectReplyIn {
 const L_IpPuntRedirectReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpPuntRedirectReply(w: Writer, msgId: number, v: IpPuntRedirectReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1729,7 +1729,7 @@ function encodeIpPuntRedirectReply(w: Writer, msgId: number, v: IpPuntRedirectRe
   } catch (e) { throw at(e, "ip_punt_redirect_reply"); }
 }
 function sizeIpPuntRedirectReply(v: IpPuntRedirectReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_punt_redirect_reply"); }
 }
 function decodeIpPuntRedirectReply(r: Reader): IpPuntRedirectReply {
@@ -1761,7 +1761,7 @@ export interface IpPuntRedirectDetailsIn {
 const L_IpPuntRedirectDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"punt.rx_sw_if_index",10,4,"punt.tx_sw_if_index",14,17,"punt.nh"];
 function encodeIpPuntRedirectDetails(w: Writer, msgId: number, v: IpPuntRedirectDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(31);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1774,7 +1774,7 @@ function encodeIpPuntRedirectDetails(w: Writer, msgId: number, v: IpPuntRedirect
   } catch (e) { throw at(e, "ip_punt_redirect_details"); }
 }
 function sizeIpPuntRedirectDetails(v: IpPuntRedirectDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 31; } catch (e) { throw at(e, "ip_punt_redirect_details"); }
 }
 function decodeIpPuntRedirectDetails(r: Reader): IpPuntRedirectDetails {
@@ -1808,7 +1808,7 @@ export interface AddDelIpPuntRedirectV2ReplyIn {
 const L_AddDelIpPuntRedirectV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeAddDelIpPuntRedirectV2Reply(w: Writer, msgId: number, v: AddDelIpPuntRedirectV2ReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1823,7 +1823,7 @@ function encodeAddDelIpPuntRedirectV2Reply(w: Writer, msgId: number, v: AddDelIp
   } catch (e) { throw at(e, "add_del_ip_punt_redirect_v2_reply"); }
 }
 function sizeAddDelIpPuntRedirectV2Reply(v: AddDelIpPuntRedirectV2ReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "add_del_ip_punt_redirect_v2_reply"); }
 }
 function decodeAddDelIpPuntRedirectV2Reply(r: Reader): AddDelIpPuntRedirectV2Reply {
@@ -1855,7 +1855,7 @@ export interface IpPuntRedirectV2DetailsIn {
 const L_IpPuntRedirectV2Details: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,9,"punt"];
 function encodeIpPuntRedirectV2Details(w: Writer, msgId: number, v: IpPuntRedirectV2DetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(6);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1868,7 +1868,7 @@ function encodeIpPuntRedirectV2Details(w: Writer, msgId: number, v: IpPuntRedire
   } catch (e) { throw at(e, "ip_punt_redirect_v2_details"); }
 }
 function sizeIpPuntRedirectV2Details(v: IpPuntRedirectV2DetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 6 + sizePuntRedirectV2(v.punt); } catch (e) { throw at(e, "ip_punt_redirect_v2_details"); }
 }
 function decodeIpPuntRedirectV2Details(r: Reader): IpPuntRedirectV2Details {
@@ -1901,7 +1901,7 @@ export interface IpContainerProxyAddDelReplyIn {
 const L_IpContainerProxyAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpContainerProxyAddDelReply(w: Writer, msgId: number, v: IpContainerProxyAddDelReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1916,7 +1916,7 @@ function encodeIpContainerProxyAddDelReply(w: Writer, msgId: number, v: IpContai
   } catch (e) { throw at(e, "ip_container_proxy_add_del_reply"); }
 }
 function sizeIpContainerProxyAddDelReply(v: IpContainerProxyAddDelReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_container_proxy_add_del_reply"); }
 }
 function decodeIpContainerProxyAddDelReply(r: Reader): IpContainerProxyAddDelReply {
@@ -1950,7 +1950,7 @@ export interface IpContainerProxyDetailsIn {
 const L_IpContainerProxyDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"sw_if_index",10,18,"prefix"];
 function encodeIpContainerProxyDetails(w: Writer, msgId: number, v: IpContainerProxyDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(28);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1966,7 +1966,7 @@ function encodeIpContainerProxyDetails(w: Writer, msgId: number, v: IpContainerP
   } catch (e) { throw at(e, "ip_container_proxy_details"); }
 }
 function sizeIpContainerProxyDetails(v: IpContainerProxyDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 28; } catch (e) { throw at(e, "ip_container_proxy_details"); }
 }
 function decodeIpContainerProxyDetails(r: Reader): IpContainerProxyDetails {
@@ -1999,7 +1999,7 @@ export interface IpSourceAndPortRangeCheckAddDelReplyIn {
 const L_IpSourceAndPortRangeCheckAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpSourceAndPortRangeCheckAddDelReply(w: Writer, msgId: number, v: IpSourceAndPortRangeCheckAddDelReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2014,7 +2014,7 @@ function encodeIpSourceAndPortRangeCheckAddDelReply(w: Writer, msgId: number, v:
   } catch (e) { throw at(e, "ip_source_and_port_range_check_add_del_reply"); }
 }
 function sizeIpSourceAndPortRangeCheckAddDelReply(v: IpSourceAndPortRangeCheckAddDelReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_source_and_port_range_check_add_del_reply"); }
 }
 function decodeIpSourceAndPortRangeCheckAddDelReply(r: Reader): IpSourceAndPortRangeCheckAddDelReply {
@@ -2046,7 +2046,7 @@ export interface IpSourceAndPortRangeCheckInterfaceAddDelReplyIn {
 const L_IpSourceAndPortRangeCheckInterfaceAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpSourceAndPortRangeCheckInterfaceAddDelReply(w: Writer, msgId: number, v: IpSourceAndPortRangeCheckInterfaceAddDelReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2061,7 +2061,7 @@ function encodeIpSourceAndPortRangeCheckInterfaceAddDelReply(w: Writer, msgId: n
   } catch (e) { throw at(e, "ip_source_and_port_range_check_interface_add_del_reply"); }
 }
 function sizeIpSourceAndPortRangeCheckInterfaceAddDelReply(v: IpSourceAndPortRangeCheckInterfaceAddDelReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_source_and_port_range_check_interface_add_del_reply"); }
 }
 function decodeIpSourceAndPortRangeCheckInterfaceAddDelReply(r: Reader): IpSourceAndPortRangeCheckInterfaceAddDelReply {
@@ -2093,7 +2093,7 @@ export interface SwInterfaceIp6SetLinkLocalAddressReplyIn {
 const L_SwInterfaceIp6SetLinkLocalAddressReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSwInterfaceIp6SetLinkLocalAddressReply(w: Writer, msgId: number, v: SwInterfaceIp6SetLinkLocalAddressReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2108,7 +2108,7 @@ function encodeSwInterfaceIp6SetLinkLocalAddressReply(w: Writer, msgId: number, 
   } catch (e) { throw at(e, "sw_interface_ip6_set_link_local_address_reply"); }
 }
 function sizeSwInterfaceIp6SetLinkLocalAddressReply(v: SwInterfaceIp6SetLinkLocalAddressReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sw_interface_ip6_set_link_local_address_reply"); }
 }
 function decodeSwInterfaceIp6SetLinkLocalAddressReply(r: Reader): SwInterfaceIp6SetLinkLocalAddressReply {
@@ -2142,7 +2142,7 @@ export interface SwInterfaceIp6GetLinkLocalAddressReplyIn {
 const L_SwInterfaceIp6GetLinkLocalAddressReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,16,"ip"];
 function encodeSwInterfaceIp6GetLinkLocalAddressReply(w: Writer, msgId: number, v: SwInterfaceIp6GetLinkLocalAddressReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(26);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2158,7 +2158,7 @@ function encodeSwInterfaceIp6GetLinkLocalAddressReply(w: Writer, msgId: number, 
   } catch (e) { throw at(e, "sw_interface_ip6_get_link_local_address_reply"); }
 }
 function sizeSwInterfaceIp6GetLinkLocalAddressReply(v: SwInterfaceIp6GetLinkLocalAddressReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 26; } catch (e) { throw at(e, "sw_interface_ip6_get_link_local_address_reply"); }
 }
 function decodeSwInterfaceIp6GetLinkLocalAddressReply(r: Reader): SwInterfaceIp6GetLinkLocalAddressReply {
@@ -2191,7 +2191,7 @@ export interface IoamEnableReplyIn {
 const L_IoamEnableReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIoamEnableReply(w: Writer, msgId: number, v: IoamEnableReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2206,7 +2206,7 @@ function encodeIoamEnableReply(w: Writer, msgId: number, v: IoamEnableReplyIn): 
   } catch (e) { throw at(e, "ioam_enable_reply"); }
 }
 function sizeIoamEnableReply(v: IoamEnableReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ioam_enable_reply"); }
 }
 function decodeIoamEnableReply(r: Reader): IoamEnableReply {
@@ -2238,7 +2238,7 @@ export interface IoamDisableReplyIn {
 const L_IoamDisableReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIoamDisableReply(w: Writer, msgId: number, v: IoamDisableReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2253,7 +2253,7 @@ function encodeIoamDisableReply(w: Writer, msgId: number, v: IoamDisableReplyIn)
   } catch (e) { throw at(e, "ioam_disable_reply"); }
 }
 function sizeIoamDisableReply(v: IoamDisableReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ioam_disable_reply"); }
 }
 function decodeIoamDisableReply(r: Reader): IoamDisableReply {
@@ -2285,7 +2285,7 @@ export interface IpReassemblySetReplyIn {
 const L_IpReassemblySetReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpReassemblySetReply(w: Writer, msgId: number, v: IpReassemblySetReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2300,7 +2300,7 @@ function encodeIpReassemblySetReply(w: Writer, msgId: number, v: IpReassemblySet
   } catch (e) { throw at(e, "ip_reassembly_set_reply"); }
 }
 function sizeIpReassemblySetReply(v: IpReassemblySetReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_reassembly_set_reply"); }
 }
 function decodeIpReassemblySetReply(r: Reader): IpReassemblySetReply {
@@ -2342,7 +2342,7 @@ export interface IpReassemblyGetReplyIn {
 const L_IpReassemblyGetReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"timeout_ms",14,4,"max_reassemblies",18,4,"max_reassembly_length",22,4,"expire_walk_interval_ms",26,1,"is_ip6"];
 function encodeIpReassemblyGetReply(w: Writer, msgId: number, v: IpReassemblyGetReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(27);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2372,7 +2372,7 @@ function encodeIpReassemblyGetReply(w: Writer, msgId: number, v: IpReassemblyGet
   } catch (e) { throw at(e, "ip_reassembly_get_reply"); }
 }
 function sizeIpReassemblyGetReply(v: IpReassemblyGetReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 27; } catch (e) { throw at(e, "ip_reassembly_get_reply"); }
 }
 function decodeIpReassemblyGetReply(r: Reader): IpReassemblyGetReply {
@@ -2409,7 +2409,7 @@ export interface IpReassemblyEnableDisableReplyIn {
 const L_IpReassemblyEnableDisableReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpReassemblyEnableDisableReply(w: Writer, msgId: number, v: IpReassemblyEnableDisableReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2424,7 +2424,7 @@ function encodeIpReassemblyEnableDisableReply(w: Writer, msgId: number, v: IpRea
   } catch (e) { throw at(e, "ip_reassembly_enable_disable_reply"); }
 }
 function sizeIpReassemblyEnableDisableReply(v: IpReassemblyEnableDisableReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_reassembly_enable_disable_reply"); }
 }
 function decodeIpReassemblyEnableDisableReply(r: Reader): IpReassemblyEnableDisableReply {
@@ -2456,7 +2456,7 @@ export interface IpLocalReassEnableDisableReplyIn {
 const L_IpLocalReassEnableDisableReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpLocalReassEnableDisableReply(w: Writer, msgId: number, v: IpLocalReassEnableDisableReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2471,7 +2471,7 @@ function encodeIpLocalReassEnableDisableReply(w: Writer, msgId: number, v: IpLoc
   } catch (e) { throw at(e, "ip_local_reass_enable_disable_reply"); }
 }
 function sizeIpLocalReassEnableDisableReply(v: IpLocalReassEnableDisableReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_local_reass_enable_disable_reply"); }
 }
 function decodeIpLocalReassEnableDisableReply(r: Reader): IpLocalReassEnableDisableReply {
@@ -2507,7 +2507,7 @@ export interface IpLocalReassGetReplyIn {
 const L_IpLocalReassGetReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,1,"ip4_is_enabled",11,1,"ip6_is_enabled"];
 function encodeIpLocalReassGetReply(w: Writer, msgId: number, v: IpLocalReassGetReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2528,7 +2528,7 @@ function encodeIpLocalReassGetReply(w: Writer, msgId: number, v: IpLocalReassGet
   } catch (e) { throw at(e, "ip_local_reass_get_reply"); }
 }
 function sizeIpLocalReassGetReply(v: IpLocalReassGetReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 12; } catch (e) { throw at(e, "ip_local_reass_get_reply"); }
 }
 function decodeIpLocalReassGetReply(r: Reader): IpLocalReassGetReply {
@@ -2562,7 +2562,7 @@ export interface IpPathMtuUpdateReplyIn {
 const L_IpPathMtuUpdateReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpPathMtuUpdateReply(w: Writer, msgId: number, v: IpPathMtuUpdateReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2577,7 +2577,7 @@ function encodeIpPathMtuUpdateReply(w: Writer, msgId: number, v: IpPathMtuUpdate
   } catch (e) { throw at(e, "ip_path_mtu_update_reply"); }
 }
 function sizeIpPathMtuUpdateReply(v: IpPathMtuUpdateReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_path_mtu_update_reply"); }
 }
 function decodeIpPathMtuUpdateReply(r: Reader): IpPathMtuUpdateReply {
@@ -2611,7 +2611,7 @@ export interface IpPathMtuGetReplyIn {
 const L_IpPathMtuGetReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"cursor"];
 function encodeIpPathMtuGetReply(w: Writer, msgId: number, v: IpPathMtuGetReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2629,7 +2629,7 @@ function encodeIpPathMtuGetReply(w: Writer, msgId: number, v: IpPathMtuGetReplyI
   } catch (e) { throw at(e, "ip_path_mtu_get_reply"); }
 }
 function sizeIpPathMtuGetReply(v: IpPathMtuGetReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "ip_path_mtu_get_reply"); }
 }
 function decodeIpPathMtuGetReply(r: Reader): IpPathMtuGetReply {
@@ -2662,7 +2662,7 @@ export interface IpPathMtuDetailsIn {
 const L_IpPathMtuDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"pmtu.client_index",10,4,"pmtu.context",14,4,"pmtu.table_id",18,17,"pmtu.nh",35,2,"pmtu.path_mtu"];
 function encodeIpPathMtuDetails(w: Writer, msgId: number, v: IpPathMtuDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(37);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2675,7 +2675,7 @@ function encodeIpPathMtuDetails(w: Writer, msgId: number, v: IpPathMtuDetailsIn)
   } catch (e) { throw at(e, "ip_path_mtu_details"); }
 }
 function sizeIpPathMtuDetails(v: IpPathMtuDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 37; } catch (e) { throw at(e, "ip_path_mtu_details"); }
 }
 function decodeIpPathMtuDetails(r: Reader): IpPathMtuDetails {
@@ -2709,7 +2709,7 @@ export interface IpPathMtuReplaceBeginReplyIn {
 const L_IpPathMtuReplaceBeginReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpPathMtuReplaceBeginReply(w: Writer, msgId: number, v: IpPathMtuReplaceBeginReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2724,7 +2724,7 @@ function encodeIpPathMtuReplaceBeginReply(w: Writer, msgId: number, v: IpPathMtu
   } catch (e) { throw at(e, "ip_path_mtu_replace_begin_reply"); }
 }
 function sizeIpPathMtuReplaceBeginReply(v: IpPathMtuReplaceBeginReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_path_mtu_replace_begin_reply"); }
 }
 function decodeIpPathMtuReplaceBeginReply(r: Reader): IpPathMtuReplaceBeginReply {
@@ -2756,7 +2756,7 @@ export interface IpPathMtuReplaceEndReplyIn {
 const L_IpPathMtuReplaceEndReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeIpPathMtuReplaceEndReply(w: Writer, msgId: number, v: IpPathMtuReplaceEndReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2771,7 +2771,7 @@ function encodeIpPathMtuReplaceEndReply(w: Writer, msgId: number, v: IpPathMtuRe
   } catch (e) { throw at(e, "ip_path_mtu_replace_end_reply"); }
 }
 function sizeIpPathMtuReplaceEndReply(v: IpPathMtuReplaceEndReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_path_mtu_replace_end_reply"); }
 }
 function decodeIpPathMtuReplaceEndReply(r: Reader): IpPathMtuReplaceEndReply {
@@ -2807,7 +2807,7 @@ export interface IpTableAddDelIn {
 const L_IpTableAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"is_add",11,4,"table.table_id",15,1,"table.is_ip6",16,64,"table.name"];
 function encodeIpTableAddDel(w: Writer, msgId: number, v: IpTableAddDelIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(80);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2826,7 +2826,7 @@ function encodeIpTableAddDel(w: Writer, msgId: number, v: IpTableAddDelIn): void
   } catch (e) { throw at(e, "ip_table_add_del"); }
 }
 function sizeIpTableAddDel(v: IpTableAddDelIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 80; } catch (e) { throw at(e, "ip_table_add_del"); }
 }
 function decodeIpTableAddDel(r: Reader): IpTableAddDel {
@@ -2867,7 +2867,7 @@ export interface IpTableAddDelV2In {
 const L_IpTableAddDelV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"table.table_id",14,1,"table.is_ip6",15,64,"table.name",79,1,"create_mfib",80,1,"is_add"];
 function encodeIpTableAddDelV2(w: Writer, msgId: number, v: IpTableAddDelV2In): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(81);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2889,7 +2889,7 @@ function encodeIpTableAddDelV2(w: Writer, msgId: number, v: IpTableAddDelV2In): 
   } catch (e) { throw at(e, "ip_table_add_del_v2"); }
 }
 function sizeIpTableAddDelV2(v: IpTableAddDelV2In): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 81; } catch (e) { throw at(e, "ip_table_add_del_v2"); }
 }
 function decodeIpTableAddDelV2(r: Reader): IpTableAddDelV2 {
@@ -2927,7 +2927,7 @@ export interface IpTableAllocateIn {
 const L_IpTableAllocate: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"table.table_id",14,1,"table.is_ip6",15,64,"table.name"];
 function encodeIpTableAllocate(w: Writer, msgId: number, v: IpTableAllocateIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2943,7 +2943,7 @@ function encodeIpTableAllocate(w: Writer, msgId: number, v: IpTableAllocateIn): 
   } catch (e) { throw at(e, "ip_table_allocate"); }
 }
 function sizeIpTableAllocate(v: IpTableAllocateIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 79; } catch (e) { throw at(e, "ip_table_allocate"); }
 }
 function decodeIpTableAllocate(r: Reader): IpTableAllocate {
@@ -2977,7 +2977,7 @@ export interface IpTableDumpIn {
 const L_IpTableDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeIpTableDump(w: Writer, msgId: number, v: IpTableDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2992,7 +2992,7 @@ function encodeIpTableDump(w: Writer, msgId: number, v: IpTableDumpIn): void {
   } catch (e) { throw at(e, "ip_table_dump"); }
 }
 function sizeIpTableDump(v: IpTableDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_table_dump"); }
 }
 function decodeIpTableDump(r: Reader): IpTableDump {
@@ -3027,7 +3027,7 @@ export interface IpTableReplaceBeginIn {
 const L_IpTableReplaceBegin: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"table.table_id",14,1,"table.is_ip6",15,64,"table.name"];
 function encodeIpTableReplaceBegin(w: Writer, msgId: number, v: IpTableReplaceBeginIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3043,7 +3043,7 @@ function encodeIpTableReplaceBegin(w: Writer, msgId: number, v: IpTableReplaceBe
   } catch (e) { throw at(e, "ip_table_replace_begin"); }
 }
 function sizeIpTableReplaceBegin(v: IpTableReplaceBeginIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 79; } catch (e) { throw at(e, "ip_table_replace_begin"); }
 }
 function decodeIpTableReplaceBegin(r: Reader): IpTableReplaceBegin {
@@ -3079,7 +3079,7 @@ export interface IpTableReplaceEndIn {
 const L_IpTableReplaceEnd: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"table.table_id",14,1,"table.is_ip6",15,64,"table.name"];
 function encodeIpTableReplaceEnd(w: Writer, msgId: number, v: IpTableReplaceEndIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3095,7 +3095,7 @@ function encodeIpTableReplaceEnd(w: Writer, msgId: number, v: IpTableReplaceEndI
   } catch (e) { throw at(e, "ip_table_replace_end"); }
 }
 function sizeIpTableReplaceEnd(v: IpTableReplaceEndIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 79; } catch (e) { throw at(e, "ip_table_replace_end"); }
 }
 function decodeIpTableReplaceEnd(r: Reader): IpTableReplaceEnd {
@@ -3131,7 +3131,7 @@ export interface IpTableFlushIn {
 const L_IpTableFlush: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"table.table_id",14,1,"table.is_ip6",15,64,"table.name"];
 function encodeIpTableFlush(w: Writer, msgId: number, v: IpTableFlushIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3147,7 +3147,7 @@ function encodeIpTableFlush(w: Writer, msgId: number, v: IpTableFlushIn): void {
   } catch (e) { throw at(e, "ip_table_flush"); }
 }
 function sizeIpTableFlush(v: IpTableFlushIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 79; } catch (e) { throw at(e, "ip_table_flush"); }
 }
 function decodeIpTableFlush(r: Reader): IpTableFlush {
@@ -3187,7 +3187,7 @@ export interface IpRouteAddDelIn {
 const L_IpRouteAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"is_add",11,1,"is_multipath",12,27,"route"];
 function encodeIpRouteAddDel(w: Writer, msgId: number, v: IpRouteAddDelIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3209,7 +3209,7 @@ function encodeIpRouteAddDel(w: Writer, msgId: number, v: IpRouteAddDelIn): void
   } catch (e) { throw at(e, "ip_route_add_del"); }
 }
 function sizeIpRouteAddDel(v: IpRouteAddDelIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 12 + sizeIpRoute(v.route); } catch (e) { throw at(e, "ip_route_add_del"); }
 }
 function decodeIpRouteAddDel(r: Reader): IpRouteAddDel {
@@ -3252,7 +3252,7 @@ export interface IpRouteAddDelV2In {
 const L_IpRouteAddDelV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"is_add",11,1,"is_multipath",12,28,"route"];
 function encodeIpRouteAddDelV2(w: Writer, msgId: number, v: IpRouteAddDelV2In): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3274,7 +3274,7 @@ function encodeIpRouteAddDelV2(w: Writer, msgId: number, v: IpRouteAddDelV2In): 
   } catch (e) { throw at(e, "ip_route_add_del_v2"); }
 }
 function sizeIpRouteAddDelV2(v: IpRouteAddDelV2In): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 12 + sizeIpRouteV2(v.route); } catch (e) { throw at(e, "ip_route_add_del_v2"); }
 }
 function decodeIpRouteAddDelV2(r: Reader): IpRouteAddDelV2 {
@@ -3313,7 +3313,7 @@ export interface IpRouteDumpIn {
 const L_IpRouteDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"table.table_id",14,1,"table.is_ip6",15,64,"table.name"];
 function encodeIpRouteDump(w: Writer, msgId: number, v: IpRouteDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3329,7 +3329,7 @@ function encodeIpRouteDump(w: Writer, msgId: number, v: IpRouteDumpIn): void {
   } catch (e) { throw at(e, "ip_route_dump"); }
 }
 function sizeIpRouteDump(v: IpRouteDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 79; } catch (e) { throw at(e, "ip_route_dump"); }
 }
 function decodeIpRouteDump(r: Reader): IpRouteDump {
@@ -3367,7 +3367,7 @@ export interface IpRouteV2DumpIn {
 const L_IpRouteV2Dump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"src",11,4,"table.table_id",15,1,"table.is_ip6",16,64,"table.name"];
 function encodeIpRouteV2Dump(w: Writer, msgId: number, v: IpRouteV2DumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(80);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3386,7 +3386,7 @@ function encodeIpRouteV2Dump(w: Writer, msgId: number, v: IpRouteV2DumpIn): void
   } catch (e) { throw at(e, "ip_route_v2_dump"); }
 }
 function sizeIpRouteV2Dump(v: IpRouteV2DumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 80; } catch (e) { throw at(e, "ip_route_v2_dump"); }
 }
 function decodeIpRouteV2Dump(r: Reader): IpRouteV2Dump {
@@ -3427,7 +3427,7 @@ export interface IpRouteLookupIn {
 const L_IpRouteLookup: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"table_id",14,1,"exact",15,18,"prefix"];
 function encodeIpRouteLookup(w: Writer, msgId: number, v: IpRouteLookupIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(33);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3449,7 +3449,7 @@ function encodeIpRouteLookup(w: Writer, msgId: number, v: IpRouteLookupIn): void
   } catch (e) { throw at(e, "ip_route_lookup"); }
 }
 function sizeIpRouteLookup(v: IpRouteLookupIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 33; } catch (e) { throw at(e, "ip_route_lookup"); }
 }
 function decodeIpRouteLookup(r: Reader): IpRouteLookup {
@@ -3491,7 +3491,7 @@ export interface IpRouteLookupV2In {
 const L_IpRouteLookupV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"table_id",14,1,"exact",15,18,"prefix"];
 function encodeIpRouteLookupV2(w: Writer, msgId: number, v: IpRouteLookupV2In): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(33);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3513,7 +3513,7 @@ function encodeIpRouteLookupV2(w: Writer, msgId: number, v: IpRouteLookupV2In): 
   } catch (e) { throw at(e, "ip_route_lookup_v2"); }
 }
 function sizeIpRouteLookupV2(v: IpRouteLookupV2In): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 33; } catch (e) { throw at(e, "ip_route_lookup_v2"); }
 }
 function decodeIpRouteLookupV2(r: Reader): IpRouteLookupV2 {
@@ -3567,7 +3567,7 @@ export interface SetIpFlowHashIn {
 const L_SetIpFlowHash: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"vrf_id",14,1,"is_ipv6",15,1,"src",16,1,"dst",17,1,"sport",18,1,"dport",19,1,"proto",20,1,"reverse",21,1,"symmetric"];
 function encodeSetIpFlowHash(w: Writer, msgId: number, v: SetIpFlowHashIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(22);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3609,7 +3609,7 @@ function encodeSetIpFlowHash(w: Writer, msgId: number, v: SetIpFlowHashIn): void
   } catch (e) { throw at(e, "set_ip_flow_hash"); }
 }
 function sizeSetIpFlowHash(v: SetIpFlowHashIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 22; } catch (e) { throw at(e, "set_ip_flow_hash"); }
 }
 function decodeSetIpFlowHash(r: Reader): SetIpFlowHash {
@@ -3657,7 +3657,7 @@ export interface SetIpFlowHashV2In {
 const L_SetIpFlowHashV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"table_id",14,1,"af",15,4,"flow_hash_config"];
 function encodeSetIpFlowHashV2(w: Writer, msgId: number, v: SetIpFlowHashV2In): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(19);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3683,7 +3683,7 @@ function encodeSetIpFlowHashV2(w: Writer, msgId: number, v: SetIpFlowHashV2In): 
   } catch (e) { throw at(e, "set_ip_flow_hash_v2"); }
 }
 function sizeSetIpFlowHashV2(v: SetIpFlowHashV2In): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 19; } catch (e) { throw at(e, "set_ip_flow_hash_v2"); }
 }
 function decodeSetIpFlowHashV2(r: Reader): SetIpFlowHashV2 {
@@ -3725,7 +3725,7 @@ export interface SetIpFlowHashV3In {
 const L_SetIpFlowHashV3: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"table_id",14,1,"af",15,4,"flow_hash_config"];
 function encodeSetIpFlowHashV3(w: Writer, msgId: number, v: SetIpFlowHashV3In): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(19);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3751,7 +3751,7 @@ function encodeSetIpFlowHashV3(w: Writer, msgId: number, v: SetIpFlowHashV3In): 
   } catch (e) { throw at(e, "set_ip_flow_hash_v3"); }
 }
 function sizeSetIpFlowHashV3(v: SetIpFlowHashV3In): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 19; } catch (e) { throw at(e, "set_ip_flow_hash_v3"); }
 }
 function decodeSetIpFlowHashV3(r: Reader): SetIpFlowHashV3 {
@@ -3789,7 +3789,7 @@ export interface SetIpFlowHashRouterIdIn {
 const L_SetIpFlowHashRouterId: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"router_id"];
 function encodeSetIpFlowHashRouterId(w: Writer, msgId: number, v: SetIpFlowHashRouterIdIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3807,7 +3807,7 @@ function encodeSetIpFlowHashRouterId(w: Writer, msgId: number, v: SetIpFlowHashR
   } catch (e) { throw at(e, "set_ip_flow_hash_router_id"); }
 }
 function sizeSetIpFlowHashRouterId(v: SetIpFlowHashRouterIdIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "set_ip_flow_hash_router_id"); }
 }
 function decodeSetIpFlowHashRouterId(r: Reader): SetIpFlowHashRouterId {
@@ -3845,7 +3845,7 @@ export interface SwInterfaceIp6EnableDisableIn {
 const L_SwInterfaceIp6EnableDisable: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"enable"];
 function encodeSwInterfaceIp6EnableDisable(w: Writer, msgId: number, v: SwInterfaceIp6EnableDisableIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3866,7 +3866,7 @@ function encodeSwInterfaceIp6EnableDisable(w: Writer, msgId: number, v: SwInterf
   } catch (e) { throw at(e, "sw_interface_ip6_enable_disable"); }
 }
 function sizeSwInterfaceIp6EnableDisable(v: SwInterfaceIp6EnableDisableIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "sw_interface_ip6_enable_disable"); }
 }
 function decodeSwInterfaceIp6EnableDisable(r: Reader): SwInterfaceIp6EnableDisable {
@@ -3905,7 +3905,7 @@ export interface SwInterfaceIp4EnableDisableIn {
 const L_SwInterfaceIp4EnableDisable: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"enable"];
 function encodeSwInterfaceIp4EnableDisable(w: Writer, msgId: number, v: SwInterfaceIp4EnableDisableIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3926,7 +3926,7 @@ function encodeSwInterfaceIp4EnableDisable(w: Writer, msgId: number, v: SwInterf
   } catch (e) { throw at(e, "sw_interface_ip4_enable_disable"); }
 }
 function sizeSwInterfaceIp4EnableDisable(v: SwInterfaceIp4EnableDisableIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "sw_interface_ip4_enable_disable"); }
 }
 function decodeSwInterfaceIp4EnableDisable(r: Reader): SwInterfaceIp4EnableDisable {
@@ -3961,7 +3961,7 @@ export interface IpMtableDumpIn {
 const L_IpMtableDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeIpMtableDump(w: Writer, msgId: number, v: IpMtableDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3976,7 +3976,7 @@ function encodeIpMtableDump(w: Writer, msgId: number, v: IpMtableDumpIn): void {
   } catch (e) { throw at(e, "ip_mtable_dump"); }
 }
 function sizeIpMtableDump(v: IpMtableDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_mtable_dump"); }
 }
 function decodeIpMtableDump(r: Reader): IpMtableDump {
@@ -4015,7 +4015,7 @@ export interface IpMrouteAddDelIn {
 const L_IpMrouteAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"is_add",11,1,"is_multipath",12,48,"route"];
 function encodeIpMrouteAddDel(w: Writer, msgId: number, v: IpMrouteAddDelIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4037,7 +4037,7 @@ function encodeIpMrouteAddDel(w: Writer, msgId: number, v: IpMrouteAddDelIn): vo
   } catch (e) { throw at(e, "ip_mroute_add_del"); }
 }
 function sizeIpMrouteAddDel(v: IpMrouteAddDelIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 12 + sizeIpMroute(v.route); } catch (e) { throw at(e, "ip_mroute_add_del"); }
 }
 function decodeIpMrouteAddDel(r: Reader): IpMrouteAddDel {
@@ -4076,7 +4076,7 @@ export interface IpMrouteDumpIn {
 const L_IpMrouteDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"table.table_id",14,1,"table.is_ip6",15,64,"table.name"];
 function encodeIpMrouteDump(w: Writer, msgId: number, v: IpMrouteDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4092,7 +4092,7 @@ function encodeIpMrouteDump(w: Writer, msgId: number, v: IpMrouteDumpIn): void {
   } catch (e) { throw at(e, "ip_mroute_dump"); }
 }
 function sizeIpMrouteDump(v: IpMrouteDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 79; } catch (e) { throw at(e, "ip_mroute_dump"); }
 }
 function decodeIpMrouteDump(r: Reader): IpMrouteDump {
@@ -4130,7 +4130,7 @@ export interface IpAddressDumpIn {
 const L_IpAddressDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"is_ipv6"];
 function encodeIpAddressDump(w: Writer, msgId: number, v: IpAddressDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4151,7 +4151,7 @@ function encodeIpAddressDump(w: Writer, msgId: number, v: IpAddressDumpIn): void
   } catch (e) { throw at(e, "ip_address_dump"); }
 }
 function sizeIpAddressDump(v: IpAddressDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "ip_address_dump"); }
 }
 function decodeIpAddressDump(r: Reader): IpAddressDump {
@@ -4188,7 +4188,7 @@ export interface IpUnnumberedDumpIn {
 const L_IpUnnumberedDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index"];
 function encodeIpUnnumberedDump(w: Writer, msgId: number, v: IpUnnumberedDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4206,7 +4206,7 @@ function encodeIpUnnumberedDump(w: Writer, msgId: number, v: IpUnnumberedDumpIn)
   } catch (e) { throw at(e, "ip_unnumbered_dump"); }
 }
 function sizeIpUnnumberedDump(v: IpUnnumberedDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "ip_unnumbered_dump"); }
 }
 function decodeIpUnnumberedDump(r: Reader): IpUnnumberedDump {
@@ -4242,7 +4242,7 @@ export interface IpDumpIn {
 const L_IpDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"is_ipv6"];
 function encodeIpDump(w: Writer, msgId: number, v: IpDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(11);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4260,7 +4260,7 @@ function encodeIpDump(w: Writer, msgId: number, v: IpDumpIn): void {
   } catch (e) { throw at(e, "ip_dump"); }
 }
 function sizeIpDump(v: IpDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 11; } catch (e) { throw at(e, "ip_dump"); }
 }
 function decodeIpDump(r: Reader): IpDump {
@@ -4294,7 +4294,7 @@ export interface MfibSignalDumpIn {
 const L_MfibSignalDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeMfibSignalDump(w: Writer, msgId: number, v: MfibSignalDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4309,7 +4309,7 @@ function encodeMfibSignalDump(w: Writer, msgId: number, v: MfibSignalDumpIn): vo
   } catch (e) { throw at(e, "mfib_signal_dump"); }
 }
 function sizeMfibSignalDump(v: MfibSignalDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "mfib_signal_dump"); }
 }
 function decodeMfibSignalDump(r: Reader): MfibSignalDump {
@@ -4346,7 +4346,7 @@ export interface IpPuntRedirectIn {
 const L_IpPuntRedirect: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"punt.rx_sw_if_index",14,4,"punt.tx_sw_if_index",18,17,"punt.nh",35,1,"is_add"];
 function encodeIpPuntRedirect(w: Writer, msgId: number, v: IpPuntRedirectIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(36);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4365,7 +4365,7 @@ function encodeIpPuntRedirect(w: Writer, msgId: number, v: IpPuntRedirectIn): vo
   } catch (e) { throw at(e, "ip_punt_redirect"); }
 }
 function sizeIpPuntRedirect(v: IpPuntRedirectIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 36; } catch (e) { throw at(e, "ip_punt_redirect"); }
 }
 function decodeIpPuntRedirect(r: Reader): IpPuntRedirect {
@@ -4406,7 +4406,7 @@ export interface IpPuntRedirectDumpIn {
 const L_IpPuntRedirectDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"is_ipv6"];
 function encodeIpPuntRedirectDump(w: Writer, msgId: number, v: IpPuntRedirectDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4427,7 +4427,7 @@ function encodeIpPuntRedirectDump(w: Writer, msgId: number, v: IpPuntRedirectDum
   } catch (e) { throw at(e, "ip_punt_redirect_dump"); }
 }
 function sizeIpPuntRedirectDump(v: IpPuntRedirectDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "ip_punt_redirect_dump"); }
 }
 function decodeIpPuntRedirectDump(r: Reader): IpPuntRedirectDump {
@@ -4466,7 +4466,7 @@ export interface AddDelIpPuntRedirectV2In {
 const L_AddDelIpPuntRedirectV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"is_add",11,9,"punt"];
 function encodeAddDelIpPuntRedirectV2(w: Writer, msgId: number, v: AddDelIpPuntRedirectV2In): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(11);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4485,7 +4485,7 @@ function encodeAddDelIpPuntRedirectV2(w: Writer, msgId: number, v: AddDelIpPuntR
   } catch (e) { throw at(e, "add_del_ip_punt_redirect_v2"); }
 }
 function sizeAddDelIpPuntRedirectV2(v: AddDelIpPuntRedirectV2In): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 11 + sizePuntRedirectV2(v.punt); } catch (e) { throw at(e, "add_del_ip_punt_redirect_v2"); }
 }
 function decodeAddDelIpPuntRedirectV2(r: Reader): AddDelIpPuntRedirectV2 {
@@ -4525,7 +4525,7 @@ export interface IpPuntRedirectV2DumpIn {
 const L_IpPuntRedirectV2Dump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"af"];
 function encodeIpPuntRedirectV2Dump(w: Writer, msgId: number, v: IpPuntRedirectV2DumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4547,7 +4547,7 @@ function encodeIpPuntRedirectV2Dump(w: Writer, msgId: number, v: IpPuntRedirectV
   } catch (e) { throw at(e, "ip_punt_redirect_v2_dump"); }
 }
 function sizeIpPuntRedirectV2Dump(v: IpPuntRedirectV2DumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "ip_punt_redirect_v2_dump"); }
 }
 function decodeIpPuntRedirectV2Dump(r: Reader): IpPuntRedirectV2Dump {
@@ -4588,7 +4588,7 @@ export interface IpContainerProxyAddDelIn {
 const L_IpContainerProxyAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,18,"pfx",28,4,"sw_if_index",32,1,"is_add"];
 function encodeIpContainerProxyAddDel(w: Writer, msgId: number, v: IpContainerProxyAddDelIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(33);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4610,7 +4610,7 @@ function encodeIpContainerProxyAddDel(w: Writer, msgId: number, v: IpContainerPr
   } catch (e) { throw at(e, "ip_container_proxy_add_del"); }
 }
 function sizeIpContainerProxyAddDel(v: IpContainerProxyAddDelIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 33; } catch (e) { throw at(e, "ip_container_proxy_add_del"); }
 }
 function decodeIpContainerProxyAddDel(r: Reader): IpContainerProxyAddDel {
@@ -4646,7 +4646,7 @@ export interface IpContainerProxyDumpIn {
 const L_IpContainerProxyDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeIpContainerProxyDump(w: Writer, msgId: number, v: IpContainerProxyDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4661,7 +4661,7 @@ function encodeIpContainerProxyDump(w: Writer, msgId: number, v: IpContainerProx
   } catch (e) { throw at(e, "ip_container_proxy_dump"); }
 }
 function sizeIpContainerProxyDump(v: IpContainerProxyDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_container_proxy_dump"); }
 }
 function decodeIpContainerProxyDump(r: Reader): IpContainerProxyDump {
@@ -4706,7 +4706,7 @@ export interface IpSourceAndPortRangeCheckAddDelIn {
 const L_IpSourceAndPortRangeCheckAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"is_add",11,18,"prefix",29,1,"number_of_ranges",30,64,"low_ports",94,64,"high_ports",158,4,"vrf_id"];
 function encodeIpSourceAndPortRangeCheckAddDel(w: Writer, msgId: number, v: IpSourceAndPortRangeCheckAddDelIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(162);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4743,7 +4743,7 @@ function encodeIpSourceAndPortRangeCheckAddDel(w: Writer, msgId: number, v: IpSo
   } catch (e) { throw at(e, "ip_source_and_port_range_check_add_del"); }
 }
 function sizeIpSourceAndPortRangeCheckAddDel(v: IpSourceAndPortRangeCheckAddDelIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 162; } catch (e) { throw at(e, "ip_source_and_port_range_check_add_del"); }
 }
 function decodeIpSourceAndPortRangeCheckAddDel(r: Reader): IpSourceAndPortRangeCheckAddDel {
@@ -4798,7 +4798,7 @@ export interface IpSourceAndPortRangeCheckInterfaceAddDelIn {
 const L_IpSourceAndPortRangeCheckInterfaceAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"is_add",11,4,"sw_if_index",15,4,"tcp_in_vrf_id",19,4,"tcp_out_vrf_id",23,4,"udp_in_vrf_id",27,4,"udp_out_vrf_id"];
 function encodeIpSourceAndPortRangeCheckInterfaceAddDel(w: Writer, msgId: number, v: IpSourceAndPortRangeCheckInterfaceAddDelIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(31);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4831,7 +4831,7 @@ function encodeIpSourceAndPortRangeCheckInterfaceAddDel(w: Writer, msgId: number
   } catch (e) { throw at(e, "ip_source_and_port_range_check_interface_add_del"); }
 }
 function sizeIpSourceAndPortRangeCheckInterfaceAddDel(v: IpSourceAndPortRangeCheckInterfaceAddDelIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 31; } catch (e) { throw at(e, "ip_source_and_port_range_check_interface_add_del"); }
 }
 function decodeIpSourceAndPortRangeCheckInterfaceAddDel(r: Reader): IpSourceAndPortRangeCheckInterfaceAddDel {
@@ -4874,7 +4874,7 @@ export interface SwInterfaceIp6SetLinkLocalAddressIn {
 const L_SwInterfaceIp6SetLinkLocalAddress: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,16,"ip"];
 function encodeSwInterfaceIp6SetLinkLocalAddress(w: Writer, msgId: number, v: SwInterfaceIp6SetLinkLocalAddressIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(30);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4893,7 +4893,7 @@ function encodeSwInterfaceIp6SetLinkLocalAddress(w: Writer, msgId: number, v: Sw
   } catch (e) { throw at(e, "sw_interface_ip6_set_link_local_address"); }
 }
 function sizeSwInterfaceIp6SetLinkLocalAddress(v: SwInterfaceIp6SetLinkLocalAddressIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 30; } catch (e) { throw at(e, "sw_interface_ip6_set_link_local_address"); }
 }
 function decodeSwInterfaceIp6SetLinkLocalAddress(r: Reader): SwInterfaceIp6SetLinkLocalAddress {
@@ -4930,7 +4930,7 @@ export interface SwInterfaceIp6GetLinkLocalAddressIn {
 const L_SwInterfaceIp6GetLinkLocalAddress: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index"];
 function encodeSwInterfaceIp6GetLinkLocalAddress(w: Writer, msgId: number, v: SwInterfaceIp6GetLinkLocalAddressIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4948,7 +4948,7 @@ function encodeSwInterfaceIp6GetLinkLocalAddress(w: Writer, msgId: number, v: Sw
   } catch (e) { throw at(e, "sw_interface_ip6_get_link_local_address"); }
 }
 function sizeSwInterfaceIp6GetLinkLocalAddress(v: SwInterfaceIp6GetLinkLocalAddressIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "sw_interface_ip6_get_link_local_address"); }
 }
 function decodeSwInterfaceIp6GetLinkLocalAddress(r: Reader): SwInterfaceIp6GetLinkLocalAddress {
@@ -4994,7 +4994,7 @@ export interface IoamEnableIn {
 const L_IoamEnable: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,2,"id",12,1,"seqno",13,1,"analyse",14,1,"pot_enable",15,1,"trace_enable",16,4,"node_id"];
 function encodeIoamEnable(w: Writer, msgId: number, v: IoamEnableIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(20);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5027,7 +5027,7 @@ function encodeIoamEnable(w: Writer, msgId: number, v: IoamEnableIn): void {
   } catch (e) { throw at(e, "ioam_enable"); }
 }
 function sizeIoamEnable(v: IoamEnableIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 20; } catch (e) { throw at(e, "ioam_enable"); }
 }
 function decodeIoamEnable(r: Reader): IoamEnable {
@@ -5068,7 +5068,7 @@ export interface IoamDisableIn {
 const L_IoamDisable: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,2,"id"];
 function encodeIoamDisable(w: Writer, msgId: number, v: IoamDisableIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5086,7 +5086,7 @@ function encodeIoamDisable(w: Writer, msgId: number, v: IoamDisableIn): void {
   } catch (e) { throw at(e, "ioam_disable"); }
 }
 function sizeIoamDisable(v: IoamDisableIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 12; } catch (e) { throw at(e, "ioam_disable"); }
 }
 function decodeIoamDisable(r: Reader): IoamDisable {
@@ -5132,7 +5132,7 @@ export interface IpReassemblySetIn {
 const L_IpReassemblySet: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"timeout_ms",14,4,"max_reassemblies",18,4,"max_reassembly_length",22,4,"expire_walk_interval_ms",26,1,"is_ip6",27,4,"type"];
 function encodeIpReassemblySet(w: Writer, msgId: number, v: IpReassemblySetIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(31);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5166,7 +5166,7 @@ function encodeIpReassemblySet(w: Writer, msgId: number, v: IpReassemblySetIn): 
   } catch (e) { throw at(e, "ip_reassembly_set"); }
 }
 function sizeIpReassemblySet(v: IpReassemblySetIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 31; } catch (e) { throw at(e, "ip_reassembly_set"); }
 }
 function decodeIpReassemblySet(r: Reader): IpReassemblySet {
@@ -5209,7 +5209,7 @@ export interface IpReassemblyGetIn {
 const L_IpReassemblyGet: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"is_ip6",11,4,"type"];
 function encodeIpReassemblyGet(w: Writer, msgId: number, v: IpReassemblyGetIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5231,7 +5231,7 @@ function encodeIpReassemblyGet(w: Writer, msgId: number, v: IpReassemblyGetIn): 
   } catch (e) { throw at(e, "ip_reassembly_get"); }
 }
 function sizeIpReassemblyGet(v: IpReassemblyGetIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "ip_reassembly_get"); }
 }
 function decodeIpReassemblyGet(r: Reader): IpReassemblyGet {
@@ -5274,7 +5274,7 @@ export interface IpReassemblyEnableDisableIn {
 const L_IpReassemblyEnableDisable: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,1,"enable_ip4",15,1,"enable_ip6",16,4,"type"];
 function encodeIpReassemblyEnableDisable(w: Writer, msgId: number, v: IpReassemblyEnableDisableIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(20);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5302,7 +5302,7 @@ function encodeIpReassemblyEnableDisable(w: Writer, msgId: number, v: IpReassemb
   } catch (e) { throw at(e, "ip_reassembly_enable_disable"); }
 }
 function sizeIpReassemblyEnableDisable(v: IpReassemblyEnableDisableIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 20; } catch (e) { throw at(e, "ip_reassembly_enable_disable"); }
 }
 function decodeIpReassemblyEnableDisable(r: Reader): IpReassemblyEnableDisable {
@@ -5343,7 +5343,7 @@ export interface IpLocalReassEnableDisableIn {
 const L_IpLocalReassEnableDisable: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"enable_ip4",11,1,"enable_ip6"];
 function encodeIpLocalReassEnableDisable(w: Writer, msgId: number, v: IpLocalReassEnableDisableIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5364,7 +5364,7 @@ function encodeIpLocalReassEnableDisable(w: Writer, msgId: number, v: IpLocalRea
   } catch (e) { throw at(e, "ip_local_reass_enable_disable"); }
 }
 function sizeIpLocalReassEnableDisable(v: IpLocalReassEnableDisableIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 12; } catch (e) { throw at(e, "ip_local_reass_enable_disable"); }
 }
 function decodeIpLocalReassEnableDisable(r: Reader): IpLocalReassEnableDisable {
@@ -5399,7 +5399,7 @@ export interface IpLocalReassGetIn {
 const L_IpLocalReassGet: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeIpLocalReassGet(w: Writer, msgId: number, v: IpLocalReassGetIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5414,7 +5414,7 @@ function encodeIpLocalReassGet(w: Writer, msgId: number, v: IpLocalReassGetIn): 
   } catch (e) { throw at(e, "ip_local_reass_get"); }
 }
 function sizeIpLocalReassGet(v: IpLocalReassGetIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_local_reass_get"); }
 }
 function decodeIpLocalReassGet(r: Reader): IpLocalReassGet {
@@ -5449,7 +5449,7 @@ export interface IpPathMtuUpdateIn {
 const L_IpPathMtuUpdate: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"pmtu.client_index",14,4,"pmtu.context",18,4,"pmtu.table_id",22,17,"pmtu.nh",39,2,"pmtu.path_mtu"];
 function encodeIpPathMtuUpdate(w: Writer, msgId: number, v: IpPathMtuUpdateIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(41);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5465,7 +5465,7 @@ function encodeIpPathMtuUpdate(w: Writer, msgId: number, v: IpPathMtuUpdateIn): 
   } catch (e) { throw at(e, "ip_path_mtu_update"); }
 }
 function sizeIpPathMtuUpdate(v: IpPathMtuUpdateIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 41; } catch (e) { throw at(e, "ip_path_mtu_update"); }
 }
 function decodeIpPathMtuUpdate(r: Reader): IpPathMtuUpdate {
@@ -5503,7 +5503,7 @@ export interface IpPathMtuGetIn {
 const L_IpPathMtuGet: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"cursor"];
 function encodeIpPathMtuGet(w: Writer, msgId: number, v: IpPathMtuGetIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5521,7 +5521,7 @@ function encodeIpPathMtuGet(w: Writer, msgId: number, v: IpPathMtuGetIn): void {
   } catch (e) { throw at(e, "ip_path_mtu_get"); }
 }
 function sizeIpPathMtuGet(v: IpPathMtuGetIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "ip_path_mtu_get"); }
 }
 function decodeIpPathMtuGet(r: Reader): IpPathMtuGet {
@@ -5556,7 +5556,7 @@ export interface IpPathMtuReplaceBeginIn {
 const L_IpPathMtuReplaceBegin: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeIpPathMtuReplaceBegin(w: Writer, msgId: number, v: IpPathMtuReplaceBeginIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5571,7 +5571,7 @@ function encodeIpPathMtuReplaceBegin(w: Writer, msgId: number, v: IpPathMtuRepla
   } catch (e) { throw at(e, "ip_path_mtu_replace_begin"); }
 }
 function sizeIpPathMtuReplaceBegin(v: IpPathMtuReplaceBeginIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_path_mtu_replace_begin"); }
 }
 function decodeIpPathMtuReplaceBegin(r: Reader): IpPathMtuReplaceBegin {
@@ -5604,7 +5604,7 @@ export interface IpPathMtuReplaceEndIn {
 const L_IpPathMtuReplaceEnd: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeIpPathMtuReplaceEnd(w: Writer, msgId: number, v: IpPathMtuReplaceEndIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5619,7 +5619,7 @@ function encodeIpPathMtuReplaceEnd(w: Writer, msgId: number, v: IpPathMtuReplace
   } catch (e) { throw at(e, "ip_path_mtu_replace_end"); }
 }
 function sizeIpPathMtuReplaceEnd(v: IpPathMtuReplaceEndIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "ip_path_mtu_replace_end"); }
 }
 function decodeIpPathMtuReplaceEnd(r: Reader): IpPathMtuReplaceEnd {

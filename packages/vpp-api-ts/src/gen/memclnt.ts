@@ -2,7 +2,7 @@
 /* eslint-disable */
 import { Writer, Reader, CodecError } from '../runtime/wire';
 import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';
-import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
+import { EMPTY, at, bad, badInt, armExact, zero, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
 void Writer; void Reader; void CodecError;
 export interface ModuleVersion {
   major: number;
@@ -18,7 +18,7 @@ export interface ModuleVersionIn {
 }
 const L_ModuleVersion: readonly (string | number)[] = [0,4,"major",4,4,"minor",8,4,"patch",12,64,"name"];
 export function putModuleVersion(b: Buffer, o: number, v: ModuleVersionIn | undefined): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t0 = v.major ?? 0;
   if ((t0 >>> 0) !== t0) badInt("major", 'u32', t0);
   b[o] = t0 >>> 24; b[o + 1] = t0 >>> 16; b[o + 2] = t0 >>> 8; b[o + 3] = t0;
@@ -61,7 +61,7 @@ export interface MessageTableEntryIn {
 }
 const L_MessageTableEntry: readonly (string | number)[] = [0,2,"index",2,64,"name"];
 export function putMessageTableEntry(b: Buffer, o: number, v: MessageTableEntryIn | undefined): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t7 = v.index ?? 0;
   if ((t7 & 0xffff) !== t7) badInt("index", 'u16', t7);
   b[o] = t7 >>> 8; b[o + 1] = t7;
@@ -103,7 +103,7 @@ export interface MemclntCreateReplyIn {
 const L_MemclntCreateReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"response",10,8,"handle",18,4,"index",22,8,"message_table"];
 function encodeMemclntCreateReply(w: Writer, msgId: number, v: MemclntCreateReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(30);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -123,7 +123,7 @@ function encodeMemclntCreateReply(w: Writer, msgId: number, v: MemclntCreateRepl
   } catch (e) { throw at(e, "memclnt_create_reply"); }
 }
 function sizeMemclntCreateReply(v: MemclntCreateReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 30; } catch (e) { throw at(e, "memclnt_create_reply"); }
 }
 function decodeMemclntCreateReply(r: Reader): MemclntCreateReply {
@@ -158,7 +158,7 @@ export interface MemclntDeleteReplyIn {
 const L_MemclntDeleteReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"response",6,8,"handle"];
 function encodeMemclntDeleteReply(w: Writer, msgId: number, v: MemclntDeleteReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -171,7 +171,7 @@ function encodeMemclntDeleteReply(w: Writer, msgId: number, v: MemclntDeleteRepl
   } catch (e) { throw at(e, "memclnt_delete_reply"); }
 }
 function sizeMemclntDeleteReply(v: MemclntDeleteReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "memclnt_delete_reply"); }
 }
 function decodeMemclntDeleteReply(r: Reader): MemclntDeleteReply {
@@ -203,7 +203,7 @@ export interface RpcCallReplyIn {
 const L_RpcCallReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeRpcCallReply(w: Writer, msgId: number, v: RpcCallReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -218,7 +218,7 @@ function encodeRpcCallReply(w: Writer, msgId: number, v: RpcCallReplyIn): void {
   } catch (e) { throw at(e, "rpc_call_reply"); }
 }
 function sizeRpcCallReply(v: RpcCallReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "rpc_call_reply"); }
 }
 function decodeRpcCallReply(r: Reader): RpcCallReply {
@@ -252,7 +252,7 @@ export interface GetFirstMsgIdReplyIn {
 const L_GetFirstMsgIdReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,2,"first_msg_id"];
 function encodeGetFirstMsgIdReply(w: Writer, msgId: number, v: GetFirstMsgIdReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -270,7 +270,7 @@ function encodeGetFirstMsgIdReply(w: Writer, msgId: number, v: GetFirstMsgIdRepl
   } catch (e) { throw at(e, "get_first_msg_id_reply"); }
 }
 function sizeGetFirstMsgIdReply(v: GetFirstMsgIdReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 12; } catch (e) { throw at(e, "get_first_msg_id_reply"); }
 }
 function decodeGetFirstMsgIdReply(r: Reader): GetFirstMsgIdReply {
@@ -305,7 +305,7 @@ export interface ApiVersionsReplyIn {
 const L_ApiVersionsReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"count"];
 function encodeApiVersionsReply(w: Writer, msgId: number, v: ApiVersionsReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     const t31 = v.api_versions;
     if (t31 !== undefined && !Array.isArray(t31)) bad("api_versions", 'expected an array', t31);
     const t32 = t31 === undefined ? 0 : t31.length;
@@ -332,7 +332,7 @@ function encodeApiVersionsReply(w: Writer, msgId: number, v: ApiVersionsReplyIn)
   } catch (e) { throw at(e, "api_versions_reply"); }
 }
 function sizeApiVersionsReply(v: ApiVersionsReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14 + ((v.api_versions as { length: number } | undefined)?.length ?? 0) * 76; } catch (e) { throw at(e, "api_versions_reply"); }
 }
 function decodeApiVersionsReply(r: Reader): ApiVersionsReply {
@@ -376,7 +376,7 @@ export interface SockclntCreateReplyIn {
 const L_SockclntCreateReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"response",14,4,"index",18,2,"count"];
 function encodeSockclntCreateReply(w: Writer, msgId: number, v: SockclntCreateReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     const t42 = v.message_table;
     if (t42 !== undefined && !Array.isArray(t42)) bad("message_table", 'expected an array', t42);
     const t43 = t42 === undefined ? 0 : t42.length;
@@ -409,7 +409,7 @@ function encodeSockclntCreateReply(w: Writer, msgId: number, v: SockclntCreateRe
   } catch (e) { throw at(e, "sockclnt_create_reply"); }
 }
 function sizeSockclntCreateReply(v: SockclntCreateReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 20 + ((v.message_table as { length: number } | undefined)?.length ?? 0) * 66; } catch (e) { throw at(e, "sockclnt_create_reply"); }
 }
 function decodeSockclntCreateReply(r: Reader): SockclntCreateReply {
@@ -449,7 +449,7 @@ export interface SockclntDeleteReplyIn {
 const L_SockclntDeleteReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"response"];
 function encodeSockclntDeleteReply(w: Writer, msgId: number, v: SockclntDeleteReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -464,7 +464,7 @@ function encodeSockclntDeleteReply(w: Writer, msgId: number, v: SockclntDeleteRe
   } catch (e) { throw at(e, "sockclnt_delete_reply"); }
 }
 function sizeSockclntDeleteReply(v: SockclntDeleteReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sockclnt_delete_reply"); }
 }
 function decodeSockclntDeleteReply(r: Reader): SockclntDeleteReply {
@@ -496,7 +496,7 @@ export interface SockInitShmReplyIn {
 const L_SockInitShmReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeSockInitShmReply(w: Writer, msgId: number, v: SockInitShmReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -511,7 +511,7 @@ function encodeSockInitShmReply(w: Writer, msgId: number, v: SockInitShmReplyIn)
   } catch (e) { throw at(e, "sock_init_shm_reply"); }
 }
 function sizeSockInitShmReply(v: SockInitShmReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "sock_init_shm_reply"); }
 }
 function decodeSockInitShmReply(r: Reader): SockInitShmReply {
@@ -543,7 +543,7 @@ export interface MemclntKeepaliveReplyIn {
 const L_MemclntKeepaliveReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeMemclntKeepaliveReply(w: Writer, msgId: number, v: MemclntKeepaliveReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -558,7 +558,7 @@ function encodeMemclntKeepaliveReply(w: Writer, msgId: number, v: MemclntKeepali
   } catch (e) { throw at(e, "memclnt_keepalive_reply"); }
 }
 function sizeMemclntKeepaliveReply(v: MemclntKeepaliveReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "memclnt_keepalive_reply"); }
 }
 function decodeMemclntKeepaliveReply(r: Reader): MemclntKeepaliveReply {
@@ -594,7 +594,7 @@ export interface ControlPingReplyIn {
 const L_ControlPingReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"client_index",14,4,"vpe_pid"];
 function encodeControlPingReply(w: Writer, msgId: number, v: ControlPingReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -615,7 +615,7 @@ function encodeControlPingReply(w: Writer, msgId: number, v: ControlPingReplyIn)
   } catch (e) { throw at(e, "control_ping_reply"); }
 }
 function sizeControlPingReply(v: ControlPingReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "control_ping_reply"); }
 }
 function decodeControlPingReply(r: Reader): ControlPingReply {
@@ -655,7 +655,7 @@ export interface MemclntCreateV2ReplyIn {
 const L_MemclntCreateV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"response",10,8,"handle",18,4,"index",22,8,"message_table"];
 function encodeMemclntCreateV2Reply(w: Writer, msgId: number, v: MemclntCreateV2ReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(30);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -675,7 +675,7 @@ function encodeMemclntCreateV2Reply(w: Writer, msgId: number, v: MemclntCreateV2
   } catch (e) { throw at(e, "memclnt_create_v2_reply"); }
 }
 function sizeMemclntCreateV2Reply(v: MemclntCreateV2ReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 30; } catch (e) { throw at(e, "memclnt_create_v2_reply"); }
 }
 function decodeMemclntCreateV2Reply(r: Reader): MemclntCreateV2Reply {
@@ -712,7 +712,7 @@ export interface GetApiJsonReplyIn {
 const L_GetApiJsonReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"json"];
 function encodeGetApiJsonReply(w: Writer, msgId: number, v: GetApiJsonReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     const t85 = strLen(v.json, "json");
     w.ensure(14);
     const b = w.buf; const o = w.off;
@@ -730,7 +730,7 @@ function encodeGetApiJsonReply(w: Writer, msgId: number, v: GetApiJsonReplyIn): 
   } catch (e) { throw at(e, "get_api_json_reply"); }
 }
 function sizeGetApiJsonReply(v: GetApiJsonReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14 + strLen(v.json, "json"); } catch (e) { throw at(e, "get_api_json_reply"); }
 }
 function decodeGetApiJsonReply(r: Reader): GetApiJsonReply {
@@ -772,7 +772,7 @@ export interface MemclntCreateIn {
 const L_MemclntCreate: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"ctx_quota",10,8,"input_queue",18,64,"name",82,32,"api_versions"];
 function encodeMemclntCreate(w: Writer, msgId: number, v: MemclntCreateIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(114);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -795,7 +795,7 @@ function encodeMemclntCreate(w: Writer, msgId: number, v: MemclntCreateIn): void
   } catch (e) { throw at(e, "memclnt_create"); }
 }
 function sizeMemclntCreate(v: MemclntCreateIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 114; } catch (e) { throw at(e, "memclnt_create"); }
 }
 function decodeMemclntCreate(r: Reader): MemclntCreate {
@@ -806,11 +806,10 @@ function decodeMemclntCreate(r: Reader): MemclntCreate {
     const t98 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
     const t99 = b.readBigUInt64BE(o + 10);
     const t100 = getFixedString(b, o + 18, 64);
-    const t101: number[] = [];
-    for (let t102 = 0; t102 < 8; t102++) {  t101.push(((b[o + 82 + t102 * 4]! << 24) | (b[o + 82 + t102 * 4 + 1]! << 16) | (b[o + 82 + t102 * 4 + 2]! << 8) | b[o + 82 + t102 * 4 + 3]!) >>> 0); }
-    const t103 = t101;
+    const t101: number[] = [((b[o + 82]! << 24) | (b[o + 83]! << 16) | (b[o + 84]! << 8) | b[o + 85]!) >>> 0, ((b[o + 86]! << 24) | (b[o + 87]! << 16) | (b[o + 88]! << 8) | b[o + 89]!) >>> 0, ((b[o + 90]! << 24) | (b[o + 91]! << 16) | (b[o + 92]! << 8) | b[o + 93]!) >>> 0, ((b[o + 94]! << 24) | (b[o + 95]! << 16) | (b[o + 96]! << 8) | b[o + 97]!) >>> 0, ((b[o + 98]! << 24) | (b[o + 99]! << 16) | (b[o + 100]! << 8) | b[o + 101]!) >>> 0, ((b[o + 102]! << 24) | (b[o + 103]! << 16) | (b[o + 104]! << 8) | b[o + 105]!) >>> 0, ((b[o + 106]! << 24) | (b[o + 107]! << 16) | (b[o + 108]! << 8) | b[o + 109]!) >>> 0, ((b[o + 110]! << 24) | (b[o + 111]! << 16) | (b[o + 112]! << 8) | b[o + 113]!) >>> 0];
+    const t102 = t101;
     r.off = o + 114;
-    return { context: t97, ctx_quota: t98, input_queue: t99, name: t100, api_versions: t103 };
+    return { context: t97, ctx_quota: t98, input_queue: t99, name: t100, api_versions: t102 };
   } catch (e) { throw at(e, "memclnt_create"); }
 }
 export const memclnt_create: MessageDef<MemclntCreate, MemclntCreateIn> & RequestDef<MemclntCreateIn, MemclntCreateReply> = {
@@ -835,34 +834,34 @@ export interface MemclntDeleteIn {
 const L_MemclntDelete: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"index",6,8,"handle",14,1,"do_cleanup"];
 function encodeMemclntDelete(w: Writer, msgId: number, v: MemclntDeleteIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t104 = v.index ?? 0;
-    if ((t104 >>> 0) !== t104) badInt("index", 'u32', t104);
-    b[o + 2] = t104 >>> 24; b[o + 3] = t104 >>> 16; b[o + 4] = t104 >>> 8; b[o + 5] = t104;
+    const t103 = v.index ?? 0;
+    if ((t103 >>> 0) !== t103) badInt("index", 'u32', t103);
+    b[o + 2] = t103 >>> 24; b[o + 3] = t103 >>> 16; b[o + 4] = t103 >>> 8; b[o + 5] = t103;
     putU64(b, o + 6, v.handle, "handle");
-    const t105 = v.do_cleanup ?? false;
-    if (typeof t105 !== 'boolean') badInt("do_cleanup", 'bool', t105);
-    b[o + 14] = t105 ? 1 : 0;
+    const t104 = v.do_cleanup ?? false;
+    if (typeof t104 !== 'boolean') badInt("do_cleanup", 'bool', t104);
+    b[o + 14] = t104 ? 1 : 0;
     w.off = o + 15;
   } catch (e) { throw at(e, "memclnt_delete"); }
 }
 function sizeMemclntDelete(v: MemclntDeleteIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "memclnt_delete"); }
 }
 function decodeMemclntDelete(r: Reader): MemclntDelete {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 15) truncated(b, o, r.end, L_MemclntDelete);
-    const t106 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t107 = b.readBigUInt64BE(o + 6);
-    const t108 = b[o + 14] !== 0;
+    const t105 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t106 = b.readBigUInt64BE(o + 6);
+    const t107 = b[o + 14] !== 0;
     r.off = o + 15;
-    return { index: t106, handle: t107, do_cleanup: t108 };
+    return { index: t105, handle: t106, do_cleanup: t107 };
   } catch (e) { throw at(e, "memclnt_delete"); }
 }
 export const memclnt_delete: MessageDef<MemclntDelete, MemclntDeleteIn> & RequestDef<MemclntDeleteIn, MemclntDeleteReply> = {
@@ -883,28 +882,28 @@ export interface RxThreadExitIn {
 const L_RxThreadExit: readonly (string | number)[] = [0,2,"_vl_msg_id",2,1,"dummy"];
 function encodeRxThreadExit(w: Writer, msgId: number, v: RxThreadExitIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(3);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t109 = v.dummy ?? 0;
-    if ((t109 & 0xff) !== t109) badInt("dummy", 'u8', t109);
-    b[o + 2] = t109;
+    const t108 = v.dummy ?? 0;
+    if ((t108 & 0xff) !== t108) badInt("dummy", 'u8', t108);
+    b[o + 2] = t108;
     w.off = o + 3;
   } catch (e) { throw at(e, "rx_thread_exit"); }
 }
 function sizeRxThreadExit(v: RxThreadExitIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 3; } catch (e) { throw at(e, "rx_thread_exit"); }
 }
 function decodeRxThreadExit(r: Reader): RxThreadExit {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 3) truncated(b, o, r.end, L_RxThreadExit);
-    const t110 = b[o + 2]!;
+    const t109 = b[o + 2]!;
     r.off = o + 3;
-    return { dummy: t110 };
+    return { dummy: t109 };
   } catch (e) { throw at(e, "rx_thread_exit"); }
 }
 export const rx_thread_exit: MessageDef<RxThreadExit, RxThreadExitIn> = {
@@ -924,28 +923,28 @@ export interface MemclntRxThreadSuspendIn {
 const L_MemclntRxThreadSuspend: readonly (string | number)[] = [0,2,"_vl_msg_id",2,1,"dummy"];
 function encodeMemclntRxThreadSuspend(w: Writer, msgId: number, v: MemclntRxThreadSuspendIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(3);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t111 = v.dummy ?? 0;
-    if ((t111 & 0xff) !== t111) badInt("dummy", 'u8', t111);
-    b[o + 2] = t111;
+    const t110 = v.dummy ?? 0;
+    if ((t110 & 0xff) !== t110) badInt("dummy", 'u8', t110);
+    b[o + 2] = t110;
     w.off = o + 3;
   } catch (e) { throw at(e, "memclnt_rx_thread_suspend"); }
 }
 function sizeMemclntRxThreadSuspend(v: MemclntRxThreadSuspendIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 3; } catch (e) { throw at(e, "memclnt_rx_thread_suspend"); }
 }
 function decodeMemclntRxThreadSuspend(r: Reader): MemclntRxThreadSuspend {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 3) truncated(b, o, r.end, L_MemclntRxThreadSuspend);
-    const t112 = b[o + 2]!;
+    const t111 = b[o + 2]!;
     r.off = o + 3;
-    return { dummy: t112 };
+    return { dummy: t111 };
   } catch (e) { throw at(e, "memclnt_rx_thread_suspend"); }
 }
 export const memclnt_rx_thread_suspend: MessageDef<MemclntRxThreadSuspend, MemclntRxThreadSuspendIn> = {
@@ -965,28 +964,28 @@ export interface MemclntReadTimeoutIn {
 const L_MemclntReadTimeout: readonly (string | number)[] = [0,2,"_vl_msg_id",2,1,"dummy"];
 function encodeMemclntReadTimeout(w: Writer, msgId: number, v: MemclntReadTimeoutIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(3);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t113 = v.dummy ?? 0;
-    if ((t113 & 0xff) !== t113) badInt("dummy", 'u8', t113);
-    b[o + 2] = t113;
+    const t112 = v.dummy ?? 0;
+    if ((t112 & 0xff) !== t112) badInt("dummy", 'u8', t112);
+    b[o + 2] = t112;
     w.off = o + 3;
   } catch (e) { throw at(e, "memclnt_read_timeout"); }
 }
 function sizeMemclntReadTimeout(v: MemclntReadTimeoutIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 3; } catch (e) { throw at(e, "memclnt_read_timeout"); }
 }
 function decodeMemclntReadTimeout(r: Reader): MemclntReadTimeout {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 3) truncated(b, o, r.end, L_MemclntReadTimeout);
-    const t114 = b[o + 2]!;
+    const t113 = b[o + 2]!;
     r.off = o + 3;
-    return { dummy: t114 };
+    return { dummy: t113 };
   } catch (e) { throw at(e, "memclnt_read_timeout"); }
 }
 export const memclnt_read_timeout: MessageDef<MemclntReadTimeout, MemclntReadTimeoutIn> = {
@@ -1018,56 +1017,56 @@ export interface RpcCallIn {
 const L_RpcCall: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,8,"function",18,1,"multicast",19,1,"need_barrier_sync",20,1,"send_reply",21,4,"data_len"];
 function encodeRpcCall(w: Writer, msgId: number, v: RpcCallIn): void {
   try {
-    if (v === undefined) v = {};
-    const t115 = v.data;
-    if (t115 !== undefined && !(t115 instanceof Uint8Array)) bad("data", 'expected a Uint8Array', t115);
-    const t116 = t115 === undefined ? 0 : t115.length;
-    if (t116 > 4294967295) bad("data", 'at most 4294967295 elements (its count field data_len is u32)', t115);
+    if (v === undefined) v = EMPTY;
+    const t114 = v.data;
+    if (t114 !== undefined && !(t114 instanceof Uint8Array)) bad("data", 'expected a Uint8Array', t114);
+    const t115 = t114 === undefined ? 0 : t114.length;
+    if (t115 > 4294967295) bad("data", 'at most 4294967295 elements (its count field data_len is u32)', t114);
     w.ensure(25);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t117 = v.client_index ?? 0;
-    if ((t117 >>> 0) !== t117) badInt("client_index", 'u32', t117);
-    b[o + 2] = t117 >>> 24; b[o + 3] = t117 >>> 16; b[o + 4] = t117 >>> 8; b[o + 5] = t117;
-    const t118 = v.context ?? 0;
-    if ((t118 >>> 0) !== t118) badInt("context", 'u32', t118);
-    b[o + 6] = t118 >>> 24; b[o + 7] = t118 >>> 16; b[o + 8] = t118 >>> 8; b[o + 9] = t118;
+    const t116 = v.client_index ?? 0;
+    if ((t116 >>> 0) !== t116) badInt("client_index", 'u32', t116);
+    b[o + 2] = t116 >>> 24; b[o + 3] = t116 >>> 16; b[o + 4] = t116 >>> 8; b[o + 5] = t116;
+    const t117 = v.context ?? 0;
+    if ((t117 >>> 0) !== t117) badInt("context", 'u32', t117);
+    b[o + 6] = t117 >>> 24; b[o + 7] = t117 >>> 16; b[o + 8] = t117 >>> 8; b[o + 9] = t117;
     putU64(b, o + 10, v.function, "function");
-    const t119 = v.multicast ?? 0;
-    if ((t119 & 0xff) !== t119) badInt("multicast", 'u8', t119);
-    b[o + 18] = t119;
-    const t120 = v.need_barrier_sync ?? 0;
-    if ((t120 & 0xff) !== t120) badInt("need_barrier_sync", 'u8', t120);
-    b[o + 19] = t120;
-    const t121 = v.send_reply ?? 0;
-    if ((t121 & 0xff) !== t121) badInt("send_reply", 'u8', t121);
-    b[o + 20] = t121;
-    b[o + 21] = t116 >>> 24; b[o + 22] = t116 >>> 16; b[o + 23] = t116 >>> 8; b[o + 24] = t116;
+    const t118 = v.multicast ?? 0;
+    if ((t118 & 0xff) !== t118) badInt("multicast", 'u8', t118);
+    b[o + 18] = t118;
+    const t119 = v.need_barrier_sync ?? 0;
+    if ((t119 & 0xff) !== t119) badInt("need_barrier_sync", 'u8', t119);
+    b[o + 19] = t119;
+    const t120 = v.send_reply ?? 0;
+    if ((t120 & 0xff) !== t120) badInt("send_reply", 'u8', t120);
+    b[o + 20] = t120;
+    b[o + 21] = t115 >>> 24; b[o + 22] = t115 >>> 16; b[o + 23] = t115 >>> 8; b[o + 24] = t115;
     w.off = o + 25;
-    if (t116 > 0) { w.ensure(t116); w.buf.set(t115!, w.off); w.off += t116; }
+    if (t115 > 0) { w.ensure(t115); w.buf.set(t114!, w.off); w.off += t115; }
   } catch (e) { throw at(e, "rpc_call"); }
 }
 function sizeRpcCall(v: RpcCallIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 25 + ((v.data as { length: number } | undefined)?.length ?? 0) * 1; } catch (e) { throw at(e, "rpc_call"); }
 }
 function decodeRpcCall(r: Reader): RpcCall {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 25) truncated(b, o, r.end, L_RpcCall);
-    const t122 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t123 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t124 = b.readBigUInt64BE(o + 10);
-    const t125 = b[o + 18]!;
-    const t126 = b[o + 19]!;
-    const t127 = b[o + 20]!;
-    const t128 = ((b[o + 21]! << 24) | (b[o + 22]! << 16) | (b[o + 23]! << 8) | b[o + 24]!) >>> 0;
+    const t121 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t122 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t123 = b.readBigUInt64BE(o + 10);
+    const t124 = b[o + 18]!;
+    const t125 = b[o + 19]!;
+    const t126 = b[o + 20]!;
+    const t127 = ((b[o + 21]! << 24) | (b[o + 22]! << 16) | (b[o + 23]! << 8) | b[o + 24]!) >>> 0;
     r.off = o + 25;
-    r.need(t128, "data");
-    const t129 = getBytes(b, r.off, t128);
-    r.off += t128;
-    return { client_index: t122, context: t123, function: t124, multicast: t125, need_barrier_sync: t126, send_reply: t127, data: t129 };
+    r.need(t127, "data");
+    const t128 = getBytes(b, r.off, t127);
+    r.off += t127;
+    return { client_index: t121, context: t122, function: t123, multicast: t124, need_barrier_sync: t125, send_reply: t126, data: t128 };
   } catch (e) { throw at(e, "rpc_call"); }
 }
 export const rpc_call: MessageDef<RpcCall, RpcCallIn> & RequestDef<RpcCallIn, RpcCallReply> = {
@@ -1092,34 +1091,34 @@ export interface GetFirstMsgIdIn {
 const L_GetFirstMsgId: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,64,"name"];
 function encodeGetFirstMsgId(w: Writer, msgId: number, v: GetFirstMsgIdIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(74);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t130 = v.client_index ?? 0;
-    if ((t130 >>> 0) !== t130) badInt("client_index", 'u32', t130);
-    b[o + 2] = t130 >>> 24; b[o + 3] = t130 >>> 16; b[o + 4] = t130 >>> 8; b[o + 5] = t130;
-    const t131 = v.context ?? 0;
-    if ((t131 >>> 0) !== t131) badInt("context", 'u32', t131);
-    b[o + 6] = t131 >>> 24; b[o + 7] = t131 >>> 16; b[o + 8] = t131 >>> 8; b[o + 9] = t131;
+    const t129 = v.client_index ?? 0;
+    if ((t129 >>> 0) !== t129) badInt("client_index", 'u32', t129);
+    b[o + 2] = t129 >>> 24; b[o + 3] = t129 >>> 16; b[o + 4] = t129 >>> 8; b[o + 5] = t129;
+    const t130 = v.context ?? 0;
+    if ((t130 >>> 0) !== t130) badInt("context", 'u32', t130);
+    b[o + 6] = t130 >>> 24; b[o + 7] = t130 >>> 16; b[o + 8] = t130 >>> 8; b[o + 9] = t130;
     putFixedString(b, o + 10, v.name, 64, "name");
     w.off = o + 74;
   } catch (e) { throw at(e, "get_first_msg_id"); }
 }
 function sizeGetFirstMsgId(v: GetFirstMsgIdIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 74; } catch (e) { throw at(e, "get_first_msg_id"); }
 }
 function decodeGetFirstMsgId(r: Reader): GetFirstMsgId {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 74) truncated(b, o, r.end, L_GetFirstMsgId);
-    const t132 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t133 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t134 = getFixedString(b, o + 10, 64);
+    const t131 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t132 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t133 = getFixedString(b, o + 10, 64);
     r.off = o + 74;
-    return { client_index: t132, context: t133, name: t134 };
+    return { client_index: t131, context: t132, name: t133 };
   } catch (e) { throw at(e, "get_first_msg_id"); }
 }
 export const get_first_msg_id: MessageDef<GetFirstMsgId, GetFirstMsgIdIn> & RequestDef<GetFirstMsgIdIn, GetFirstMsgIdReply> = {
@@ -1142,32 +1141,32 @@ export interface ApiVersionsIn {
 const L_ApiVersions: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeApiVersions(w: Writer, msgId: number, v: ApiVersionsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t135 = v.client_index ?? 0;
-    if ((t135 >>> 0) !== t135) badInt("client_index", 'u32', t135);
-    b[o + 2] = t135 >>> 24; b[o + 3] = t135 >>> 16; b[o + 4] = t135 >>> 8; b[o + 5] = t135;
-    const t136 = v.context ?? 0;
-    if ((t136 >>> 0) !== t136) badInt("context", 'u32', t136);
-    b[o + 6] = t136 >>> 24; b[o + 7] = t136 >>> 16; b[o + 8] = t136 >>> 8; b[o + 9] = t136;
+    const t134 = v.client_index ?? 0;
+    if ((t134 >>> 0) !== t134) badInt("client_index", 'u32', t134);
+    b[o + 2] = t134 >>> 24; b[o + 3] = t134 >>> 16; b[o + 4] = t134 >>> 8; b[o + 5] = t134;
+    const t135 = v.context ?? 0;
+    if ((t135 >>> 0) !== t135) badInt("context", 'u32', t135);
+    b[o + 6] = t135 >>> 24; b[o + 7] = t135 >>> 16; b[o + 8] = t135 >>> 8; b[o + 9] = t135;
     w.off = o + 10;
   } catch (e) { throw at(e, "api_versions"); }
 }
 function sizeApiVersions(v: ApiVersionsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "api_versions"); }
 }
 function decodeApiVersions(r: Reader): ApiVersions {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_ApiVersions);
-    const t137 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t138 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t136 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t137 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
     r.off = o + 10;
-    return { client_index: t137, context: t138 };
+    return { client_index: t136, context: t137 };
   } catch (e) { throw at(e, "api_versions"); }
 }
 export const api_versions: MessageDef<ApiVersions, ApiVersionsIn> & RequestDef<ApiVersionsIn, ApiVersionsReply> = {
@@ -1196,42 +1195,42 @@ export interface TracePluginMsgIdsIn {
 const L_TracePluginMsgIds: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,128,"plugin_name",138,2,"first_msg_id",140,2,"last_msg_id"];
 function encodeTracePluginMsgIds(w: Writer, msgId: number, v: TracePluginMsgIdsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(142);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t139 = v.client_index ?? 0;
-    if ((t139 >>> 0) !== t139) badInt("client_index", 'u32', t139);
-    b[o + 2] = t139 >>> 24; b[o + 3] = t139 >>> 16; b[o + 4] = t139 >>> 8; b[o + 5] = t139;
-    const t140 = v.context ?? 0;
-    if ((t140 >>> 0) !== t140) badInt("context", 'u32', t140);
-    b[o + 6] = t140 >>> 24; b[o + 7] = t140 >>> 16; b[o + 8] = t140 >>> 8; b[o + 9] = t140;
+    const t138 = v.client_index ?? 0;
+    if ((t138 >>> 0) !== t138) badInt("client_index", 'u32', t138);
+    b[o + 2] = t138 >>> 24; b[o + 3] = t138 >>> 16; b[o + 4] = t138 >>> 8; b[o + 5] = t138;
+    const t139 = v.context ?? 0;
+    if ((t139 >>> 0) !== t139) badInt("context", 'u32', t139);
+    b[o + 6] = t139 >>> 24; b[o + 7] = t139 >>> 16; b[o + 8] = t139 >>> 8; b[o + 9] = t139;
     putFixedString(b, o + 10, v.plugin_name, 128, "plugin_name");
-    const t141 = v.first_msg_id ?? 0;
-    if ((t141 & 0xffff) !== t141) badInt("first_msg_id", 'u16', t141);
-    b[o + 138] = t141 >>> 8; b[o + 139] = t141;
-    const t142 = v.last_msg_id ?? 0;
-    if ((t142 & 0xffff) !== t142) badInt("last_msg_id", 'u16', t142);
-    b[o + 140] = t142 >>> 8; b[o + 141] = t142;
+    const t140 = v.first_msg_id ?? 0;
+    if ((t140 & 0xffff) !== t140) badInt("first_msg_id", 'u16', t140);
+    b[o + 138] = t140 >>> 8; b[o + 139] = t140;
+    const t141 = v.last_msg_id ?? 0;
+    if ((t141 & 0xffff) !== t141) badInt("last_msg_id", 'u16', t141);
+    b[o + 140] = t141 >>> 8; b[o + 141] = t141;
     w.off = o + 142;
   } catch (e) { throw at(e, "trace_plugin_msg_ids"); }
 }
 function sizeTracePluginMsgIds(v: TracePluginMsgIdsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 142; } catch (e) { throw at(e, "trace_plugin_msg_ids"); }
 }
 function decodeTracePluginMsgIds(r: Reader): TracePluginMsgIds {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 142) truncated(b, o, r.end, L_TracePluginMsgIds);
-    const t143 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t144 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t145 = getFixedString(b, o + 10, 128);
-    const t146 = (b[o + 138]! << 8) | b[o + 139]!;
-    const t147 = (b[o + 140]! << 8) | b[o + 141]!;
+    const t142 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t143 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t144 = getFixedString(b, o + 10, 128);
+    const t145 = (b[o + 138]! << 8) | b[o + 139]!;
+    const t146 = (b[o + 140]! << 8) | b[o + 141]!;
     r.off = o + 142;
-    return { client_index: t143, context: t144, plugin_name: t145, first_msg_id: t146, last_msg_id: t147 };
+    return { client_index: t142, context: t143, plugin_name: t144, first_msg_id: t145, last_msg_id: t146 };
   } catch (e) { throw at(e, "trace_plugin_msg_ids"); }
 }
 export const trace_plugin_msg_ids: MessageDef<TracePluginMsgIds, TracePluginMsgIdsIn> = {
@@ -1253,30 +1252,30 @@ export interface SockclntCreateIn {
 const L_SockclntCreate: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,64,"name"];
 function encodeSockclntCreate(w: Writer, msgId: number, v: SockclntCreateIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(70);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t148 = v.context ?? 0;
-    if ((t148 >>> 0) !== t148) badInt("context", 'u32', t148);
-    b[o + 2] = t148 >>> 24; b[o + 3] = t148 >>> 16; b[o + 4] = t148 >>> 8; b[o + 5] = t148;
+    const t147 = v.context ?? 0;
+    if ((t147 >>> 0) !== t147) badInt("context", 'u32', t147);
+    b[o + 2] = t147 >>> 24; b[o + 3] = t147 >>> 16; b[o + 4] = t147 >>> 8; b[o + 5] = t147;
     putFixedString(b, o + 6, v.name, 64, "name");
     w.off = o + 70;
   } catch (e) { throw at(e, "sockclnt_create"); }
 }
 function sizeSockclntCreate(v: SockclntCreateIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 70; } catch (e) { throw at(e, "sockclnt_create"); }
 }
 function decodeSockclntCreate(r: Reader): SockclntCreate {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 70) truncated(b, o, r.end, L_SockclntCreate);
-    const t149 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t150 = getFixedString(b, o + 6, 64);
+    const t148 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t149 = getFixedString(b, o + 6, 64);
     r.off = o + 70;
-    return { context: t149, name: t150 };
+    return { context: t148, name: t149 };
   } catch (e) { throw at(e, "sockclnt_create"); }
 }
 export const sockclnt_create: MessageDef<SockclntCreate, SockclntCreateIn> & RequestDef<SockclntCreateIn, SockclntCreateReply> = {
@@ -1301,36 +1300,36 @@ export interface SockclntDeleteIn {
 const L_SockclntDelete: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"index"];
 function encodeSockclntDelete(w: Writer, msgId: number, v: SockclntDeleteIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t151 = v.client_index ?? 0;
-    if ((t151 >>> 0) !== t151) badInt("client_index", 'u32', t151);
-    b[o + 2] = t151 >>> 24; b[o + 3] = t151 >>> 16; b[o + 4] = t151 >>> 8; b[o + 5] = t151;
-    const t152 = v.context ?? 0;
-    if ((t152 >>> 0) !== t152) badInt("context", 'u32', t152);
-    b[o + 6] = t152 >>> 24; b[o + 7] = t152 >>> 16; b[o + 8] = t152 >>> 8; b[o + 9] = t152;
-    const t153 = v.index ?? 0;
-    if ((t153 >>> 0) !== t153) badInt("index", 'u32', t153);
-    b[o + 10] = t153 >>> 24; b[o + 11] = t153 >>> 16; b[o + 12] = t153 >>> 8; b[o + 13] = t153;
+    const t150 = v.client_index ?? 0;
+    if ((t150 >>> 0) !== t150) badInt("client_index", 'u32', t150);
+    b[o + 2] = t150 >>> 24; b[o + 3] = t150 >>> 16; b[o + 4] = t150 >>> 8; b[o + 5] = t150;
+    const t151 = v.context ?? 0;
+    if ((t151 >>> 0) !== t151) badInt("context", 'u32', t151);
+    b[o + 6] = t151 >>> 24; b[o + 7] = t151 >>> 16; b[o + 8] = t151 >>> 8; b[o + 9] = t151;
+    const t152 = v.index ?? 0;
+    if ((t152 >>> 0) !== t152) badInt("index", 'u32', t152);
+    b[o + 10] = t152 >>> 24; b[o + 11] = t152 >>> 16; b[o + 12] = t152 >>> 8; b[o + 13] = t152;
     w.off = o + 14;
   } catch (e) { throw at(e, "sockclnt_delete"); }
 }
 function sizeSockclntDelete(v: SockclntDeleteIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "sockclnt_delete"); }
 }
 function decodeSockclntDelete(r: Reader): SockclntDelete {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 14) truncated(b, o, r.end, L_SockclntDelete);
-    const t154 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t155 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t156 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t153 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t154 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t155 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
     r.off = o + 14;
-    return { client_index: t154, context: t155, index: t156 };
+    return { client_index: t153, context: t154, index: t155 };
   } catch (e) { throw at(e, "sockclnt_delete"); }
 }
 export const sockclnt_delete: MessageDef<SockclntDelete, SockclntDeleteIn> & RequestDef<SockclntDeleteIn, SockclntDeleteReply> = {
@@ -1357,54 +1356,54 @@ export interface SockInitShmIn {
 const L_SockInitShm: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"requested_size",14,1,"nitems"];
 function encodeSockInitShm(w: Writer, msgId: number, v: SockInitShmIn): void {
   try {
-    if (v === undefined) v = {};
-    const t157 = v.configs;
-    if (t157 !== undefined && !Array.isArray(t157)) bad("configs", 'expected an array', t157);
-    const t158 = t157 === undefined ? 0 : t157.length;
-    if (t158 > 255) bad("configs", 'at most 255 elements (its count field nitems is u8)', t157);
+    if (v === undefined) v = EMPTY;
+    const t156 = v.configs;
+    if (t156 !== undefined && !Array.isArray(t156)) bad("configs", 'expected an array', t156);
+    const t157 = t156 === undefined ? 0 : t156.length;
+    if (t157 > 255) bad("configs", 'at most 255 elements (its count field nitems is u8)', t156);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t159 = v.client_index ?? 0;
-    if ((t159 >>> 0) !== t159) badInt("client_index", 'u32', t159);
-    b[o + 2] = t159 >>> 24; b[o + 3] = t159 >>> 16; b[o + 4] = t159 >>> 8; b[o + 5] = t159;
-    const t160 = v.context ?? 0;
-    if ((t160 >>> 0) !== t160) badInt("context", 'u32', t160);
-    b[o + 6] = t160 >>> 24; b[o + 7] = t160 >>> 16; b[o + 8] = t160 >>> 8; b[o + 9] = t160;
-    const t161 = v.requested_size ?? 0;
-    if ((t161 >>> 0) !== t161) badInt("requested_size", 'u32', t161);
-    b[o + 10] = t161 >>> 24; b[o + 11] = t161 >>> 16; b[o + 12] = t161 >>> 8; b[o + 13] = t161;
-    b[o + 14] = t158;
+    const t158 = v.client_index ?? 0;
+    if ((t158 >>> 0) !== t158) badInt("client_index", 'u32', t158);
+    b[o + 2] = t158 >>> 24; b[o + 3] = t158 >>> 16; b[o + 4] = t158 >>> 8; b[o + 5] = t158;
+    const t159 = v.context ?? 0;
+    if ((t159 >>> 0) !== t159) badInt("context", 'u32', t159);
+    b[o + 6] = t159 >>> 24; b[o + 7] = t159 >>> 16; b[o + 8] = t159 >>> 8; b[o + 9] = t159;
+    const t160 = v.requested_size ?? 0;
+    if ((t160 >>> 0) !== t160) badInt("requested_size", 'u32', t160);
+    b[o + 10] = t160 >>> 24; b[o + 11] = t160 >>> 16; b[o + 12] = t160 >>> 8; b[o + 13] = t160;
+    b[o + 14] = t157;
     w.off = o + 15;
-    if (t158 > 0) {
-    w.ensure(t158 * 8);
+    if (t157 > 0) {
+    w.ensure(t157 * 8);
     const b = w.buf; const o = w.off;
-    let t162 = 0;
-    try { for (; t162 < t158; t162++) { putU64(b, o + t162 * 8, t157![t162], ""); } } catch (e) { throw at(e, "configs" + '[' + t162 + ']'); }
-    w.off = o + t158 * 8;
+    let t161 = 0;
+    try { for (; t161 < t157; t161++) { putU64(b, o + t161 * 8, t156![t161], ""); } } catch (e) { throw at(e, "configs" + '[' + t161 + ']'); }
+    w.off = o + t157 * 8;
     }
   } catch (e) { throw at(e, "sock_init_shm"); }
 }
 function sizeSockInitShm(v: SockInitShmIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15 + ((v.configs as { length: number } | undefined)?.length ?? 0) * 8; } catch (e) { throw at(e, "sock_init_shm"); }
 }
 function decodeSockInitShm(r: Reader): SockInitShm {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 15) truncated(b, o, r.end, L_SockInitShm);
-    const t163 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t164 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
-    const t165 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
-    const t166 = b[o + 14]!;
+    const t162 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t163 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t164 = ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0;
+    const t165 = b[o + 14]!;
     r.off = o + 15;
-    const t167: bigint[] = [];
-    r.need(t166 * 8, "configs");
-    const t169 = r.off;
-    for (let t168 = 0; t168 < t166; t168++) {  t167.push(b.readBigUInt64BE(t169 + t168 * 8)); }
-    r.off = t169 + t166 * 8;
-    return { client_index: t163, context: t164, requested_size: t165, configs: t167 };
+    const t166: bigint[] = [];
+    r.need(t165 * 8, "configs");
+    const t168 = r.off;
+    for (let t167 = 0; t167 < t165; t167++) {  t166.push(b.readBigUInt64BE(t168 + t167 * 8)); }
+    r.off = t168 + t165 * 8;
+    return { client_index: t162, context: t163, requested_size: t164, configs: t166 };
   } catch (e) { throw at(e, "sock_init_shm"); }
 }
 export const sock_init_shm: MessageDef<SockInitShm, SockInitShmIn> & RequestDef<SockInitShmIn, SockInitShmReply> = {
@@ -1427,32 +1426,32 @@ export interface MemclntKeepaliveIn {
 const L_MemclntKeepalive: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeMemclntKeepalive(w: Writer, msgId: number, v: MemclntKeepaliveIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t170 = v.client_index ?? 0;
-    if ((t170 >>> 0) !== t170) badInt("client_index", 'u32', t170);
-    b[o + 2] = t170 >>> 24; b[o + 3] = t170 >>> 16; b[o + 4] = t170 >>> 8; b[o + 5] = t170;
-    const t171 = v.context ?? 0;
-    if ((t171 >>> 0) !== t171) badInt("context", 'u32', t171);
-    b[o + 6] = t171 >>> 24; b[o + 7] = t171 >>> 16; b[o + 8] = t171 >>> 8; b[o + 9] = t171;
+    const t169 = v.client_index ?? 0;
+    if ((t169 >>> 0) !== t169) badInt("client_index", 'u32', t169);
+    b[o + 2] = t169 >>> 24; b[o + 3] = t169 >>> 16; b[o + 4] = t169 >>> 8; b[o + 5] = t169;
+    const t170 = v.context ?? 0;
+    if ((t170 >>> 0) !== t170) badInt("context", 'u32', t170);
+    b[o + 6] = t170 >>> 24; b[o + 7] = t170 >>> 16; b[o + 8] = t170 >>> 8; b[o + 9] = t170;
     w.off = o + 10;
   } catch (e) { throw at(e, "memclnt_keepalive"); }
 }
 function sizeMemclntKeepalive(v: MemclntKeepaliveIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "memclnt_keepalive"); }
 }
 function decodeMemclntKeepalive(r: Reader): MemclntKeepalive {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_MemclntKeepalive);
-    const t172 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t173 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t171 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t172 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
     r.off = o + 10;
-    return { client_index: t172, context: t173 };
+    return { client_index: t171, context: t172 };
   } catch (e) { throw at(e, "memclnt_keepalive"); }
 }
 export const memclnt_keepalive: MessageDef<MemclntKeepalive, MemclntKeepaliveIn> & RequestDef<MemclntKeepaliveIn, MemclntKeepaliveReply> = {
@@ -1475,32 +1474,32 @@ export interface ControlPingIn {
 const L_ControlPing: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeControlPing(w: Writer, msgId: number, v: ControlPingIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t174 = v.client_index ?? 0;
-    if ((t174 >>> 0) !== t174) badInt("client_index", 'u32', t174);
-    b[o + 2] = t174 >>> 24; b[o + 3] = t174 >>> 16; b[o + 4] = t174 >>> 8; b[o + 5] = t174;
-    const t175 = v.context ?? 0;
-    if ((t175 >>> 0) !== t175) badInt("context", 'u32', t175);
-    b[o + 6] = t175 >>> 24; b[o + 7] = t175 >>> 16; b[o + 8] = t175 >>> 8; b[o + 9] = t175;
+    const t173 = v.client_index ?? 0;
+    if ((t173 >>> 0) !== t173) badInt("client_index", 'u32', t173);
+    b[o + 2] = t173 >>> 24; b[o + 3] = t173 >>> 16; b[o + 4] = t173 >>> 8; b[o + 5] = t173;
+    const t174 = v.context ?? 0;
+    if ((t174 >>> 0) !== t174) badInt("context", 'u32', t174);
+    b[o + 6] = t174 >>> 24; b[o + 7] = t174 >>> 16; b[o + 8] = t174 >>> 8; b[o + 9] = t174;
     w.off = o + 10;
   } catch (e) { throw at(e, "control_ping"); }
 }
 function sizeControlPing(v: ControlPingIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "control_ping"); }
 }
 function decodeControlPing(r: Reader): ControlPing {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_ControlPing);
-    const t176 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t177 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t175 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t176 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
     r.off = o + 10;
-    return { client_index: t176, context: t177 };
+    return { client_index: t175, context: t176 };
   } catch (e) { throw at(e, "control_ping"); }
 }
 export const control_ping: MessageDef<ControlPing, ControlPingIn> & RequestDef<ControlPingIn, ControlPingReply> = {
@@ -1531,49 +1530,48 @@ export interface MemclntCreateV2In {
 const L_MemclntCreateV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"ctx_quota",10,8,"input_queue",18,64,"name",82,32,"api_versions",114,1,"keepalive"];
 function encodeMemclntCreateV2(w: Writer, msgId: number, v: MemclntCreateV2In): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(115);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t178 = v.context ?? 0;
-    if ((t178 >>> 0) !== t178) badInt("context", 'u32', t178);
-    b[o + 2] = t178 >>> 24; b[o + 3] = t178 >>> 16; b[o + 4] = t178 >>> 8; b[o + 5] = t178;
-    const t179 = v.ctx_quota ?? 0;
-    if ((t179 | 0) !== t179) badInt("ctx_quota", 'i32', t179);
-    b[o + 6] = t179 >>> 24; b[o + 7] = t179 >>> 16; b[o + 8] = t179 >>> 8; b[o + 9] = t179;
+    const t177 = v.context ?? 0;
+    if ((t177 >>> 0) !== t177) badInt("context", 'u32', t177);
+    b[o + 2] = t177 >>> 24; b[o + 3] = t177 >>> 16; b[o + 4] = t177 >>> 8; b[o + 5] = t177;
+    const t178 = v.ctx_quota ?? 0;
+    if ((t178 | 0) !== t178) badInt("ctx_quota", 'i32', t178);
+    b[o + 6] = t178 >>> 24; b[o + 7] = t178 >>> 16; b[o + 8] = t178 >>> 8; b[o + 9] = t178;
     putU64(b, o + 10, v.input_queue, "input_queue");
     putFixedString(b, o + 18, v.name, 64, "name");
     {
-    const t180 = v.api_versions as any[] | undefined;
-    if (t180 !== undefined && (!Array.isArray(t180) || t180.length > 8)) bad("api_versions", 'expected an array of at most 8 elements', t180);
-    let t181 = 0;
-    try { for (; t181 < 8; t181++) { const t182 = t180?.[t181] ?? 0; if ((t182 >>> 0) !== t182) badInt("", 'u32', t182); b[o + 82 + t181 * 4] = t182 >>> 24; b[o + 82 + t181 * 4 + 1] = t182 >>> 16; b[o + 82 + t181 * 4 + 2] = t182 >>> 8; b[o + 82 + t181 * 4 + 3] = t182; } } catch (e) { throw at(e, "api_versions" + '[' + t181 + ']'); }
+    const t179 = v.api_versions as any[] | undefined;
+    if (t179 !== undefined && (!Array.isArray(t179) || t179.length > 8)) bad("api_versions", 'expected an array of at most 8 elements', t179);
+    let t180 = 0;
+    try { for (; t180 < 8; t180++) { const t181 = t179?.[t180] ?? 0; if ((t181 >>> 0) !== t181) badInt("", 'u32', t181); b[o + 82 + t180 * 4] = t181 >>> 24; b[o + 82 + t180 * 4 + 1] = t181 >>> 16; b[o + 82 + t180 * 4 + 2] = t181 >>> 8; b[o + 82 + t180 * 4 + 3] = t181; } } catch (e) { throw at(e, "api_versions" + '[' + t180 + ']'); }
     }
-    const t183 = (v.keepalive ?? true);
-    if (typeof t183 !== 'boolean') badInt("keepalive", 'bool', t183);
-    b[o + 114] = t183 ? 1 : 0;
+    const t182 = (v.keepalive ?? true);
+    if (typeof t182 !== 'boolean') badInt("keepalive", 'bool', t182);
+    b[o + 114] = t182 ? 1 : 0;
     w.off = o + 115;
   } catch (e) { throw at(e, "memclnt_create_v2"); }
 }
 function sizeMemclntCreateV2(v: MemclntCreateV2In): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 115; } catch (e) { throw at(e, "memclnt_create_v2"); }
 }
 function decodeMemclntCreateV2(r: Reader): MemclntCreateV2 {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 115) truncated(b, o, r.end, L_MemclntCreateV2);
-    const t184 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t185 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
-    const t186 = b.readBigUInt64BE(o + 10);
-    const t187 = getFixedString(b, o + 18, 64);
-    const t188: number[] = [];
-    for (let t189 = 0; t189 < 8; t189++) {  t188.push(((b[o + 82 + t189 * 4]! << 24) | (b[o + 82 + t189 * 4 + 1]! << 16) | (b[o + 82 + t189 * 4 + 2]! << 8) | b[o + 82 + t189 * 4 + 3]!) >>> 0); }
-    const t190 = t188;
-    const t191 = b[o + 114] !== 0;
+    const t183 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t184 = (b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!;
+    const t185 = b.readBigUInt64BE(o + 10);
+    const t186 = getFixedString(b, o + 18, 64);
+    const t187: number[] = [((b[o + 82]! << 24) | (b[o + 83]! << 16) | (b[o + 84]! << 8) | b[o + 85]!) >>> 0, ((b[o + 86]! << 24) | (b[o + 87]! << 16) | (b[o + 88]! << 8) | b[o + 89]!) >>> 0, ((b[o + 90]! << 24) | (b[o + 91]! << 16) | (b[o + 92]! << 8) | b[o + 93]!) >>> 0, ((b[o + 94]! << 24) | (b[o + 95]! << 16) | (b[o + 96]! << 8) | b[o + 97]!) >>> 0, ((b[o + 98]! << 24) | (b[o + 99]! << 16) | (b[o + 100]! << 8) | b[o + 101]!) >>> 0, ((b[o + 102]! << 24) | (b[o + 103]! << 16) | (b[o + 104]! << 8) | b[o + 105]!) >>> 0, ((b[o + 106]! << 24) | (b[o + 107]! << 16) | (b[o + 108]! << 8) | b[o + 109]!) >>> 0, ((b[o + 110]! << 24) | (b[o + 111]! << 16) | (b[o + 112]! << 8) | b[o + 113]!) >>> 0];
+    const t188 = t187;
+    const t189 = b[o + 114] !== 0;
     r.off = o + 115;
-    return { context: t184, ctx_quota: t185, input_queue: t186, name: t187, api_versions: t190, keepalive: t191 };
+    return { context: t183, ctx_quota: t184, input_queue: t185, name: t186, api_versions: t188, keepalive: t189 };
   } catch (e) { throw at(e, "memclnt_create_v2"); }
 }
 export const memclnt_create_v2: MessageDef<MemclntCreateV2, MemclntCreateV2In> & RequestDef<MemclntCreateV2In, MemclntCreateV2Reply> = {
@@ -1596,32 +1594,32 @@ export interface GetApiJsonIn {
 const L_GetApiJson: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeGetApiJson(w: Writer, msgId: number, v: GetApiJsonIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
     b[o] = msgId >>> 8; b[o + 1] = msgId;
-    const t192 = v.client_index ?? 0;
-    if ((t192 >>> 0) !== t192) badInt("client_index", 'u32', t192);
-    b[o + 2] = t192 >>> 24; b[o + 3] = t192 >>> 16; b[o + 4] = t192 >>> 8; b[o + 5] = t192;
-    const t193 = v.context ?? 0;
-    if ((t193 >>> 0) !== t193) badInt("context", 'u32', t193);
-    b[o + 6] = t193 >>> 24; b[o + 7] = t193 >>> 16; b[o + 8] = t193 >>> 8; b[o + 9] = t193;
+    const t190 = v.client_index ?? 0;
+    if ((t190 >>> 0) !== t190) badInt("client_index", 'u32', t190);
+    b[o + 2] = t190 >>> 24; b[o + 3] = t190 >>> 16; b[o + 4] = t190 >>> 8; b[o + 5] = t190;
+    const t191 = v.context ?? 0;
+    if ((t191 >>> 0) !== t191) badInt("context", 'u32', t191);
+    b[o + 6] = t191 >>> 24; b[o + 7] = t191 >>> 16; b[o + 8] = t191 >>> 8; b[o + 9] = t191;
     w.off = o + 10;
   } catch (e) { throw at(e, "get_api_json"); }
 }
 function sizeGetApiJson(v: GetApiJsonIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "get_api_json"); }
 }
 function decodeGetApiJson(r: Reader): GetApiJson {
   try {
     const b = r.buf; const o = r.off;
     if (r.end - o < 10) truncated(b, o, r.end, L_GetApiJson);
-    const t194 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
-    const t195 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
+    const t192 = ((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0;
+    const t193 = ((b[o + 6]! << 24) | (b[o + 7]! << 16) | (b[o + 8]! << 8) | b[o + 9]!) >>> 0;
     r.off = o + 10;
-    return { client_index: t194, context: t195 };
+    return { client_index: t192, context: t193 };
   } catch (e) { throw at(e, "get_api_json"); }
 }
 export const get_api_json: MessageDef<GetApiJson, GetApiJsonIn> & RequestDef<GetApiJsonIn, GetApiJsonReply> = {

@@ -2,7 +2,7 @@
 /* eslint-disable */
 import { Writer, Reader, CodecError } from '../runtime/wire';
 import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';
-import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
+import { EMPTY, at, bad, badInt, armExact, zero, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
 void Writer; void Reader; void CodecError;
 export interface TeibEntry {
   sw_if_index: number;
@@ -18,7 +18,7 @@ export interface TeibEntryIn {
 }
 const L_TeibEntry: readonly (string | number)[] = [0,4,"sw_if_index",4,17,"peer",21,17,"nh",38,4,"nh_table_id"];
 export function putTeibEntry(b: Buffer, o: number, v: TeibEntryIn | undefined): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t0 = v.sw_if_index ?? 0;
   if ((t0 >>> 0) !== t0) badInt("sw_if_index", 'u32', t0);
   b[o] = t0 >>> 24; b[o + 1] = t0 >>> 16; b[o + 2] = t0 >>> 8; b[o + 3] = t0;
@@ -60,7 +60,7 @@ export interface TeibEntryAddDelReplyIn {
 const L_TeibEntryAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeTeibEntryAddDelReply(w: Writer, msgId: number, v: TeibEntryAddDelReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -75,7 +75,7 @@ function encodeTeibEntryAddDelReply(w: Writer, msgId: number, v: TeibEntryAddDel
   } catch (e) { throw at(e, "teib_entry_add_del_reply"); }
 }
 function sizeTeibEntryAddDelReply(v: TeibEntryAddDelReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "teib_entry_add_del_reply"); }
 }
 function decodeTeibEntryAddDelReply(r: Reader): TeibEntryAddDelReply {
@@ -107,7 +107,7 @@ export interface TeibDetailsIn {
 const L_TeibDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"entry.sw_if_index",10,17,"entry.peer",27,17,"entry.nh",44,4,"entry.nh_table_id"];
 function encodeTeibDetails(w: Writer, msgId: number, v: TeibDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(48);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -120,7 +120,7 @@ function encodeTeibDetails(w: Writer, msgId: number, v: TeibDetailsIn): void {
   } catch (e) { throw at(e, "teib_details"); }
 }
 function sizeTeibDetails(v: TeibDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 48; } catch (e) { throw at(e, "teib_details"); }
 }
 function decodeTeibDetails(r: Reader): TeibDetails {
@@ -158,7 +158,7 @@ export interface TeibEntryAddDelIn {
 const L_TeibEntryAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"is_add",11,4,"entry.sw_if_index",15,17,"entry.peer",32,17,"entry.nh",49,4,"entry.nh_table_id"];
 function encodeTeibEntryAddDel(w: Writer, msgId: number, v: TeibEntryAddDelIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(53);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -177,7 +177,7 @@ function encodeTeibEntryAddDel(w: Writer, msgId: number, v: TeibEntryAddDelIn): 
   } catch (e) { throw at(e, "teib_entry_add_del"); }
 }
 function sizeTeibEntryAddDel(v: TeibEntryAddDelIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 53; } catch (e) { throw at(e, "teib_entry_add_del"); }
 }
 function decodeTeibEntryAddDel(r: Reader): TeibEntryAddDel {
@@ -214,7 +214,7 @@ export interface TeibDumpIn {
 const L_TeibDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeTeibDump(w: Writer, msgId: number, v: TeibDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -229,7 +229,7 @@ function encodeTeibDump(w: Writer, msgId: number, v: TeibDumpIn): void {
   } catch (e) { throw at(e, "teib_dump"); }
 }
 function sizeTeibDump(v: TeibDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "teib_dump"); }
 }
 function decodeTeibDump(r: Reader): TeibDump {

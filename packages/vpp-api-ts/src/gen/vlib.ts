@@ -2,7 +2,7 @@
 /* eslint-disable */
 import { Writer, Reader, CodecError } from '../runtime/wire';
 import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';
-import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
+import { EMPTY, at, bad, badInt, armExact, zero, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
 void Writer; void Reader; void CodecError;
 export interface ThreadData {
   id: number;
@@ -24,7 +24,7 @@ export interface ThreadDataIn {
 }
 const L_ThreadData: readonly (string | number)[] = [0,4,"id",4,64,"name",68,64,"type",132,4,"pid",136,4,"cpu_id",140,4,"core",144,4,"cpu_socket"];
 export function putThreadData(b: Buffer, o: number, v: ThreadDataIn | undefined): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t0 = v.id ?? 0;
   if ((t0 >>> 0) !== t0) badInt("id", 'u32', t0);
   b[o] = t0 >>> 24; b[o + 1] = t0 >>> 16; b[o + 2] = t0 >>> 8; b[o + 3] = t0;
@@ -80,7 +80,7 @@ export interface CliReplyIn {
 const L_CliReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,8,"reply_in_shmem"];
 function encodeCliReply(w: Writer, msgId: number, v: CliReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -96,7 +96,7 @@ function encodeCliReply(w: Writer, msgId: number, v: CliReplyIn): void {
   } catch (e) { throw at(e, "cli_reply"); }
 }
 function sizeCliReply(v: CliReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "cli_reply"); }
 }
 function decodeCliReply(r: Reader): CliReply {
@@ -131,7 +131,7 @@ export interface CliInbandReplyIn {
 const L_CliInbandReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"reply"];
 function encodeCliInbandReply(w: Writer, msgId: number, v: CliInbandReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     const t17 = strLen(v.reply, "reply");
     w.ensure(14);
     const b = w.buf; const o = w.off;
@@ -149,7 +149,7 @@ function encodeCliInbandReply(w: Writer, msgId: number, v: CliInbandReplyIn): vo
   } catch (e) { throw at(e, "cli_inband_reply"); }
 }
 function sizeCliInbandReply(v: CliInbandReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14 + strLen(v.reply, "reply"); } catch (e) { throw at(e, "cli_inband_reply"); }
 }
 function decodeCliInbandReply(r: Reader): CliInbandReply {
@@ -187,7 +187,7 @@ export interface GetNodeIndexReplyIn {
 const L_GetNodeIndexReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"node_index"];
 function encodeGetNodeIndexReply(w: Writer, msgId: number, v: GetNodeIndexReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -205,7 +205,7 @@ function encodeGetNodeIndexReply(w: Writer, msgId: number, v: GetNodeIndexReplyI
   } catch (e) { throw at(e, "get_node_index_reply"); }
 }
 function sizeGetNodeIndexReply(v: GetNodeIndexReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "get_node_index_reply"); }
 }
 function decodeGetNodeIndexReply(r: Reader): GetNodeIndexReply {
@@ -240,7 +240,7 @@ export interface AddNodeNextReplyIn {
 const L_AddNodeNextReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"next_index"];
 function encodeAddNodeNextReply(w: Writer, msgId: number, v: AddNodeNextReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -258,7 +258,7 @@ function encodeAddNodeNextReply(w: Writer, msgId: number, v: AddNodeNextReplyIn)
   } catch (e) { throw at(e, "add_node_next_reply"); }
 }
 function sizeAddNodeNextReply(v: AddNodeNextReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "add_node_next_reply"); }
 }
 function decodeAddNodeNextReply(r: Reader): AddNodeNextReply {
@@ -293,7 +293,7 @@ export interface ShowThreadsReplyIn {
 const L_ShowThreadsReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"count"];
 function encodeShowThreadsReply(w: Writer, msgId: number, v: ShowThreadsReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     const t36 = v.thread_data;
     if (t36 !== undefined && !Array.isArray(t36)) bad("thread_data", 'expected an array', t36);
     const t37 = t36 === undefined ? 0 : t36.length;
@@ -320,7 +320,7 @@ function encodeShowThreadsReply(w: Writer, msgId: number, v: ShowThreadsReplyIn)
   } catch (e) { throw at(e, "show_threads_reply"); }
 }
 function sizeShowThreadsReply(v: ShowThreadsReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14 + ((v.thread_data as { length: number } | undefined)?.length ?? 0) * 148; } catch (e) { throw at(e, "show_threads_reply"); }
 }
 function decodeShowThreadsReply(r: Reader): ShowThreadsReply {
@@ -360,7 +360,7 @@ export interface GetNodeGraphReplyIn {
 const L_GetNodeGraphReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,8,"reply_in_shmem"];
 function encodeGetNodeGraphReply(w: Writer, msgId: number, v: GetNodeGraphReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -376,7 +376,7 @@ function encodeGetNodeGraphReply(w: Writer, msgId: number, v: GetNodeGraphReplyI
   } catch (e) { throw at(e, "get_node_graph_reply"); }
 }
 function sizeGetNodeGraphReply(v: GetNodeGraphReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "get_node_graph_reply"); }
 }
 function decodeGetNodeGraphReply(r: Reader): GetNodeGraphReply {
@@ -411,7 +411,7 @@ export interface GetNextIndexReplyIn {
 const L_GetNextIndexReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"next_index"];
 function encodeGetNextIndexReply(w: Writer, msgId: number, v: GetNextIndexReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -429,7 +429,7 @@ function encodeGetNextIndexReply(w: Writer, msgId: number, v: GetNextIndexReplyI
   } catch (e) { throw at(e, "get_next_index_reply"); }
 }
 function sizeGetNextIndexReply(v: GetNextIndexReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "get_next_index_reply"); }
 }
 function decodeGetNextIndexReply(r: Reader): GetNextIndexReply {
@@ -464,7 +464,7 @@ export interface GetF64EndianValueReplyIn {
 const L_GetF64EndianValueReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,8,"f64_one_result"];
 function encodeGetF64EndianValueReply(w: Writer, msgId: number, v: GetF64EndianValueReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -480,7 +480,7 @@ function encodeGetF64EndianValueReply(w: Writer, msgId: number, v: GetF64EndianV
   } catch (e) { throw at(e, "get_f64_endian_value_reply"); }
 }
 function sizeGetF64EndianValueReply(v: GetF64EndianValueReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "get_f64_endian_value_reply"); }
 }
 function decodeGetF64EndianValueReply(r: Reader): GetF64EndianValueReply {
@@ -515,7 +515,7 @@ export interface GetF64IncrementByOneReplyIn {
 const L_GetF64IncrementByOneReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,8,"f64_value"];
 function encodeGetF64IncrementByOneReply(w: Writer, msgId: number, v: GetF64IncrementByOneReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -531,7 +531,7 @@ function encodeGetF64IncrementByOneReply(w: Writer, msgId: number, v: GetF64Incr
   } catch (e) { throw at(e, "get_f64_increment_by_one_reply"); }
 }
 function sizeGetF64IncrementByOneReply(v: GetF64IncrementByOneReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "get_f64_increment_by_one_reply"); }
 }
 function decodeGetF64IncrementByOneReply(r: Reader): GetF64IncrementByOneReply {
@@ -566,7 +566,7 @@ export interface CliIn {
 const L_Cli: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,8,"cmd_in_shmem"];
 function encodeCli(w: Writer, msgId: number, v: CliIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -582,7 +582,7 @@ function encodeCli(w: Writer, msgId: number, v: CliIn): void {
   } catch (e) { throw at(e, "cli"); }
 }
 function sizeCli(v: CliIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "cli"); }
 }
 function decodeCli(r: Reader): Cli {
@@ -618,7 +618,7 @@ export interface CliInbandIn {
 const L_CliInband: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"cmd"];
 function encodeCliInband(w: Writer, msgId: number, v: CliInbandIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     const t73 = strLen(v.cmd, "cmd");
     w.ensure(14);
     const b = w.buf; const o = w.off;
@@ -636,7 +636,7 @@ function encodeCliInband(w: Writer, msgId: number, v: CliInbandIn): void {
   } catch (e) { throw at(e, "cli_inband"); }
 }
 function sizeCliInband(v: CliInbandIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14 + strLen(v.cmd, "cmd"); } catch (e) { throw at(e, "cli_inband"); }
 }
 function decodeCliInband(r: Reader): CliInband {
@@ -675,7 +675,7 @@ export interface GetNodeIndexIn {
 const L_GetNodeIndex: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,64,"node_name"];
 function encodeGetNodeIndex(w: Writer, msgId: number, v: GetNodeIndexIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(74);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -691,7 +691,7 @@ function encodeGetNodeIndex(w: Writer, msgId: number, v: GetNodeIndexIn): void {
   } catch (e) { throw at(e, "get_node_index"); }
 }
 function sizeGetNodeIndex(v: GetNodeIndexIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 74; } catch (e) { throw at(e, "get_node_index"); }
 }
 function decodeGetNodeIndex(r: Reader): GetNodeIndex {
@@ -729,7 +729,7 @@ export interface AddNodeNextIn {
 const L_AddNodeNext: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,64,"node_name",74,64,"next_name"];
 function encodeAddNodeNext(w: Writer, msgId: number, v: AddNodeNextIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(138);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -746,7 +746,7 @@ function encodeAddNodeNext(w: Writer, msgId: number, v: AddNodeNextIn): void {
   } catch (e) { throw at(e, "add_node_next"); }
 }
 function sizeAddNodeNext(v: AddNodeNextIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 138; } catch (e) { throw at(e, "add_node_next"); }
 }
 function decodeAddNodeNext(r: Reader): AddNodeNext {
@@ -781,7 +781,7 @@ export interface ShowThreadsIn {
 const L_ShowThreads: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeShowThreads(w: Writer, msgId: number, v: ShowThreadsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -796,7 +796,7 @@ function encodeShowThreads(w: Writer, msgId: number, v: ShowThreadsIn): void {
   } catch (e) { throw at(e, "show_threads"); }
 }
 function sizeShowThreads(v: ShowThreadsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "show_threads"); }
 }
 function decodeShowThreads(r: Reader): ShowThreads {
@@ -829,7 +829,7 @@ export interface GetNodeGraphIn {
 const L_GetNodeGraph: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeGetNodeGraph(w: Writer, msgId: number, v: GetNodeGraphIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -844,7 +844,7 @@ function encodeGetNodeGraph(w: Writer, msgId: number, v: GetNodeGraphIn): void {
   } catch (e) { throw at(e, "get_node_graph"); }
 }
 function sizeGetNodeGraph(v: GetNodeGraphIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "get_node_graph"); }
 }
 function decodeGetNodeGraph(r: Reader): GetNodeGraph {
@@ -881,7 +881,7 @@ export interface GetNextIndexIn {
 const L_GetNextIndex: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,64,"node_name",74,64,"next_name"];
 function encodeGetNextIndex(w: Writer, msgId: number, v: GetNextIndexIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(138);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -898,7 +898,7 @@ function encodeGetNextIndex(w: Writer, msgId: number, v: GetNextIndexIn): void {
   } catch (e) { throw at(e, "get_next_index"); }
 }
 function sizeGetNextIndex(v: GetNextIndexIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 138; } catch (e) { throw at(e, "get_next_index"); }
 }
 function decodeGetNextIndex(r: Reader): GetNextIndex {
@@ -935,7 +935,7 @@ export interface GetF64EndianValueIn {
 const L_GetF64EndianValue: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,8,"f64_one"];
 function encodeGetF64EndianValue(w: Writer, msgId: number, v: GetF64EndianValueIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -951,7 +951,7 @@ function encodeGetF64EndianValue(w: Writer, msgId: number, v: GetF64EndianValueI
   } catch (e) { throw at(e, "get_f64_endian_value"); }
 }
 function sizeGetF64EndianValue(v: GetF64EndianValueIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "get_f64_endian_value"); }
 }
 function decodeGetF64EndianValue(r: Reader): GetF64EndianValue {
@@ -987,7 +987,7 @@ export interface GetF64IncrementByOneIn {
 const L_GetF64IncrementByOne: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,8,"f64_value"];
 function encodeGetF64IncrementByOne(w: Writer, msgId: number, v: GetF64IncrementByOneIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1003,7 +1003,7 @@ function encodeGetF64IncrementByOne(w: Writer, msgId: number, v: GetF64Increment
   } catch (e) { throw at(e, "get_f64_increment_by_one"); }
 }
 function sizeGetF64IncrementByOne(v: GetF64IncrementByOneIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "get_f64_increment_by_one"); }
 }
 function decodeGetF64IncrementByOne(r: Reader): GetF64IncrementByOne {

@@ -2,7 +2,7 @@
 /* eslint-disable */
 import { Writer, Reader, CodecError } from '../runtime/wire';
 import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';
-import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
+import { EMPTY, at, bad, badInt, armExact, zero, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
 import * as $vpe_types from './vpe_types';
 void Writer; void Reader; void CodecError;
 export interface ShowVersionReply {
@@ -24,7 +24,7 @@ export interface ShowVersionReplyIn {
 const L_ShowVersionReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,32,"program",42,32,"version",74,32,"build_date",106,256,"build_directory"];
 function encodeShowVersionReply(w: Writer, msgId: number, v: ShowVersionReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(362);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -43,7 +43,7 @@ function encodeShowVersionReply(w: Writer, msgId: number, v: ShowVersionReplyIn)
   } catch (e) { throw at(e, "show_version_reply"); }
 }
 function sizeShowVersionReply(v: ShowVersionReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 362; } catch (e) { throw at(e, "show_version_reply"); }
 }
 function decodeShowVersionReply(r: Reader): ShowVersionReply {
@@ -81,7 +81,7 @@ export interface ShowVpeSystemTimeReplyIn {
 const L_ShowVpeSystemTimeReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,8,"vpe_system_time"];
 function encodeShowVpeSystemTimeReply(w: Writer, msgId: number, v: ShowVpeSystemTimeReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -97,7 +97,7 @@ function encodeShowVpeSystemTimeReply(w: Writer, msgId: number, v: ShowVpeSystem
   } catch (e) { throw at(e, "show_vpe_system_time_reply"); }
 }
 function sizeShowVpeSystemTimeReply(v: ShowVpeSystemTimeReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "show_vpe_system_time_reply"); }
 }
 function decodeShowVpeSystemTimeReply(r: Reader): ShowVpeSystemTimeReply {
@@ -136,7 +136,7 @@ export interface LogDetailsIn {
 const L_LogDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,8,"timestamp",14,4,"level",18,32,"msg_class",50,256,"message"];
 function encodeLogDetails(w: Writer, msgId: number, v: LogDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(306);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -155,7 +155,7 @@ function encodeLogDetails(w: Writer, msgId: number, v: LogDetailsIn): void {
   } catch (e) { throw at(e, "log_details"); }
 }
 function sizeLogDetails(v: LogDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 306; } catch (e) { throw at(e, "log_details"); }
 }
 function decodeLogDetails(r: Reader): LogDetails {
@@ -190,7 +190,7 @@ export interface ShowVersionIn {
 const L_ShowVersion: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeShowVersion(w: Writer, msgId: number, v: ShowVersionIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -205,7 +205,7 @@ function encodeShowVersion(w: Writer, msgId: number, v: ShowVersionIn): void {
   } catch (e) { throw at(e, "show_version"); }
 }
 function sizeShowVersion(v: ShowVersionIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "show_version"); }
 }
 function decodeShowVersion(r: Reader): ShowVersion {
@@ -238,7 +238,7 @@ export interface ShowVpeSystemTimeIn {
 const L_ShowVpeSystemTime: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context"];
 function encodeShowVpeSystemTime(w: Writer, msgId: number, v: ShowVpeSystemTimeIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -253,7 +253,7 @@ function encodeShowVpeSystemTime(w: Writer, msgId: number, v: ShowVpeSystemTimeI
   } catch (e) { throw at(e, "show_vpe_system_time"); }
 }
 function sizeShowVpeSystemTime(v: ShowVpeSystemTimeIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "show_vpe_system_time"); }
 }
 function decodeShowVpeSystemTime(r: Reader): ShowVpeSystemTime {
@@ -288,7 +288,7 @@ export interface LogDumpIn {
 const L_LogDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,8,"start_timestamp"];
 function encodeLogDump(w: Writer, msgId: number, v: LogDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -304,7 +304,7 @@ function encodeLogDump(w: Writer, msgId: number, v: LogDumpIn): void {
   } catch (e) { throw at(e, "log_dump"); }
 }
 function sizeLogDump(v: LogDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 18; } catch (e) { throw at(e, "log_dump"); }
 }
 function decodeLogDump(r: Reader): LogDump {

@@ -2,7 +2,7 @@
 /* eslint-disable */
 import { Writer, Reader, CodecError } from '../runtime/wire';
 import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';
-import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
+import { EMPTY, at, bad, badInt, armExact, zero, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
 void Writer; void Reader; void CodecError;
 export const LogLevel = {
   VPE_API_LOG_LEVEL_EMERG: 0,
@@ -38,7 +38,7 @@ export interface VersionIn {
 }
 const L_Version: readonly (string | number)[] = [0,4,"major",4,4,"minor",8,4,"patch",12,17,"pre_release",29,17,"build_metadata"];
 export function putVersion(b: Buffer, o: number, v: VersionIn | undefined): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t0 = v.major ?? 0;
   if ((t0 >>> 0) !== t0) badInt("major", 'u32', t0);
   b[o] = t0 >>> 24; b[o + 1] = t0 >>> 16; b[o + 2] = t0 >>> 8; b[o + 3] = t0;

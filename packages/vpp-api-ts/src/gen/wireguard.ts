@@ -2,7 +2,7 @@
 /* eslint-disable */
 import { Writer, Reader, CodecError } from '../runtime/wire';
 import type { MessageDef, RequestDef, DumpDef, StreamDef, ModuleInfo } from '../runtime/types';
-import { at, bad, badInt, armExact, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
+import { EMPTY, at, bad, badInt, armExact, zero, enumValue, truncated, sumSizes, putAddress, getAddress, putPrefix, getPrefix, putIp4, fmtIp4, putIp6, fmtIp6, putIp4Prefix, getIp4Prefix, putIp6Prefix, getIp6Prefix, putMac, getMac, putBytes, getBytes, strLen, putFixedString, getFixedString, putVarString, getVarString, putU64, putI64, putF64 } from '../runtime/codec';
 void Writer; void Reader; void CodecError;
 export const WireguardPeerFlags = {
   WIREGUARD_PEER_STATUS_DEAD: 1,
@@ -29,7 +29,7 @@ export interface WireguardInterfaceIn {
 }
 const L_WireguardInterface: readonly (string | number)[] = [0,4,"user_instance",4,4,"sw_if_index",8,32,"private_key",40,32,"public_key",72,2,"port",74,17,"src_ip"];
 export function putWireguardInterface(b: Buffer, o: number, v: WireguardInterfaceIn | undefined): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t0 = (v.user_instance ?? 4294967295);
   if ((t0 >>> 0) !== t0) badInt("user_instance", 'u32', t0);
   b[o] = t0 >>> 24; b[o + 1] = t0 >>> 16; b[o + 2] = t0 >>> 8; b[o + 3] = t0;
@@ -90,7 +90,7 @@ export interface WireguardPeerIn {
 }
 const L_WireguardPeer: readonly (string | number)[] = [0,4,"peer_index",4,32,"public_key",36,2,"port",38,2,"persistent_keepalive",40,4,"table_id",44,17,"endpoint",61,4,"sw_if_index",65,1,"flags",66,1,"n_allowed_ips"];
 export function encodeWireguardPeer(w: Writer, v?: WireguardPeerIn): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t9 = v.allowed_ips;
   if (t9 !== undefined && !Array.isArray(t9)) bad("allowed_ips", 'expected an array', t9);
   const t10 = t9 === undefined ? 0 : t9.length;
@@ -129,7 +129,7 @@ export function encodeWireguardPeer(w: Writer, v?: WireguardPeerIn): void {
   }
 }
 export function sizeWireguardPeer(v?: WireguardPeerIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   return 67 + ((v.allowed_ips as { length: number } | undefined)?.length ?? 0) * 18;
 }
 export function decodeWireguardPeer(r: Reader): WireguardPeer {
@@ -180,7 +180,7 @@ export interface WireguardPeerV2In {
 }
 const L_WireguardPeerV2: readonly (string | number)[] = [0,4,"peer_index",4,32,"preshared_key",36,1,"preshared_key_set",37,32,"public_key",69,2,"port",71,2,"persistent_keepalive",73,4,"table_id",77,17,"endpoint",94,4,"sw_if_index",98,1,"flags",99,1,"n_allowed_ips"];
 export function encodeWireguardPeerV2(w: Writer, v?: WireguardPeerV2In): void {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   const t30 = v.allowed_ips;
   if (t30 !== undefined && !Array.isArray(t30)) bad("allowed_ips", 'expected an array', t30);
   const t31 = t30 === undefined ? 0 : t30.length;
@@ -223,7 +223,7 @@ export function encodeWireguardPeerV2(w: Writer, v?: WireguardPeerV2In): void {
   }
 }
 export function sizeWireguardPeerV2(v?: WireguardPeerV2In): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   return 100 + ((v.allowed_ips as { length: number } | undefined)?.length ?? 0) * 18;
 }
 export function decodeWireguardPeerV2(r: Reader): WireguardPeerV2 {
@@ -261,7 +261,7 @@ export interface WireguardInterfaceCreateReplyIn {
 const L_WireguardInterfaceCreateReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"sw_if_index"];
 function encodeWireguardInterfaceCreateReply(w: Writer, msgId: number, v: WireguardInterfaceCreateReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -279,7 +279,7 @@ function encodeWireguardInterfaceCreateReply(w: Writer, msgId: number, v: Wiregu
   } catch (e) { throw at(e, "wireguard_interface_create_reply"); }
 }
 function sizeWireguardInterfaceCreateReply(v: WireguardInterfaceCreateReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "wireguard_interface_create_reply"); }
 }
 function decodeWireguardInterfaceCreateReply(r: Reader): WireguardInterfaceCreateReply {
@@ -312,7 +312,7 @@ export interface WireguardInterfaceDeleteReplyIn {
 const L_WireguardInterfaceDeleteReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeWireguardInterfaceDeleteReply(w: Writer, msgId: number, v: WireguardInterfaceDeleteReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -327,7 +327,7 @@ function encodeWireguardInterfaceDeleteReply(w: Writer, msgId: number, v: Wiregu
   } catch (e) { throw at(e, "wireguard_interface_delete_reply"); }
 }
 function sizeWireguardInterfaceDeleteReply(v: WireguardInterfaceDeleteReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "wireguard_interface_delete_reply"); }
 }
 function decodeWireguardInterfaceDeleteReply(r: Reader): WireguardInterfaceDeleteReply {
@@ -359,7 +359,7 @@ export interface WireguardInterfaceDetailsIn {
 const L_WireguardInterfaceDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"interface.user_instance",10,4,"interface.sw_if_index",14,32,"interface.private_key",46,32,"interface.public_key",78,2,"interface.port",80,17,"interface.src_ip"];
 function encodeWireguardInterfaceDetails(w: Writer, msgId: number, v: WireguardInterfaceDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(97);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -372,7 +372,7 @@ function encodeWireguardInterfaceDetails(w: Writer, msgId: number, v: WireguardI
   } catch (e) { throw at(e, "wireguard_interface_details"); }
 }
 function sizeWireguardInterfaceDetails(v: WireguardInterfaceDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 97; } catch (e) { throw at(e, "wireguard_interface_details"); }
 }
 function decodeWireguardInterfaceDetails(r: Reader): WireguardInterfaceDetails {
@@ -406,7 +406,7 @@ export interface WantWireguardPeerEventsReplyIn {
 const L_WantWireguardPeerEventsReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeWantWireguardPeerEventsReply(w: Writer, msgId: number, v: WantWireguardPeerEventsReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -421,7 +421,7 @@ function encodeWantWireguardPeerEventsReply(w: Writer, msgId: number, v: WantWir
   } catch (e) { throw at(e, "want_wireguard_peer_events_reply"); }
 }
 function sizeWantWireguardPeerEventsReply(v: WantWireguardPeerEventsReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "want_wireguard_peer_events_reply"); }
 }
 function decodeWantWireguardPeerEventsReply(r: Reader): WantWireguardPeerEventsReply {
@@ -457,7 +457,7 @@ export interface WireguardPeerEventIn {
 const L_WireguardPeerEvent: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"pid",10,4,"peer_index",14,1,"flags"];
 function encodeWireguardPeerEvent(w: Writer, msgId: number, v: WireguardPeerEventIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -479,7 +479,7 @@ function encodeWireguardPeerEvent(w: Writer, msgId: number, v: WireguardPeerEven
   } catch (e) { throw at(e, "wireguard_peer_event"); }
 }
 function sizeWireguardPeerEvent(v: WireguardPeerEventIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "wireguard_peer_event"); }
 }
 function decodeWireguardPeerEvent(r: Reader): WireguardPeerEvent {
@@ -515,7 +515,7 @@ export interface WireguardPeerAddReplyIn {
 const L_WireguardPeerAddReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"peer_index"];
 function encodeWireguardPeerAddReply(w: Writer, msgId: number, v: WireguardPeerAddReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -533,7 +533,7 @@ function encodeWireguardPeerAddReply(w: Writer, msgId: number, v: WireguardPeerA
   } catch (e) { throw at(e, "wireguard_peer_add_reply"); }
 }
 function sizeWireguardPeerAddReply(v: WireguardPeerAddReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "wireguard_peer_add_reply"); }
 }
 function decodeWireguardPeerAddReply(r: Reader): WireguardPeerAddReply {
@@ -568,7 +568,7 @@ export interface WireguardPeerAddV2ReplyIn {
 const L_WireguardPeerAddV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval",10,4,"peer_index"];
 function encodeWireguardPeerAddV2Reply(w: Writer, msgId: number, v: WireguardPeerAddV2ReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -586,7 +586,7 @@ function encodeWireguardPeerAddV2Reply(w: Writer, msgId: number, v: WireguardPee
   } catch (e) { throw at(e, "wireguard_peer_add_v2_reply"); }
 }
 function sizeWireguardPeerAddV2Reply(v: WireguardPeerAddV2ReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "wireguard_peer_add_v2_reply"); }
 }
 function decodeWireguardPeerAddV2Reply(r: Reader): WireguardPeerAddV2Reply {
@@ -619,7 +619,7 @@ export interface WireguardPeerRemoveReplyIn {
 const L_WireguardPeerRemoveReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeWireguardPeerRemoveReply(w: Writer, msgId: number, v: WireguardPeerRemoveReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -634,7 +634,7 @@ function encodeWireguardPeerRemoveReply(w: Writer, msgId: number, v: WireguardPe
   } catch (e) { throw at(e, "wireguard_peer_remove_reply"); }
 }
 function sizeWireguardPeerRemoveReply(v: WireguardPeerRemoveReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "wireguard_peer_remove_reply"); }
 }
 function decodeWireguardPeerRemoveReply(r: Reader): WireguardPeerRemoveReply {
@@ -666,7 +666,7 @@ export interface WireguardPeersDetailsIn {
 const L_WireguardPeersDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,67,"peer"];
 function encodeWireguardPeersDetails(w: Writer, msgId: number, v: WireguardPeersDetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(6);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -679,7 +679,7 @@ function encodeWireguardPeersDetails(w: Writer, msgId: number, v: WireguardPeers
   } catch (e) { throw at(e, "wireguard_peers_details"); }
 }
 function sizeWireguardPeersDetails(v: WireguardPeersDetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 6 + sizeWireguardPeer(v.peer); } catch (e) { throw at(e, "wireguard_peers_details"); }
 }
 function decodeWireguardPeersDetails(r: Reader): WireguardPeersDetails {
@@ -712,7 +712,7 @@ export interface WireguardPeersV2DetailsIn {
 const L_WireguardPeersV2Details: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,100,"peer"];
 function encodeWireguardPeersV2Details(w: Writer, msgId: number, v: WireguardPeersV2DetailsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(6);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -725,7 +725,7 @@ function encodeWireguardPeersV2Details(w: Writer, msgId: number, v: WireguardPee
   } catch (e) { throw at(e, "wireguard_peers_v2_details"); }
 }
 function sizeWireguardPeersV2Details(v: WireguardPeersV2DetailsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 6 + sizeWireguardPeerV2(v.peer); } catch (e) { throw at(e, "wireguard_peers_v2_details"); }
 }
 function decodeWireguardPeersV2Details(r: Reader): WireguardPeersV2Details {
@@ -758,7 +758,7 @@ export interface WgSetAsyncModeReplyIn {
 const L_WgSetAsyncModeReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context",6,4,"retval"];
 function encodeWgSetAsyncModeReply(w: Writer, msgId: number, v: WgSetAsyncModeReplyIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -773,7 +773,7 @@ function encodeWgSetAsyncModeReply(w: Writer, msgId: number, v: WgSetAsyncModeRe
   } catch (e) { throw at(e, "wg_set_async_mode_reply"); }
 }
 function sizeWgSetAsyncModeReply(v: WgSetAsyncModeReplyIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10; } catch (e) { throw at(e, "wg_set_async_mode_reply"); }
 }
 function decodeWgSetAsyncModeReply(r: Reader): WgSetAsyncModeReply {
@@ -809,7 +809,7 @@ export interface WireguardInterfaceCreateIn {
 const L_WireguardInterfaceCreate: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"interface.user_instance",14,4,"interface.sw_if_index",18,32,"interface.private_key",50,32,"interface.public_key",82,2,"interface.port",84,17,"interface.src_ip",101,1,"generate_key"];
 function encodeWireguardInterfaceCreate(w: Writer, msgId: number, v: WireguardInterfaceCreateIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(102);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -828,7 +828,7 @@ function encodeWireguardInterfaceCreate(w: Writer, msgId: number, v: WireguardIn
   } catch (e) { throw at(e, "wireguard_interface_create"); }
 }
 function sizeWireguardInterfaceCreate(v: WireguardInterfaceCreateIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 102; } catch (e) { throw at(e, "wireguard_interface_create"); }
 }
 function decodeWireguardInterfaceCreate(r: Reader): WireguardInterfaceCreate {
@@ -867,7 +867,7 @@ export interface WireguardInterfaceDeleteIn {
 const L_WireguardInterfaceDelete: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index"];
 function encodeWireguardInterfaceDelete(w: Writer, msgId: number, v: WireguardInterfaceDeleteIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -885,7 +885,7 @@ function encodeWireguardInterfaceDelete(w: Writer, msgId: number, v: WireguardIn
   } catch (e) { throw at(e, "wireguard_interface_delete"); }
 }
 function sizeWireguardInterfaceDelete(v: WireguardInterfaceDeleteIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "wireguard_interface_delete"); }
 }
 function decodeWireguardInterfaceDelete(r: Reader): WireguardInterfaceDelete {
@@ -923,7 +923,7 @@ export interface WireguardInterfaceDumpIn {
 const L_WireguardInterfaceDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"show_private_key",11,4,"sw_if_index"];
 function encodeWireguardInterfaceDump(w: Writer, msgId: number, v: WireguardInterfaceDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -944,7 +944,7 @@ function encodeWireguardInterfaceDump(w: Writer, msgId: number, v: WireguardInte
   } catch (e) { throw at(e, "wireguard_interface_dump"); }
 }
 function sizeWireguardInterfaceDump(v: WireguardInterfaceDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 15; } catch (e) { throw at(e, "wireguard_interface_dump"); }
 }
 function decodeWireguardInterfaceDump(r: Reader): WireguardInterfaceDump {
@@ -987,7 +987,7 @@ export interface WantWireguardPeerEventsIn {
 const L_WantWireguardPeerEvents: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"sw_if_index",14,4,"peer_index",18,4,"enable_disable",22,4,"pid"];
 function encodeWantWireguardPeerEvents(w: Writer, msgId: number, v: WantWireguardPeerEventsIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(26);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1014,7 +1014,7 @@ function encodeWantWireguardPeerEvents(w: Writer, msgId: number, v: WantWireguar
   } catch (e) { throw at(e, "want_wireguard_peer_events"); }
 }
 function sizeWantWireguardPeerEvents(v: WantWireguardPeerEventsIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 26; } catch (e) { throw at(e, "want_wireguard_peer_events"); }
 }
 function decodeWantWireguardPeerEvents(r: Reader): WantWireguardPeerEvents {
@@ -1054,7 +1054,7 @@ export interface WireguardPeerAddIn {
 const L_WireguardPeerAdd: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,67,"peer"];
 function encodeWireguardPeerAdd(w: Writer, msgId: number, v: WireguardPeerAddIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1070,7 +1070,7 @@ function encodeWireguardPeerAdd(w: Writer, msgId: number, v: WireguardPeerAddIn)
   } catch (e) { throw at(e, "wireguard_peer_add"); }
 }
 function sizeWireguardPeerAdd(v: WireguardPeerAddIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10 + sizeWireguardPeer(v.peer); } catch (e) { throw at(e, "wireguard_peer_add"); }
 }
 function decodeWireguardPeerAdd(r: Reader): WireguardPeerAdd {
@@ -1107,7 +1107,7 @@ export interface WireguardPeerAddV2In {
 const L_WireguardPeerAddV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,100,"peer"];
 function encodeWireguardPeerAddV2(w: Writer, msgId: number, v: WireguardPeerAddV2In): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1123,7 +1123,7 @@ function encodeWireguardPeerAddV2(w: Writer, msgId: number, v: WireguardPeerAddV
   } catch (e) { throw at(e, "wireguard_peer_add_v2"); }
 }
 function sizeWireguardPeerAddV2(v: WireguardPeerAddV2In): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 10 + sizeWireguardPeerV2(v.peer); } catch (e) { throw at(e, "wireguard_peer_add_v2"); }
 }
 function decodeWireguardPeerAddV2(r: Reader): WireguardPeerAddV2 {
@@ -1160,7 +1160,7 @@ export interface WireguardPeerRemoveIn {
 const L_WireguardPeerRemove: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"peer_index"];
 function encodeWireguardPeerRemove(w: Writer, msgId: number, v: WireguardPeerRemoveIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1178,7 +1178,7 @@ function encodeWireguardPeerRemove(w: Writer, msgId: number, v: WireguardPeerRem
   } catch (e) { throw at(e, "wireguard_peer_remove"); }
 }
 function sizeWireguardPeerRemove(v: WireguardPeerRemoveIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "wireguard_peer_remove"); }
 }
 function decodeWireguardPeerRemove(r: Reader): WireguardPeerRemove {
@@ -1214,7 +1214,7 @@ export interface WireguardPeersDumpIn {
 const L_WireguardPeersDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"peer_index"];
 function encodeWireguardPeersDump(w: Writer, msgId: number, v: WireguardPeersDumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1232,7 +1232,7 @@ function encodeWireguardPeersDump(w: Writer, msgId: number, v: WireguardPeersDum
   } catch (e) { throw at(e, "wireguard_peers_dump"); }
 }
 function sizeWireguardPeersDump(v: WireguardPeersDumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "wireguard_peers_dump"); }
 }
 function decodeWireguardPeersDump(r: Reader): WireguardPeersDump {
@@ -1268,7 +1268,7 @@ export interface WireguardPeersV2DumpIn {
 const L_WireguardPeersV2Dump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,4,"peer_index"];
 function encodeWireguardPeersV2Dump(w: Writer, msgId: number, v: WireguardPeersV2DumpIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1286,7 +1286,7 @@ function encodeWireguardPeersV2Dump(w: Writer, msgId: number, v: WireguardPeersV
   } catch (e) { throw at(e, "wireguard_peers_v2_dump"); }
 }
 function sizeWireguardPeersV2Dump(v: WireguardPeersV2DumpIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 14; } catch (e) { throw at(e, "wireguard_peers_v2_dump"); }
 }
 function decodeWireguardPeersV2Dump(r: Reader): WireguardPeersV2Dump {
@@ -1322,7 +1322,7 @@ export interface WgSetAsyncModeIn {
 const L_WgSetAsyncMode: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index",6,4,"context",10,1,"async_enable"];
 function encodeWgSetAsyncMode(w: Writer, msgId: number, v: WgSetAsyncModeIn): void {
   try {
-    if (v === undefined) v = {};
+    if (v === undefined) v = EMPTY;
     w.ensure(11);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1340,7 +1340,7 @@ function encodeWgSetAsyncMode(w: Writer, msgId: number, v: WgSetAsyncModeIn): vo
   } catch (e) { throw at(e, "wg_set_async_mode"); }
 }
 function sizeWgSetAsyncMode(v: WgSetAsyncModeIn): number {
-  if (v === undefined) v = {};
+  if (v === undefined) v = EMPTY;
   try { return 11; } catch (e) { throw at(e, "wg_set_async_mode"); }
 }
 function decodeWgSetAsyncMode(r: Reader): WgSetAsyncMode {
