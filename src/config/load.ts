@@ -234,7 +234,7 @@ function reportSchemaErrors(errors: ErrorObject[], data: unknown, f: Findings): 
       }
       case 'type': {
         const want = (e.params as { type: string | string[] }).type;
-        f.error(path, `${here} must be ${what ?? typeWords(want)}, not ${jsonType(e.data)}`);
+        f.error(path, `${here} must be ${what ?? typeWords(want)}, not ${jsonType(e.data)}${typeHint(want, e.data)}`);
         break;
       }
       case 'minimum':
@@ -297,10 +297,32 @@ function describePath(path: DataPath): string {
   return toPointer(path).slice(1).replace(/\//g, '.');
 }
 
+/** The usual slips behind a type error, said plainly. */
+function typeHint(want: string | string[], got: unknown): string {
+  if (want === 'boolean' && typeof got === 'string')
+    return ' (write true or false; yes/no/on/off are strings in YAML 1.2)';
+  if (want === 'array' && typeof got === 'object' && got !== null)
+    return " (start each entry with '- ', or write [a, b])";
+  if (want === 'array' && typeof got === 'string') return ' (write a list: [item] or [a, b])';
+  if (want === 'integer' && typeof got === 'string' && /^\d+$/.test(got)) return ' (remove the quotes)';
+  if (want === 'object' && Array.isArray(got)) return " (remove the '- ' before the keys)";
+  return '';
+}
+
 function typeWords(t: string | string[]): string {
   const list = Array.isArray(t) ? t : [t];
   return list
-    .map((x) => (x === 'object' ? 'a mapping' : x === 'array' ? 'a list' : x === 'integer' ? 'an integer' : `a ${x}`))
+    .map((x) =>
+      x === 'object'
+        ? 'a mapping'
+        : x === 'array'
+          ? 'a list'
+          : x === 'integer'
+            ? 'an integer'
+            : x === 'boolean'
+              ? 'true or false'
+              : `a ${x}`,
+    )
     .join(' or ');
 }
 
@@ -323,7 +345,10 @@ function closest(word: string, choices: string[]): string | undefined {
       best = c;
     }
   }
-  return bestDist <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  if (bestDist <= Math.max(2, Math.ceil(word.length / 2))) return best;
+  // A shortened key ('addr', 'keepalive') is the start or the end of the intended one.
+  const lower = word.toLowerCase();
+  return choices.find((c) => lower.length >= 3 && (c.startsWith(lower) || c.endsWith(lower)));
 }
 
 function editDistance(a: string, b: string): number {

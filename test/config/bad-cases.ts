@@ -112,6 +112,21 @@ export function badCases(tmp: string): BadCase[] {
         'unknown key "wireguards" in the document: did you mean "wireguard"? allowed keys are version, tables, uplinks, routes, wireguard',
     },
     {
+      name: 'admin_up written as yes',
+      text: lines(UPLINK, wg('    admin_up: yes'), peer('a', PUB[0]!, '[10.0.1.0/24]')),
+      line: 9,
+      column: 15,
+      message:
+        'wireguard.0.admin_up must be true or false, not a string (write true or false; yes/no/on/off are strings in YAML 1.2)',
+    },
+    {
+      name: 'peers written as a mapping',
+      text: lines(UPLINK, wg(), '      name: a'),
+      line: 10,
+      column: 7,
+      message: "wireguard.0.peers must be a list, not a mapping (start each entry with '- ', or write [a, b])",
+    },
+    {
       name: 'peer without public_key',
       text: lines(UPLINK, wg(), '      - name: a', '        allowed_ips: [10.0.1.0/24]'),
       line: 10,
@@ -139,7 +154,8 @@ export function badCases(tmp: string): BadCase[] {
       ),
       line: 7,
       column: 18,
-      message: 'wireguard.0.listen_port must be a UDP port (1..65535; VPP has no ephemeral ports), not a string',
+      message:
+        'wireguard.0.listen_port must be a UDP port (1..65535; VPP has no ephemeral ports), not a string (remove the quotes)',
     },
     {
       name: 'endpoint port 70000',
