@@ -228,7 +228,7 @@ export class Daemon extends EventEmitter {
       socketPath: this.opts.socketPath,
       clientName: 'vppwg-daemon',
       timeoutMs: this.opts.vppTimeoutMs,
-      reconnect: { initialDelayMs: r.initialDelayMs ?? 100, maxDelayMs: r.maxDelayMs ?? 5000 },
+      reconnect: { initialDelayMs: r.initialDelayMs ?? 100, maxDelayMs: r.maxDelayMs ?? 2000 },
       messages: [...reconcileMessages(), ...Object.values(daemonMessages())],
     }).then(
       (client) => {
@@ -250,9 +250,9 @@ export class Daemon extends EventEmitter {
         this.onConnected(true);
       },
       (err: Error) => {
-        const delay = Math.min(r.maxDelayMs ?? 5000, (r.initialDelayMs ?? 100) * 2 ** Math.min(attempt, 16));
+        const delay = Math.min(r.maxDelayMs ?? 2000, (r.initialDelayMs ?? 100) * 2 ** Math.min(attempt, 16));
         if (attempt === 0 || attempt % 10 === 0) {
-          this.log.warn(`VPP not reachable: ${err.message}; retrying every ≤${r.maxDelayMs ?? 5000} ms`, {
+          this.log.warn(`VPP not reachable: ${err.message}; retrying every ≤${r.maxDelayMs ?? 2000} ms`, {
             socket: this.opts.socketPath,
           });
         }
@@ -458,7 +458,11 @@ export class Daemon extends EventEmitter {
         fields,
       );
     else if (noop && trigger === 'drift') this.log.debug('drift check: VPP matches the desired state', fields);
-    else this.log.info(`reconcile (${trigger}) ${noop ? 'no changes' : 'applied'}: ${summary.summary}`, fields);
+    else
+      this.log.info(
+        noop ? `reconcile (${trigger}): ${summary.summary}` : `reconcile (${trigger}) applied: ${summary.summary}`,
+        fields,
+      );
 
     if (trigger === 'drift' && summary.ok && changed) {
       this.driftRepairCount++;
@@ -495,30 +499,41 @@ export class Daemon extends EventEmitter {
     const client = this.timedClient;
     if (toSubscribe.length > 0 && client && this.client?.connected) {
       const m = daemonMessages();
+      // VPP answers 0 even for a peer index that no longer exists (someone removed it since the
+      // reconcile looked), so a subscription counts only once the dump below shows that peer.
       const results = await Promise.allSettled(
         toSubscribe.map((p) =>
-          client
-            .call(m.wantPeerEvents, {
-              sw_if_index: p.swIfIndex,
-              peer_index: p.peerIndex,
-              enable_disable: 1,
-              pid: process.pid,
-            })
-            .then(() => p),
+          client.call(m.wantPeerEvents, {
+            sw_if_index: p.swIfIndex,
+            peer_index: p.peerIndex,
+            enable_disable: 1,
+            pid: process.pid,
+          }),
         ),
       );
-      for (const r of results) {
-        if (r.status === 'fulfilled') this.peers.markSubscribed(r.value);
-        else this.log.warn(`want_wireguard_peer_events failed: ${(r.reason as Error).message}`);
+      const failed = results.filter((r) => r.status === 'rejected');
+      if (failed.length) {
+        this.log.warn(
+          `want_wireguard_peer_events failed for ${failed.length} peer(s): ${(failed[0] as PromiseRejectedResult).reason}`,
+        );
       }
       try {
-        // The flags may have changed between the add and the subscription: read them once.
         const details = await client.dump(client.has(m.peersV2Dump) ? m.peersV2Dump : m.peersDump, {
           peer_index: 0xffffffff,
         });
+        const keyAt = new Map(
+          details.map((d) => [d.peer.peer_index, Buffer.from(d.peer.public_key).toString('base64')]),
+        );
+        toSubscribe.forEach((p, i) => {
+          if (results[i]!.status === 'fulfilled' && keyAt.get(p.peerIndex) === p.publicKey)
+            this.peers.markSubscribed(p);
+        });
+        // The flags may have changed between the add and the subscription: read them once.
         for (const d of details) this.onPeerFlags(d.peer.peer_index, d.peer.flags, false);
       } catch (err) {
-        this.log.warn(`wireguard_peers_dump failed: ${(err as Error).message}`);
+        this.log.warn(
+          `wireguard_peers_dump failed: ${(err as Error).message}; peer status is re-read at the next reconcile`,
+        );
       }
     }
     this.updatePeerGauges();
@@ -626,6 +641,7 @@ export class Daemon extends EventEmitter {
         const doc = req.plan!;
         const loaded = this.parseDocument(doc.document, doc.name, doc.baseDir);
         if (!loaded.state) return invalidConfig(loaded.diagnostics);
+        this.registerSecrets(loaded.state);
         const client = this.connectedClient();
         if (!client) return vppUnavailable();
         const plan = await this.enqueue(async () => planChanges(loaded.state!, await observe(client)));
@@ -840,7 +856,7 @@ function daemonVersion(): string {
 }
 
 interface PeerFlagsDetails {
-  peer: { peer_index: number; flags: number };
+  peer: { peer_index: number; flags: number; public_key: Uint8Array };
 }
 
 interface DaemonMessages {

@@ -207,3 +207,15 @@ export function assertNoSecrets(where: string, text: string, secrets: readonly s
       throw new Error(`${where} contains key material in another encoding`);
   }
 }
+
+/** Waits for a successful first reconcile; on timeout the error carries what the daemon said. */
+export async function firstReconcile(daemon: Daemon, log: CapturedLog, timeoutMs = 15_000): Promise<void> {
+  try {
+    await waitFor(() => daemon.status().lastReconcile?.ok, timeoutMs, 'the first reconcile');
+  } catch (err) {
+    const tail = log.text().split('\n').slice(-15).join('\n');
+    throw new Error(
+      `${(err as Error).message}\nlast reconcile: ${JSON.stringify(daemon.status().lastReconcile)}\nlog tail:\n${tail}`,
+    );
+  }
+}
