@@ -288,7 +288,7 @@ export const handlers: Record<string, Handler> = {
     if (req.exact) {
       found = t.get(p);
     } else {
-      for (const e of t.entries.values()) {
+      for (const e of t.all()) {
         if (e.prefix.len <= p.len && (!found || e.prefix.len > found.prefix.len) && covers(e.prefix, maskPrefix(p)))
           found = e;
       }

@@ -53,9 +53,12 @@ export class FibEntry {
   }
 }
 
-/** Map key of a prefix: a number for IPv4 (address·64 + length), the text for IPv6. */
+/**
+ * Map key of a prefix within its length: the IPv4 address as an int32 (a small integer to V8, so
+ * lookups allocate nothing), the text for IPv6.
+ */
 export function prefixKey(p: Prefix): number | string {
-  return p.af === 4 ? p.v4 * 64 + p.len : prefixString(p);
+  return p.af === 4 ? p.v4 | 0 : prefixString(p);
 }
 
 /** A stats-segment index per entry, lowest free first (a binary min-heap of freed indices). */
@@ -128,7 +131,9 @@ export function samePath(a: FibPath, b: FibPath): boolean {
 }
 
 export class FibTable {
-  readonly entries = new Map<number | string, FibEntry>();
+  /** Entries by prefix length, then by prefixKey. */
+  private readonly byLenMap: (Map<number | string, FibEntry> | undefined)[] = [];
+  private count = 0;
   /** IPv4 only: one VPP-ordered hash per prefix length. */
   private readonly byLen: (VppHashOrder | undefined)[] = [];
 
@@ -151,16 +156,28 @@ export class FibTable {
   }
 
   get(p: Prefix): FibEntry | undefined {
-    return this.entries.get(prefixKey(p));
+    return this.byLenMap[p.len]?.get(prefixKey(p));
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Every entry, in no particular order. */
+  *all(): IterableIterator<FibEntry> {
+    for (const m of this.byLenMap) if (m) yield* m.values();
   }
 
   /** Sets the paths of one source on an entry (creating it). Returns the entry. */
   add(p: Prefix, source: FibSource, paths: FibPath[]): FibEntry {
     const key = prefixKey(p);
-    let e = this.entries.get(key);
+    let m = this.byLenMap[p.len];
+    if (!m) m = this.byLenMap[p.len] = new Map();
+    let e = m.get(key);
     if (!e) {
       e = new FibEntry(p, key, this.stats.alloc());
-      this.entries.set(key, e);
+      m.set(key, e);
+      this.count++;
       if (this.af === 4) {
         let h = this.byLen[p.len];
         if (!h) h = this.byLen[p.len] = new VppHashOrder(32);
@@ -173,21 +190,22 @@ export class FibTable {
 
   /** Removes one source from an entry; the entry goes when no source is left. */
   remove(p: Prefix, source: FibSource): void {
-    const e = this.entries.get(prefixKey(p));
+    const e = this.get(p);
     if (!e || !e[source]) return;
     e[source] = undefined;
     if (e.empty) this.removeEntry(e);
   }
 
   private removeEntry(e: FibEntry): void {
-    this.entries.delete(e.key);
+    this.byLenMap[e.prefix.len]?.delete(e.key);
+    this.count--;
     this.stats.release(e.statsIndex);
     if (this.af === 4) this.byLen[e.prefix.len]?.unset(ip4HashKey(e.prefix.v4));
   }
 
   /** Drops every entry (table deletion). */
   clear(): void {
-    for (const e of [...this.entries.values()]) this.removeEntry(e);
+    for (const e of [...this.all()]) this.removeEntry(e);
   }
 
   best(e: FibEntry): { source: FibSource; paths: FibPath[] } {
@@ -210,14 +228,14 @@ export class FibTable {
           const v4 =
             ((key & 255) * 0x1000000 + ((key >>> 8) & 255) * 0x10000 + ((key >>> 16) & 255) * 0x100 + (key >>> 24)) >>>
             0;
-          const e = this.entries.get(v4 * 64 + len);
+          const e = this.byLenMap[len]?.get(v4 | 0);
           if (e) yield e;
         }
       }
       return;
     }
     // IPv6: VPP walks a bihash whose order is not modelled; shortest prefix first, then by address.
-    const all = [...this.entries.values()];
+    const all = [...this.all()];
     all.sort((a, b) => a.prefix.len - b.prefix.len || Buffer.compare(a.prefix.v6!, b.prefix.v6!));
     yield* all;
   }

@@ -147,6 +147,9 @@ export class VppModel {
   readonly teib: TeibEntry[] = [];
   /** key `${af}:${tableId}` */
   readonly tables = new Map<string, FibTable>();
+  /** The same tables by id, per family: the lookup every route add makes. */
+  private readonly tables4 = new Map<number, FibTable>();
+  private readonly tables6 = new Map<number, FibTable>();
   /** want_interface_events registrations: handle → pid. */
   readonly ifEventClients = new Map<number, number>();
   private readonly stats = new StatsIndexPool(12);
@@ -155,8 +158,8 @@ export class VppModel {
     private readonly events: ModelEvents,
     uplinks: readonly UplinkSpec[] = [],
   ) {
-    this.tables.set('4:0', new FibTable(4, 0, 'ipv4-VRF:0', this.stats));
-    this.tables.set('6:0', new FibTable(6, 0, 'ipv6-VRF:0', this.stats));
+    this.putTable(new FibTable(4, 0, 'ipv4-VRF:0', this.stats));
+    this.putTable(new FibTable(6, 0, 'ipv6-VRF:0', this.stats));
     this.newIface({
       kind: 'local',
       name: 'local0',
@@ -171,7 +174,7 @@ export class VppModel {
       const iface = this.newIface({
         kind: 'uplink',
         name: u.name,
-        devType: u.name.startsWith('host-') ? 'af_packet' : 'dpdk',
+        devType: u.name.startsWith('host-') ? 'af-packet' : 'dpdk',
         instance: n,
         mac: u.mac ?? `02:fe:00:00:00:${(n + 1).toString(16).padStart(2, '0')}`,
         linkMtu: mtu,
@@ -280,8 +283,13 @@ export class VppModel {
     return 0;
   }
 
+  private putTable(t: FibTable): void {
+    this.tables.set(`${t.af}:${t.tableId}`, t);
+    (t.af === 4 ? this.tables4 : this.tables6).set(t.tableId, t);
+  }
+
   table(af: Af, tableId: number): FibTable | undefined {
-    return this.tables.get(`${af}:${tableId}`);
+    return (af === 4 ? this.tables4 : this.tables6).get(tableId);
   }
 
   setTable(swIfIndex: number, isIp6: boolean, vrf: number): number {
@@ -399,10 +407,7 @@ export class VppModel {
     const key = `${af}:${tableId}`;
     if (isAdd) {
       if (!this.tables.has(key)) {
-        this.tables.set(
-          key,
-          new FibTable(af, tableId, name || `${isIp6 ? 'ipv6' : 'ipv4'}-VRF:${tableId}`, this.stats),
-        );
+        this.putTable(new FibTable(af, tableId, name || `${isIp6 ? 'ipv6' : 'ipv4'}-VRF:${tableId}`, this.stats));
       }
       return 0;
     }
@@ -410,6 +415,7 @@ export class VppModel {
     if (t) {
       t.clear();
       this.tables.delete(key);
+      (af === 4 ? this.tables4 : this.tables6).delete(tableId);
       // Interfaces bound to a deleted table fall back to table 0.
       for (const i of this.ifaces.values()) {
         if (af === 4 && i.table4 === tableId) i.table4 = 0;
@@ -747,7 +753,7 @@ export class VppModel {
         af: t.af === 4 ? 'ip4' : 'ip6',
         tableId: t.tableId,
         name: t.name,
-        routes: [...t.entries.values()]
+        routes: [...t.all()]
           .map((e) => {
             const best = t.best(e);
             return {
