@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import { runGenkey, runGenpsk, runPubkey } from '../../src/cli/commands/keys';
+import { Command } from 'commander';
+import { registerKeyCommands, runGenkey, runGenpsk, runPubkey } from '../../src/cli/commands/keys';
 import { decodeKey, encodeKey, ownerTag, publicKeyOf } from '../../src/config';
 import { sharedDir } from '../../src/util/paths';
 
@@ -74,5 +75,27 @@ describe('keys', () => {
 
   test('ownerTag is vppwg:<name>', () => {
     expect(ownerTag('wg-branches')).toBe('vppwg:wg-branches');
+  });
+});
+
+describe('the CLI wiring', () => {
+  test('`vppwg genkey` and `vppwg genpsk` print one key each and exit 0', async () => {
+    for (const command of ['genkey', 'genpsk']) {
+      const written: string[] = [];
+      const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        written.push(String(chunk));
+        return true;
+      });
+      try {
+        const exit = { code: -1 };
+        const program = new Command().exitOverride();
+        registerKeyCommands(program, exit);
+        await program.parseAsync(['node', 'vppwg', command]);
+        expect(exit.code).toBe(0);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(written.join('')).toMatch(/^[A-Za-z0-9+/]{43}=\n$/);
+    }
   });
 });
