@@ -388,6 +388,13 @@ export function badCases(tmp: string): BadCase[] {
       message: 'table 5 (wireguard "wg0") is not declared: add {id: 5, name: ...} under tables, or use table 0',
     },
     {
+      name: 'undeclared uplink table',
+      text: lines(UPLINK, '    table: 4'),
+      line: 4,
+      column: 12,
+      message: 'table 4 (uplink "host-eth0") is not declared: add {id: 4, name: ...} under tables, or use table 0',
+    },
+    {
       name: 'undeclared underlay table of a peer',
       text: lines(UPLINK, wg(), peer('a', PUB[0]!, '[10.0.1.0/24]', '        underlay_table: 7')),
       line: 13,
