@@ -89,7 +89,17 @@ export interface ActualState {
   readonly teib: readonly ActualTeibEntry[];
   /** What carries vppwg's tag: logical name → sw_if_index. */
   readonly owned: { readonly interfaces: ReadonlyMap<string, number> };
-  readonly capabilities: { readonly peerV2: boolean };
+  readonly capabilities: {
+    readonly peerV2: boolean;
+    /** show_version's text, when read. */
+    readonly version?: string;
+    /**
+     * VPP before 26.02 unstacks a removed peer's midchain delegate instead of removing it, so a
+     * re-added peer with a new endpoint keeps forwarding to the old one until its adjacencies are
+     * rebuilt (routes through it withdrawn and re-added).
+     */
+    readonly staleDelegates: boolean;
+  };
 }
 
 export function routeKey(table: number, prefix: string): string {
@@ -132,6 +142,7 @@ export function buildActualState(input: {
   routes: ActualRoute[];
   teib: ActualTeibEntry[];
   peerV2: boolean;
+  version?: string;
 }): ActualState {
   const interfaces = new Map<number, ActualInterface>();
   const interfacesByName = new Map<string, ActualInterface>();
@@ -152,10 +163,23 @@ export function buildActualState(input: {
     routes,
     teib: input.teib,
     owned: { interfaces: owned },
-    capabilities: { peerV2: input.peerV2 },
+    capabilities: {
+      peerV2: input.peerV2,
+      ...(input.version !== undefined ? { version: input.version } : {}),
+      staleDelegates: hasStaleDelegates(input.version, input.peerV2),
+    },
   };
 }
 
 export function ownerOfTag(tag: string): string | undefined {
   return tag.startsWith(OWNER_TAG_PREFIX) ? tag.slice(OWNER_TAG_PREFIX.length) : undefined;
+}
+
+/** '24.10-release' → true, '26.10.0-rc0~374' → false; unknown text: VPP without v2 peers predates 26.06, so assume it might. */
+export function hasStaleDelegates(version: string | undefined, peerV2: boolean): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return !peerV2;
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  return major < 26 || (major === 26 && minor < 2);
 }

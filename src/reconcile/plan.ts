@@ -392,6 +392,8 @@ class Planner {
   }
 
   readonly replaceReasons = new Map<number, string[]>();
+  /** Peers re-added with a new endpoint on VPP < 26.02: their routes and next hops are withdrawn and re-added. */
+  readonly rebuildRoutesOf = new Set<string>();
 
   recreateReasons(d: DesiredWireguardInterface, idx: number): string[] {
     const w = this.actual.wireguard.get(idx);
@@ -539,6 +541,12 @@ class Planner {
         }
         reason = `replaced (VPP has no peer update): ${diff.join('; ')}`;
         replaced.set(a.publicKey, diff.join('; '));
+        if (
+          actual.capabilities.staleDelegates &&
+          diff.some((x) => x.startsWith('endpoint') || x.startsWith('underlay table'))
+        ) {
+          this.rebuildRoutesOf.add(`peer:${a.publicKey}@${owner}`);
+        }
       }
       this.add({
         action: 'delete',
@@ -738,7 +746,32 @@ class Planner {
         })
           ? a
           : undefined;
-      if (aliveA && samePaths(w, aliveA)) continue;
+      if (aliveA && samePaths(w, aliveA)) {
+        if (w.peerRes === undefined || !this.rebuildRoutesOf.has(w.peerRes)) continue;
+        const why = `withdrawn and re-added: VPP ${actual.capabilities.version ?? '< 26.02'} keeps a replaced peer's old endpoint until its adjacencies are rebuilt`;
+        const kind = w.kind === 'next-hop' ? 'next-hop' : 'route';
+        this.add({
+          action: 'delete',
+          kind,
+          key: `table ${w.table} ${w.prefix}`,
+          reason: why,
+          phase: kind === 'next-hop' ? 'nexthop-del' : 'route-del',
+          step: { t: 'route', table: w.table, prefix: w.prefix, paths: [], previous: toRefs(aliveA) },
+          provides: `route:${k}`,
+          parents: parentsOf(w),
+        });
+        this.add({
+          action: 'create',
+          kind,
+          key: `table ${w.table} ${w.prefix}`,
+          reason: why,
+          phase: kind === 'next-hop' ? 'nexthop' : 'route',
+          step: { t: 'route', table: w.table, prefix: w.prefix, paths: w.paths, previous: [] },
+          provides: `route:${k}`,
+          parents: parentsOf(w),
+        });
+        continue;
+      }
       const phase: Phase = w.kind === 'next-hop' ? 'nexthop' : w.kind === 'underlay-route' ? 'underlay-route' : 'route';
       const via = w.paths.map((p) => `${p.nh} ${ifLabel(p.iface)}`).join(', ');
       this.add({

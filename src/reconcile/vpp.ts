@@ -202,7 +202,7 @@ async function readInterfaces(
 export async function observe(client: VppClient): Promise<ActualState> {
   const peerV2 = hasPeerV2(client);
   const peers: ActualPeer[] = [];
-  const [ifs, tableRows, teibRows] = await Promise.all([
+  const [ifs, tableRows, teibRows, , version] = await Promise.all([
     readInterfaces(client),
     dump(client, 'ip_table_dump', {}),
     dump(client, 'teib_dump', {}),
@@ -211,6 +211,10 @@ export async function observe(client: VppClient): Promise<ActualState> {
       peerV2 ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump',
       { peer_index: NO_INDEX },
       (row) => peers.push(parsePeer(row, peerV2)),
+    ),
+    call(client, 'show_version', {}).then(
+      (r) => str(r.version),
+      () => undefined,
     ),
   ]);
   const tables = tableRows.map(parseTable);
@@ -228,7 +232,15 @@ export async function observe(client: VppClient): Promise<ActualState> {
       ),
     ),
   );
-  return buildActualState({ ...ifs, peers, tables, routes, teib: teibRows.map(parseTeib), peerV2 });
+  return buildActualState({
+    ...ifs,
+    peers,
+    tables,
+    routes,
+    teib: teibRows.map(parseTeib),
+    peerV2,
+    ...(version ? { version } : {}),
+  });
 }
 
 /** What an apply changed, so that verifying it can re-read just that. */
@@ -294,6 +306,7 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
     routes: [...routes.values()],
     teib: teibRows ? teibRows.map(parseTeib) : [...before.teib],
     peerV2,
+    ...(before.capabilities.version !== undefined ? { version: before.capabilities.version } : {}),
   });
 }
 

@@ -356,3 +356,47 @@ describe('verification after apply', () => {
     expect(r.error?.message).toContain('10.1.0.1/32');
   });
 });
+
+describe('replacing a peer with a new endpoint', () => {
+  const moved = (i: number) => (i === 11 ? { keepalive: 25 } : {});
+  function withEndpointOf11(text: string): string {
+    // peer11 is at 198.51.1.13; it moves to 198.51.9.9.
+    return text.replace(
+      'endpoint: { address: 198.51.1.13, port: 51820 }',
+      'endpoint: { address: 198.51.9.9, port: 51820 }',
+    );
+  }
+
+  test('on VPP >= 26.02 only the peer is replaced', async () => {
+    const rig = await startRig();
+    try {
+      expect((await reconcile(rig.client, loadText(manyPeers(20)))).ok).toBe(true);
+      rig.sim.resetCounters();
+      const r = await reconcile(rig.client, loadText(withEndpointOf11(manyPeers(20, moved))));
+      expect(r.ok).toBe(true);
+      expect(mutatingCalls(rig.sim)).toEqual({ wireguard_peer_remove: 1, wireguard_peer_add: 1 });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  test('on VPP 24.10 its routes and next hop are withdrawn and re-added so the adjacencies follow the new endpoint', async () => {
+    const rig = await startRig({ profile: '24.10', version: '24.10-release' });
+    try {
+      expect((await reconcile(rig.client, loadText(manyPeers(20)))).ok).toBe(true);
+      rig.sim.resetCounters();
+      const r = await reconcile(rig.client, loadText(withEndpointOf11(manyPeers(20, moved))));
+      expect(r.ok).toBe(true);
+      expect(mutatingCalls(rig.sim)).toEqual({ wireguard_peer_remove: 1, wireguard_peer_add: 1, ip_route_add_del: 4 });
+      expect(
+        r.plan.operations
+          .filter((o) => o.kind !== 'peer')
+          .every((o) => o.key.includes('10.1.0.13/32') || o.key.includes('172.17.13.0/24')),
+      ).toBe(true);
+      rig.sim.resetCounters();
+      expect((await reconcile(rig.client, loadText(withEndpointOf11(manyPeers(20, moved))))).plan.isEmpty).toBe(true);
+    } finally {
+      await rig.close();
+    }
+  });
+});

@@ -15,6 +15,7 @@ import {
   type ActualState,
 } from '../../src/reconcile';
 import { makeSecretKey } from '../../src/util/secrets';
+import { hasStaleDelegates } from '../../src/reconcile/actual';
 
 const KEY_A = Buffer.alloc(32, 1).toString('base64');
 const KEY_B = Buffer.alloc(32, 2).toString('base64');
@@ -230,5 +231,18 @@ describe('plans never show keys', () => {
     }
     expect(text).toContain(KEY_B.slice(0, 8));
     expect(text).toContain('preshared key');
+  });
+});
+
+describe('VPP versions with stale midchain delegates (fixed in 26.02)', () => {
+  test.each([
+    ['24.10-release', true, true],
+    ['25.10.0-rc1~12', true, true],
+    ['26.02-release', false, false],
+    ['26.10.0-rc0~374~gb575ec2c5', true, false],
+    ['', false, true],
+    ['', true, false],
+  ])('version "%s" (v2 peers: %s) → %s', (version, peerV2, expected) => {
+    expect(hasStaleDelegates(version || undefined, peerV2)).toBe(expected);
   });
 });
