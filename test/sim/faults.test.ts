@@ -145,6 +145,20 @@ describe('emulator faults, as a client sees them', () => {
     expect(v.version).toMatch(/^26\.10/);
   });
 
+  test('restart({downMs}): the socket is away for that long, then a fresh VPP answers', async () => {
+    const c = await connect();
+    const t0 = Date.now();
+    const restarting = sim.control.restart({ downMs: 300 });
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(VppClient.connect({ socketPath: sim.socketPath, reconnect: false })).rejects.toThrow();
+    await restarting;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    expect(c.connected).toBe(false);
+    const fresh = await VppClient.connect({ socketPath: sim.socketPath, reconnect: false });
+    await ping(fresh);
+    await fresh.close();
+  });
+
   test('faults from the config apply from the start', async () => {
     await sim.stop();
     sim = await startSim({ config: { faults: [{ op: 'failNth', msg: 'control_ping', n: 1, retval: -1 }] } });
