@@ -617,6 +617,13 @@ class Planner {
 
   // -- routes and next hops ------------------------------------------------------------------------------
 
+  /**
+   * Routes, and tunnel next hops as host routes `addr/32 via addr wgN` in the interface's table.
+   * Host routes rather than TEIB entries because: a route add replaces and a route delete of a
+   * missing entry succeeds (TEIB answers -116/-6), which keeps retries and rollback simple; a TEIB
+   * entry needs an underlay next hop that a remote-access-server peer does not have; TEIB entries
+   * outlive their interface; and next hops then share the routes' dump, diff and calls.
+   */
   planRoutes(): void {
     const { actual } = this;
     interface Want {
