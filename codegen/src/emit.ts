@@ -825,11 +825,11 @@ export class ModuleEmitter {
     let type = `MessageDef<${P}, ${P}In>`;
     const extra: string[] = [];
     if (rel.reply && rel.details) {
-      type += ` & StreamDef<${P}In, ${pascal(rel.reply)}, ${pascal(rel.details)}>`;
+      type = `StreamDef<${P}In, ${pascal(rel.reply)}, ${pascal(rel.details)}, ${P}>`;
     } else if (rel.details) {
-      type += ` & DumpDef<${P}In, ${pascal(rel.details)}>`;
+      type = `DumpDef<${P}In, ${pascal(rel.details)}, ${P}>`;
     } else if (rel.reply) {
-      type += ` & RequestDef<${P}In, ${pascal(rel.reply)}>`;
+      type = `RequestDef<${P}In, ${pascal(rel.reply)}, ${P}>`;
     }
     if (rel.reply) extra.push(`replyDef: ${rel.reply}`);
     if (rel.details) extra.push(`detailsDef: ${rel.details}`);

@@ -2279,7 +2279,7 @@ function decodeSwInterfaceSetFlags(r: Reader): SwInterfaceSetFlags {
     return { client_index: t266, context: t267, sw_if_index: t268, flags: t269 };
   } catch (e) { throw at(e, "sw_interface_set_flags"); }
 }
-export const sw_interface_set_flags: MessageDef<SwInterfaceSetFlags, SwInterfaceSetFlagsIn> & RequestDef<SwInterfaceSetFlagsIn, SwInterfaceSetFlagsReply> = {
+export const sw_interface_set_flags: RequestDef<SwInterfaceSetFlagsIn, SwInterfaceSetFlagsReply, SwInterfaceSetFlags> = {
   name: 'sw_interface_set_flags', module: 'interface', crc: 0xf5aec1b8, nameCrc: 'sw_interface_set_flags_f5aec1b8',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'flags', type: 'vl_api_if_status_flags_t' }],
@@ -2339,7 +2339,7 @@ function decodeSwInterfaceSetPromisc(r: Reader): SwInterfaceSetPromisc {
     return { client_index: t274, context: t275, sw_if_index: t276, promisc_on: t277 };
   } catch (e) { throw at(e, "sw_interface_set_promisc"); }
 }
-export const sw_interface_set_promisc: MessageDef<SwInterfaceSetPromisc, SwInterfaceSetPromiscIn> & RequestDef<SwInterfaceSetPromiscIn, SwInterfaceSetPromiscReply> = {
+export const sw_interface_set_promisc: RequestDef<SwInterfaceSetPromiscIn, SwInterfaceSetPromiscReply, SwInterfaceSetPromisc> = {
   name: 'sw_interface_set_promisc', module: 'interface', crc: 0xd40860d4, nameCrc: 'sw_interface_set_promisc_d40860d4',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'promisc_on', type: 'bool' }],
@@ -2399,7 +2399,7 @@ function decodeHwInterfaceSetMtu(r: Reader): HwInterfaceSetMtu {
     return { client_index: t282, context: t283, sw_if_index: t284, mtu: t285 };
   } catch (e) { throw at(e, "hw_interface_set_mtu"); }
 }
-export const hw_interface_set_mtu: MessageDef<HwInterfaceSetMtu, HwInterfaceSetMtuIn> & RequestDef<HwInterfaceSetMtuIn, HwInterfaceSetMtuReply> = {
+export const hw_interface_set_mtu: RequestDef<HwInterfaceSetMtuIn, HwInterfaceSetMtuReply, HwInterfaceSetMtu> = {
   name: 'hw_interface_set_mtu', module: 'interface', crc: 0xe6746899, nameCrc: 'hw_interface_set_mtu_e6746899',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'mtu', type: 'u16' }],
@@ -2463,7 +2463,7 @@ function decodeSwInterfaceSetMtu(r: Reader): SwInterfaceSetMtu {
     return { client_index: t292, context: t293, sw_if_index: t294, mtu: t296 };
   } catch (e) { throw at(e, "sw_interface_set_mtu"); }
 }
-export const sw_interface_set_mtu: MessageDef<SwInterfaceSetMtu, SwInterfaceSetMtuIn> & RequestDef<SwInterfaceSetMtuIn, SwInterfaceSetMtuReply> = {
+export const sw_interface_set_mtu: RequestDef<SwInterfaceSetMtuIn, SwInterfaceSetMtuReply, SwInterfaceSetMtu> = {
   name: 'sw_interface_set_mtu', module: 'interface', crc: 0x5cbe85e5, nameCrc: 'sw_interface_set_mtu_5cbe85e5',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'mtu', type: 'u32', length: 4 }],
@@ -2523,7 +2523,7 @@ function decodeSwInterfaceSetIpDirectedBroadcast(r: Reader): SwInterfaceSetIpDir
     return { client_index: t301, context: t302, sw_if_index: t303, enable: t304 };
   } catch (e) { throw at(e, "sw_interface_set_ip_directed_broadcast"); }
 }
-export const sw_interface_set_ip_directed_broadcast: MessageDef<SwInterfaceSetIpDirectedBroadcast, SwInterfaceSetIpDirectedBroadcastIn> & RequestDef<SwInterfaceSetIpDirectedBroadcastIn, SwInterfaceSetIpDirectedBroadcastReply> = {
+export const sw_interface_set_ip_directed_broadcast: RequestDef<SwInterfaceSetIpDirectedBroadcastIn, SwInterfaceSetIpDirectedBroadcastReply, SwInterfaceSetIpDirectedBroadcast> = {
   name: 'sw_interface_set_ip_directed_broadcast', module: 'interface', crc: 0xae6cfcfb, nameCrc: 'sw_interface_set_ip_directed_broadcast_ae6cfcfb',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'enable', type: 'bool' }],
@@ -2583,7 +2583,7 @@ function decodeWantInterfaceEvents(r: Reader): WantInterfaceEvents {
     return { client_index: t309, context: t310, enable_disable: t311, pid: t312 };
   } catch (e) { throw at(e, "want_interface_events"); }
 }
-export const want_interface_events: MessageDef<WantInterfaceEvents, WantInterfaceEventsIn> & RequestDef<WantInterfaceEventsIn, WantInterfaceEventsReply> = {
+export const want_interface_events: RequestDef<WantInterfaceEventsIn, WantInterfaceEventsReply, WantInterfaceEvents> = {
   name: 'want_interface_events', module: 'interface', crc: 0x476f5a08, nameCrc: 'want_interface_events_476f5a08',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'enable_disable', type: 'u32' }, { name: 'pid', type: 'u32' }],
@@ -2653,7 +2653,7 @@ function decodeSwInterfaceDump(r: Reader): SwInterfaceDump {
     return { client_index: t318, context: t319, sw_if_index: t320, name_filter_valid: t321, name_filter: t323 };
   } catch (e) { throw at(e, "sw_interface_dump"); }
 }
-export const sw_interface_dump: MessageDef<SwInterfaceDump, SwInterfaceDumpIn> & DumpDef<SwInterfaceDumpIn, SwInterfaceDetails> = {
+export const sw_interface_dump: DumpDef<SwInterfaceDumpIn, SwInterfaceDetails, SwInterfaceDump> = {
   name: 'sw_interface_dump', module: 'interface', crc: 0xaa610c27, nameCrc: 'sw_interface_dump_aa610c27',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'name_filter_valid', type: 'bool' }, { name: 'name_filter', type: 'string', length: 0 }],
@@ -2723,7 +2723,7 @@ function decodeSwInterfaceAddDelAddress(r: Reader): SwInterfaceAddDelAddress {
     return { client_index: t329, context: t330, sw_if_index: t331, is_add: t332, del_all: t333, prefix: t334 };
   } catch (e) { throw at(e, "sw_interface_add_del_address"); }
 }
-export const sw_interface_add_del_address: MessageDef<SwInterfaceAddDelAddress, SwInterfaceAddDelAddressIn> & RequestDef<SwInterfaceAddDelAddressIn, SwInterfaceAddDelAddressReply> = {
+export const sw_interface_add_del_address: RequestDef<SwInterfaceAddDelAddressIn, SwInterfaceAddDelAddressReply, SwInterfaceAddDelAddress> = {
   name: 'sw_interface_add_del_address', module: 'interface', crc: 0x5463d73b, nameCrc: 'sw_interface_add_del_address_5463d73b',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'is_add', type: 'bool' }, { name: 'del_all', type: 'bool' }, { name: 'prefix', type: 'vl_api_address_with_prefix_t' }],
@@ -2771,7 +2771,7 @@ function decodeSwInterfaceAddressReplaceBegin(r: Reader): SwInterfaceAddressRepl
     return { client_index: t337, context: t338 };
   } catch (e) { throw at(e, "sw_interface_address_replace_begin"); }
 }
-export const sw_interface_address_replace_begin: MessageDef<SwInterfaceAddressReplaceBegin, SwInterfaceAddressReplaceBeginIn> & RequestDef<SwInterfaceAddressReplaceBeginIn, SwInterfaceAddressReplaceBeginReply> = {
+export const sw_interface_address_replace_begin: RequestDef<SwInterfaceAddressReplaceBeginIn, SwInterfaceAddressReplaceBeginReply, SwInterfaceAddressReplaceBegin> = {
   name: 'sw_interface_address_replace_begin', module: 'interface', crc: 0x51077d14, nameCrc: 'sw_interface_address_replace_begin_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -2819,7 +2819,7 @@ function decodeSwInterfaceAddressReplaceEnd(r: Reader): SwInterfaceAddressReplac
     return { client_index: t341, context: t342 };
   } catch (e) { throw at(e, "sw_interface_address_replace_end"); }
 }
-export const sw_interface_address_replace_end: MessageDef<SwInterfaceAddressReplaceEnd, SwInterfaceAddressReplaceEndIn> & RequestDef<SwInterfaceAddressReplaceEndIn, SwInterfaceAddressReplaceEndReply> = {
+export const sw_interface_address_replace_end: RequestDef<SwInterfaceAddressReplaceEndIn, SwInterfaceAddressReplaceEndReply, SwInterfaceAddressReplaceEnd> = {
   name: 'sw_interface_address_replace_end', module: 'interface', crc: 0x51077d14, nameCrc: 'sw_interface_address_replace_end_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -2885,7 +2885,7 @@ function decodeSwInterfaceSetTable(r: Reader): SwInterfaceSetTable {
     return { client_index: t348, context: t349, sw_if_index: t350, is_ipv6: t351, vrf_id: t352 };
   } catch (e) { throw at(e, "sw_interface_set_table"); }
 }
-export const sw_interface_set_table: MessageDef<SwInterfaceSetTable, SwInterfaceSetTableIn> & RequestDef<SwInterfaceSetTableIn, SwInterfaceSetTableReply> = {
+export const sw_interface_set_table: RequestDef<SwInterfaceSetTableIn, SwInterfaceSetTableReply, SwInterfaceSetTable> = {
   name: 'sw_interface_set_table', module: 'interface', crc: 0xdf42a577, nameCrc: 'sw_interface_set_table_df42a577',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'is_ipv6', type: 'bool' }, { name: 'vrf_id', type: 'u32' }],
@@ -2945,7 +2945,7 @@ function decodeSwInterfaceGetTable(r: Reader): SwInterfaceGetTable {
     return { client_index: t357, context: t358, sw_if_index: t359, is_ipv6: t360 };
   } catch (e) { throw at(e, "sw_interface_get_table"); }
 }
-export const sw_interface_get_table: MessageDef<SwInterfaceGetTable, SwInterfaceGetTableIn> & RequestDef<SwInterfaceGetTableIn, SwInterfaceGetTableReply> = {
+export const sw_interface_get_table: RequestDef<SwInterfaceGetTableIn, SwInterfaceGetTableReply, SwInterfaceGetTable> = {
   name: 'sw_interface_get_table', module: 'interface', crc: 0x2d033de4, nameCrc: 'sw_interface_get_table_2d033de4',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'is_ipv6', type: 'bool' }],
@@ -3011,7 +3011,7 @@ function decodeSwInterfaceSetUnnumbered(r: Reader): SwInterfaceSetUnnumbered {
     return { client_index: t366, context: t367, sw_if_index: t368, unnumbered_sw_if_index: t369, is_add: t370 };
   } catch (e) { throw at(e, "sw_interface_set_unnumbered"); }
 }
-export const sw_interface_set_unnumbered: MessageDef<SwInterfaceSetUnnumbered, SwInterfaceSetUnnumberedIn> & RequestDef<SwInterfaceSetUnnumberedIn, SwInterfaceSetUnnumberedReply> = {
+export const sw_interface_set_unnumbered: RequestDef<SwInterfaceSetUnnumberedIn, SwInterfaceSetUnnumberedReply, SwInterfaceSetUnnumbered> = {
   name: 'sw_interface_set_unnumbered', module: 'interface', crc: 0x154a6439, nameCrc: 'sw_interface_set_unnumbered_154a6439',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'unnumbered_sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'is_add', type: 'bool' }],
@@ -3065,7 +3065,7 @@ function decodeSwInterfaceClearStats(r: Reader): SwInterfaceClearStats {
     return { client_index: t374, context: t375, sw_if_index: t376 };
   } catch (e) { throw at(e, "sw_interface_clear_stats"); }
 }
-export const sw_interface_clear_stats: MessageDef<SwInterfaceClearStats, SwInterfaceClearStatsIn> & RequestDef<SwInterfaceClearStatsIn, SwInterfaceClearStatsReply> = {
+export const sw_interface_clear_stats: RequestDef<SwInterfaceClearStatsIn, SwInterfaceClearStatsReply, SwInterfaceClearStats> = {
   name: 'sw_interface_clear_stats', module: 'interface', crc: 0xf9e6675e, nameCrc: 'sw_interface_clear_stats_f9e6675e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }],
@@ -3129,7 +3129,7 @@ function decodeSwInterfaceTagAddDel(r: Reader): SwInterfaceTagAddDel {
     return { client_index: t381, context: t382, is_add: t383, sw_if_index: t384, tag: t385 };
   } catch (e) { throw at(e, "sw_interface_tag_add_del"); }
 }
-export const sw_interface_tag_add_del: MessageDef<SwInterfaceTagAddDel, SwInterfaceTagAddDelIn> & RequestDef<SwInterfaceTagAddDelIn, SwInterfaceTagAddDelReply> = {
+export const sw_interface_tag_add_del: RequestDef<SwInterfaceTagAddDelIn, SwInterfaceTagAddDelReply, SwInterfaceTagAddDel> = {
   name: 'sw_interface_tag_add_del', module: 'interface', crc: 0x426f8bc1, nameCrc: 'sw_interface_tag_add_del_426f8bc1',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'is_add', type: 'bool' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'tag', type: 'string', length: 64 }],
@@ -3193,7 +3193,7 @@ function decodeSwInterfaceAddDelMacAddress(r: Reader): SwInterfaceAddDelMacAddre
     return { client_index: t390, context: t391, sw_if_index: t392, addr: t393, is_add: t394 };
   } catch (e) { throw at(e, "sw_interface_add_del_mac_address"); }
 }
-export const sw_interface_add_del_mac_address: MessageDef<SwInterfaceAddDelMacAddress, SwInterfaceAddDelMacAddressIn> & RequestDef<SwInterfaceAddDelMacAddressIn, SwInterfaceAddDelMacAddressReply> = {
+export const sw_interface_add_del_mac_address: RequestDef<SwInterfaceAddDelMacAddressIn, SwInterfaceAddDelMacAddressReply, SwInterfaceAddDelMacAddress> = {
   name: 'sw_interface_add_del_mac_address', module: 'interface', crc: 0x638bb9f4, nameCrc: 'sw_interface_add_del_mac_address_638bb9f4',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'u32' }, { name: 'addr', type: 'vl_api_mac_address_t' }, { name: 'is_add', type: 'u8' }],
@@ -3251,7 +3251,7 @@ function decodeSwInterfaceSetMacAddress(r: Reader): SwInterfaceSetMacAddress {
     return { client_index: t398, context: t399, sw_if_index: t400, mac_address: t401 };
   } catch (e) { throw at(e, "sw_interface_set_mac_address"); }
 }
-export const sw_interface_set_mac_address: MessageDef<SwInterfaceSetMacAddress, SwInterfaceSetMacAddressIn> & RequestDef<SwInterfaceSetMacAddressIn, SwInterfaceSetMacAddressReply> = {
+export const sw_interface_set_mac_address: RequestDef<SwInterfaceSetMacAddressIn, SwInterfaceSetMacAddressReply, SwInterfaceSetMacAddress> = {
   name: 'sw_interface_set_mac_address', module: 'interface', crc: 0xc536e7eb, nameCrc: 'sw_interface_set_mac_address_c536e7eb',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'mac_address', type: 'vl_api_mac_address_t' }],
@@ -3305,7 +3305,7 @@ function decodeSwInterfaceGetMacAddress(r: Reader): SwInterfaceGetMacAddress {
     return { client_index: t405, context: t406, sw_if_index: t407 };
   } catch (e) { throw at(e, "sw_interface_get_mac_address"); }
 }
-export const sw_interface_get_mac_address: MessageDef<SwInterfaceGetMacAddress, SwInterfaceGetMacAddressIn> & RequestDef<SwInterfaceGetMacAddressIn, SwInterfaceGetMacAddressReply> = {
+export const sw_interface_get_mac_address: RequestDef<SwInterfaceGetMacAddressIn, SwInterfaceGetMacAddressReply, SwInterfaceGetMacAddress> = {
   name: 'sw_interface_get_mac_address', module: 'interface', crc: 0xf9e6675e, nameCrc: 'sw_interface_get_mac_address_f9e6675e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }],
@@ -3378,7 +3378,7 @@ function decodeSwInterfaceSetRxMode(r: Reader): SwInterfaceSetRxMode {
     return { client_index: t414, context: t415, sw_if_index: t416, queue_id_valid: t417, queue_id: t418, mode: t419 };
   } catch (e) { throw at(e, "sw_interface_set_rx_mode"); }
 }
-export const sw_interface_set_rx_mode: MessageDef<SwInterfaceSetRxMode, SwInterfaceSetRxModeIn> & RequestDef<SwInterfaceSetRxModeIn, SwInterfaceSetRxModeReply> = {
+export const sw_interface_set_rx_mode: RequestDef<SwInterfaceSetRxModeIn, SwInterfaceSetRxModeReply, SwInterfaceSetRxMode> = {
   name: 'sw_interface_set_rx_mode', module: 'interface', crc: 0xb04d1cfe, nameCrc: 'sw_interface_set_rx_mode_b04d1cfe',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'queue_id_valid', type: 'bool' }, { name: 'queue_id', type: 'u32' }, { name: 'mode', type: 'vl_api_rx_mode_t' }],
@@ -3450,7 +3450,7 @@ function decodeSwInterfaceSetRxPlacement(r: Reader): SwInterfaceSetRxPlacement {
     return { client_index: t426, context: t427, sw_if_index: t428, queue_id: t429, worker_id: t430, is_main: t431 };
   } catch (e) { throw at(e, "sw_interface_set_rx_placement"); }
 }
-export const sw_interface_set_rx_placement: MessageDef<SwInterfaceSetRxPlacement, SwInterfaceSetRxPlacementIn> & RequestDef<SwInterfaceSetRxPlacementIn, SwInterfaceSetRxPlacementReply> = {
+export const sw_interface_set_rx_placement: RequestDef<SwInterfaceSetRxPlacementIn, SwInterfaceSetRxPlacementReply, SwInterfaceSetRxPlacement> = {
   name: 'sw_interface_set_rx_placement', module: 'interface', crc: 0xdb65f3c9, nameCrc: 'sw_interface_set_rx_placement_db65f3c9',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'queue_id', type: 'u32' }, { name: 'worker_id', type: 'u32' }, { name: 'is_main', type: 'bool' }],
@@ -3530,7 +3530,7 @@ function decodeSwInterfaceSetTxPlacement(r: Reader): SwInterfaceSetTxPlacement {
     return { client_index: t440, context: t441, sw_if_index: t442, queue_id: t443, threads: t445 };
   } catch (e) { throw at(e, "sw_interface_set_tx_placement"); }
 }
-export const sw_interface_set_tx_placement: MessageDef<SwInterfaceSetTxPlacement, SwInterfaceSetTxPlacementIn> & RequestDef<SwInterfaceSetTxPlacementIn, SwInterfaceSetTxPlacementReply> = {
+export const sw_interface_set_tx_placement: RequestDef<SwInterfaceSetTxPlacementIn, SwInterfaceSetTxPlacementReply, SwInterfaceSetTxPlacement> = {
   name: 'sw_interface_set_tx_placement', module: 'interface', crc: 0x4e0cd5ff, nameCrc: 'sw_interface_set_tx_placement_4e0cd5ff',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'queue_id', type: 'u32' }, { name: 'array_size', type: 'u32' }, { name: 'threads', type: 'u32', length: 0, lengthField: 'array_size' }],
@@ -3588,7 +3588,7 @@ function decodeSwInterfaceSetInterfaceName(r: Reader): SwInterfaceSetInterfaceNa
     return { client_index: t451, context: t452, sw_if_index: t453, name: t454 };
   } catch (e) { throw at(e, "sw_interface_set_interface_name"); }
 }
-export const sw_interface_set_interface_name: MessageDef<SwInterfaceSetInterfaceName, SwInterfaceSetInterfaceNameIn> & RequestDef<SwInterfaceSetInterfaceNameIn, SwInterfaceSetInterfaceNameReply> = {
+export const sw_interface_set_interface_name: RequestDef<SwInterfaceSetInterfaceNameIn, SwInterfaceSetInterfaceNameReply, SwInterfaceSetInterfaceName> = {
   name: 'sw_interface_set_interface_name', module: 'interface', crc: 0x45a1d548, nameCrc: 'sw_interface_set_interface_name_45a1d548',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'name', type: 'string', length: 64 }],
@@ -3642,7 +3642,7 @@ function decodeSwInterfaceRxPlacementDump(r: Reader): SwInterfaceRxPlacementDump
     return { client_index: t458, context: t459, sw_if_index: t460 };
   } catch (e) { throw at(e, "sw_interface_rx_placement_dump"); }
 }
-export const sw_interface_rx_placement_dump: MessageDef<SwInterfaceRxPlacementDump, SwInterfaceRxPlacementDumpIn> & DumpDef<SwInterfaceRxPlacementDumpIn, SwInterfaceRxPlacementDetails> = {
+export const sw_interface_rx_placement_dump: DumpDef<SwInterfaceRxPlacementDumpIn, SwInterfaceRxPlacementDetails, SwInterfaceRxPlacementDump> = {
   name: 'sw_interface_rx_placement_dump', module: 'interface', crc: 0xf9e6675e, nameCrc: 'sw_interface_rx_placement_dump_f9e6675e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }],
@@ -3702,7 +3702,7 @@ function decodeSwInterfaceTxPlacementGet(r: Reader): SwInterfaceTxPlacementGet {
     return { client_index: t465, context: t466, cursor: t467, sw_if_index: t468 };
   } catch (e) { throw at(e, "sw_interface_tx_placement_get"); }
 }
-export const sw_interface_tx_placement_get: MessageDef<SwInterfaceTxPlacementGet, SwInterfaceTxPlacementGetIn> & StreamDef<SwInterfaceTxPlacementGetIn, SwInterfaceTxPlacementGetReply, SwInterfaceTxPlacementDetails> = {
+export const sw_interface_tx_placement_get: StreamDef<SwInterfaceTxPlacementGetIn, SwInterfaceTxPlacementGetReply, SwInterfaceTxPlacementDetails, SwInterfaceTxPlacementGet> = {
   name: 'sw_interface_tx_placement_get', module: 'interface', crc: 0x47250981, nameCrc: 'sw_interface_tx_placement_get_47250981',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'cursor', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }],
@@ -3763,7 +3763,7 @@ function decodeInterfaceNameRenumber(r: Reader): InterfaceNameRenumber {
     return { client_index: t473, context: t474, sw_if_index: t475, new_show_dev_instance: t476 };
   } catch (e) { throw at(e, "interface_name_renumber"); }
 }
-export const interface_name_renumber: MessageDef<InterfaceNameRenumber, InterfaceNameRenumberIn> & RequestDef<InterfaceNameRenumberIn, InterfaceNameRenumberReply> = {
+export const interface_name_renumber: RequestDef<InterfaceNameRenumberIn, InterfaceNameRenumberReply, InterfaceNameRenumber> = {
   name: 'interface_name_renumber', module: 'interface', crc: 0x2b8858b8, nameCrc: 'interface_name_renumber_2b8858b8',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'new_show_dev_instance', type: 'u32' }],
@@ -3842,7 +3842,7 @@ function decodeCreateSubif(r: Reader): CreateSubif {
     return { client_index: t484, context: t485, sw_if_index: t486, sub_id: t487, sub_if_flags: t488, outer_vlan_id: t489, inner_vlan_id: t490 };
   } catch (e) { throw at(e, "create_subif"); }
 }
-export const create_subif: MessageDef<CreateSubif, CreateSubifIn> & RequestDef<CreateSubifIn, CreateSubifReply> = {
+export const create_subif: RequestDef<CreateSubifIn, CreateSubifReply, CreateSubif> = {
   name: 'create_subif', module: 'interface', crc: 0x790ca755, nameCrc: 'create_subif_790ca755',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'sub_id', type: 'u32' }, { name: 'sub_if_flags', type: 'vl_api_sub_if_flags_t' }, { name: 'outer_vlan_id', type: 'u16' }, { name: 'inner_vlan_id', type: 'u16' }],
@@ -3902,7 +3902,7 @@ function decodeCreateVlanSubif(r: Reader): CreateVlanSubif {
     return { client_index: t495, context: t496, sw_if_index: t497, vlan_id: t498 };
   } catch (e) { throw at(e, "create_vlan_subif"); }
 }
-export const create_vlan_subif: MessageDef<CreateVlanSubif, CreateVlanSubifIn> & RequestDef<CreateVlanSubifIn, CreateVlanSubifReply> = {
+export const create_vlan_subif: RequestDef<CreateVlanSubifIn, CreateVlanSubifReply, CreateVlanSubif> = {
   name: 'create_vlan_subif', module: 'interface', crc: 0xaf34ac8b, nameCrc: 'create_vlan_subif_af34ac8b',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'vlan_id', type: 'u32' }],
@@ -3956,7 +3956,7 @@ function decodeDeleteSubif(r: Reader): DeleteSubif {
     return { client_index: t502, context: t503, sw_if_index: t504 };
   } catch (e) { throw at(e, "delete_subif"); }
 }
-export const delete_subif: MessageDef<DeleteSubif, DeleteSubifIn> & RequestDef<DeleteSubifIn, DeleteSubifReply> = {
+export const delete_subif: RequestDef<DeleteSubifIn, DeleteSubifReply, DeleteSubif> = {
   name: 'delete_subif', module: 'interface', crc: 0xf9e6675e, nameCrc: 'delete_subif_f9e6675e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }],
@@ -4008,7 +4008,7 @@ function decodeCreateLoopback(r: Reader): CreateLoopback {
     return { client_index: t507, context: t508, mac_address: t509 };
   } catch (e) { throw at(e, "create_loopback"); }
 }
-export const create_loopback: MessageDef<CreateLoopback, CreateLoopbackIn> & RequestDef<CreateLoopbackIn, CreateLoopbackReply> = {
+export const create_loopback: RequestDef<CreateLoopbackIn, CreateLoopbackReply, CreateLoopback> = {
   name: 'create_loopback', module: 'interface', crc: 0x42bb5d22, nameCrc: 'create_loopback_42bb5d22',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'mac_address', type: 'vl_api_mac_address_t' }],
@@ -4072,7 +4072,7 @@ function decodeCreateLoopbackInstance(r: Reader): CreateLoopbackInstance {
     return { client_index: t514, context: t515, mac_address: t516, is_specified: t517, user_instance: t518 };
   } catch (e) { throw at(e, "create_loopback_instance"); }
 }
-export const create_loopback_instance: MessageDef<CreateLoopbackInstance, CreateLoopbackInstanceIn> & RequestDef<CreateLoopbackInstanceIn, CreateLoopbackInstanceReply> = {
+export const create_loopback_instance: RequestDef<CreateLoopbackInstanceIn, CreateLoopbackInstanceReply, CreateLoopbackInstance> = {
   name: 'create_loopback_instance', module: 'interface', crc: 0xd36a3ee2, nameCrc: 'create_loopback_instance_d36a3ee2',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'mac_address', type: 'vl_api_mac_address_t' }, { name: 'is_specified', type: 'bool' }, { name: 'user_instance', type: 'u32' }],
@@ -4126,7 +4126,7 @@ function decodeDeleteLoopback(r: Reader): DeleteLoopback {
     return { client_index: t522, context: t523, sw_if_index: t524 };
   } catch (e) { throw at(e, "delete_loopback"); }
 }
-export const delete_loopback: MessageDef<DeleteLoopback, DeleteLoopbackIn> & RequestDef<DeleteLoopbackIn, DeleteLoopbackReply> = {
+export const delete_loopback: RequestDef<DeleteLoopbackIn, DeleteLoopbackReply, DeleteLoopback> = {
   name: 'delete_loopback', module: 'interface', crc: 0xf9e6675e, nameCrc: 'delete_loopback_f9e6675e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }],
@@ -4186,7 +4186,7 @@ function decodeCollectDetailedInterfaceStats(r: Reader): CollectDetailedInterfac
     return { client_index: t529, context: t530, sw_if_index: t531, enable_disable: t532 };
   } catch (e) { throw at(e, "collect_detailed_interface_stats"); }
 }
-export const collect_detailed_interface_stats: MessageDef<CollectDetailedInterfaceStats, CollectDetailedInterfaceStatsIn> & RequestDef<CollectDetailedInterfaceStatsIn, CollectDetailedInterfaceStatsReply> = {
+export const collect_detailed_interface_stats: RequestDef<CollectDetailedInterfaceStatsIn, CollectDetailedInterfaceStatsReply, CollectDetailedInterfaceStats> = {
   name: 'collect_detailed_interface_stats', module: 'interface', crc: 0x5501adee, nameCrc: 'collect_detailed_interface_stats_5501adee',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'enable_disable', type: 'bool' }],
@@ -4243,7 +4243,7 @@ function decodePcapSetFilterFunction(r: Reader): PcapSetFilterFunction {
     return { client_index: t536, context: t537, filter_function_name: t539 };
   } catch (e) { throw at(e, "pcap_set_filter_function"); }
 }
-export const pcap_set_filter_function: MessageDef<PcapSetFilterFunction, PcapSetFilterFunctionIn> & RequestDef<PcapSetFilterFunctionIn, PcapSetFilterFunctionReply> = {
+export const pcap_set_filter_function: RequestDef<PcapSetFilterFunctionIn, PcapSetFilterFunctionReply, PcapSetFilterFunction> = {
   name: 'pcap_set_filter_function', module: 'interface', crc: 0x616abb92, nameCrc: 'pcap_set_filter_function_616abb92',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'filter_function_name', type: 'string', length: 0 }],
@@ -4353,7 +4353,7 @@ function decodePcapTraceOn(r: Reader): PcapTraceOn {
     return { client_index: t551, context: t552, capture_rx: t553, capture_tx: t554, capture_drop: t555, filter: t556, preallocate_data: t557, free_data: t558, max_packets: t559, max_bytes_per_packet: t560, sw_if_index: t561, error: t562, filename: t563 };
   } catch (e) { throw at(e, "pcap_trace_on"); }
 }
-export const pcap_trace_on: MessageDef<PcapTraceOn, PcapTraceOnIn> & RequestDef<PcapTraceOnIn, PcapTraceOnReply> = {
+export const pcap_trace_on: RequestDef<PcapTraceOnIn, PcapTraceOnReply, PcapTraceOn> = {
   name: 'pcap_trace_on', module: 'interface', crc: 0xcb39e968, nameCrc: 'pcap_trace_on_cb39e968',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'capture_rx', type: 'bool' }, { name: 'capture_tx', type: 'bool' }, { name: 'capture_drop', type: 'bool' }, { name: 'filter', type: 'bool' }, { name: 'preallocate_data', type: 'bool' }, { name: 'free_data', type: 'bool' }, { name: 'max_packets', type: 'u32' }, { name: 'max_bytes_per_packet', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'error', type: 'string', length: 128 }, { name: 'filename', type: 'string', length: 64 }],
@@ -4401,7 +4401,7 @@ function decodePcapTraceOff(r: Reader): PcapTraceOff {
     return { client_index: t566, context: t567 };
   } catch (e) { throw at(e, "pcap_trace_off"); }
 }
-export const pcap_trace_off: MessageDef<PcapTraceOff, PcapTraceOffIn> & RequestDef<PcapTraceOffIn, PcapTraceOffReply> = {
+export const pcap_trace_off: RequestDef<PcapTraceOffIn, PcapTraceOffReply, PcapTraceOff> = {
   name: 'pcap_trace_off', module: 'interface', crc: 0x51077d14, nameCrc: 'pcap_trace_off_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -4456,7 +4456,7 @@ function decodeSwInterfaceSetDefaultRxMode(r: Reader): SwInterfaceSetDefaultRxMo
     return { client_index: t571, context: t572, mode: t573 };
   } catch (e) { throw at(e, "sw_interface_set_default_rx_mode"); }
 }
-export const sw_interface_set_default_rx_mode: MessageDef<SwInterfaceSetDefaultRxMode, SwInterfaceSetDefaultRxModeIn> & RequestDef<SwInterfaceSetDefaultRxModeIn, SwInterfaceSetDefaultRxModeReply> = {
+export const sw_interface_set_default_rx_mode: RequestDef<SwInterfaceSetDefaultRxModeIn, SwInterfaceSetDefaultRxModeReply, SwInterfaceSetDefaultRxMode> = {
   name: 'sw_interface_set_default_rx_mode', module: 'interface', crc: 0x776b4837, nameCrc: 'sw_interface_set_default_rx_mode_776b4837',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'mode', type: 'vl_api_rx_mode_t' }],
@@ -4504,7 +4504,7 @@ function decodeSwInterfaceGetDefaultRxMode(r: Reader): SwInterfaceGetDefaultRxMo
     return { client_index: t576, context: t577 };
   } catch (e) { throw at(e, "sw_interface_get_default_rx_mode"); }
 }
-export const sw_interface_get_default_rx_mode: MessageDef<SwInterfaceGetDefaultRxMode, SwInterfaceGetDefaultRxModeIn> & RequestDef<SwInterfaceGetDefaultRxModeIn, SwInterfaceGetDefaultRxModeReply> = {
+export const sw_interface_get_default_rx_mode: RequestDef<SwInterfaceGetDefaultRxModeIn, SwInterfaceGetDefaultRxModeReply, SwInterfaceGetDefaultRxMode> = {
   name: 'sw_interface_get_default_rx_mode', module: 'interface', crc: 0x51077d14, nameCrc: 'sw_interface_get_default_rx_mode_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -4564,7 +4564,7 @@ function decodeSwInterfaceSetLinkSpeed(r: Reader): SwInterfaceSetLinkSpeed {
     return { client_index: t582, context: t583, sw_if_index: t584, link_speed: t585 };
   } catch (e) { throw at(e, "sw_interface_set_link_speed"); }
 }
-export const sw_interface_set_link_speed: MessageDef<SwInterfaceSetLinkSpeed, SwInterfaceSetLinkSpeedIn> & RequestDef<SwInterfaceSetLinkSpeedIn, SwInterfaceSetLinkSpeedReply> = {
+export const sw_interface_set_link_speed: RequestDef<SwInterfaceSetLinkSpeedIn, SwInterfaceSetLinkSpeedReply, SwInterfaceSetLinkSpeed> = {
   name: 'sw_interface_set_link_speed', module: 'interface', crc: 0x2f0867fa, nameCrc: 'sw_interface_set_link_speed_2f0867fa',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'link_speed', type: 'u32' }],
@@ -4618,7 +4618,7 @@ function decodeSwInterfaceGetSpeedCapa(r: Reader): SwInterfaceGetSpeedCapa {
     return { client_index: t589, context: t590, sw_if_index: t591 };
   } catch (e) { throw at(e, "sw_interface_get_speed_capa"); }
 }
-export const sw_interface_get_speed_capa: MessageDef<SwInterfaceGetSpeedCapa, SwInterfaceGetSpeedCapaIn> & RequestDef<SwInterfaceGetSpeedCapaIn, SwInterfaceGetSpeedCapaReply> = {
+export const sw_interface_get_speed_capa: RequestDef<SwInterfaceGetSpeedCapaIn, SwInterfaceGetSpeedCapaReply, SwInterfaceGetSpeedCapa> = {
   name: 'sw_interface_get_speed_capa', module: 'interface', crc: 0xf9e6675e, nameCrc: 'sw_interface_get_speed_capa_f9e6675e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }],

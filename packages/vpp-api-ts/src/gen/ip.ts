@@ -2841,7 +2841,7 @@ function decodeIpTableAddDel(r: Reader): IpTableAddDel {
     return { client_index: t299, context: t300, is_add: t301, table: t302 };
   } catch (e) { throw at(e, "ip_table_add_del"); }
 }
-export const ip_table_add_del: MessageDef<IpTableAddDel, IpTableAddDelIn> & RequestDef<IpTableAddDelIn, IpTableAddDelReply> = {
+export const ip_table_add_del: RequestDef<IpTableAddDelIn, IpTableAddDelReply, IpTableAddDel> = {
   name: 'ip_table_add_del', module: 'ip', crc: 0x0ffdaec0, nameCrc: 'ip_table_add_del_0ffdaec0',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'is_add', type: 'bool' }, { name: 'table', type: 'vl_api_ip_table_t' }],
@@ -2905,7 +2905,7 @@ function decodeIpTableAddDelV2(r: Reader): IpTableAddDelV2 {
     return { client_index: t307, context: t308, table: t309, create_mfib: t310, is_add: t311 };
   } catch (e) { throw at(e, "ip_table_add_del_v2"); }
 }
-export const ip_table_add_del_v2: MessageDef<IpTableAddDelV2, IpTableAddDelV2In> & RequestDef<IpTableAddDelV2In, IpTableAddDelV2Reply> = {
+export const ip_table_add_del_v2: RequestDef<IpTableAddDelV2In, IpTableAddDelV2Reply, IpTableAddDelV2> = {
   name: 'ip_table_add_del_v2', module: 'ip', crc: 0x14e5081f, nameCrc: 'ip_table_add_del_v2_14e5081f',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'table', type: 'vl_api_ip_table_t' }, { name: 'create_mfib', type: 'bool' }, { name: 'is_add', type: 'bool' }],
@@ -2957,7 +2957,7 @@ function decodeIpTableAllocate(r: Reader): IpTableAllocate {
     return { client_index: t314, context: t315, table: t316 };
   } catch (e) { throw at(e, "ip_table_allocate"); }
 }
-export const ip_table_allocate: MessageDef<IpTableAllocate, IpTableAllocateIn> & RequestDef<IpTableAllocateIn, IpTableAllocateReply> = {
+export const ip_table_allocate: RequestDef<IpTableAllocateIn, IpTableAllocateReply, IpTableAllocate> = {
   name: 'ip_table_allocate', module: 'ip', crc: 0xb9d2e09e, nameCrc: 'ip_table_allocate_b9d2e09e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'table', type: 'vl_api_ip_table_t' }],
@@ -3005,7 +3005,7 @@ function decodeIpTableDump(r: Reader): IpTableDump {
     return { client_index: t319, context: t320 };
   } catch (e) { throw at(e, "ip_table_dump"); }
 }
-export const ip_table_dump: MessageDef<IpTableDump, IpTableDumpIn> & DumpDef<IpTableDumpIn, IpTableDetails> = {
+export const ip_table_dump: DumpDef<IpTableDumpIn, IpTableDetails, IpTableDump> = {
   name: 'ip_table_dump', module: 'ip', crc: 0x51077d14, nameCrc: 'ip_table_dump_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -3057,7 +3057,7 @@ function decodeIpTableReplaceBegin(r: Reader): IpTableReplaceBegin {
     return { client_index: t323, context: t324, table: t325 };
   } catch (e) { throw at(e, "ip_table_replace_begin"); }
 }
-export const ip_table_replace_begin: MessageDef<IpTableReplaceBegin, IpTableReplaceBeginIn> & RequestDef<IpTableReplaceBeginIn, IpTableReplaceBeginReply> = {
+export const ip_table_replace_begin: RequestDef<IpTableReplaceBeginIn, IpTableReplaceBeginReply, IpTableReplaceBegin> = {
   name: 'ip_table_replace_begin', module: 'ip', crc: 0xb9d2e09e, nameCrc: 'ip_table_replace_begin_b9d2e09e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'table', type: 'vl_api_ip_table_t' }],
@@ -3109,7 +3109,7 @@ function decodeIpTableReplaceEnd(r: Reader): IpTableReplaceEnd {
     return { client_index: t328, context: t329, table: t330 };
   } catch (e) { throw at(e, "ip_table_replace_end"); }
 }
-export const ip_table_replace_end: MessageDef<IpTableReplaceEnd, IpTableReplaceEndIn> & RequestDef<IpTableReplaceEndIn, IpTableReplaceEndReply> = {
+export const ip_table_replace_end: RequestDef<IpTableReplaceEndIn, IpTableReplaceEndReply, IpTableReplaceEnd> = {
   name: 'ip_table_replace_end', module: 'ip', crc: 0xb9d2e09e, nameCrc: 'ip_table_replace_end_b9d2e09e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'table', type: 'vl_api_ip_table_t' }],
@@ -3161,7 +3161,7 @@ function decodeIpTableFlush(r: Reader): IpTableFlush {
     return { client_index: t333, context: t334, table: t335 };
   } catch (e) { throw at(e, "ip_table_flush"); }
 }
-export const ip_table_flush: MessageDef<IpTableFlush, IpTableFlushIn> & RequestDef<IpTableFlushIn, IpTableFlushReply> = {
+export const ip_table_flush: RequestDef<IpTableFlushIn, IpTableFlushReply, IpTableFlush> = {
   name: 'ip_table_flush', module: 'ip', crc: 0xb9d2e09e, nameCrc: 'ip_table_flush_b9d2e09e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'table', type: 'vl_api_ip_table_t' }],
@@ -3226,7 +3226,7 @@ function decodeIpRouteAddDel(r: Reader): IpRouteAddDel {
     return { client_index: t340, context: t341, is_add: t342, is_multipath: t343, route: t344 };
   } catch (e) { throw at(e, "ip_route_add_del"); }
 }
-export const ip_route_add_del: MessageDef<IpRouteAddDel, IpRouteAddDelIn> & RequestDef<IpRouteAddDelIn, IpRouteAddDelReply> = {
+export const ip_route_add_del: RequestDef<IpRouteAddDelIn, IpRouteAddDelReply, IpRouteAddDel> = {
   name: 'ip_route_add_del', module: 'ip', crc: 0xb8ecfe0d, nameCrc: 'ip_route_add_del_b8ecfe0d',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'is_add', type: 'bool' }, { name: 'is_multipath', type: 'bool' }, { name: 'route', type: 'vl_api_ip_route_t' }],
@@ -3291,7 +3291,7 @@ function decodeIpRouteAddDelV2(r: Reader): IpRouteAddDelV2 {
     return { client_index: t349, context: t350, is_add: t351, is_multipath: t352, route: t353 };
   } catch (e) { throw at(e, "ip_route_add_del_v2"); }
 }
-export const ip_route_add_del_v2: MessageDef<IpRouteAddDelV2, IpRouteAddDelV2In> & RequestDef<IpRouteAddDelV2In, IpRouteAddDelV2Reply> = {
+export const ip_route_add_del_v2: RequestDef<IpRouteAddDelV2In, IpRouteAddDelV2Reply, IpRouteAddDelV2> = {
   name: 'ip_route_add_del_v2', module: 'ip', crc: 0x521ef330, nameCrc: 'ip_route_add_del_v2_521ef330',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'is_add', type: 'bool' }, { name: 'is_multipath', type: 'bool' }, { name: 'route', type: 'vl_api_ip_route_v2_t' }],
@@ -3343,7 +3343,7 @@ function decodeIpRouteDump(r: Reader): IpRouteDump {
     return { client_index: t356, context: t357, table: t358 };
   } catch (e) { throw at(e, "ip_route_dump"); }
 }
-export const ip_route_dump: MessageDef<IpRouteDump, IpRouteDumpIn> & DumpDef<IpRouteDumpIn, IpRouteDetails> = {
+export const ip_route_dump: DumpDef<IpRouteDumpIn, IpRouteDetails, IpRouteDump> = {
   name: 'ip_route_dump', module: 'ip', crc: 0xb9d2e09e, nameCrc: 'ip_route_dump_b9d2e09e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'table', type: 'vl_api_ip_table_t' }],
@@ -3401,7 +3401,7 @@ function decodeIpRouteV2Dump(r: Reader): IpRouteV2Dump {
     return { client_index: t362, context: t363, src: t364, table: t365 };
   } catch (e) { throw at(e, "ip_route_v2_dump"); }
 }
-export const ip_route_v2_dump: MessageDef<IpRouteV2Dump, IpRouteV2DumpIn> & DumpDef<IpRouteV2DumpIn, IpRouteV2Details> = {
+export const ip_route_v2_dump: DumpDef<IpRouteV2DumpIn, IpRouteV2Details, IpRouteV2Dump> = {
   name: 'ip_route_v2_dump', module: 'ip', crc: 0xd16f72e6, nameCrc: 'ip_route_v2_dump_d16f72e6',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'src', type: 'u8' }, { name: 'table', type: 'vl_api_ip_table_t' }],
@@ -3465,7 +3465,7 @@ function decodeIpRouteLookup(r: Reader): IpRouteLookup {
     return { client_index: t370, context: t371, table_id: t372, exact: t373, prefix: t374 };
   } catch (e) { throw at(e, "ip_route_lookup"); }
 }
-export const ip_route_lookup: MessageDef<IpRouteLookup, IpRouteLookupIn> & RequestDef<IpRouteLookupIn, IpRouteLookupReply> = {
+export const ip_route_lookup: RequestDef<IpRouteLookupIn, IpRouteLookupReply, IpRouteLookup> = {
   name: 'ip_route_lookup', module: 'ip', crc: 0x710d6471, nameCrc: 'ip_route_lookup_710d6471',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'table_id', type: 'u32' }, { name: 'exact', type: 'u8' }, { name: 'prefix', type: 'vl_api_prefix_t' }],
@@ -3529,7 +3529,7 @@ function decodeIpRouteLookupV2(r: Reader): IpRouteLookupV2 {
     return { client_index: t379, context: t380, table_id: t381, exact: t382, prefix: t383 };
   } catch (e) { throw at(e, "ip_route_lookup_v2"); }
 }
-export const ip_route_lookup_v2: MessageDef<IpRouteLookupV2, IpRouteLookupV2In> & RequestDef<IpRouteLookupV2In, IpRouteLookupV2Reply> = {
+export const ip_route_lookup_v2: RequestDef<IpRouteLookupV2In, IpRouteLookupV2Reply, IpRouteLookupV2> = {
   name: 'ip_route_lookup_v2', module: 'ip', crc: 0x710d6471, nameCrc: 'ip_route_lookup_v2_710d6471',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'table_id', type: 'u32' }, { name: 'exact', type: 'u8' }, { name: 'prefix', type: 'vl_api_prefix_t' }],
@@ -3631,7 +3631,7 @@ function decodeSetIpFlowHash(r: Reader): SetIpFlowHash {
     return { client_index: t395, context: t396, vrf_id: t397, is_ipv6: t398, src: t399, dst: t400, sport: t401, dport: t402, proto: t403, reverse: t404, symmetric: t405 };
   } catch (e) { throw at(e, "set_ip_flow_hash"); }
 }
-export const set_ip_flow_hash: MessageDef<SetIpFlowHash, SetIpFlowHashIn> & RequestDef<SetIpFlowHashIn, SetIpFlowHashReply> = {
+export const set_ip_flow_hash: RequestDef<SetIpFlowHashIn, SetIpFlowHashReply, SetIpFlowHash> = {
   name: 'set_ip_flow_hash', module: 'ip', crc: 0x084ee09e, nameCrc: 'set_ip_flow_hash_084ee09e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'vrf_id', type: 'u32' }, { name: 'is_ipv6', type: 'bool' }, { name: 'src', type: 'bool' }, { name: 'dst', type: 'bool' }, { name: 'sport', type: 'bool' }, { name: 'dport', type: 'bool' }, { name: 'proto', type: 'bool' }, { name: 'reverse', type: 'bool' }, { name: 'symmetric', type: 'bool' }],
@@ -3699,7 +3699,7 @@ function decodeSetIpFlowHashV2(r: Reader): SetIpFlowHashV2 {
     return { client_index: t411, context: t412, table_id: t413, af: t414, flow_hash_config: t415 };
   } catch (e) { throw at(e, "set_ip_flow_hash_v2"); }
 }
-export const set_ip_flow_hash_v2: MessageDef<SetIpFlowHashV2, SetIpFlowHashV2In> & RequestDef<SetIpFlowHashV2In, SetIpFlowHashV2Reply> = {
+export const set_ip_flow_hash_v2: RequestDef<SetIpFlowHashV2In, SetIpFlowHashV2Reply, SetIpFlowHashV2> = {
   name: 'set_ip_flow_hash_v2', module: 'ip', crc: 0x6d132100, nameCrc: 'set_ip_flow_hash_v2_6d132100',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'table_id', type: 'u32' }, { name: 'af', type: 'vl_api_address_family_t' }, { name: 'flow_hash_config', type: 'vl_api_ip_flow_hash_config_t' }],
@@ -3767,7 +3767,7 @@ function decodeSetIpFlowHashV3(r: Reader): SetIpFlowHashV3 {
     return { client_index: t421, context: t422, table_id: t423, af: t424, flow_hash_config: t425 };
   } catch (e) { throw at(e, "set_ip_flow_hash_v3"); }
 }
-export const set_ip_flow_hash_v3: MessageDef<SetIpFlowHashV3, SetIpFlowHashV3In> & RequestDef<SetIpFlowHashV3In, SetIpFlowHashV3Reply> = {
+export const set_ip_flow_hash_v3: RequestDef<SetIpFlowHashV3In, SetIpFlowHashV3Reply, SetIpFlowHashV3> = {
   name: 'set_ip_flow_hash_v3', module: 'ip', crc: 0xb7876e07, nameCrc: 'set_ip_flow_hash_v3_b7876e07',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'table_id', type: 'u32' }, { name: 'af', type: 'vl_api_address_family_t' }, { name: 'flow_hash_config', type: 'vl_api_ip_flow_hash_config_v2_t' }],
@@ -3821,7 +3821,7 @@ function decodeSetIpFlowHashRouterId(r: Reader): SetIpFlowHashRouterId {
     return { client_index: t429, context: t430, router_id: t431 };
   } catch (e) { throw at(e, "set_ip_flow_hash_router_id"); }
 }
-export const set_ip_flow_hash_router_id: MessageDef<SetIpFlowHashRouterId, SetIpFlowHashRouterIdIn> & RequestDef<SetIpFlowHashRouterIdIn, SetIpFlowHashRouterIdReply> = {
+export const set_ip_flow_hash_router_id: RequestDef<SetIpFlowHashRouterIdIn, SetIpFlowHashRouterIdReply, SetIpFlowHashRouterId> = {
   name: 'set_ip_flow_hash_router_id', module: 'ip', crc: 0x03e4f48e, nameCrc: 'set_ip_flow_hash_router_id_03e4f48e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'router_id', type: 'u32' }],
@@ -3881,7 +3881,7 @@ function decodeSwInterfaceIp6EnableDisable(r: Reader): SwInterfaceIp6EnableDisab
     return { client_index: t436, context: t437, sw_if_index: t438, enable: t439 };
   } catch (e) { throw at(e, "sw_interface_ip6_enable_disable"); }
 }
-export const sw_interface_ip6_enable_disable: MessageDef<SwInterfaceIp6EnableDisable, SwInterfaceIp6EnableDisableIn> & RequestDef<SwInterfaceIp6EnableDisableIn, SwInterfaceIp6EnableDisableReply> = {
+export const sw_interface_ip6_enable_disable: RequestDef<SwInterfaceIp6EnableDisableIn, SwInterfaceIp6EnableDisableReply, SwInterfaceIp6EnableDisable> = {
   name: 'sw_interface_ip6_enable_disable', module: 'ip', crc: 0xae6cfcfb, nameCrc: 'sw_interface_ip6_enable_disable_ae6cfcfb',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'enable', type: 'bool' }],
@@ -3941,7 +3941,7 @@ function decodeSwInterfaceIp4EnableDisable(r: Reader): SwInterfaceIp4EnableDisab
     return { client_index: t444, context: t445, sw_if_index: t446, enable: t447 };
   } catch (e) { throw at(e, "sw_interface_ip4_enable_disable"); }
 }
-export const sw_interface_ip4_enable_disable: MessageDef<SwInterfaceIp4EnableDisable, SwInterfaceIp4EnableDisableIn> & RequestDef<SwInterfaceIp4EnableDisableIn, SwInterfaceIp4EnableDisableReply> = {
+export const sw_interface_ip4_enable_disable: RequestDef<SwInterfaceIp4EnableDisableIn, SwInterfaceIp4EnableDisableReply, SwInterfaceIp4EnableDisable> = {
   name: 'sw_interface_ip4_enable_disable', module: 'ip', crc: 0xae6cfcfb, nameCrc: 'sw_interface_ip4_enable_disable_ae6cfcfb',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'enable', type: 'bool' }],
@@ -3989,7 +3989,7 @@ function decodeIpMtableDump(r: Reader): IpMtableDump {
     return { client_index: t450, context: t451 };
   } catch (e) { throw at(e, "ip_mtable_dump"); }
 }
-export const ip_mtable_dump: MessageDef<IpMtableDump, IpMtableDumpIn> & DumpDef<IpMtableDumpIn, IpMtableDetails> = {
+export const ip_mtable_dump: DumpDef<IpMtableDumpIn, IpMtableDetails, IpMtableDump> = {
   name: 'ip_mtable_dump', module: 'ip', crc: 0x51077d14, nameCrc: 'ip_mtable_dump_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -4054,7 +4054,7 @@ function decodeIpMrouteAddDel(r: Reader): IpMrouteAddDel {
     return { client_index: t456, context: t457, is_add: t458, is_multipath: t459, route: t460 };
   } catch (e) { throw at(e, "ip_mroute_add_del"); }
 }
-export const ip_mroute_add_del: MessageDef<IpMrouteAddDel, IpMrouteAddDelIn> & RequestDef<IpMrouteAddDelIn, IpMrouteAddDelReply> = {
+export const ip_mroute_add_del: RequestDef<IpMrouteAddDelIn, IpMrouteAddDelReply, IpMrouteAddDel> = {
   name: 'ip_mroute_add_del', module: 'ip', crc: 0x0dd7e790, nameCrc: 'ip_mroute_add_del_0dd7e790',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'is_add', type: 'bool' }, { name: 'is_multipath', type: 'bool' }, { name: 'route', type: 'vl_api_ip_mroute_t' }],
@@ -4106,7 +4106,7 @@ function decodeIpMrouteDump(r: Reader): IpMrouteDump {
     return { client_index: t463, context: t464, table: t465 };
   } catch (e) { throw at(e, "ip_mroute_dump"); }
 }
-export const ip_mroute_dump: MessageDef<IpMrouteDump, IpMrouteDumpIn> & DumpDef<IpMrouteDumpIn, IpMrouteDetails> = {
+export const ip_mroute_dump: DumpDef<IpMrouteDumpIn, IpMrouteDetails, IpMrouteDump> = {
   name: 'ip_mroute_dump', module: 'ip', crc: 0xb9d2e09e, nameCrc: 'ip_mroute_dump_b9d2e09e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'table', type: 'vl_api_ip_table_t' }],
@@ -4166,7 +4166,7 @@ function decodeIpAddressDump(r: Reader): IpAddressDump {
     return { client_index: t470, context: t471, sw_if_index: t472, is_ipv6: t473 };
   } catch (e) { throw at(e, "ip_address_dump"); }
 }
-export const ip_address_dump: MessageDef<IpAddressDump, IpAddressDumpIn> & DumpDef<IpAddressDumpIn, IpAddressDetails> = {
+export const ip_address_dump: DumpDef<IpAddressDumpIn, IpAddressDetails, IpAddressDump> = {
   name: 'ip_address_dump', module: 'ip', crc: 0x2d033de4, nameCrc: 'ip_address_dump_2d033de4',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'is_ipv6', type: 'bool' }],
@@ -4220,7 +4220,7 @@ function decodeIpUnnumberedDump(r: Reader): IpUnnumberedDump {
     return { client_index: t477, context: t478, sw_if_index: t479 };
   } catch (e) { throw at(e, "ip_unnumbered_dump"); }
 }
-export const ip_unnumbered_dump: MessageDef<IpUnnumberedDump, IpUnnumberedDumpIn> & DumpDef<IpUnnumberedDumpIn, IpUnnumberedDetails> = {
+export const ip_unnumbered_dump: DumpDef<IpUnnumberedDumpIn, IpUnnumberedDetails, IpUnnumberedDump> = {
   name: 'ip_unnumbered_dump', module: 'ip', crc: 0xf9e6675e, nameCrc: 'ip_unnumbered_dump_f9e6675e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }],
@@ -4274,7 +4274,7 @@ function decodeIpDump(r: Reader): IpDump {
     return { client_index: t483, context: t484, is_ipv6: t485 };
   } catch (e) { throw at(e, "ip_dump"); }
 }
-export const ip_dump: MessageDef<IpDump, IpDumpIn> & DumpDef<IpDumpIn, IpDetails> = {
+export const ip_dump: DumpDef<IpDumpIn, IpDetails, IpDump> = {
   name: 'ip_dump', module: 'ip', crc: 0x98d231ca, nameCrc: 'ip_dump_98d231ca',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'is_ipv6', type: 'bool' }],
@@ -4322,7 +4322,7 @@ function decodeMfibSignalDump(r: Reader): MfibSignalDump {
     return { client_index: t488, context: t489 };
   } catch (e) { throw at(e, "mfib_signal_dump"); }
 }
-export const mfib_signal_dump: MessageDef<MfibSignalDump, MfibSignalDumpIn> & DumpDef<MfibSignalDumpIn, MfibSignalDetails> = {
+export const mfib_signal_dump: DumpDef<MfibSignalDumpIn, MfibSignalDetails, MfibSignalDump> = {
   name: 'mfib_signal_dump', module: 'ip', crc: 0x51077d14, nameCrc: 'mfib_signal_dump_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -4382,7 +4382,7 @@ function decodeIpPuntRedirect(r: Reader): IpPuntRedirect {
     return { client_index: t493, context: t494, punt: t496, is_add: t497 };
   } catch (e) { throw at(e, "ip_punt_redirect"); }
 }
-export const ip_punt_redirect: MessageDef<IpPuntRedirect, IpPuntRedirectIn> & RequestDef<IpPuntRedirectIn, IpPuntRedirectReply> = {
+export const ip_punt_redirect: RequestDef<IpPuntRedirectIn, IpPuntRedirectReply, IpPuntRedirect> = {
   name: 'ip_punt_redirect', module: 'ip', crc: 0x6580f635, nameCrc: 'ip_punt_redirect_6580f635',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'punt', type: 'vl_api_punt_redirect_t' }, { name: 'is_add', type: 'bool' }],
@@ -4442,7 +4442,7 @@ function decodeIpPuntRedirectDump(r: Reader): IpPuntRedirectDump {
     return { client_index: t502, context: t503, sw_if_index: t504, is_ipv6: t505 };
   } catch (e) { throw at(e, "ip_punt_redirect_dump"); }
 }
-export const ip_punt_redirect_dump: MessageDef<IpPuntRedirectDump, IpPuntRedirectDumpIn> & DumpDef<IpPuntRedirectDumpIn, IpPuntRedirectDetails> = {
+export const ip_punt_redirect_dump: DumpDef<IpPuntRedirectDumpIn, IpPuntRedirectDetails, IpPuntRedirectDump> = {
   name: 'ip_punt_redirect_dump', module: 'ip', crc: 0x2d033de4, nameCrc: 'ip_punt_redirect_dump_2d033de4',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'is_ipv6', type: 'bool' }],
@@ -4501,7 +4501,7 @@ function decodeAddDelIpPuntRedirectV2(r: Reader): AddDelIpPuntRedirectV2 {
     return { client_index: t509, context: t510, is_add: t511, punt: t512 };
   } catch (e) { throw at(e, "add_del_ip_punt_redirect_v2"); }
 }
-export const add_del_ip_punt_redirect_v2: MessageDef<AddDelIpPuntRedirectV2, AddDelIpPuntRedirectV2In> & RequestDef<AddDelIpPuntRedirectV2In, AddDelIpPuntRedirectV2Reply> = {
+export const add_del_ip_punt_redirect_v2: RequestDef<AddDelIpPuntRedirectV2In, AddDelIpPuntRedirectV2Reply, AddDelIpPuntRedirectV2> = {
   name: 'add_del_ip_punt_redirect_v2', module: 'ip', crc: 0x9e804227, nameCrc: 'add_del_ip_punt_redirect_v2_9e804227',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'is_add', type: 'bool' }, { name: 'punt', type: 'vl_api_punt_redirect_v2_t' }],
@@ -4562,7 +4562,7 @@ function decodeIpPuntRedirectV2Dump(r: Reader): IpPuntRedirectV2Dump {
     return { client_index: t517, context: t518, sw_if_index: t519, af: t520 };
   } catch (e) { throw at(e, "ip_punt_redirect_v2_dump"); }
 }
-export const ip_punt_redirect_v2_dump: MessageDef<IpPuntRedirectV2Dump, IpPuntRedirectV2DumpIn> & DumpDef<IpPuntRedirectV2DumpIn, IpPuntRedirectV2Details> = {
+export const ip_punt_redirect_v2_dump: DumpDef<IpPuntRedirectV2DumpIn, IpPuntRedirectV2Details, IpPuntRedirectV2Dump> = {
   name: 'ip_punt_redirect_v2_dump', module: 'ip', crc: 0xd817a484, nameCrc: 'ip_punt_redirect_v2_dump_d817a484',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'af', type: 'vl_api_address_family_t' }],
@@ -4626,7 +4626,7 @@ function decodeIpContainerProxyAddDel(r: Reader): IpContainerProxyAddDel {
     return { client_index: t525, context: t526, pfx: t527, sw_if_index: t528, is_add: t529 };
   } catch (e) { throw at(e, "ip_container_proxy_add_del"); }
 }
-export const ip_container_proxy_add_del: MessageDef<IpContainerProxyAddDel, IpContainerProxyAddDelIn> & RequestDef<IpContainerProxyAddDelIn, IpContainerProxyAddDelReply> = {
+export const ip_container_proxy_add_del: RequestDef<IpContainerProxyAddDelIn, IpContainerProxyAddDelReply, IpContainerProxyAddDel> = {
   name: 'ip_container_proxy_add_del', module: 'ip', crc: 0x7df1dff1, nameCrc: 'ip_container_proxy_add_del_7df1dff1',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'pfx', type: 'vl_api_prefix_t' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'is_add', type: 'bool' }],
@@ -4674,7 +4674,7 @@ function decodeIpContainerProxyDump(r: Reader): IpContainerProxyDump {
     return { client_index: t532, context: t533 };
   } catch (e) { throw at(e, "ip_container_proxy_dump"); }
 }
-export const ip_container_proxy_dump: MessageDef<IpContainerProxyDump, IpContainerProxyDumpIn> & DumpDef<IpContainerProxyDumpIn, IpContainerProxyDetails> = {
+export const ip_container_proxy_dump: DumpDef<IpContainerProxyDumpIn, IpContainerProxyDetails, IpContainerProxyDump> = {
   name: 'ip_container_proxy_dump', module: 'ip', crc: 0x51077d14, nameCrc: 'ip_container_proxy_dump_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -4766,7 +4766,7 @@ function decodeIpSourceAndPortRangeCheckAddDel(r: Reader): IpSourceAndPortRangeC
     return { client_index: t545, context: t546, is_add: t547, prefix: t548, number_of_ranges: t549, low_ports: t552, high_ports: t555, vrf_id: t556 };
   } catch (e) { throw at(e, "ip_source_and_port_range_check_add_del"); }
 }
-export const ip_source_and_port_range_check_add_del: MessageDef<IpSourceAndPortRangeCheckAddDel, IpSourceAndPortRangeCheckAddDelIn> & RequestDef<IpSourceAndPortRangeCheckAddDelIn, IpSourceAndPortRangeCheckAddDelReply> = {
+export const ip_source_and_port_range_check_add_del: RequestDef<IpSourceAndPortRangeCheckAddDelIn, IpSourceAndPortRangeCheckAddDelReply, IpSourceAndPortRangeCheckAddDel> = {
   name: 'ip_source_and_port_range_check_add_del', module: 'ip', crc: 0x92a067e3, nameCrc: 'ip_source_and_port_range_check_add_del_92a067e3',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'is_add', type: 'bool' }, { name: 'prefix', type: 'vl_api_prefix_t' }, { name: 'number_of_ranges', type: 'u8' }, { name: 'low_ports', type: 'u16', length: 32 }, { name: 'high_ports', type: 'u16', length: 32 }, { name: 'vrf_id', type: 'u32' }],
@@ -4850,7 +4850,7 @@ function decodeIpSourceAndPortRangeCheckInterfaceAddDel(r: Reader): IpSourceAndP
     return { client_index: t565, context: t566, is_add: t567, sw_if_index: t568, tcp_in_vrf_id: t569, tcp_out_vrf_id: t570, udp_in_vrf_id: t571, udp_out_vrf_id: t572 };
   } catch (e) { throw at(e, "ip_source_and_port_range_check_interface_add_del"); }
 }
-export const ip_source_and_port_range_check_interface_add_del: MessageDef<IpSourceAndPortRangeCheckInterfaceAddDel, IpSourceAndPortRangeCheckInterfaceAddDelIn> & RequestDef<IpSourceAndPortRangeCheckInterfaceAddDelIn, IpSourceAndPortRangeCheckInterfaceAddDelReply> = {
+export const ip_source_and_port_range_check_interface_add_del: RequestDef<IpSourceAndPortRangeCheckInterfaceAddDelIn, IpSourceAndPortRangeCheckInterfaceAddDelReply, IpSourceAndPortRangeCheckInterfaceAddDel> = {
   name: 'ip_source_and_port_range_check_interface_add_del', module: 'ip', crc: 0xe1ba8987, nameCrc: 'ip_source_and_port_range_check_interface_add_del_e1ba8987',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'is_add', type: 'bool' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'tcp_in_vrf_id', type: 'u32' }, { name: 'tcp_out_vrf_id', type: 'u32' }, { name: 'udp_in_vrf_id', type: 'u32' }, { name: 'udp_out_vrf_id', type: 'u32' }],
@@ -4908,7 +4908,7 @@ function decodeSwInterfaceIp6SetLinkLocalAddress(r: Reader): SwInterfaceIp6SetLi
     return { client_index: t576, context: t577, sw_if_index: t578, ip: t579 };
   } catch (e) { throw at(e, "sw_interface_ip6_set_link_local_address"); }
 }
-export const sw_interface_ip6_set_link_local_address: MessageDef<SwInterfaceIp6SetLinkLocalAddress, SwInterfaceIp6SetLinkLocalAddressIn> & RequestDef<SwInterfaceIp6SetLinkLocalAddressIn, SwInterfaceIp6SetLinkLocalAddressReply> = {
+export const sw_interface_ip6_set_link_local_address: RequestDef<SwInterfaceIp6SetLinkLocalAddressIn, SwInterfaceIp6SetLinkLocalAddressReply, SwInterfaceIp6SetLinkLocalAddress> = {
   name: 'sw_interface_ip6_set_link_local_address', module: 'ip', crc: 0x1c10f15f, nameCrc: 'sw_interface_ip6_set_link_local_address_1c10f15f',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'ip', type: 'vl_api_ip6_address_t' }],
@@ -4962,7 +4962,7 @@ function decodeSwInterfaceIp6GetLinkLocalAddress(r: Reader): SwInterfaceIp6GetLi
     return { client_index: t583, context: t584, sw_if_index: t585 };
   } catch (e) { throw at(e, "sw_interface_ip6_get_link_local_address"); }
 }
-export const sw_interface_ip6_get_link_local_address: MessageDef<SwInterfaceIp6GetLinkLocalAddress, SwInterfaceIp6GetLinkLocalAddressIn> & RequestDef<SwInterfaceIp6GetLinkLocalAddressIn, SwInterfaceIp6GetLinkLocalAddressReply> = {
+export const sw_interface_ip6_get_link_local_address: RequestDef<SwInterfaceIp6GetLinkLocalAddressIn, SwInterfaceIp6GetLinkLocalAddressReply, SwInterfaceIp6GetLinkLocalAddress> = {
   name: 'sw_interface_ip6_get_link_local_address', module: 'ip', crc: 0xf9e6675e, nameCrc: 'sw_interface_ip6_get_link_local_address_f9e6675e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }],
@@ -5046,7 +5046,7 @@ function decodeIoamEnable(r: Reader): IoamEnable {
     return { client_index: t594, context: t595, id: t596, seqno: t597, analyse: t598, pot_enable: t599, trace_enable: t600, node_id: t601 };
   } catch (e) { throw at(e, "ioam_enable"); }
 }
-export const ioam_enable: MessageDef<IoamEnable, IoamEnableIn> & RequestDef<IoamEnableIn, IoamEnableReply> = {
+export const ioam_enable: RequestDef<IoamEnableIn, IoamEnableReply, IoamEnable> = {
   name: 'ioam_enable', module: 'ip', crc: 0x51ccd868, nameCrc: 'ioam_enable_51ccd868',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'id', type: 'u16' }, { name: 'seqno', type: 'bool' }, { name: 'analyse', type: 'bool' }, { name: 'pot_enable', type: 'bool' }, { name: 'trace_enable', type: 'bool' }, { name: 'node_id', type: 'u32' }],
@@ -5100,7 +5100,7 @@ function decodeIoamDisable(r: Reader): IoamDisable {
     return { client_index: t605, context: t606, id: t607 };
   } catch (e) { throw at(e, "ioam_disable"); }
 }
-export const ioam_disable: MessageDef<IoamDisable, IoamDisableIn> & RequestDef<IoamDisableIn, IoamDisableReply> = {
+export const ioam_disable: RequestDef<IoamDisableIn, IoamDisableReply, IoamDisable> = {
   name: 'ioam_disable', module: 'ip', crc: 0x6b16a45e, nameCrc: 'ioam_disable_6b16a45e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'id', type: 'u16' }],
@@ -5185,7 +5185,7 @@ function decodeIpReassemblySet(r: Reader): IpReassemblySet {
     return { client_index: t616, context: t617, timeout_ms: t618, max_reassemblies: t619, max_reassembly_length: t620, expire_walk_interval_ms: t621, is_ip6: t622, type: t623 };
   } catch (e) { throw at(e, "ip_reassembly_set"); }
 }
-export const ip_reassembly_set: MessageDef<IpReassemblySet, IpReassemblySetIn> & RequestDef<IpReassemblySetIn, IpReassemblySetReply> = {
+export const ip_reassembly_set: RequestDef<IpReassemblySetIn, IpReassemblySetReply, IpReassemblySet> = {
   name: 'ip_reassembly_set', module: 'ip', crc: 0x16467d25, nameCrc: 'ip_reassembly_set_16467d25',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'timeout_ms', type: 'u32' }, { name: 'max_reassemblies', type: 'u32' }, { name: 'max_reassembly_length', type: 'u32' }, { name: 'expire_walk_interval_ms', type: 'u32' }, { name: 'is_ip6', type: 'bool' }, { name: 'type', type: 'vl_api_ip_reass_type_t' }],
@@ -5246,7 +5246,7 @@ function decodeIpReassemblyGet(r: Reader): IpReassemblyGet {
     return { client_index: t628, context: t629, is_ip6: t630, type: t631 };
   } catch (e) { throw at(e, "ip_reassembly_get"); }
 }
-export const ip_reassembly_get: MessageDef<IpReassemblyGet, IpReassemblyGetIn> & RequestDef<IpReassemblyGetIn, IpReassemblyGetReply> = {
+export const ip_reassembly_get: RequestDef<IpReassemblyGetIn, IpReassemblyGetReply, IpReassemblyGet> = {
   name: 'ip_reassembly_get', module: 'ip', crc: 0xea13ff63, nameCrc: 'ip_reassembly_get_ea13ff63',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'is_ip6', type: 'bool' }, { name: 'type', type: 'vl_api_ip_reass_type_t' }],
@@ -5319,7 +5319,7 @@ function decodeIpReassemblyEnableDisable(r: Reader): IpReassemblyEnableDisable {
     return { client_index: t638, context: t639, sw_if_index: t640, enable_ip4: t641, enable_ip6: t642, type: t643 };
   } catch (e) { throw at(e, "ip_reassembly_enable_disable"); }
 }
-export const ip_reassembly_enable_disable: MessageDef<IpReassemblyEnableDisable, IpReassemblyEnableDisableIn> & RequestDef<IpReassemblyEnableDisableIn, IpReassemblyEnableDisableReply> = {
+export const ip_reassembly_enable_disable: RequestDef<IpReassemblyEnableDisableIn, IpReassemblyEnableDisableReply, IpReassemblyEnableDisable> = {
   name: 'ip_reassembly_enable_disable', module: 'ip', crc: 0xeb77968d, nameCrc: 'ip_reassembly_enable_disable_eb77968d',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'enable_ip4', type: 'bool' }, { name: 'enable_ip6', type: 'bool' }, { name: 'type', type: 'vl_api_ip_reass_type_t' }],
@@ -5379,7 +5379,7 @@ function decodeIpLocalReassEnableDisable(r: Reader): IpLocalReassEnableDisable {
     return { client_index: t648, context: t649, enable_ip4: t650, enable_ip6: t651 };
   } catch (e) { throw at(e, "ip_local_reass_enable_disable"); }
 }
-export const ip_local_reass_enable_disable: MessageDef<IpLocalReassEnableDisable, IpLocalReassEnableDisableIn> & RequestDef<IpLocalReassEnableDisableIn, IpLocalReassEnableDisableReply> = {
+export const ip_local_reass_enable_disable: RequestDef<IpLocalReassEnableDisableIn, IpLocalReassEnableDisableReply, IpLocalReassEnableDisable> = {
   name: 'ip_local_reass_enable_disable', module: 'ip', crc: 0x34e2ccc4, nameCrc: 'ip_local_reass_enable_disable_34e2ccc4',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'enable_ip4', type: 'bool' }, { name: 'enable_ip6', type: 'bool' }],
@@ -5427,7 +5427,7 @@ function decodeIpLocalReassGet(r: Reader): IpLocalReassGet {
     return { client_index: t654, context: t655 };
   } catch (e) { throw at(e, "ip_local_reass_get"); }
 }
-export const ip_local_reass_get: MessageDef<IpLocalReassGet, IpLocalReassGetIn> & RequestDef<IpLocalReassGetIn, IpLocalReassGetReply> = {
+export const ip_local_reass_get: RequestDef<IpLocalReassGetIn, IpLocalReassGetReply, IpLocalReassGet> = {
   name: 'ip_local_reass_get', module: 'ip', crc: 0x51077d14, nameCrc: 'ip_local_reass_get_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -5481,7 +5481,7 @@ function decodeIpPathMtuUpdate(r: Reader): IpPathMtuUpdate {
     return { client_index: t658, context: t659, pmtu: t661 };
   } catch (e) { throw at(e, "ip_path_mtu_update"); }
 }
-export const ip_path_mtu_update: MessageDef<IpPathMtuUpdate, IpPathMtuUpdateIn> & RequestDef<IpPathMtuUpdateIn, IpPathMtuUpdateReply> = {
+export const ip_path_mtu_update: RequestDef<IpPathMtuUpdateIn, IpPathMtuUpdateReply, IpPathMtuUpdate> = {
   name: 'ip_path_mtu_update', module: 'ip', crc: 0x10bbe5cb, nameCrc: 'ip_path_mtu_update_10bbe5cb',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'pmtu', type: 'vl_api_ip_path_mtu_t' }],
@@ -5535,7 +5535,7 @@ function decodeIpPathMtuGet(r: Reader): IpPathMtuGet {
     return { client_index: t665, context: t666, cursor: t667 };
   } catch (e) { throw at(e, "ip_path_mtu_get"); }
 }
-export const ip_path_mtu_get: MessageDef<IpPathMtuGet, IpPathMtuGetIn> & StreamDef<IpPathMtuGetIn, IpPathMtuGetReply, IpPathMtuDetails> = {
+export const ip_path_mtu_get: StreamDef<IpPathMtuGetIn, IpPathMtuGetReply, IpPathMtuDetails, IpPathMtuGet> = {
   name: 'ip_path_mtu_get', module: 'ip', crc: 0xf75ba505, nameCrc: 'ip_path_mtu_get_f75ba505',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'cursor', type: 'u32' }],
@@ -5584,7 +5584,7 @@ function decodeIpPathMtuReplaceBegin(r: Reader): IpPathMtuReplaceBegin {
     return { client_index: t670, context: t671 };
   } catch (e) { throw at(e, "ip_path_mtu_replace_begin"); }
 }
-export const ip_path_mtu_replace_begin: MessageDef<IpPathMtuReplaceBegin, IpPathMtuReplaceBeginIn> & RequestDef<IpPathMtuReplaceBeginIn, IpPathMtuReplaceBeginReply> = {
+export const ip_path_mtu_replace_begin: RequestDef<IpPathMtuReplaceBeginIn, IpPathMtuReplaceBeginReply, IpPathMtuReplaceBegin> = {
   name: 'ip_path_mtu_replace_begin', module: 'ip', crc: 0x51077d14, nameCrc: 'ip_path_mtu_replace_begin_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -5632,7 +5632,7 @@ function decodeIpPathMtuReplaceEnd(r: Reader): IpPathMtuReplaceEnd {
     return { client_index: t674, context: t675 };
   } catch (e) { throw at(e, "ip_path_mtu_replace_end"); }
 }
-export const ip_path_mtu_replace_end: MessageDef<IpPathMtuReplaceEnd, IpPathMtuReplaceEndIn> & RequestDef<IpPathMtuReplaceEndIn, IpPathMtuReplaceEndReply> = {
+export const ip_path_mtu_replace_end: RequestDef<IpPathMtuReplaceEndIn, IpPathMtuReplaceEndReply, IpPathMtuReplaceEnd> = {
   name: 'ip_path_mtu_replace_end', module: 'ip', crc: 0x51077d14, nameCrc: 'ip_path_mtu_replace_end_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],

@@ -812,7 +812,7 @@ function decodeMemclntCreate(r: Reader): MemclntCreate {
     return { context: t97, ctx_quota: t98, input_queue: t99, name: t100, api_versions: t102 };
   } catch (e) { throw at(e, "memclnt_create"); }
 }
-export const memclnt_create: MessageDef<MemclntCreate, MemclntCreateIn> & RequestDef<MemclntCreateIn, MemclntCreateReply> = {
+export const memclnt_create: RequestDef<MemclntCreateIn, MemclntCreateReply, MemclntCreate> = {
   name: 'memclnt_create', module: 'memclnt', crc: 0x9c5e1c2f, nameCrc: 'memclnt_create_9c5e1c2f',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'context', type: 'u32' }, { name: 'ctx_quota', type: 'i32' }, { name: 'input_queue', type: 'u64' }, { name: 'name', type: 'string', length: 64 }, { name: 'api_versions', type: 'u32', length: 8 }],
@@ -864,7 +864,7 @@ function decodeMemclntDelete(r: Reader): MemclntDelete {
     return { index: t105, handle: t106, do_cleanup: t107 };
   } catch (e) { throw at(e, "memclnt_delete"); }
 }
-export const memclnt_delete: MessageDef<MemclntDelete, MemclntDeleteIn> & RequestDef<MemclntDeleteIn, MemclntDeleteReply> = {
+export const memclnt_delete: RequestDef<MemclntDeleteIn, MemclntDeleteReply, MemclntDelete> = {
   name: 'memclnt_delete', module: 'memclnt', crc: 0x7e1c04e3, nameCrc: 'memclnt_delete_7e1c04e3',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'index', type: 'u32' }, { name: 'handle', type: 'u64' }, { name: 'do_cleanup', type: 'bool' }],
@@ -1069,7 +1069,7 @@ function decodeRpcCall(r: Reader): RpcCall {
     return { client_index: t121, context: t122, function: t123, multicast: t124, need_barrier_sync: t125, send_reply: t126, data: t128 };
   } catch (e) { throw at(e, "rpc_call"); }
 }
-export const rpc_call: MessageDef<RpcCall, RpcCallIn> & RequestDef<RpcCallIn, RpcCallReply> = {
+export const rpc_call: RequestDef<RpcCallIn, RpcCallReply, RpcCall> = {
   name: 'rpc_call', module: 'memclnt', crc: 0x7e8a2c95, nameCrc: 'rpc_call_7e8a2c95',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'function', type: 'u64' }, { name: 'multicast', type: 'u8' }, { name: 'need_barrier_sync', type: 'u8' }, { name: 'send_reply', type: 'u8' }, { name: 'data_len', type: 'u32' }, { name: 'data', type: 'u8', length: 0, lengthField: 'data_len' }],
@@ -1121,7 +1121,7 @@ function decodeGetFirstMsgId(r: Reader): GetFirstMsgId {
     return { client_index: t131, context: t132, name: t133 };
   } catch (e) { throw at(e, "get_first_msg_id"); }
 }
-export const get_first_msg_id: MessageDef<GetFirstMsgId, GetFirstMsgIdIn> & RequestDef<GetFirstMsgIdIn, GetFirstMsgIdReply> = {
+export const get_first_msg_id: RequestDef<GetFirstMsgIdIn, GetFirstMsgIdReply, GetFirstMsgId> = {
   name: 'get_first_msg_id', module: 'memclnt', crc: 0xebf79a66, nameCrc: 'get_first_msg_id_ebf79a66',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'name', type: 'string', length: 64 }],
@@ -1169,7 +1169,7 @@ function decodeApiVersions(r: Reader): ApiVersions {
     return { client_index: t136, context: t137 };
   } catch (e) { throw at(e, "api_versions"); }
 }
-export const api_versions: MessageDef<ApiVersions, ApiVersionsIn> & RequestDef<ApiVersionsIn, ApiVersionsReply> = {
+export const api_versions: RequestDef<ApiVersionsIn, ApiVersionsReply, ApiVersions> = {
   name: 'api_versions', module: 'memclnt', crc: 0x51077d14, nameCrc: 'api_versions_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -1278,7 +1278,7 @@ function decodeSockclntCreate(r: Reader): SockclntCreate {
     return { context: t148, name: t149 };
   } catch (e) { throw at(e, "sockclnt_create"); }
 }
-export const sockclnt_create: MessageDef<SockclntCreate, SockclntCreateIn> & RequestDef<SockclntCreateIn, SockclntCreateReply> = {
+export const sockclnt_create: RequestDef<SockclntCreateIn, SockclntCreateReply, SockclntCreate> = {
   name: 'sockclnt_create', module: 'memclnt', crc: 0x455fb9c4, nameCrc: 'sockclnt_create_455fb9c4',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'context', type: 'u32' }, { name: 'name', type: 'string', length: 64 }],
@@ -1332,7 +1332,7 @@ function decodeSockclntDelete(r: Reader): SockclntDelete {
     return { client_index: t153, context: t154, index: t155 };
   } catch (e) { throw at(e, "sockclnt_delete"); }
 }
-export const sockclnt_delete: MessageDef<SockclntDelete, SockclntDeleteIn> & RequestDef<SockclntDeleteIn, SockclntDeleteReply> = {
+export const sockclnt_delete: RequestDef<SockclntDeleteIn, SockclntDeleteReply, SockclntDelete> = {
   name: 'sockclnt_delete', module: 'memclnt', crc: 0x8ac76db6, nameCrc: 'sockclnt_delete_8ac76db6',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'index', type: 'u32' }],
@@ -1406,7 +1406,7 @@ function decodeSockInitShm(r: Reader): SockInitShm {
     return { client_index: t162, context: t163, requested_size: t164, configs: t166 };
   } catch (e) { throw at(e, "sock_init_shm"); }
 }
-export const sock_init_shm: MessageDef<SockInitShm, SockInitShmIn> & RequestDef<SockInitShmIn, SockInitShmReply> = {
+export const sock_init_shm: RequestDef<SockInitShmIn, SockInitShmReply, SockInitShm> = {
   name: 'sock_init_shm', module: 'memclnt', crc: 0x51646d92, nameCrc: 'sock_init_shm_51646d92',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'requested_size', type: 'u32' }, { name: 'nitems', type: 'u8' }, { name: 'configs', type: 'u64', length: 0, lengthField: 'nitems' }],
@@ -1454,7 +1454,7 @@ function decodeMemclntKeepalive(r: Reader): MemclntKeepalive {
     return { client_index: t171, context: t172 };
   } catch (e) { throw at(e, "memclnt_keepalive"); }
 }
-export const memclnt_keepalive: MessageDef<MemclntKeepalive, MemclntKeepaliveIn> & RequestDef<MemclntKeepaliveIn, MemclntKeepaliveReply> = {
+export const memclnt_keepalive: RequestDef<MemclntKeepaliveIn, MemclntKeepaliveReply, MemclntKeepalive> = {
   name: 'memclnt_keepalive', module: 'memclnt', crc: 0x51077d14, nameCrc: 'memclnt_keepalive_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -1502,7 +1502,7 @@ function decodeControlPing(r: Reader): ControlPing {
     return { client_index: t175, context: t176 };
   } catch (e) { throw at(e, "control_ping"); }
 }
-export const control_ping: MessageDef<ControlPing, ControlPingIn> & RequestDef<ControlPingIn, ControlPingReply> = {
+export const control_ping: RequestDef<ControlPingIn, ControlPingReply, ControlPing> = {
   name: 'control_ping', module: 'memclnt', crc: 0x51077d14, nameCrc: 'control_ping_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -1574,7 +1574,7 @@ function decodeMemclntCreateV2(r: Reader): MemclntCreateV2 {
     return { context: t183, ctx_quota: t184, input_queue: t185, name: t186, api_versions: t188, keepalive: t189 };
   } catch (e) { throw at(e, "memclnt_create_v2"); }
 }
-export const memclnt_create_v2: MessageDef<MemclntCreateV2, MemclntCreateV2In> & RequestDef<MemclntCreateV2In, MemclntCreateV2Reply> = {
+export const memclnt_create_v2: RequestDef<MemclntCreateV2In, MemclntCreateV2Reply, MemclntCreateV2> = {
   name: 'memclnt_create_v2', module: 'memclnt', crc: 0xc4bd4882, nameCrc: 'memclnt_create_v2_c4bd4882',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'context', type: 'u32' }, { name: 'ctx_quota', type: 'i32' }, { name: 'input_queue', type: 'u64' }, { name: 'name', type: 'string', length: 64 }, { name: 'api_versions', type: 'u32', length: 8 }, { name: 'keepalive', type: 'bool' }],
@@ -1622,7 +1622,7 @@ function decodeGetApiJson(r: Reader): GetApiJson {
     return { client_index: t192, context: t193 };
   } catch (e) { throw at(e, "get_api_json"); }
 }
-export const get_api_json: MessageDef<GetApiJson, GetApiJsonIn> & RequestDef<GetApiJsonIn, GetApiJsonReply> = {
+export const get_api_json: RequestDef<GetApiJsonIn, GetApiJsonReply, GetApiJson> = {
   name: 'get_api_json', module: 'memclnt', crc: 0x51077d14, nameCrc: 'get_api_json_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],

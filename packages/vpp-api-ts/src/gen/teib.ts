@@ -194,7 +194,7 @@ function decodeTeibEntryAddDel(r: Reader): TeibEntryAddDel {
     return { client_index: t17, context: t18, is_add: t19, entry: t21 };
   } catch (e) { throw at(e, "teib_entry_add_del"); }
 }
-export const teib_entry_add_del: MessageDef<TeibEntryAddDel, TeibEntryAddDelIn> & RequestDef<TeibEntryAddDelIn, TeibEntryAddDelReply> = {
+export const teib_entry_add_del: RequestDef<TeibEntryAddDelIn, TeibEntryAddDelReply, TeibEntryAddDel> = {
   name: 'teib_entry_add_del', module: 'teib', crc: 0x8016cfd2, nameCrc: 'teib_entry_add_del_8016cfd2',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'is_add', type: 'u8' }, { name: 'entry', type: 'vl_api_teib_entry_t' }],
@@ -242,7 +242,7 @@ function decodeTeibDump(r: Reader): TeibDump {
     return { client_index: t24, context: t25 };
   } catch (e) { throw at(e, "teib_dump"); }
 }
-export const teib_dump: MessageDef<TeibDump, TeibDumpIn> & DumpDef<TeibDumpIn, TeibDetails> = {
+export const teib_dump: DumpDef<TeibDumpIn, TeibDetails, TeibDump> = {
   name: 'teib_dump', module: 'teib', crc: 0x51077d14, nameCrc: 'teib_dump_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],

@@ -596,7 +596,7 @@ function decodeCli(r: Reader): Cli {
     return { client_index: t70, context: t71, cmd_in_shmem: t72 };
   } catch (e) { throw at(e, "cli"); }
 }
-export const cli: MessageDef<Cli, CliIn> & RequestDef<CliIn, CliReply> = {
+export const cli: RequestDef<CliIn, CliReply, Cli> = {
   name: 'cli', module: 'vlib', crc: 0x23bfbfff, nameCrc: 'cli_23bfbfff',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'cmd_in_shmem', type: 'u64' }],
@@ -653,7 +653,7 @@ function decodeCliInband(r: Reader): CliInband {
     return { client_index: t76, context: t77, cmd: t79 };
   } catch (e) { throw at(e, "cli_inband"); }
 }
-export const cli_inband: MessageDef<CliInband, CliInbandIn> & RequestDef<CliInbandIn, CliInbandReply> = {
+export const cli_inband: RequestDef<CliInbandIn, CliInbandReply, CliInband> = {
   name: 'cli_inband', module: 'vlib', crc: 0xf8377302, nameCrc: 'cli_inband_f8377302',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'cmd', type: 'string', length: 0 }],
@@ -705,7 +705,7 @@ function decodeGetNodeIndex(r: Reader): GetNodeIndex {
     return { client_index: t82, context: t83, node_name: t84 };
   } catch (e) { throw at(e, "get_node_index"); }
 }
-export const get_node_index: MessageDef<GetNodeIndex, GetNodeIndexIn> & RequestDef<GetNodeIndexIn, GetNodeIndexReply> = {
+export const get_node_index: RequestDef<GetNodeIndexIn, GetNodeIndexReply, GetNodeIndex> = {
   name: 'get_node_index', module: 'vlib', crc: 0xf1984c64, nameCrc: 'get_node_index_f1984c64',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'node_name', type: 'string', length: 64 }],
@@ -761,7 +761,7 @@ function decodeAddNodeNext(r: Reader): AddNodeNext {
     return { client_index: t87, context: t88, node_name: t89, next_name: t90 };
   } catch (e) { throw at(e, "add_node_next"); }
 }
-export const add_node_next: MessageDef<AddNodeNext, AddNodeNextIn> & RequestDef<AddNodeNextIn, AddNodeNextReply> = {
+export const add_node_next: RequestDef<AddNodeNextIn, AddNodeNextReply, AddNodeNext> = {
   name: 'add_node_next', module: 'vlib', crc: 0x2457116d, nameCrc: 'add_node_next_2457116d',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'node_name', type: 'string', length: 64 }, { name: 'next_name', type: 'string', length: 64 }],
@@ -809,7 +809,7 @@ function decodeShowThreads(r: Reader): ShowThreads {
     return { client_index: t93, context: t94 };
   } catch (e) { throw at(e, "show_threads"); }
 }
-export const show_threads: MessageDef<ShowThreads, ShowThreadsIn> & RequestDef<ShowThreadsIn, ShowThreadsReply> = {
+export const show_threads: RequestDef<ShowThreadsIn, ShowThreadsReply, ShowThreads> = {
   name: 'show_threads', module: 'vlib', crc: 0x51077d14, nameCrc: 'show_threads_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -857,7 +857,7 @@ function decodeGetNodeGraph(r: Reader): GetNodeGraph {
     return { client_index: t97, context: t98 };
   } catch (e) { throw at(e, "get_node_graph"); }
 }
-export const get_node_graph: MessageDef<GetNodeGraph, GetNodeGraphIn> & RequestDef<GetNodeGraphIn, GetNodeGraphReply> = {
+export const get_node_graph: RequestDef<GetNodeGraphIn, GetNodeGraphReply, GetNodeGraph> = {
   name: 'get_node_graph', module: 'vlib', crc: 0x51077d14, nameCrc: 'get_node_graph_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -913,7 +913,7 @@ function decodeGetNextIndex(r: Reader): GetNextIndex {
     return { client_index: t101, context: t102, node_name: t103, next_name: t104 };
   } catch (e) { throw at(e, "get_next_index"); }
 }
-export const get_next_index: MessageDef<GetNextIndex, GetNextIndexIn> & RequestDef<GetNextIndexIn, GetNextIndexReply> = {
+export const get_next_index: RequestDef<GetNextIndexIn, GetNextIndexReply, GetNextIndex> = {
   name: 'get_next_index', module: 'vlib', crc: 0x2457116d, nameCrc: 'get_next_index_2457116d',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'node_name', type: 'string', length: 64 }, { name: 'next_name', type: 'string', length: 64 }],
@@ -965,7 +965,7 @@ function decodeGetF64EndianValue(r: Reader): GetF64EndianValue {
     return { client_index: t107, context: t108, f64_one: t109 };
   } catch (e) { throw at(e, "get_f64_endian_value"); }
 }
-export const get_f64_endian_value: MessageDef<GetF64EndianValue, GetF64EndianValueIn> & RequestDef<GetF64EndianValueIn, GetF64EndianValueReply> = {
+export const get_f64_endian_value: RequestDef<GetF64EndianValueIn, GetF64EndianValueReply, GetF64EndianValue> = {
   name: 'get_f64_endian_value', module: 'vlib', crc: 0x809fcd44, nameCrc: 'get_f64_endian_value_809fcd44',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'f64_one', type: 'f64' }],
@@ -1017,7 +1017,7 @@ function decodeGetF64IncrementByOne(r: Reader): GetF64IncrementByOne {
     return { client_index: t112, context: t113, f64_value: t114 };
   } catch (e) { throw at(e, "get_f64_increment_by_one"); }
 }
-export const get_f64_increment_by_one: MessageDef<GetF64IncrementByOne, GetF64IncrementByOneIn> & RequestDef<GetF64IncrementByOneIn, GetF64IncrementByOneReply> = {
+export const get_f64_increment_by_one: RequestDef<GetF64IncrementByOneIn, GetF64IncrementByOneReply, GetF64IncrementByOne> = {
   name: 'get_f64_increment_by_one', module: 'vlib', crc: 0xb64f027e, nameCrc: 'get_f64_increment_by_one_b64f027e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'f64_value', type: 'f64' }],

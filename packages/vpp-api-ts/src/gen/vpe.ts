@@ -218,7 +218,7 @@ function decodeShowVersion(r: Reader): ShowVersion {
     return { client_index: t22, context: t23 };
   } catch (e) { throw at(e, "show_version"); }
 }
-export const show_version: MessageDef<ShowVersion, ShowVersionIn> & RequestDef<ShowVersionIn, ShowVersionReply> = {
+export const show_version: RequestDef<ShowVersionIn, ShowVersionReply, ShowVersion> = {
   name: 'show_version', module: 'vpe', crc: 0x51077d14, nameCrc: 'show_version_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -266,7 +266,7 @@ function decodeShowVpeSystemTime(r: Reader): ShowVpeSystemTime {
     return { client_index: t26, context: t27 };
   } catch (e) { throw at(e, "show_vpe_system_time"); }
 }
-export const show_vpe_system_time: MessageDef<ShowVpeSystemTime, ShowVpeSystemTimeIn> & RequestDef<ShowVpeSystemTimeIn, ShowVpeSystemTimeReply> = {
+export const show_vpe_system_time: RequestDef<ShowVpeSystemTimeIn, ShowVpeSystemTimeReply, ShowVpeSystemTime> = {
   name: 'show_vpe_system_time', module: 'vpe', crc: 0x51077d14, nameCrc: 'show_vpe_system_time_51077d14',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }],
@@ -318,7 +318,7 @@ function decodeLogDump(r: Reader): LogDump {
     return { client_index: t30, context: t31, start_timestamp: t32 };
   } catch (e) { throw at(e, "log_dump"); }
 }
-export const log_dump: MessageDef<LogDump, LogDumpIn> & DumpDef<LogDumpIn, LogDetails> = {
+export const log_dump: DumpDef<LogDumpIn, LogDetails, LogDump> = {
   name: 'log_dump', module: 'vpe', crc: 0x6ab31753, nameCrc: 'log_dump_6ab31753',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'start_timestamp', type: 'vl_api_timestamp_t' }],

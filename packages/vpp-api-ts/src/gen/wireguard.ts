@@ -845,7 +845,7 @@ function decodeWireguardInterfaceCreate(r: Reader): WireguardInterfaceCreate {
     return { client_index: t109, context: t110, interface: t112, generate_key: t113 };
   } catch (e) { throw at(e, "wireguard_interface_create"); }
 }
-export const wireguard_interface_create: MessageDef<WireguardInterfaceCreate, WireguardInterfaceCreateIn> & RequestDef<WireguardInterfaceCreateIn, WireguardInterfaceCreateReply> = {
+export const wireguard_interface_create: RequestDef<WireguardInterfaceCreateIn, WireguardInterfaceCreateReply, WireguardInterfaceCreate> = {
   name: 'wireguard_interface_create', module: 'wireguard', crc: 0xa530137e, nameCrc: 'wireguard_interface_create_a530137e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'interface', type: 'vl_api_wireguard_interface_t' }, { name: 'generate_key', type: 'bool' }],
@@ -899,7 +899,7 @@ function decodeWireguardInterfaceDelete(r: Reader): WireguardInterfaceDelete {
     return { client_index: t117, context: t118, sw_if_index: t119 };
   } catch (e) { throw at(e, "wireguard_interface_delete"); }
 }
-export const wireguard_interface_delete: MessageDef<WireguardInterfaceDelete, WireguardInterfaceDeleteIn> & RequestDef<WireguardInterfaceDeleteIn, WireguardInterfaceDeleteReply> = {
+export const wireguard_interface_delete: RequestDef<WireguardInterfaceDeleteIn, WireguardInterfaceDeleteReply, WireguardInterfaceDelete> = {
   name: 'wireguard_interface_delete', module: 'wireguard', crc: 0xf9e6675e, nameCrc: 'wireguard_interface_delete_f9e6675e',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }],
@@ -959,7 +959,7 @@ function decodeWireguardInterfaceDump(r: Reader): WireguardInterfaceDump {
     return { client_index: t124, context: t125, show_private_key: t126, sw_if_index: t127 };
   } catch (e) { throw at(e, "wireguard_interface_dump"); }
 }
-export const wireguard_interface_dump: MessageDef<WireguardInterfaceDump, WireguardInterfaceDumpIn> & DumpDef<WireguardInterfaceDumpIn, WireguardInterfaceDetails> = {
+export const wireguard_interface_dump: DumpDef<WireguardInterfaceDumpIn, WireguardInterfaceDetails, WireguardInterfaceDump> = {
   name: 'wireguard_interface_dump', module: 'wireguard', crc: 0x2c954158, nameCrc: 'wireguard_interface_dump_2c954158',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'show_private_key', type: 'bool' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }],
@@ -1031,7 +1031,7 @@ function decodeWantWireguardPeerEvents(r: Reader): WantWireguardPeerEvents {
     return { client_index: t134, context: t135, sw_if_index: t136, peer_index: t137, enable_disable: t138, pid: t139 };
   } catch (e) { throw at(e, "want_wireguard_peer_events"); }
 }
-export const want_wireguard_peer_events: MessageDef<WantWireguardPeerEvents, WantWireguardPeerEventsIn> & RequestDef<WantWireguardPeerEventsIn, WantWireguardPeerEventsReply> = {
+export const want_wireguard_peer_events: RequestDef<WantWireguardPeerEventsIn, WantWireguardPeerEventsReply, WantWireguardPeerEvents> = {
   name: 'want_wireguard_peer_events', module: 'wireguard', crc: 0x3bc666c8, nameCrc: 'want_wireguard_peer_events_3bc666c8',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'sw_if_index', type: 'vl_api_interface_index_t' }, { name: 'peer_index', type: 'u32' }, { name: 'enable_disable', type: 'u32' }, { name: 'pid', type: 'u32' }],
@@ -1085,7 +1085,7 @@ function decodeWireguardPeerAdd(r: Reader): WireguardPeerAdd {
     return { client_index: t142, context: t143, peer: t144 };
   } catch (e) { throw at(e, "wireguard_peer_add"); }
 }
-export const wireguard_peer_add: MessageDef<WireguardPeerAdd, WireguardPeerAddIn> & RequestDef<WireguardPeerAddIn, WireguardPeerAddReply> = {
+export const wireguard_peer_add: RequestDef<WireguardPeerAddIn, WireguardPeerAddReply, WireguardPeerAdd> = {
   name: 'wireguard_peer_add', module: 'wireguard', crc: 0x9b8aad61, nameCrc: 'wireguard_peer_add_9b8aad61',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'peer', type: 'vl_api_wireguard_peer_t' }],
@@ -1138,7 +1138,7 @@ function decodeWireguardPeerAddV2(r: Reader): WireguardPeerAddV2 {
     return { client_index: t147, context: t148, peer: t149 };
   } catch (e) { throw at(e, "wireguard_peer_add_v2"); }
 }
-export const wireguard_peer_add_v2: MessageDef<WireguardPeerAddV2, WireguardPeerAddV2In> & RequestDef<WireguardPeerAddV2In, WireguardPeerAddV2Reply> = {
+export const wireguard_peer_add_v2: RequestDef<WireguardPeerAddV2In, WireguardPeerAddV2Reply, WireguardPeerAddV2> = {
   name: 'wireguard_peer_add_v2', module: 'wireguard', crc: 0x4a07ba90, nameCrc: 'wireguard_peer_add_v2_4a07ba90',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'peer', type: 'vl_api_wireguard_peer_v2_t' }],
@@ -1192,7 +1192,7 @@ function decodeWireguardPeerRemove(r: Reader): WireguardPeerRemove {
     return { client_index: t153, context: t154, peer_index: t155 };
   } catch (e) { throw at(e, "wireguard_peer_remove"); }
 }
-export const wireguard_peer_remove: MessageDef<WireguardPeerRemove, WireguardPeerRemoveIn> & RequestDef<WireguardPeerRemoveIn, WireguardPeerRemoveReply> = {
+export const wireguard_peer_remove: RequestDef<WireguardPeerRemoveIn, WireguardPeerRemoveReply, WireguardPeerRemove> = {
   name: 'wireguard_peer_remove', module: 'wireguard', crc: 0x3b74607a, nameCrc: 'wireguard_peer_remove_3b74607a',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'peer_index', type: 'u32' }],
@@ -1246,7 +1246,7 @@ function decodeWireguardPeersDump(r: Reader): WireguardPeersDump {
     return { client_index: t159, context: t160, peer_index: t161 };
   } catch (e) { throw at(e, "wireguard_peers_dump"); }
 }
-export const wireguard_peers_dump: MessageDef<WireguardPeersDump, WireguardPeersDumpIn> & DumpDef<WireguardPeersDumpIn, WireguardPeersDetails> = {
+export const wireguard_peers_dump: DumpDef<WireguardPeersDumpIn, WireguardPeersDetails, WireguardPeersDump> = {
   name: 'wireguard_peers_dump', module: 'wireguard', crc: 0x3b74607a, nameCrc: 'wireguard_peers_dump_3b74607a',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'peer_index', type: 'u32' }],
@@ -1300,7 +1300,7 @@ function decodeWireguardPeersV2Dump(r: Reader): WireguardPeersV2Dump {
     return { client_index: t165, context: t166, peer_index: t167 };
   } catch (e) { throw at(e, "wireguard_peers_v2_dump"); }
 }
-export const wireguard_peers_v2_dump: MessageDef<WireguardPeersV2Dump, WireguardPeersV2DumpIn> & DumpDef<WireguardPeersV2DumpIn, WireguardPeersV2Details> = {
+export const wireguard_peers_v2_dump: DumpDef<WireguardPeersV2DumpIn, WireguardPeersV2Details, WireguardPeersV2Dump> = {
   name: 'wireguard_peers_v2_dump', module: 'wireguard', crc: 0x3b74607a, nameCrc: 'wireguard_peers_v2_dump_3b74607a',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'peer_index', type: 'u32' }],
@@ -1354,7 +1354,7 @@ function decodeWgSetAsyncMode(r: Reader): WgSetAsyncMode {
     return { client_index: t171, context: t172, async_enable: t173 };
   } catch (e) { throw at(e, "wg_set_async_mode"); }
 }
-export const wg_set_async_mode: MessageDef<WgSetAsyncMode, WgSetAsyncModeIn> & RequestDef<WgSetAsyncModeIn, WgSetAsyncModeReply> = {
+export const wg_set_async_mode: RequestDef<WgSetAsyncModeIn, WgSetAsyncModeReply, WgSetAsyncMode> = {
   name: 'wg_set_async_mode', module: 'wireguard', crc: 0xa6465f7c, nameCrc: 'wg_set_async_mode_a6465f7c',
   kind: 'request',
   fields: [{ name: '_vl_msg_id', type: 'u16' }, { name: 'client_index', type: 'u32' }, { name: 'context', type: 'u32' }, { name: 'async_enable', type: 'bool' }],

@@ -81,18 +81,18 @@ export interface MessageDef<T = unknown, TIn = T> {
   decode(r: Reader): T;
 }
 
-/** A request whose reply type is known (generated for every `X` → `X_reply` service). */
-export interface RequestDef<TIn, TReply> extends MessageDef<unknown, TIn> {
+/** A request whose reply type is known (generated for every `X` → `X_reply` service). `T`: the request decoded (emulator side). */
+export interface RequestDef<TIn, TReply, T = unknown> extends MessageDef<T, TIn> {
   readonly replyDef: MessageDef<TReply>;
 }
 
 /** An old-style dump: `X_dump` → `X_details*`, terminated by control_ping. */
-export interface DumpDef<TIn, TDetails> extends MessageDef<unknown, TIn> {
+export interface DumpDef<TIn, TDetails, T = unknown> extends MessageDef<T, TIn> {
   readonly detailsDef: MessageDef<TDetails>;
 }
 
 /** A cursor stream: `X_get` → `X_details*` then `X_get_reply` with a cursor. */
-export interface StreamDef<TIn, TReply, TDetails> extends MessageDef<unknown, TIn> {
+export interface StreamDef<TIn, TReply, TDetails, T = unknown> extends MessageDef<T, TIn> {
   readonly replyDef: MessageDef<TReply>;
   readonly detailsDef: MessageDef<TDetails>;
 }
