@@ -1,8 +1,10 @@
 /**
  * The control socket of a sim run as a process: one JSON object per line in, one JSON line out.
- * `{"op":"counters"}` → `{"ok":true,"counters":{...}}`; faults take the FaultSpec shape
- * (`{"op":"failNth","msg":"wireguard_peer_add","n":1,"retval":-2}`); errors come back as
- * `{"ok":false,"error":"..."}` naming what to fix.
+ * Queries: ping, counters, resetCounters, snapshot, messageIds, clearFaults,
+ * establishPeer {peerIndex}. Faults, in the FaultSpec shape: closeAfter {n}, closeNow,
+ * delayReplies {ms}, failNth {msg, n, retval}, dropReply {msg, n?}, pauseReading {ms},
+ * restart {downMs?}. `{"op":"counters"}` → `{"ok":true,"counters":{...}}`; errors come back as
+ * `{"ok":false,"error":"..."}` naming the field to fix.
  */
 import { existsSync, unlinkSync } from 'node:fs';
 import { type Server, createServer } from 'node:net';

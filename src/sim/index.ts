@@ -43,7 +43,7 @@ export interface SimConfig {
 }
 
 export interface SimControl {
-  /** Every connection that handles n more requests is closed right after the nth reply. */
+  /** Counting requests on all connections from now, the connection that carries the nth is closed right after answering it. */
   closeAfter(n: number): void;
   /** Drops every client connection now (in-flight requests get no reply). */
   closeNow(): void;

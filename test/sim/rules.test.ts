@@ -377,6 +377,43 @@ describe('routes, tables and TEIB', () => {
     expect(reply.stats_index).not.toBe(ALL);
   });
 
+  test('IPv6: interface routes, an API route through the fast decoder, and the dump', async () => {
+    await boot();
+    const a = await loop();
+    await addr(a, '2001:db8:1::1/64');
+    await setFlags(a, true);
+    await call(ip.ip_route_add_del, {
+      is_add: true,
+      route: {
+        table_id: 0,
+        prefix: '2001:db8:99::/48',
+        paths: [{ sw_if_index: a, weight: 1, proto: 1, nh: { address: { ip6: '2001:db8:1::2' } } }],
+      },
+    });
+    const d = await dump(ip.ip_route_dump, { table: { table_id: 0, is_ip6: true } });
+    expect(
+      d.map((x: Any) => [
+        x.route.prefix,
+        x.route.paths.map(
+          (p: Any) => `${p.type}:${p.sw_if_index === ALL ? '-' : p.sw_if_index}:${p.proto}:${p.nh.address.ip6}`,
+        ),
+      ]),
+    ).toEqual([
+      ['::/0', ['2:-:1:::']],
+      ['2001:db8:99::/48', [`0:${a}:1:2001:db8:1::2`]],
+      ['2001:db8:1::1/64', [`0:${a}:1:::`]],
+      ['2001:db8:1::1/128', [`1:${a}:1:2001:db8:1::1`]],
+    ]);
+    expect(
+      await rv(
+        call(ip.ip_route_add_del, {
+          is_add: true,
+          route: { table_id: 0, prefix: '2001:db8:98::/48', paths: [{ sw_if_index: ALL, proto: 1, table_id: 6 }] },
+        }),
+      ),
+    ).toBe(-3);
+  });
+
   test('ip_table_add_del always answers 0, ignores table 0; deleting a table drops its routes', async () => {
     await boot();
     const t = (id: number, isAdd: boolean) =>
