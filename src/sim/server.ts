@@ -74,7 +74,7 @@ export class SimServer {
   ) {
     this.versionInfo = {
       program: 'vpe',
-      version: opts.version ?? '26.10.0-rc0~374~gb575ec2c5',
+      version: opts.version ?? (opts.profile === '24.10' ? '24.10-release' : '26.10.0-rc0~374~gb575ec2c5'),
       buildDate: '2026-11-25T17:50:52',
       buildDirectory: '',
     };

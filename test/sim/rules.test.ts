@@ -2,7 +2,7 @@
  * VPP 26.10's rules as the emulator keeps them, beyond what the recordings exercise
  * (../shared/docs/vpp-binapi.md §4-5, wireguard-on-vpp.md §3), through the real client.
  */
-import { Writer, interface as itf, ip, memclnt, teib, wireguard, type MessageDef } from 'vpp-api-ts';
+import { Writer, interface as itf, ip, memclnt, teib, vpe, wireguard, type MessageDef } from 'vpp-api-ts';
 import { rawSession } from './raw';
 import { VppApiError, VppClient } from '../../src/client';
 import { x25519Public } from '../../src/sim/model';
@@ -468,6 +468,8 @@ describe('message table and instrumentation', () => {
     expect(missing).toEqual(expect.arrayContaining(['wireguard_peer_add_v2', 'wireguard_peers_v2_dump', 'teib_dump']));
     expect(report.changed).toContainEqual(expect.objectContaining({ name: 'wireguard_peer_add', theirs: 'deadbeef' }));
     expect(Object.keys(sim.messageIds())).toContain('wireguard_peer_add_deadbeef');
+    expect(Object.keys(sim.messageIds())).not.toContain('sw_interface_set_link_speed_2f0867fa');
+    expect(((await call(vpe.show_version, {})) as { version: string }).version).toBe('24.10-release');
   });
 
   test('ids are blocks after memclnt; shuffleModules moves the blocks between starts', async () => {
