@@ -2,10 +2,10 @@
  * The diff: desired state vs. what VPP has, as an ordered list of operations.
  *
  * One descriptor per object kind decides create/delete/modify; the order lives here, in PHASES:
- * teardown (admin down, routes, next hops, peers, addresses, interfaces, tables) runs first, in
- * reverse dependency order, then bring-up (tables → interface → table binding → MTU → addresses →
- * peers → next hops → routes → admin up). Operations of one phase never depend on each other,
- * which is what lets the executor pipeline them.
+ * teardown (admin down, routes, next hops, peers, addresses, interfaces) runs first, in reverse
+ * dependency order, then bring-up (tables → interface → table binding → MTU → addresses → peers →
+ * next hops → routes → admin up), and unused tables go last, once nothing is bound to them.
+ * Operations of one phase never depend on each other, which is what lets the executor pipeline them.
  *
  * Ownership: interfaces carrying the tag `vppwg:<name>` and what hangs off them (peers, addresses,
  * routes via them, TEIB entries on them), tables named `vppwg:<name>`, and routes the file
@@ -61,7 +61,6 @@ export const PHASES = [
   'peer-del',
   'address-del',
   'interface-del',
-  'table-del',
   'table-add',
   'interface-add',
   'binding',
@@ -72,6 +71,8 @@ export const PHASES = [
   'nexthop',
   'route',
   'admin-up',
+  // Last: an interface that stays may still be bound to the table until the binding phase moves it.
+  'table-del',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 

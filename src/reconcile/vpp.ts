@@ -31,6 +31,7 @@ const LINK_UP = 2;
 const PATH_TYPE_NORMAL = 0;
 const PEER_ESTABLISHED = 2;
 const NO_SUCH_ENTRY = -6;
+const NO_SUCH_FIB = -3;
 
 // -- message lookup -------------------------------------------------------------------------------
 
@@ -252,10 +253,12 @@ export interface Touched {
   readonly routes: Map<string, { table: number; prefix: string }>;
   /** An interface, table binding, MTU, address, admin state, table or TEIB entry changed. */
   structural: boolean;
+  /** A table was created or deleted (its routes come and go with it: observe everything again). */
+  tables: boolean;
 }
 
 export function newTouched(): Touched {
-  return { addedPeers: new Set(), removedPeers: new Set(), routes: new Map(), structural: false };
+  return { addedPeers: new Set(), removedPeers: new Set(), routes: new Map(), structural: false, tables: false };
 }
 
 /**
@@ -283,7 +286,8 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
           const reply = await call(client, 'ip_route_lookup', { table_id: r.table, exact: 1, prefix: r.prefix });
           return { k, route: parseRoute({ ...(reply.route as Row), table_id: r.table }, familyOf(r.prefix)) };
         } catch (err) {
-          if ((err as { retval?: number }).retval === NO_SUCH_ENTRY) return { k, route: undefined };
+          const retval = (err as { retval?: number }).retval;
+          if (retval === NO_SUCH_ENTRY || retval === NO_SUCH_FIB) return { k, route: undefined };
           throw err;
         }
       }),
@@ -486,6 +490,7 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
     case 'table': {
       await setTable2(ctx, step.add, step.id, step.family, step.name);
       ctx.touched.structural = true;
+      ctx.touched.tables = true;
       return () => setTable2(ctx, !step.add, step.id, step.family, step.name);
     }
     case 'interface-add': {

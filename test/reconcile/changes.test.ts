@@ -400,3 +400,31 @@ describe('replacing a peer with a new endpoint', () => {
     }
   });
 });
+
+describe('tables', () => {
+  test('moving an interface out of a table that is no longer declared unbinds it before the table is deleted', async () => {
+    const rig = await startRig();
+    try {
+      const inTable = manyPeers(3)
+        .replace('wireguard:', 'tables:\n  - { id: 100, name: blue }\nwireguard:')
+        .replace('    addresses: [10.1.0.1/16]', '    table: 100\n    addresses: [10.1.0.1/16]');
+      const first = await reconcile(rig.client, loadText(inTable));
+      expect(first.error).toBeUndefined();
+      let shown = showState(await observe(rig.client));
+      expect(shown.tables.filter((t) => t.id === 100).map((t) => t.name)).toEqual(['vppwg:blue', 'vppwg:blue']);
+      expect(shown.routes.filter((r) => r.table === 100)).toHaveLength(6);
+
+      const r = await reconcile(rig.client, loadText(manyPeers(3)));
+      expect(r.error).toBeUndefined();
+      expect(r.ok).toBe(true);
+      const ids = r.plan.operations.map((o) => o.id);
+      expect(ids.indexOf('~table-binding:wg-many ip4')).toBeLessThan(ids.indexOf('-table:ip4 100'));
+      shown = showState(await observe(rig.client));
+      expect(shown.tables.some((t) => t.id === 100)).toBe(false);
+      expect(shown.interfaces.find((i) => i.owner === 'wg-many')!.table).toEqual({ ip4: 0, ip6: 0 });
+      expect(shown.routes.filter((x) => x.table === 0 && x.paths.some((p) => p.interface === 'wg0'))).toHaveLength(6);
+    } finally {
+      await rig.close();
+    }
+  });
+});
