@@ -33,7 +33,12 @@ const routeAdd: ip.IpRouteAddDelIn = {
   },
 };
 
-async function encodeRate<T>(def: MessageDef<unknown, T>, v: T, ops: number, runs: number): Promise<{ median: number; min: number; max: number; runs: number }> {
+async function encodeRate<T>(
+  def: MessageDef<unknown, T>,
+  v: T,
+  ops: number,
+  runs: number,
+): Promise<{ median: number; min: number; max: number; runs: number }> {
   const w = new Writer(4096);
   return measure(
     () => {
@@ -48,7 +53,12 @@ async function encodeRate<T>(def: MessageDef<unknown, T>, v: T, ops: number, run
   );
 }
 
-async function decodeRate(def: MessageDef, body: Buffer, ops: number, runs: number): Promise<{ median: number; min: number; max: number; runs: number }> {
+async function decodeRate(
+  def: MessageDef,
+  body: Buffer,
+  ops: number,
+  runs: number,
+): Promise<{ median: number; min: number; max: number; runs: number }> {
   const r = new Reader(body);
   let sink = 0;
   const res = await measure(
@@ -83,9 +93,23 @@ export const suite: BenchSuite = {
       const body = w.toBuffer();
       ctx.log(`codec: ${name}: ${body.length} bytes`);
       const enc = await encodeRate(d, value, ops, runs);
-      figures.push({ suite: 'codec', name: `encode ${name}`, unit: 'ops/s', ...enc, target: TARGET, server: 'in-process' });
+      figures.push({
+        suite: 'codec',
+        name: `encode ${name}`,
+        unit: 'ops/s',
+        ...enc,
+        target: TARGET,
+        server: 'in-process',
+      });
       const dec = await decodeRate(d, body, ops, runs);
-      figures.push({ suite: 'codec', name: `decode ${name}`, unit: 'ops/s', ...dec, target: TARGET, server: 'in-process' });
+      figures.push({
+        suite: 'codec',
+        name: `decode ${name}`,
+        unit: 'ops/s',
+        ...dec,
+        target: TARGET,
+        server: 'in-process',
+      });
     }
     return figures;
   },

@@ -60,7 +60,14 @@ export function renderBlock(fields: readonly FieldDef[]): string {
 
 export function renderEnum(e: EnumDef): string {
   const skip = BACKWARDS_COMPATIBLE_MEMBERS[e.name] ?? [];
-  return '[' + e.members.filter(([n]) => !skip.includes(n)).map(([n, v]) => `['${n}', ${v}]`).join(', ') + ']';
+  return (
+    '[' +
+    e.members
+      .filter(([n]) => !skip.includes(n))
+      .map(([n, v]) => `['${n}', ${v}]`)
+      .join(', ') +
+    ']'
+  );
 }
 
 /** A per-file lookup of user types by bare name, for CRC folding. */

@@ -16,16 +16,26 @@ export function pascal(name: string): string {
 }
 
 const RESERVED = new Set(
-  ('break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for function if ' +
     'import in instanceof new null return super switch this throw true try typeof var void while with yield let static ' +
-    'implements interface package private protected public await arguments eval').split(' '),
+    'implements interface package private protected public await arguments eval'
+  ).split(' '),
 );
 
 export function moduleAlias(m: string): string {
   return '$' + m;
 }
 
-const INT_MAX: Record<IntType, number> = { u8: 255, i8: 127, u16: 65535, i16: 32767, u32: 4294967295, i32: 2147483647, bool: 1 };
+const INT_MAX: Record<IntType, number> = {
+  u8: 255,
+  i8: 127,
+  u16: 65535,
+  i16: 32767,
+  u32: 4294967295,
+  i32: 2147483647,
+  bool: 1,
+};
 
 /** `p + k` with constant offsets folded ('o + 72' + 1 -> 'o + 73'). */
 function add(p: string, k: number): string {
@@ -178,7 +188,8 @@ export class ModuleEmitter {
     this.claim(P, what);
     this.claim(P + 'In', what);
     const visible = info.fields.filter((f) => !this.isCount(f) && f.def.name !== '_vl_msg_id');
-    const optional = (f: FieldLayout, input: boolean): boolean => input || (info.kind === 'union' && this.canThrowField(f));
+    const optional = (f: FieldLayout, input: boolean): boolean =>
+      input || (info.kind === 'union' && this.canThrowField(f));
     const body = (input: boolean): string =>
       visible.map((f) => `  ${f.def.name}${optional(f, input) ? '?' : ''}: ${this.fieldType(f, input)};`).join('\n');
     this.lines.push(`export interface ${P} {\n${body(false)}\n}`);
@@ -247,7 +258,15 @@ export class ModuleEmitter {
       case 'f64':
         return [`putF64(b, ${p}, ${v}, ${q});`];
       case 'special': {
-        const fn = { address: 'putAddress', prefix: 'putPrefix', ip4: 'putIp4', ip6: 'putIp6', ip4prefix: 'putIp4Prefix', ip6prefix: 'putIp6Prefix', mac: 'putMac' }[s.s];
+        const fn = {
+          address: 'putAddress',
+          prefix: 'putPrefix',
+          ip4: 'putIp4',
+          ip6: 'putIp6',
+          ip4prefix: 'putIp4Prefix',
+          ip6prefix: 'putIp6Prefix',
+          mac: 'putMac',
+        }[s.s];
         return [`${fn}(b, ${p}, ${val}, ${q});`];
       }
       case 'struct':
@@ -280,7 +299,10 @@ export class ModuleEmitter {
   }
 
   /** Prefetched per-field values of a struct's variable tail and counts. */
-  private prefetch(info: StructInfo, v: string): { lines: string[]; arr: Map<string, string>; len: Map<string, string> } {
+  private prefetch(
+    info: StructInfo,
+    v: string,
+  ): { lines: string[]; arr: Map<string, string>; len: Map<string, string> } {
     const lines: string[] = [];
     const arr = new Map<string, string>();
     const len = new Map<string, string>();
@@ -298,7 +320,9 @@ export class ModuleEmitter {
         const n = this.fresh();
         lines.push(`const ${n} = ${a} === undefined ? 0 : ${a}.length;`);
         if (fl.countType) {
-          lines.push(`if (${n} > ${INT_MAX[fl.countType]}) bad(${q}, 'at most ${INT_MAX[fl.countType]} elements (its count field ${fl.def.lengthField} is ${fl.countType})', ${a});`);
+          lines.push(
+            `if (${n} > ${INT_MAX[fl.countType]}) bad(${q}, 'at most ${INT_MAX[fl.countType]} elements (its count field ${fl.def.lengthField} is ${fl.countType})', ${a});`,
+          );
         }
         arr.set(fl.def.name, a);
         len.set(fl.def.name, n);
@@ -312,7 +336,12 @@ export class ModuleEmitter {
   }
 
   /** Statements writing the fixed part of `info` at `o`, from value `v`. */
-  private putFixedFields(info: StructInfo, v: string, pre: { arr: Map<string, string>; len: Map<string, string> }, msgIdExpr?: string): string[] {
+  private putFixedFields(
+    info: StructInfo,
+    v: string,
+    pre: { arr: Map<string, string>; len: Map<string, string> },
+    msgIdExpr?: string,
+  ): string[] {
     const out: string[] = [];
     for (const fl of info.fields) {
       const name = fl.def.name;
@@ -328,7 +357,9 @@ export class ModuleEmitter {
         const [first, ...rest] = fl.counts;
         const n = pre.len.get(first!)!;
         for (const other of rest) {
-          out.push(`if (${pre.len.get(other)!} !== ${n}) bad(${JSON.stringify(other)}, 'must have as many elements as ${first} (both counted by ${name})', ${pre.arr.get(other)!});`);
+          out.push(
+            `if (${pre.len.get(other)!} !== ${n}) bad(${JSON.stringify(other)}, 'must have as many elements as ${first} (both counted by ${name})', ${pre.arr.get(other)!});`,
+          );
         }
         out.push(writeInt(s.t, p, n));
         continue;
@@ -366,7 +397,9 @@ export class ModuleEmitter {
       return [`if (${n} > 0) { w.ensure(${n}); w.off = putVarString(w.buf, w.off - 4, ${v}.${name}, ${n}); }`];
     }
     if (fl.form === 'scalar') {
-      return [`try { ${this.ref((fl.shape as { ref: TypeRef }).ref, 'encode')}(w, ${v}.${name}); } catch (e) { throw at(e, ${q}); }`];
+      return [
+        `try { ${this.ref((fl.shape as { ref: TypeRef }).ref, 'encode')}(w, ${v}.${name}); } catch (e) { throw at(e, ${q}); }`,
+      ];
     }
     const a = pre.arr.get(name)!;
     const n = pre.len.get(name)!;
@@ -446,7 +479,10 @@ export class ModuleEmitter {
         const call = `${this.ref(s.ref, 'get')}(b, ${p})`;
         if (!field || !this.canThrow(s)) return [[], call];
         const x = this.fresh();
-        return [[`let ${x}: ${this.shapeType(s, false)};`, `try { ${x} = ${call}; } catch (e) { throw at(e, ${q}); }`], x];
+        return [
+          [`let ${x}: ${this.shapeType(s, false)};`, `try { ${x} = ${call}; } catch (e) { throw at(e, ${q}); }`],
+          x,
+        ];
       }
       case 'bytes':
         return [[], `getBytes(b, ${p}, ${s.n})`];
@@ -476,7 +512,9 @@ export class ModuleEmitter {
         return this.lossy(s.elem, depth + 1);
       case 'struct':
       case 'union':
-        return s.info.fields.some((f) => f.form === 'fstring' || f.form === 'vstring' || this.lossy(f.shape, depth + 1));
+        return s.info.fields.some(
+          (f) => f.form === 'fstring' || f.form === 'vstring' || this.lossy(f.shape, depth + 1),
+        );
       default:
         return false;
     }
@@ -506,7 +544,13 @@ export class ModuleEmitter {
     }
     const i = this.fresh();
     const [st, ex] = this.getValue(elem, `${p} + ${i} * ${elem.size}`, field);
-    return [[`const ${a}: ${this.wrapArr(this.shapeType(elem, false))}[] = [];`, `for (let ${i} = 0; ${i} < ${n}; ${i}++) { ${st.join(' ')} ${a}.push(${ex}); }`], a];
+    return [
+      [
+        `const ${a}: ${this.wrapArr(this.shapeType(elem, false))}[] = [];`,
+        `for (let ${i} = 0; ${i} < ${n}; ${i}++) { ${st.join(' ')} ${a}.push(${ex}); }`,
+      ],
+      a,
+    ];
   }
 
   /** Decode statements for the fixed part; returns field name -> expression/local. */
@@ -559,7 +603,10 @@ export class ModuleEmitter {
       return;
     }
     if (fl.form === 'scalar') {
-      out.push(`let ${x}: ${this.shapeType(fl.shape, false)};`, `try { ${x} = ${this.ref((fl.shape as { ref: TypeRef }).ref, 'decode')}(r); } catch (e) { throw at(e, ${q}); }`);
+      out.push(
+        `let ${x}: ${this.shapeType(fl.shape, false)};`,
+        `try { ${x} = ${this.ref((fl.shape as { ref: TypeRef }).ref, 'decode')}(r); } catch (e) { throw at(e, ${q}); }`,
+      );
       vals.set(name, x);
       return;
     }
@@ -571,9 +618,12 @@ export class ModuleEmitter {
       n = vals.get(fl.def.lengthField!)!;
     } else {
       n = this.fresh();
-      if (s.k === 'struct' && s.variable) throw this.err(info.name, name, 'a legacy variable-length array of a variable-size type cannot be decoded');
+      if (s.k === 'struct' && s.variable)
+        throw this.err(info.name, name, 'a legacy variable-length array of a variable-size type cannot be decoded');
       out.push(`const ${n} = Math.floor(r.remaining / ${es});`);
-      out.push(`if (${n} * ${es} !== r.remaining) throw new CodecError('trailing ' + (r.remaining - ${n} * ${es}) + ' byte(s): not a whole number of ${es}-byte elements', ${q});`);
+      out.push(
+        `if (${n} * ${es} !== r.remaining) throw new CodecError('trailing ' + (r.remaining - ${n} * ${es}) + ' byte(s): not a whole number of ${es}-byte elements', ${q});`,
+      );
     }
     if (u8) {
       out.push(`r.need(${n}, ${q});`, `const ${x} = getBytes(b, r.off, ${n});`, `r.off += ${n};`);
@@ -583,12 +633,18 @@ export class ModuleEmitter {
     const i = this.fresh();
     out.push(`const ${x}: ${this.wrapArr(this.shapeType(s, false))}[] = [];`);
     if (s.k === 'struct' && s.variable) {
-      out.push(`let ${i} = 0;`, `try { for (; ${i} < ${n}; ${i}++) ${x}.push(${this.ref(s.ref, 'decode')}(r)); } catch (e) { throw at(e, ${q} + '[' + ${i} + ']'); }`);
+      out.push(
+        `let ${i} = 0;`,
+        `try { for (; ${i} < ${n}; ${i}++) ${x}.push(${this.ref(s.ref, 'decode')}(r)); } catch (e) { throw at(e, ${q} + '[' + ${i} + ']'); }`,
+      );
     } else {
       const p = this.fresh();
       out.push(`r.need(${n} * ${es}, ${q});`, `const ${p} = r.off;`);
       const [st, ex] = this.getValue(s, `${p} + ${i} * ${es}`, name);
-      out.push(`for (let ${i} = 0; ${i} < ${n}; ${i}++) { ${st.join(' ')} ${x}.push(${ex}); }`, `r.off = ${p} + ${n} * ${es};`);
+      out.push(
+        `for (let ${i} = 0; ${i} < ${n}; ${i}++) { ${st.join(' ')} ${x}.push(${ex}); }`,
+        `r.off = ${p} + ${n} * ${es};`,
+      );
     }
     vals.set(name, x);
   }
@@ -617,7 +673,9 @@ export class ModuleEmitter {
     this.claim(P, e.name);
     this.claim(P + 'In', e.name);
     this.lines.push(`export const ${P} = {\n${e.members.map(([n, v]) => `  ${n}: ${v},`).join('\n')}\n} as const;`);
-    this.lines.push(`/** ${e.flags ? 'enumflag' : 'enum'} ${e.name} (${e.enumtype}); decoded values outside the members are kept. */`);
+    this.lines.push(
+      `/** ${e.flags ? 'enumflag' : 'enum'} ${e.name} (${e.enumtype}); decoded values outside the members are kept. */`,
+    );
     this.lines.push(`export type ${P} = number;`);
     this.lines.push(`export type ${P}In = ${P} | keyof typeof ${P};`);
   }
@@ -669,18 +727,28 @@ export class ModuleEmitter {
         if (this.canThrowField(fl)) {
           // An arm whose bytes are not a value of it (an address arm whose family byte is not 0/1, or
           // whose bytes would not come back the same, like non-zero padding after an IPv4 address) is left out.
-          out.push(`let ${x}: ${this.fieldType(fl, false)} | undefined;`, `try { ${st.join(' ')} ${x} = ${ex}; } catch { ${x} = undefined; }`);
+          out.push(
+            `let ${x}: ${this.fieldType(fl, false)} | undefined;`,
+            `try { ${st.join(' ')} ${x} = ${ex}; } catch { ${x} = undefined; }`,
+          );
           const put =
             fl.form === 'fstring'
               ? [`putFixedString(b, 0, ${x}, ${fl.size}, '');`]
               : fl.form === 'fixed'
                 ? this.putFixedArray(fl.shape, fl.def.length!, x, '0', '')
                 : this.putValue(fl.shape, x, '0', '');
-          out.push(`if (${x} !== undefined && !armExact(b, o, ${fl.size}, (b: Buffer) => { ${put.join(' ')} })) ${x} = undefined;`);
+          out.push(
+            `if (${x} !== undefined && !armExact(b, o, ${fl.size}, (b: Buffer) => { ${put.join(' ')} })) ${x} = undefined;`,
+          );
         } else out.push(...st, `const ${x} = ${ex};`);
         vals.set(fl.def.name, x);
       }
-      this.lines.push(`export function get${P}(b: Buffer, o: number): ${P} {`, ...out.map((l) => '  ' + l), `  return ${this.objectLiteral(info, vals)};`, `}`);
+      this.lines.push(
+        `export function get${P}(b: Buffer, o: number): ${P} {`,
+        ...out.map((l) => '  ' + l),
+        `  return ${this.objectLiteral(info, vals)};`,
+        `}`,
+      );
     } else if (!info.variable) {
       const pre = this.prefetch(info, 'v');
       this.lines.push(
@@ -692,7 +760,12 @@ export class ModuleEmitter {
       );
       const out: string[] = [];
       const vals = this.getFixedFields(info, out);
-      this.lines.push(`export function get${P}(b: Buffer, o: number): ${P} {`, ...out.map((l) => '  ' + l), `  return ${this.objectLiteral(info, vals)};`, `}`);
+      this.lines.push(
+        `export function get${P}(b: Buffer, o: number): ${P} {`,
+        ...out.map((l) => '  ' + l),
+        `  return ${this.objectLiteral(info, vals)};`,
+        `}`,
+      );
     }
     if (info.variable) {
       const pre = this.prefetch(info, 'v');
@@ -869,20 +942,31 @@ export class ModuleEmitter {
     for (const m of f.messages) {
       if (RESERVED.has(m.name)) throw this.err(m.name, '', 'a message name cannot be a JavaScript reserved word');
       if (infos.has(m.name)) throw this.err(m.name, '', 'duplicate message name');
-      if (m.fields[0]?.name !== '_vl_msg_id' || m.fields[0].type !== 'u16') throw this.err(m.name, '_vl_msg_id', 'the first field of a message must be ["u16", "_vl_msg_id"]');
+      if (m.fields[0]?.name !== '_vl_msg_id' || m.fields[0].type !== 'u16')
+        throw this.err(m.name, '_vl_msg_id', 'the first field of a message must be ["u16", "_vl_msg_id"]');
       const info = prog.messageInfo(mod, m);
       infos.set(m.name, info);
       const computed = messageCrc(m.fields, crcTypes);
       const stated = parseInt(m.crc.slice(2), 16);
-      if (computed !== stated) this.crcMismatches.push({ message: m.name, stated: m.crc, computed: '0x' + computed.toString(16).padStart(8, '0') });
+      if (computed !== stated)
+        this.crcMismatches.push({
+          message: m.name,
+          stated: m.crc,
+          computed: '0x' + computed.toString(16).padStart(8, '0'),
+        });
     }
     for (const [caller, r] of rels) {
       for (const target of [r.reply, r.details, ...r.events]) {
-        if (target !== undefined && !infos.has(target)) throw this.err(caller, '', `service names message "${target}", which is not defined in this file`);
+        if (target !== undefined && !infos.has(target))
+          throw this.err(caller, '', `service names message "${target}", which is not defined in this file`);
       }
-      if (!infos.has(caller)) throw this.err(caller, '', 'a service names this message, which is not defined in this file');
+      if (!infos.has(caller))
+        throw this.err(caller, '', 'a service names this message, which is not defined in this file');
     }
-    const order = [...f.messages.filter((m) => !rels.get(m.name)?.isCaller), ...f.messages.filter((m) => rels.get(m.name)?.isCaller)];
+    const order = [
+      ...f.messages.filter((m) => !rels.get(m.name)?.isCaller),
+      ...f.messages.filter((m) => rels.get(m.name)?.isCaller),
+    ];
     for (const m of order) this.emitMessage(m, infos.get(m.name)!, rels.get(m.name) ?? plainRelations(m, f));
     this.lines.push(
       `export const moduleInfo: ModuleInfo = {`,
@@ -972,7 +1056,8 @@ export function relations(f: ApiFile): Map<string, Relations> {
     if (s.events) r.events = [...s.events];
   }
   for (const [, s] of services) {
-    if (s.reply !== 'null' && !out.get(s.reply)?.isCaller) get(s.reply).kind = s.stream && !s.stream_msg ? 'details' : 'reply';
+    if (s.reply !== 'null' && !out.get(s.reply)?.isCaller)
+      get(s.reply).kind = s.stream && !s.stream_msg ? 'details' : 'reply';
     if (s.stream_msg && !out.get(s.stream_msg)?.isCaller) get(s.stream_msg).kind = 'details';
     for (const e of s.events ?? []) if (!out.get(e)?.isCaller) get(e).kind = 'event';
   }

@@ -20,7 +20,8 @@ export function generatorVersion(): string {
 
 /** Every `*.api.json` under `dir` (core/, plugins/, or flat), or the file itself; sorted by module name. */
 export function findApiFiles(dir: string): string[] {
-  if (!existsSync(dir)) throw new CodegenError(dir, '', '', 'no such file or directory (give a VPP API directory like /usr/share/vpp/api)');
+  if (!existsSync(dir))
+    throw new CodegenError(dir, '', '', 'no such file or directory (give a VPP API directory like /usr/share/vpp/api)');
   if (statSync(dir).isFile()) return [dir];
   const out: string[] = [];
   const walk = (d: string, depth: number): void => {
@@ -31,7 +32,8 @@ export function findApiFiles(dir: string): string[] {
     }
   };
   walk(dir, 0);
-  if (out.length === 0) throw new CodegenError(dir, '', '', 'no *.api.json files found (expected core/*.api.json and plugins/*.api.json)');
+  if (out.length === 0)
+    throw new CodegenError(dir, '', '', 'no *.api.json files found (expected core/*.api.json and plugins/*.api.json)');
   return out.sort((a, b) => moduleNameOf(a).localeCompare(moduleNameOf(b)));
 }
 
@@ -77,7 +79,13 @@ export function generate(files: ApiFile[], opts: { generatorVersion?: string } =
     for (const m of em.crcMismatches) crcMismatches.push({ module: f.module, ...m });
     messageCount += f.messages.length;
   }
-  out.set('index.ts', renderIndex(files.map((f) => f.module), version));
+  out.set(
+    'index.ts',
+    renderIndex(
+      files.map((f) => f.module),
+      version,
+    ),
+  );
   return { files: out, crcMismatches, messageCount };
 }
 

@@ -80,7 +80,9 @@ export interface ApiFile {
 }
 
 export function moduleNameOf(path: string): string {
-  return basename(path).replace(/\.api\.json$/, '').replace(/\.json$/, '');
+  return basename(path)
+    .replace(/\.api\.json$/, '')
+    .replace(/\.json$/, '');
 }
 
 export function readApiFile(path: string): ApiFile {
@@ -104,7 +106,8 @@ export function parseApiJson(file: string, text: string): ApiFile {
     throw new CodegenError(file, '', '', 'expected a JSON object with "messages", "types", ... (an .api.json file)');
   }
   const o = j as Record<string, unknown>;
-  const err = (def: string, field: string, problem: string): CodegenError => new CodegenError(file, def, field, problem);
+  const err = (def: string, field: string, problem: string): CodegenError =>
+    new CodegenError(file, def, field, problem);
   const arr = (key: string): unknown[] => {
     const v = o[key];
     if (v === undefined) return [];
@@ -129,10 +132,12 @@ export function parseApiJson(file: string, text: string): ApiFile {
     if (f.length >= 3) {
       const third: unknown = f[2];
       if (typeof third === 'number') {
-        if (!Number.isInteger(third) || third < 0) throw err(def, name, `array length must be a non-negative integer, got ${third}`);
+        if (!Number.isInteger(third) || third < 0)
+          throw err(def, name, `array length must be a non-negative integer, got ${third}`);
         fd.length = third;
         if (f.length >= 4) {
-          if (typeof f[3] !== 'string') throw err(def, name, 'the 4th element of an array field must name its count field');
+          if (typeof f[3] !== 'string')
+            throw err(def, name, 'the 4th element of an array field must name its count field');
           if (third !== 0) throw err(def, name, 'a counted array must have length 0');
           fd.lengthField = f[3] as string;
         }
@@ -145,12 +150,18 @@ export function parseApiJson(file: string, text: string): ApiFile {
         if (f.length > 3) throw err(def, name, 'too many elements in field');
       } else throw err(def, name, `3rd element must be a length or options object, got ${JSON.stringify(third)}`);
     }
-    if (type === 'string' && fd.length === undefined) throw err(def, name, 'a string must be an array: ["string", name, N] or ["string", name, 0]');
+    if (type === 'string' && fd.length === undefined)
+      throw err(def, name, 'a string must be an array: ["string", name, N] or ["string", name, 0]');
     return fd;
   };
 
-  const parseStruct = (kind: string, t: unknown, index: number): { name: string; fields: FieldDef[]; trailer?: Record<string, unknown> } => {
-    if (!Array.isArray(t) || typeof t[0] !== 'string') throw err(`${kind}[${index}]`, '', `a ${kind} entry must be [name, field...]`);
+  const parseStruct = (
+    kind: string,
+    t: unknown,
+    index: number,
+  ): { name: string; fields: FieldDef[]; trailer?: Record<string, unknown> } => {
+    if (!Array.isArray(t) || typeof t[0] !== 'string')
+      throw err(`${kind}[${index}]`, '', `a ${kind} entry must be [name, field...]`);
     const name = t[0];
     const fields: FieldDef[] = [];
     let trailer: Record<string, unknown> | undefined;
@@ -171,18 +182,26 @@ export function parseApiJson(file: string, text: string): ApiFile {
 
   const parseEnum = (t: unknown, index: number, flags: boolean): EnumDef => {
     const kind = flags ? 'enumflags' : 'enums';
-    if (!Array.isArray(t) || typeof t[0] !== 'string') throw err(`${kind}[${index}]`, '', 'an enum entry must be [name, [MEMBER, value]..., {"enumtype": ...}]');
+    if (!Array.isArray(t) || typeof t[0] !== 'string')
+      throw err(`${kind}[${index}]`, '', 'an enum entry must be [name, [MEMBER, value]..., {"enumtype": ...}]');
     const name = t[0];
     const members: [string, number][] = [];
     let enumtype = 'u32';
     for (let i = 1; i < t.length; i++) {
       const m: unknown = t[i];
-      if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'number' && Number.isInteger(m[1])) {
+      if (
+        Array.isArray(m) &&
+        m.length === 2 &&
+        typeof m[0] === 'string' &&
+        typeof m[1] === 'number' &&
+        Number.isInteger(m[1])
+      ) {
         members.push([m[0], m[1]]);
       } else if (typeof m === 'object' && m !== null && !Array.isArray(m)) {
         const et = (m as Record<string, unknown>).enumtype;
         if (et !== undefined) {
-          if (typeof et !== 'string' || !['u8', 'u16', 'u32', 'i8', 'i16', 'i32'].includes(et)) throw err(name, '', `bad enumtype ${JSON.stringify(et)}`);
+          if (typeof et !== 'string' || !['u8', 'u16', 'u32', 'i8', 'i16', 'i32'].includes(et))
+            throw err(name, '', `bad enumtype ${JSON.stringify(et)}`);
           enumtype = et;
         }
       } else throw err(name, `#${i}`, `an enum member must be [NAME, integer], got ${JSON.stringify(m)}`);
@@ -194,25 +213,31 @@ export function parseApiJson(file: string, text: string): ApiFile {
     const s = parseStruct('message', m, i);
     const trailer = s.trailer ?? {};
     const crc = trailer.crc;
-    if (typeof crc !== 'string' || !/^0x[0-9a-f]{8}$/i.test(crc)) throw err(s.name, '', `missing or bad "crc" (want "0x" + 8 hex digits), got ${JSON.stringify(crc)}`);
+    if (typeof crc !== 'string' || !/^0x[0-9a-f]{8}$/i.test(crc))
+      throw err(s.name, '', `missing or bad "crc" (want "0x" + 8 hex digits), got ${JSON.stringify(crc)}`);
     const options = (trailer.options ?? {}) as Record<string, unknown>;
     return { name: s.name, fields: s.fields, crc: crc.toLowerCase(), options };
   });
 
   const aliasesRaw = o.aliases ?? {};
-  if (typeof aliasesRaw !== 'object' || aliasesRaw === null || Array.isArray(aliasesRaw)) throw err('', '', '"aliases" must be an object');
+  if (typeof aliasesRaw !== 'object' || aliasesRaw === null || Array.isArray(aliasesRaw))
+    throw err('', '', '"aliases" must be an object');
   const aliases: AliasDef[] = Object.entries(aliasesRaw as Record<string, unknown>).map(([name, a]) => {
-    if (typeof a !== 'object' || a === null || typeof (a as { type?: unknown }).type !== 'string') throw err(name, '', 'an alias must be {"type": T} or {"type": T, "length": N}');
+    if (typeof a !== 'object' || a === null || typeof (a as { type?: unknown }).type !== 'string')
+      throw err(name, '', 'an alias must be {"type": T} or {"type": T, "length": N}');
     const { type, length } = a as { type: string; length?: unknown };
-    if (length !== undefined && (typeof length !== 'number' || !Number.isInteger(length) || length < 0)) throw err(name, '', `bad alias length ${JSON.stringify(length)}`);
+    if (length !== undefined && (typeof length !== 'number' || !Number.isInteger(length) || length < 0))
+      throw err(name, '', `bad alias length ${JSON.stringify(length)}`);
     return length === undefined ? { name, type } : { name, type, length: length as number };
   });
 
   const servicesRaw = o.services ?? {};
-  if (typeof servicesRaw !== 'object' || servicesRaw === null || Array.isArray(servicesRaw)) throw err('', '', '"services" must be an object');
+  if (typeof servicesRaw !== 'object' || servicesRaw === null || Array.isArray(servicesRaw))
+    throw err('', '', '"services" must be an object');
   const services: Record<string, ServiceDef> = {};
   for (const [caller, s] of Object.entries(servicesRaw as Record<string, unknown>)) {
-    if (typeof s !== 'object' || s === null || typeof (s as { reply?: unknown }).reply !== 'string') throw err(caller, '', 'a service must be {"reply": name, ...}');
+    if (typeof s !== 'object' || s === null || typeof (s as { reply?: unknown }).reply !== 'string')
+      throw err(caller, '', 'a service must be {"reply": name, ...}');
     services[caller] = s as ServiceDef;
   }
   const options = (o.options ?? {}) as Record<string, unknown>;
@@ -221,8 +246,12 @@ export function parseApiJson(file: string, text: string): ApiFile {
     module,
     version: vlv,
     imports: (arr('imports') as unknown[]).filter((x): x is string => typeof x === 'string'),
-    types: arr('types').map((t, i) => parseStruct('types', t, i)).map(({ name, fields }) => ({ name, fields })),
-    unions: arr('unions').map((t, i) => parseStruct('unions', t, i)).map(({ name, fields }) => ({ name, fields })),
+    types: arr('types')
+      .map((t, i) => parseStruct('types', t, i))
+      .map(({ name, fields }) => ({ name, fields })),
+    unions: arr('unions')
+      .map((t, i) => parseStruct('unions', t, i))
+      .map(({ name, fields }) => ({ name, fields })),
     enums: arr('enums').map((t, i) => parseEnum(t, i, false)),
     enumflags: arr('enumflags').map((t, i) => parseEnum(t, i, true)),
     aliases,

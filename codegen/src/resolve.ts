@@ -90,7 +90,12 @@ export class Program {
     this.files = files;
     for (const f of files) {
       if (this.byModule.has(f.module)) {
-        throw new CodegenError(f.file, '', '', `module "${f.module}" is also defined by ${this.byModule.get(f.module)!.file.file}`);
+        throw new CodegenError(
+          f.file,
+          '',
+          '',
+          `module "${f.module}" is also defined by ${this.byModule.get(f.module)!.file.file}`,
+        );
       }
       const t: FileTables = {
         file: f,
@@ -133,7 +138,12 @@ export class Program {
     if (type === 'f64') return { k: 'f64', size: 8 };
     const name = bareTypeName(type);
     if (name === undefined || !this.has(t, name)) {
-      throw new CodegenError(file, where.def, where.field, `unknown type "${type}" (not a base type, and no typedef, union, enum or alias "${name ?? type}" in this file)`);
+      throw new CodegenError(
+        file,
+        where.def,
+        where.field,
+        `unknown type "${type}" (not a base type, and no typedef, union, enum or alias "${name ?? type}" in this file)`,
+      );
     }
     if (seen.includes(name)) {
       throw new CodegenError(file, where.def, where.field, `cyclic type: ${[...seen, name].join(' -> ')}`);
@@ -154,7 +164,8 @@ export class Program {
       if (a.length === undefined) return target;
       if (a.length === 0) throw new CodegenError(ht.file.file, name, '', 'an alias cannot be a variable-length array');
       if (target.k === 'int' && target.t === 'u8') return { k: 'bytes', n: a.length, size: a.length };
-      if (target.k === 'struct' && target.variable) throw new CodegenError(ht.file.file, name, '', 'an array alias of a variable-size type');
+      if (target.k === 'struct' && target.variable)
+        throw new CodegenError(ht.file.file, name, '', 'an array alias of a variable-size type');
       return { k: 'array', elem: target, n: a.length, size: a.length * target.size };
     }
     const info = this.structInfo(home, name, [...seen, name], where);
@@ -163,7 +174,12 @@ export class Program {
     return { k: 'struct', ref, size: info.fixedSize, variable: info.variable, info };
   }
 
-  structInfo(module: string, name: string, seen: string[] = [name], where?: { def: string; field: string }): StructInfo {
+  structInfo(
+    module: string,
+    name: string,
+    seen: string[] = [name],
+    where?: { def: string; field: string },
+  ): StructInfo {
     const key = module + ':' + name;
     const done = this.structs.get(key);
     if (done) return done;
@@ -223,7 +239,10 @@ export class Program {
         const cl = fields[ci]!;
         const cs = cl.shape;
         if (cl.form !== 'scalar' || cs.k !== 'int' || cs.t === 'bool') {
-          throw err(f.name, `count field "${f.lengthField}" must be an unsigned/signed integer, not ${s.fields[ci]!.type}`);
+          throw err(
+            f.name,
+            `count field "${f.lengthField}" must be an unsigned/signed integer, not ${s.fields[ci]!.type}`,
+          );
         }
         countType = cs.t;
         cl.counts.push(f.name);
@@ -233,13 +252,22 @@ export class Program {
       }
       if (form === 'vla' || form === 'legacy' || form === 'vstring' || (shape.k === 'struct' && shape.variable)) {
         if (i !== s.fields.length - 1) {
-          throw err(f.name, 'a variable-length field must be the last field of its ' + (kind === 'message' ? 'message' : 'type'));
+          throw err(
+            f.name,
+            'a variable-length field must be the last field of its ' + (kind === 'message' ? 'message' : 'type'),
+          );
         }
         if (kind === 'union') throw err(f.name, 'a union arm cannot have a variable length');
         variable = true;
       }
-      if (f.default !== undefined && !(form === 'scalar' && (shape.k === 'int' || shape.k === 'big' || shape.k === 'f64' || shape.k === 'enum'))) {
-        throw err(f.name, `a default (${JSON.stringify(f.default)}) is only allowed on a scalar number, bool or enum field`);
+      if (
+        f.default !== undefined &&
+        !(form === 'scalar' && (shape.k === 'int' || shape.k === 'big' || shape.k === 'f64' || shape.k === 'enum'))
+      ) {
+        throw err(
+          f.name,
+          `a default (${JSON.stringify(f.default)}) is only allowed on a scalar number, bool or enum field`,
+        );
       }
       const fl: FieldLayout = { def: f, shape, form, offset: kind === 'union' ? 0 : off, size, counts: [] };
       if (countType) fl.countType = countType;
@@ -248,7 +276,15 @@ export class Program {
       else off += size;
     });
     this.checkTags(file, s, fields);
-    const info: StructInfo = { kind, name: s.name, module, file, fields, fixedSize: kind === 'union' ? max : off, variable };
+    const info: StructInfo = {
+      kind,
+      name: s.name,
+      module,
+      file,
+      fields,
+      fixedSize: kind === 'union' ? max : off,
+      variable,
+    };
     if (kind === 'type') {
       const sp = SPECIAL_STRUCTS[s.name];
       if (sp && !variable && info.fixedSize === sp.size) info.special = sp.s;
@@ -272,7 +308,12 @@ export class Program {
         for (const arm of us.info.fields) {
           const c = arm.def.case;
           if (c !== undefined && !ds.def.members.some(([n]) => n === c)) {
-            throw new CodegenError(file, us.info.name, arm.def.name, `case "${c}" is not a member of ${ds.def.name} (the discriminator ${s.name}.${d})`);
+            throw new CodegenError(
+              file,
+              us.info.name,
+              arm.def.name,
+              `case "${c}" is not a member of ${ds.def.name} (the discriminator ${s.name}.${d})`,
+            );
           }
         }
       }

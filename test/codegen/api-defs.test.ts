@@ -16,7 +16,21 @@ const ours = loadApiFiles(findApiFiles(apiDefs));
 
 test('api-defs holds the modules the agent uses', () => {
   const mods = ours.map((f) => f.module);
-  for (const m of ['memclnt', 'vlib', 'vpe', 'vpe_types', 'interface', 'interface_types', 'ip', 'ip_types', 'fib_types', 'mfib_types', 'ethernet_types', 'teib', 'wireguard']) {
+  for (const m of [
+    'memclnt',
+    'vlib',
+    'vpe',
+    'vpe_types',
+    'interface',
+    'interface_types',
+    'ip',
+    'ip_types',
+    'fib_types',
+    'mfib_types',
+    'ethernet_types',
+    'teib',
+    'wireguard',
+  ]) {
     expect(mods).toContain(m);
   }
 });
@@ -56,10 +70,13 @@ if (!existsSync(real)) {
 test('the committed bindings are exactly what the generator makes of api-defs (no drift)', () => {
   const res = generate(ours);
   expect(res.crcMismatches).toEqual([]);
-  const committed = readdirSync(genDir).filter((n) => n.endsWith('.ts')).sort();
+  const committed = readdirSync(genDir)
+    .filter((n) => n.endsWith('.ts'))
+    .sort();
   expect(committed).toEqual([...res.files.keys()].sort());
   for (const [name, text] of res.files) {
     const onDisk = readFileSync(join(genDir, name), 'utf8');
-    if (onDisk !== text) throw new Error(`packages/vpp-api-ts/src/gen/${name} differs from the generator's output: run npm run codegen`);
+    if (onDisk !== text)
+      throw new Error(`packages/vpp-api-ts/src/gen/${name} differs from the generator's output: run npm run codegen`);
   }
 });

@@ -39,11 +39,15 @@ const CI = 0x80000001;
 
 describe('reference vectors (docs §2.9)', () => {
   test('control_ping', () => {
-    expect(enc(memclnt.control_ping, 0x0233, { client_index: 0x80000000, context: 1 })).toBe(hex('0233 80000000 00000001'));
+    expect(enc(memclnt.control_ping, 0x0233, { client_index: 0x80000000, context: 1 })).toBe(
+      hex('0233 80000000 00000001'),
+    );
   });
 
   test('sockclnt_create (string[64] NUL padded)', () => {
-    expect(enc(memclnt.sockclnt_create, 15, { context: 124, name: 'agent' })).toBe(hex('000f 0000007c 6167656e74') + z(59));
+    expect(enc(memclnt.sockclnt_create, 15, { context: 124, name: 'agent' })).toBe(
+      hex('000f 0000007c 6167656e74') + z(59),
+    );
   });
 
   test('wireguard_interface_create (typedef default user_instance ~0 is explicit here)', () => {
@@ -54,7 +58,11 @@ describe('reference vectors (docs §2.9)', () => {
       interface: { sw_if_index: 0, private_key: key, port: 51820, src_ip: '192.0.2.1' },
       generate_key: false,
     });
-    expect(got).toBe(hex(`0300 80000001 00000007 ffffffff 00000000 ${Buffer.from(key).toString('hex')} ${z(32)} ca6c 00 c0000201 ${z(12)} 00`));
+    expect(got).toBe(
+      hex(
+        `0300 80000001 00000007 ffffffff 00000000 ${Buffer.from(key).toString('hex')} ${z(32)} ca6c 00 c0000201 ${z(12)} 00`,
+      ),
+    );
   });
 
   test('wireguard_peer_add (count written from the array)', () => {
@@ -78,22 +86,40 @@ describe('reference vectors (docs §2.9)', () => {
   });
 
   test('sw_interface_add_del_address', () => {
-    expect(enc(iface.sw_interface_add_del_address, 0x0100, { client_index: CI, context: 9, sw_if_index: 5, is_add: true, prefix: '10.0.0.1/24' })).toBe(
-      hex(`0100 80000001 00000009 00000005 01 00 00 0a000001 ${z(12)} 18`),
-    );
+    expect(
+      enc(iface.sw_interface_add_del_address, 0x0100, {
+        client_index: CI,
+        context: 9,
+        sw_if_index: 5,
+        is_add: true,
+        prefix: '10.0.0.1/24',
+      }),
+    ).toBe(hex(`0100 80000001 00000009 00000005 01 00 00 0a000001 ${z(12)} 18`));
   });
 
   test('sw_interface_dump: default sw_if_index ~0 and the string[] VLA', () => {
-    expect(enc(iface.sw_interface_dump, 0x0101, { client_index: CI, context: 10, name_filter_valid: true, name_filter: 'wg' })).toBe(
-      hex('0101 80000001 0000000a ffffffff 01 00000002 7767'),
+    expect(
+      enc(iface.sw_interface_dump, 0x0101, {
+        client_index: CI,
+        context: 10,
+        name_filter_valid: true,
+        name_filter: 'wg',
+      }),
+    ).toBe(hex('0101 80000001 0000000a ffffffff 01 00000002 7767'));
+    expect(enc(iface.sw_interface_dump, 0x0101, { client_index: CI, context: 11 })).toBe(
+      hex('0101 80000001 0000000b ffffffff 00 00000000'),
     );
-    expect(enc(iface.sw_interface_dump, 0x0101, { client_index: CI, context: 11 })).toBe(hex('0101 80000001 0000000b ffffffff 00 00000000'));
   });
 
   test('want_wireguard_peer_events: defaults ~0', () => {
-    expect(enc(wireguard.want_wireguard_peer_events, 0x0306, { client_index: CI, context: 12, enable_disable: 1, pid: 1234 })).toBe(
-      hex('0306 80000001 0000000c ffffffff ffffffff 00000001 000004d2'),
-    );
+    expect(
+      enc(wireguard.want_wireguard_peer_events, 0x0306, {
+        client_index: CI,
+        context: 12,
+        enable_disable: 1,
+        pid: 1234,
+      }),
+    ).toBe(hex('0306 80000001 0000000c ffffffff ffffffff 00000001 000004d2'));
   });
 
   test('ip_route_add_del: is_add defaults to true (the JSON says "true"), one path', () => {
@@ -144,7 +170,9 @@ describe('value conventions', () => {
 
   test('prefixes keep host bits; unions decode every arm; the largest arm wins on re-encode', () => {
     const w = new Writer();
-    ip.ip_route_add_del.encode(w, 1, { route: { prefix: '10.100.0.1/24', paths: [{ nh: { address: { ip6: '2001:db8::1' } } }] } });
+    ip.ip_route_add_del.encode(w, 1, {
+      route: { prefix: '10.100.0.1/24', paths: [{ nh: { address: { ip6: '2001:db8::1' } } }] },
+    });
     const back = ip.ip_route_add_del.decode(new Reader(w.toBuffer()));
     expect(back.route.prefix).toBe('10.100.0.1/24');
     expect(back.route.paths[0]!.nh.address).toEqual({ ip4: '32.1.13.184', ip6: '2001:db8::1' });
@@ -154,30 +182,42 @@ describe('value conventions', () => {
   });
 
   test('MAC addresses and u8[N] keys', () => {
-    const v = dec(iface.sw_interface_details, enc(iface.sw_interface_details, 1, { l2_address: 'DE:AD:00:00:00:01', tag: 'x' }));
+    const v = dec(
+      iface.sw_interface_details,
+      enc(iface.sw_interface_details, 1, { l2_address: 'DE:AD:00:00:00:01', tag: 'x' }),
+    );
     expect(v.l2_address).toBe('de:ad:00:00:00:01');
     expect(v.tag).toBe('x');
-    expect(codecError(() => enc(iface.sw_interface_details, 1, { l2_address: 'de:ad:00:00:00' })).path).toBe('sw_interface_details.l2_address');
+    expect(codecError(() => enc(iface.sw_interface_details, 1, { l2_address: 'de:ad:00:00:00' })).path).toBe(
+      'sw_interface_details.l2_address',
+    );
     const e = codecError(() => enc(wireguard.wireguard_peer_add, 1, { peer: { public_key: new Uint8Array(33) } }));
     expect(e.path).toBe('wireguard_peer_add.peer.public_key');
     expect(e.message).toContain('at most 32 bytes');
   });
 
   test('short u8[N] input is zero-padded', () => {
-    const v = dec(wireguard.wireguard_peer_add, enc(wireguard.wireguard_peer_add, 1, { peer: { public_key: Uint8Array.of(1, 2) } }));
+    const v = dec(
+      wireguard.wireguard_peer_add,
+      enc(wireguard.wireguard_peer_add, 1, { peer: { public_key: Uint8Array.of(1, 2) } }),
+    );
     expect(Buffer.from(v.peer.public_key).toString('hex')).toBe('0102' + z(30));
   });
 });
 
 describe('errors name the message and field', () => {
   test('bad address text inside an array element', () => {
-    const e = codecError(() => enc(wireguard.wireguard_peer_add, 1, { peer: { allowed_ips: ['10.0.0.0/24', '10.0.0.300/24'] } }));
+    const e = codecError(() =>
+      enc(wireguard.wireguard_peer_add, 1, { peer: { allowed_ips: ['10.0.0.0/24', '10.0.0.300/24'] } }),
+    );
     expect(e.path).toBe('wireguard_peer_add.peer.allowed_ips[1]');
     expect(e.message).toContain('10.0.0.300/24');
   });
 
   test('string[N] takes at most N-1 bytes, never truncated', () => {
-    expect(enc(iface.sw_interface_tag_add_del, 1, { tag: 'x'.repeat(63) }).length / 2).toBe(iface.sw_interface_tag_add_del.minSize);
+    expect(enc(iface.sw_interface_tag_add_del, 1, { tag: 'x'.repeat(63) }).length / 2).toBe(
+      iface.sw_interface_tag_add_del.minSize,
+    );
     const e = codecError(() => enc(iface.sw_interface_tag_add_del, 1, { tag: 'x'.repeat(64) }));
     expect(e.path).toBe('sw_interface_tag_add_del.tag');
     expect(e.message).toContain('at most 63 bytes');
@@ -188,24 +228,37 @@ describe('errors name the message and field', () => {
     const e = codecError(() => enc(wireguard.wireguard_peer_add, 1, { peer: { allowed_ips: ips } }));
     expect(e.path).toBe('wireguard_peer_add.peer.allowed_ips');
     expect(e.message).toContain('at most 255 elements');
-    expect(enc(wireguard.wireguard_peer_add, 1, { peer: { allowed_ips: ips.slice(1) } }).length / 2).toBe(77 + 255 * 18);
+    expect(enc(wireguard.wireguard_peer_add, 1, { peer: { allowed_ips: ips.slice(1) } }).length / 2).toBe(
+      77 + 255 * 18,
+    );
   });
 
   test('integers out of range and wrong types', () => {
     expect(codecError(() => enc(memclnt.control_ping, 1, { context: 2 ** 32 })).path).toBe('control_ping.context');
-    expect(codecError(() => enc(wireguard.wireguard_peer_add, 1, { peer: { port: 65536 } })).path).toBe('wireguard_peer_add.peer.port');
+    expect(codecError(() => enc(wireguard.wireguard_peer_add, 1, { peer: { port: 65536 } })).path).toBe(
+      'wireguard_peer_add.peer.port',
+    );
     expect(codecError(() => enc(ip.ip_route_add_del, 1, { is_add: 1 as never })).path).toBe('ip_route_add_del.is_add');
     expect(codecError(() => enc(memclnt.control_ping, 0x10000, {})).path).toBe('control_ping._vl_msg_id');
   });
 
   test('truncated bodies: the fixed part and a VLA', () => {
-    const body = Buffer.from(enc(wireguard.wireguard_peers_details, 1, { peer: { allowed_ips: ['10.0.0.0/8', '10.1.0.0/16'] } }), 'hex');
+    const body = Buffer.from(
+      enc(wireguard.wireguard_peers_details, 1, { peer: { allowed_ips: ['10.0.0.0/8', '10.1.0.0/16'] } }),
+      'hex',
+    );
     const cutKey = codecError(() => wireguard.wireguard_peers_details.decode(new Reader(body.subarray(0, 20))));
     expect(cutKey.path).toBe('wireguard_peers_details.peer.public_key');
     expect(cutKey.message).toContain('truncated');
-    const cutIps = codecError(() => wireguard.wireguard_peers_details.decode(new Reader(body.subarray(0, body.length - 1))));
+    const cutIps = codecError(() =>
+      wireguard.wireguard_peers_details.decode(new Reader(body.subarray(0, body.length - 1))),
+    );
     expect(cutIps.path).toBe('wireguard_peers_details.peer.allowed_ips');
-    const cutString = codecError(() => iface.sw_interface_dump.decode(new Reader(Buffer.from(hex('0101 80000001 0000000a ffffffff 01 00000005 7767'), 'hex'))));
+    const cutString = codecError(() =>
+      iface.sw_interface_dump.decode(
+        new Reader(Buffer.from(hex('0101 80000001 0000000a ffffffff 01 00000005 7767'), 'hex')),
+      ),
+    );
     expect(cutString.path).toBe('sw_interface_dump.name_filter');
   });
 });
@@ -235,13 +288,24 @@ describe('address text', () => {
     expect(roundTrip(input)).toBe(out);
   });
 
-  test.each(['010.0.0.1/8', '1.2.3/8', '256.1.1.1/8', '1.2.3.4/33', '1.2.3.4/', '::1/129', ':::/0', '1::2::3/64', '12345::/16', '1:2:3:4:5:6:7:8:9/64', 'fe80::x/10', '', 'a.b.c.d'])(
-    'rejects %j',
-    (input) => {
-      const e = codecError(() => roundTrip(input));
-      expect(e.path).toBe('sw_interface_add_del_address.prefix');
-    },
-  );
+  test.each([
+    '010.0.0.1/8',
+    '1.2.3/8',
+    '256.1.1.1/8',
+    '1.2.3.4/33',
+    '1.2.3.4/',
+    '::1/129',
+    ':::/0',
+    '1::2::3/64',
+    '12345::/16',
+    '1:2:3:4:5:6:7:8:9/64',
+    'fe80::x/10',
+    '',
+    'a.b.c.d',
+  ])('rejects %j', (input) => {
+    const e = codecError(() => roundTrip(input));
+    expect(e.path).toBe('sw_interface_add_del_address.prefix');
+  });
 
   test('formatting is RFC 5952 (as Python ipaddress prints)', () => {
     const b = Buffer.from('20010db8000000000000000000000001', 'hex');

@@ -7,7 +7,8 @@ import { goldenFrames, maskLike, normalise, recordedWithoutCounts } from './help
 
 const { files, frames } = goldenFrames();
 const countNames = new Set<string>();
-for (const m of allModules) for (const d of m.messages) for (const f of d.fields) if (f.lengthField) countNames.add(f.lengthField);
+for (const m of allModules)
+  for (const d of m.messages) for (const f of d.fields) if (f.lengthField) countNames.add(f.lengthField);
 // Count fields inside typedefs are not in MessageDef.fields; these are the ones the agent's types use.
 for (const n of ['n_allowed_ips', 'n_paths']) countNames.add(n);
 

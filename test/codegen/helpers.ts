@@ -40,7 +40,8 @@ export function normalise(v: unknown): unknown {
 
 /** The recorded fields without `_0` and without count fields (which our decoded values omit by design). */
 export function recordedWithoutCounts(rec: unknown, ours: unknown, countNames: ReadonlySet<string>): unknown {
-  if (Array.isArray(rec)) return rec.map((x, i) => recordedWithoutCounts(x, Array.isArray(ours) ? ours[i] : undefined, countNames));
+  if (Array.isArray(rec))
+    return rec.map((x, i) => recordedWithoutCounts(x, Array.isArray(ours) ? ours[i] : undefined, countNames));
   if (typeof rec === 'object' && rec !== null && !('hex' in rec && Object.keys(rec).length === 1)) {
     const o: Record<string, unknown> = {};
     const our = (typeof ours === 'object' && ours !== null ? ours : {}) as Record<string, unknown>;

@@ -5,10 +5,26 @@ type Json = Record<string, unknown>;
 
 function base(): Json {
   return {
-    types: [['thing', ['u32', 'id'], ['u8', 'n_items'], ['vl_api_item_t', 'items', 0, 'n_items']], ['item', ['u16', 'x']]],
+    types: [
+      ['thing', ['u32', 'id'], ['u8', 'n_items'], ['vl_api_item_t', 'items', 0, 'n_items']],
+      ['item', ['u16', 'x']],
+    ],
     messages: [
-      ['thing_add', ['u16', '_vl_msg_id'], ['u32', 'client_index'], ['u32', 'context'], ['vl_api_thing_t', 'thing'], { crc: '0x12345678', options: {} }],
-      ['thing_add_reply', ['u16', '_vl_msg_id'], ['u32', 'context'], ['i32', 'retval'], { crc: '0xe8d4e804', options: {} }],
+      [
+        'thing_add',
+        ['u16', '_vl_msg_id'],
+        ['u32', 'client_index'],
+        ['u32', 'context'],
+        ['vl_api_thing_t', 'thing'],
+        { crc: '0x12345678', options: {} },
+      ],
+      [
+        'thing_add_reply',
+        ['u16', '_vl_msg_id'],
+        ['u32', 'context'],
+        ['i32', 'retval'],
+        { crc: '0xe8d4e804', options: {} },
+      ],
     ],
     unions: [],
     enums: [['color', ['RED', 0], ['BLUE', 1], { enumtype: 'u8' }]],
@@ -81,7 +97,12 @@ test('count field after its array', () => {
 
 test('count field that is not an integer', () => {
   const j = base();
-  (j.types as unknown[][])[0] = ['thing', ['u32', 'id'], ['string', 'n_items', 8], ['vl_api_item_t', 'items', 0, 'n_items']];
+  (j.types as unknown[][])[0] = [
+    'thing',
+    ['u32', 'id'],
+    ['string', 'n_items', 8],
+    ['vl_api_item_t', 'items', 0, 'n_items'],
+  ];
   expectError(j, 'thing.items', 'must be an unsigned/signed integer');
 });
 

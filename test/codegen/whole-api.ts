@@ -4,7 +4,7 @@
  * fast-check values, and compare computed and stated CRCs.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -41,7 +41,9 @@ export function arbShape(s: Shape, depth = 0): fc.Arbitrary<unknown> {
       return names.length ? fc.oneof(fc.constantFrom(...names), fc.integer({ min, max })) : fc.integer({ min, max });
     }
     case 'big':
-      return s.t === 'u64' ? fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) : fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n });
+      return s.t === 'u64'
+        ? fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })
+        : fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n });
     case 'f64':
       return fc.double({ noNaN: true });
     case 'special':
@@ -49,7 +51,9 @@ export function arbShape(s: Shape, depth = 0): fc.Arbitrary<unknown> {
         case 'address':
           return fc.oneof(ip4, ip6);
         case 'prefix':
-          return fc.oneof(fc.tuple(ip4, fc.integer({ min: 0, max: 32 })), fc.tuple(ip6, fc.integer({ min: 0, max: 128 }))).map(([a, l]) => `${a}/${l}`);
+          return fc
+            .oneof(fc.tuple(ip4, fc.integer({ min: 0, max: 32 })), fc.tuple(ip6, fc.integer({ min: 0, max: 128 })))
+            .map(([a, l]) => `${a}/${l}`);
         case 'ip4':
           return ip4;
         case 'ip6':
@@ -89,7 +93,9 @@ function arbField(fl: FieldLayout, depth: number): fc.Arbitrary<unknown> {
     case 'vstring':
       return fc.string({ unit: 'grapheme-ascii', maxLength: 24 });
     case 'fixed':
-      return u8 ? fc.uint8Array({ maxLength: fl.def.length! }) : fc.array(arbShape(s, depth), { maxLength: Math.min(fl.def.length!, 4) });
+      return u8
+        ? fc.uint8Array({ maxLength: fl.def.length! })
+        : fc.array(arbShape(s, depth), { maxLength: Math.min(fl.def.length!, 4) });
     case 'vla':
     case 'legacy':
       return u8 ? fc.uint8Array({ maxLength: 12 }) : fc.array(arbShape(s, depth), { maxLength: depth > 2 ? 1 : 3 });
@@ -122,11 +128,14 @@ function runTsc(dir: string): Promise<{ code: number; out: string }> {
     },
     include: ['gen/*.ts', 'runtime/*.ts'],
     // rootDir keeps out/gen and out/runtime side by side, as the sources' relative imports expect.
-
   };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(projectRoot(), 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(dir, 'tsconfig.json')]);
+    const p = spawn(process.execPath, [
+      join(projectRoot(), 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(dir, 'tsconfig.json'),
+    ]);
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -230,12 +239,21 @@ export function wholeApiSuite(version: string): void {
   }, 300_000);
 }
 
-const runtimes = new Map<string, { Writer: typeof import('vpp-api-ts').Writer; Reader: typeof import('vpp-api-ts').Reader }>();
-function runtimeOf(dir: string): { Writer: typeof import('vpp-api-ts').Writer; Reader: typeof import('vpp-api-ts').Reader } {
+const runtimes = new Map<
+  string,
+  { Writer: typeof import('vpp-api-ts').Writer; Reader: typeof import('vpp-api-ts').Reader }
+>();
+function runtimeOf(dir: string): {
+  Writer: typeof import('vpp-api-ts').Writer;
+  Reader: typeof import('vpp-api-ts').Reader;
+} {
   let r = runtimes.get(dir);
   if (!r) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    r = require(join(dir, 'out', 'runtime', 'wire.js')) as { Writer: typeof import('vpp-api-ts').Writer; Reader: typeof import('vpp-api-ts').Reader };
+    r = require(join(dir, 'out', 'runtime', 'wire.js')) as {
+      Writer: typeof import('vpp-api-ts').Writer;
+      Reader: typeof import('vpp-api-ts').Reader;
+    };
     runtimes.set(dir, r);
   }
   return r;

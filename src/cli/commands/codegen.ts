@@ -1,9 +1,22 @@
 import type { Command } from 'commander';
 import type { ExitCode } from '../main';
-import { CodegenError, findApiFiles, generate, importDefs, loadApiFiles, selectModules, writeGenerated } from 'vppwg-codegen';
+import {
+  CodegenError,
+  findApiFiles,
+  generate,
+  importDefs,
+  loadApiFiles,
+  selectModules,
+  writeGenerated,
+} from 'vppwg-codegen';
 
 function modulesList(s: string | undefined): string[] | undefined {
-  return s ? s.split(',').map((x) => x.trim()).filter((x) => x.length > 0) : undefined;
+  return s
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0)
+    : undefined;
 }
 
 /** Registers: codegen (generate bindings) and codegen import (refresh api-defs/ from an installed VPP). */

@@ -493,11 +493,20 @@ export function putF64(b: Buffer, o: number, v: unknown, field: string): number 
 }
 
 /** An enum given by member name: its number, or a CodecError listing the fix. */
-export function enumValue(members: Readonly<Record<string, number>>, enumName: string, v: string, field: string): number {
+export function enumValue(
+  members: Readonly<Record<string, number>>,
+  enumName: string,
+  v: string,
+  field: string,
+): number {
   const n = Object.prototype.hasOwnProperty.call(members, v) ? members[v] : undefined;
   if (n === undefined) {
     const names = Object.keys(members);
-    bad(field, `unknown ${enumName} member (one of ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''})`, v);
+    bad(
+      field,
+      `unknown ${enumName} member (one of ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''})`,
+      v,
+    );
   }
   return n;
 }
