@@ -113,23 +113,31 @@ type Detail = (d: unknown) => void;
 const NOT_KNOWN = -2;
 const NO_CONTEXT = -1;
 
-/** One request awaiting its terminating message (reply, control_ping_reply, or stream reply). */
+/** How one kind of request to one message goes on this connection: ids resolved and checked once. */
+class Plan {
+  constructor(
+    readonly def: MessageDef,
+    readonly msgId: number,
+    /** The message that ends the request: its reply, control_ping_reply (dumps), or the stream reply. */
+    readonly terminator: MessageDef,
+    readonly terminatorId: number,
+    readonly detailsDef: MessageDef | undefined,
+    readonly detailsId: number,
+    readonly withPing: boolean,
+    /** Check retval of the terminator; `EAGAIN` is allowed for cursor streams. */
+    readonly retvalMode: 0 | 1 | 2,
+  ) {}
+}
+
+/** One request awaiting its terminating message. Kept small: thousands may wait in the queue. */
 class Pending {
   started = 0;
   sent = false;
   constructor(
     readonly context: number,
-    readonly def: MessageDef,
+    readonly plan: Plan,
     readonly value: unknown,
-    readonly msgId: number,
-    readonly terminatorId: number,
-    readonly terminator: MessageDef,
-    readonly detailsId: number,
-    readonly detailsDef: MessageDef | undefined,
     readonly onDetail: Detail | undefined,
-    readonly withPing: boolean,
-    /** Check retval of the terminator; `EAGAIN` is allowed for cursor streams. */
-    readonly retvalMode: 0 | 1 | 2,
     /** Set when the request is written: time spent waiting for a window slot does not count. */
     public deadline: number,
     readonly timeoutMs: number,
@@ -137,6 +145,12 @@ class Pending {
     readonly reject: (e: unknown) => void,
   ) {}
 }
+
+const PLAN_CALL = 0;
+const PLAN_DUMP = 1;
+const PLAN_STREAM = 2;
+const PLAN_GOODBYE = 3;
+type PlanKind = 0 | 1 | 2 | 3;
 
 /**
  * One shared Promise executor that hands out resolve/reject: saves a closure per call on the hot
@@ -154,6 +168,18 @@ function capture(resolve: (v: unknown) => void, reject: (e: unknown) => void): v
 const RETVAL_IGNORE = 0;
 const RETVAL_CHECK = 1;
 const RETVAL_ALLOW_EAGAIN = 2;
+
+/** sockclnt_create: fixed ids, usable before the table exists. */
+const HANDSHAKE_PLAN = new Plan(
+  sockclnt_create,
+  SOCKCLNT_CREATE_ID,
+  sockclnt_create_reply,
+  SOCKCLNT_CREATE_REPLY_ID,
+  undefined,
+  -1,
+  false,
+  1,
+);
 
 /** Copy small batches (cheap, pooled) and hand big ones to the socket whole. */
 const COPY_BELOW = 4096;
@@ -210,6 +236,8 @@ export class VppClient extends EventEmitter {
   private tableCrcByName = new Map<string, string>();
   /** Our defs resolved on this connection. */
   private ids = new Map<MessageDef, number>();
+  /** Plans per kind (call, dump, stream, goodbye) resolved on this connection. */
+  private plans: Map<MessageDef, Plan>[] = [new Map(), new Map(), new Map(), new Map()];
   /** Where `context` sits in each incoming id's body: offset, NO_CONTEXT (event) or NOT_KNOWN. */
   private ctxOffById = new Int32Array(65536).fill(NOT_KNOWN);
   private subsById: (Subscription | undefined)[] = [];
@@ -309,9 +337,7 @@ export class VppClient extends EventEmitter {
 
   /** Request → reply. A non-zero retval rejects with VppApiError. */
   call<TIn, R>(def: RequestDef<TIn, R>, v: TIn, opts?: CallOptions): Promise<R> {
-    const reply = def.replyDef;
-    if (!reply) return Promise.reject(new VppClientError(`${def.name} has no reply message: it cannot be called`));
-    return this.request(def, v, reply, undefined, undefined, false, RETVAL_CHECK, opts) as Promise<R>;
+    return this.request(PLAN_CALL, def, v, undefined, opts) as Promise<R>;
   }
 
   /** Old-style dump: the details, collected until the control_ping_reply of the same context. */
@@ -344,16 +370,10 @@ export class VppClient extends EventEmitter {
     let cursor = (v as { cursor?: number }).cursor ?? 0;
     for (let round = 0; ; round++) {
       const ch = new Channel<D>();
-      const done = this.request(
-        def,
-        { ...v, cursor },
-        def.replyDef,
-        def.detailsDef,
-        (d) => ch.push(d as D),
-        false,
-        RETVAL_ALLOW_EAGAIN,
-        opts,
-      ) as Promise<{ retval: number; cursor: number }>;
+      const done = this.request(PLAN_STREAM, def, { ...v, cursor }, (d) => ch.push(d as D), opts) as Promise<{
+        retval: number;
+        cursor: number;
+      }>;
       done.then(
         () => ch.end(),
         (e: unknown) => ch.fail(e),
@@ -402,16 +422,9 @@ export class VppClient extends EventEmitter {
     const sock = this.socket;
     if (this._connected && sock) {
       try {
-        await this.request(
-          sockclnt_delete,
-          { index: this._clientIndex },
-          sockclnt_delete.replyDef!,
-          undefined,
-          undefined,
-          false,
-          RETVAL_IGNORE,
-          { timeoutMs: Math.min(this.timeoutMs, 1000) },
-        );
+        await this.request(PLAN_GOODBYE, sockclnt_delete, { index: this._clientIndex }, undefined, {
+          timeoutMs: Math.min(this.timeoutMs, 1000),
+        });
       } catch {
         // VPP may already be gone; closing goes ahead regardless.
       }
@@ -451,16 +464,11 @@ export class VppClient extends EventEmitter {
     this.attach(sock);
     let reply: SockclntCreateReply;
     try {
-      reply = (await this.request(
-        sockclnt_create,
+      reply = (await this.send0(
+        HANDSHAKE_PLAN,
         { name: this.clientName },
-        sockclnt_create_reply,
         undefined,
         undefined,
-        false,
-        RETVAL_CHECK,
-        undefined,
-        SOCKCLNT_CREATE_ID,
       )) as SockclntCreateReply;
     } catch (e) {
       sock.destroy();
@@ -561,6 +569,7 @@ export class VppClient extends EventEmitter {
     this.table = table;
     this.tableCrcByName = crcByName;
     this.ids = new Map();
+    this.plans = [new Map(), new Map(), new Map(), new Map()];
     this.ctxOffById.fill(NOT_KNOWN);
     this.ctxOffById[SOCKCLNT_CREATE_REPLY_ID] = sockclnt_create_reply.contextOffset;
     this.subsById = [];
@@ -626,26 +635,62 @@ export class VppClient extends EventEmitter {
   // ---------------------------------------------------------------- requests
 
   private startDump(def: MessageDef, v: unknown, onDetail: Detail, opts: CallOptions | undefined): Promise<unknown> {
-    if (!def.detailsDef)
-      return Promise.reject(new VppClientError(`${def.name} has no details message: it is not a dump`));
-    if (def.cursorStream) {
-      return Promise.reject(new VppClientError(`${def.name} is a cursor stream: use stream() or streamIter()`));
+    return this.request(PLAN_DUMP, def, v, onDetail, opts);
+  }
+
+  /** The plan for `def` used as `kind` on this connection; throws when it cannot be sent. */
+  private plan(kind: PlanKind, def: MessageDef): Plan {
+    const cached = this.plans[kind]!.get(def);
+    if (cached) return cached;
+    let terminator: MessageDef | undefined;
+    let detailsDef: MessageDef | undefined;
+    if (kind === PLAN_DUMP) {
+      if (!def.detailsDef) throw new VppClientError(`${def.name} has no details message: it is not a dump`);
+      if (def.cursorStream) throw new VppClientError(`${def.name} is a cursor stream: use stream() or streamIter()`);
+      terminator = control_ping_reply;
+      detailsDef = def.detailsDef;
+    } else if (kind === PLAN_STREAM) {
+      if (!def.replyDef || !def.detailsDef) {
+        throw new VppClientError(`${def.name} is not a cursor stream (needs a reply and details)`);
+      }
+      terminator = def.replyDef;
+      detailsDef = def.detailsDef;
+    } else {
+      terminator = def.replyDef;
+      if (!terminator) throw new VppClientError(`${def.name} has no reply message: it cannot be called`);
     }
-    return this.request(def, v, control_ping_reply, def.detailsDef, onDetail, true, RETVAL_CHECK, opts);
+    let plan: Plan;
+    try {
+      const msgId = this.idOf(def);
+      const terminatorId = this.idOf(terminator);
+      const detailsId = detailsDef ? this.idOf(detailsDef) : -1;
+      if (kind === PLAN_DUMP && this.pingId < 0) this.idOf(control_ping);
+      plan = new Plan(
+        def,
+        msgId,
+        terminator,
+        terminatorId,
+        detailsDef,
+        detailsId,
+        kind === PLAN_DUMP,
+        kind === PLAN_GOODBYE ? RETVAL_IGNORE : kind === PLAN_STREAM ? RETVAL_ALLOW_EAGAIN : RETVAL_CHECK,
+      );
+    } catch (e) {
+      if (e instanceof VppIncompatibleError) throw this.incompatibleFor(def, terminator, detailsDef);
+      throw e;
+    }
+    this.plans[kind]!.set(def, plan);
+    return plan;
   }
 
   private request(
+    kind: PlanKind,
     def: MessageDef,
     v: unknown,
-    terminator: MessageDef,
-    detailsDef: MessageDef | undefined,
     onDetail: Detail | undefined,
-    withPing: boolean,
-    retvalMode: 0 | 1 | 2,
     opts: CallOptions | undefined,
-    fixedId?: number,
   ): Promise<unknown> {
-    if (!this.socket || (!this._connected && fixedId === undefined && def !== sockclnt_delete)) {
+    if (!this.socket || (!this._connected && kind !== PLAN_GOODBYE)) {
       return Promise.reject(
         new VppDisconnectedError(
           this.closing ? 'the client is closed' : `not connected to VPP at ${this.socketPath} (reconnecting)`,
@@ -653,42 +698,27 @@ export class VppClient extends EventEmitter {
         ),
       );
     }
-    let msgId: number;
-    let terminatorId: number;
-    let detailsId = -1;
+    let plan: Plan;
     try {
-      if (fixedId !== undefined) {
-        msgId = fixedId;
-        terminatorId = SOCKCLNT_CREATE_REPLY_ID;
-      } else {
-        msgId = this.idOf(def);
-        terminatorId = this.idOf(terminator);
-        if (detailsDef) detailsId = this.idOf(detailsDef);
-        if (withPing && this.pingId < 0) this.idOf(control_ping);
-      }
+      plan = this.plan(kind, def);
     } catch (e) {
-      if (e instanceof VppIncompatibleError && fixedId === undefined && def !== terminator) {
-        return Promise.reject(this.incompatibleFor(def, terminator, detailsDef));
-      }
       return Promise.reject(e);
     }
+    return this.send0(plan, v, onDetail, opts);
+  }
+
+  /** Register and send (or queue) one request of a resolved plan. */
+  private send0(plan: Plan, v: unknown, onDetail: Detail | undefined, opts: CallOptions | undefined): Promise<unknown> {
+    if (!this.socket) return Promise.reject(new VppDisconnectedError('not connected', plan.def.name));
     const context = this.allocContext();
-    const timeoutMs = opts?.timeoutMs ?? this.timeoutMs;
     const promise = new Promise(capture);
     const p = new Pending(
       context,
-      def,
+      plan,
       v,
-      msgId,
-      terminatorId,
-      terminator,
-      detailsId,
-      detailsDef,
       onDetail,
-      withPing,
-      retvalMode,
       Infinity,
-      timeoutMs,
+      opts?.timeoutMs ?? this.timeoutMs,
       captured.resolve,
       captured.reject,
     );
@@ -727,14 +757,15 @@ export class VppClient extends EventEmitter {
     const w = this.out;
     const start = w.off;
     try {
-      this.encodeFrame(w, p.def, p.msgId, p.value, p.context);
-      if (p.withPing) this.encodeFrame(w, control_ping, this.pingId, undefined, p.context);
+      const plan = p.plan;
+      this.encodeFrame(w, plan.def, plan.msgId, p.value, p.context);
+      if (plan.withPing) this.encodeFrame(w, control_ping, this.pingId, undefined, p.context);
     } catch (e) {
       w.off = start;
       this.pending.delete(p.context);
       const err =
         e instanceof CodecError
-          ? new VppClientError(`${p.def.name}: cannot encode the request: ${scrubCodecMessage(e)}`)
+          ? new VppClientError(`${p.plan.def.name}: cannot encode the request: ${scrubCodecMessage(e)}`)
           : e instanceof Error
             ? e
             : new Error(String(e));
@@ -747,7 +778,7 @@ export class VppClient extends EventEmitter {
     if (p.deadline < this.timerAt) this.armTimer(p.deadline);
     this.inFlight++;
     this.stats.sent++;
-    if (this.debug) this.debug(`-> ${p.def.name} context ${p.context} ${inspectRedacted(p.value)}`);
+    if (this.debug) this.debug(`-> ${p.plan.def.name} context ${p.context} ${inspectRedacted(p.value)}`);
     // A big batch goes out now so VPP starts on it while we keep encoding; the rest at the end of the tick.
     if (w.off >= EAGER_FLUSH_BYTES) this.flush();
     else if (!this.flushScheduled) {
@@ -814,15 +845,18 @@ export class VppClient extends EventEmitter {
       this.stats.lateReplies++;
       return;
     }
-    if (id === p.terminatorId) {
+    const plan = p.plan;
+    if (id === plan.terminatorId) {
       this.finish(p, buf, start, end);
-    } else if (id === p.detailsId) {
+    } else if (id === plan.detailsId) {
       let d: unknown;
       try {
-        d = p.detailsDef!.decode(new Reader(buf, start, end));
+        d = plan.detailsDef!.decode(new Reader(buf, start, end));
       } catch (e) {
         this.settle(p);
-        p.reject(new VppProtocolError(`${p.def.name}: cannot decode ${p.detailsDef!.name}: ${(e as Error).message}`));
+        p.reject(
+          new VppProtocolError(`${p.plan.def.name}: cannot decode ${plan.detailsDef!.name}: ${(e as Error).message}`),
+        );
         this.record(p, undefined, 'error');
         return;
       }
@@ -834,16 +868,17 @@ export class VppClient extends EventEmitter {
 
   private finish(p: Pending, buf: Buffer, start: number, end: number): void {
     this.settle(p);
-    const t = p.terminator;
+    const plan = p.plan;
+    const t = plan.terminator;
     let retval: number | undefined;
     if (t.retvalOffset >= 0 && start + t.retvalOffset + 4 <= end) retval = buf.readInt32BE(start + t.retvalOffset);
     if (
-      p.retvalMode !== RETVAL_IGNORE &&
+      plan.retvalMode !== RETVAL_IGNORE &&
       retval !== undefined &&
       retval !== 0 &&
-      !(p.retvalMode === RETVAL_ALLOW_EAGAIN && retval === VppErrno.EAGAIN)
+      !(plan.retvalMode === RETVAL_ALLOW_EAGAIN && retval === VppErrno.EAGAIN)
     ) {
-      p.reject(new VppApiError(p.def.name, retval));
+      p.reject(new VppApiError(p.plan.def.name, retval));
       this.record(p, retval, 'error');
       return;
     }
@@ -851,7 +886,7 @@ export class VppClient extends EventEmitter {
     try {
       value = t.decode(new Reader(buf, start, end));
     } catch (e) {
-      p.reject(new VppProtocolError(`${p.def.name}: cannot decode ${t.name}: ${(e as Error).message}`));
+      p.reject(new VppProtocolError(`${p.plan.def.name}: cannot decode ${t.name}: ${(e as Error).message}`));
       this.record(p, retval, 'error');
       return;
     }
@@ -930,7 +965,7 @@ export class VppClient extends EventEmitter {
     for (const p of expired) {
       this.stats.timeouts++;
       this.settle(p);
-      p.reject(new VppTimeoutError(p.def.name, p.timeoutMs, p.context));
+      p.reject(new VppTimeoutError(p.plan.def.name, p.timeoutMs, p.context));
       this.record(p, undefined, 'timeout');
     }
     if (next < Infinity && next < this.timerAt) this.armTimer(next);
@@ -945,7 +980,7 @@ export class VppClient extends EventEmitter {
     this.out.off = 0;
     this.flushScheduled = false;
     for (const p of all) {
-      p.reject(new VppDisconnectedError(err.message, p.def.name, err.cause));
+      p.reject(new VppDisconnectedError(err.message, p.plan.def.name, err.cause));
       this.record(p, undefined, 'disconnected');
     }
     this.clearTimer();
@@ -954,7 +989,7 @@ export class VppClient extends EventEmitter {
   private record(p: Pending, retval: number | undefined, outcome: TraceEntry['outcome']): void {
     if (this.traceSize === 0) return;
     const entry: TraceEntry = {
-      message: p.def.name,
+      message: p.plan.def.name,
       context: p.context,
       durationMs: performance.now() - p.started,
       outcome,
