@@ -711,6 +711,7 @@ export class ModuleEmitter {
       this.lines.push(
         `export function put${P}(b: Buffer, o: number, v: ${P}In | undefined): void {`,
         `  if (v === undefined) { zero(b, o, o + ${S}); return; }`,
+        `  if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);`,
         ...arms.map((a) => '  ' + a),
         `  else zero(b, o, o + ${S});`,
         `}`,
@@ -754,6 +755,7 @@ export class ModuleEmitter {
       this.lines.push(
         `export function put${P}(b: Buffer, o: number, v: ${P}In | undefined): void {`,
         `  if (v === undefined) v = EMPTY;`,
+        `  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);`,
         ...pre.lines.map((l) => '  ' + l),
         ...this.putFixedFields(info, 'v', pre).map((l) => '  ' + l),
         `}`,
@@ -773,6 +775,7 @@ export class ModuleEmitter {
       this.lines.push(
         `export function encode${P}(w: Writer, v?: ${P}In): void {`,
         `  if (v === undefined) v = EMPTY;`,
+        `  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);`,
         ...pre.lines.map((l) => '  ' + l),
         `  w.ensure(${H});`,
         `  const b = w.buf; const o = w.off;`,
@@ -854,6 +857,7 @@ export class ModuleEmitter {
       `function encode${P}(w: Writer, msgId: number, v: ${P}In): void {`,
       `  try {`,
       `    if (v === undefined) v = EMPTY;`,
+      `    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);`,
       ...pre.lines.map((l) => '    ' + l),
       `    w.ensure(${H});`,
       `    const b = w.buf; const o = w.off;`,

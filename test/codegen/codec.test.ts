@@ -214,6 +214,15 @@ describe('errors name the message and field', () => {
     expect(e.message).toContain('10.0.0.300/24');
   });
 
+  test('a struct given as something other than an object', () => {
+    const e = codecError(() => enc(wireguard.wireguard_peer_add, 1, { peer: 5 as never }));
+    expect(e.path).toBe('wireguard_peer_add.peer');
+    expect(e.message).toContain('expected an object');
+    expect(
+      codecError(() => enc(ip.ip_route_add_del, 1, { route: { paths: [{ nh: { address: 'x' as never } }] } })).path,
+    ).toBe('ip_route_add_del.route.paths[0].nh.address');
+  });
+
   test('string[N] takes at most N-1 bytes, never truncated', () => {
     expect(enc(iface.sw_interface_tag_add_del, 1, { tag: 'x'.repeat(63) }).length / 2).toBe(
       iface.sw_interface_tag_add_del.minSize,

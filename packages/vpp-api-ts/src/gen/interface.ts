@@ -17,6 +17,7 @@ const L_SwInterfaceSetFlagsReply: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeSwInterfaceSetFlagsReply(w: Writer, msgId: number, v: SwInterfaceSetFlagsReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -64,6 +65,7 @@ const L_SwInterfaceSetPromiscReply: readonly (string | number)[] = [0,2,"_vl_msg
 function encodeSwInterfaceSetPromiscReply(w: Writer, msgId: number, v: SwInterfaceSetPromiscReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -111,6 +113,7 @@ const L_HwInterfaceSetMtuReply: readonly (string | number)[] = [0,2,"_vl_msg_id"
 function encodeHwInterfaceSetMtuReply(w: Writer, msgId: number, v: HwInterfaceSetMtuReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -158,6 +161,7 @@ const L_SwInterfaceSetMtuReply: readonly (string | number)[] = [0,2,"_vl_msg_id"
 function encodeSwInterfaceSetMtuReply(w: Writer, msgId: number, v: SwInterfaceSetMtuReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -205,6 +209,7 @@ const L_SwInterfaceSetIpDirectedBroadcastReply: readonly (string | number)[] = [
 function encodeSwInterfaceSetIpDirectedBroadcastReply(w: Writer, msgId: number, v: SwInterfaceSetIpDirectedBroadcastReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -258,6 +263,7 @@ const L_SwInterfaceEvent: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeSwInterfaceEvent(w: Writer, msgId: number, v: SwInterfaceEventIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(19);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -318,6 +324,7 @@ const L_WantInterfaceEventsReply: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeWantInterfaceEventsReply(w: Writer, msgId: number, v: WantInterfaceEventsReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -415,6 +422,7 @@ const L_SwInterfaceDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4
 function encodeSwInterfaceDetails(w: Writer, msgId: number, v: SwInterfaceDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(295);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -558,6 +566,7 @@ const L_SwInterfaceAddDelAddressReply: readonly (string | number)[] = [0,2,"_vl_
 function encodeSwInterfaceAddDelAddressReply(w: Writer, msgId: number, v: SwInterfaceAddDelAddressReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -605,6 +614,7 @@ const L_SwInterfaceAddressReplaceBeginReply: readonly (string | number)[] = [0,2
 function encodeSwInterfaceAddressReplaceBeginReply(w: Writer, msgId: number, v: SwInterfaceAddressReplaceBeginReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -652,6 +662,7 @@ const L_SwInterfaceAddressReplaceEndReply: readonly (string | number)[] = [0,2,"
 function encodeSwInterfaceAddressReplaceEndReply(w: Writer, msgId: number, v: SwInterfaceAddressReplaceEndReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -699,6 +710,7 @@ const L_SwInterfaceSetTableReply: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeSwInterfaceSetTableReply(w: Writer, msgId: number, v: SwInterfaceSetTableReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -748,6 +760,7 @@ const L_SwInterfaceGetTableReply: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeSwInterfaceGetTableReply(w: Writer, msgId: number, v: SwInterfaceGetTableReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -799,6 +812,7 @@ const L_SwInterfaceSetUnnumberedReply: readonly (string | number)[] = [0,2,"_vl_
 function encodeSwInterfaceSetUnnumberedReply(w: Writer, msgId: number, v: SwInterfaceSetUnnumberedReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -846,6 +860,7 @@ const L_SwInterfaceClearStatsReply: readonly (string | number)[] = [0,2,"_vl_msg
 function encodeSwInterfaceClearStatsReply(w: Writer, msgId: number, v: SwInterfaceClearStatsReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -893,6 +908,7 @@ const L_SwInterfaceTagAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_
 function encodeSwInterfaceTagAddDelReply(w: Writer, msgId: number, v: SwInterfaceTagAddDelReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -940,6 +956,7 @@ const L_SwInterfaceAddDelMacAddressReply: readonly (string | number)[] = [0,2,"_
 function encodeSwInterfaceAddDelMacAddressReply(w: Writer, msgId: number, v: SwInterfaceAddDelMacAddressReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -987,6 +1004,7 @@ const L_SwInterfaceSetMacAddressReply: readonly (string | number)[] = [0,2,"_vl_
 function encodeSwInterfaceSetMacAddressReply(w: Writer, msgId: number, v: SwInterfaceSetMacAddressReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1036,6 +1054,7 @@ const L_SwInterfaceGetMacAddressReply: readonly (string | number)[] = [0,2,"_vl_
 function encodeSwInterfaceGetMacAddressReply(w: Writer, msgId: number, v: SwInterfaceGetMacAddressReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(16);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1085,6 +1104,7 @@ const L_SwInterfaceSetRxModeReply: readonly (string | number)[] = [0,2,"_vl_msg_
 function encodeSwInterfaceSetRxModeReply(w: Writer, msgId: number, v: SwInterfaceSetRxModeReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1132,6 +1152,7 @@ const L_SwInterfaceSetRxPlacementReply: readonly (string | number)[] = [0,2,"_vl
 function encodeSwInterfaceSetRxPlacementReply(w: Writer, msgId: number, v: SwInterfaceSetRxPlacementReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1179,6 +1200,7 @@ const L_SwInterfaceSetTxPlacementReply: readonly (string | number)[] = [0,2,"_vl
 function encodeSwInterfaceSetTxPlacementReply(w: Writer, msgId: number, v: SwInterfaceSetTxPlacementReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1226,6 +1248,7 @@ const L_SwInterfaceSetInterfaceNameReply: readonly (string | number)[] = [0,2,"_
 function encodeSwInterfaceSetInterfaceNameReply(w: Writer, msgId: number, v: SwInterfaceSetInterfaceNameReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1281,6 +1304,7 @@ const L_SwInterfaceRxPlacementDetails: readonly (string | number)[] = [0,2,"_vl_
 function encodeSwInterfaceRxPlacementDetails(w: Writer, msgId: number, v: SwInterfaceRxPlacementDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(26);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1347,6 +1371,7 @@ const L_SwInterfaceTxPlacementGetReply: readonly (string | number)[] = [0,2,"_vl
 function encodeSwInterfaceTxPlacementGetReply(w: Writer, msgId: number, v: SwInterfaceTxPlacementGetReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1406,6 +1431,7 @@ const L_SwInterfaceTxPlacementDetails: readonly (string | number)[] = [0,2,"_vl_
 function encodeSwInterfaceTxPlacementDetails(w: Writer, msgId: number, v: SwInterfaceTxPlacementDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t166 = v.threads;
     if (t166 !== undefined && !Array.isArray(t166)) bad("threads", 'expected an array', t166);
     const t167 = t166 === undefined ? 0 : t166.length;
@@ -1483,6 +1509,7 @@ const L_InterfaceNameRenumberReply: readonly (string | number)[] = [0,2,"_vl_msg
 function encodeInterfaceNameRenumberReply(w: Writer, msgId: number, v: InterfaceNameRenumberReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1532,6 +1559,7 @@ const L_CreateSubifReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeCreateSubifReply(w: Writer, msgId: number, v: CreateSubifReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1585,6 +1613,7 @@ const L_CreateVlanSubifReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeCreateVlanSubifReply(w: Writer, msgId: number, v: CreateVlanSubifReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1636,6 +1665,7 @@ const L_DeleteSubifReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeDeleteSubifReply(w: Writer, msgId: number, v: DeleteSubifReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1685,6 +1715,7 @@ const L_CreateLoopbackReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeCreateLoopbackReply(w: Writer, msgId: number, v: CreateLoopbackReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1738,6 +1769,7 @@ const L_CreateLoopbackInstanceReply: readonly (string | number)[] = [0,2,"_vl_ms
 function encodeCreateLoopbackInstanceReply(w: Writer, msgId: number, v: CreateLoopbackInstanceReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1789,6 +1821,7 @@ const L_DeleteLoopbackReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeDeleteLoopbackReply(w: Writer, msgId: number, v: DeleteLoopbackReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1836,6 +1869,7 @@ const L_CollectDetailedInterfaceStatsReply: readonly (string | number)[] = [0,2,
 function encodeCollectDetailedInterfaceStatsReply(w: Writer, msgId: number, v: CollectDetailedInterfaceStatsReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1883,6 +1917,7 @@ const L_PcapSetFilterFunctionReply: readonly (string | number)[] = [0,2,"_vl_msg
 function encodePcapSetFilterFunctionReply(w: Writer, msgId: number, v: PcapSetFilterFunctionReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1930,6 +1965,7 @@ const L_PcapTraceOnReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodePcapTraceOnReply(w: Writer, msgId: number, v: PcapTraceOnReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1977,6 +2013,7 @@ const L_PcapTraceOffReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodePcapTraceOffReply(w: Writer, msgId: number, v: PcapTraceOffReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2024,6 +2061,7 @@ const L_SwInterfaceSetDefaultRxModeReply: readonly (string | number)[] = [0,2,"_
 function encodeSwInterfaceSetDefaultRxModeReply(w: Writer, msgId: number, v: SwInterfaceSetDefaultRxModeReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2073,6 +2111,7 @@ const L_SwInterfaceGetDefaultRxModeReply: readonly (string | number)[] = [0,2,"_
 function encodeSwInterfaceGetDefaultRxModeReply(w: Writer, msgId: number, v: SwInterfaceGetDefaultRxModeReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2125,6 +2164,7 @@ const L_SwInterfaceSetLinkSpeedReply: readonly (string | number)[] = [0,2,"_vl_m
 function encodeSwInterfaceSetLinkSpeedReply(w: Writer, msgId: number, v: SwInterfaceSetLinkSpeedReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2174,6 +2214,7 @@ const L_SwInterfaceGetSpeedCapaReply: readonly (string | number)[] = [0,2,"_vl_m
 function encodeSwInterfaceGetSpeedCapaReply(w: Writer, msgId: number, v: SwInterfaceGetSpeedCapaReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t250 = v.speeds;
     if (t250 !== undefined && !Array.isArray(t250)) bad("speeds", 'expected an array', t250);
     const t251 = t250 === undefined ? 0 : t250.length;
@@ -2243,6 +2284,7 @@ const L_SwInterfaceSetFlags: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeSwInterfaceSetFlags(w: Writer, msgId: number, v: SwInterfaceSetFlagsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2304,6 +2346,7 @@ const L_SwInterfaceSetPromisc: readonly (string | number)[] = [0,2,"_vl_msg_id",
 function encodeSwInterfaceSetPromisc(w: Writer, msgId: number, v: SwInterfaceSetPromiscIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2364,6 +2407,7 @@ const L_HwInterfaceSetMtu: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodeHwInterfaceSetMtu(w: Writer, msgId: number, v: HwInterfaceSetMtuIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(16);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2424,6 +2468,7 @@ const L_SwInterfaceSetMtu: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodeSwInterfaceSetMtu(w: Writer, msgId: number, v: SwInterfaceSetMtuIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(30);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2488,6 +2533,7 @@ const L_SwInterfaceSetIpDirectedBroadcast: readonly (string | number)[] = [0,2,"
 function encodeSwInterfaceSetIpDirectedBroadcast(w: Writer, msgId: number, v: SwInterfaceSetIpDirectedBroadcastIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2548,6 +2594,7 @@ const L_WantInterfaceEvents: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeWantInterfaceEvents(w: Writer, msgId: number, v: WantInterfaceEventsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2611,6 +2658,7 @@ const L_SwInterfaceDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeSwInterfaceDump(w: Writer, msgId: number, v: SwInterfaceDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t313 = strLen(v.name_filter, "name_filter");
     w.ensure(19);
     const b = w.buf; const o = w.off;
@@ -2682,6 +2730,7 @@ const L_SwInterfaceAddDelAddress: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeSwInterfaceAddDelAddress(w: Writer, msgId: number, v: SwInterfaceAddDelAddressIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(34);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2744,6 +2793,7 @@ const L_SwInterfaceAddressReplaceBegin: readonly (string | number)[] = [0,2,"_vl
 function encodeSwInterfaceAddressReplaceBegin(w: Writer, msgId: number, v: SwInterfaceAddressReplaceBeginIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2792,6 +2842,7 @@ const L_SwInterfaceAddressReplaceEnd: readonly (string | number)[] = [0,2,"_vl_m
 function encodeSwInterfaceAddressReplaceEnd(w: Writer, msgId: number, v: SwInterfaceAddressReplaceEndIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2846,6 +2897,7 @@ const L_SwInterfaceSetTable: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeSwInterfaceSetTable(w: Writer, msgId: number, v: SwInterfaceSetTableIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(19);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2910,6 +2962,7 @@ const L_SwInterfaceGetTable: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeSwInterfaceGetTable(w: Writer, msgId: number, v: SwInterfaceGetTableIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2972,6 +3025,7 @@ const L_SwInterfaceSetUnnumbered: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeSwInterfaceSetUnnumbered(w: Writer, msgId: number, v: SwInterfaceSetUnnumberedIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(19);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3034,6 +3088,7 @@ const L_SwInterfaceClearStats: readonly (string | number)[] = [0,2,"_vl_msg_id",
 function encodeSwInterfaceClearStats(w: Writer, msgId: number, v: SwInterfaceClearStatsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3092,6 +3147,7 @@ const L_SwInterfaceTagAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeSwInterfaceTagAddDel(w: Writer, msgId: number, v: SwInterfaceTagAddDelIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3156,6 +3212,7 @@ const L_SwInterfaceAddDelMacAddress: readonly (string | number)[] = [0,2,"_vl_ms
 function encodeSwInterfaceAddDelMacAddress(w: Writer, msgId: number, v: SwInterfaceAddDelMacAddressIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(21);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3218,6 +3275,7 @@ const L_SwInterfaceSetMacAddress: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeSwInterfaceSetMacAddress(w: Writer, msgId: number, v: SwInterfaceSetMacAddressIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(20);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3274,6 +3332,7 @@ const L_SwInterfaceGetMacAddress: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeSwInterfaceGetMacAddress(w: Writer, msgId: number, v: SwInterfaceGetMacAddressIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3334,6 +3393,7 @@ const L_SwInterfaceSetRxMode: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeSwInterfaceSetRxMode(w: Writer, msgId: number, v: SwInterfaceSetRxModeIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(23);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3407,6 +3467,7 @@ const L_SwInterfaceSetRxPlacement: readonly (string | number)[] = [0,2,"_vl_msg_
 function encodeSwInterfaceSetRxPlacement(w: Writer, msgId: number, v: SwInterfaceSetRxPlacementIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(23);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3477,6 +3538,7 @@ const L_SwInterfaceSetTxPlacement: readonly (string | number)[] = [0,2,"_vl_msg_
 function encodeSwInterfaceSetTxPlacement(w: Writer, msgId: number, v: SwInterfaceSetTxPlacementIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t432 = v.threads;
     if (t432 !== undefined && !Array.isArray(t432)) bad("threads", 'expected an array', t432);
     const t433 = t432 === undefined ? 0 : t432.length;
@@ -3555,6 +3617,7 @@ const L_SwInterfaceSetInterfaceName: readonly (string | number)[] = [0,2,"_vl_ms
 function encodeSwInterfaceSetInterfaceName(w: Writer, msgId: number, v: SwInterfaceSetInterfaceNameIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(78);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3611,6 +3674,7 @@ const L_SwInterfaceRxPlacementDump: readonly (string | number)[] = [0,2,"_vl_msg
 function encodeSwInterfaceRxPlacementDump(w: Writer, msgId: number, v: SwInterfaceRxPlacementDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3667,6 +3731,7 @@ const L_SwInterfaceTxPlacementGet: readonly (string | number)[] = [0,2,"_vl_msg_
 function encodeSwInterfaceTxPlacementGet(w: Writer, msgId: number, v: SwInterfaceTxPlacementGetIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3728,6 +3793,7 @@ const L_InterfaceNameRenumber: readonly (string | number)[] = [0,2,"_vl_msg_id",
 function encodeInterfaceNameRenumber(w: Writer, msgId: number, v: InterfaceNameRenumberIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3794,6 +3860,7 @@ const L_CreateSubif: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clien
 function encodeCreateSubif(w: Writer, msgId: number, v: CreateSubifIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(26);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3867,6 +3934,7 @@ const L_CreateVlanSubif: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeCreateVlanSubif(w: Writer, msgId: number, v: CreateVlanSubifIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3925,6 +3993,7 @@ const L_DeleteSubif: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clien
 function encodeDeleteSubif(w: Writer, msgId: number, v: DeleteSubifIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3979,6 +4048,7 @@ const L_CreateLoopback: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cl
 function encodeCreateLoopback(w: Writer, msgId: number, v: CreateLoopbackIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(16);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4035,6 +4105,7 @@ const L_CreateLoopbackInstance: readonly (string | number)[] = [0,2,"_vl_msg_id"
 function encodeCreateLoopbackInstance(w: Writer, msgId: number, v: CreateLoopbackInstanceIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(21);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4095,6 +4166,7 @@ const L_DeleteLoopback: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cl
 function encodeDeleteLoopback(w: Writer, msgId: number, v: DeleteLoopbackIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4151,6 +4223,7 @@ const L_CollectDetailedInterfaceStats: readonly (string | number)[] = [0,2,"_vl_
 function encodeCollectDetailedInterfaceStats(w: Writer, msgId: number, v: CollectDetailedInterfaceStatsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4209,6 +4282,7 @@ const L_PcapSetFilterFunction: readonly (string | number)[] = [0,2,"_vl_msg_id",
 function encodePcapSetFilterFunction(w: Writer, msgId: number, v: PcapSetFilterFunctionIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t533 = strLen(v.filter_function_name, "filter_function_name");
     w.ensure(14);
     const b = w.buf; const o = w.off;
@@ -4286,6 +4360,7 @@ const L_PcapTraceOn: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clien
 function encodePcapTraceOn(w: Writer, msgId: number, v: PcapTraceOnIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(220);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4374,6 +4449,7 @@ const L_PcapTraceOff: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clie
 function encodePcapTraceOff(w: Writer, msgId: number, v: PcapTraceOffIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4424,6 +4500,7 @@ const L_SwInterfaceSetDefaultRxMode: readonly (string | number)[] = [0,2,"_vl_ms
 function encodeSwInterfaceSetDefaultRxMode(w: Writer, msgId: number, v: SwInterfaceSetDefaultRxModeIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4477,6 +4554,7 @@ const L_SwInterfaceGetDefaultRxMode: readonly (string | number)[] = [0,2,"_vl_ms
 function encodeSwInterfaceGetDefaultRxMode(w: Writer, msgId: number, v: SwInterfaceGetDefaultRxModeIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4529,6 +4607,7 @@ const L_SwInterfaceSetLinkSpeed: readonly (string | number)[] = [0,2,"_vl_msg_id
 function encodeSwInterfaceSetLinkSpeed(w: Writer, msgId: number, v: SwInterfaceSetLinkSpeedIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4587,6 +4666,7 @@ const L_SwInterfaceGetSpeedCapa: readonly (string | number)[] = [0,2,"_vl_msg_id
 function encodeSwInterfaceGetSpeedCapa(w: Writer, msgId: number, v: SwInterfaceGetSpeedCapaIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);

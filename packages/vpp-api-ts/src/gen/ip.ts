@@ -54,6 +54,7 @@ export interface IpTableIn {
 const L_IpTable: readonly (string | number)[] = [0,4,"table_id",4,1,"is_ip6",5,64,"name"];
 export function putIpTable(b: Buffer, o: number, v: IpTableIn | undefined): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t0 = v.table_id ?? 0;
   if ((t0 >>> 0) !== t0) badInt("table_id", 'u32', t0);
   b[o] = t0 >>> 24; b[o + 1] = t0 >>> 16; b[o + 2] = t0 >>> 8; b[o + 3] = t0;
@@ -97,6 +98,7 @@ export interface IpRouteIn {
 const L_IpRoute: readonly (string | number)[] = [0,4,"table_id",4,4,"stats_index",8,18,"prefix",26,1,"n_paths"];
 export function encodeIpRoute(w: Writer, v?: IpRouteIn): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t5 = v.paths;
   if (t5 !== undefined && !Array.isArray(t5)) bad("paths", 'expected an array', t5);
   const t6 = t5 === undefined ? 0 : t5.length;
@@ -156,6 +158,7 @@ export interface IpRouteV2In {
 const L_IpRouteV2: readonly (string | number)[] = [0,4,"table_id",4,4,"stats_index",8,18,"prefix",26,1,"n_paths",27,1,"src"];
 export function encodeIpRouteV2(w: Writer, v?: IpRouteV2In): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t17 = v.paths;
   if (t17 !== undefined && !Array.isArray(t17)) bad("paths", 'expected an array', t17);
   const t18 = t17 === undefined ? 0 : t17.length;
@@ -219,6 +222,7 @@ export interface IpMrouteIn {
 const L_IpMroute: readonly (string | number)[] = [0,4,"table_id",4,4,"entry_flags",8,4,"rpf_id",12,1,"prefix.af",13,2,"prefix.grp_address_length",15,16,"prefix.grp_address",31,16,"prefix.src_address",47,1,"n_paths"];
 export function encodeIpMroute(w: Writer, v?: IpMrouteIn): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t31 = v.paths;
   if (t31 !== undefined && !Array.isArray(t31)) bad("paths", 'expected an array', t31);
   const t32 = t31 === undefined ? 0 : t31.length;
@@ -279,6 +283,7 @@ export interface PuntRedirectIn {
 const L_PuntRedirect: readonly (string | number)[] = [0,4,"rx_sw_if_index",4,4,"tx_sw_if_index",8,17,"nh"];
 export function putPuntRedirect(b: Buffer, o: number, v: PuntRedirectIn | undefined): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t45 = v.rx_sw_if_index ?? 0;
   if ((t45 >>> 0) !== t45) badInt("rx_sw_if_index", 'u32', t45);
   b[o] = t45 >>> 24; b[o + 1] = t45 >>> 16; b[o + 2] = t45 >>> 8; b[o + 3] = t45;
@@ -320,6 +325,7 @@ export interface PuntRedirectV2In {
 const L_PuntRedirectV2: readonly (string | number)[] = [0,4,"rx_sw_if_index",4,1,"af",5,4,"n_paths"];
 export function encodePuntRedirectV2(w: Writer, v?: PuntRedirectV2In): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t50 = v.paths;
   if (t50 !== undefined && !Array.isArray(t50)) bad("paths", 'expected an array', t50);
   const t51 = t50 === undefined ? 0 : t50.length;
@@ -378,6 +384,7 @@ export interface IpPathMtuIn {
 const L_IpPathMtu: readonly (string | number)[] = [0,4,"client_index",4,4,"context",8,4,"table_id",12,17,"nh",29,2,"path_mtu"];
 export function putIpPathMtu(b: Buffer, o: number, v: IpPathMtuIn | undefined): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t61 = v.client_index ?? 0;
   if ((t61 >>> 0) !== t61) badInt("client_index", 'u32', t61);
   b[o] = t61 >>> 24; b[o + 1] = t61 >>> 16; b[o + 2] = t61 >>> 8; b[o + 3] = t61;
@@ -426,6 +433,7 @@ const L_IpTableAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4
 function encodeIpTableAddDelReply(w: Writer, msgId: number, v: IpTableAddDelReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -473,6 +481,7 @@ const L_IpTableAddDelV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeIpTableAddDelV2Reply(w: Writer, msgId: number, v: IpTableAddDelV2ReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -522,6 +531,7 @@ const L_IpTableAllocateReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeIpTableAllocateReply(w: Writer, msgId: number, v: IpTableAllocateReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -571,6 +581,7 @@ const L_IpTableReplaceBeginReply: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeIpTableReplaceBeginReply(w: Writer, msgId: number, v: IpTableReplaceBeginReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -618,6 +629,7 @@ const L_IpTableReplaceEndReply: readonly (string | number)[] = [0,2,"_vl_msg_id"
 function encodeIpTableReplaceEndReply(w: Writer, msgId: number, v: IpTableReplaceEndReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -665,6 +677,7 @@ const L_IpTableFlushReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodeIpTableFlushReply(w: Writer, msgId: number, v: IpTableFlushReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -712,6 +725,7 @@ const L_IpTableDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"co
 function encodeIpTableDetails(w: Writer, msgId: number, v: IpTableDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(75);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -759,6 +773,7 @@ const L_IpRouteAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4
 function encodeIpRouteAddDelReply(w: Writer, msgId: number, v: IpRouteAddDelReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -812,6 +827,7 @@ const L_IpRouteAddDelV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeIpRouteAddDelV2Reply(w: Writer, msgId: number, v: IpRouteAddDelV2ReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -863,6 +879,7 @@ const L_IpRouteDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"co
 function encodeIpRouteDetails(w: Writer, msgId: number, v: IpRouteDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(6);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -909,6 +926,7 @@ const L_IpRouteV2Details: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeIpRouteV2Details(w: Writer, msgId: number, v: IpRouteV2DetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(6);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -957,6 +975,7 @@ const L_IpRouteLookupReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4
 function encodeIpRouteLookupReply(w: Writer, msgId: number, v: IpRouteLookupReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1009,6 +1028,7 @@ const L_IpRouteLookupV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeIpRouteLookupV2Reply(w: Writer, msgId: number, v: IpRouteLookupV2ReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1059,6 +1079,7 @@ const L_SetIpFlowHashReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4
 function encodeSetIpFlowHashReply(w: Writer, msgId: number, v: SetIpFlowHashReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1106,6 +1127,7 @@ const L_SetIpFlowHashV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeSetIpFlowHashV2Reply(w: Writer, msgId: number, v: SetIpFlowHashV2ReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1153,6 +1175,7 @@ const L_SetIpFlowHashV3Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeSetIpFlowHashV3Reply(w: Writer, msgId: number, v: SetIpFlowHashV3ReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1200,6 +1223,7 @@ const L_SetIpFlowHashRouterIdReply: readonly (string | number)[] = [0,2,"_vl_msg
 function encodeSetIpFlowHashRouterIdReply(w: Writer, msgId: number, v: SetIpFlowHashRouterIdReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1247,6 +1271,7 @@ const L_SwInterfaceIp6EnableDisableReply: readonly (string | number)[] = [0,2,"_
 function encodeSwInterfaceIp6EnableDisableReply(w: Writer, msgId: number, v: SwInterfaceIp6EnableDisableReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1294,6 +1319,7 @@ const L_SwInterfaceIp4EnableDisableReply: readonly (string | number)[] = [0,2,"_
 function encodeSwInterfaceIp4EnableDisableReply(w: Writer, msgId: number, v: SwInterfaceIp4EnableDisableReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1343,6 +1369,7 @@ const L_IpMtableDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeIpMtableDetails(w: Writer, msgId: number, v: IpMtableDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1394,6 +1421,7 @@ const L_IpMrouteAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeIpMrouteAddDelReply(w: Writer, msgId: number, v: IpMrouteAddDelReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1445,6 +1473,7 @@ const L_IpMrouteDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeIpMrouteDetails(w: Writer, msgId: number, v: IpMrouteDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(6);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1493,6 +1522,7 @@ const L_IpAddressDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeIpAddressDetails(w: Writer, msgId: number, v: IpAddressDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(28);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1544,6 +1574,7 @@ const L_IpUnnumberedDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeIpUnnumberedDetails(w: Writer, msgId: number, v: IpUnnumberedDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1597,6 +1628,7 @@ const L_IpDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context
 function encodeIpDetails(w: Writer, msgId: number, v: IpDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(11);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1656,6 +1688,7 @@ const L_MfibSignalDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodeMfibSignalDetails(w: Writer, msgId: number, v: MfibSignalDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(307);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1715,6 +1748,7 @@ const L_IpPuntRedirectReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeIpPuntRedirectReply(w: Writer, msgId: number, v: IpPuntRedirectReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1762,6 +1796,7 @@ const L_IpPuntRedirectDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",
 function encodeIpPuntRedirectDetails(w: Writer, msgId: number, v: IpPuntRedirectDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(31);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1809,6 +1844,7 @@ const L_AddDelIpPuntRedirectV2Reply: readonly (string | number)[] = [0,2,"_vl_ms
 function encodeAddDelIpPuntRedirectV2Reply(w: Writer, msgId: number, v: AddDelIpPuntRedirectV2ReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1856,6 +1892,7 @@ const L_IpPuntRedirectV2Details: readonly (string | number)[] = [0,2,"_vl_msg_id
 function encodeIpPuntRedirectV2Details(w: Writer, msgId: number, v: IpPuntRedirectV2DetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(6);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1902,6 +1939,7 @@ const L_IpContainerProxyAddDelReply: readonly (string | number)[] = [0,2,"_vl_ms
 function encodeIpContainerProxyAddDelReply(w: Writer, msgId: number, v: IpContainerProxyAddDelReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1951,6 +1989,7 @@ const L_IpContainerProxyDetails: readonly (string | number)[] = [0,2,"_vl_msg_id
 function encodeIpContainerProxyDetails(w: Writer, msgId: number, v: IpContainerProxyDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(28);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2000,6 +2039,7 @@ const L_IpSourceAndPortRangeCheckAddDelReply: readonly (string | number)[] = [0,
 function encodeIpSourceAndPortRangeCheckAddDelReply(w: Writer, msgId: number, v: IpSourceAndPortRangeCheckAddDelReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2047,6 +2087,7 @@ const L_IpSourceAndPortRangeCheckInterfaceAddDelReply: readonly (string | number
 function encodeIpSourceAndPortRangeCheckInterfaceAddDelReply(w: Writer, msgId: number, v: IpSourceAndPortRangeCheckInterfaceAddDelReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2094,6 +2135,7 @@ const L_SwInterfaceIp6SetLinkLocalAddressReply: readonly (string | number)[] = [
 function encodeSwInterfaceIp6SetLinkLocalAddressReply(w: Writer, msgId: number, v: SwInterfaceIp6SetLinkLocalAddressReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2143,6 +2185,7 @@ const L_SwInterfaceIp6GetLinkLocalAddressReply: readonly (string | number)[] = [
 function encodeSwInterfaceIp6GetLinkLocalAddressReply(w: Writer, msgId: number, v: SwInterfaceIp6GetLinkLocalAddressReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(26);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2192,6 +2235,7 @@ const L_IoamEnableReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeIoamEnableReply(w: Writer, msgId: number, v: IoamEnableReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2239,6 +2283,7 @@ const L_IoamDisableReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeIoamDisableReply(w: Writer, msgId: number, v: IoamDisableReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2286,6 +2331,7 @@ const L_IpReassemblySetReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeIpReassemblySetReply(w: Writer, msgId: number, v: IpReassemblySetReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2343,6 +2389,7 @@ const L_IpReassemblyGetReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeIpReassemblyGetReply(w: Writer, msgId: number, v: IpReassemblyGetReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(27);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2410,6 +2457,7 @@ const L_IpReassemblyEnableDisableReply: readonly (string | number)[] = [0,2,"_vl
 function encodeIpReassemblyEnableDisableReply(w: Writer, msgId: number, v: IpReassemblyEnableDisableReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2457,6 +2505,7 @@ const L_IpLocalReassEnableDisableReply: readonly (string | number)[] = [0,2,"_vl
 function encodeIpLocalReassEnableDisableReply(w: Writer, msgId: number, v: IpLocalReassEnableDisableReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2508,6 +2557,7 @@ const L_IpLocalReassGetReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeIpLocalReassGetReply(w: Writer, msgId: number, v: IpLocalReassGetReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2563,6 +2613,7 @@ const L_IpPathMtuUpdateReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeIpPathMtuUpdateReply(w: Writer, msgId: number, v: IpPathMtuUpdateReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2612,6 +2663,7 @@ const L_IpPathMtuGetReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodeIpPathMtuGetReply(w: Writer, msgId: number, v: IpPathMtuGetReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2663,6 +2715,7 @@ const L_IpPathMtuDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeIpPathMtuDetails(w: Writer, msgId: number, v: IpPathMtuDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(37);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2710,6 +2763,7 @@ const L_IpPathMtuReplaceBeginReply: readonly (string | number)[] = [0,2,"_vl_msg
 function encodeIpPathMtuReplaceBeginReply(w: Writer, msgId: number, v: IpPathMtuReplaceBeginReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2757,6 +2811,7 @@ const L_IpPathMtuReplaceEndReply: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeIpPathMtuReplaceEndReply(w: Writer, msgId: number, v: IpPathMtuReplaceEndReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2808,6 +2863,7 @@ const L_IpTableAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cli
 function encodeIpTableAddDel(w: Writer, msgId: number, v: IpTableAddDelIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(80);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2868,6 +2924,7 @@ const L_IpTableAddDelV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeIpTableAddDelV2(w: Writer, msgId: number, v: IpTableAddDelV2In): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(81);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2928,6 +2985,7 @@ const L_IpTableAllocate: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeIpTableAllocate(w: Writer, msgId: number, v: IpTableAllocateIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -2978,6 +3036,7 @@ const L_IpTableDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clien
 function encodeIpTableDump(w: Writer, msgId: number, v: IpTableDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3028,6 +3087,7 @@ const L_IpTableReplaceBegin: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeIpTableReplaceBegin(w: Writer, msgId: number, v: IpTableReplaceBeginIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3080,6 +3140,7 @@ const L_IpTableReplaceEnd: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodeIpTableReplaceEnd(w: Writer, msgId: number, v: IpTableReplaceEndIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3132,6 +3193,7 @@ const L_IpTableFlush: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clie
 function encodeIpTableFlush(w: Writer, msgId: number, v: IpTableFlushIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3188,6 +3250,7 @@ const L_IpRouteAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cli
 function encodeIpRouteAddDel(w: Writer, msgId: number, v: IpRouteAddDelIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3253,6 +3316,7 @@ const L_IpRouteAddDelV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeIpRouteAddDelV2(w: Writer, msgId: number, v: IpRouteAddDelV2In): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3314,6 +3378,7 @@ const L_IpRouteDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clien
 function encodeIpRouteDump(w: Writer, msgId: number, v: IpRouteDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3368,6 +3433,7 @@ const L_IpRouteV2Dump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cli
 function encodeIpRouteV2Dump(w: Writer, msgId: number, v: IpRouteV2DumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(80);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3428,6 +3494,7 @@ const L_IpRouteLookup: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cli
 function encodeIpRouteLookup(w: Writer, msgId: number, v: IpRouteLookupIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(33);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3492,6 +3559,7 @@ const L_IpRouteLookupV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeIpRouteLookupV2(w: Writer, msgId: number, v: IpRouteLookupV2In): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(33);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3568,6 +3636,7 @@ const L_SetIpFlowHash: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cli
 function encodeSetIpFlowHash(w: Writer, msgId: number, v: SetIpFlowHashIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(22);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3658,6 +3727,7 @@ const L_SetIpFlowHashV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeSetIpFlowHashV2(w: Writer, msgId: number, v: SetIpFlowHashV2In): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(19);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3726,6 +3796,7 @@ const L_SetIpFlowHashV3: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeSetIpFlowHashV3(w: Writer, msgId: number, v: SetIpFlowHashV3In): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(19);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3790,6 +3861,7 @@ const L_SetIpFlowHashRouterId: readonly (string | number)[] = [0,2,"_vl_msg_id",
 function encodeSetIpFlowHashRouterId(w: Writer, msgId: number, v: SetIpFlowHashRouterIdIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3846,6 +3918,7 @@ const L_SwInterfaceIp6EnableDisable: readonly (string | number)[] = [0,2,"_vl_ms
 function encodeSwInterfaceIp6EnableDisable(w: Writer, msgId: number, v: SwInterfaceIp6EnableDisableIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3906,6 +3979,7 @@ const L_SwInterfaceIp4EnableDisable: readonly (string | number)[] = [0,2,"_vl_ms
 function encodeSwInterfaceIp4EnableDisable(w: Writer, msgId: number, v: SwInterfaceIp4EnableDisableIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -3962,6 +4036,7 @@ const L_IpMtableDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clie
 function encodeIpMtableDump(w: Writer, msgId: number, v: IpMtableDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4016,6 +4091,7 @@ const L_IpMrouteAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cl
 function encodeIpMrouteAddDel(w: Writer, msgId: number, v: IpMrouteAddDelIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4077,6 +4153,7 @@ const L_IpMrouteDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clie
 function encodeIpMrouteDump(w: Writer, msgId: number, v: IpMrouteDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(79);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4131,6 +4208,7 @@ const L_IpAddressDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cli
 function encodeIpAddressDump(w: Writer, msgId: number, v: IpAddressDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4189,6 +4267,7 @@ const L_IpUnnumberedDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeIpUnnumberedDump(w: Writer, msgId: number, v: IpUnnumberedDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4243,6 +4322,7 @@ const L_IpDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_ind
 function encodeIpDump(w: Writer, msgId: number, v: IpDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(11);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4295,6 +4375,7 @@ const L_MfibSignalDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cl
 function encodeMfibSignalDump(w: Writer, msgId: number, v: MfibSignalDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4347,6 +4428,7 @@ const L_IpPuntRedirect: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cl
 function encodeIpPuntRedirect(w: Writer, msgId: number, v: IpPuntRedirectIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(36);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4407,6 +4489,7 @@ const L_IpPuntRedirectDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4
 function encodeIpPuntRedirectDump(w: Writer, msgId: number, v: IpPuntRedirectDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4467,6 +4550,7 @@ const L_AddDelIpPuntRedirectV2: readonly (string | number)[] = [0,2,"_vl_msg_id"
 function encodeAddDelIpPuntRedirectV2(w: Writer, msgId: number, v: AddDelIpPuntRedirectV2In): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(11);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4526,6 +4610,7 @@ const L_IpPuntRedirectV2Dump: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeIpPuntRedirectV2Dump(w: Writer, msgId: number, v: IpPuntRedirectV2DumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4589,6 +4674,7 @@ const L_IpContainerProxyAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id"
 function encodeIpContainerProxyAddDel(w: Writer, msgId: number, v: IpContainerProxyAddDelIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(33);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4647,6 +4733,7 @@ const L_IpContainerProxyDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeIpContainerProxyDump(w: Writer, msgId: number, v: IpContainerProxyDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4707,6 +4794,7 @@ const L_IpSourceAndPortRangeCheckAddDel: readonly (string | number)[] = [0,2,"_v
 function encodeIpSourceAndPortRangeCheckAddDel(w: Writer, msgId: number, v: IpSourceAndPortRangeCheckAddDelIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(162);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4799,6 +4887,7 @@ const L_IpSourceAndPortRangeCheckInterfaceAddDel: readonly (string | number)[] =
 function encodeIpSourceAndPortRangeCheckInterfaceAddDel(w: Writer, msgId: number, v: IpSourceAndPortRangeCheckInterfaceAddDelIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(31);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4875,6 +4964,7 @@ const L_SwInterfaceIp6SetLinkLocalAddress: readonly (string | number)[] = [0,2,"
 function encodeSwInterfaceIp6SetLinkLocalAddress(w: Writer, msgId: number, v: SwInterfaceIp6SetLinkLocalAddressIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(30);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4931,6 +5021,7 @@ const L_SwInterfaceIp6GetLinkLocalAddress: readonly (string | number)[] = [0,2,"
 function encodeSwInterfaceIp6GetLinkLocalAddress(w: Writer, msgId: number, v: SwInterfaceIp6GetLinkLocalAddressIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -4995,6 +5086,7 @@ const L_IoamEnable: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client
 function encodeIoamEnable(w: Writer, msgId: number, v: IoamEnableIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(20);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5069,6 +5161,7 @@ const L_IoamDisable: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clien
 function encodeIoamDisable(w: Writer, msgId: number, v: IoamDisableIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5133,6 +5226,7 @@ const L_IpReassemblySet: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeIpReassemblySet(w: Writer, msgId: number, v: IpReassemblySetIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(31);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5210,6 +5304,7 @@ const L_IpReassemblyGet: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeIpReassemblyGet(w: Writer, msgId: number, v: IpReassemblyGetIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5275,6 +5370,7 @@ const L_IpReassemblyEnableDisable: readonly (string | number)[] = [0,2,"_vl_msg_
 function encodeIpReassemblyEnableDisable(w: Writer, msgId: number, v: IpReassemblyEnableDisableIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(20);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5344,6 +5440,7 @@ const L_IpLocalReassEnableDisable: readonly (string | number)[] = [0,2,"_vl_msg_
 function encodeIpLocalReassEnableDisable(w: Writer, msgId: number, v: IpLocalReassEnableDisableIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5400,6 +5497,7 @@ const L_IpLocalReassGet: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeIpLocalReassGet(w: Writer, msgId: number, v: IpLocalReassGetIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5450,6 +5548,7 @@ const L_IpPathMtuUpdate: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeIpPathMtuUpdate(w: Writer, msgId: number, v: IpPathMtuUpdateIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(41);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5504,6 +5603,7 @@ const L_IpPathMtuGet: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clie
 function encodeIpPathMtuGet(w: Writer, msgId: number, v: IpPathMtuGetIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5557,6 +5657,7 @@ const L_IpPathMtuReplaceBegin: readonly (string | number)[] = [0,2,"_vl_msg_id",
 function encodeIpPathMtuReplaceBegin(w: Writer, msgId: number, v: IpPathMtuReplaceBeginIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -5605,6 +5706,7 @@ const L_IpPathMtuReplaceEnd: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeIpPathMtuReplaceEnd(w: Writer, msgId: number, v: IpPathMtuReplaceEndIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);

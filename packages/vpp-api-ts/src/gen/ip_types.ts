@@ -95,6 +95,7 @@ export interface AddressUnionIn {
 const L_AddressUnion: readonly (string | number)[] = [0,4,"ip4",0,16,"ip6"];
 export function putAddressUnion(b: Buffer, o: number, v: AddressUnionIn | undefined): void {
   if (v === undefined) { zero(b, o, o + 16); return; }
+  if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   if (v.ip6 !== undefined) { putIp6(b, o, v.ip6, "ip6"); }
   else if (v.ip4 !== undefined) { putIp4(b, o, v.ip4, "ip4"); zero(b, o + 4, o + 16); }
   else zero(b, o, o + 16);
@@ -133,6 +134,7 @@ export interface Ip4AddressAndMaskIn {
 const L_Ip4AddressAndMask: readonly (string | number)[] = [0,4,"addr",4,4,"mask"];
 export function putIp4AddressAndMask(b: Buffer, o: number, v: Ip4AddressAndMaskIn | undefined): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   putIp4(b, o, v.addr, "addr");
   putIp4(b, o + 4, v.mask, "mask");
 }
@@ -166,6 +168,7 @@ export interface Ip6AddressAndMaskIn {
 const L_Ip6AddressAndMask: readonly (string | number)[] = [0,16,"addr",16,16,"mask"];
 export function putIp6AddressAndMask(b: Buffer, o: number, v: Ip6AddressAndMaskIn | undefined): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   putIp6(b, o, v.addr, "addr");
   putIp6(b, o + 16, v.mask, "mask");
 }
@@ -203,6 +206,7 @@ export interface MprefixIn {
 const L_Mprefix: readonly (string | number)[] = [0,1,"af",1,2,"grp_address_length",3,16,"grp_address",19,16,"src_address"];
 export function putMprefix(b: Buffer, o: number, v: MprefixIn | undefined): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   let t6: number | string = v.af ?? 0;
   if (typeof t6 === 'string') t6 = enumValue(AddressFamily, 'address_family', t6, "af");
   if ((t6 & 0xff) !== t6) badInt("af", 'u8', t6);
@@ -249,6 +253,7 @@ export interface PrefixMatcherIn {
 const L_PrefixMatcher: readonly (string | number)[] = [0,1,"le",1,1,"ge"];
 export function putPrefixMatcher(b: Buffer, o: number, v: PrefixMatcherIn | undefined): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t12 = v.le ?? 0;
   if ((t12 & 0xff) !== t12) badInt("le", 'u8', t12);
   b[o] = t12;

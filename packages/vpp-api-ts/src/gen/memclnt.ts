@@ -19,6 +19,7 @@ export interface ModuleVersionIn {
 const L_ModuleVersion: readonly (string | number)[] = [0,4,"major",4,4,"minor",8,4,"patch",12,64,"name"];
 export function putModuleVersion(b: Buffer, o: number, v: ModuleVersionIn | undefined): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t0 = v.major ?? 0;
   if ((t0 >>> 0) !== t0) badInt("major", 'u32', t0);
   b[o] = t0 >>> 24; b[o + 1] = t0 >>> 16; b[o + 2] = t0 >>> 8; b[o + 3] = t0;
@@ -62,6 +63,7 @@ export interface MessageTableEntryIn {
 const L_MessageTableEntry: readonly (string | number)[] = [0,2,"index",2,64,"name"];
 export function putMessageTableEntry(b: Buffer, o: number, v: MessageTableEntryIn | undefined): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t7 = v.index ?? 0;
   if ((t7 & 0xffff) !== t7) badInt("index", 'u16', t7);
   b[o] = t7 >>> 8; b[o + 1] = t7;
@@ -104,6 +106,7 @@ const L_MemclntCreateReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4
 function encodeMemclntCreateReply(w: Writer, msgId: number, v: MemclntCreateReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(30);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -159,6 +162,7 @@ const L_MemclntDeleteReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4
 function encodeMemclntDeleteReply(w: Writer, msgId: number, v: MemclntDeleteReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -204,6 +208,7 @@ const L_RpcCallReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cont
 function encodeRpcCallReply(w: Writer, msgId: number, v: RpcCallReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -253,6 +258,7 @@ const L_GetFirstMsgIdReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4
 function encodeGetFirstMsgIdReply(w: Writer, msgId: number, v: GetFirstMsgIdReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(12);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -306,6 +312,7 @@ const L_ApiVersionsReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeApiVersionsReply(w: Writer, msgId: number, v: ApiVersionsReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t31 = v.api_versions;
     if (t31 !== undefined && !Array.isArray(t31)) bad("api_versions", 'expected an array', t31);
     const t32 = t31 === undefined ? 0 : t31.length;
@@ -377,6 +384,7 @@ const L_SockclntCreateReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeSockclntCreateReply(w: Writer, msgId: number, v: SockclntCreateReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t42 = v.message_table;
     if (t42 !== undefined && !Array.isArray(t42)) bad("message_table", 'expected an array', t42);
     const t43 = t42 === undefined ? 0 : t42.length;
@@ -450,6 +458,7 @@ const L_SockclntDeleteReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeSockclntDeleteReply(w: Writer, msgId: number, v: SockclntDeleteReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -497,6 +506,7 @@ const L_SockInitShmReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeSockInitShmReply(w: Writer, msgId: number, v: SockInitShmReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -544,6 +554,7 @@ const L_MemclntKeepaliveReply: readonly (string | number)[] = [0,2,"_vl_msg_id",
 function encodeMemclntKeepaliveReply(w: Writer, msgId: number, v: MemclntKeepaliveReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -595,6 +606,7 @@ const L_ControlPingReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeControlPingReply(w: Writer, msgId: number, v: ControlPingReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -656,6 +668,7 @@ const L_MemclntCreateV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeMemclntCreateV2Reply(w: Writer, msgId: number, v: MemclntCreateV2ReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(30);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -713,6 +726,7 @@ const L_GetApiJsonReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeGetApiJsonReply(w: Writer, msgId: number, v: GetApiJsonReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t85 = strLen(v.json, "json");
     w.ensure(14);
     const b = w.buf; const o = w.off;
@@ -773,6 +787,7 @@ const L_MemclntCreate: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"con
 function encodeMemclntCreate(w: Writer, msgId: number, v: MemclntCreateIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(114);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -835,6 +850,7 @@ const L_MemclntDelete: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"ind
 function encodeMemclntDelete(w: Writer, msgId: number, v: MemclntDeleteIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -883,6 +899,7 @@ const L_RxThreadExit: readonly (string | number)[] = [0,2,"_vl_msg_id",2,1,"dumm
 function encodeRxThreadExit(w: Writer, msgId: number, v: RxThreadExitIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(3);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -924,6 +941,7 @@ const L_MemclntRxThreadSuspend: readonly (string | number)[] = [0,2,"_vl_msg_id"
 function encodeMemclntRxThreadSuspend(w: Writer, msgId: number, v: MemclntRxThreadSuspendIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(3);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -965,6 +983,7 @@ const L_MemclntReadTimeout: readonly (string | number)[] = [0,2,"_vl_msg_id",2,1
 function encodeMemclntReadTimeout(w: Writer, msgId: number, v: MemclntReadTimeoutIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(3);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1018,6 +1037,7 @@ const L_RpcCall: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_in
 function encodeRpcCall(w: Writer, msgId: number, v: RpcCallIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t114 = v.data;
     if (t114 !== undefined && !(t114 instanceof Uint8Array)) bad("data", 'expected a Uint8Array', t114);
     const t115 = t114 === undefined ? 0 : t114.length;
@@ -1092,6 +1112,7 @@ const L_GetFirstMsgId: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cli
 function encodeGetFirstMsgId(w: Writer, msgId: number, v: GetFirstMsgIdIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(74);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1142,6 +1163,7 @@ const L_ApiVersions: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clien
 function encodeApiVersions(w: Writer, msgId: number, v: ApiVersionsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1196,6 +1218,7 @@ const L_TracePluginMsgIds: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodeTracePluginMsgIds(w: Writer, msgId: number, v: TracePluginMsgIdsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(142);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1253,6 +1276,7 @@ const L_SockclntCreate: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"co
 function encodeSockclntCreate(w: Writer, msgId: number, v: SockclntCreateIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(70);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1301,6 +1325,7 @@ const L_SockclntDelete: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cl
 function encodeSockclntDelete(w: Writer, msgId: number, v: SockclntDeleteIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1357,6 +1382,7 @@ const L_SockInitShm: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clien
 function encodeSockInitShm(w: Writer, msgId: number, v: SockInitShmIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t156 = v.configs;
     if (t156 !== undefined && !Array.isArray(t156)) bad("configs", 'expected an array', t156);
     const t157 = t156 === undefined ? 0 : t156.length;
@@ -1427,6 +1453,7 @@ const L_MemclntKeepalive: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeMemclntKeepalive(w: Writer, msgId: number, v: MemclntKeepaliveIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1475,6 +1502,7 @@ const L_ControlPing: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clien
 function encodeControlPing(w: Writer, msgId: number, v: ControlPingIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1531,6 +1559,7 @@ const L_MemclntCreateV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeMemclntCreateV2(w: Writer, msgId: number, v: MemclntCreateV2In): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(115);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1595,6 +1624,7 @@ const L_GetApiJson: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client
 function encodeGetApiJson(w: Writer, msgId: number, v: GetApiJsonIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);

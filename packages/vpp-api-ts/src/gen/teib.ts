@@ -19,6 +19,7 @@ export interface TeibEntryIn {
 const L_TeibEntry: readonly (string | number)[] = [0,4,"sw_if_index",4,17,"peer",21,17,"nh",38,4,"nh_table_id"];
 export function putTeibEntry(b: Buffer, o: number, v: TeibEntryIn | undefined): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t0 = v.sw_if_index ?? 0;
   if ((t0 >>> 0) !== t0) badInt("sw_if_index", 'u32', t0);
   b[o] = t0 >>> 24; b[o + 1] = t0 >>> 16; b[o + 2] = t0 >>> 8; b[o + 3] = t0;
@@ -61,6 +62,7 @@ const L_TeibEntryAddDelReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeTeibEntryAddDelReply(w: Writer, msgId: number, v: TeibEntryAddDelReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -108,6 +110,7 @@ const L_TeibDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"conte
 function encodeTeibDetails(w: Writer, msgId: number, v: TeibDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(48);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -159,6 +162,7 @@ const L_TeibEntryAddDel: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"c
 function encodeTeibEntryAddDel(w: Writer, msgId: number, v: TeibEntryAddDelIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(53);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -215,6 +219,7 @@ const L_TeibDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_i
 function encodeTeibDump(w: Writer, msgId: number, v: TeibDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);

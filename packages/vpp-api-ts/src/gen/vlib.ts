@@ -25,6 +25,7 @@ export interface ThreadDataIn {
 const L_ThreadData: readonly (string | number)[] = [0,4,"id",4,64,"name",68,64,"type",132,4,"pid",136,4,"cpu_id",140,4,"core",144,4,"cpu_socket"];
 export function putThreadData(b: Buffer, o: number, v: ThreadDataIn | undefined): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t0 = v.id ?? 0;
   if ((t0 >>> 0) !== t0) badInt("id", 'u32', t0);
   b[o] = t0 >>> 24; b[o + 1] = t0 >>> 16; b[o + 2] = t0 >>> 8; b[o + 3] = t0;
@@ -81,6 +82,7 @@ const L_CliReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"context"
 function encodeCliReply(w: Writer, msgId: number, v: CliReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -132,6 +134,7 @@ const L_CliInbandReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"co
 function encodeCliInbandReply(w: Writer, msgId: number, v: CliInbandReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t17 = strLen(v.reply, "reply");
     w.ensure(14);
     const b = w.buf; const o = w.off;
@@ -188,6 +191,7 @@ const L_GetNodeIndexReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodeGetNodeIndexReply(w: Writer, msgId: number, v: GetNodeIndexReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -241,6 +245,7 @@ const L_AddNodeNextReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeAddNodeNextReply(w: Writer, msgId: number, v: AddNodeNextReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -294,6 +299,7 @@ const L_ShowThreadsReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeShowThreadsReply(w: Writer, msgId: number, v: ShowThreadsReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t36 = v.thread_data;
     if (t36 !== undefined && !Array.isArray(t36)) bad("thread_data", 'expected an array', t36);
     const t37 = t36 === undefined ? 0 : t36.length;
@@ -361,6 +367,7 @@ const L_GetNodeGraphReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodeGetNodeGraphReply(w: Writer, msgId: number, v: GetNodeGraphReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -412,6 +419,7 @@ const L_GetNextIndexReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodeGetNextIndexReply(w: Writer, msgId: number, v: GetNextIndexReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -465,6 +473,7 @@ const L_GetF64EndianValueReply: readonly (string | number)[] = [0,2,"_vl_msg_id"
 function encodeGetF64EndianValueReply(w: Writer, msgId: number, v: GetF64EndianValueReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -516,6 +525,7 @@ const L_GetF64IncrementByOneReply: readonly (string | number)[] = [0,2,"_vl_msg_
 function encodeGetF64IncrementByOneReply(w: Writer, msgId: number, v: GetF64IncrementByOneReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -567,6 +577,7 @@ const L_Cli: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_index"
 function encodeCli(w: Writer, msgId: number, v: CliIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -619,6 +630,7 @@ const L_CliInband: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_
 function encodeCliInband(w: Writer, msgId: number, v: CliInbandIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     const t73 = strLen(v.cmd, "cmd");
     w.ensure(14);
     const b = w.buf; const o = w.off;
@@ -676,6 +688,7 @@ const L_GetNodeIndex: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clie
 function encodeGetNodeIndex(w: Writer, msgId: number, v: GetNodeIndexIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(74);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -730,6 +743,7 @@ const L_AddNodeNext: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clien
 function encodeAddNodeNext(w: Writer, msgId: number, v: AddNodeNextIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(138);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -782,6 +796,7 @@ const L_ShowThreads: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clien
 function encodeShowThreads(w: Writer, msgId: number, v: ShowThreadsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -830,6 +845,7 @@ const L_GetNodeGraph: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clie
 function encodeGetNodeGraph(w: Writer, msgId: number, v: GetNodeGraphIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -882,6 +898,7 @@ const L_GetNextIndex: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clie
 function encodeGetNextIndex(w: Writer, msgId: number, v: GetNextIndexIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(138);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -936,6 +953,7 @@ const L_GetF64EndianValue: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodeGetF64EndianValue(w: Writer, msgId: number, v: GetF64EndianValueIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -988,6 +1006,7 @@ const L_GetF64IncrementByOne: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeGetF64IncrementByOne(w: Writer, msgId: number, v: GetF64IncrementByOneIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);

@@ -25,6 +25,7 @@ const L_ShowVersionReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeShowVersionReply(w: Writer, msgId: number, v: ShowVersionReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(362);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -82,6 +83,7 @@ const L_ShowVpeSystemTimeReply: readonly (string | number)[] = [0,2,"_vl_msg_id"
 function encodeShowVpeSystemTimeReply(w: Writer, msgId: number, v: ShowVpeSystemTimeReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -137,6 +139,7 @@ const L_LogDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"contex
 function encodeLogDetails(w: Writer, msgId: number, v: LogDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(306);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -191,6 +194,7 @@ const L_ShowVersion: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"clien
 function encodeShowVersion(w: Writer, msgId: number, v: ShowVersionIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -239,6 +243,7 @@ const L_ShowVpeSystemTime: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,
 function encodeShowVpeSystemTime(w: Writer, msgId: number, v: ShowVpeSystemTimeIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -289,6 +294,7 @@ const L_LogDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"client_in
 function encodeLogDump(w: Writer, msgId: number, v: LogDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(18);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);

@@ -30,6 +30,7 @@ export interface WireguardInterfaceIn {
 const L_WireguardInterface: readonly (string | number)[] = [0,4,"user_instance",4,4,"sw_if_index",8,32,"private_key",40,32,"public_key",72,2,"port",74,17,"src_ip"];
 export function putWireguardInterface(b: Buffer, o: number, v: WireguardInterfaceIn | undefined): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t0 = (v.user_instance ?? 4294967295);
   if ((t0 >>> 0) !== t0) badInt("user_instance", 'u32', t0);
   b[o] = t0 >>> 24; b[o + 1] = t0 >>> 16; b[o + 2] = t0 >>> 8; b[o + 3] = t0;
@@ -91,6 +92,7 @@ export interface WireguardPeerIn {
 const L_WireguardPeer: readonly (string | number)[] = [0,4,"peer_index",4,32,"public_key",36,2,"port",38,2,"persistent_keepalive",40,4,"table_id",44,17,"endpoint",61,4,"sw_if_index",65,1,"flags",66,1,"n_allowed_ips"];
 export function encodeWireguardPeer(w: Writer, v?: WireguardPeerIn): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t9 = v.allowed_ips;
   if (t9 !== undefined && !Array.isArray(t9)) bad("allowed_ips", 'expected an array', t9);
   const t10 = t9 === undefined ? 0 : t9.length;
@@ -181,6 +183,7 @@ export interface WireguardPeerV2In {
 const L_WireguardPeerV2: readonly (string | number)[] = [0,4,"peer_index",4,32,"preshared_key",36,1,"preshared_key_set",37,32,"public_key",69,2,"port",71,2,"persistent_keepalive",73,4,"table_id",77,17,"endpoint",94,4,"sw_if_index",98,1,"flags",99,1,"n_allowed_ips"];
 export function encodeWireguardPeerV2(w: Writer, v?: WireguardPeerV2In): void {
   if (v === undefined) v = EMPTY;
+  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t30 = v.allowed_ips;
   if (t30 !== undefined && !Array.isArray(t30)) bad("allowed_ips", 'expected an array', t30);
   const t31 = t30 === undefined ? 0 : t30.length;
@@ -262,6 +265,7 @@ const L_WireguardInterfaceCreateReply: readonly (string | number)[] = [0,2,"_vl_
 function encodeWireguardInterfaceCreateReply(w: Writer, msgId: number, v: WireguardInterfaceCreateReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -313,6 +317,7 @@ const L_WireguardInterfaceDeleteReply: readonly (string | number)[] = [0,2,"_vl_
 function encodeWireguardInterfaceDeleteReply(w: Writer, msgId: number, v: WireguardInterfaceDeleteReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -360,6 +365,7 @@ const L_WireguardInterfaceDetails: readonly (string | number)[] = [0,2,"_vl_msg_
 function encodeWireguardInterfaceDetails(w: Writer, msgId: number, v: WireguardInterfaceDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(97);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -407,6 +413,7 @@ const L_WantWireguardPeerEventsReply: readonly (string | number)[] = [0,2,"_vl_m
 function encodeWantWireguardPeerEventsReply(w: Writer, msgId: number, v: WantWireguardPeerEventsReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -458,6 +465,7 @@ const L_WireguardPeerEvent: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4
 function encodeWireguardPeerEvent(w: Writer, msgId: number, v: WireguardPeerEventIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -516,6 +524,7 @@ const L_WireguardPeerAddReply: readonly (string | number)[] = [0,2,"_vl_msg_id",
 function encodeWireguardPeerAddReply(w: Writer, msgId: number, v: WireguardPeerAddReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -569,6 +578,7 @@ const L_WireguardPeerAddV2Reply: readonly (string | number)[] = [0,2,"_vl_msg_id
 function encodeWireguardPeerAddV2Reply(w: Writer, msgId: number, v: WireguardPeerAddV2ReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -620,6 +630,7 @@ const L_WireguardPeerRemoveReply: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeWireguardPeerRemoveReply(w: Writer, msgId: number, v: WireguardPeerRemoveReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -667,6 +678,7 @@ const L_WireguardPeersDetails: readonly (string | number)[] = [0,2,"_vl_msg_id",
 function encodeWireguardPeersDetails(w: Writer, msgId: number, v: WireguardPeersDetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(6);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -713,6 +725,7 @@ const L_WireguardPeersV2Details: readonly (string | number)[] = [0,2,"_vl_msg_id
 function encodeWireguardPeersV2Details(w: Writer, msgId: number, v: WireguardPeersV2DetailsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(6);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -759,6 +772,7 @@ const L_WgSetAsyncModeReply: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeWgSetAsyncModeReply(w: Writer, msgId: number, v: WgSetAsyncModeReplyIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -810,6 +824,7 @@ const L_WireguardInterfaceCreate: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeWireguardInterfaceCreate(w: Writer, msgId: number, v: WireguardInterfaceCreateIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(102);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -868,6 +883,7 @@ const L_WireguardInterfaceDelete: readonly (string | number)[] = [0,2,"_vl_msg_i
 function encodeWireguardInterfaceDelete(w: Writer, msgId: number, v: WireguardInterfaceDeleteIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -924,6 +940,7 @@ const L_WireguardInterfaceDump: readonly (string | number)[] = [0,2,"_vl_msg_id"
 function encodeWireguardInterfaceDump(w: Writer, msgId: number, v: WireguardInterfaceDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(15);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -988,6 +1005,7 @@ const L_WantWireguardPeerEvents: readonly (string | number)[] = [0,2,"_vl_msg_id
 function encodeWantWireguardPeerEvents(w: Writer, msgId: number, v: WantWireguardPeerEventsIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(26);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1055,6 +1073,7 @@ const L_WireguardPeerAdd: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"
 function encodeWireguardPeerAdd(w: Writer, msgId: number, v: WireguardPeerAddIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1108,6 +1127,7 @@ const L_WireguardPeerAddV2: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4
 function encodeWireguardPeerAddV2(w: Writer, msgId: number, v: WireguardPeerAddV2In): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(10);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1161,6 +1181,7 @@ const L_WireguardPeerRemove: readonly (string | number)[] = [0,2,"_vl_msg_id",2,
 function encodeWireguardPeerRemove(w: Writer, msgId: number, v: WireguardPeerRemoveIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1215,6 +1236,7 @@ const L_WireguardPeersDump: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4
 function encodeWireguardPeersDump(w: Writer, msgId: number, v: WireguardPeersDumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1269,6 +1291,7 @@ const L_WireguardPeersV2Dump: readonly (string | number)[] = [0,2,"_vl_msg_id",2
 function encodeWireguardPeersV2Dump(w: Writer, msgId: number, v: WireguardPeersV2DumpIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(14);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
@@ -1323,6 +1346,7 @@ const L_WgSetAsyncMode: readonly (string | number)[] = [0,2,"_vl_msg_id",2,4,"cl
 function encodeWgSetAsyncMode(w: Writer, msgId: number, v: WgSetAsyncModeIn): void {
   try {
     if (v === undefined) v = EMPTY;
+    else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
     w.ensure(11);
     const b = w.buf; const o = w.off;
     if ((msgId & 0xffff) !== msgId) badInt('_vl_msg_id', 'u16', msgId);
