@@ -39,6 +39,8 @@ export class Conn {
   readonly out = new Writer(64 * 1024);
   chunks: Buffer[] = [];
   pendingBytes = 0;
+  /** Size of the frame being assembled (header included) once its header is in, else 0. */
+  needBytes = 0;
   closing = false;
   /** Replies and details of the message being handled are swallowed (dropReply fault). */
   suppress = false;
@@ -185,9 +187,13 @@ export class SimServer {
     let buf: Buffer;
     if (conn.pendingBytes > 0) {
       conn.chunks.push(chunk);
-      buf = Buffer.concat(conn.chunks, conn.pendingBytes + chunk.length);
+      conn.pendingBytes += chunk.length;
+      // A large frame arrives in many reads: join them once it is complete, not at every read.
+      if (conn.needBytes > 0 && conn.pendingBytes < conn.needBytes) return;
+      buf = Buffer.concat(conn.chunks, conn.pendingBytes);
       conn.chunks = [];
       conn.pendingBytes = 0;
+      conn.needBytes = 0;
     } else buf = chunk;
     let off = 0;
     while (buf.length - off >= HEADER) {
@@ -196,7 +202,10 @@ export class SimServer {
         this.kill(conn);
         return;
       }
-      if (buf.length - off < HEADER + len) break;
+      if (buf.length - off < HEADER + len) {
+        conn.needBytes = HEADER + len;
+        break;
+      }
       const start = off + HEADER;
       off = start + len;
       this.frame(conn, buf, start, off);
@@ -207,7 +216,7 @@ export class SimServer {
       // Keep a partial frame without holding on to the whole read buffer when it is small.
       conn.chunks = [rest.length < 4096 ? Buffer.from(rest) : rest];
       conn.pendingBytes = rest.length;
-    }
+    } else conn.needBytes = 0;
     this.flushAll();
   }
 
@@ -223,10 +232,10 @@ export class SimServer {
     const def = entry.def;
     const name = def.name;
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
-    const handler = handlers[name];
+    const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
     if (!handler || def.clientIndexOffset < 0 || end - start < def.minSize) return;
     let req: { context?: number } | undefined;
-    const fast = fastDecoders[name];
+    const fast = Object.hasOwn(fastDecoders, name) ? fastDecoders[name] : undefined;
     try {
       req = fast ? fast(buf, start, end) : (def.decode(new Reader(buf, start, end)) as { context?: number });
     } catch {

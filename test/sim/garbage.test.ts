@@ -109,6 +109,34 @@ describe('emulator robustness', () => {
     await stillServes();
   });
 
+  test('frames split byte by byte, and a 2 MiB frame in many reads, are put back together', async () => {
+    const s = await rawSession(sim.socketPath);
+    const ping = s.ids.get('control_ping_51077d14')!;
+    const one = Buffer.concat([frame(controlPing(ping, s.handle, 1)), frame(controlPing(ping, s.handle, 2))]);
+    for (const byte of one) {
+      s.conn.sock.write(Buffer.from([byte]));
+      await new Promise((r) => setImmediate(r));
+    }
+    expect((await s.conn.next())?.readUInt32BE(2)).toBe(1);
+    expect((await s.conn.next())?.readUInt32BE(2)).toBe(2);
+    // sw_interface_dump with a 2 MiB name filter (string x[]): matches nothing, then the ping answers.
+    const dump = defByName('sw_interface_dump');
+    const w = new Writer(3 << 20);
+    dump.encode(w, s.ids.get(dump.nameCrc)!, {
+      client_index: s.handle,
+      context: 3,
+      sw_if_index: 0xffffffff,
+      name_filter_valid: true,
+      name_filter: 'x'.repeat(2 << 20),
+    } as never);
+    const big = frame(w.toBuffer());
+    for (let o = 0; o < big.length; o += 8192) s.conn.sock.write(big.subarray(o, o + 8192));
+    s.conn.send(controlPing(ping, s.handle, 4));
+    const r = await s.conn.next(5000);
+    expect([r?.readUInt16BE(0), r?.readUInt32BE(2)]).toEqual([s.ids.get('control_ping_reply_f6b0b8ca'), 4]);
+    s.conn.close();
+  });
+
   test('random bytes with random lengths, and a frame announcing 1 GiB, only cost that connection', async () => {
     const bad = await RawConn.open(sim.socketPath);
     const junk = Buffer.alloc(4096);
