@@ -71,6 +71,14 @@ export function checkSimConfig(data: unknown, where = 'sim config'): SimConfig {
         fail(`${at}.mac`, "expected 'aa:bb:cc:dd:ee:ff'");
       return x as unknown as NonNullable<SimConfig['uplinks']>[number];
     });
+    const seen = new Set<string>();
+    out.uplinks.forEach((u, i) => {
+      // VPP's own names (local0, loopN, wgN) would make two interfaces answer to one name.
+      if (seen.has(u.name)) fail(`uplinks[${i}].name`, `${u.name} is declared twice; give each uplink its own name`);
+      if (/^(local0|loop\d+|wg\d+)$/.test(u.name))
+        fail(`uplinks[${i}].name`, `${u.name} is a name VPP gives its own interfaces; use e.g. host-eth0`);
+      seen.add(u.name);
+    });
   }
   if (d.reachablePeers !== undefined) {
     const r = d.reachablePeers;

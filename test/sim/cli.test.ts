@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { memclnt } from 'vpp-api-ts';
 import { VppClient } from '../../src/client';
 import { projectRoot } from '../../src/util/paths';
+import { checkSimConfig } from '../../src/sim/index';
 
 const CLI = join(projectRoot(), 'bin', 'vppwg.js');
 const built = existsSync(join(projectRoot(), 'dist', 'src', 'cli', 'main.js'));
@@ -129,5 +130,34 @@ describe('vppwg sim', () => {
     expect(b.out()).toContain('already has a listener');
     a.child.kill('SIGTERM');
     expect(await a.exit).toBe(0);
+  });
+});
+
+describe('sim config checks', () => {
+  test('each bad field is named with what to write instead', () => {
+    const cases: [unknown, string][] = [
+      [[], '(top level): expected a mapping'],
+      [{ uplink: [] }, 'uplink: unknown field'],
+      [{ uplinks: [{ name: 'host-a' }, { name: 'host-a' }] }, 'uplinks[1].name: host-a is declared twice'],
+      [{ uplinks: [{ name: 'wg0' }] }, 'uplinks[0].name: wg0 is a name VPP gives'],
+      [{ uplinks: [{ name: 'host-a', mtu: 20 }] }, 'uplinks[0].mtu: expected an integer 68-65535'],
+      [{ uplinks: [{ name: 'host-a', mac: 'zz' }] }, "uplinks[0].mac: expected 'aa:bb:cc:dd:ee:ff'"],
+      [{ reachablePeers: { delayMs: -1 } }, 'reachablePeers.delayMs: expected a non-negative integer'],
+      [{ crcOverrides: { wireguard_peer_add: 'xyz' } }, 'crcOverrides.wireguard_peer_add: expected up to 8 hex digits'],
+      [{ faults: [{ op: 'explode' }] }, 'faults[0].op: expected one of closeAfter'],
+      [{ faults: [{ op: 'dropReply' }] }, 'faults[0].msg: expected a message name'],
+    ];
+    for (const [data, message] of cases) {
+      expect(() => checkSimConfig(data, 'sim.yaml')).toThrow(`sim.yaml: ${message}`);
+    }
+    expect(
+      checkSimConfig(
+        { uplinks: [{ name: 'host-a', addresses: ['192.0.2.1/24'] }], faults: [{ op: 'dropReply', msg: 'x' }] },
+        'f',
+      ),
+    ).toEqual({
+      uplinks: [{ name: 'host-a', addresses: ['192.0.2.1/24'] }],
+      faults: [{ op: 'dropReply', msg: 'x', n: 1 }],
+    });
   });
 });
