@@ -23,11 +23,17 @@ export class PeerTracker {
   private readonly keyByIndex = new Map<number, string>();
   /** peer_index → public key subscribed on the current VPP connection. */
   private readonly subscribed = new Map<number, string>();
+  /** Kept as peers change, so a burst of 10,000 events does not recount 10,000 peers each time. */
+  private upCount = 0;
 
   /** Replace the managed set after a reconcile; returns the peers that need a subscription. */
   setPeers(peers: readonly ManagedPeer[], now = Date.now()): ManagedPeer[] {
     const keep = new Set(peers.map((p) => p.publicKey));
-    for (const key of [...this.byKey.keys()]) if (!keep.has(key)) this.byKey.delete(key);
+    for (const [key, p] of [...this.byKey]) {
+      if (keep.has(key)) continue;
+      if (p.established) this.upCount--;
+      this.byKey.delete(key);
+    }
     this.keyByIndex.clear();
     const toSubscribe: ManagedPeer[] = [];
     for (const p of peers) {
@@ -59,6 +65,7 @@ export class PeerTracker {
       p.sinceMs = now;
       n++;
     }
+    this.upCount = 0;
     return n;
   }
 
@@ -89,12 +96,14 @@ export class PeerTracker {
       // The slot is gone (removed by us or by someone else): its registration went with it.
       this.subscribed.delete(peerIndex);
       this.keyByIndex.delete(peerIndex);
+      if (peer.established) this.upCount--;
       peer.established = false;
       peer.sinceMs = now;
       return { kind: 'removed', peer: { ...peer } };
     }
     const established = (flags & PEER_FLAG_ESTABLISHED) !== 0;
     if (established === peer.established) return undefined;
+    this.upCount += established ? 1 : -1;
     peer.established = established;
     peer.sinceMs = now;
     return { kind: established ? 'up' : 'down', peer: { ...peer } };
@@ -107,9 +116,7 @@ export class PeerTracker {
   }
 
   establishedCount(): number {
-    let n = 0;
-    for (const p of this.byKey.values()) if (p.established) n++;
-    return n;
+    return this.upCount;
   }
 
   size(): number {

@@ -258,6 +258,26 @@ describe('peer tracker', () => {
     ]);
   });
 
+  it('keeps its established count equal to a recount through any sequence of changes', () => {
+    const t = new PeerTracker();
+    const pool = Array.from({ length: 8 }, (_, i) => ({
+      interface: 'wg0',
+      name: `p${i}`,
+      publicKey: `K${i}`,
+      peerIndex: i,
+      swIfIndex: 3,
+    }));
+    let seed = 7;
+    const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    for (let step = 0; step < 2000; step++) {
+      const op = rnd(10);
+      if (op === 0) t.setPeers(pool.filter(() => rnd(3) > 0));
+      else if (op === 1) t.markAllDown();
+      else t.onEvent(rnd(10), [0, 1, 2, 3][rnd(4)]!);
+      expect(t.establishedCount()).toBe(t.list().filter((p) => p.established).length);
+    }
+  });
+
   it('forgets every subscription on a new VPP connection', () => {
     const t = new PeerTracker();
     t.setPeers([a]);
