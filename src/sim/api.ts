@@ -18,6 +18,8 @@ export interface Ctx {
   readonly context: number;
   /** Sends the request's reply message with `context` filled in. */
   reply(value: Record<string, unknown>): void;
+  /** The reply `{retval, <field>: value}` of a request whose reply is context, retval and one u32. */
+  replyRetvalU32(retval: number, field: string, value: number): void;
   /** Sends one details message of the request's dump with `context` filled in. */
   details(value: Record<string, unknown>): void;
   /** The registration named `handle` exists (sockclnt_delete). */
@@ -125,7 +127,7 @@ function routeAddDel(req: Req, ctx: Ctx): void {
         req.route.prefix,
         req.route.paths as ApiPath[],
       );
-  ctx.reply({ retval: r.retval, stats_index: r.statsIndex });
+  ctx.replyRetvalU32(r.retval, 'stats_index', r.statsIndex);
 }
 
 /**

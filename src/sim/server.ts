@@ -315,7 +315,7 @@ export class SimServer {
   send(conn: Conn, def: MessageDef, value: Record<string, unknown>, fixedId?: number): void {
     if (conn.closing) return;
     if (conn.suppress && def.contextOffset >= 0) return;
-    const id = fixedId ?? this.table.id(def.name);
+    const id = fixedId ?? this.table.idByDef.get(def);
     if (id === undefined) return; // not in this VPP's table
     const w = conn.out;
     const frameAt = w.off;
@@ -332,6 +332,27 @@ export class SimServer {
     }
     w.buf.writeUInt32BE(w.off - start, lenAt);
     this.dirty.add(conn);
+  }
+
+  /** A `{context, retval, u32}` reply written directly (the route-add hot path). */
+  sendRetvalU32(conn: Conn, def: MessageDef, context: number, retval: number, value: number): boolean {
+    if (def.minSize !== 14 || def.contextOffset !== 2 || def.retvalOffset !== 6) return false;
+    if (conn.closing || conn.suppress) return true;
+    const id = this.table.idByDef.get(def);
+    if (id === undefined) return true;
+    const w = conn.out;
+    w.ensure(30);
+    const b = w.buf;
+    const o = w.off;
+    b.fill(0, o, o + 16);
+    b.writeUInt32BE(14, o + 8);
+    b.writeUInt16BE(id, o + 16);
+    b.writeUInt32BE(context >>> 0, o + 18);
+    b.writeInt32BE(retval | 0, o + 22);
+    b.writeUInt32BE(value >>> 0, o + 26);
+    w.off = o + 30;
+    this.dirty.add(conn);
+    return true;
   }
 
   private flushAll(): void {
@@ -457,6 +478,11 @@ class FrameCtx implements Ctx {
     if (!d) return;
     value.context = this.context;
     this.server.send(this.target, d, value);
+  }
+  replyRetvalU32(retval: number, field: string, value: number): void {
+    const d = this.def.replyDef;
+    if (!d) return;
+    if (!this.server.sendRetvalU32(this.target, d, this.context, retval, value)) this.reply({ retval, [field]: value });
   }
   details(value: Record<string, unknown>): void {
     const d = this.def.detailsDef;

@@ -94,6 +94,7 @@ export interface TableEntry {
 export class MessageTable {
   readonly byId: (TableEntry | undefined)[] = [];
   readonly byName = new Map<string, TableEntry>();
+  readonly idByDef = new Map<MessageDef, number>();
   /** Module names in block order, memclnt first. */
   readonly moduleOrder: string[];
 
@@ -133,6 +134,7 @@ export class MessageTable {
         const e: TableEntry = { id, def, nameCrc };
         this.byId[id] = e;
         this.byName.set(def.name, e);
+        this.idByDef.set(def, id);
         id++;
       }
       // memclnt's block is fixed at 1..28 even when a message of it is omitted.
