@@ -193,6 +193,7 @@ export class Daemon extends EventEmitter {
   stop(reason = 'stop requested'): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info(`shutting down: ${reason}`);
+      if (this.opts.notify !== false) void sdNotify(['STOPPING=1']);
       this.watcher?.stop();
       if (this.driftTimer) clearInterval(this.driftTimer);
       if (this.connectTimer) clearTimeout(this.connectTimer);

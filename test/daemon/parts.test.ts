@@ -170,6 +170,22 @@ describe('API server transport', () => {
     }
   });
 
+  it('stops a subscription on Unsubscribe and refuses an unknown one', async () => {
+    const c = await DaemonApiClient.connect(url, token);
+    try {
+      const got: string[] = [];
+      const sub = await c.subscribe((e) => got.push(e.message));
+      server.publish({ kind: 'VPP_LOST', atMs: 1, message: 'first' });
+      expect((await c.call({ unsubscribe: { subscriptionId: sub } })).body).toBe('unsubscribed');
+      server.publish({ kind: 'VPP_LOST', atMs: 2, message: 'second' });
+      const again = await c.request({ unsubscribe: { subscriptionId: sub } });
+      expect(again).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+      expect(got).toEqual(['first']);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('serves /healthz (503 when not ready) and /metrics', async () => {
     const a = server.address();
     const h = await fetch(`http://127.0.0.1:${a.port}/healthz`);

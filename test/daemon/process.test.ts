@@ -224,6 +224,7 @@ wireguard:
     expect(appliedAt).toBeGreaterThanOrEqual(0);
     expect(tail.indexOf('"message":"stopped"')).toBeGreaterThan(appliedAt);
     expect(tail).not.toMatch(/reconcile \(config\) failed/);
+    await waitFor(() => readFileSync(notifyLog, 'utf8').includes('STOPPING=1'), 5000, 'systemd to hear STOPPING=1');
     const counters = (await sim.control({ op: 'counters' })).counters as Record<string, number>;
     expect(counters.wireguard_peer_add).toBe(1);
     expect(counters.sockclnt_delete).toBe(1);
