@@ -61,6 +61,7 @@ export class SimServer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly counts = new Map<string, number>();
   private pausedUntil = 0;
+  private stopped = false;
   /** sw_interface_events raised while handling a frame go out after its reply. */
   private pendingIfEvents: [number, number, boolean][] | undefined;
   private readonly ifEventScratch: [number, number, boolean][] = [];
@@ -137,6 +138,7 @@ export class SimServer {
   }
 
   async close(): Promise<void> {
+    this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const c of this.conns) c.socket.destroy();
@@ -456,7 +458,8 @@ export class SimServer {
       this.server = undefined;
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise((r) => setTimeout(r, downMs));
-      await this.listen();
+      // stop() during the outage: stay down.
+      if (!this.stopped) await this.listen();
     }
   }
 }
