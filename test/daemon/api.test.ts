@@ -98,7 +98,7 @@ describe('daemon API over ws + protobuf', () => {
     writeFileSync(join(tmp.dir, 'a.psk'), pskA + '\n');
     chmodSync(join(tmp.dir, 'a.psk'), 0o600);
     writeFileSync(configPath, doc(false));
-    sim = new SimProcess(socketPath, writeSimConfig(tmp.dir, { reachableDelayMs: 50 }));
+    sim = new SimProcess(socketPath, writeSimConfig(tmp.dir, { reachableDelayMs: 50 }), join(tmp.dir, 'control.sock'));
     await sim.start();
     ({ daemon, log } = startDaemon({ configPath, socketPath, tokenFile }));
     await daemon.start();
@@ -158,6 +158,23 @@ describe('daemon API over ws + protobuf', () => {
     // The inline private key is allowed, with a warning that travels with the answer.
     expect(res.error!.diagnostics!.some((d) => d.severity === 'warning' && /inline/.test(d.message))).toBe(true);
     expect(await vppState()).toBe(before);
+  });
+
+  it('rolls back an apply that VPP rejects midway, as the CLI does, and leaves VPP as it was', async () => {
+    const before = await vppState();
+    // The newcomer's first route is refused: the peer added before it must be removed again.
+    expect(await sim.control({ op: 'failNth', msg: 'ip_route_add_del', n: 1, retval: -6 })).toMatchObject({ ok: true });
+    const res = await call({ apply: { document: doc(true), name: 'new.yaml', baseDir: tmp.dir } });
+    await sim.control({ op: 'clearFaults' });
+    expect(res.ok).toBe(false);
+    expect(res.error?.code).toBe('APPLY_FAILED');
+    expect(res.error?.message).toMatch(/ip_route_add_del|route/);
+    expect(res.apply).toMatchObject({ ok: false, rolledBack: true });
+    expect(res.apply!.applied).toBeGreaterThan(0);
+    expect(await vppState()).toBe(before);
+    // The file's state is still what the daemon holds VPP to.
+    expect((await call({ getStatus: {} })).status!.desiredSource).toBe(`file ${configPath}`);
+    await daemon.requestReconcile('sighup');
   });
 
   it('applies a document and the event stream sees the new peer become established, then removed', async () => {
