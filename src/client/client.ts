@@ -133,10 +133,13 @@ class Plan {
 class Pending {
   started = 0;
   sent = false;
+  /** Stream offset just past this request's frames in the outgoing buffer. */
+  end = 0;
   constructor(
     readonly context: number,
     readonly plan: Plan,
-    readonly value: unknown,
+    /** The request value until it is encoded (then dropped so the caller's object can be freed). */
+    public value: unknown,
     readonly onDetail: Detail | undefined,
     /** Set when the request is written: time spent waiting for a window slot does not count. */
     public deadline: number,
@@ -185,6 +188,10 @@ const HANDSHAKE_PLAN = new Plan(
 const COPY_BELOW = 4096;
 const OUT_INITIAL = 64 * 1024;
 const EAGER_FLUSH_BYTES = 32 * 1024;
+/** Written bytes at the front of the outgoing buffer are dropped once they pass this and half of it. */
+const COMPACT_OUT_BYTES = 1 << 20;
+/** A buffer that grew for one huge batch is not kept for the next. */
+const MAX_RETAINED_OUT = 1 << 20;
 
 /** A codec error names the bad value; for a key field that value is the key itself, so drop it. */
 function scrubCodecMessage(e: CodecError): string {
@@ -222,8 +229,14 @@ export class VppClient extends EventEmitter {
   private writeBlocked = false;
 
   private readonly pending = new Map<number, Pending>();
-  private readonly queue: Pending[] = [];
-  private queueHead = 0;
+  /** Encoded requests waiting for a window slot, in order (the window limits writing, not encoding). */
+  private unsent: Pending[] = [];
+  private unsentHead = 0;
+  /** Stream offset of `out.buf[0]`, and how far the stream has been handed to the socket. */
+  private outBase = 0;
+  private writtenAbs = 0;
+  /** The socket may still hold slices of `out.buf`: never rewrite it, allocate a new one. */
+  private outShared = false;
   private inFlight = 0;
   private nextContext = 1;
 
@@ -489,8 +502,7 @@ export class VppClient extends EventEmitter {
   private attach(sock: Socket): void {
     this.socket = sock;
     this.framer.reset();
-    this.out.reset();
-    this.writeBlocked = false;
+    this.resetOutput();
     sock.setNoDelay?.(true);
     let closeCause: Error | undefined;
     sock.on('data', (chunk: Buffer) => {
@@ -724,8 +736,7 @@ export class VppClient extends EventEmitter {
     );
     if (this.traceSize > 0) p.started = performance.now();
     this.pending.set(context, p);
-    if (this.inFlight < this.maxInFlight && this.queueHead === this.queue.length) this.send(p);
-    else this.queue.push(p);
+    this.enqueue(p);
     return promise;
   }
 
@@ -752,8 +763,11 @@ export class VppClient extends EventEmitter {
     return c;
   }
 
-  /** Encode `p` (and its control_ping) into the outgoing batch. */
-  private send(p: Pending): void {
+  /**
+   * Encode `p` (and its control_ping) now, at call time, so that when replies free window slots
+   * the only work left is one write of bytes already prepared: VPP is never kept waiting on us.
+   */
+  private enqueue(p: Pending): void {
     const w = this.out;
     const start = w.off;
     try {
@@ -773,18 +787,21 @@ export class VppClient extends EventEmitter {
       this.record(p, undefined, 'error');
       return;
     }
-    p.sent = true;
-    p.deadline = performance.now() + p.timeoutMs;
-    if (p.deadline < this.timerAt) this.armTimer(p.deadline);
-    this.inFlight++;
+    p.end = this.outBase + w.off;
+    this.unsent.push(p);
     this.stats.sent++;
     if (this.debug) this.debug(`-> ${p.plan.def.name} context ${p.context} ${inspectRedacted(p.value)}`);
+    p.value = undefined;
+    if (this.inFlight >= this.maxInFlight) return;
     // A big batch goes out now so VPP starts on it while we keep encoding; the rest at the end of the tick.
-    if (w.off >= EAGER_FLUSH_BYTES) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(this.flush);
-    }
+    if (p.end - this.writtenAbs >= EAGER_FLUSH_BYTES) this.flush();
+    else this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(this.flush);
   }
 
   private encodeFrame(w: Writer, def: MessageDef, msgId: number, v: unknown, context: number): void {
@@ -798,19 +815,60 @@ export class VppClient extends EventEmitter {
     if (def.contextOffset >= 0) buf.writeUInt32BE(context, body + def.contextOffset);
   }
 
+  /** Write as many encoded requests as the window allows, in one write. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
     const sock = this.socket;
+    if (!sock || this.writeBlocked) return;
+    const n = Math.min(this.unsent.length - this.unsentHead, this.maxInFlight - this.inFlight);
+    if (n <= 0) return;
+    const now = performance.now();
+    const first = this.unsentHead;
+    const last = first + n - 1;
+    const unsent = this.unsent;
+    for (let i = first; i <= last; i++) {
+      const p = unsent[i]!;
+      p.sent = true;
+      p.deadline = now + p.timeoutMs;
+      if (p.deadline < this.timerAt) this.armTimer(p.deadline);
+    }
+    const endAbs = unsent[last]!.end;
+    this.unsentHead = last + 1;
+    this.inFlight += n;
     const w = this.out;
-    if (!sock || w.off === 0 || this.writeBlocked) return;
+    const from = this.writtenAbs - this.outBase;
+    const to = endAbs - this.outBase;
+    this.writtenAbs = endAbs;
     let chunk: Buffer;
-    if (w.off < COPY_BELOW) {
-      chunk = Buffer.from(w.buf.subarray(0, w.off));
-      w.off = 0;
+    if (this.unsentHead === unsent.length) {
+      unsent.length = 0;
+      this.unsentHead = 0;
+      this.outBase = endAbs;
+      if (to - from < COPY_BELOW && !this.outShared) {
+        // Small batch (the serial case): copy it out and keep reusing the buffer.
+        chunk = Buffer.from(w.buf.subarray(from, to));
+        w.off = 0;
+      } else {
+        // The socket may keep the buffer until written: give it away and start a fresh one.
+        chunk = w.buf.subarray(from, to);
+        this.out = new Writer(Math.max(OUT_INITIAL, Math.min(w.buf.length, MAX_RETAINED_OUT)));
+        this.outShared = false;
+      }
     } else {
-      // The socket may keep the buffer until written: give it away and start a fresh one.
-      chunk = w.buf.subarray(0, w.off);
-      this.out = new Writer(Math.max(OUT_INITIAL, w.buf.length));
+      // More is waiting for the window: hand out this slice and keep appending behind it.
+      chunk = w.buf.subarray(from, to);
+      this.outShared = true;
+      if (to >= COMPACT_OUT_BYTES && to * 2 >= w.off) {
+        const tail = new Writer(Math.max(OUT_INITIAL, (w.off - to) * 2));
+        tail.bytes(w.buf.subarray(to, w.off));
+        this.out = tail;
+        this.outBase = endAbs;
+        this.outShared = false;
+      }
+    }
+    if (this.unsentHead > 0 && this.unsentHead >= 4096 && this.unsentHead * 2 >= unsent.length) {
+      this.unsent = unsent.slice(this.unsentHead);
+      this.unsentHead = 0;
     }
     if (!sock.write(chunk)) {
       this.writeBlocked = true;
@@ -894,25 +952,12 @@ export class VppClient extends EventEmitter {
     this.record(p, retval, 'ok');
   }
 
-  /** Remove `p` from the books and let a queued request take its window slot. */
+  /** Remove `p` from the books; its window slot goes to the next encoded request (written at the end of the tick). */
   private settle(p: Pending): void {
     this.pending.delete(p.context);
     if (p.sent) {
       this.inFlight--;
-      this.pump();
-    }
-  }
-
-  private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queueHead < this.queue.length) {
-      const next = this.queue[this.queueHead]!;
-      this.queue[this.queueHead++] = undefined as unknown as Pending;
-      if (this.queueHead === this.queue.length) {
-        this.queue.length = 0;
-        this.queueHead = 0;
-      }
-      // Skip requests that timed out or were rejected while queued.
-      if (this.pending.get(next.context) === next && !next.sent) this.send(next);
+      if (this.unsentHead < this.unsent.length) this.scheduleFlush();
     }
   }
 
@@ -971,14 +1016,23 @@ export class VppClient extends EventEmitter {
     if (next < Infinity && next < this.timerAt) this.armTimer(next);
   };
 
+  /** Forget everything encoded or in flight (the connection it was for is gone). */
+  private resetOutput(): void {
+    this.unsent = [];
+    this.unsentHead = 0;
+    this.inFlight = 0;
+    this.out = new Writer(OUT_INITIAL);
+    this.outBase = 0;
+    this.writtenAbs = 0;
+    this.outShared = false;
+    this.writeBlocked = false;
+    this.flushScheduled = false;
+  }
+
   private failAll(err: VppDisconnectedError): void {
     const all = [...this.pending.values()];
     this.pending.clear();
-    this.queue.length = 0;
-    this.queueHead = 0;
-    this.inFlight = 0;
-    this.out.off = 0;
-    this.flushScheduled = false;
+    this.resetOutput();
     for (const p of all) {
       p.reject(new VppDisconnectedError(err.message, p.plan.def.name, err.cause));
       this.record(p, undefined, 'disconnected');
