@@ -16,6 +16,7 @@ import { VppClient } from '../client';
 import { checkAgainstCapabilities, formatDiagnostic, loadDesiredState, parseDesiredState } from '../config';
 import type { DesiredState, Diagnostic } from '../config';
 import {
+  PlanError,
   formatPlan,
   formatShow,
   observe,
@@ -645,8 +646,14 @@ export class Daemon extends EventEmitter {
         this.registerSecrets(loaded.state);
         const client = this.connectedClient();
         if (!client) return vppUnavailable();
-        const plan = await this.enqueue(async () => planChanges(loaded.state!, await observe(client)));
-        return { ok: true, plan: planResult(plan, loaded.diagnostics) };
+        try {
+          const plan = await this.enqueue(async () => planChanges(loaded.state!, await observe(client)));
+          return { ok: true, plan: planResult(plan, loaded.diagnostics) };
+        } catch (err) {
+          // PlanError: the document asks for what this VPP cannot have (e.g. an uplink it lacks).
+          if (err instanceof PlanError) return errorReply('PLAN_FAILED', err.message);
+          throw err;
+        }
       }
       case 'apply':
         return this.apiApply(req.apply!);
@@ -663,7 +670,13 @@ export class Daemon extends EventEmitter {
     const client = this.connectedClient();
     if (!client) return vppUnavailable();
     if (a.dryRun) {
-      const plan = await this.enqueue(async () => planChanges(state, await observe(client)));
+      let plan: Plan;
+      try {
+        plan = await this.enqueue(async () => planChanges(state, await observe(client)));
+      } catch (err) {
+        if (err instanceof PlanError) return errorReply('PLAN_FAILED', err.message);
+        throw err;
+      }
       return {
         ok: true,
         apply: {

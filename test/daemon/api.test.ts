@@ -215,6 +215,10 @@ describe('daemon API over ws + protobuf', () => {
     expect(res.error?.code).toBe('APPLY_FAILED');
     expect(res.error?.message).toMatch(/host-eth9/);
     expect(await vppState()).toBe(before);
+    const planned = await call({
+      plan: { document: doc(false).replaceAll('host-eth0', 'host-eth9'), baseDir: tmp.dir },
+    });
+    expect(planned.error).toMatchObject({ code: 'PLAN_FAILED', message: expect.stringMatching(/host-eth9/) });
     expect(daemon.health().ready).toBe(false);
     // The daemon still holds VPP to the last good document; a resync makes it ready again.
     await daemon.requestReconcile('sighup');
