@@ -2,11 +2,12 @@
  * The FIB as `ip_route_dump` shows it: per table, every entry whatever put it there (special
  * entries of a fresh table, interface addresses, TEIB adjacencies, API routes), each entry showing
  * the paths of its best source. Sources are ranked as VPP ranks them (special > interface > API >
- * adjacency > default route). Prefixes are kept as given, host bits included: VPP does not mask
- * them (an address 10.100.0.1/24 yields the connected entry 10.100.0.1/24 in the recording).
+ * adjacency > default route). An entry shows the prefix it was created with, host bits included
+ * (address 10.100.0.1/24 yields the connected entry 10.100.0.1/24 in the recording), but it is
+ * found by the masked prefix, as VPP's FIB hashes it.
  */
 import { VppHashOrder } from './vhash';
-import { type Af, type Prefix, ip4HashKey, prefixString } from './net';
+import { type Af, type Prefix, ip4HashKey, mask4, maskPrefix, prefixString } from './net';
 
 export const PATH_TYPE_NORMAL = 0;
 export const PATH_TYPE_LOCAL = 1;
@@ -54,11 +55,12 @@ export class FibEntry {
 }
 
 /**
- * Map key of a prefix within its length: the IPv4 address as an int32 (a small integer to V8, so
- * lookups allocate nothing), the text for IPv6.
+ * Map key of a prefix within its length: VPP keys its FIB on the masked address (10.0.0.1/24 and
+ * 10.0.0.0/24 are one entry), while the entry shows the prefix it was created with. IPv4 keys are
+ * int32 (small integers to V8, so lookups allocate nothing); IPv6 keys are the masked text.
  */
 export function prefixKey(p: Prefix): number | string {
-  return p.af === 4 ? p.v4 | 0 : prefixString(p);
+  return p.af === 4 ? (p.len >= 32 ? p.v4 : p.v4 & mask4(p.len)) | 0 : prefixString(maskPrefix(p));
 }
 
 /** A stats-segment index per entry, lowest free first (a binary min-heap of freed indices). */
@@ -181,7 +183,7 @@ export class FibTable {
       if (this.af === 4) {
         let h = this.byLen[p.len];
         if (!h) h = this.byLen[p.len] = new VppHashOrder(32);
-        h.set(ip4HashKey(p.v4));
+        h.set(ip4HashKey((key as number) >>> 0));
       }
     }
     e[source] = paths;
@@ -200,7 +202,7 @@ export class FibTable {
     this.byLenMap[e.prefix.len]?.delete(e.key);
     this.count--;
     this.stats.release(e.statsIndex);
-    if (this.af === 4) this.byLen[e.prefix.len]?.unset(ip4HashKey(e.prefix.v4));
+    if (this.af === 4) this.byLen[e.prefix.len]?.unset(ip4HashKey((e.key as number) >>> 0));
   }
 
   /** Drops every entry (table deletion). */
@@ -228,7 +230,7 @@ export class FibTable {
           const v4 =
             ((key & 255) * 0x1000000 + ((key >>> 8) & 255) * 0x10000 + ((key >>> 16) & 255) * 0x100 + (key >>> 24)) >>>
             0;
-          const e = this.byLenMap[len]?.get(v4 | 0);
+          const e = this.byLenMap[len]?.get(v4 | 0); // hash keys are masked, as the map keys
           if (e) yield e;
         }
       }

@@ -377,6 +377,21 @@ describe('routes, tables and TEIB', () => {
     expect(reply.stats_index).not.toBe(ALL);
   });
 
+  test('entries are found by the masked prefix but show the prefix they were created with', async () => {
+    await boot();
+    const a = await loop();
+    await addr(a, '10.5.0.1/24');
+    await setFlags(a, true);
+    await route(true, '10.5.0.0/24', a, '10.5.0.9');
+    // One entry; the interface source outranks the API one and keeps its prefix text.
+    expect((await routes()).filter((r) => r.prefix.endsWith('/24'))).toEqual([
+      { prefix: '10.5.0.1/24', paths: [`0:${a}:0.0.0.0`] },
+    ]);
+    await route(true, '10.7.0.1/24', a, '10.5.0.9');
+    await route(false, '10.7.0.0/24', a, '10.5.0.9');
+    expect((await routes()).map((r) => r.prefix)).not.toContain('10.7.0.1/24');
+  });
+
   test('IPv6: interface routes, an API route through the fast decoder, and the dump', async () => {
     await boot();
     const a = await loop();
