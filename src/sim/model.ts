@@ -15,6 +15,7 @@ import {
   PATH_TYPE_NORMAL,
   StatsIndexPool,
   dropPath,
+  prefixKey,
   samePath,
 } from './fib';
 import { type Af, type Prefix, covers, isZeroAddress, mask4, parsePrefix, prefixString, sameAddress } from './net';
@@ -150,6 +151,8 @@ export class VppModel {
   /** The same tables by id, per family: the lookup every route add makes. */
   private readonly tables4 = new Map<number, FibTable>();
   private readonly tables6 = new Map<number, FibTable>();
+  /** Users of each shared interface route (see sharedRef). */
+  private readonly ifPrefixRefs = new Map<string, number>();
   /** want_interface_events registrations: handle → pid. */
   readonly ifEventClients = new Map<number, number>();
   private readonly stats = new StatsIndexPool(12);
@@ -389,14 +392,31 @@ export class VppModel {
     return { table, routes };
   }
 
+  /**
+   * Routes an address shares with its same-subnet siblings (the connected prefix and its network
+   * and broadcast drops) are counted, as VPP's interface prefixes are: added by the first address,
+   * removed with the last. Only the local /32 (/128) belongs to one address.
+   */
+  private sharedRef(table: FibTable, p: Prefix, delta: number): number {
+    const key = `${table.af}:${table.tableId}:${prefixKey(p)}:${p.len}`;
+    const n = (this.ifPrefixRefs.get(key) ?? 0) + delta;
+    if (n <= 0) this.ifPrefixRefs.delete(key);
+    else this.ifPrefixRefs.set(key, n);
+    return n;
+  }
+
   private addAddressRoutes(i: Iface, a: IfAddress): void {
     const { table, routes } = this.addressRoutes(i, a);
-    for (const [p, paths] of routes) table.add(p, 'interface', paths);
+    routes.forEach(([p, paths], n) => {
+      if (n === 0 || this.sharedRef(table, p, 1) === 1) table.add(p, 'interface', paths);
+    });
   }
 
   private removeAddressRoutes(i: Iface, a: IfAddress): void {
     const { table, routes } = this.addressRoutes(i, a);
-    for (const [p] of routes) table.remove(p, 'interface');
+    routes.forEach(([p], n) => {
+      if (n === 0 || this.sharedRef(table, p, -1) === 0) table.remove(p, 'interface');
+    });
   }
 
   // ---- tables and routes ----

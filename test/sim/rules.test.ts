@@ -387,6 +387,18 @@ describe('routes, tables and TEIB', () => {
     expect((await routes()).filter((r) => r.prefix.endsWith('/24'))).toEqual([
       { prefix: '10.5.0.1/24', paths: [`0:${a}:0.0.0.0`] },
     ]);
+    // A sibling address of the same subnet shares the connected route: it outlives either one alone.
+    await addr(a, '10.5.0.2/24');
+    await addr(a, '10.5.0.1/24', false);
+    expect((await routes()).filter((r) => r.prefix.startsWith('10.5.0.')).map((r) => r.prefix)).toEqual(
+      expect.arrayContaining(['10.5.0.1/24', '10.5.0.2/32', '10.5.0.0/32', '10.5.0.255/32']),
+    );
+    expect((await routes()).map((r) => r.prefix)).not.toContain('10.5.0.1/32');
+    await addr(a, '10.5.0.2/24', false);
+    // The API route of that subnet is all that is left of the entry.
+    expect((await routes()).filter((r) => r.prefix.startsWith('10.5.0.'))).toEqual([
+      { prefix: '10.5.0.1/24', paths: [`0:${a}:10.5.0.9`] },
+    ]);
     await route(true, '10.7.0.1/24', a, '10.5.0.9');
     await route(false, '10.7.0.0/24', a, '10.5.0.9');
     expect((await routes()).map((r) => r.prefix)).not.toContain('10.7.0.1/24');
