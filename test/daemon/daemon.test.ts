@@ -147,6 +147,13 @@ describe('daemon against the emulator process', () => {
 
   it('restores the desired state within 5 s after the emulator restarts (state lost, new message ids)', async () => {
     const before = events.length;
+    const idsOf = async (): Promise<string> => {
+      const c = await check();
+      return reconcileMessages()
+        .map((d) => c.messageId(d))
+        .join(',');
+    };
+    const oldIds = await idsOf();
     await checker?.close();
     checker = undefined;
     await sim.stop();
@@ -171,6 +178,8 @@ describe('daemon against the emulator process', () => {
     expect(done.atMs - restarted).toBeLessThan(5000);
     // And an independent look agrees.
     await waitFor(() => inSync(), 15_000, 'VPP to equal the desired state');
+    // The new emulator numbered its messages differently (shuffled modules): the daemon used the new table.
+    expect(await idsOf()).not.toBe(oldIds);
     expect(eventAfter(before, (e) => e.kind === 'VPP_CONNECTED')).toBeDefined();
     const resync = eventAfter(before, (e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'reconnect');
     expect(resync?.reconcile?.operations).toBeGreaterThan(5); // everything was re-created
