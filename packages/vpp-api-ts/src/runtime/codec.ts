@@ -99,13 +99,13 @@ function hexVal(c: number): number {
   return -1;
 }
 
-const GROUPS: number[] = [];
+const GROUPS = new Uint16Array(10);
 
 /** Parse RFC 4291 text (with `::` and an optional dotted IPv4 tail) into b[o..o+16]; false when malformed. */
 function parseIp6(s: string, i: number, end: number, b: Buffer, o: number): boolean {
-  // Groups before and after '::' are collected, then the gap is zero-filled.
-  const groups = GROUPS;
-  groups.length = 0;
+  // Groups are collected in GROUPS (n of them; `gap` = index of '::'), then laid out with the gap zero-filled.
+  const g = GROUPS;
+  let n = 0;
   let gap = -1;
   if (end - i < 2) return false;
   if (s.charCodeAt(i) === 58 /* : */) {
@@ -117,62 +117,56 @@ function parseIp6(s: string, i: number, end: number, b: Buffer, o: number): bool
       return true;
     }
   }
-  while (i < end) {
-    // One group: hex digits, or a dotted IPv4 tail.
-    let j = i;
+  for (;;) {
+    // One group: 1-4 hex digits, or a dotted IPv4 tail.
     let v = 0;
-    let sawDot = false;
-    while (j < end) {
+    let j = i;
+    for (; j < end; j++) {
       const c = s.charCodeAt(j);
-      if (c === 58) break;
-      if (c === 46) sawDot = true;
-      j++;
-    }
-    if (sawDot) {
-      if (j !== end || groups.length > 6) return false;
-      if (!parseIp4(s, i, end, b, o)) return false; // scratch: read back below
-      groups.push((b[o]! << 8) | b[o + 1]!, (b[o + 2]! << 8) | b[o + 3]!);
-      i = end;
-      break;
-    }
-    const n = j - i;
-    if (n === 0 || n > 4) return false;
-    for (let k = i; k < j; k++) {
-      const h = hexVal(s.charCodeAt(k));
-      if (h < 0) return false;
+      let h: number;
+      if (c >= 48 && c <= 57) h = c - 48;
+      else if (c >= 97 && c <= 102) h = c - 87;
+      else if (c >= 65 && c <= 70) h = c - 55;
+      else if (c === 58) break;
+      else if (c === 46) {
+        // IPv4 tail: must end the text and leave room for two groups.
+        if (n > 6 || !parseIp4(s, i, end, b, o)) return false;
+        g[n++] = (b[o]! << 8) | b[o + 1]!;
+        g[n++] = (b[o + 2]! << 8) | b[o + 3]!;
+        j = end;
+        v = -1;
+        break;
+      } else return false;
       v = (v << 4) | h;
     }
-    groups.push(v);
-    if (groups.length > 8) return false;
-    if (j === end) {
-      i = end;
-      break;
+    if (v >= 0) {
+      if (j === i || j - i > 4 || n === 8) return false;
+      g[n++] = v;
     }
-    // j is at ':'
+    if (j >= end) break;
+    // s[j] is ':'
     if (s.charCodeAt(j + 1) === 58) {
       if (gap >= 0) return false;
-      gap = groups.length;
+      gap = n;
       i = j + 2;
+      if (i === end) break;
     } else {
       i = j + 1;
       if (i === end) return false;
     }
   }
-  if (gap < 0) {
-    if (groups.length !== 8) return false;
-  } else if (groups.length > 7) return false;
-  const tail = gap < 0 ? 0 : groups.length - gap;
+  if (gap < 0 ? n !== 8 : n > 7) return false;
   const head = gap < 0 ? 8 : gap;
   let p = o;
   for (let k = 0; k < head; k++) {
-    b[p++] = groups[k]! >> 8;
-    b[p++] = groups[k]! & 0xff;
+    b[p++] = g[k]! >> 8;
+    b[p++] = g[k]! & 0xff;
   }
-  const zeros = 16 - 2 * (head + tail);
+  const zeros = 16 - 2 * n;
   for (let k = 0; k < zeros; k++) b[p++] = 0;
-  for (let k = head; k < head + tail; k++) {
-    b[p++] = groups[k]! >> 8;
-    b[p++] = groups[k]! & 0xff;
+  for (let k = head; k < n; k++) {
+    b[p++] = g[k]! >> 8;
+    b[p++] = g[k]! & 0xff;
   }
   return true;
 }
@@ -279,9 +273,19 @@ export function putPrefix(b: Buffer, o: number, v: unknown, field: string): numb
     return o + 18;
   }
   if (isStr(v)) {
-    const sl = slash(v);
+    // One pass finds the '/' and whether the text is IPv6.
+    let sl = -1;
+    let v6 = false;
+    for (let i = 0; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      if (c === 47) {
+        sl = i;
+        break;
+      }
+      if (c === 58) v6 = true;
+    }
     const aend = sl < 0 ? v.length : sl;
-    if (v.indexOf(':') < 0) {
+    if (!v6) {
       const len = sl < 0 ? 32 : parseLen(v, sl + 1, v.length, 32);
       if (len >= 0 && parseIp4(v, 0, aend, b, o + 1)) {
         b[o] = 0;
@@ -395,7 +399,8 @@ export function putBytes(b: Buffer, o: number, v: unknown, n: number, field: str
   if (!(v instanceof Uint8Array)) return bad(field, `expected a Uint8Array of at most ${n} bytes`, v);
   const len = v.length;
   if (len > n) return bad(field, `at most ${n} bytes allowed`, v);
-  if (len > 64) b.set(v, o);
+  // TypedArray#set beats a JS loop from about 16 bytes (keys are 32).
+  if (len >= 16) b.set(v, o);
   else for (let i = 0; i < len; i++) b[o + i] = v[i]!;
   if (len < n) zero(b, o + len, o + n);
   return o + n;
