@@ -3,12 +3,15 @@
  * the emulator's, not a client's): pipelined control_pings/s and pipelined ip_route_add_del
  * adds/s. The emulator runs in a child process, as `vppwg sim` does, so it has its own core.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writer, ip } from 'vpp-api-ts';
+import { startSim } from '../../src/sim/index';
+import { projectRoot } from '../../src/util/paths';
 import { type BenchContext, type BenchSuite, type Figure, measure, rate } from '../harness';
 
 const CHILD_FLAG = '--vppwg-sim-bench-child';
@@ -16,7 +19,6 @@ const CHILD_FLAG = '--vppwg-sim-bench-child';
 if (process.argv.includes(CHILD_FLAG)) {
   // Child: run the emulator until the parent disconnects.
   void (async () => {
-    const { startSim } = await import('../../src/sim/index.js');
     const sim = await startSim({ socketPath: process.argv[process.argv.indexOf(CHILD_FLAG) + 1] });
     process.send?.('ready');
     process.on('disconnect', () => void sim.stop().then(() => process.exit(0)));
@@ -163,20 +165,40 @@ async function pipelined(s: Session, frames: Buffer, n: number): Promise<number>
   return rate(n, process.hrtime.bigint() - t0);
 }
 
-async function startChild(): Promise<{ child: ChildProcess; path: string }> {
+interface Emulator {
+  path: string;
+  where: string;
+  stop(): Promise<void>;
+}
+
+/** The emulator in a child process (compiled code), or in this process when only sources exist (ts-jest). */
+async function startEmulator(): Promise<Emulator> {
   const path = join(tmpdir(), `vppwg-sim-bench-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
-  const child = fork(__filename, [CHILD_FLAG, path], { stdio: 'inherit' });
+  const script = __filename.endsWith('.js') ? __filename : join(projectRoot(), 'dist', 'bench', 'suites', 'sim.js');
+  if (!existsSync(script)) {
+    const sim = await startSim({ socketPath: path });
+    return { path, where: 'emulator (in-process)', stop: () => sim.stop() };
+  }
+  const child = fork(script, [CHILD_FLAG, path], { stdio: 'inherit' });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`sim child exited with ${code}`)));
   });
-  return { child, path };
+  return {
+    path,
+    where: 'emulator',
+    stop: async () => {
+      child.disconnect();
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
 }
 
 export const suite: BenchSuite = {
   name: 'sim',
   async run(ctx: BenchContext): Promise<Figure[]> {
-    const { child, path } = await startChild();
+    const emu = await startEmulator();
+    const path = emu.path;
     const figures: Figure[] = [];
     try {
       const s = await open(path);
@@ -190,7 +212,7 @@ export const suite: BenchSuite = {
         unit: 'ops/s',
         ...p,
         target: { op: '>=', value: 150_000 },
-        server: 'emulator',
+        server: emu.where,
       });
       ctx.log(`sim: control_ping median ${Math.round(p.median)}/s`);
 
@@ -216,13 +238,12 @@ export const suite: BenchSuite = {
         unit: 'ops/s',
         ...r,
         target: { op: '>=', value: 100_000 },
-        server: 'emulator',
+        server: emu.where,
       });
       ctx.log(`sim: route adds median ${Math.round(r.median)}/s`);
       s.sock.destroy();
     } finally {
-      child.disconnect();
-      await new Promise((resolve) => child.once('exit', resolve));
+      await emu.stop();
     }
     return figures;
   },
