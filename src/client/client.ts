@@ -793,8 +793,9 @@ export class VppClient extends EventEmitter {
     if (this.debug) this.debug(`-> ${p.plan.def.name} context ${p.context} ${inspectRedacted(p.value)}`);
     p.value = undefined;
     if (this.inFlight >= this.maxInFlight) return;
-    // A big batch goes out now so VPP starts on it while we keep encoding; the rest at the end of the tick.
-    if (p.end - this.writtenAbs >= EAGER_FLUSH_BYTES) this.flush();
+    // Nothing on the wire (the serial case, or the first of a batch): go now, VPP is idle.
+    // A big batch goes out early so VPP starts on it while we keep encoding; the rest at the end of the tick.
+    if (this.inFlight === 0 || p.end - this.writtenAbs >= EAGER_FLUSH_BYTES) this.flush();
     else this.scheduleFlush();
   }
 
