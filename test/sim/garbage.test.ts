@@ -76,6 +76,17 @@ describe('emulator robustness', () => {
     s.conn.close();
   });
 
+  test("a request carrying another connection's handle is answered on that connection, as in VPP", async () => {
+    const a = await rawSession(sim.socketPath);
+    const b = await rawSession(sim.socketPath);
+    a.conn.send(controlPing(a.ids.get('control_ping_51077d14')!, b.handle, 31));
+    const r = await b.conn.next();
+    expect([r?.readUInt32BE(2), r?.readUInt32BE(10)]).toEqual([31, b.handle]);
+    expect(await a.conn.next(100)).toBeUndefined();
+    a.conn.close();
+    b.conn.close();
+  });
+
   test('random frames (random ids and bodies, half carrying a valid handle) never crash it', async () => {
     const s = await rawSession(sim.socketPath);
     const ids = [...s.ids.values()];

@@ -303,6 +303,21 @@ describe('WireGuard', () => {
     expect(await dump(wireguard.wireguard_peers_dump, { peer_index: ALL })).toEqual([]);
   });
 
+  test('peer event registrations have no reaper: the next client holding the same handle gets them', async () => {
+    await boot();
+    const w = (await wgCreate()).sw_if_index;
+    await peerAdd(w, key(40));
+    await call(wireguard.want_wireguard_peer_events, { sw_if_index: ALL, peer_index: ALL, enable_disable: 1, pid: 1 });
+    const handle = c.clientIndex;
+    await c.close();
+    c = await VppClient.connect({ socketPath: sim.socketPath, reconnect: false });
+    expect(c.clientIndex).toBe(handle);
+    const events: number[] = [];
+    c.subscribe(wireguard.wireguard_peer_event as MessageDef<Any, never>, (e) => events.push(e.flags));
+    await call(wireguard.wireguard_peer_remove, { peer_index: 0 });
+    expect(events).toEqual([1]);
+  });
+
   test('reachablePeers leaves peers without an endpoint, or on a down interface, as they are', async () => {
     await boot({ reachablePeers: { delayMs: 0 } });
     const w = (await wgCreate()).sw_if_index;
