@@ -526,10 +526,11 @@ export class Daemon extends EventEmitter {
         const keyAt = new Map(
           details.map((d) => [d.peer.peer_index, Buffer.from(d.peer.public_key).toString('base64')]),
         );
-        toSubscribe.forEach((p, i) => {
-          if (results[i]!.status === 'fulfilled' && keyAt.get(p.peerIndex) === p.publicKey)
-            this.peers.markSubscribed(p);
-        });
+        this.peers.confirmSubscriptions(
+          toSubscribe,
+          results.map((r) => r.status === 'fulfilled'),
+          keyAt,
+        );
         // The flags may have changed between the add and the subscription: read them once.
         for (const d of details) this.onPeerFlags(d.peer.peer_index, d.peer.flags, false);
       } catch (err) {

@@ -56,6 +56,26 @@ export class PeerTracker {
     this.subscribed.set(p.peerIndex, p.publicKey);
   }
 
+  /**
+   * After want_wireguard_peer_events for `candidates`: VPP answers 0 even for an index that no
+   * longer exists, so a subscription counts only where a dump taken afterwards shows that peer
+   * (its key at its index). The others are asked for again after the next reconcile.
+   */
+  confirmSubscriptions(
+    candidates: readonly ManagedPeer[],
+    accepted: readonly boolean[],
+    keyAtIndex: ReadonlyMap<number, string>,
+  ): number {
+    let n = 0;
+    candidates.forEach((p, i) => {
+      if (accepted[i] && keyAtIndex.get(p.peerIndex) === p.publicKey) {
+        this.markSubscribed(p);
+        n++;
+      }
+    });
+    return n;
+  }
+
   /** VPP is gone: no tunnel works without it. Quietly (one VPP_LOST says it all); returns how many were up. */
   markAllDown(now = Date.now()): number {
     let n = 0;

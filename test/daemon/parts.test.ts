@@ -294,6 +294,20 @@ describe('peer tracker', () => {
     }
   });
 
+  it('does not count a subscription to a peer that vanished before VPP registered it', () => {
+    // A drift check observed b at slot 1; someone removed b before the subscription reached VPP,
+    // which answers 0 anyway. The dump after it no longer has slot 1: b must be asked for again.
+    const t = new PeerTracker();
+    const first = t.setPeers([a, b]);
+    expect(t.confirmSubscriptions(first, [true, true], new Map([[0, 'KA']]))).toBe(1);
+    expect(t.setPeers([a, b]).map((p) => p.name)).toEqual(['b']);
+    // A failed call is not a subscription either; a confirmed one is not asked for again.
+    const again = t.setPeers([a, b]);
+    expect(t.confirmSubscriptions(again, [false], new Map([[1, 'KB']]))).toBe(0);
+    expect(t.confirmSubscriptions(t.setPeers([a, b]), [true], new Map([[1, 'KB']]))).toBe(1);
+    expect(t.setPeers([a, b])).toEqual([]);
+  });
+
   it('forgets every subscription on a new VPP connection', () => {
     const t = new PeerTracker();
     t.setPeers([a]);
