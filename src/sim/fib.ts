@@ -154,6 +154,23 @@ export class FibTable {
       this.add({ af: 4, v4: 0xffffffff, len: 32 }, 'special', [dropPath(4)]);
     } else {
       this.add({ af: 6, v4: 0, v6: new Uint8Array(16), len: 0 }, 'default', [dropPath(6)]);
+      // All link-local goes to the link-local lookup (a special DPO; its dumped path is inferred
+      // from the source, not recorded: no interface, no next hop, IPv6).
+      const ll = new Uint8Array(16);
+      ll[0] = 0xfe;
+      ll[1] = 0x80;
+      this.add({ af: 6, v4: 0, v6: ll, len: 10 }, 'special', [
+        {
+          swIfIndex: NO_INTERFACE,
+          nh: '::',
+          type: PATH_TYPE_NORMAL,
+          weight: 1,
+          preference: 0,
+          flags: 0,
+          proto: 1,
+          tableId: 0,
+        },
+      ]);
     }
   }
 
@@ -236,7 +253,8 @@ export class FibTable {
       }
       return;
     }
-    // IPv6: VPP walks a bihash whose order is not modelled; shortest prefix first, then by address.
+    // IPv6: VPP walks a hash keyed on a struct with uninitialised padding, so its order cannot be
+    // reproduced; shortest prefix first, then by address.
     const all = [...this.all()];
     all.sort((a, b) => a.prefix.len - b.prefix.len || Buffer.compare(a.prefix.v6!, b.prefix.v6!));
     yield* all;
