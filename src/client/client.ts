@@ -193,6 +193,36 @@ const COMPACT_OUT_BYTES = 1 << 20;
 /** A buffer that grew for one huge batch is not kept for the next. */
 const MAX_RETAINED_OUT = 1 << 20;
 
+/** Options that would make the client misbehave are refused up front, naming the option and the fix. */
+function checkOptions(o: VppClientOptions): void {
+  const bad = (name: string, want: string, got: unknown): never => {
+    throw new VppClientError(`VppClient option ${name} must be ${want}, got ${String(got)}`);
+  };
+  const positive = (name: string, v: number | undefined): void => {
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) bad(name, 'a positive number', v);
+  };
+  positive('timeoutMs', o.timeoutMs);
+  positive('maxFrameBytes', o.maxFrameBytes);
+  if (o.maxInFlight !== undefined && !(Number.isInteger(o.maxInFlight) && o.maxInFlight >= 1)) {
+    bad('maxInFlight', 'an integer >= 1', o.maxInFlight);
+  }
+  if (o.traceSize !== undefined && !(Number.isInteger(o.traceSize) && o.traceSize >= 0)) {
+    bad('traceSize', 'an integer >= 0 (0 = off)', o.traceSize);
+  }
+  if (o.clientName !== undefined && Buffer.byteLength(o.clientName) > 63) {
+    bad('clientName', 'at most 63 bytes (VPP keeps 64 with the NUL)', JSON.stringify(o.clientName));
+  }
+  if (o.reconnect) {
+    positive('reconnect.initialDelayMs', o.reconnect.initialDelayMs);
+    positive('reconnect.maxDelayMs', o.reconnect.maxDelayMs);
+    if (o.reconnect.factor !== undefined && !(o.reconnect.factor >= 1))
+      bad('reconnect.factor', 'a number >= 1', o.reconnect.factor);
+    if (o.reconnect.maxAttempts !== undefined && !(o.reconnect.maxAttempts >= 1)) {
+      bad('reconnect.maxAttempts', 'a number >= 1 (or leave it out for unlimited)', o.reconnect.maxAttempts);
+    }
+  }
+}
+
 /** A codec error names the bad value; for a key field that value is the key itself, so drop it. */
 function scrubCodecMessage(e: CodecError): string {
   if (!/(^|[.\]])(private_key|preshared_key)(\b|$)/.test(e.path)) return e.message;
@@ -279,6 +309,7 @@ export class VppClient extends EventEmitter {
 
   private constructor(opts: VppClientOptions) {
     super();
+    checkOptions(opts);
     this.socketPath = opts.socketPath ?? '/run/vpp/api.sock';
     this.clientName = opts.clientName ?? 'vppwg';
     this.timeoutMs = opts.timeoutMs ?? 5000;
@@ -474,6 +505,10 @@ export class VppClient extends EventEmitter {
         resolve(s);
       });
     });
+    if (this.closing) {
+      sock.destroy();
+      throw new VppDisconnectedError('the client was closed while connecting');
+    }
     this.attach(sock);
     let reply: SockclntCreateReply;
     try {

@@ -379,6 +379,19 @@ describe('VppClient against the scripted server', () => {
     expect((await good).value).toBe(10);
   });
 
+  it('refuses bad options up front, naming the option', async () => {
+    await expect(VppClient.connect({ timeoutMs: 0 })).rejects.toThrow(
+      /option timeoutMs must be a positive number, got 0/,
+    );
+    await expect(VppClient.connect({ maxInFlight: 0 })).rejects.toThrow(/option maxInFlight must be an integer >= 1/);
+    await expect(VppClient.connect({ clientName: 'x'.repeat(64) })).rejects.toThrow(
+      /option clientName must be at most 63 bytes/,
+    );
+    await expect(VppClient.connect({ reconnect: { factor: 0.5 } })).rejects.toThrow(
+      /option reconnect.factor must be a number >= 1/,
+    );
+  });
+
   it('fails to connect with a clear error when nothing listens', async () => {
     await expect(VppClient.connect({ socketPath: '/nonexistent/dir/api.sock' })).rejects.toThrow(
       /cannot connect to VPP at \/nonexistent\/dir\/api.sock: ENOENT/,
