@@ -151,6 +151,7 @@ export class VppModel {
   /** The same tables by id, per family: the lookup every route add makes. */
   private readonly tables4 = new Map<number, FibTable>();
   private readonly tables6 = new Map<number, FibTable>();
+  private readonly pathIntern = new Map<string, FibPath[]>();
   /** Users of each shared interface route (see sharedRef). */
   private readonly ifPrefixRefs = new Map<string, number>();
   /** want_interface_events registrations: handle → pid. */
@@ -470,6 +471,20 @@ export class VppModel {
     return this.routeAddDelPaths(isAdd, isMultipath, tableId, p, paths);
   }
 
+  /**
+   * One shared array for the common single-path route (path arrays are never mutated): a table of
+   * 100,000 routes through a handful of next hops then holds a handful of path objects.
+   */
+  private intern(paths: FibPath[]): FibPath[] {
+    if (paths.length !== 1) return paths;
+    const p = paths[0]!;
+    const key = `${p.swIfIndex}|${p.nh}|${p.type}|${p.weight}|${p.preference}|${p.flags}|${p.proto}|${p.tableId}`;
+    const hit = this.pathIntern.get(key);
+    if (hit) return hit;
+    if (this.pathIntern.size < 10_000) this.pathIntern.set(key, paths);
+    return paths;
+  }
+
   /** ip_route_add_del with the paths already in FIB form (weight 0 already made 1). */
   routeAddDelPaths(
     isAdd: boolean,
@@ -505,7 +520,7 @@ export class VppModel {
         table.remove(p, 'api');
         return { retval: 0, statsIndex: ALL };
       }
-      const e = table.add(p, 'api', paths);
+      const e = table.add(p, 'api', this.intern(paths));
       return { retval: 0, statsIndex: e.statsIndex };
     }
     const current = table.get(p)?.api ?? [];
