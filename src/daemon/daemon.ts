@@ -593,6 +593,19 @@ export class Daemon extends EventEmitter {
     };
   }
 
+  /** Cheap reads for polling (status() copies and sorts every peer). */
+  get lastReconcileSummary(): ReconcileSummaryMsg | undefined {
+    return this.lastReconcile;
+  }
+
+  get vppConnected(): boolean {
+    return this.vpp.connected;
+  }
+
+  get establishedPeerCount(): number {
+    return this.peers.establishedCount();
+  }
+
   status(): StatusMsg {
     return {
       vpp: { ...this.vpp },
