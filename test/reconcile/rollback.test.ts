@@ -212,6 +212,40 @@ describe('rollback after a VPP rejection', () => {
     expect(r.ok).toBe(true);
   });
 
+  test('teardown apply (interfaces with keys and preshared keys, table, routes): a failure at each mutating call leaves VPP as before', async () => {
+    const before = load(BEFORE);
+    const empty = loadText(`
+version: 1
+uplinks:
+  - name: host-eth0
+    addresses: [192.0.2.1/24, 2001:db8:0:1::1/64]
+wireguard: []
+`);
+    const probe = await startRig();
+    let counts: Record<string, number>;
+    try {
+      expect((await reconcile(probe.client, before)).ok).toBe(true);
+      probe.sim.resetCounters();
+      const r = await reconcile(probe.client, empty);
+      expect(r.error).toBeUndefined();
+      counts = mutatingCalls(probe.sim);
+    } finally {
+      await probe.close();
+    }
+    expect(Object.keys(counts)).toEqual(
+      expect.arrayContaining([
+        'wireguard_interface_delete',
+        'wireguard_peer_remove',
+        'ip_table_add_del',
+        'ip_route_add_del',
+      ]),
+    );
+    expect((await reconcile(rig.client, before)).ok).toBe(true);
+    const checked = await injectEverywhere(rig, empty, counts);
+    expect(checked).toBeGreaterThan(15);
+    expect((await reconcile(rig.client, empty)).ok).toBe(true);
+  });
+
   test('--no-rollback leaves what was applied, and a later apply completes it', async () => {
     const desired = load(BEFORE);
     const start = rig.sim.snapshot();
