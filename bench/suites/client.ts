@@ -22,8 +22,8 @@ import { type BenchContext, type BenchSuite, type Figure, measure, rate } from '
 import { Reader } from 'vpp-api-ts';
 
 const CHILD_FLAG = '--vppwg-client-bench-sim';
-/** Requests in flight, for the client (its default maxInFlight) and the raw floor alike. */
-const WINDOW = 1024;
+/** Requests in flight, for the client (its default maxInFlight) and the raw floor alike; CLIENT_BENCH_WINDOW overrides. */
+const WINDOW = Number(process.env.CLIENT_BENCH_WINDOW ?? 1024);
 
 if (process.argv.includes(CHILD_FLAG)) {
   void (async () => {
@@ -168,6 +168,12 @@ class RawSession {
   }
 }
 
+function medianOf(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+}
+
 /** Route k: a /32 in 11.0.0.0/8 via local0, unique per k so every add is a real add. */
 function routeValue(k: number, isAdd: boolean) {
   return {
@@ -201,25 +207,34 @@ export const suite: BenchSuite = {
       // Serial round trips: what one awaited call at a time costs.
       const serialN = ctx.quick ? 300 : 3000;
       const pingFrame = raw.frames(control_ping, [{}]);
-      const serialFloor = await measure(() => raw.serial(pingFrame, serialN), { runs, warmup });
+      // Floor and client alternate run by run here too.
+      const serialFloorRuns: number[] = [];
+      const serialClientRuns: number[] = [];
       const serial = await measure(
         async () => {
+          serialFloorRuns.push(await raw.serial(pingFrame, serialN));
           const t0 = process.hrtime.bigint();
           for (let i = 0; i < serialN; i++) await client.call(control_ping, {});
-          return rate(serialN, process.hrtime.bigint() - t0);
+          const r = rate(serialN, process.hrtime.bigint() - t0);
+          serialClientRuns.push(r);
+          return r;
         },
         { runs, warmup },
       );
+      serialFloorRuns.splice(0, warmup);
+      serialClientRuns.splice(0, warmup);
+      const serialRatio = medianOf(serialClientRuns.map((c, i) => c / serialFloorRuns[i]!));
+      const serialFloor = medianOf(serialFloorRuns);
       figures.push({
         suite: 'client',
         name: 'serial control_ping round trips',
         unit: 'ops/s',
         ...serial,
-        floor: serialFloor.median,
-        ratio: serial.median / serialFloor.median,
+        floor: serialFloor,
+        ratio: serialRatio,
         server,
       });
-      ctx.log(`client: serial ${Math.round(serial.median)}/s, raw ${Math.round(serialFloor.median)}/s`);
+      ctx.log(`client: serial ${Math.round(serial.median)}/s, raw ${Math.round(serialFloor)}/s`);
 
       // Pipelined route adds: the floor and the client alternate, each run on fresh prefixes,
       // and each run's routes are deleted (unmeasured) so both always start from the same table.
@@ -270,8 +285,7 @@ export const suite: BenchSuite = {
       floorRuns.splice(0, warmup);
       clientRuns.splice(0, warmup);
       // The ratio is the median of run-by-run ratios: each pair ran back to back under the same load.
-      const pairRatios = clientRuns.map((c, i) => c / floorRuns[i]!).sort((a, b) => a - b);
-      const ratio = pairRatios[Math.floor(pairRatios.length / 2)]!;
+      const ratio = medianOf(clientRuns.map((c, i) => c / floorRuns[i]!));
       const floor = await measure(() => floorRuns.shift()!, { runs: floorRuns.length, warmup: 0 });
       ctx.log(
         `client: CPU per route add in this process: client ${(cpu.client / cpu.calls).toFixed(2)} µs, raw floor ${(cpu.raw / cpu.calls).toFixed(2)} µs`,
