@@ -63,7 +63,7 @@ export function prefixKey(p: Prefix): number | string {
   return p.af === 4 ? (p.len >= 32 ? p.v4 : p.v4 & mask4(p.len)) | 0 : prefixString(maskPrefix(p));
 }
 
-/** A stats-segment index per entry, lowest free first (a binary min-heap of freed indices). */
+/** Pool indices handed out lowest free first (a binary min-heap of freed ones): stats-segment slots, wg peers. */
 export class StatsIndexPool {
   private next = 0;
   private readonly free: number[] = [];

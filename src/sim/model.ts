@@ -157,6 +157,8 @@ export class VppModel {
   /** want_interface_events registrations: handle → pid. */
   readonly ifEventClients = new Map<number, number>();
   private readonly stats = new StatsIndexPool(12);
+  /** wg peer pool indices: lowest free first, as VPP's pools hand them out. */
+  private readonly peerIndices = new StatsIndexPool(0);
 
   constructor(
     private readonly events: ModelEvents,
@@ -653,7 +655,7 @@ export class VppModel {
     const keyHex = Buffer.from(spec.publicKey).toString('hex');
     if (this.peerKeys.has(keyHex)) return fail(VppErrno.ENTRY_ALREADY_EXISTS);
     if (this.peers.size >= MAX_PEERS) return fail(VppErrno.LIMIT_EXCEEDED);
-    const index = lowestFree((n) => this.peers.has(n));
+    const index = this.peerIndices.alloc();
     // An all-zero endpoint of either family is stored as "no address" and dumped as IPv4 0.0.0.0.
     const endpoint = isZeroAddress(spec.endpoint) ? '0.0.0.0' : spec.endpoint;
     const peer: Peer = {
@@ -707,6 +709,7 @@ export class VppModel {
     this.setPeerFlags(p, p.flags & ~PEER_FLAG_ESTABLISHED);
     this.setPeerFlags(p, PEER_FLAG_DEAD);
     this.peers.delete(p.index);
+    this.peerIndices.release(p.index);
     this.peerKeys.delete(Buffer.from(p.publicKey).toString('hex'));
   }
 
