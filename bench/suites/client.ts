@@ -4,9 +4,10 @@
  * ip_route_add_del adds/s. In the same run the floor: the same requests pre-encoded, written on a
  * raw socket, and their replies read back, so the ratio shows what the client itself costs.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writer, ip, type MessageDef } from 'vpp-api-ts';
@@ -18,6 +19,7 @@ import {
   type SockclntCreateReply,
 } from '../../src/client/bootstrap';
 import { Framer, HEADER_BYTES } from '../../src/client/framer';
+import { projectRoot } from '../../src/util/paths';
 import { type BenchContext, type BenchSuite, type Figure, measure, rate } from '../harness';
 import { Reader } from 'vpp-api-ts';
 
@@ -34,14 +36,32 @@ if (process.argv.includes(CHILD_FLAG)) {
   })();
 }
 
-async function startSimChild(): Promise<{ child: ChildProcess; path: string }> {
+interface Emulator {
+  path: string;
+  stop(): Promise<void>;
+}
+
+/** The emulator in a child process (compiled code), or in this process when only sources exist (ts-jest). */
+async function startEmulator(): Promise<Emulator> {
   const path = join(tmpdir(), `vppwg-client-bench-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
-  const child = fork(__filename, [CHILD_FLAG, path], { stdio: 'inherit' });
+  const script = __filename.endsWith('.js') ? __filename : join(projectRoot(), 'dist', 'bench', 'suites', 'client.js');
+  if (!existsSync(script)) {
+    const { startSim } = await import('../../src/sim/index.js');
+    const sim = await startSim({ socketPath: path });
+    return { path, stop: () => sim.stop() };
+  }
+  const child = fork(script, [CHILD_FLAG, path], { stdio: 'inherit' });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`emulator child exited with ${code}`)));
   });
-  return { child, path };
+  return {
+    path,
+    stop: async () => {
+      child.disconnect();
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
 }
 
 /** A raw connection: handshake, then counted replies. The floor does nothing a client could skip. */
@@ -190,7 +210,7 @@ function routeValue(k: number, isAdd: boolean) {
 export const suite: BenchSuite = {
   name: 'client',
   async run(ctx: BenchContext): Promise<Figure[]> {
-    const sim = ctx.vppSocket ? undefined : await startSimChild();
+    const sim = ctx.vppSocket ? undefined : await startEmulator();
     const path = ctx.vppSocket ?? sim!.path;
     const server = ctx.vppSocket ? `vpp ${ctx.vppSocket}` : 'emulator';
     const figures: Figure[] = [];
@@ -205,7 +225,7 @@ export const suite: BenchSuite = {
     const raw = await RawSession.open(path);
     try {
       // Serial round trips: what one awaited call at a time costs.
-      const serialN = ctx.quick ? 300 : 3000;
+      const serialN = ctx.quick ? 200 : 3000;
       const pingFrame = raw.frames(control_ping, [{}]);
       // Floor and client alternate run by run here too.
       const serialFloorRuns: number[] = [];
@@ -238,7 +258,7 @@ export const suite: BenchSuite = {
 
       // Pipelined route adds: the floor and the client alternate, each run on fresh prefixes,
       // and each run's routes are deleted (unmeasured) so both always start from the same table.
-      const n = ctx.quick ? 5_000 : 50_000;
+      const n = ctx.quick ? 2_000 : 50_000;
       let next = 0;
       const cleanup = async (from: number): Promise<void> => {
         const dels = Array.from({ length: n }, (_, i) => routeValue(from + i, false));
@@ -306,10 +326,7 @@ export const suite: BenchSuite = {
     } finally {
       raw.sock.destroy();
       await client.close();
-      if (sim) {
-        sim.child.disconnect();
-        await new Promise((resolve) => sim.child.once('exit', resolve));
-      }
+      await sim?.stop();
     }
     return figures;
   },

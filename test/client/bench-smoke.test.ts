@@ -1,0 +1,17 @@
+/** The client bench suite runs (quick) and reports both figures with their floors; speed itself is for `npm run bench`. */
+import { suite } from '../../bench/suites/client';
+
+test('bench suite client runs in quick mode and reports serial and pipelined rates against a raw floor', async () => {
+  const lines: string[] = [];
+  const figures = await suite.run({ force: false, quick: true, log: (l) => lines.push(l) });
+  expect(figures.map((f) => [f.suite, f.unit, f.server])).toEqual([
+    ['client', 'ops/s', 'emulator'],
+    ['client', 'ops/s', 'emulator'],
+  ]);
+  for (const f of figures) {
+    expect(f.median).toBeGreaterThan(0);
+    expect(f.floor).toBeGreaterThan(0);
+    expect(f.ratio).toBeGreaterThan(0);
+  }
+  expect(lines.some((l) => /CPU per route add/.test(l))).toBe(true);
+});
