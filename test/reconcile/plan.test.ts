@@ -14,6 +14,7 @@ import {
   type ActualPeer,
   type ActualState,
 } from '../../src/reconcile';
+import { inspect } from 'node:util';
 import { makeSecretKey } from '../../src/util/secrets';
 import { hasStaleDelegates } from '../../src/reconcile/actual';
 
@@ -213,13 +214,17 @@ describe('ordering', () => {
 });
 
 describe('plans never show keys', () => {
-  test('text and JSON forms hold public keys only', () => {
+  test('text, JSON and inspected forms hold public keys only', () => {
     const priv = generatePrivateKey();
     const psk = generatePresharedKey();
     const d = desiredWg({ privateKey: makeSecretKey(priv, 'inline'), publicKey: encodeKey(publicKeyOf(priv)) });
     const withPsk = { ...d, peers: [{ ...d.peers[1]!, presharedKey: makeSecretKey(psk, 'inline') }] };
     const plan = planChanges(state([withPsk]), actual([], [uplink]));
-    const text = formatPlan(plan) + JSON.stringify(planToJson(plan)) + JSON.stringify(plan);
+    const text =
+      formatPlan(plan) +
+      JSON.stringify(planToJson(plan)) +
+      JSON.stringify(plan) +
+      inspect(plan, { depth: 12, showHidden: true });
     expect(plan.operations.length).toBeGreaterThan(3);
     for (const secret of [
       encodeKey(priv),
