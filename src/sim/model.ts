@@ -114,11 +114,24 @@ export interface ApiPath {
 
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
+/** Derived keys by private key (hex): Node's key import costs about a millisecond. */
+const publicKeyMemo = new Map<string, Uint8Array>();
+
 /** The public key of a raw X25519 private key (Node's crypto clamps as curve25519 does). */
 export function x25519Public(privateKey: Uint8Array): Uint8Array {
-  const key = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+  const memoKey = Buffer.from(privateKey).toString('hex');
+  const hit = publicKeyMemo.get(memoKey);
+  if (hit) return Uint8Array.from(hit);
+  const key = createPrivateKey({
+    key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
-  return new Uint8Array(spki.subarray(spki.length - 32));
+  const pub = new Uint8Array(spki.subarray(spki.length - 32));
+  if (publicKeyMemo.size >= 1024) publicKeyMemo.clear();
+  publicKeyMemo.set(memoKey, pub);
+  return Uint8Array.from(pub);
 }
 
 export function clampPrivate(k: Uint8Array): Uint8Array {
@@ -129,10 +142,24 @@ export function clampPrivate(k: Uint8Array): Uint8Array {
   return out;
 }
 
-function lowestFree(used: (i: number) => boolean, from = 0): number {
-  let i = from;
-  while (used(i)) i++;
-  return i;
+/** Numbers in use, handing out the lowest free one; everything below `hint` is in use. */
+class Slots {
+  private readonly used = new Set<number>();
+  private hint = 0;
+  has(n: number): boolean {
+    return this.used.has(n);
+  }
+  take(n: number): void {
+    this.used.add(n);
+  }
+  free(n: number): void {
+    this.used.delete(n);
+    if (n < this.hint) this.hint = n;
+  }
+  lowest(): number {
+    while (this.used.has(this.hint)) this.hint++;
+    return this.hint;
+  }
 }
 
 function fingerprint(k: Uint8Array): string {
@@ -157,6 +184,9 @@ export class VppModel {
   /** want_interface_events registrations: handle → pid. */
   readonly ifEventClients = new Map<number, number>();
   private readonly stats = new StatsIndexPool(12);
+  private readonly swIfIndices = new Slots();
+  private readonly loopInstances = new Slots();
+  private readonly wgInstances = new Slots();
   /** wg peer pool indices: lowest free first, as VPP's pools hand them out. */
   private readonly peerIndices = new StatsIndexPool(0);
 
@@ -197,7 +227,8 @@ export class VppModel {
   // ---- interfaces ----
 
   private newIface(spec: Pick<Iface, 'kind' | 'name' | 'devType' | 'instance' | 'mac' | 'linkMtu' | 'mtu'>): Iface {
-    const swIfIndex = lowestFree((i) => this.ifaces.has(i));
+    const swIfIndex = this.swIfIndices.lowest();
+    this.swIfIndices.take(swIfIndex);
     const iface: Iface = { ...spec, swIfIndex, adminUp: false, tag: '', table4: 0, table6: 0, addrs4: [], addrs6: [] };
     this.ifaces.set(swIfIndex, iface);
     return iface;
@@ -213,13 +244,13 @@ export class VppModel {
   }
 
   createLoopback(mac: string | undefined, instance: number | undefined): { retval: number; swIfIndex: number } {
-    const used = (n: number) => [...this.ifaces.values()].some((i) => i.kind === 'loopback' && i.instance === n);
     let inst: number;
-    if (instance === undefined) inst = lowestFree(used);
+    if (instance === undefined) inst = this.loopInstances.lowest();
     else {
-      if (used(instance)) return { retval: VppErrno.INVALID_REGISTRATION, swIfIndex: ALL };
+      if (this.loopInstances.has(instance)) return { retval: VppErrno.INVALID_REGISTRATION, swIfIndex: ALL };
       inst = instance;
     }
+    this.loopInstances.take(inst);
     const zeroMac = !mac || mac === '00:00:00:00:00:00';
     const iface = this.newIface({
       kind: 'loopback',
@@ -238,6 +269,7 @@ export class VppModel {
     const i = this.ifaces.get(swIfIndex);
     if (!i || i.kind !== 'loopback') return VppErrno.INVALID_SW_IF_INDEX;
     this.deleteIface(i);
+    this.loopInstances.free(i.instance);
     return 0;
   }
 
@@ -251,6 +283,7 @@ export class VppModel {
       }
     }
     this.ifaces.delete(i.swIfIndex);
+    this.swIfIndices.free(i.swIfIndex);
     this.events.iface(i.swIfIndex, 0, true);
   }
 
@@ -596,10 +629,11 @@ export class VppModel {
     port: number,
     srcIp: string,
   ): { retval: number; swIfIndex: number } {
-    const taken = (n: number) => [...this.wg.values()].some((w) => w.instance === n);
     let inst = userInstance;
-    if (inst === ALL) inst = lowestFree(taken);
-    if (inst >= WG_MAX_INSTANCE || taken(inst)) return { retval: VppErrno.INVALID_REGISTRATION, swIfIndex: ALL };
+    if (inst === ALL) inst = this.wgInstances.lowest();
+    if (inst >= WG_MAX_INSTANCE || this.wgInstances.has(inst)) {
+      return { retval: VppErrno.INVALID_REGISTRATION, swIfIndex: ALL };
+    }
     const priv = generateKey ? clampPrivate(randomBytes(32)) : clampPrivate(privateKey);
     let pub: Uint8Array;
     try {
@@ -616,6 +650,7 @@ export class VppModel {
       linkMtu: 0,
       mtu: [0, 0, 0, 0],
     });
+    this.wgInstances.take(inst);
     this.wg.set(iface.swIfIndex, {
       swIfIndex: iface.swIfIndex,
       instance: inst,
@@ -634,6 +669,7 @@ export class VppModel {
     if (i.kind !== 'wireguard') return VppErrno.INVALID_VALUE;
     for (const p of [...this.peers.values()]) if (p.swIfIndex === swIfIndex) this.removePeer(p);
     this.wg.delete(swIfIndex);
+    this.wgInstances.free(i.instance);
     this.deleteIface(i);
     return 0;
   }
