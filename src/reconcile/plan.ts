@@ -832,48 +832,54 @@ class Planner {
     ]);
     const drafts = PHASES.flatMap((p) => buckets.get(p)!);
     const ids = new Set<string>();
+    const idOf: string[] = new Array<string>(drafts.length);
     const createdBy = new Map<string, string[]>();
     const deletedBy = new Map<string, string[]>();
-    const ops: PlannedOperation[] = [];
-    const withIds = drafts.map((d) => {
+    // Children of a deleted resource: a delete waits for the deletes of what hangs off it.
+    const childrenDeletes = new Map<string, string[]>();
+    const push = (m: Map<string, string[]>, k: string, id: string): void => {
+      const list = m.get(k);
+      if (list) list.push(id);
+      else m.set(k, [id]);
+    };
+    for (let i = 0; i < drafts.length; i++) {
+      const d = drafts[i]!;
       let id = `${d.action === 'create' ? '+' : d.action === 'delete' ? '-' : '~'}${d.kind}:${d.key}`;
       for (let n = 2; ids.has(id); n++) id = `${id}#${n}`;
       ids.add(id);
-      const index = d.action === 'delete' ? deletedBy : createdBy;
-      const list = index.get(d.provides) ?? [];
-      list.push(id);
-      index.set(d.provides, list);
-      return { d, id };
-    });
-    // Children of a deleted resource: a delete waits for the deletes of what hangs off it.
-    const childrenDeletes = new Map<string, string[]>();
-    for (const { d, id } of withIds) {
-      if (d.action !== 'delete') continue;
-      for (const p of d.parents) {
-        const list = childrenDeletes.get(p) ?? [];
-        list.push(id);
-        childrenDeletes.set(p, list);
+      idOf[i] = id;
+      if (d.action === 'delete') {
+        push(deletedBy, d.provides, id);
+        for (const p of d.parents) push(childrenDeletes, p, id);
+      } else {
+        push(createdBy, d.provides, id);
       }
     }
-    for (const { d, id } of withIds) {
-      const deps = new Set<string>();
-      if (d.action === 'delete') {
-        for (const c of childrenDeletes.get(d.provides) ?? []) deps.add(c);
-      } else {
-        for (const p of d.parents) for (const c of createdBy.get(p) ?? []) if (c !== id) deps.add(c);
+    const ops: PlannedOperation[] = new Array<PlannedOperation>(drafts.length);
+    for (let i = 0; i < drafts.length; i++) {
+      const d = drafts[i]!;
+      const id = idOf[i]!;
+      // Creates depend on a few things (an interface, a table, a peer): arrays beat Sets here.
+      // A delete's list is already unique (each child is listed once per parent) and may be 10,000s long.
+      const deps: string[] = d.action === 'delete' ? [...(childrenDeletes.get(d.provides) ?? [])] : [];
+      const addDep = (c: string): void => {
+        if (c !== id && !deps.includes(c)) deps.push(c);
+      };
+      if (d.action !== 'delete') {
+        for (const p of d.parents) for (const c of createdBy.get(p) ?? []) addDep(c);
         // A re-created object waits for the removal of its old self.
-        for (const c of deletedBy.get(d.provides) ?? []) deps.add(c);
+        for (const c of deletedBy.get(d.provides) ?? []) addDep(c);
       }
-      ops.push({
+      ops[i] = {
         id,
         action: d.action,
         kind: d.kind,
         key: d.key,
         reason: d.reason,
-        dependsOn: [...deps],
+        dependsOn: deps,
         [STEP]: d.step,
         [PHASE]: d.phase,
-      });
+      };
     }
     const summary = { create: 0, modify: 0, delete: 0 };
     for (const op of ops) summary[op.action]++;
