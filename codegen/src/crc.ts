@@ -58,8 +58,11 @@ export function renderBlock(fields: readonly FieldDef[]): string {
   return '[' + fields.map(renderField).join(', ') + ']';
 }
 
-export function renderEnum(e: EnumDef): string {
-  const skip = BACKWARDS_COMPATIBLE_MEMBERS[e.name] ?? [];
+export function renderEnum(
+  e: EnumDef,
+  bc: Readonly<Record<string, readonly string[]>> = BACKWARDS_COMPATIBLE_MEMBERS,
+): string {
+  const skip = bc[e.name] ?? [];
   return (
     '[' +
     e.members
@@ -75,9 +78,14 @@ export interface CrcTypes {
   struct(name: string): readonly FieldDef[] | undefined;
   enumDef(name: string): EnumDef | undefined;
   isAlias(name: string): boolean;
+  /** Enum members left out of CRCs (defaults to BACKWARDS_COMPATIBLE_MEMBERS). */
+  readonly bc: Readonly<Record<string, readonly string[]>>;
 }
 
-export function fileCrcTypes(f: ApiFile): CrcTypes {
+export function fileCrcTypes(
+  f: ApiFile,
+  bc: Readonly<Record<string, readonly string[]>> = BACKWARDS_COMPATIBLE_MEMBERS,
+): CrcTypes {
   const structs = new Map<string, FieldDef[]>();
   for (const t of f.types) structs.set(t.name, t.fields);
   for (const t of f.unions) structs.set(t.name, t.fields);
@@ -85,7 +93,7 @@ export function fileCrcTypes(f: ApiFile): CrcTypes {
   for (const e of f.enums) enums.set(e.name, e);
   for (const e of f.enumflags) enums.set(e.name, e);
   const aliases = new Set(f.aliases.map((a) => a.name));
-  return { struct: (n) => structs.get(n), enumDef: (n) => enums.get(n), isAlias: (n) => aliases.has(n) };
+  return { struct: (n) => structs.get(n), enumDef: (n) => enums.get(n), isAlias: (n) => aliases.has(n), bc };
 }
 
 function bareName(type: string): string | undefined {
@@ -106,7 +114,7 @@ function foldBlock(fields: readonly FieldDef[], crc: number, types: CrcTypes, de
     }
     const e = types.enumDef(name);
     if (e) {
-      crc = crc32(renderEnum(e), crc);
+      crc = crc32(renderEnum(e, types.bc), crc);
       continue;
     }
     if (types.isAlias(name)) crc = crc32('[]', crc);

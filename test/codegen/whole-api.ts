@@ -8,7 +8,16 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { Program, findApiFiles, generate, loadApiFiles, fileCrcTypes, messageCrc, type ApiFile } from 'vppwg-codegen';
+import {
+  BACKWARDS_COMPATIBLE_MEMBERS,
+  Program,
+  findApiFiles,
+  generate,
+  loadApiFiles,
+  fileCrcTypes,
+  messageCrc,
+  type ApiFile,
+} from 'vppwg-codegen';
 import type { Shape, StructInfo, FieldLayout } from '../../codegen/src/resolve';
 import { projectRoot, sharedDir } from '../../src/util/paths';
 import type { MessageDef } from 'vpp-api-ts';
@@ -198,6 +207,29 @@ export function wholeApiSuite(version: string): void {
     }
     expect(bad).toEqual([]);
     expect(n).toBeGreaterThan(1500);
+  });
+
+  test(`every [backwards_compatible] table entry whose members ${version} has is needed for its CRCs`, () => {
+    const mismatches = (bc: Record<string, readonly string[]>): number => {
+      let n = 0;
+      for (const f of files) {
+        const types = fileCrcTypes(f, bc);
+        for (const m of f.messages) if (messageCrc(m.fields, types) !== parseInt(m.crc, 16)) n++;
+      }
+      return n;
+    };
+    const members = new Map(
+      files.flatMap((f) => [...f.enums, ...f.enumflags]).map((e) => [e.name, new Set(e.members.map(([n]) => n))]),
+    );
+    let used = 0;
+    for (const [name, list] of Object.entries(BACKWARDS_COMPATIBLE_MEMBERS)) {
+      if (!list.some((m) => members.get(name)?.has(m))) continue;
+      used++;
+      const without: Record<string, readonly string[]> = { ...BACKWARDS_COMPATIBLE_MEMBERS };
+      delete without[name];
+      expect([name, mismatches(without)]).not.toEqual([name, 0]);
+    }
+    expect(used).toBeGreaterThan(0);
   });
 
   test(`every message of ${version} round-trips encode -> decode -> encode`, async () => {
