@@ -428,3 +428,32 @@ describe('tables', () => {
     }
   });
 });
+
+describe('interface identity', () => {
+  test('a changed private key recreates the interface (with its peers, addresses and routes); the new public key shows', async () => {
+    const rig = await startRig();
+    try {
+      const keyA = generatePrivateKey();
+      const keyB = generatePrivateKey();
+      const withKey = (k: Uint8Array) =>
+        manyPeers(3).replace('private_key: generate', `private_key: { inline: "${encodeKey(k)}" }`);
+      expect((await reconcile(rig.client, loadText(withKey(keyA)))).ok).toBe(true);
+      rig.sim.resetCounters();
+      expect((await reconcile(rig.client, loadText(withKey(keyA)))).plan.isEmpty).toBe(true);
+      const r = await reconcile(rig.client, loadText(withKey(keyB)));
+      expect(r.error).toBeUndefined();
+      expect(r.ok).toBe(true);
+      const iface = r.plan.operations.filter((o) => o.kind === 'wireguard-interface');
+      expect(iface.map((o) => o.action)).toEqual(['delete', 'create']);
+      expect(iface[0]!.reason).toContain('private key changed');
+      const shown = showState(await observe(rig.client));
+      expect(shown.wireguard[0]!.publicKey).toBe(encodeKey(publicKeyOf(keyB)));
+      expect(shown.wireguard[0]!.peers).toHaveLength(3);
+      expect(shown.routes.filter((x) => x.paths.some((p) => p.interface === shown.wireguard[0]!.name))).toHaveLength(6);
+      expect(JSON.stringify(r)).not.toContain(encodeKey(keyA));
+      expect(JSON.stringify(r)).not.toContain(encodeKey(keyB));
+    } finally {
+      await rig.close();
+    }
+  });
+});
