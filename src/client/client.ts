@@ -39,6 +39,7 @@ import {
   type IncompatibleMessage,
 } from './errors';
 import { Framer, HEADER_BYTES } from './framer';
+import { PendingTable } from './pending-table';
 import { inspectRedacted } from '../util/secrets';
 
 export interface ReconnectOptions {
@@ -258,7 +259,7 @@ export class VppClient extends EventEmitter {
   private flushScheduled = false;
   private writeBlocked = false;
 
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingTable<Pending>();
   /** Encoded requests waiting for a window slot, in order (the window limits writing, not encoding). */
   private unsent: Pending[] = [];
   private unsentHead = 0;
@@ -770,7 +771,7 @@ export class VppClient extends EventEmitter {
       captured.reject,
     );
     if (this.traceSize > 0) p.started = performance.now();
-    this.pending.set(context, p);
+    this.pending.set(p);
     this.enqueue(p);
     return promise;
   }
@@ -811,7 +812,7 @@ export class VppClient extends EventEmitter {
       if (plan.withPing) this.encodeFrame(w, control_ping, this.pingId, undefined, p.context);
     } catch (e) {
       w.off = start;
-      this.pending.delete(p.context);
+      this.pending.delete(p);
       const err =
         e instanceof CodecError
           ? new VppClientError(`${p.plan.def.name}: cannot encode the request: ${scrubCodecMessage(e)}`)
@@ -990,7 +991,7 @@ export class VppClient extends EventEmitter {
 
   /** Remove `p` from the books; its window slot goes to the next encoded request (written at the end of the tick). */
   private settle(p: Pending): void {
-    this.pending.delete(p.context);
+    this.pending.delete(p);
     if (p.sent) {
       this.inFlight--;
       if (this.unsentHead < this.unsent.length) this.scheduleFlush();
@@ -1066,7 +1067,7 @@ export class VppClient extends EventEmitter {
   }
 
   private failAll(err: VppDisconnectedError): void {
-    const all = [...this.pending.values()];
+    const all = this.pending.values();
     this.pending.clear();
     this.resetOutput();
     for (const p of all) {
