@@ -3,7 +3,6 @@
  * removing a peer removes only its routes and next hops; objects created outside vppwg survive;
  * against 24.10 (no v2 peer messages) plain peers work and a preshared key is refused before any change.
  */
-import { VppErrno } from '../../src/client';
 import { encodeKey, generatePresharedKey, publicKeyOf, generatePrivateKey } from '../../src/config';
 import type { DesiredState } from '../../src/config';
 import { observe, reconcile, showState } from '../../src/reconcile';
@@ -307,8 +306,6 @@ describe('VPP 24.10 (no wireguard_peer_add_v2)', () => {
     expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
   });
 });
-
-void VppErrno;
 
 describe('verification after apply', () => {
   let rig: Rig;
