@@ -890,7 +890,6 @@ export class ModuleEmitter {
       return f ? f.offset : -1;
     };
     const opts = m.options;
-    const crc = parseInt(m.crc.slice(2), 16);
     const fieldsLit = info.fields
       .map((fl) => {
         const parts = [`name: '${fl.def.name}'`, `type: '${fl.def.type}'`];
@@ -923,7 +922,6 @@ export class ModuleEmitter {
       `  minSize: ${S}, size: size${P}, encode: encode${P}, decode: decode${P},`,
       `};`,
     );
-    void crc;
   }
 
   /** The whole file. */
@@ -971,7 +969,7 @@ export class ModuleEmitter {
       ...f.messages.filter((m) => !rels.get(m.name)?.isCaller),
       ...f.messages.filter((m) => rels.get(m.name)?.isCaller),
     ];
-    for (const m of order) this.emitMessage(m, infos.get(m.name)!, rels.get(m.name) ?? plainRelations(m, f));
+    for (const m of order) this.emitMessage(m, infos.get(m.name)!, rels.get(m.name) ?? plainRelations(m));
     this.lines.push(
       `export const moduleInfo: ModuleInfo = {`,
       `  name: '${mod}', version: '${f.version}',${f.apiVersion !== undefined ? ` apiVersion: ${JSON.stringify(f.apiVersion)},` : ''}`,
@@ -1069,15 +1067,13 @@ export function relations(f: ApiFile): Map<string, Relations> {
 }
 
 /** A message no service names: kind from its name and fields. */
-function plainRelations(m: MessageDefJson, f: ApiFile): Relations {
-  const names = new Set(f.messages.map((x) => x.name));
+function plainRelations(m: MessageDefJson): Relations {
   const has = (n: string): boolean => m.fields.some((x) => x.name === n);
   let kind: Relations['kind'] = 'other';
   if (m.name.endsWith('_reply')) kind = 'reply';
   else if (m.name.endsWith('_details')) kind = 'details';
-  else if (m.name.endsWith('_event') || m.name.endsWith('_events')) kind = 'event';
+  else if (m.name.endsWith('_event')) kind = 'event';
   else if (has('client_index')) kind = 'request';
   else if (has('context') && has('retval')) kind = 'reply';
-  void names;
   return { kind, isCaller: false, events: [], needsPing: false, cursor: false };
 }
