@@ -80,3 +80,20 @@ test('the committed bindings are exactly what the generator makes of api-defs (n
       throw new Error(`packages/vpp-api-ts/src/gen/${name} differs from the generator's output: run npm run codegen`);
   }
 });
+
+test('each user type is generated once, in the module that defines it (imports are referenced, not copied)', () => {
+  const seen = new Map<string, string>();
+  const dupes: string[] = [];
+  for (const name of readdirSync(genDir).filter((n) => n.endsWith('.ts') && n !== 'index.ts')) {
+    const text = readFileSync(join(genDir, name), 'utf8');
+    for (const m of text.matchAll(/^export (?:interface|type|const) ([A-Z]\w*)\b/gm)) {
+      const prev = seen.get(m[1]!);
+      if (prev && prev !== name) dupes.push(`${m[1]} in ${prev} and ${name}`);
+      seen.set(m[1]!, name);
+    }
+  }
+  expect(dupes).toEqual([]);
+  expect(seen.get('Prefix')).toBe('ip_types.ts');
+  expect(seen.get('WireguardPeer')).toBe('wireguard.ts');
+  expect(readFileSync(join(genDir, 'wireguard.ts'), 'utf8')).toContain("import * as $ip_types from './ip_types';");
+});
