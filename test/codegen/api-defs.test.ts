@@ -95,5 +95,5 @@ test('each user type is generated once, in the module that defines it (imports a
   expect(dupes).toEqual([]);
   expect(seen.get('Prefix')).toBe('ip_types.ts');
   expect(seen.get('WireguardPeer')).toBe('wireguard.ts');
-  expect(readFileSync(join(genDir, 'wireguard.ts'), 'utf8')).toContain("import * as $ip_types from './ip_types';");
+  expect(readFileSync(join(genDir, 'ip.ts'), 'utf8')).toContain("import * as $fib_types from './fib_types';");
 });
