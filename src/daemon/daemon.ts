@@ -520,6 +520,7 @@ export class Daemon extends EventEmitter {
         );
       }
       try {
+        const mark = this.peers.eventMark;
         const details = await client.dump(client.has(m.peersV2Dump) ? m.peersV2Dump : m.peersDump, {
           peer_index: 0xffffffff,
         });
@@ -532,7 +533,7 @@ export class Daemon extends EventEmitter {
           keyAt,
         );
         // The flags may have changed between the add and the subscription: read them once.
-        for (const d of details) this.onPeerFlags(d.peer.peer_index, d.peer.flags, false);
+        for (const d of details) this.onPeerFlags(d.peer.peer_index, d.peer.flags, mark);
       } catch (err) {
         this.log.warn(
           `wireguard_peers_dump failed: ${(err as Error).message}; peer status is re-read at the next reconcile`,
@@ -543,11 +544,13 @@ export class Daemon extends EventEmitter {
   }
 
   private onPeerEvent(peerIndex: number, flags: number): void {
-    this.onPeerFlags(peerIndex, flags, true);
+    this.onPeerFlags(peerIndex, flags);
   }
 
-  private onPeerFlags(peerIndex: number, flags: number, isEvent: boolean): void {
-    const t = isEvent ? this.peers.onEvent(peerIndex, flags) : this.peers.seed(peerIndex, flags);
+  /** From an event, or (with the mark taken before the dump was asked for) from a dump. */
+  private onPeerFlags(peerIndex: number, flags: number, dumpMark?: number): void {
+    const t =
+      dumpMark === undefined ? this.peers.onEvent(peerIndex, flags) : this.peers.seed(peerIndex, flags, dumpMark);
     if (!t) return;
     const kind = EVENT_KIND_BY_TRANSITION[t.kind];
     const text = `peer ${t.peer.name} (${t.peer.interface}) ${t.kind === 'up' ? 'established' : t.kind === 'down' ? 'no longer established' : 'removed from VPP'}`;

@@ -23,6 +23,9 @@ export class PeerTracker {
   private readonly keyByIndex = new Map<number, string>();
   /** peer_index → public key subscribed on the current VPP connection. */
   private readonly subscribed = new Map<number, string>();
+  /** Counts events; a dump read is older than any event counted after it was asked for. */
+  private events = 0;
+  private readonly lastEventNo = new Map<string, number>();
   /** Kept as peers change, so a burst of 10,000 events does not recount 10,000 peers each time. */
   private upCount = 0;
 
@@ -33,6 +36,7 @@ export class PeerTracker {
       if (keep.has(key)) continue;
       if (p.established) this.upCount--;
       this.byKey.delete(key);
+      this.lastEventNo.delete(key);
     }
     this.keyByIndex.clear();
     const toSubscribe: ManagedPeer[] = [];
@@ -94,8 +98,19 @@ export class PeerTracker {
     this.subscribed.clear();
   }
 
-  /** Flags read from a dump (after subscribing), so state set before the subscription is not missed. */
-  seed(peerIndex: number, flags: number, now = Date.now()): PeerTransition | undefined {
+  /** Mark taken before asking for a dump, to pass to seed(). */
+  get eventMark(): number {
+    return this.events;
+  }
+
+  /**
+   * Flags read from a dump (after subscribing), so state set before the subscription is not
+   * missed. An event that arrived after the dump was asked for is newer than the dump (the dump's
+   * promise resolves after events already handled): then the dump's flags are ignored.
+   */
+  seed(peerIndex: number, flags: number, askedAtMark: number, now = Date.now()): PeerTransition | undefined {
+    const key = this.keyByIndex.get(peerIndex);
+    if (key !== undefined && (this.lastEventNo.get(key) ?? -1) >= askedAtMark) return undefined;
     return this.apply(peerIndex, flags, now, false);
   }
 
@@ -111,6 +126,7 @@ export class PeerTracker {
     if (isEvent) {
       peer.lastEventFlags = flags;
       peer.lastEventAtMs = now;
+      this.lastEventNo.set(peer.publicKey, this.events++);
     }
     if (flags & PEER_FLAG_DEAD) {
       // The slot is gone (removed by us or by someone else): its registration went with it.

@@ -308,6 +308,17 @@ describe('peer tracker', () => {
     expect(t.setPeers([a, b])).toEqual([]);
   });
 
+  it('lets an event that came while a dump was on its way win over the dump', () => {
+    const t = new PeerTracker();
+    t.setPeers([a, b]);
+    const mark = t.eventMark; // dump asked for: b not yet established in what it will return
+    expect(t.onEvent(1, 2)).toMatchObject({ kind: 'up' }); // the handshake completes meanwhile
+    expect(t.seed(1, 0, mark)).toBeUndefined(); // the stale dump row does not undo it
+    expect(t.list().find((p) => p.name === 'b')?.established).toBe(true);
+    expect(t.seed(0, 2, mark)).toMatchObject({ kind: 'up', peer: { name: 'a' } }); // no newer event for a
+    expect(t.seed(1, 0, t.eventMark)).toMatchObject({ kind: 'down' }); // a dump asked for later counts
+  });
+
   it('forgets every subscription on a new VPP connection', () => {
     const t = new PeerTracker();
     t.setPeers([a]);
