@@ -203,9 +203,21 @@ async function readInterfaces(
 export async function observe(client: VppClient): Promise<ActualState> {
   const peerV2 = hasPeerV2(client);
   const peers: ActualPeer[] = [];
-  const [ifs, tableRows, teibRows, , version] = await Promise.all([
+  const routes: ActualRoute[] = [];
+  const dumpRoutes = (id: number, family: AddressFamily): Promise<void> =>
+    forEachDetail(client, 'ip_route_dump', { table: { table_id: id, is_ip6: family === 'ip6', name: '' } }, (row) => {
+      const r = parseRoute(row.route as Row, family);
+      if (r) routes.push(r);
+    });
+  // Table 0 exists in both families, so its routes (usually the most) are dumped alongside the
+  // peers instead of waiting for the table list.
+  const [ifs, tables, teibRows, , version] = await Promise.all([
     readInterfaces(client),
-    dump(client, 'ip_table_dump', {}),
+    dump(client, 'ip_table_dump', {}).then(async (rows) => {
+      const list = rows.map(parseTable);
+      await Promise.all(list.filter((t) => t.id !== 0).map((t) => dumpRoutes(t.id, t.family)));
+      return list;
+    }),
     dump(client, 'teib_dump', {}),
     forEachDetail(
       client,
@@ -217,22 +229,9 @@ export async function observe(client: VppClient): Promise<ActualState> {
       (r) => str(r.version),
       () => undefined,
     ),
+    dumpRoutes(0, 'ip4'),
+    dumpRoutes(0, 'ip6'),
   ]);
-  const tables = tableRows.map(parseTable);
-  const routes: ActualRoute[] = [];
-  await Promise.all(
-    tables.map((t) =>
-      forEachDetail(
-        client,
-        'ip_route_dump',
-        { table: { table_id: t.id, is_ip6: t.family === 'ip6', name: '' } },
-        (row) => {
-          const r = parseRoute(row.route as Row, t.family);
-          if (r) routes.push(r);
-        },
-      ),
-    ),
-  );
   return buildActualState({
     ...ifs,
     peers,
