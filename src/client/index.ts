@@ -1,4 +1,17 @@
-/** The VPP API client: import everything from here. */
+/**
+ * The VPP API client: import everything from here.
+ *
+ *   const vpp = await VppClient.connect({ socketPath, requireMessages: ['wireguard_peer_add'] });
+ *   vpp.on('connected', () => resubscribeAndResync()); // after every reconnect
+ *   const { sw_if_index } = await vpp.call(wireguard.wireguard_interface_create, { interface: {...} });
+ *   const peers = await vpp.dump(wireguard.wireguard_peers_dump, { peer_index: 0xffffffff });
+ *   const off = vpp.subscribe(wireguard.wireguard_peer_event, (e) => ...);
+ *   await vpp.close();
+ *
+ * Calls pipeline on one connection (maxInFlight at a time, the rest queued already encoded);
+ * each has a timeout from the moment it is written; a lost connection rejects every pending call
+ * with VppDisconnectedError and reconnects with backoff, re-reading VPP's message table.
+ */
 export {
   VppClient,
   type VppClientOptions,
