@@ -99,7 +99,8 @@ export async function reconcile(
   }
   const outcome = await applyPlan(client, plan, before, { rollback: opts.rollback ?? true, peerV2: hasPeerV2(client) });
   if (outcome.error) {
-    const after = await observe(client);
+    // Best effort: the peers list is informative; a VPP that went away must not hide the error.
+    const after = await observe(client).catch(() => undefined);
     const error = { ...outcome.error };
     if (outcome.rollbackErrors.length) error.message += `; rollback incomplete: ${outcome.rollbackErrors.join('; ')}`;
     return done({
@@ -109,16 +110,32 @@ export async function reconcile(
       rolledBack: outcome.rolledBack,
       error,
       verified: false,
-      peers: peersOf(desired, after),
+      peers: after ? peersOf(desired, after) : [],
     });
   }
   // Verify by observing again: what this run touched, re-read (or everything, for a large run).
   const t = outcome.touched;
-  const after =
-    t.addedPeers.size + t.routes.size > FOCUSED_VERIFY_LIMIT
-      ? await observe(client)
-      : await observeTouched(client, before, t);
+  let after: ActualState;
   let remaining: Plan;
+  try {
+    after =
+      t.tables || t.addedPeers.size + t.routes.size > FOCUSED_VERIFY_LIMIT
+        ? await observe(client)
+        : await observeTouched(client, before, t);
+  } catch (err) {
+    return done({
+      ok: false,
+      plan,
+      applied: outcome.applied,
+      rolledBack: false,
+      error: {
+        operation: 'verify',
+        message: `applied, but VPP could not be observed again to verify: ${(err as Error).message}`,
+      },
+      verified: false,
+      peers: [],
+    });
+  }
   try {
     remaining = planChanges(desired, after);
   } catch (err) {

@@ -246,6 +246,18 @@ wireguard: []
     expect((await reconcile(rig.client, empty)).ok).toBe(true);
   });
 
+  test('VPP going away mid-apply ends the run with an error naming the operation (no throw, no hang)', async () => {
+    const desired = load(BEFORE);
+    // Observing takes some requests; the connection closes a few calls into the apply.
+    rig.sim.control.closeAfter(40);
+    const r = await reconcile(rig.client, desired);
+    rig.sim.control.clearFaults();
+    expect(r.ok).toBe(false);
+    expect(r.verified).toBe(false);
+    expect(r.error?.operation).toMatch(/^[+~-]/);
+    expect(r.error?.message.length).toBeGreaterThan(0);
+  });
+
   test('--no-rollback leaves what was applied, and a later apply completes it', async () => {
     const desired = load(BEFORE);
     const start = rig.sim.snapshot();
