@@ -1,0 +1,63 @@
+/** Canonical address/prefix text: what the diff compares VPP's dumps and the file by. */
+import fc from 'fast-check';
+import {
+  canonicalAddress,
+  canonicalInterfaceAddress,
+  canonicalPrefix,
+  hostPrefix,
+  isZeroAddress,
+} from '../../src/reconcile/ip';
+import { canonicalPrefix as configCanonicalPrefix } from '../../src/config';
+
+describe('canonical text', () => {
+  test.each([
+    ['2001:0DB8:0000:0000:0000:0000:0000:0001', '2001:db8::1'],
+    ['fd00:100::0001', 'fd00:100::1'],
+    ['10.0.0.1', '10.0.0.1'],
+  ])('address %s → %s', (input, out) => {
+    expect(canonicalAddress(input)).toBe(out);
+  });
+
+  test.each([
+    ['10.1.2.3/16', '10.1.0.0/16'],
+    ['0.0.0.0/0', '0.0.0.0/0'],
+    ['255.255.255.255/32', '255.255.255.255/32'],
+    ['2001:db8::1/64', '2001:db8::/64'],
+    ['::/0', '::/0'],
+  ])('prefix %s → %s', (input, out) => {
+    expect(canonicalPrefix(input)).toBe(out);
+  });
+
+  test('interface addresses keep host bits; host prefixes; zero addresses', () => {
+    expect(canonicalInterfaceAddress('2001:DB8::1/64')).toBe('2001:db8::1/64');
+    expect(hostPrefix('10.0.0.2')).toBe('10.0.0.2/32');
+    expect(hostPrefix('fd00::2')).toBe('fd00::2/128');
+    expect(isZeroAddress('0.0.0.0')).toBe(true);
+    expect(isZeroAddress('::')).toBe(true);
+    expect(isZeroAddress('10.0.0.1')).toBe(false);
+  });
+
+  test('malformed text is an error, not a wrong answer', () => {
+    expect(() => canonicalAddress('10.0.0')).toThrow(/not an IPv4 address/);
+    expect(() => canonicalPrefix('10.0.0.0/33')).toThrow(/not an IPv4 prefix/);
+    expect(() => canonicalPrefix('10.0.0.0')).toThrow(/not a prefix/);
+  });
+
+  test('the reconciler and the file loader agree on every IPv4 and IPv6 prefix', () => {
+    const v4 = fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 })).map(([v, len]) => {
+      const text = [24, 16, 8, 0].map((s) => (v >>> s) & 255).join('.');
+      return `${text}/${len}`;
+    });
+    const v6 = fc
+      .tuple(
+        fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }),
+        fc.integer({ min: 0, max: 128 }),
+      )
+      .map(([parts, len]) => `${parts.map((p) => p.toString(16)).join(':')}/${len}`);
+    fc.assert(
+      fc.property(fc.oneof(v4, v6), (p) => {
+        expect(canonicalPrefix(p)).toBe(configCanonicalPrefix(p));
+      }),
+    );
+  });
+});
