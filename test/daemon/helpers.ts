@@ -76,7 +76,7 @@ export class SimProcess {
         if (child.exitCode !== null) throw new Error(`the emulator exited with ${child.exitCode}: ${this.output}`);
         return existsSync(this.socketPath);
       },
-      10_000,
+      30_000,
       'the emulator socket to appear',
     );
   }
