@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { BenchContext, BenchSuite, Figure } from './harness';
 
-const SUITES = ['codec', 'client', 'sim', 'reconcile', 'config'] as const;
+const SUITES = ['codec', 'client', 'sim', 'reconcile', 'config', 'daemon'] as const;
 
 interface Args {
   suites: string[];
