@@ -5,6 +5,7 @@
  * reconcile: observe, plan, apply, observe again and verify.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,17 +13,19 @@ import { VppClient } from '../../src/client';
 import type { DesiredPeer, DesiredState } from '../../src/config/model';
 import { reconcile, reconcileMessages } from '../../src/reconcile';
 import { messageDef } from '../../src/reconcile/vpp';
+import { startSim } from '../../src/sim';
+import { projectRoot } from '../../src/util/paths';
 import { type BenchContext, type BenchSuite, type Figure, measure } from '../harness';
 
 const CHILD_FLAG = '--vppwg-reconcile-bench-child';
 const RSS_FLAG = '--vppwg-reconcile-bench-rss';
+const UPLINKS = [{ name: 'host-eth0', addresses: ['192.0.2.1/24', '2001:db8:0:1::1/64'], up: true }];
 
 if (process.argv.includes(CHILD_FLAG)) {
   void (async () => {
-    const { startSim } = await import('../../src/sim/index.js');
     const sim = await startSim({
       socketPath: process.argv[process.argv.indexOf(CHILD_FLAG) + 1],
-      config: { uplinks: [{ name: 'host-eth0', addresses: ['192.0.2.1/24', '2001:db8:0:1::1/64'], up: true }] },
+      config: { uplinks: UPLINKS },
     });
     process.send?.('ready');
     process.on('disconnect', () => void sim.stop().then(() => process.exit(0)));
@@ -49,23 +52,44 @@ if (process.argv.includes(RSS_FLAG)) {
 
 interface Emulator {
   socketPath: string;
-  child: ChildProcess;
+  stop(): Promise<void>;
 }
 
+/** This file compiled (children run it), or undefined under ts-jest when dist/ has not been built. */
+function compiledScript(): string | undefined {
+  const script = __filename.endsWith('.js')
+    ? __filename
+    : join(projectRoot(), 'dist', 'bench', 'suites', 'reconcile.js');
+  return existsSync(script) ? script : undefined;
+}
+
+/** The emulator in a child process (its own core, as VPP would be), or in this process when only sources exist. */
 async function startEmulator(): Promise<Emulator> {
   const socketPath = join(tmpdir(), `vppwg-reconcile-bench-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
-  const child = fork(__filename, [CHILD_FLAG, socketPath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const script = compiledScript();
+  if (!script) {
+    const sim = await startSim({ socketPath, config: { uplinks: UPLINKS } });
+    return { socketPath, stop: () => sim.stop() };
+  }
+  const child: ChildProcess = fork(script, [CHILD_FLAG, socketPath], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`emulator child exited with ${code}`)));
   });
-  return { socketPath, child };
+  return {
+    socketPath,
+    stop: async () => {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.disconnect();
+      await exited;
+    },
+  };
 }
 
 async function stopEmulator(e: Emulator): Promise<void> {
-  const exited = new Promise<void>((resolve) => e.child.once('exit', () => resolve()));
-  e.child.disconnect();
-  await exited;
+  await e.stop();
 }
 
 function key(i: number, salt: number): string {
@@ -215,11 +239,13 @@ async function coldFloor(n: number): Promise<number> {
   }
 }
 
-/** Peak RSS (MB) of a process that reconciles `n` peers cold, then no-op, then one change. */
-async function reconcilerRss(n: number): Promise<number> {
+/** Peak RSS (MB) of a process that reconciles `n` peers cold, then no-op, then one change; undefined without compiled code. */
+async function reconcilerRss(n: number): Promise<number | undefined> {
+  const script = compiledScript();
+  if (!script) return undefined;
   const emu = await startEmulator();
   try {
-    const child = fork(__filename, [RSS_FLAG, emu.socketPath, String(n)], {
+    const child = fork(script, [RSS_FLAG, emu.socketPath, String(n)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return await new Promise<number>((resolve, reject) => {
@@ -256,10 +282,12 @@ export const suite: BenchSuite = {
         'reconcile: skipped against a real VPP (it would change that VPP); pass --force to run it on the emulator anyway',
       );
     }
-    const small = ctx.quick ? 100 : 1_000;
-    const large = ctx.quick ? 1_000 : 10_000;
+    // Quick mode is a smoke run (tests): small sizes, one run each, no targets.
+    const small = ctx.quick ? 50 : 1_000;
+    const large = ctx.quick ? 300 : 10_000;
+    const runs = (n: number): number => (ctx.quick ? 1 : n);
     const figures: Figure[] = [];
-    const server = 'emulator (child process)';
+    const server = compiledScript() ? 'emulator (child process)' : 'emulator (in-process)';
     const fig = (
       name: string,
       m: { median: number; min: number; max: number; runs: number },
@@ -277,17 +305,17 @@ export const suite: BenchSuite = {
     figures.push(
       fig(
         `cold apply, ${small} peers (1 route + 1 next hop each)`,
-        await measure(() => coldApply(small), { runs: 3, warmup: 1 }),
+        await measure(() => coldApply(small), { runs: runs(3), warmup: ctx.quick ? 0 : 1 }),
       ),
     );
     ctx.log(`reconcile: cold apply of ${large} peers`);
     const cold = fig(
       `cold apply, ${large} peers (1 route + 1 next hop each)`,
-      await measure(() => coldApply(large), { runs: 3, warmup: 0 }),
+      await measure(() => coldApply(large), { runs: runs(3), warmup: 0 }),
       3000,
     );
     ctx.log(`reconcile: floor of a cold apply of ${large} peers (the same calls, raw and pipelined)`);
-    figures.push(withFloor(cold, (await measure(() => coldFloor(large), { runs: 3, warmup: 0 })).median));
+    figures.push(withFloor(cold, (await measure(() => coldFloor(large), { runs: runs(3), warmup: 0 })).median));
 
     const emu = await startEmulator();
     const client = await connect(emu.socketPath);
@@ -296,7 +324,8 @@ export const suite: BenchSuite = {
       const first = await reconcile(client, base);
       if (!first.ok) throw new Error(`apply of ${large} peers failed: ${first.error?.message}`);
       ctx.log(`reconcile: no-op apply of ${large} peers`);
-      const noopFloor = (await measure(() => observeFloor(client), { runs: 5, warmup: 1 })).median;
+      const noopFloor = (await measure(() => observeFloor(client), { runs: runs(5), warmup: ctx.quick ? 0 : 1 }))
+        .median;
       figures.push(
         withFloor(
           fig(
@@ -308,7 +337,7 @@ export const suite: BenchSuite = {
                 if (!r.ok || !r.plan.isEmpty) throw new Error('the no-op apply planned changes');
                 return performance.now() - t;
               },
-              { runs: 5, warmup: 1 },
+              { runs: runs(5), warmup: ctx.quick ? 0 : 1 },
             ),
             500,
           ),
@@ -330,7 +359,7 @@ export const suite: BenchSuite = {
                 throw new Error(`expected 2 operations, got ${r.plan.operations.length}`);
               return performance.now() - t;
             },
-            { runs: 6, warmup: 2 },
+            { runs: runs(6), warmup: ctx.quick ? 0 : 2 },
           ),
           200,
         ),
@@ -341,6 +370,10 @@ export const suite: BenchSuite = {
     }
     ctx.log(`reconcile: peak RSS of a process reconciling ${large} peers`);
     const rssMb = await reconcilerRss(large);
+    if (rssMb === undefined) {
+      ctx.log('reconcile: peak RSS skipped (needs the compiled bench: npx tsc -b)');
+      return figures;
+    }
     figures.push({
       suite: 'reconcile',
       name: `peak RSS of a process reconciling ${large} peers (cold, no-op, one change)`,
