@@ -37,6 +37,25 @@ export interface ReconcileResult {
   verified: boolean;
   durationMs: number;
   peers: { interface: string; name: string; publicKey: string; peerIndex: number; swIfIndex: number }[];
+  /**
+   * VPP's state at the end, as observed (after a successful apply: re-read where this run touched
+   * it). Pass it as `actual` to the next reconcile to skip its first observe (see ReconcileOptions).
+   */
+  actual?: ActualState;
+}
+
+export interface ReconcileOptions {
+  /** Undo what this run applied when VPP rejects an operation (default true). */
+  rollback?: boolean;
+  /** Observe and plan only. */
+  dryRun?: boolean;
+  /**
+   * VPP's state from the previous result, to plan against instead of observing everything again
+   * (10,000 peers take a few hundred ms to dump). Only for a caller that is VPP's sole writer and
+   * also runs uncached drift checks: changes made behind its back are not seen. If VPP rejects an
+   * operation planned from it, the run is rolled back and done once more from a fresh observe.
+   */
+  actual?: ActualState;
 }
 
 const EMPTY_PLAN: Plan = { operations: [], isEmpty: true, summary: { create: 0, modify: 0, delete: 0 }, notes: [] };
@@ -63,14 +82,15 @@ function peersOf(desired: DesiredState, actual: ActualState): ReconcileResult['p
 export async function reconcile(
   client: VppClient,
   desired: DesiredState,
-  opts: { rollback?: boolean; dryRun?: boolean } = {},
+  opts: ReconcileOptions = {},
 ): Promise<ReconcileResult> {
   const started = performance.now();
   const done = (r: Omit<ReconcileResult, 'durationMs'>): ReconcileResult => ({
     ...r,
     durationMs: performance.now() - started,
   });
-  const before = await observe(client);
+  const cached = opts.actual;
+  const before = cached ?? (await observe(client));
   let plan: Plan;
   try {
     plan = planChanges(desired, before);
@@ -93,11 +113,18 @@ export async function reconcile(
       plan,
       applied: 0,
       rolledBack: false,
-      verified: plan.isEmpty,
+      // With a cached state nothing was read from VPP in this run: nothing was verified.
+      verified: plan.isEmpty && !cached,
       peers: peersOf(desired, before),
+      actual: before,
     });
   }
-  const outcome = await applyPlan(client, plan, before, { rollback: opts.rollback ?? true, peerV2: hasPeerV2(client) });
+  const rollback = opts.rollback ?? true;
+  const outcome = await applyPlan(client, plan, before, { rollback, peerV2: hasPeerV2(client) });
+  if (outcome.error && cached && rollback && outcome.rolledBack) {
+    // The cached state may have been stale: VPP is as before this run, so plan again from what it has.
+    return reconcile(client, desired, { ...opts, actual: undefined });
+  }
   if (outcome.error) {
     // Best effort: the peers list is informative; a VPP that went away must not hide the error.
     const after = await observe(client).catch(() => undefined);
@@ -111,6 +138,7 @@ export async function reconcile(
       error,
       verified: false,
       peers: after ? peersOf(desired, after) : [],
+      ...(after ? { actual: after } : {}),
     });
   }
   // Verify by observing again: what this run touched, re-read (or everything, for a large run).
@@ -156,6 +184,7 @@ export async function reconcile(
       error: { operation: 'verify', message: `VPP does not match the desired state after applying: ${what}` },
       verified: false,
       peers: peersOf(desired, after),
+      actual: after,
     });
   }
   return done({
@@ -165,5 +194,6 @@ export async function reconcile(
     rolledBack: false,
     verified: true,
     peers: peersOf(desired, after),
+    actual: after,
   });
 }

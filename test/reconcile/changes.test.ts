@@ -454,3 +454,51 @@ describe('interface identity', () => {
     }
   });
 });
+
+describe('reconciling from the previous result’s state', () => {
+  test('one changed peer sends only its two calls and reads only what it touched', async () => {
+    const rig = await startRig();
+    try {
+      const first = await reconcile(rig.client, loadText(manyPeers(100)));
+      expect(first.ok).toBe(true);
+      rig.sim.resetCounters();
+      const r = await reconcile(rig.client, loadText(manyPeers(100, (i) => (i === 5 ? { keepalive: 9 } : {}))), {
+        actual: first.actual!,
+      });
+      expect(r.ok).toBe(true);
+      expect(r.verified).toBe(true);
+      const counts = rig.sim.counters();
+      expect(mutatingCalls(rig.sim)).toEqual({ wireguard_peer_remove: 1, wireguard_peer_add: 1 });
+      // No full dump: the new peer is read back by its index.
+      expect(counts.ip_route_dump ?? 0).toBe(0);
+      expect(counts.sw_interface_dump ?? 0).toBe(0);
+      expect(counts.wireguard_peers_v2_dump).toBe(1);
+      const shown = showState(await observe(rig.client));
+      expect(shown.wireguard[0]!.peers.find((p) => p.publicKey === peerKey(5))!.persistentKeepalive).toBe(9);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  test('a stale state (a peer removed behind vppwg’s back) is caught by VPP, rolled back and redone from a fresh observe', async () => {
+    const rig = await startRig();
+    try {
+      const first = await reconcile(rig.client, loadText(manyPeers(10)));
+      expect(first.ok).toBe(true);
+      const victim = first.peers.find((p) => p.name === 'peer3')!;
+      await (rig.client.call as (d: unknown, v: unknown) => Promise<unknown>)(messageDef('wireguard_peer_remove'), {
+        peer_index: victim.peerIndex,
+      });
+      const desired = loadText(manyPeers(10, (i) => (i === 3 ? { keepalive: 7 } : {})));
+      const r = await reconcile(rig.client, desired, { actual: first.actual! });
+      expect(r.error).toBeUndefined();
+      expect(r.ok).toBe(true);
+      expect(r.verified).toBe(true);
+      expect(r.plan.operations.map((o) => `${o.action} ${o.key}`)).toEqual(['create wg-many/peer3']);
+      const again = await reconcile(rig.client, desired);
+      expect(again.plan.isEmpty).toBe(true);
+    } finally {
+      await rig.close();
+    }
+  });
+});
