@@ -8,6 +8,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { parseBlockYaml } from './block-yaml';
 import { Findings } from './findings';
 import { Locator, fromPointer, toPointer, type DataPath } from './locate';
 import type { DesiredState, Diagnostic } from './model';
@@ -41,7 +42,7 @@ function schemaValidator(): ValidateFunction {
 
 export function parseDesiredState(text: string, file: string, opts: LoadOptions = {}): LoadResult {
   // Plain JSON takes the fast path (JSON.parse); the position-keeping YAML parser then runs only
-  // if there is something to report. Everything else, and JSON with duplicate keys, goes through YAML.
+  // if there is something to report. JSON with duplicate keys goes through YAML.
   const fast = /\.json$/i.test(file) || /^\s*\{/.test(text) ? parseStrictJson(text) : undefined;
   let parsed: { doc: Document; lines: LineCounter } | undefined;
   const yamlParse = () => {
@@ -55,6 +56,8 @@ export function parseDesiredState(text: string, file: string, opts: LoadOptions 
   const f = new Findings(file, locator);
 
   let data: unknown = fast;
+  // Plain block YAML takes a fast path too (see block-yaml.ts); anything else goes to `yaml`.
+  if (data === undefined && !/\.json$/i.test(file)) data = parseBlockYaml(text)?.value;
   if (data === undefined) {
     const { doc } = yamlParse();
     if (doc.errors.length > 0) {
