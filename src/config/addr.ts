@@ -41,10 +41,20 @@ export function parseAddress(text: string): ParsedAddress | undefined {
     const a = ipaddr.IPv6.parse(text);
     return { family: 'ip6', value: bytesToBigint(a.toByteArray()), text: a.toString() };
   }
-  if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return undefined;
-  const a = ipaddr.IPv4.parse(text);
-  return { family: 'ip4', value: bytesToBigint(a.toByteArray()), text: a.toString() };
+  // What ipaddr.IPv4.isValidFourPartDecimal accepts (decimal octets 0..255, no leading zeros), read
+  // directly: this runs several times per peer and ipaddr's general parser dominated large files.
+  const m = IPV4_TEXT.exec(text);
+  if (!m) return undefined;
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  const c = Number(m[3]);
+  const d = Number(m[4]);
+  if (a > 255 || b > 255 || c > 255 || d > 255) return undefined;
+  // Without leading zeros the text is already canonical.
+  return { family: 'ip4', value: BigInt(a * 16777216 + b * 65536 + c * 256 + d), text };
 }
+
+const IPV4_TEXT = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
 
 /** 'address/len', or undefined when either part is malformed. */
 export function parsePrefix(text: string): ParsedPrefix | undefined {
@@ -90,7 +100,11 @@ function bytesToBigint(bytes: number[]): bigint {
 }
 
 export function bigintToText(value: bigint, family: AddressFamily): string {
-  const n = family === 'ip4' ? 4 : 16;
+  if (family === 'ip4') {
+    const v = Number(value);
+    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  }
+  const n = 16;
   const bytes: number[] = new Array<number>(n);
   let v = value;
   for (let i = n - 1; i >= 0; i--) {
