@@ -33,7 +33,10 @@ import type {
 import { MAX_INSTANCE, MAX_TAG_LENGTH, TAG_PREFIX, ownerTag } from './tag';
 
 /** Where each peer came from, so checks run after loading (capabilities) can still name a line. */
-export const peerPlaces = new WeakMap<object, { file: string; path: DataPath; line: number; column: number }>();
+export const peerPlaces = new WeakMap<
+  object,
+  { readonly file: string; readonly path: DataPath; readonly line: number; readonly column: number }
+>();
 
 const KEY_FORMAT_HINT =
   "expected 32 bytes in base64 (44 characters ending in '='), as `vppwg genkey` or `wg genkey` prints";
@@ -497,8 +500,21 @@ export function analyse(data: unknown, f: Findings, ctx: Context): DesiredState 
           tunnelNextHops: nextHops.map((n) => n.text),
           routes,
         };
-        if (presharedKey)
-          peerPlaces.set(peer, { file: f.file, path: pp, ...f.locator.place([...pp, 'preshared_key']) });
+        if (presharedKey) {
+          // Placed on first use: a place needs the position-keeping parse, which a valid file never otherwise runs.
+          let place: { line: number; column: number } | undefined;
+          const placeOnce = () => (place ??= f.locator.place([...pp, 'preshared_key']));
+          peerPlaces.set(peer, {
+            file: f.file,
+            path: pp,
+            get line() {
+              return placeOnce().line;
+            },
+            get column() {
+              return placeOnce().column;
+            },
+          });
+        }
         outPeers.push(peer);
       }
     });
