@@ -185,8 +185,6 @@ const HANDSHAKE_PLAN = new Plan(
   1,
 );
 
-/** Copy small batches (cheap, pooled) and hand big ones to the socket whole. */
-const COPY_BELOW = 4096;
 const OUT_INITIAL = 64 * 1024;
 const EAGER_FLUSH_BYTES = 32 * 1024;
 /** Written bytes at the front of the outgoing buffer are dropped once they pass this and half of it. */
@@ -263,6 +261,8 @@ export class VppClient extends EventEmitter {
   /** Encoded requests waiting for a window slot, in order (the window limits writing, not encoding). */
   private unsent: Pending[] = [];
   private unsentHead = 0;
+  /** `unsent[unsentHead..encodedEnd)` are encoded in `out`; the rest still hold their values. */
+  private encodedEnd = 0;
   /** Stream offset of `out.buf[0]`, and how far the stream has been handed to the socket. */
   private outBase = 0;
   private writtenAbs = 0;
@@ -380,7 +380,10 @@ export class VppClient extends EventEmitter {
     return this.table.get(key);
   }
 
-  /** Request → reply. A non-zero retval rejects with VppApiError. */
+  /**
+   * Request → reply. A non-zero retval rejects with VppApiError. When the window is full the value
+   * is encoded later, as a slot frees: leave it unchanged until the call settles.
+   */
   call<TIn, R>(def: RequestDef<TIn, R>, v: TIn, opts?: CallOptions): Promise<R> {
     return this.request(PLAN_CALL, def, v, undefined, opts) as Promise<R>;
   }
@@ -800,14 +803,32 @@ export class VppClient extends EventEmitter {
   }
 
   /**
-   * Encode `p` (and its control_ping) now, at call time, so that when replies free window slots
-   * the only work left is one write of bytes already prepared: VPP is never kept waiting on us.
+   * Queue `p`. While it fits the window it is encoded now (and written at once when VPP is idle, else
+   * at the end of the tick). Beyond the window it waits as a value and is encoded when a reply frees
+   * a slot: a batch of 50,000 calls then costs little up front, and encoding overlaps VPP's work
+   * instead of keeping it idle while we encode everything first.
    */
   private enqueue(p: Pending): void {
+    const unsent = this.unsent;
+    if (this.encodedEnd < unsent.length || this.encodedEnd - this.unsentHead >= this.maxInFlight - this.inFlight) {
+      unsent.push(p);
+      return;
+    }
+    if (!this.encode(p)) return;
+    unsent.push(p);
+    this.encodedEnd = unsent.length;
+    // Nothing on the wire (the serial case, or the first of a batch): go now, VPP is idle.
+    // A big batch goes out early so VPP starts on it while we keep encoding; the rest at the end of the tick.
+    if (this.inFlight === 0 || p.end - this.writtenAbs >= EAGER_FLUSH_BYTES) this.flush();
+    else this.scheduleFlush();
+  }
+
+  /** Append `p`'s frames to `out`; false (and `p` rejected and forgotten) when its value cannot be encoded. */
+  private encode(p: Pending): boolean {
     const w = this.out;
     const start = w.off;
+    const plan = p.plan;
     try {
-      const plan = p.plan;
       this.encodeFrame(w, plan.def, plan.msgId, p.value, p.context);
       if (plan.withPing) this.encodeFrame(w, control_ping, this.pingId, undefined, p.context);
     } catch (e) {
@@ -815,24 +836,20 @@ export class VppClient extends EventEmitter {
       this.pending.delete(p);
       const err =
         e instanceof CodecError
-          ? new VppClientError(`${p.plan.def.name}: cannot encode the request: ${scrubCodecMessage(e)}`)
+          ? new VppClientError(`${plan.def.name}: cannot encode the request: ${scrubCodecMessage(e)}`)
           : e instanceof Error
             ? e
             : new Error(String(e));
+      p.value = undefined;
       p.reject(err);
       this.record(p, undefined, 'error');
-      return;
+      return false;
     }
     p.end = this.outBase + w.off;
-    this.unsent.push(p);
     this.stats.sent++;
-    if (this.debug) this.debug(`-> ${p.plan.def.name} context ${p.context} ${inspectRedacted(p.value)}`);
+    if (this.debug) this.debug(`-> ${plan.def.name} context ${p.context} ${inspectRedacted(p.value)}`);
     p.value = undefined;
-    if (this.inFlight >= this.maxInFlight) return;
-    // Nothing on the wire (the serial case, or the first of a batch): go now, VPP is idle.
-    // A big batch goes out early so VPP starts on it while we keep encoding; the rest at the end of the tick.
-    if (this.inFlight === 0 || p.end - this.writtenAbs >= EAGER_FLUSH_BYTES) this.flush();
-    else this.scheduleFlush();
+    return true;
   }
 
   private scheduleFlush(): void {
@@ -852,17 +869,23 @@ export class VppClient extends EventEmitter {
     if (def.contextOffset >= 0) buf.writeUInt32BE(context, body + def.contextOffset);
   }
 
-  /** Write as many encoded requests as the window allows, in one write. */
+  /** Encode waiting requests into free window slots and write everything encoded, in one write. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
     const sock = this.socket;
     if (!sock || this.writeBlocked) return;
-    const n = Math.min(this.unsent.length - this.unsentHead, this.maxInFlight - this.inFlight);
+    const free = this.maxInFlight - this.inFlight;
+    let unsent = this.unsent;
+    while (this.encodedEnd < unsent.length && this.encodedEnd - this.unsentHead < free) {
+      // A value that cannot be encoded is rejected and leaves the queue; rare, so the splice is fine.
+      if (this.encode(unsent[this.encodedEnd]!)) this.encodedEnd++;
+      else unsent.splice(this.encodedEnd, 1);
+    }
+    const n = Math.min(this.encodedEnd - this.unsentHead, free);
     if (n <= 0) return;
     const now = performance.now();
     const first = this.unsentHead;
     const last = first + n - 1;
-    const unsent = this.unsent;
     for (let i = first; i <= last; i++) {
       const p = unsent[i]!;
       p.sent = true;
@@ -876,24 +899,17 @@ export class VppClient extends EventEmitter {
     const from = this.writtenAbs - this.outBase;
     const to = endAbs - this.outBase;
     this.writtenAbs = endAbs;
-    let chunk: Buffer;
-    if (this.unsentHead === unsent.length) {
-      unsent.length = 0;
-      this.unsentHead = 0;
+    const chunk = w.buf.subarray(from, to);
+    const allWritten = this.unsentHead === this.encodedEnd;
+    if (allWritten) {
       this.outBase = endAbs;
-      if (to - from < COPY_BELOW && !this.outShared) {
-        // Small batch (the serial case): copy it out and keep reusing the buffer.
-        chunk = Buffer.from(w.buf.subarray(from, to));
-        w.off = 0;
-      } else {
-        // The socket may keep the buffer until written: give it away and start a fresh one.
-        chunk = w.buf.subarray(from, to);
-        this.out = new Writer(Math.max(OUT_INITIAL, Math.min(w.buf.length, MAX_RETAINED_OUT)));
-        this.outShared = false;
+      if (this.unsentHead === unsent.length) {
+        unsent.length = 0;
+        this.unsentHead = 0;
+        this.encodedEnd = 0;
       }
     } else {
-      // More is waiting for the window: hand out this slice and keep appending behind it.
-      chunk = w.buf.subarray(from, to);
+      // Encoded requests still wait for the window: keep appending behind this slice.
       this.outShared = true;
       if (to >= COMPACT_OUT_BYTES && to * 2 >= w.off) {
         const tail = new Writer(Math.max(OUT_INITIAL, (w.off - to) * 2));
@@ -903,13 +919,26 @@ export class VppClient extends EventEmitter {
         this.outShared = false;
       }
     }
-    if (this.unsentHead > 0 && this.unsentHead >= 4096 && this.unsentHead * 2 >= unsent.length) {
-      this.unsent = unsent.slice(this.unsentHead);
+    if (this.unsentHead >= 4096 && this.unsentHead * 2 >= unsent.length) {
+      unsent = this.unsent = unsent.slice(this.unsentHead);
+      this.encodedEnd -= this.unsentHead;
       this.unsentHead = 0;
     }
     if (!sock.write(chunk)) {
       this.writeBlocked = true;
       this.stats.writeStalls++;
+    }
+    if (allWritten) {
+      // The socket took the bytes synchronously when nothing is left queued in it: then `out` holds
+      // nothing anyone needs and is reused (the common case). Otherwise the socket still refers to
+      // it, so it is given away and a fresh one started.
+      if (sock.writableLength === 0 && w.buf.length <= MAX_RETAINED_OUT) {
+        w.off = 0;
+        this.outShared = false;
+      } else {
+        this.out = new Writer(OUT_INITIAL);
+        this.outShared = false;
+      }
     }
   };
 
@@ -1057,6 +1086,7 @@ export class VppClient extends EventEmitter {
   private resetOutput(): void {
     this.unsent = [];
     this.unsentHead = 0;
+    this.encodedEnd = 0;
     this.inFlight = 0;
     this.out = new Writer(OUT_INITIAL);
     this.outBase = 0;

@@ -379,6 +379,21 @@ describe('VppClient against the scripted server', () => {
     expect((await good).value).toBe(10);
   });
 
+  it('rejects an unencodable call that waited for a window slot, and the queue behind it still goes out', async () => {
+    // Beyond the window values wait unencoded; the bad one is found when a reply frees its slot.
+    const { client, server } = await started({ maxInFlight: 2 });
+    const values = [1, 2, 3, 'x' as unknown as number, 5, 6];
+    const calls = values.map((value) => client.call(echo, { value }));
+    const settled = await Promise.allSettled(calls);
+    expect(settled[3]).toMatchObject({ status: 'rejected' });
+    expect(String((settled[3] as PromiseRejectedResult).reason)).toMatch(/echo: cannot encode the request: echo.value/);
+    const good = settled.filter((s) => s.status === 'fulfilled').map((s) => (s.value as { value: number }).value);
+    expect(good).toEqual([2, 4, 6, 10, 12]);
+    const sentValues = server.received.filter((f) => f.nameCrc === echo.nameCrc).map((f) => f.body.readUInt32BE(10));
+    expect(sentValues).toEqual([1, 2, 3, 5, 6]);
+    expect(client.pendingCount).toBe(0);
+  });
+
   it('refuses bad options up front, naming the option', async () => {
     await expect(VppClient.connect({ timeoutMs: 0 })).rejects.toThrow(
       /option timeoutMs must be a positive number, got 0/,
