@@ -34,7 +34,18 @@ const DECIMAL_INT = /^[-+]?[0-9]+$/;
 const OTHER_NUMBER =
   /^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 /** Keys that the core schema would read as something other than a string. */
-const NON_STRING_KEYS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', '__proto__']);
+const NON_STRING_KEYS = new Set([
+  'null',
+  'Null',
+  'NULL',
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'False',
+  'FALSE',
+  '__proto__',
+]);
 /** Characters that start something other than a plain scalar (a '-' followed by a non-space is plain). */
 const INDICATORS = new Set([...'?:,[]{}#&*!|>%@`']);
 
@@ -199,7 +210,7 @@ function afterValue(text: string, from: number): void {
 }
 
 function isFlowIndicator(c: number): boolean {
-  return c === 44 /* , */ || c === 91 /* [ */ || c === 93 /* ] */ || c === 123 /* { */ || c === 125 /* } */;
+  return c === 44 /* , */ || c === 91 /* [ */ || c === 93 /* ] */ || c === 123 /* { */ || c === 125; /* } */
 }
 
 /** Quoted scalars and one-line flow collections (`[a, b]`, `{key: value}`), nested as deep as written. */
@@ -270,7 +281,11 @@ class FlowReader {
     const text = this.text;
     const start = this.at;
     const first = text.charCodeAt(start);
-    if (Number.isNaN(first) || INDICATORS.has(text[start]!) || (first === 45 /* - */ && text.charCodeAt(start + 1) === 32))
+    if (
+      Number.isNaN(first) ||
+      INDICATORS.has(text[start]!) ||
+      (first === 45 /* - */ && text.charCodeAt(start + 1) === 32)
+    )
       unsupported();
     let j = start;
     for (; j < text.length; j++) {

@@ -116,7 +116,27 @@ describe('hand-picked texts: same data as yaml, or a fallback', () => {
 
 describe('fuzz: never accepts what yaml rejects, never reads differently', () => {
   test('an example with characters inserted, deleted or swapped', () => {
-    const pieces = [' ', '  ', '\n', '-', '- ', ':', ': ', '#', ' #', "'", '"', '[', ']', '{', '}', ',', 'x', '1', '\\'];
+    const pieces = [
+      ' ',
+      '  ',
+      '\n',
+      '-',
+      '- ',
+      ':',
+      ': ',
+      '#',
+      ' #',
+      "'",
+      '"',
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      'x',
+      '1',
+      '\\',
+    ];
     fc.assert(
       fc.property(
         fc.constantFrom(...examples.map((e) => e.text)),

@@ -1,0 +1,73 @@
+/**
+ * A valid file is loaded without the `yaml` package's position-keeping parser (seconds at 10,000
+ * peers): it runs only when a diagnostic needs a place, or for YAML the fast reader declines.
+ * Counted with a spy, not timed, so the speed-up cannot silently go away.
+ */
+import { parseDocument } from 'yaml';
+import { checkAgainstCapabilities, encodeKey, generatePresharedKey, parseDesiredState } from '../../src/config';
+
+const PEER_PUB = ['g3Wu5HUYCVOs7VVfyUC8vC9/Jl94Pmr/Wc2SSHUsMXA=', 'JJb055f7Z1vM5rbBSPrDWWTMycD25bdsornGUNmvdkM='];
+
+function doc(extra: { peer?: string; addressStyle?: 'flow' | 'block' } = {}): string {
+  return [
+    'uplinks:',
+    '  - name: host-eth0',
+    extra.addressStyle === 'block' ? '    addresses:\n      - 192.0.2.1/24' : '    addresses: [192.0.2.1/24]',
+    'wireguard:',
+    '  - name: wg0',
+    '    private_key: generate',
+    '    listen_port: 51820',
+    '    source: 192.0.2.1',
+    '    peers:',
+    '      - name: a',
+    `        public_key: ${PEER_PUB[0]}`,
+    '        allowed_ips: [10.0.1.0/24]',
+    '        preshared_key: { env: PSK_A }',
+    '      - name: b',
+    `        public_key: ${PEER_PUB[1]}`,
+    '        allowed_ips:',
+    '          - 10.0.2.0/24',
+    extra.peer ?? '',
+  ].join('\n');
+}
+
+const env = { PSK_A: encodeKey(generatePresharedKey()) };
+jest.mock('yaml', () => {
+  const actual = jest.requireActual<typeof import('yaml')>('yaml');
+  return { ...actual, parseDocument: jest.fn(actual.parseDocument) };
+});
+const parses = parseDocument as jest.MockedFunction<typeof parseDocument>;
+beforeEach(() => parses.mockClear());
+
+test('a valid YAML file (flow and block lists, a preshared key) is loaded without yaml.parseDocument', () => {
+  for (const addressStyle of ['flow', 'block'] as const) {
+    const r = parseDesiredState(doc({ addressStyle }), 'v.yaml', { env });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.state?.wireguard[0]?.peers.map((p) => p.allowedIps)).toEqual([['10.0.1.0/24'], ['10.0.2.0/24']]);
+  }
+  expect(parses).not.toHaveBeenCalled();
+});
+
+test('a diagnostic still gets its exact place from yaml, parsed once, only when needed', () => {
+  const r = parseDesiredState(doc({ peer: '        persistent_keepalive: 25' }), 'w.yaml', { env });
+  expect(r.diagnostics.map((d) => [d.severity, d.line, d.column, d.path])).toEqual([
+    ['warning', 18, 31, '/wireguard/0/peers/1/persistent_keepalive'],
+  ]);
+  expect(parses).toHaveBeenCalledTimes(1);
+});
+
+test("a preshared key's place is found when a capability check asks for it", () => {
+  const r = parseDesiredState(doc(), 'c.yaml', { env });
+  expect(parses).not.toHaveBeenCalled();
+  const found = checkAgainstCapabilities(r.state!, 'c.yaml', { presharedKeys: false });
+  expect(found.map((d) => [d.line, d.column, d.path])).toEqual([[13, 24, '/wireguard/0/peers/0/preshared_key']]);
+  expect(parses).toHaveBeenCalledTimes(1);
+});
+
+test('YAML the fast reader declines (an anchor) still loads, through yaml', () => {
+  const text = doc().replace('listen_port: 51820', 'listen_port: &port 51820');
+  const r = parseDesiredState(text, 'a.yaml', { env });
+  expect(r.diagnostics).toEqual([]);
+  expect(r.state?.wireguard[0]?.listenPort).toBe(51820);
+  expect(parses).toHaveBeenCalledTimes(1);
+});
