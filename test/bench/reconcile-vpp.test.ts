@@ -1,0 +1,171 @@
+/**
+ * The reconcile bench against a server named by VPP_API_SOCKET, here a separately started
+ * `vppwg sim` process standing in for a real VPP: it runs, leaves the server as it found it (also
+ * after a failure), and refuses to touch objects vppwg already owns there unless --force. Quick
+ * mode: a smoke run, not a speed check. Runs from dist/ (npm test builds it first).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { interface as iface, wireguard } from 'vpp-api-ts';
+import { VppClient } from '../../src/client';
+import { projectRoot } from '../../src/util/paths';
+import { suite } from '../../bench/suites/reconcile';
+
+const CLI = join(projectRoot(), 'bin', 'vppwg.js');
+const BENCH = join(projectRoot(), 'dist', 'bench', 'main.js');
+const built = existsSync(join(projectRoot(), 'dist', 'src', 'cli', 'main.js')) && existsSync(BENCH);
+const maybe = built ? test : test.skip;
+if (!built) test('reconcile bench against VPP_API_SOCKET skipped: dist/ is missing (run npx tsc -b)', () => undefined);
+
+function control(path: string, req: unknown): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const s = connect(path);
+    let buf = '';
+    s.on('data', (d) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        s.end();
+        resolve(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
+      }
+    });
+    s.on('error', reject);
+    s.write(JSON.stringify(req) + '\n');
+  });
+}
+
+async function snapshot(ctl: string): Promise<unknown> {
+  const r = await control(ctl, { op: 'snapshot' });
+  expect(r.ok).toBe(true);
+  return r.snapshot;
+}
+
+function runBenchProcess(socket: string, args: string[]): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, [BENCH, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, VPP_API_SOCKET: socket },
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, out })));
+}
+
+describe('reconcile bench with VPP_API_SOCKET (a vppwg sim process as the VPP)', () => {
+  let dir: string;
+  let sock: string;
+  let ctl: string;
+  let sim: ChildProcess | undefined;
+
+  beforeEach(async () => {
+    if (!built) return;
+    dir = mkdtempSync(join(tmpdir(), 'vppwg-bench-vpp-'));
+    sock = join(dir, 'api.sock');
+    ctl = join(dir, 'control.sock');
+    sim = spawn(process.execPath, [CLI, 'sim', '--socket', sock, '--control', ctl], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      sim!.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('listening')) resolve();
+      });
+      sim!.once('exit', (code) => reject(new Error(`vppwg sim exited with ${code}: ${out}`)));
+    });
+  }, 30_000);
+
+  afterEach(async () => {
+    if (sim && sim.exitCode === null) {
+      const exited = new Promise((resolve) => sim!.once('exit', resolve));
+      sim.kill('SIGTERM');
+      await exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  maybe(
+    'runs the figures against that socket and leaves the server exactly as it found it',
+    async () => {
+      const before = await snapshot(ctl);
+      const lines: string[] = [];
+      const figures = await suite.run({ vppSocket: sock, force: false, quick: true, log: (l) => lines.push(l) });
+      expect(figures.map((f) => f.name).slice(0, 5)).toEqual([
+        'cold apply, 50 peers (1 route + 1 next hop each)',
+        'cold apply, 300 peers (1 route + 1 next hop each)',
+        'no-op apply, 300 peers',
+        'one changed peer among 300 (observing everything first)',
+        "one changed peer among 300 (from the previous run's state)",
+      ]);
+      for (const f of figures) {
+        expect(f.server).toBe(`vpp ${sock}`);
+        expect(f.median).toBeGreaterThan(0);
+      }
+      expect(figures[1]!.floor).toBeGreaterThan(0);
+      expect(lines.join('\n')).toMatch(/loop\d+ \(192\.0\.2\.1\/24\) standing in for the uplink/);
+      expect(await snapshot(ctl)).toEqual(before);
+    },
+    90_000,
+  );
+
+  maybe(
+    'cleans up after a run that fails half way (VPP rejects a peer add)',
+    async () => {
+      const before = await snapshot(ctl);
+      // The 40th peer add of the first cold apply (50 peers) fails: the reconciler rolls back, the bench gives up.
+      expect(await control(ctl, { op: 'failNth', msg: 'wireguard_peer_add', n: 40, retval: -2 })).toEqual({ ok: true });
+      await expect(suite.run({ vppSocket: sock, force: false, quick: true, log: () => undefined })).rejects.toThrow(
+        /cold apply of 50 peers failed/,
+      );
+      expect(await snapshot(ctl)).toEqual(before);
+    },
+    60_000,
+  );
+
+  maybe(
+    'refuses (non-zero exit, names the objects and --force) when vppwg already owns an interface there; --force runs',
+    async () => {
+      const client = await VppClient.connect({ socketPath: sock, reconnect: false });
+      try {
+        // What another vppwg would have left: a WireGuard interface carrying its ownership tag.
+        const wg = await client.call(wireguard.wireguard_interface_create, {
+          interface: { user_instance: 0xffffffff, port: 51999, src_ip: '198.51.100.1' },
+          generate_key: true,
+        });
+        await client.call(iface.sw_interface_tag_add_del, {
+          is_add: true,
+          sw_if_index: wg.sw_if_index,
+          tag: 'vppwg:someone-elses',
+        });
+      } finally {
+        await client.close();
+      }
+      const before = await snapshot(ctl);
+      const refused = await runBenchProcess(sock, ['reconcile', '--quick']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.out).toContain('already holds objects tagged by vppwg');
+      expect(refused.out).toContain('vppwg:someone-elses');
+      expect(refused.out).toContain('--force');
+      // Refusing touched nothing.
+      expect(await snapshot(ctl)).toEqual(before);
+
+      const forced = await runBenchProcess(sock, ['reconcile', '--quick', '--force']);
+      expect(forced.out).toContain('cold apply, 300 peers');
+      expect(forced.code).toBe(0);
+      // --force let the bench delete the owned interface; nothing the bench made is left behind either.
+      const after = (await snapshot(ctl)) as {
+        interfaces: { name: string }[];
+        wireguardInterfaces: unknown[];
+        peers: unknown[];
+      };
+      expect(after.wireguardInterfaces).toEqual([]);
+      expect(after.peers).toEqual([]);
+      const names = (s: { interfaces: { name: string }[] }): string[] => s.interfaces.map((i) => i.name);
+      for (const n of names(after)) expect(names(before as { interfaces: { name: string }[] })).toContain(n);
+    },
+    90_000,
+  );
+});
