@@ -148,6 +148,75 @@ class Pending {
     readonly resolve: (v: unknown) => void,
     readonly reject: (e: unknown) => void,
   ) {}
+
+  /** Set for a request of a callMany batch: it settles its slot of the batch, not a promise of its own. */
+  batch: Batch | undefined = undefined;
+  index = 0;
+
+  ok(v: unknown): void {
+    if (this.batch === undefined) this.resolve(v);
+    else this.batch.ok(this.index, v);
+  }
+
+  fail(e: unknown): void {
+    if (this.batch === undefined) this.reject(e);
+    else this.batch.fail(this.index, e);
+  }
+}
+
+/**
+ * A callMany: one promise for many requests of one message. Its requests get their Pending (and
+ * context) only when they are encoded, so a big batch holds just its values array while it waits.
+ */
+class Batch {
+  /** Index of the next value to encode. */
+  next = 0;
+  /** Requests not yet settled. */
+  open: number;
+  readonly results: unknown[];
+  private firstError: unknown = undefined;
+  private firstErrorIndex = Infinity;
+  constructor(
+    readonly plan: Plan,
+    readonly values: readonly unknown[],
+    readonly timeoutMs: number,
+    private readonly resolve: (v: unknown) => void,
+    private readonly reject: (e: unknown) => void,
+  ) {
+    this.open = values.length;
+    this.results = new Array<unknown>(values.length);
+  }
+
+  ok(i: number, v: unknown): void {
+    this.results[i] = v;
+    if (--this.open === 0) this.done();
+  }
+
+  fail(i: number, e: unknown): void {
+    if (i < this.firstErrorIndex) {
+      this.firstErrorIndex = i;
+      this.firstError = e;
+    }
+    if (--this.open === 0) this.done();
+  }
+
+  /** The values not yet encoded will never be sent (the connection is gone): they fail with `e`. */
+  failUnsent(e: unknown): void {
+    const left = this.values.length - this.next;
+    if (left === 0) return;
+    if (this.next < this.firstErrorIndex) {
+      this.firstErrorIndex = this.next;
+      this.firstError = e;
+    }
+    this.next = this.values.length;
+    this.open -= left;
+    if (this.open === 0) this.done();
+  }
+
+  private done(): void {
+    if (this.firstErrorIndex === Infinity) this.resolve(this.results);
+    else this.reject(this.firstError);
+  }
 }
 
 const PLAN_CALL = 0;
@@ -168,6 +237,8 @@ function capture(resolve: (v: unknown) => void, reject: (e: unknown) => void): v
   captured.resolve = resolve;
   captured.reject = reject;
 }
+
+const noop = (): void => undefined;
 
 const RETVAL_IGNORE = 0;
 const RETVAL_CHECK = 1;
@@ -261,8 +332,11 @@ export class VppClient extends EventEmitter {
   /** Encoded requests waiting for a window slot, in order (the window limits writing, not encoding). */
   private unsent: Pending[] = [];
   private unsentHead = 0;
-  /** `unsent[unsentHead..encodedEnd)` are encoded in `out`; the rest still hold their values. */
-  private encodedEnd = 0;
+  /** Requests (and batches) not encoded yet, in call order, behind everything in `unsent`. */
+  private waiting: (Pending | Batch | undefined)[] = [];
+  private waitingHead = 0;
+  /** Batch values not yet encoded (not in `pending`), for pendingCount. */
+  private batchWaiting = 0;
   /** Stream offset of `out.buf[0]`, and how far the stream has been handed to the socket. */
   private outBase = 0;
   private writtenAbs = 0;
@@ -361,7 +435,7 @@ export class VppClient extends EventEmitter {
 
   /** Requests sent and not yet answered, plus those waiting for a window slot. */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pending.size + this.batchWaiting;
   }
 
   /** Usable on the connected VPP: we have a binding and VPP has it with the same CRC. */
@@ -386,6 +460,37 @@ export class VppClient extends EventEmitter {
    */
   call<TIn, R>(def: RequestDef<TIn, R>, v: TIn, opts?: CallOptions): Promise<R> {
     return this.request(PLAN_CALL, def, v, undefined, opts) as Promise<R>;
+  }
+
+  /**
+   * Many requests of one message, pipelined as with call(), settling as one promise: the replies in
+   * the order of `values`. Every request is sent; when any fails, the promise rejects (once all
+   * have settled) with the error of the first failing one in `values` order. Cheaper per request
+   * than Promise.all over call(): no promise per request, and a request's bookkeeping is made only
+   * when it is encoded. Values are encoded as window slots free: leave `values` unchanged until it settles.
+   */
+  callMany<TIn, R>(def: RequestDef<TIn, R>, values: readonly TIn[], opts?: CallOptions): Promise<R[]> {
+    if (!this.socket || !this._connected) {
+      return Promise.reject(
+        new VppDisconnectedError(
+          this.closing ? 'the client is closed' : `not connected to VPP at ${this.socketPath} (reconnecting)`,
+          def.name,
+        ),
+      );
+    }
+    let plan: Plan;
+    try {
+      plan = this.plan(PLAN_CALL, def);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (values.length === 0) return Promise.resolve([]);
+    const promise = new Promise(capture);
+    const batch = new Batch(plan, values, opts?.timeoutMs ?? this.timeoutMs, captured.resolve, captured.reject);
+    this.waiting.push(batch);
+    this.batchWaiting += values.length;
+    this.flush();
+    return promise as Promise<R[]>;
   }
 
   /** Old-style dump: the details, collected until the control_ping_reply of the same context. */
@@ -810,13 +915,12 @@ export class VppClient extends EventEmitter {
    */
   private enqueue(p: Pending): void {
     const unsent = this.unsent;
-    if (this.encodedEnd < unsent.length || this.encodedEnd - this.unsentHead >= this.maxInFlight - this.inFlight) {
-      unsent.push(p);
+    if (this.waitingHead < this.waiting.length || unsent.length - this.unsentHead >= this.maxInFlight - this.inFlight) {
+      this.waiting.push(p);
       return;
     }
     if (!this.encode(p)) return;
     unsent.push(p);
-    this.encodedEnd = unsent.length;
     // Nothing on the wire (the serial case, or the first of a batch): go now, VPP is idle.
     // A big batch goes out early so VPP starts on it while we keep encoding; the rest at the end of the tick.
     if (this.inFlight === 0 || p.end - this.writtenAbs >= EAGER_FLUSH_BYTES) this.flush();
@@ -841,7 +945,7 @@ export class VppClient extends EventEmitter {
             ? e
             : new Error(String(e));
       p.value = undefined;
-      p.reject(err);
+      p.fail(err);
       this.record(p, undefined, 'error');
       return false;
     }
@@ -869,6 +973,18 @@ export class VppClient extends EventEmitter {
     if (def.contextOffset >= 0) buf.writeUInt32BE(context, body + def.contextOffset);
   }
 
+  /** The next request of `b`, registered now that a window slot is free for it. */
+  private batchPending(b: Batch): Pending {
+    const i = b.next++;
+    this.batchWaiting--;
+    const p = new Pending(this.allocContext(), b.plan, b.values[i], undefined, Infinity, b.timeoutMs, noop, noop);
+    p.batch = b;
+    p.index = i;
+    if (this.traceSize > 0) p.started = performance.now();
+    this.pending.set(p);
+    return p;
+  }
+
   /** Encode waiting requests into free window slots and write everything encoded, in one write. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
@@ -876,12 +992,28 @@ export class VppClient extends EventEmitter {
     if (!sock || this.writeBlocked) return;
     const free = this.maxInFlight - this.inFlight;
     let unsent = this.unsent;
-    while (this.encodedEnd < unsent.length && this.encodedEnd - this.unsentHead < free) {
-      // A value that cannot be encoded is rejected and leaves the queue; rare, so the splice is fine.
-      if (this.encode(unsent[this.encodedEnd]!)) this.encodedEnd++;
-      else unsent.splice(this.encodedEnd, 1);
+    const waiting = this.waiting;
+    while (this.waitingHead < waiting.length && unsent.length - this.unsentHead < free) {
+      const item = waiting[this.waitingHead]!;
+      let p: Pending;
+      if (item instanceof Batch) {
+        p = this.batchPending(item);
+        if (item.next === item.values.length) waiting[this.waitingHead++] = undefined;
+      } else {
+        p = item;
+        waiting[this.waitingHead++] = undefined;
+      }
+      // A value that cannot be encoded is rejected by encode() and never queued.
+      if (this.encode(p)) unsent.push(p);
     }
-    const n = Math.min(this.encodedEnd - this.unsentHead, free);
+    if (this.waitingHead === waiting.length) {
+      waiting.length = 0;
+      this.waitingHead = 0;
+    } else if (this.waitingHead >= 4096 && this.waitingHead * 2 >= waiting.length) {
+      this.waiting = waiting.slice(this.waitingHead);
+      this.waitingHead = 0;
+    }
+    const n = Math.min(unsent.length - this.unsentHead, free);
     if (n <= 0) return;
     const now = performance.now();
     const first = this.unsentHead;
@@ -900,14 +1032,11 @@ export class VppClient extends EventEmitter {
     const to = endAbs - this.outBase;
     this.writtenAbs = endAbs;
     const chunk = w.buf.subarray(from, to);
-    const allWritten = this.unsentHead === this.encodedEnd;
+    const allWritten = this.unsentHead === unsent.length;
     if (allWritten) {
       this.outBase = endAbs;
-      if (this.unsentHead === unsent.length) {
-        unsent.length = 0;
-        this.unsentHead = 0;
-        this.encodedEnd = 0;
-      }
+      unsent.length = 0;
+      this.unsentHead = 0;
     } else {
       // Encoded requests still wait for the window: keep appending behind this slice.
       this.outShared = true;
@@ -921,7 +1050,6 @@ export class VppClient extends EventEmitter {
     }
     if (this.unsentHead >= 4096 && this.unsentHead * 2 >= unsent.length) {
       unsent = this.unsent = unsent.slice(this.unsentHead);
-      this.encodedEnd -= this.unsentHead;
       this.unsentHead = 0;
     }
     if (!sock.write(chunk)) {
@@ -978,7 +1106,7 @@ export class VppClient extends EventEmitter {
         d = plan.detailsDef!.decode(new Reader(buf, start, end));
       } catch (e) {
         this.settle(p);
-        p.reject(
+        p.fail(
           new VppProtocolError(`${p.plan.def.name}: cannot decode ${plan.detailsDef!.name}: ${(e as Error).message}`),
         );
         this.record(p, undefined, 'error');
@@ -1002,7 +1130,7 @@ export class VppClient extends EventEmitter {
       retval !== 0 &&
       !(plan.retvalMode === RETVAL_ALLOW_EAGAIN && retval === VppErrno.EAGAIN)
     ) {
-      p.reject(new VppApiError(p.plan.def.name, retval));
+      p.fail(new VppApiError(p.plan.def.name, retval));
       this.record(p, retval, 'error');
       return;
     }
@@ -1010,11 +1138,11 @@ export class VppClient extends EventEmitter {
     try {
       value = t.decode(new Reader(buf, start, end));
     } catch (e) {
-      p.reject(new VppProtocolError(`${p.plan.def.name}: cannot decode ${t.name}: ${(e as Error).message}`));
+      p.fail(new VppProtocolError(`${p.plan.def.name}: cannot decode ${t.name}: ${(e as Error).message}`));
       this.record(p, retval, 'error');
       return;
     }
-    p.resolve(value);
+    p.ok(value);
     this.record(p, retval, 'ok');
   }
 
@@ -1023,7 +1151,7 @@ export class VppClient extends EventEmitter {
     this.pending.delete(p);
     if (p.sent) {
       this.inFlight--;
-      if (this.unsentHead < this.unsent.length) this.scheduleFlush();
+      if (this.unsentHead < this.unsent.length || this.waitingHead < this.waiting.length) this.scheduleFlush();
     }
   }
 
@@ -1076,7 +1204,7 @@ export class VppClient extends EventEmitter {
     for (const p of expired) {
       this.stats.timeouts++;
       this.settle(p);
-      p.reject(new VppTimeoutError(p.plan.def.name, p.timeoutMs, p.context));
+      p.fail(new VppTimeoutError(p.plan.def.name, p.timeoutMs, p.context));
       this.record(p, undefined, 'timeout');
     }
     if (next < Infinity && next < this.timerAt) this.armTimer(next);
@@ -1086,7 +1214,9 @@ export class VppClient extends EventEmitter {
   private resetOutput(): void {
     this.unsent = [];
     this.unsentHead = 0;
-    this.encodedEnd = 0;
+    this.waiting = [];
+    this.waitingHead = 0;
+    this.batchWaiting = 0;
     this.inFlight = 0;
     this.out = new Writer(OUT_INITIAL);
     this.outBase = 0;
@@ -1098,12 +1228,18 @@ export class VppClient extends EventEmitter {
 
   private failAll(err: VppDisconnectedError): void {
     const all = this.pending.values();
+    const batches: Batch[] = [];
+    for (let i = this.waitingHead; i < this.waiting.length; i++) {
+      const item = this.waiting[i];
+      if (item instanceof Batch) batches.push(item);
+    }
     this.pending.clear();
     this.resetOutput();
     for (const p of all) {
-      p.reject(new VppDisconnectedError(err.message, p.plan.def.name, err.cause));
+      p.fail(new VppDisconnectedError(err.message, p.plan.def.name, err.cause));
       this.record(p, undefined, 'disconnected');
     }
+    for (const b of batches) b.failUnsent(new VppDisconnectedError(err.message, b.plan.def.name, err.cause));
     this.clearTimer();
   }
 

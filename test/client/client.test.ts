@@ -394,6 +394,51 @@ describe('VppClient against the scripted server', () => {
     expect(client.pendingCount).toBe(0);
   });
 
+  it('callMany returns every reply in order through a window smaller than the batch', async () => {
+    const { client, server } = await started({ maxInFlight: 4 });
+    const values = Array.from({ length: 50 }, (_, i) => ({ value: i + 10 }));
+    const batch = client.callMany(echo, values);
+    expect(client.pendingCount).toBe(50);
+    const replies = await batch;
+    expect(replies.map((r) => r.value)).toEqual(values.map((v) => v.value * 2));
+    expect(new Set(replies.map((r) => r.context)).size).toBe(50);
+    const sent = server.received.filter((f) => f.nameCrc === echo.nameCrc).map((f) => f.body.readUInt32BE(10));
+    expect(sent).toEqual(values.map((v) => v.value));
+    expect(client.pendingCount).toBe(0);
+    expect(await client.callMany(echo, [])).toEqual([]);
+  });
+
+  it('callMany sends every request and rejects with the first failure in values order', async () => {
+    const { client, server } = await started({ maxInFlight: 3 });
+    const values = [1, 2, 'x' as unknown as number, 4, 999, 6].map((value) => ({ value }));
+    const err = await client.callMany(echo, values).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/echo: cannot encode the request: echo.value/);
+    const sent = server.received.filter((f) => f.nameCrc === echo.nameCrc).map((f) => f.body.readUInt32BE(10));
+    expect(sent).toEqual([1, 2, 4, 999, 6]);
+    const apiErr = await client.callMany(echo, [{ value: 3 }, { value: 999 }, { value: 5 }]).catch((e: unknown) => e);
+    expect(apiErr).toBeInstanceOf(VppApiError);
+    expect(apiErr).toMatchObject({ msgName: 'echo', retval: -116 });
+    expect(client.pendingCount).toBe(0);
+  });
+
+  it('callMany rejects with VppDisconnectedError when VPP goes away mid-batch, sent or not', async () => {
+    const { client } = await started(
+      { maxInFlight: 2, reconnect: false },
+      {
+        onRequest: (f, conn, s) => {
+          if (f.nameCrc === echo.nameCrc && f.body.readUInt32BE(10) === 3) conn.end();
+          else fakeVpp(f, conn, s);
+        },
+      },
+    );
+    const values = Array.from({ length: 20 }, (_, i) => ({ value: i + 1 }));
+    const err = await client.callMany(echo, values, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VppDisconnectedError);
+    expect((err as Error).message).toMatch(/^echo: connection to VPP at .* lost/);
+    expect(client.pendingCount).toBe(0);
+    await expect(client.callMany(echo, values)).rejects.toBeInstanceOf(VppDisconnectedError);
+  });
+
   it('refuses bad options up front, naming the option', async () => {
     await expect(VppClient.connect({ timeoutMs: 0 })).rejects.toThrow(
       /option timeoutMs must be a positive number, got 0/,
