@@ -407,6 +407,42 @@ async function observeFloor(client: VppClient): Promise<number> {
   return performance.now() - t;
 }
 
+/**
+ * The floor of one changed peer: the two calls its plan makes (remove the peer, add it back with
+ * the new keepalive), raw and one after the other as they must be, with no observe, plan or verify.
+ * Returns the timed step; each step flips the keepalive again.
+ */
+async function peerReaddFloor(client: VppClient, base: DesiredState, index: number): Promise<() => Promise<number>> {
+  const r = await reconcile(client, base);
+  const wg = base.wireguard[0]!;
+  const peer = wg.peers[index]!;
+  const found = r.peers.find((p) => p.name === peer.name);
+  if (!r.ok || !found) throw new Error(`peer ${peer.name} is missing before the one-change floor`);
+  let peerIndex = found.peerIndex;
+  let keepalive = peer.persistentKeepalive;
+  return async () => {
+    keepalive = keepalive === 5 ? 25 : 5;
+    const t = performance.now();
+    await rawCall(client, 'wireguard_peer_remove', { peer_index: peerIndex });
+    const added = await rawCall(client, 'wireguard_peer_add', {
+      peer: {
+        peer_index: 0,
+        public_key: Buffer.from(peer.publicKey, 'base64'),
+        port: peer.endpoint!.port,
+        persistent_keepalive: keepalive,
+        table_id: 0,
+        endpoint: peer.endpoint!.address,
+        sw_if_index: found.swIfIndex,
+        flags: 0,
+        allowed_ips: [...peer.allowedIps],
+      },
+    });
+    const ms = performance.now() - t;
+    peerIndex = added.peer_index as number;
+    return ms;
+  };
+}
+
 function withFloor(f: Figure, floor: number): Figure {
   return { ...f, floor, ratio: f.median / floor };
 }
@@ -432,16 +468,17 @@ async function runFigures(ctx: BenchContext, target: Target): Promise<Figure[]> 
   });
 
   ctx.log(`reconcile: cold apply of ${small} peers`);
+  const coldSmall = fig(
+    `cold apply, ${small} peers (1 route + 1 next hop each)`,
+    await measure(() => coldApply(target, small), { runs: runs(3), warmup: ctx.quick ? 0 : 1 }),
+  );
   figures.push(
-    fig(
-      `cold apply, ${small} peers (1 route + 1 next hop each)`,
-      await measure(() => coldApply(target, small), { runs: runs(3), warmup: ctx.quick ? 0 : 1 }),
-    ),
+    withFloor(coldSmall, (await measure(() => coldFloor(target, small), { runs: runs(3), warmup: 0 })).median),
   );
   ctx.log(`reconcile: cold apply of ${large} peers`);
   const cold = fig(
     `cold apply, ${large} peers (1 route + 1 next hop each)`,
-    await measure(() => coldApply(target, large), { runs: runs(3), warmup: 0 }),
+    await measure(() => coldApply(target, large), { runs: runs(3), warmup: ctx.quick ? 0 : 1 }),
     3000,
   );
   ctx.log(`reconcile: floor of a cold apply of ${large} peers (the same calls, raw and pipelined)`);
@@ -494,8 +531,21 @@ async function runFigures(ctx: BenchContext, target: Target): Promise<Figure[]> 
     };
     // Observing 10,000 peers and 20,000 routes alone costs about the no-op figure, so the target is
     // met only as the daemon can run it: planning from the state the previous run verified.
-    figures.push(fig(`one changed peer among ${large} (observing everything first)`, await oneChange(false)));
-    figures.push(fig(`one changed peer among ${large} (from the previous run's state)`, await oneChange(true), 200));
+    const observeFirst = await oneChange(false);
+    const fromState = await oneChange(true);
+    ctx.log(`reconcile: floor of one changed peer (its remove and re-add, raw)`);
+    const changeFloor = (
+      await measure(await peerReaddFloor(client, base, 4321 % large), {
+        runs: runs(6),
+        warmup: ctx.quick ? 0 : 2,
+      })
+    ).median;
+    figures.push(
+      withFloor(fig(`one changed peer among ${large} (observing everything first)`, observeFirst), changeFloor),
+    );
+    figures.push(
+      withFloor(fig(`one changed peer among ${large} (from the previous run's state)`, fromState, 200), changeFloor),
+    );
   } finally {
     await client.close();
     await held.release();
