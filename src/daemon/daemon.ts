@@ -26,7 +26,7 @@ import {
   reconcileMessages,
   showState,
 } from '../reconcile';
-import type { Plan, ReconcileResult } from '../reconcile';
+import type { ActualState, Plan, ReconcileResult } from '../reconcile';
 import { projectRoot } from '../util/paths';
 import { redact } from '../util/secrets';
 import type {
@@ -70,6 +70,14 @@ export interface DaemonOptions {
   notify?: boolean;
 }
 
+/**
+ * Reconciles that plan from the state the previous one left (its verified result) instead of
+ * observing everything again: the daemon is VPP's only writer for what it owns, and whatever others
+ * change is caught by drift checks, which (like start and the resync after a reconnect) always observe
+ * fully. A stale state that VPP rejects makes the reconciler roll back and redo the run from a fresh observe.
+ */
+const INCREMENTAL_TRIGGERS: ReadonlySet<Trigger> = new Set<Trigger>(['config', 'sighup', 'api']);
+
 const EVENT_KIND_BY_TRANSITION = { up: 'PEER_UP', down: 'PEER_DOWN', removed: 'PEER_REMOVED' } as const;
 const SHUTDOWN_WAIT_MS = 7000;
 
@@ -91,6 +99,8 @@ export class Daemon extends EventEmitter {
   private configRejected?: ConfigRejectionMsg;
   private lastReconcile?: ReconcileSummaryMsg;
   private readonly peers = new PeerTracker();
+  /** VPP's state as the last successful reconcile on this connection left it (see INCREMENTAL_TRIGGERS). */
+  private lastActual?: ActualState;
   private readonly vpp: VppStatusMsg;
   private reconcileCount = 0;
   private driftRepairCount = 0;
@@ -270,6 +280,8 @@ export class Daemon extends EventEmitter {
     this.metrics.vppConnected.set(1);
     this.metrics.vppConnects.inc();
     this.peers.connectionReset();
+    // A VPP that comes back may be a new, empty one: the resync observes it fully.
+    this.lastActual = undefined;
     void this.enqueue(async () => {
       try {
         const v = await this.client!.call(daemonMessages().showVersion, {});
@@ -289,6 +301,7 @@ export class Daemon extends EventEmitter {
 
   private onDisconnected(err: Error): void {
     this.vpp.connected = false;
+    this.lastActual = undefined;
     this.vpp.sinceMs = Date.now();
     this.metrics.vppConnected.set(0);
     const wereUp = this.peers.markAllDown();
@@ -422,20 +435,38 @@ export class Daemon extends EventEmitter {
       );
     }
     let result: ReconcileResult;
+    const cached = INCREMENTAL_TRIGGERS.has(trigger) ? this.takeLastActual(rollback) : undefined;
     try {
-      result = await reconcile(client, desired, { rollback });
+      result = await reconcile(client, desired, { rollback, ...(cached ? { actual: cached } : {}) });
     } catch (err) {
       const summary = failedSummary(trigger, (err as Error).message);
       summary.durationMs = Math.round(performance.now() - started);
       return this.finishReconcile(trigger, summary, undefined);
     }
-    return this.finishReconcile(trigger, summaryOf(trigger, result), result);
+    this.keepLastActual(result);
+    return this.finishReconcile(trigger, summaryOf(trigger, result), result, cached !== undefined);
+  }
+
+  /**
+   * The previous run's state, for one run only: whatever that run ends with replaces it (keepLastActual),
+   * and a run that fails or throws leaves none, so the next one observes fully. Without rollback a stale
+   * state cannot be retried safely, so then there is none.
+   */
+  private takeLastActual(rollback: boolean): ActualState | undefined {
+    const cached = rollback ? this.lastActual : undefined;
+    this.lastActual = undefined;
+    return cached;
+  }
+
+  private keepLastActual(result: ReconcileResult): void {
+    this.lastActual = result.ok && this.client?.connected ? result.actual : undefined;
   }
 
   private async finishReconcile(
     trigger: Trigger,
     summary: ReconcileSummaryMsg,
     result: ReconcileResult | undefined,
+    plannedFromPrevious = false,
   ): Promise<ReconcileSummaryMsg> {
     const changed = summary.operations > 0;
     const noop = summary.ok && !changed;
@@ -451,6 +482,8 @@ export class Daemon extends EventEmitter {
       operations: summary.operations,
       applied: summary.applied,
       durationMs: summary.durationMs,
+      // 'previous run': planned from the state the last reconcile left, without observing VPP first.
+      plannedFrom: plannedFromPrevious ? 'previous run' : 'observed',
       ...(changed && result ? { changes: planLines(result.plan) } : {}),
       ...(summary.error ? { error: summary.error } : {}),
     };
@@ -710,14 +743,17 @@ export class Daemon extends EventEmitter {
     let result: ReconcileResult | undefined;
     const summary = await this.enqueue(async () => {
       const started = performance.now();
+      const rollback = !a.noRollback;
+      const cached = this.takeLastActual(rollback);
       try {
-        result = await reconcile(client, state, { rollback: !a.noRollback });
+        result = await reconcile(client, state, { rollback, ...(cached ? { actual: cached } : {}) });
       } catch (err) {
         const s = failedSummary('api', (err as Error).message);
         s.durationMs = Math.round(performance.now() - started);
         return this.finishReconcile('api', s, undefined);
       }
       const r = result;
+      this.keepLastActual(r);
       const s = summaryOf('api', r);
       if (r.ok) {
         // The applied document is now what the daemon holds VPP to, until the file changes or SIGHUP.
@@ -727,7 +763,7 @@ export class Daemon extends EventEmitter {
           { source: this.desiredSource },
         );
       }
-      return this.finishReconcile('api', s, r);
+      return this.finishReconcile('api', s, r, cached !== undefined);
     });
     const plan = result ? planResult(result.plan, loaded.diagnostics) : undefined;
     const apply = {
@@ -778,10 +814,45 @@ export class Daemon extends EventEmitter {
           },
         );
       };
+    // The iterating forms (the reconciler's route dumps) are timed until the last detail is read.
+    const wrapIter =
+      <F extends (def: MessageDef, ...rest: unknown[]) => AsyncIterableIterator<unknown>>(fn: F) =>
+      (def: MessageDef, ...rest: unknown[]): AsyncIterableIterator<unknown> => {
+        const end = hist.startTimer({ message: def.name });
+        const inner = fn.call(client, def, ...rest);
+        let ended = false;
+        const finish = (result: 'ok' | 'error'): void => {
+          if (ended) return;
+          ended = true;
+          end({ result });
+        };
+        const it: AsyncIterableIterator<unknown> = {
+          [Symbol.asyncIterator]: () => it,
+          next: async () => {
+            try {
+              const r = await inner.next();
+              if (r.done) finish('ok');
+              return r;
+            } catch (e) {
+              finish('error');
+              throw e;
+            }
+          },
+          return: async (v?: unknown) => {
+            finish('ok');
+            return inner.return ? inner.return(v) : { done: true, value: v };
+          },
+        };
+        return it;
+      };
     const wrapped = new Map<PropertyKey, unknown>([
       ['call', wrap(client.call as never)],
+      // A batch counts as one call of its message (its latency is the whole batch's).
+      ['callMany', wrap(client.callMany as never)],
       ['dump', wrap(client.dump as never)],
       ['stream', wrap(client.stream as never)],
+      ['dumpIter', wrapIter(client.dumpIter as never)],
+      ['streamIter', wrapIter(client.streamIter as never)],
     ]);
     return new Proxy(client, {
       get(target, prop) {
