@@ -67,13 +67,16 @@ export function parsePrefix(text: string): ParsedPrefix | undefined {
   const width = familyWidth(addr.family);
   if (len > width) return undefined;
   const network = maskTo(addr.value, len, width);
+  const isNetwork = network === addr.value;
+  const canonical = `${addr.text}/${len}`;
   return {
     family: addr.family,
     value: addr.value,
     len,
-    isNetwork: network === addr.value,
-    text: `${addr.text}/${len}`,
-    networkText: `${bigintToText(network, addr.family)}/${len}`,
+    isNetwork,
+    text: canonical,
+    // The usual case: written as a network already, so its canonical text is the network's.
+    networkText: isNetwork ? canonical : `${bigintToText(network, addr.family)}/${len}`,
     network,
   };
 }

@@ -58,3 +58,19 @@ test('edge addresses', () => {
   expect(canonicalPrefix('10.1.2.3/8')).toBe('10.0.0.0/8');
   expect(canonicalPrefix('2001:DB8::1/32')).toBe('2001:db8::/32');
 });
+
+test('a prefix written as its network has the same network text as one computed from the bits', () => {
+  const v6 = fc
+    .tuple(...Array.from({ length: 8 }, () => fc.integer({ min: 0, max: 0xffff })))
+    .map((g) => g.map((x) => x.toString(16)).join(':'));
+  fc.assert(
+    fc.property(fc.oneof(v6, fc.ipV4()), fc.integer({ min: 0, max: 128 }), (addr, rawLen) => {
+      const len = addr.includes(':') ? rawLen : rawLen % 33;
+      const p = parsePrefix(`${addr}/${len}`)!;
+      const network = bigintToText(p.network, p.family);
+      expect(p.networkText).toBe(`${network}/${len}`);
+      expect(parsePrefix(p.networkText)!.networkText).toBe(p.networkText);
+    }),
+    { numRuns: 1000 },
+  );
+});
