@@ -5,7 +5,7 @@
  * each suite starts the emulator itself.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import type { BenchContext, BenchSuite, Figure } from './harness';
 
 const SUITES = ['codec', 'client', 'sim', 'reconcile', 'config', 'daemon'] as const;
@@ -58,7 +58,8 @@ export function formatTable(figures: Figure[]): string {
       fmt(f.max),
       f.unit,
       f.floor !== undefined ? fmt(f.floor) : '',
-      f.ratio !== undefined ? `${(f.ratio * 100).toFixed(1)}%` : '',
+      // A rate is a fraction of its floor's rate; a time is a multiple of its floor's time.
+      f.ratio === undefined ? '' : f.unit === 'ms' ? `${f.ratio.toFixed(2)}x` : `${(f.ratio * 100).toFixed(1)}%`,
       verdict(f),
     ]);
   }
@@ -95,11 +96,24 @@ export async function runBench(argv: string[]): Promise<number> {
       process.stderr.write(`suite ${name} failed: ${(err as Error).stack}\n`);
     }
   }
+  const date = new Date().toISOString();
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryBytes: totalmem(),
+    node: process.version,
+    loadAverage: loadavg(),
+  };
+  // The figures mean little without when and on what they were taken.
+  process.stdout.write(
+    `${date}  ${machine.cpus} × ${machine.cpuModel ?? 'unknown CPU'}, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ` +
+      `node ${machine.node}, load ${machine.loadAverage.map((l) => l.toFixed(2)).join(' ')}\n`,
+  );
   process.stdout.write(formatTable(figures) + '\n');
   if (args.json) {
     const report = {
-      date: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryBytes: totalmem(), node: process.version },
+      date,
+      machine,
       server: ctx.vppSocket ? `vpp ${ctx.vppSocket}` : 'emulator',
       figures,
       failures,
