@@ -64,6 +64,10 @@ ${
 }`;
 }
 
+// The deadlines inside only bound a failure: on a loaded 2-core CI machine running two suites at once, a
+// process start or a handshake can take many seconds, and a jest timeout would hide which wait it was.
+jest.setTimeout(120_000);
+
 describe('daemon API over ws + protobuf', () => {
   const tmp = tempDir('vppwg-api-');
   const socketPath = join(tmp.dir, 'api.sock');
@@ -162,8 +166,13 @@ describe('daemon API over ws + protobuf', () => {
 
   it('rolls back an apply that VPP rejects midway, as the CLI does, and leaves VPP as it was', async () => {
     const before = await vppState();
-    // The newcomer's first route is refused: the peer added before it must be removed again.
-    expect(await sim.control({ op: 'failNth', msg: 'ip_route_add_del', n: 1, retval: -6 })).toMatchObject({ ok: true });
+    // The newcomer's first route is refused: the peer added before it must be removed again. Refused
+    // twice: a run planned from the previous run's state is redone once from a fresh observe after a
+    // rejection (the state might have been stale), and that redo must meet the same refusal.
+    for (let i = 0; i < 2; i++)
+      expect(await sim.control({ op: 'failNth', msg: 'ip_route_add_del', n: 1, retval: -6 })).toMatchObject({
+        ok: true,
+      });
     const res = await call({ apply: { document: doc(true), name: 'new.yaml', baseDir: tmp.dir } });
     await sim.control({ op: 'clearFaults' });
     expect(res.ok).toBe(false);
@@ -186,7 +195,7 @@ describe('daemon API over ws + protobuf', () => {
     expect(res.apply!.applied).toBeGreaterThan(0);
     await waitFor(
       () => streamed.find((e) => e.kind === 'PEER_UP' && e.peer?.name === 'newcomer'),
-      15_000,
+      30_000,
       'PEER_UP for newcomer',
     );
     expect(streamed.find((e) => e.kind === 'RECONCILE_DONE' && e.reconcile?.trigger === 'api')).toBeDefined();
@@ -200,7 +209,7 @@ describe('daemon API over ws + protobuf', () => {
     // VPP sends flags 0 (no longer established) then DEAD before the remove reply.
     await waitFor(
       () => streamed.find((e) => e.kind === 'PEER_REMOVED' && e.peer?.publicKey === peerNew.pub),
-      15_000,
+      30_000,
       'PEER_REMOVED for newcomer',
     );
     const kinds = streamed.filter((e) => e.peer?.publicKey === peerNew.pub).map((e) => e.kind);

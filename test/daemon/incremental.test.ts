@@ -49,6 +49,10 @@ wireguard:
 `;
 }
 
+// The deadlines inside only bound a failure: on a loaded 2-core CI machine running two suites at once, a
+// process start or a handshake can take many seconds, and a jest timeout would hide which wait it was.
+jest.setTimeout(120_000);
+
 describe('incremental reconcile in the daemon', () => {
   const tmp = tempDir('vppwg-incr-');
   const socketPath = join(tmp.dir, 'api.sock');
@@ -78,7 +82,7 @@ describe('incremental reconcile in the daemon', () => {
     writeFileSync(configPath, yaml);
     return waitFor(
       () => reconciles.slice(mark).find((r) => r.trigger === 'config'),
-      15_000,
+      30_000,
       'the reconcile of the edit',
     );
   }
@@ -141,7 +145,7 @@ describe('incremental reconcile in the daemon', () => {
     const dumpsBefore = await routeDumps();
     const mark = reconciles.length;
     daemon.reload();
-    await waitFor(() => reconciles.slice(mark).find((r) => r.trigger === 'sighup'), 15_000, 'the sighup reconcile');
+    await waitFor(() => reconciles.slice(mark).find((r) => r.trigger === 'sighup'), 30_000, 'the sighup reconcile');
     // The previous run succeeded: SIGHUP plans from its state, so no full observe.
     expect(await routeDumps()).toBe(dumpsBefore);
     await daemon.requestReconcile('drift');

@@ -6,6 +6,10 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { keyPair, SimProcess, startDaemon, tempDir, waitFor, writeSimConfig } from './helpers';
 
+// The deadlines inside only bound a failure: on a loaded 2-core CI machine running two suites at once, a
+// process start or a handshake can take many seconds, and a jest timeout would hide which wait it was.
+jest.setTimeout(120_000);
+
 describe('daemon started before VPP', () => {
   const tmp = tempDir('vppwg-startup-');
   afterAll(() => tmp.cleanup());
@@ -36,9 +40,9 @@ wireguard:
       expect(h.status).toBe(503);
       expect(await h.json()).toMatchObject({ status: 'not ready', vppConnected: false, lastReconcile: null });
       expect(daemon.status().vpp.connected).toBe(false);
-      await waitFor(() => /VPP not reachable/.test(log.text()), 5000, 'the not-reachable warning');
+      await waitFor(() => /VPP not reachable/.test(log.text()), 30_000, 'the not-reachable warning');
       await sim.start();
-      await waitFor(() => daemon.status().lastReconcile?.ok, 15_000, 'the first reconcile');
+      await waitFor(() => daemon.status().lastReconcile?.ok, 30_000, 'the first reconcile');
       expect(daemon.status().lastReconcile?.trigger).toBe('start');
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       expect(daemon.status().peers.map((p) => p.name)).toEqual(['p']);
