@@ -19,7 +19,7 @@ import { interface as iface } from 'vpp-api-ts';
 import { VppClient } from '../../src/client';
 import type { DesiredPeer, DesiredState } from '../../src/config/model';
 import { OWNER_TAG_PREFIX, observe, reconcile, reconcileMessages } from '../../src/reconcile';
-import { messageDef } from '../../src/reconcile/vpp';
+import { hasPeerV2, messageDef } from '../../src/reconcile/vpp';
 import { startSim } from '../../src/sim';
 import { projectRoot } from '../../src/util/paths';
 import { type BenchContext, type BenchSuite, type Figure, measure } from '../harness';
@@ -400,7 +400,8 @@ async function observeFloor(client: VppClient): Promise<number> {
   await Promise.all([
     rawDump(client, 'sw_interface_dump', { sw_if_index: 0xffffffff, name_filter_valid: false, name_filter: '' }),
     rawDump(client, 'wireguard_interface_dump', { show_private_key: false, sw_if_index: 0xffffffff }),
-    rawDump(client, 'wireguard_peers_v2_dump', { peer_index: 0xffffffff }),
+    // The same peer dump observe uses (v2 when this VPP has it).
+    rawDump(client, hasPeerV2(client) ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', { peer_index: 0xffffffff }),
     rawDump(client, 'ip_route_dump', { table: { table_id: 0, is_ip6: false, name: '' } }),
     rawDump(client, 'ip_route_dump', { table: { table_id: 0, is_ip6: true, name: '' } }),
   ]);
