@@ -343,6 +343,8 @@ export class VppClient extends EventEmitter {
   /** The socket may still hold slices of `out.buf`: never rewrite it, allocate a new one. */
   private outShared = false;
   private inFlight = 0;
+  /** Free window slots that make settle() write at once rather than at the end of the tick. */
+  private readonly refillAt: number;
   private nextContext = 1;
 
   private timer: NodeJS.Timeout | undefined;
@@ -389,6 +391,7 @@ export class VppClient extends EventEmitter {
     this.clientName = opts.clientName ?? 'vppwg';
     this.timeoutMs = opts.timeoutMs ?? 5000;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 1024);
+    this.refillAt = Math.max(1, this.maxInFlight >> 2);
     this.framer = new Framer(opts.maxFrameBytes ?? 64 * 1024 * 1024);
     this.reconnectOpts =
       opts.reconnect === false
@@ -1151,7 +1154,12 @@ export class VppClient extends EventEmitter {
     this.pending.delete(p);
     if (p.sent) {
       this.inFlight--;
-      if (this.unsentHead < this.unsent.length || this.waitingHead < this.waiting.length) this.scheduleFlush();
+      if (this.unsentHead < this.unsent.length || this.waitingHead < this.waiting.length) {
+        // In a long burst of replies, refill once a quarter of the window is free instead of after
+        // the whole read: VPP gets work while we are still going through the rest of the burst.
+        if (this.maxInFlight - this.inFlight >= this.refillAt) this.flush();
+        else this.scheduleFlush();
+      }
     }
   }
 
