@@ -1,7 +1,12 @@
 /**
  * Loading and validating large desired-state files: 1,000 and 10,000 peers with one route each,
- * as YAML (the position-keeping parser) and as JSON (the JSON.parse fast path).
+ * as YAML (the block-YAML reader; `yaml`'s position-keeping parser runs only for diagnostics) and
+ * as JSON (the JSON.parse fast path); and the first load in a fresh process, as the daemon starts.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { encodeKey, parseDesiredState } from '../../src/config';
 import { measure, type BenchSuite, type Figure } from '../harness';
@@ -67,6 +72,40 @@ export const suite: BenchSuite = {
         });
       }
     }
+    if (!ctx.quick) figures.push(await freshProcessLoad(ctx, 10000));
     return figures;
   },
 };
+
+/** Loading the config module and a file in a new node process: what the daemon pays at start-up (cold JIT, schema compile). */
+async function freshProcessLoad(ctx: Parameters<BenchSuite['run']>[0], peers: number): Promise<Figure> {
+  const dir = mkdtempSync(join(tmpdir(), 'vppwg-bench-config-'));
+  try {
+    const file = join(dir, 'peers.yaml');
+    writeFileSync(file, stringify(document(peers)));
+    const configModule = resolve(__dirname, '..', '..', 'src', 'config');
+    const script = `const t = process.hrtime.bigint();
+      const { loadDesiredState } = require(${JSON.stringify(configModule)});
+      const r = loadDesiredState(${JSON.stringify(file)}, { env: {} });
+      if (!r.state) throw new Error('bench document rejected');
+      process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));`;
+    const r = await measure(
+      () => {
+        const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+        if (child.status !== 0) throw new Error(`fresh-process load failed: ${child.stderr}`);
+        return Number(child.stdout);
+      },
+      { runs: 3, warmup: 1 },
+    );
+    ctx.log(`config: first load of ${peers} peers (YAML) in a fresh process ${r.median.toFixed(0)} ms`);
+    return {
+      suite: 'config',
+      name: `require + first load of ${peers} peers, YAML, fresh process`,
+      unit: 'ms',
+      ...r,
+      server: 'in-process',
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
