@@ -54,3 +54,8 @@ export async function measure(
 export function rate(ops: number, ns: bigint): number {
   return ops / (Number(ns) / 1e9);
 }
+
+/** A suite declining to run against its target (e.g. a VPP holding vppwg's objects): reported as its message, no stack. */
+export class BenchRefused extends Error {
+  override name = 'BenchRefused';
+}

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import type { BenchContext, BenchSuite, Figure } from './harness';
+import { type BenchContext, type BenchSuite, type Figure, BenchRefused } from './harness';
 
 const SUITES = ['codec', 'client', 'sim', 'reconcile', 'config', 'daemon'] as const;
 
@@ -93,7 +93,8 @@ export async function runBench(argv: string[]): Promise<number> {
       figures.push(...(await suite.run(ctx)));
     } catch (err) {
       failures.push(`${name}: ${(err as Error).message}`);
-      process.stderr.write(`suite ${name} failed: ${(err as Error).stack}\n`);
+      const detail = err instanceof BenchRefused ? err.message : (err as Error).stack;
+      process.stderr.write(`suite ${name} ${err instanceof BenchRefused ? 'refused' : 'failed'}: ${detail}\n`);
     }
   }
   const date = new Date().toISOString();

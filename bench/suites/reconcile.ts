@@ -22,7 +22,7 @@ import { OWNER_TAG_PREFIX, observe, reconcile, reconcileMessages } from '../../s
 import { hasPeerV2, messageDef } from '../../src/reconcile/vpp';
 import { startSim } from '../../src/sim';
 import { projectRoot } from '../../src/util/paths';
-import { type BenchContext, type BenchSuite, type Figure, measure } from '../harness';
+import { type BenchContext, type BenchSuite, type Figure, BenchRefused, measure } from '../harness';
 
 const CHILD_FLAG = '--vppwg-reconcile-bench-child';
 const RSS_FLAG = '--vppwg-reconcile-bench-rss';
@@ -209,7 +209,7 @@ export async function vppTarget(socketPath: string, force: boolean, log: (line: 
         ...ownedIfs.map((i) => `interface ${i.name} (tag "${i.tag}")`),
         ...ownedTables.map((t) => `${t.family} table ${t.id} ("${t.name}")`),
       ];
-      throw new Error(
+      throw new BenchRefused(
         `the VPP at ${socketPath} (VPP_API_SOCKET) already holds objects tagged by vppwg: ${what.join(', ')}. ` +
           'The bench applies its own desired states there and would delete them. Point VPP_API_SOCKET at a VPP ' +
           'you can spare, remove them (vppwg apply of an empty file), or pass --force to let the bench delete them.',
@@ -220,7 +220,7 @@ export async function vppTarget(socketPath: string, force: boolean, log: (line: 
     }
     const clash = [...before.interfaces.values()].find((i) => i.addresses.some((a) => a.startsWith('192.0.2.')));
     if (clash) {
-      throw new Error(
+      throw new BenchRefused(
         `the VPP at ${socketPath} already has an address in 192.0.2.0/24 (on ${clash.name}), which the bench puts on ` +
           'its loopback as the WireGuard source: remove it or use a VPP you can spare',
       );

@@ -146,6 +146,8 @@ describe('reconcile bench with VPP_API_SOCKET (a vppwg sim process as the VPP)',
       const before = await snapshot(ctl);
       const refused = await runBenchProcess(sock, ['reconcile', '--quick']);
       expect(refused.code).not.toBe(0);
+      expect(refused.out).toContain('suite reconcile refused: the VPP at');
+      expect(refused.out).not.toMatch(/\n\s+at /); // a refusal is a message, not a crash with a stack
       expect(refused.out).toContain('already holds objects tagged by vppwg');
       expect(refused.out).toContain('vppwg:someone-elses');
       expect(refused.out).toContain('--force');
