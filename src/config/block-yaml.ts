@@ -22,7 +22,8 @@ export function parseBlockYaml(text: string): { value: unknown } | undefined {
   try {
     return { value: new BlockReader(text).document() };
   } catch (err) {
-    if (err === UNSUPPORTED) return undefined;
+    // Nesting too deep for the stack: `yaml` reports that as a syntax error with its place.
+    if (err === UNSUPPORTED || err instanceof RangeError) return undefined;
     throw err;
   }
 }

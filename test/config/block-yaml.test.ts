@@ -176,3 +176,10 @@ describe('fuzz: never accepts what yaml rejects, never reads differently', () =>
     );
   });
 });
+
+test('nesting deeper than the stack allows is declined (yaml then reports it), never thrown', () => {
+  const deep = '- '.repeat(200_000) + 'x\n';
+  expect(parseBlockYaml(deep)).toBeUndefined();
+  const shallow = '- '.repeat(100) + 'x\n';
+  expect(agrees(shallow)).toBe(true);
+});
