@@ -3,15 +3,18 @@
  * peers): from start to VPP in sync, until every peer is reported established (event tracking),
  * a no-op drift check (what the drift timer costs), and the resync after the emulator restarts
  * (all state lost, new message ids) measured from the new socket to the daemon's verified
- * reconcile. No targets in the issue: these figures size --drift-interval and restart recovery.
+ * reconcile. Also a file edit that changes one peer: from the write to the change applied and
+ * verified (50 ms debounce included), and the reconcile's own time; that reconcile plans from the
+ * previous run's state instead of observing every peer again. No targets in the issue: these figures size --drift-interval and restart recovery.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Daemon } from '../../src/daemon/daemon';
 import { createLogger } from '../../src/daemon/logger';
+import type { ReconcileSummaryMsg } from '../../src/daemon/api/proto';
 import { encodeKey, generatePrivateKey, publicKeyOf } from '../../src/config';
 import { projectRoot } from '../../src/util/paths';
 import { type BenchContext, type BenchSuite, type Figure, measure } from '../harness';
@@ -20,6 +23,8 @@ interface Run {
   startToSyncMs: number;
   allEstablishedMs: number;
   noopDriftMs: number;
+  editToAppliedMs: number;
+  editReconcileMs: number;
   resyncMs: number;
 }
 
@@ -104,6 +109,7 @@ async function scenario(peers: number): Promise<Run> {
     listen: { host: '127.0.0.1', port: 0 },
     tokenFile: join(dir, 'token'),
     driftIntervalMs: 0,
+    debounceMs: 50,
     reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
     vppTimeoutMs: 60_000,
     notify: false,
@@ -124,6 +130,31 @@ async function scenario(peers: number): Promise<Run> {
     const noopDriftMs = performance.now() - t0;
     if (!drift?.ok || drift.operations !== 0) throw new Error('the drift check was expected to find nothing');
 
+    // One peer of the file gets one more allowed IP (and so one peer change in VPP).
+    const k = Math.floor(peers / 2);
+    const text = readFileSync(config, 'utf8');
+    const edited = text.replace(new RegExp(`(\\{ name: p${k}, .*allowed_ips: \\[)`), (m) => `${m}172.16.0.0/24, `);
+    if (edited === text) throw new Error(`peer p${k} not found in the bench file`);
+    const editDone = new Promise<ReconcileSummaryMsg>((resolve) => {
+      const on = (r: ReconcileSummaryMsg): void => {
+        if (r.trigger !== 'config') return;
+        daemon.off('reconciled', on);
+        resolve(r);
+      };
+      daemon.on('reconciled', on);
+    });
+    t0 = performance.now();
+    writeFileSync(config, edited);
+    const edit = await Promise.race([
+      editDone,
+      sleep(120_000).then(() => {
+        throw new Error('timed out waiting for the reconcile of the edit');
+      }),
+    ]);
+    const editToAppliedMs = performance.now() - t0;
+    if (!edit.ok || !edit.verified || edit.operations < 1)
+      throw new Error(`the edit's reconcile was expected to change one peer: ${JSON.stringify(edit)}`);
+
     await stopSim(sim);
     await until(() => !daemon.vppConnected, 10_000, 'VPP_LOST');
     sim = await startSim(socket, simConfig);
@@ -132,7 +163,14 @@ async function scenario(peers: number): Promise<Run> {
     if (!daemon.lastReconcileSummary!.verified)
       throw new Error(`resync not verified: ${daemon.lastReconcileSummary!.error}`);
     const resyncMs = performance.now() - t0;
-    return { startToSyncMs, allEstablishedMs, noopDriftMs, resyncMs };
+    return {
+      startToSyncMs,
+      allEstablishedMs,
+      noopDriftMs,
+      editToAppliedMs,
+      editReconcileMs: edit.durationMs,
+      resyncMs,
+    };
   } finally {
     await daemon.stop('bench done');
     await stopSim(sim);
@@ -180,6 +218,8 @@ export const suite: BenchSuite = {
         fig('start to VPP in sync (load file, connect, reconcile)', (r) => r.startToSyncMs),
         fig('start to every peer established (events)', (r) => r.allEstablishedMs),
         fig('no-op drift check', (r) => r.noopDriftMs),
+        fig('file edit changing one peer → applied and verified (50 ms debounce included)', (r) => r.editToAppliedMs),
+        fig('file edit changing one peer: its reconcile (planned from the previous run)', (r) => r.editReconcileMs),
         fig('resync after emulator restart (socket up to verified)', (r) => r.resyncMs),
       );
       ctx.log(`daemon: ${peers} peers done`);
