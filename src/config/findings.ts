@@ -7,6 +7,8 @@ export class Findings {
   private readonly seen = new Set<string>();
   /** Paths with a schema error: semantic checks skip them to avoid saying the same thing twice. */
   readonly badPaths = new Set<string>();
+  /** Those paths and all their ancestors, so "bad at or inside" is one lookup, not a scan per question. */
+  private readonly badAtOrAbove = new Set<string>();
 
   constructor(
     readonly file: string,
@@ -35,12 +37,20 @@ export class Findings {
     return this.badPaths.size > 0 && this.badPaths.has(toPointer(path));
   }
 
+  /** Records a schema error at `path`. */
+  markBad(path: DataPath): void {
+    const pointer = toPointer(path);
+    this.badPaths.add(pointer);
+    // Ancestors are always added together, so the first one already present ends the walk.
+    for (let p = pointer; !this.badAtOrAbove.has(p); p = p.slice(0, p.lastIndexOf('/'))) {
+      this.badAtOrAbove.add(p);
+      if (p === '') break;
+    }
+  }
+
   /** True when a schema error was reported at `path` or inside it. */
   badWithin(path: DataPath): boolean {
-    if (this.badPaths.size === 0) return false;
-    const pointer = toPointer(path);
-    for (const bad of this.badPaths) if (bad === pointer || bad.startsWith(pointer + '/')) return true;
-    return false;
+    return this.badAtOrAbove.size > 0 && this.badAtOrAbove.has(toPointer(path));
   }
 
   hasErrors(): boolean {

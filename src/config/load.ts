@@ -214,7 +214,7 @@ function reportSchemaErrors(errors: ErrorObject[], data: unknown, f: Findings): 
     const path = fromPointer(e.instancePath);
     const what = (e.parentSchema as { 'x-what'?: string } | undefined)?.['x-what'];
     const here = describePath(path);
-    f.badPaths.add(toPointer(path));
+    f.markBad(path);
     switch (e.keyword) {
       case 'required': {
         const missing = (e.params as { missingProperty: string }).missingProperty;
@@ -227,7 +227,7 @@ function reportSchemaErrors(errors: ErrorObject[], data: unknown, f: Findings): 
         const extra = (e.params as { additionalProperty: string }).additionalProperty;
         const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
         const guess = closest(extra, allowed);
-        f.badPaths.add(toPointer([...path, extra]));
+        f.markBad([...path, extra]);
         f.error(
           [...path, extra],
           `unknown key "${extra}" in ${here}: ${guess ? `did you mean "${guess}"? ` : ''}allowed keys are ${allowed.join(', ')}`,
