@@ -142,7 +142,7 @@ class Pending {
     /** The request value until it is encoded (then dropped so the caller's object can be freed). */
     public value: unknown,
     readonly onDetail: Detail | undefined,
-    /** Set when the request is written: time spent waiting for a window slot does not count. */
+    /** Set when the request is written (0 until then): time spent waiting for a window slot does not count. */
     public deadline: number,
     readonly timeoutMs: number,
     readonly resolve: (v: unknown) => void,
@@ -174,17 +174,33 @@ class Batch {
   /** Requests not yet settled. */
   open: number;
   readonly results: unknown[];
+  /**
+   * Our copy of the caller's array, each entry dropped once encoded: values already sent can be
+   * collected while the batch runs (the caller's array may be gone), instead of all surviving to the end.
+   */
+  readonly values: unknown[];
+  readonly count: number;
   private firstError: unknown = undefined;
   private firstErrorIndex = Infinity;
   constructor(
     readonly plan: Plan,
-    readonly values: readonly unknown[],
+    values: readonly unknown[],
     readonly timeoutMs: number,
     private readonly resolve: (v: unknown) => void,
     private readonly reject: (e: unknown) => void,
   ) {
+    this.values = values.slice();
+    this.count = values.length;
     this.open = values.length;
     this.results = new Array<unknown>(values.length);
+  }
+
+  /** The next value to encode, taken out of the batch. */
+  take(): unknown {
+    const i = this.next++;
+    const v = this.values[i];
+    this.values[i] = undefined;
+    return v;
   }
 
   ok(i: number, v: unknown): void {
@@ -202,13 +218,14 @@ class Batch {
 
   /** The values not yet encoded will never be sent (the connection is gone): they fail with `e`. */
   failUnsent(e: unknown): void {
-    const left = this.values.length - this.next;
+    const left = this.count - this.next;
     if (left === 0) return;
     if (this.next < this.firstErrorIndex) {
       this.firstErrorIndex = this.next;
       this.firstError = e;
     }
-    this.next = this.values.length;
+    this.values.length = 0;
+    this.next = this.count;
     this.open -= left;
     if (this.open === 0) this.done();
   }
@@ -470,7 +487,8 @@ export class VppClient extends EventEmitter {
    * the order of `values`. Every request is sent; when any fails, the promise rejects (once all
    * have settled) with the error of the first failing one in `values` order. Cheaper per request
    * than Promise.all over call(): no promise per request, and a request's bookkeeping is made only
-   * when it is encoded. Values are encoded as window slots free: leave `values` unchanged until it settles.
+   * when it is encoded. Each value is encoded as a window slot frees: leave the value objects unchanged
+   * until the promise settles (the array itself is copied).
    */
   callMany<TIn, R>(def: RequestDef<TIn, R>, values: readonly TIn[], opts?: CallOptions): Promise<R[]> {
     if (!this.socket || !this._connected) {
@@ -876,7 +894,7 @@ export class VppClient extends EventEmitter {
       plan,
       v,
       onDetail,
-      Infinity,
+      0,
       opts?.timeoutMs ?? this.timeoutMs,
       captured.resolve,
       captured.reject,
@@ -978,9 +996,9 @@ export class VppClient extends EventEmitter {
 
   /** The next request of `b`, registered now that a window slot is free for it. */
   private batchPending(b: Batch): Pending {
-    const i = b.next++;
+    const i = b.next;
     this.batchWaiting--;
-    const p = new Pending(this.allocContext(), b.plan, b.values[i], undefined, Infinity, b.timeoutMs, noop, noop);
+    const p = new Pending(this.allocContext(), b.plan, b.take(), undefined, 0, b.timeoutMs, noop, noop);
     p.batch = b;
     p.index = i;
     if (this.traceSize > 0) p.started = performance.now();
@@ -1001,7 +1019,7 @@ export class VppClient extends EventEmitter {
       let p: Pending;
       if (item instanceof Batch) {
         p = this.batchPending(item);
-        if (item.next === item.values.length) waiting[this.waitingHead++] = undefined;
+        if (item.next === item.count) waiting[this.waitingHead++] = undefined;
       } else {
         p = item;
         waiting[this.waitingHead++] = undefined;
@@ -1024,7 +1042,8 @@ export class VppClient extends EventEmitter {
     for (let i = first; i <= last; i++) {
       const p = unsent[i]!;
       p.sent = true;
-      p.deadline = now + p.timeoutMs;
+      // Whole milliseconds, rounded up: a small integer stays unboxed (no heap number per call).
+      p.deadline = Math.ceil(now + p.timeoutMs);
       if (p.deadline < this.timerAt) this.armTimer(p.deadline);
     }
     const endAbs = unsent[last]!.end;
@@ -1206,6 +1225,7 @@ export class VppClient extends EventEmitter {
     let next = Infinity;
     const expired: Pending[] = [];
     for (const p of this.pending.values()) {
+      if (!p.sent) continue;
       if (p.deadline <= now) expired.push(p);
       else if (p.deadline < next) next = p.deadline;
     }
