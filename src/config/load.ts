@@ -8,7 +8,6 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { parseBlockYaml } from './block-yaml';
 import { Findings } from './findings';
 import { Locator, fromPointer, toPointer, type DataPath } from './locate';
 import type { DesiredState, Diagnostic } from './model';
@@ -56,8 +55,6 @@ export function parseDesiredState(text: string, file: string, opts: LoadOptions 
   const f = new Findings(file, locator);
 
   let data: unknown = fast;
-  // Plain block YAML takes a fast path too (see block-yaml.ts); anything else goes to `yaml`.
-  if (data === undefined && !/\.json$/i.test(file)) data = parseBlockYaml(text)?.value;
   if (data === undefined) {
     const { doc } = yamlParse();
     if (doc.errors.length > 0) {
