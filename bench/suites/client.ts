@@ -3,6 +3,8 @@
  * core) or a real VPP named by VPP_API_SOCKET: serial control_ping round trips/s, and pipelined
  * ip_route_add_del adds/s. In the same run the floor: the same requests pre-encoded, written on a
  * raw socket, and their replies read back, so the ratio shows what the client itself costs.
+ * The pipelined adds are measured twice, labelled apart: one call() per add (a promise each, as
+ * Promise.all users do) and one callMany() for the whole batch.
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
