@@ -159,6 +159,17 @@ describe('VppClient against the emulator', () => {
     expect(`${(err as Error).message} ${(err as Error).stack}`).not.toContain(key.slice(0, 20));
   });
 
+  it('never puts a key into an encode error from callMany, when the bad value waited for a window slot', async () => {
+    const { client } = await withSim({}, { maxInFlight: 1 });
+    const key = 'yLPy0oXiFow/ZVqJnt+CZ2Fb0L0RCVK3omr5EPdv2FQ=';
+    const good = { interface: { user_instance: 0xffffffff, port: 51820, src_ip: '192.0.2.1' } };
+    const bad = { interface: { ...good.interface, port: 51821, private_key: key as never } };
+    const err = await client.callMany(wireguard.wireguard_interface_create, [good, bad]).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^wireguard_interface_create: cannot encode the request: .*private_key/);
+    expect((err as Error).message).toContain('[redacted]');
+    expect(`${(err as Error).message} ${(err as Error).stack}`).not.toContain(key.slice(0, 20));
+  });
+
   it('delivers wireguard_peer_event in order, before the reply of the removal that caused them', async () => {
     const { sim, client } = await withSim();
     const wg = await client.call(wireguard.wireguard_interface_create, {
