@@ -262,6 +262,8 @@ export class Daemon extends EventEmitter {
         this.onConnected(true);
       },
       (err: Error) => {
+        // Stopped while this attempt was under way: no retry timer may outlive the daemon.
+        if (this.stopping) return;
         const delay = Math.min(r.maxDelayMs ?? 2000, (r.initialDelayMs ?? 100) * 2 ** Math.min(attempt, 16));
         if (attempt === 0 || attempt % 10 === 0) {
           this.log.warn(`VPP not reachable: ${err.message}; retrying every ≤${r.maxDelayMs ?? 2000} ms`, {
