@@ -121,7 +121,13 @@ export class DaemonApiClient {
   close(): Promise<void> {
     return new Promise((resolve) => {
       if (this.ws.readyState === WebSocket.CLOSED) return resolve();
-      this.ws.once('close', () => resolve());
+      // A daemon that never answers the close frame would hold the socket (and the process) for
+      // ws's 30 s close timeout: cut it after a short wait instead.
+      const cut = setTimeout(() => this.ws.terminate(), 2000).unref();
+      this.ws.once('close', () => {
+        clearTimeout(cut);
+        resolve();
+      });
       this.ws.close(1000);
     });
   }
