@@ -271,8 +271,6 @@ export const suite: BenchSuite = {
       const clientRuns: number[] = [];
       const cpuClient: number[] = [];
       const cpuRaw: number[] = [];
-      const batchRuns: number[] = [];
-      const cpuBatch: number[] = [];
       const piped = await measure(
         async () => {
           let from = next;
@@ -303,22 +301,6 @@ export const suite: BenchSuite = {
           cpuClient.push((clientCpu.user + clientCpu.system) / n);
           await cleanup(from);
 
-          // The same adds through callMany: one promise for the batch instead of one per call.
-          from = next;
-          next += n;
-          let batchValues: ReturnType<typeof routeValue>[] | undefined = Array.from({ length: n }, (_, i) =>
-            routeValue(from + i, true),
-          );
-          c0 = process.cpuUsage();
-          const tb = process.hrtime.bigint();
-          const batch = client.callMany(ip.ip_route_add_del, batchValues);
-          batchValues = undefined;
-          const replies = await batch;
-          batchRuns.push(rate(n, process.hrtime.bigint() - tb));
-          const batchCpu = process.cpuUsage(c0);
-          cpuBatch.push((batchCpu.user + batchCpu.system) / n);
-          if (replies.length !== n) throw new Error(`callMany returned ${replies.length} replies for ${n} adds`);
-          await cleanup(from);
           return r;
         },
         { runs, warmup },
@@ -327,10 +309,6 @@ export const suite: BenchSuite = {
       clientRuns.splice(0, warmup);
       cpuRaw.splice(0, warmup);
       cpuClient.splice(0, warmup);
-      batchRuns.splice(0, warmup);
-      cpuBatch.splice(0, warmup);
-      const batchRatio = medianOf(batchRuns.map((c, i) => c / floorRuns[i]!));
-      const batchSorted = [...batchRuns].sort((a, b) => a - b);
       // The ratio is the median of run-by-run ratios: each pair ran back to back under the same load.
       const ratio = medianOf(clientRuns.map((c, i) => c / floorRuns[i]!));
       const floor = await measure(() => floorRuns.shift()!, { runs: floorRuns.length, warmup: 0 });
@@ -361,6 +339,52 @@ export const suite: BenchSuite = {
         floor: medianOf(cpuRaw),
         server,
       });
+      ctx.log(
+        `client: pipelined adds ${Math.round(piped.median)}/s, raw floor ${Math.round(floor.median)}/s (median run-by-run ratio ${(100 * ratio).toFixed(1)}%)`,
+      );
+
+      // The same adds through callMany (one promise for the batch), in their own loop with their own
+      // floor runs alternating: the batch arm's garbage then never lands in the per-call figure's floor.
+      const batchFloorRuns: number[] = [];
+      const batchRuns: number[] = [];
+      const cpuBatch: number[] = [];
+      await measure(
+        async () => {
+          let from = next;
+          next += n;
+          const frames = raw.framesAt(
+            ip.ip_route_add_del,
+            Array.from({ length: n }, (_, i) => routeValue(from + i, true)),
+          );
+          batchFloorRuns.push(await raw.windowed(frames, WINDOW));
+          await cleanup(from);
+
+          from = next;
+          next += n;
+          let batchValues: ReturnType<typeof routeValue>[] | undefined = Array.from({ length: n }, (_, i) =>
+            routeValue(from + i, true),
+          );
+          const c0 = process.cpuUsage();
+          const tb = process.hrtime.bigint();
+          const batch = client.callMany(ip.ip_route_add_del, batchValues);
+          batchValues = undefined; // as with the calls above: the client holds what it still needs
+          const replies = await batch;
+          const r = rate(n, process.hrtime.bigint() - tb);
+          batchRuns.push(r);
+          const batchCpu = process.cpuUsage(c0);
+          cpuBatch.push((batchCpu.user + batchCpu.system) / n);
+          if (replies.length !== n) throw new Error(`callMany returned ${replies.length} replies for ${n} adds`);
+          await cleanup(from);
+          return r;
+        },
+        { runs, warmup },
+      );
+      batchFloorRuns.splice(0, warmup);
+      batchRuns.splice(0, warmup);
+      cpuBatch.splice(0, warmup);
+      const batchRatio = medianOf(batchRuns.map((c, i) => c / batchFloorRuns[i]!));
+      const batchSorted = [...batchRuns].sort((a, b) => a - b);
+      const batchFloor = medianOf(batchFloorRuns);
       figures.push({
         suite: 'client',
         name: `callMany ip_route_add_del adds (${n} in one batch, window ${WINDOW})`,
@@ -369,16 +393,13 @@ export const suite: BenchSuite = {
         min: batchSorted[0]!,
         max: batchSorted[batchSorted.length - 1]!,
         runs: batchRuns.length,
-        floor: floor.median,
+        floor: batchFloor,
         ratio: batchRatio,
-        target: { op: '>=', value: ctx.vppSocket ? 100_000 : Math.round(0.9 * floor.median) },
+        target: { op: '>=', value: ctx.vppSocket ? 100_000 : Math.round(0.9 * batchFloor) },
         server,
       });
       ctx.log(
-        `client: callMany adds ${Math.round(medianOf(batchRuns))}/s (median run-by-run ratio ${(100 * batchRatio).toFixed(1)}%), CPU ${medianOf(cpuBatch).toFixed(2)} µs per add`,
-      );
-      ctx.log(
-        `client: pipelined adds ${Math.round(piped.median)}/s, raw floor ${Math.round(floor.median)}/s (median run-by-run ratio ${(100 * ratio).toFixed(1)}%)`,
+        `client: callMany adds ${Math.round(medianOf(batchRuns))}/s, raw floor ${Math.round(batchFloor)}/s (median run-by-run ratio ${(100 * batchRatio).toFixed(1)}%), CPU ${medianOf(cpuBatch).toFixed(2)} µs per add`,
       );
     } finally {
       raw.sock.destroy();
