@@ -7,7 +7,7 @@
  * `{"ok":false,"error":"..."}` naming the field to fix.
  */
 import { existsSync, unlinkSync } from 'node:fs';
-import { type Server, createServer } from 'node:net';
+import { type Server, connect, createServer } from 'node:net';
 import { checkFault } from './config';
 import type { Sim } from './index';
 
@@ -89,4 +89,35 @@ export async function startControlServer(sim: Sim, path: string): Promise<Server
     server.listen(path, () => resolve());
   });
   return server;
+}
+
+/**
+ * The client side of the control socket: one JSON request line, one JSON answer line. For tests
+ * and tools driving an emulator that runs as its own process (`vppwg sim --control PATH`).
+ */
+export function sendControlRequest(path: string, req: Record<string, unknown>): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const s = connect(path);
+    let buf = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        s.end();
+        try {
+          resolve(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
+        } catch (err) {
+          reject(
+            new Error(
+              `the emulator's control socket ${path} answered something that is not JSON: ${(err as Error).message}`,
+            ),
+          );
+        }
+      }
+    });
+    s.on('error', reject);
+    s.on('close', () => reject(new Error(`the emulator's control socket ${path} closed without an answer`)));
+    s.write(JSON.stringify(req) + '\n');
+  });
 }

@@ -6,13 +6,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { interface as iface, wireguard } from 'vpp-api-ts';
 import { VppClient } from '../../src/client';
 import { projectRoot } from '../../src/util/paths';
 import { suite } from '../../bench/suites/reconcile';
+import { sendControlRequest } from '../../src/sim/control';
 
 const CLI = join(projectRoot(), 'bin', 'vppwg.js');
 const BENCH = join(projectRoot(), 'dist', 'bench', 'main.js');
@@ -20,22 +20,7 @@ const built = existsSync(join(projectRoot(), 'dist', 'src', 'cli', 'main.js')) &
 const maybe = built ? test : test.skip;
 if (!built) test('reconcile bench against VPP_API_SOCKET skipped: dist/ is missing (run npx tsc -b)', () => undefined);
 
-function control(path: string, req: unknown): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const s = connect(path);
-    let buf = '';
-    s.on('data', (d) => {
-      buf += d.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) {
-        s.end();
-        resolve(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
-      }
-    });
-    s.on('error', reject);
-    s.write(JSON.stringify(req) + '\n');
-  });
-}
+const control = sendControlRequest;
 
 async function snapshot(ctl: string): Promise<unknown> {
   const r = await control(ctl, { op: 'snapshot' });

@@ -8,12 +8,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { projectRoot } from '../../src/util/paths';
 import { encodeKey, generatePrivateKey, publicKeyOf } from '../../src/config';
 import { createLogger } from '../../src/daemon/logger';
 import { Daemon, DaemonOptions } from '../../src/daemon/daemon';
+import { sendControlRequest } from '../../src/sim/control';
 
 export const CLI = join(projectRoot(), 'bin', 'vppwg.js');
 
@@ -85,20 +85,7 @@ export class SimProcess {
   control(req: Record<string, unknown>): Promise<Record<string, unknown>> {
     const path = this.controlPath;
     if (!path) return Promise.reject(new Error('the emulator was started without a control socket'));
-    return new Promise((resolve, reject) => {
-      const s = connect(path);
-      let buf = '';
-      s.on('data', (d) => {
-        buf += d.toString();
-        const nl = buf.indexOf('\n');
-        if (nl >= 0) {
-          s.end();
-          resolve(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
-        }
-      });
-      s.on('error', reject);
-      s.write(JSON.stringify(req) + '\n');
-    });
+    return sendControlRequest(path, req);
   }
 
   /** SIGTERM and wait: the emulator removes its socket and all its state is gone. */

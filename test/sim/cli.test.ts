@@ -5,13 +5,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memclnt } from 'vpp-api-ts';
 import { VppClient } from '../../src/client';
 import { projectRoot } from '../../src/util/paths';
 import { checkSimConfig } from '../../src/sim/index';
+import { sendControlRequest } from '../../src/sim/control';
 
 const CLI = join(projectRoot(), 'bin', 'vppwg.js');
 const built = existsSync(join(projectRoot(), 'dist', 'src', 'cli', 'main.js'));
@@ -35,22 +35,7 @@ async function until(cond: () => boolean, what: string, ms = 10_000): Promise<vo
   }
 }
 
-function control(path: string, req: unknown): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const s = connect(path);
-    let buf = '';
-    s.on('data', (d) => {
-      buf += d.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) {
-        s.end();
-        resolve(JSON.parse(buf.slice(0, nl)) as Record<string, unknown>);
-      }
-    });
-    s.on('error', reject);
-    s.write(JSON.stringify(req) + '\n');
-  });
-}
+const control = sendControlRequest;
 
 describe('vppwg sim', () => {
   let dir: string;
