@@ -12,7 +12,11 @@ export interface ActualInterface {
   readonly name: string;
   readonly devType: string;
   readonly tag: string;
-  /** Logical name when the tag is vppwg's ownership marker, else undefined. */
+  /**
+   * Logical name when the tag is vppwg's ownership marker on a WireGuard interface, else undefined.
+   * vppwg only creates WireGuard interfaces, so the marker on anything else (a loopback tagged by
+   * hand) is not vppwg's: such an interface keeps its `tag` but no owner, and is left alone.
+   */
   readonly owner?: string;
   readonly adminUp: boolean;
   readonly linkUp: boolean;
@@ -87,8 +91,10 @@ export interface ActualState {
   /** Keyed by routeKey(table, prefix). Only the tables observed (0, the file's, and those of owned interfaces). */
   readonly routes: ReadonlyMap<string, ActualRoute>;
   readonly teib: readonly ActualTeibEntry[];
-  /** What carries vppwg's tag: logical name → sw_if_index. */
+  /** WireGuard interfaces carrying vppwg's tag: logical name → sw_if_index. */
   readonly owned: { readonly interfaces: ReadonlyMap<string, number> };
+  /** Interfaces that carry vppwg's tag but are not WireGuard interfaces, so not vppwg's: logical name → sw_if_index. */
+  readonly strayTagged: ReadonlyMap<string, number>;
   readonly capabilities: {
     readonly peerV2: boolean;
     /** show_version's text, when read. */
@@ -147,22 +153,34 @@ export function buildActualState(input: {
   const interfaces = new Map<number, ActualInterface>();
   const interfacesByName = new Map<string, ActualInterface>();
   const owned = new Map<string, number>();
-  for (const i of input.interfaces) {
+  const strayTagged = new Map<string, number>();
+  const wireguard = new Map(input.wireguard.map((w) => [w.swIfIndex, w]));
+  for (const tagged of input.interfaces) {
+    let i = tagged;
+    if (i.owner !== undefined) {
+      if (wireguard.has(i.swIfIndex)) owned.set(i.owner, i.swIfIndex);
+      else {
+        // Deleting it would be a wireguard_interface_delete VPP refuses (and not vppwg's to delete).
+        strayTagged.set(i.owner, i.swIfIndex);
+        const { owner: _notOurs, ...rest } = i;
+        i = rest;
+      }
+    }
     interfaces.set(i.swIfIndex, i);
     interfacesByName.set(i.name, i);
-    if (i.owner !== undefined) owned.set(i.owner, i.swIfIndex);
   }
   const routes = new Map<string, ActualRoute>();
   for (const r of input.routes) routes.set(routeKey(r.table, r.prefix), r);
   return {
     interfaces,
     interfacesByName,
-    wireguard: new Map(input.wireguard.map((w) => [w.swIfIndex, w])),
+    wireguard,
     peers: new Map(input.peers.map((p) => [p.publicKey, p])),
     tables: input.tables,
     routes,
     teib: input.teib,
     owned: { interfaces: owned },
+    strayTagged,
     capabilities: {
       peerV2: input.peerV2,
       ...(input.version !== undefined ? { version: input.version } : {}),

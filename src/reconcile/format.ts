@@ -2,7 +2,7 @@
  * Plans and actual state for people (terraform-like text) and for machines (JSON). Neither form
  * contains a private or preshared key: only public keys and whether a preshared key is set.
  */
-import type { ActualState } from './actual';
+import { OWNER_TAG_PREFIX, type ActualState } from './actual';
 import type { Plan } from './plan';
 
 const SIGN = { create: '+', delete: '-', modify: '~' } as const;
@@ -55,6 +55,8 @@ export interface ShownState {
     name: string;
     type: string;
     owner: string | null;
+    /** VPP's interface tag, '' when none (shows a vppwg tag on an interface vppwg does not own). */
+    tag: string;
     adminUp: boolean;
     linkUp: boolean;
     mtu: number;
@@ -107,6 +109,7 @@ export function showState(actual: ActualState): ShownState {
         name: i.name,
         type: i.devType,
         owner: i.owner ?? null,
+        tag: i.tag,
         adminUp: i.adminUp,
         linkUp: i.linkUp,
         mtu: i.mtu[0] ?? 0,
@@ -148,7 +151,11 @@ export function formatShow(actual: ActualState): string {
       i.adminUp ? 'up' : 'down',
       i.mtu ? `mtu ${i.mtu}` : undefined,
       i.table.ip4 || i.table.ip6 ? `table ${i.table.ip4}/${i.table.ip6}` : undefined,
-      i.owner !== null ? `vppwg "${i.owner}"` : 'not managed by vppwg',
+      i.owner !== null
+        ? `vppwg "${i.owner}"`
+        : i.tag.startsWith(OWNER_TAG_PREFIX)
+          ? `tag "${i.tag}" but not a WireGuard interface, so not managed by vppwg`
+          : 'not managed by vppwg',
     ].filter(Boolean);
     out.push(`  ${i.name} [${i.swIfIndex}] ${i.type}: ${attrs.join(', ')}`);
     for (const a of i.addresses) out.push(`      ${a}`);

@@ -231,8 +231,8 @@ class Planner {
     const ownedIndexes = new Set(actual.owned.interfaces.values());
     for (const wg of desired.wireguard) {
       this.desiredByOwner.set(wg.name, wg);
-      const idx = actual.owned.interfaces.get(wg.name);
-      if (idx !== undefined && !actual.wireguard.has(idx)) {
+      const idx = actual.strayTagged.get(wg.name);
+      if (idx !== undefined) {
         this.problems.push(
           `interface ${actual.interfaces.get(idx)?.name ?? idx} carries the tag ${OWNER_TAG_PREFIX}${wg.name} but is not a WireGuard interface: remove the tag in VPP or rename "${wg.name}"`,
         );

@@ -5,7 +5,7 @@
  */
 import { encodeKey, generatePresharedKey, publicKeyOf, generatePrivateKey } from '../../src/config';
 import type { DesiredState } from '../../src/config';
-import { observe, reconcile, showState } from '../../src/reconcile';
+import { formatShow, observe, reconcile, showState } from '../../src/reconcile';
 import { messageDef } from '../../src/reconcile/vpp';
 import { loadText, mutatingCalls, startRig, totalOf, type Rig } from './helpers';
 
@@ -217,6 +217,55 @@ wireguard: []
       expect(r.ok).toBe(true);
       expect(foreign(showState(await observe(rig.client)))).toEqual(start);
     }
+  });
+
+  test('a loopback tagged vppwg:x by hand is shown, never deleted and never owned', async () => {
+    const loop = await call('create_loopback', { mac_address: '00:00:00:00:00:00' });
+    const loopIf = loop.sw_if_index as number;
+    await call('sw_interface_tag_add_del', { is_add: true, sw_if_index: loopIf, tag: 'vppwg:x' });
+    const loopback = (s: ReturnType<typeof showState>) => s.interfaces.find((i) => i.swIfIndex === loopIf);
+
+    const before = await observe(rig.client);
+    expect(before.owned.interfaces.has('x')).toBe(false);
+    expect(loopback(showState(before))).toMatchObject({ owner: null, tag: 'vppwg:x' });
+    expect(formatShow(before)).toMatch(/tag "vppwg:x" but not a WireGuard interface, so not managed by vppwg/);
+
+    // A cold apply, then one from the previous result's state, then an empty file: none lists "x".
+    rig.sim.resetCounters();
+    const first = await reconcile(rig.client, loadText(manyPeers(3)));
+    expect(first.error).toBeUndefined();
+    expect(first.ok).toBe(true);
+    const second = await reconcile(rig.client, loadText(manyPeers(3, (i) => ({ keepalive: i }))), {
+      actual: first.actual,
+    });
+    expect(second.error).toBeUndefined();
+    expect(second.ok).toBe(true);
+    const empty = await reconcile(
+      rig.client,
+      loadText(`version: 1
+uplinks: [{ name: host-eth0, addresses: [192.0.2.1/24, 2001:db8:0:1::1/64] }]
+wireguard: []
+`),
+    );
+    expect(empty.error).toBeUndefined();
+    expect(empty.ok).toBe(true);
+    // Only vppwg's own wg-many was deleted.
+    expect(mutatingCalls(rig.sim).wireguard_interface_delete).toBe(1);
+
+    const after = await observe(rig.client);
+    expect(after.owned.interfaces.size).toBe(0);
+    expect(loopback(showState(after))).toMatchObject({ name: loopback(showState(before))!.name, tag: 'vppwg:x' });
+  });
+
+  test('a file naming "x" while a non-WireGuard interface carries vppwg:x is refused before any change', async () => {
+    const loop = await call('create_loopback', { mac_address: '00:00:00:00:00:00' });
+    await call('sw_interface_tag_add_del', { is_add: true, sw_if_index: loop.sw_if_index, tag: 'vppwg:x' });
+    rig.sim.resetCounters();
+    const r = await reconcile(rig.client, loadText(manyPeers(1).replace('name: wg-many', 'name: x')));
+    expect(r.ok).toBe(false);
+    expect(r.error?.operation).toBe('plan');
+    expect(r.error?.message).toMatch(/carries the tag vppwg:x but is not a WireGuard interface/);
+    expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
   });
 
   test('a desired peer whose key sits on a foreign interface is refused before any change', async () => {
