@@ -125,6 +125,25 @@ function stripComments(v: unknown): unknown {
 }
 
 /**
+ * The project's own layout for api-defs/: one line per type, message, enum, alias and service,
+ * so a refresh from a newer VPP diffs as one line per changed definition.
+ */
+export function formatDefs(raw: Record<string, unknown>): string {
+  const entries = Object.entries(raw).map(([key, value]) => {
+    const k = JSON.stringify(key);
+    if (Array.isArray(value) && value.length > 0) {
+      return `  ${k}: [\n${value.map((e) => '    ' + JSON.stringify(e)).join(',\n')}\n  ]`;
+    }
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
+      const inner = Object.entries(value).map(([k2, v2]) => `    ${JSON.stringify(k2)}: ${JSON.stringify(v2)}`);
+      return `  ${k}: {\n${inner.join(',\n')}\n  }`;
+    }
+    return `  ${k}: ${JSON.stringify(value)}`;
+  });
+  return `{\n${entries.join(',\n')}\n}\n`;
+}
+
+/**
  * Copy the definitions of `modules` (and their imports) from an installed VPP API dir into `toDir`,
  * keeping the core/ or plugins/ sub-folder, without comment text (counters' descriptions included).
  */
@@ -141,7 +160,7 @@ export function importDefs(fromDir: string, toDir: string, modules: readonly str
     const dir = join(toDir, sub);
     mkdirSync(dir, { recursive: true });
     const dest = join(dir, `${f.module}.api.json`);
-    writeFileSync(dest, JSON.stringify(raw, null, 4) + '\n');
+    writeFileSync(dest, formatDefs(raw));
     written.push(dest);
   }
   return written;
