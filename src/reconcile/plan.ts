@@ -627,35 +627,32 @@ class Planner {
    */
   planRoutes(): void {
     const { actual } = this;
-    interface Want {
-      table: number;
-      prefix: string;
-      kind: 'next-hop' | 'route' | 'underlay-route';
-      /** The peer it goes through ('wg/peer'), built only when an operation needs it. */
-      owner?: string;
-      peer?: string;
-      peerRes?: string;
-      paths: PathRef[];
+    // The wireguard interfaces' wants are built once per desired interface object and shared (a
+    // daemon plans the same desired state again and again); an entry is cloned before a merge
+    // changes it, so the cached maps stay as built.
+    const sources = this.desired.wireguard.map(wantedRoutesOf);
+    let want: Map<string, Want>;
+    const mine = new Set<Want>();
+    if (sources.length === 1 && !this.desired.routes.length) want = sources[0] as Map<string, Want>;
+    else {
+      want = new Map();
+      for (const source of sources)
+        for (const [k, w] of source) {
+          const have = want.get(k);
+          if (!have) want.set(k, w);
+          else for (const path of w.paths) mergeWant(want, mine, k, have, w.kind, path);
+        }
     }
-    // Allocation-light on purpose: this runs for every route and next hop (20,000 at 10,000 peers).
-    const want = new Map<string, Want>();
-    const put = (
-      table: number,
-      prefix: string,
-      kind: Want['kind'],
-      path: PathRef,
-      owner?: string,
-      peer?: string,
-      peerRes?: string,
-    ): void => {
+    const put = (table: number, prefix: string, kind: Want['kind'], path: PathRef): void => {
       const k = routeKey(table, prefix);
       const w = want.get(k);
       if (!w) {
-        want.set(k, { table, prefix, kind, owner, peer, peerRes, paths: [path] });
+        const fresh: Want = { table, prefix, kind, paths: [path] };
+        mine.add(fresh);
+        want.set(k, fresh);
         return;
       }
-      if (kind === 'route' && w.kind === 'next-hop') w.kind = 'route';
-      if (!w.paths.some((p) => p.nh === path.nh && sameIf(p.iface, path.iface))) w.paths.push(path);
+      mergeWant(want, mine, k, w, kind, path);
     };
     const parentsOf = (w: Want): string[] => {
       const out = [...new Set(w.paths.map((p) => ifResource(p.iface)))];
@@ -663,14 +660,6 @@ class Planner {
       if (w.table !== 0) out.push(`table:${tableKey(familyOf(w.prefix), w.table)}`);
       return out;
     };
-    for (const d of this.desired.wireguard) {
-      const iface: IfRef = { owner: d.name };
-      for (const p of d.peers) {
-        const peerRes = `peer:${p.publicKey}@${d.name}`;
-        for (const nh of p.tunnelNextHops) put(d.table, hostOf(nh), 'next-hop', { iface, nh }, d.name, p.name, peerRes);
-        for (const r of p.routes) put(d.table, r.prefix, 'route', { iface, nh: r.via }, d.name, p.name, peerRes);
-      }
-    }
     for (const r of this.desired.routes) {
       const d = this.desiredByOwner.get(r.interface);
       const iface: IfRef = d
@@ -885,6 +874,67 @@ class Planner {
     for (const op of ops) summary[op.action]++;
     return { operations: ops, isEmpty: ops.length === 0, summary, notes: this.notes };
   }
+}
+
+interface Want {
+  readonly table: number;
+  readonly prefix: string;
+  kind: 'next-hop' | 'route' | 'underlay-route';
+  /** The peer it goes through ('wg/peer'), built only when an operation needs it. */
+  readonly owner?: string;
+  readonly peer?: string;
+  readonly peerRes?: string;
+  readonly paths: PathRef[];
+}
+
+/** A desired interface's routes and tunnel next hops, by routeKey: its whole part of the route diff. */
+const wantedRoutesCache = new WeakMap<DesiredWireguardInterface, ReadonlyMap<string, Want>>();
+
+/**
+ * Allocation-light on purpose (20,000 entries at 10,000 peers), and cached: the result depends on
+ * `d` alone, which the loader never changes after building it.
+ */
+function wantedRoutesOf(d: DesiredWireguardInterface): ReadonlyMap<string, Want> {
+  const cached = wantedRoutesCache.get(d);
+  if (cached) return cached;
+  const want = new Map<string, Want>();
+  const iface: IfRef = { owner: d.name };
+  const put = (prefix: string, kind: Want['kind'], path: PathRef, peer: string, peerRes: string): void => {
+    const k = routeKey(d.table, prefix);
+    const w = want.get(k);
+    if (!w) {
+      want.set(k, { table: d.table, prefix, kind, owner: d.name, peer, peerRes, paths: [path] });
+      return;
+    }
+    if (kind === 'route' && w.kind === 'next-hop') w.kind = 'route';
+    if (!w.paths.some((p) => p.nh === path.nh && sameIf(p.iface, path.iface))) w.paths.push(path);
+  };
+  for (const p of d.peers) {
+    const peerRes = `peer:${p.publicKey}@${d.name}`;
+    for (const nh of p.tunnelNextHops) put(hostOf(nh), 'next-hop', { iface, nh }, p.name, peerRes);
+    for (const r of p.routes) put(r.prefix, 'route', { iface, nh: r.via }, p.name, peerRes);
+  }
+  wantedRoutesCache.set(d, want);
+  return want;
+}
+
+/** Adds a path to a wanted route, first cloning it when it is a cached one (`mine` holds this run's own). */
+function mergeWant(
+  want: Map<string, Want>,
+  mine: Set<Want>,
+  k: string,
+  w: Want,
+  kind: Want['kind'],
+  path: PathRef,
+): void {
+  let target = w;
+  if (!mine.has(w)) {
+    target = { ...w, paths: [...w.paths] };
+    mine.add(target);
+    want.set(k, target);
+  }
+  if (kind === 'route' && target.kind === 'next-hop') target.kind = 'route';
+  if (!target.paths.some((p) => p.nh === path.nh && sameIf(p.iface, path.iface))) target.paths.push(path);
 }
 
 function sameIf(a: IfRef, b: IfRef): boolean {

@@ -213,6 +213,38 @@ describe('ordering', () => {
   });
 });
 
+describe('routes wanted by several sources', () => {
+  test('a prefix routed by two interfaces and the file merges its paths, and planning again without one drops its path', () => {
+    const wgIf2: ActualInterface = { ...wgIf, swIfIndex: 3, name: 'wg1', tag: 'vppwg:wg-y', owner: 'wg-y' };
+    const viaPeer = (name: string, key: string, nh: string) => ({
+      name,
+      publicKey: key,
+      allowedIps: [`${nh}/32`, '10.9.0.0/16'],
+      persistentKeepalive: 0,
+      underlayTable: 0,
+      tunnelNextHops: [],
+      routes: [{ prefix: '10.9.0.0/16', via: nh }],
+    });
+    const x = desiredWg({ peers: [viaPeer('px', Buffer.alloc(32, 3).toString('base64'), '10.0.0.7')] });
+    const y = desiredWg({
+      name: 'wg-y',
+      addresses: ['10.1.0.1/24'],
+      peers: [viaPeer('py', Buffer.alloc(32, 4).toString('base64'), '10.1.0.7')],
+    });
+    const a = actual([], [uplink, wgIf, wgIf2]);
+    const routeOp = (d: DesiredState) =>
+      planChanges(d, a).operations.find((o) => o.kind === 'route' && o.key === 'table 0 10.9.0.0/16')!;
+    const both = routeOp(
+      state([x, y], { routes: [{ table: 0, prefix: '10.9.0.0/16', interface: 'wg-x', via: '10.0.0.8' }] }),
+    );
+    expect(both.reason).toBe('via 10.0.0.7 wg-x, 10.1.0.7 wg-y, 10.0.0.8 wg-x (peer wg-x/px)');
+    // Each is planned again from the same desired objects: the merge above must not have changed them.
+    expect(routeOp(state([x])).reason).toBe('via 10.0.0.7 wg-x (peer wg-x/px)');
+    expect(routeOp(state([y])).reason).toBe('via 10.1.0.7 wg-y (peer wg-y/py)');
+    expect(routeOp(state([x, y])).reason).toBe('via 10.0.0.7 wg-x, 10.1.0.7 wg-y (peer wg-x/px)');
+  });
+});
+
 describe('plans never show keys', () => {
   test('text, JSON and inspected forms hold public keys only', () => {
     const priv = generatePrivateKey();
