@@ -491,20 +491,9 @@ export class VppClient extends EventEmitter {
    * until the promise settles (the array itself is copied).
    */
   callMany<TIn, R>(def: RequestDef<TIn, R>, values: readonly TIn[], opts?: CallOptions): Promise<R[]> {
-    if (!this.socket || !this._connected) {
-      return Promise.reject(
-        new VppDisconnectedError(
-          this.closing ? 'the client is closed' : `not connected to VPP at ${this.socketPath} (reconnecting)`,
-          def.name,
-        ),
-      );
-    }
-    let plan: Plan;
-    try {
-      plan = this.plan(PLAN_CALL, def);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    const admitted = this.admit(PLAN_CALL, def);
+    if (admitted instanceof Error) return Promise.reject(admitted);
+    const plan = admitted;
     if (values.length === 0) return Promise.resolve([]);
     const promise = new Promise(capture);
     const batch = new Batch(plan, values, opts?.timeoutMs ?? this.timeoutMs, captured.resolve, captured.reject);
@@ -867,21 +856,24 @@ export class VppClient extends EventEmitter {
     onDetail: Detail | undefined,
     opts: CallOptions | undefined,
   ): Promise<unknown> {
+    const admitted = this.admit(kind, def);
+    if (admitted instanceof Error) return Promise.reject(admitted);
+    return this.send0(admitted, v, onDetail, opts);
+  }
+
+  /** The send plan of `def`, or why it cannot be sent now (disconnected, or unusable on this VPP). */
+  private admit(kind: PlanKind, def: MessageDef): Plan | Error {
     if (!this.socket || (!this._connected && kind !== PLAN_GOODBYE)) {
-      return Promise.reject(
-        new VppDisconnectedError(
-          this.closing ? 'the client is closed' : `not connected to VPP at ${this.socketPath} (reconnecting)`,
-          def.name,
-        ),
+      return new VppDisconnectedError(
+        this.closing ? 'the client is closed' : `not connected to VPP at ${this.socketPath} (reconnecting)`,
+        def.name,
       );
     }
-    let plan: Plan;
     try {
-      plan = this.plan(kind, def);
+      return this.plan(kind, def);
     } catch (e) {
-      return Promise.reject(e);
+      return e as Error;
     }
-    return this.send0(plan, v, onDetail, opts);
   }
 
   /** Register and send (or queue) one request of a resolved plan. */
