@@ -13,8 +13,11 @@ export interface Figure {
   min: number;
   max: number;
   runs: number;
-  /** Target from the issues, e.g. { op: '>=', value: 1_000_000 }. */
-  target?: { op: '>=' | '<='; value: number };
+  /**
+   * Target from the issues, e.g. { op: '>=', value: 1_000_000 }. With `of: 'ratio'` it bounds the
+   * ratio to the floor (0.9 = 90 % of the raw floor), judged on the same run-by-run ratio printed.
+   */
+  target?: { op: '>=' | '<='; value: number; of?: 'median' | 'ratio' };
   /** The floor (raw socket) measured in the same run, and our figure as a fraction of it. */
   floor?: number;
   ratio?: number;

@@ -43,8 +43,13 @@ function fmt(n: number): string {
 
 function verdict(f: Figure): string {
   if (!f.target) return '';
-  const ok = f.target.op === '>=' ? f.median >= f.target.value : f.median <= f.target.value;
-  return `${ok ? 'ok  ' : 'MISS'} ${f.target.op} ${fmt(f.target.value)}`;
+  const onRatio = f.target.of === 'ratio';
+  const got = onRatio ? f.ratio : f.median;
+  if (got === undefined)
+    return `MISS ${f.target.op} ${(100 * f.target.value).toFixed(0)}% of floor (no floor measured)`;
+  const ok = f.target.op === '>=' ? got >= f.target.value : got <= f.target.value;
+  const want = onRatio ? `${(100 * f.target.value).toFixed(0)}% of floor` : fmt(f.target.value);
+  return `${ok ? 'ok  ' : 'MISS'} ${f.target.op} ${want}`;
 }
 
 export function formatTable(figures: Figure[]): string {

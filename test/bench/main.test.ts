@@ -40,11 +40,38 @@ test('the table prints a rate as a fraction of its floor, a time as a multiple, 
       target: { op: '<=', value: 500 },
       server: 'emulator',
     },
+    // Judged on the printed run-by-run ratio, not on median / floor (here 0.85, a MISS).
+    {
+      suite: 'client',
+      name: 'batched',
+      unit: 'ops/s',
+      median: 85_000,
+      min: 80_000,
+      max: 99_000,
+      runs: 5,
+      floor: 100_000,
+      ratio: 0.93,
+      target: { op: '>=', value: 0.9, of: 'ratio' },
+    },
+    {
+      suite: 'client',
+      name: 'slow',
+      unit: 'ops/s',
+      median: 95_000,
+      min: 80_000,
+      max: 99_000,
+      runs: 5,
+      floor: 100_000,
+      ratio: 0.89,
+      target: { op: '>=', value: 0.9, of: 'ratio' },
+    },
   ];
   const lines = formatTable(figures).split('\n');
-  expect(lines).toHaveLength(3);
+  expect(lines).toHaveLength(5);
   expect(lines[1]).toMatch(/pipelined .*90,000 .*80,000 .*95,000 .*100,000 +90\.0% +MISS >= 95,000/);
   expect(lines[2]).toMatch(/no-op \[emulator\] .*300 .*2\.50x +ok +<= 500/);
+  expect(lines[3]).toMatch(/batched .*93\.0% +ok +>= 90% of floor/);
+  expect(lines[4]).toMatch(/slow .*89\.0% +MISS >= 90% of floor/);
 });
 
 test('--json writes the date, the machine and every figure printed', async () => {
