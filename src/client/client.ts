@@ -375,6 +375,9 @@ export class VppClient extends EventEmitter {
   private ids = new Map<MessageDef, number>();
   /** Plans per kind (call, dump, stream, goodbye) resolved on this connection. */
   private plans: Map<MessageDef, Plan>[] = [new Map(), new Map(), new Map(), new Map()];
+  /** The plan of the message last called: a run of calls to one message skips the plan lookup. */
+  private lastCallDef: MessageDef | undefined;
+  private lastCallPlan: Plan | undefined;
   /** Where `context` sits in each incoming id's body: offset, NO_CONTEXT (event) or NOT_KNOWN. */
   private ctxOffById = new Int32Array(65536).fill(NOT_KNOWN);
   private subsById: (Subscription | undefined)[] = [];
@@ -479,7 +482,13 @@ export class VppClient extends EventEmitter {
    * is encoded later, as a slot frees: leave it unchanged until the call settles.
    */
   call<TIn, R>(def: RequestDef<TIn, R>, v: TIn, opts?: CallOptions): Promise<R> {
-    return this.request(PLAN_CALL, def, v, undefined, opts) as Promise<R>;
+    if (def === this.lastCallDef && this._connected)
+      return this.send0(this.lastCallPlan!, v, undefined, opts) as Promise<R>;
+    const admitted = this.admit(PLAN_CALL, def);
+    if (admitted instanceof Error) return Promise.reject(admitted);
+    this.lastCallDef = def;
+    this.lastCallPlan = admitted;
+    return this.send0(admitted, v, undefined, opts) as Promise<R>;
   }
 
   /**
@@ -736,6 +745,8 @@ export class VppClient extends EventEmitter {
     this.tableCrcByName = crcByName;
     this.ids = new Map();
     this.plans = [new Map(), new Map(), new Map(), new Map()];
+    this.lastCallDef = undefined;
+    this.lastCallPlan = undefined;
     this.ctxOffById.fill(NOT_KNOWN);
     this.ctxOffById[SOCKCLNT_CREATE_REPLY_ID] = sockclnt_create_reply.contextOffset;
     this.subsById = [];
