@@ -288,14 +288,52 @@ export class ModuleEmitter {
     const a = this.fresh();
     const i = this.fresh();
     const inner = this.putValue(elem, `${a}?.[${i}]`, `${p} + ${i} * ${elem.size}`, '');
-    return [
-      `{`,
-      `const ${a} = ${val} as any[] | undefined;`,
-      `if (${a} !== undefined && (!Array.isArray(${a}) || ${a}.length > ${n})) bad(${JSON.stringify(field)}, 'expected an array of at most ${n} elements', ${a});`,
-      `let ${i} = 0;`,
-      `try { for (; ${i} < ${n}; ${i}++) { ${inner.join(' ')} } } catch (e) { throw at(e, ${JSON.stringify(field)} + '[' + ${i} + ']'); }`,
-      `}`,
-    ];
+    const check = `if (${a} !== undefined && (!Array.isArray(${a}) || ${a}.length > ${n})) bad(${JSON.stringify(field)}, 'expected an array of at most ${n} elements', ${a});`;
+    const loop = `try { for (; ${i} < ${n}; ${i}++) { ${inner.join(' ')} } } catch (e) { throw at(e, ${JSON.stringify(field)} + '[' + ${i} + ']'); }`;
+    // An absent array of elements that are zeros when absent (a route path's 16 MPLS labels) is one
+    // fill instead of n element writes.
+    if (this.absentIsZero(elem)) {
+      return [
+        `{`,
+        `const ${a} = ${val} as any[] | undefined;`,
+        `if (${a} === undefined) zero(b, ${p}, ${p} + ${n * elem.size});`,
+        `else {`,
+        check,
+        `let ${i} = 0;`,
+        loop,
+        `}`,
+        `}`,
+      ];
+    }
+    return [`{`, `const ${a} = ${val} as any[] | undefined;`, check, `let ${i} = 0;`, loop, `}`];
+  }
+
+  private readonly absentZeroByStruct = new Map<StructInfo, boolean>();
+
+  /**
+   * Whether writing `undefined` as `s` gives all-zero bytes: true unless a field default (such as
+   * ipsec_sad_entry's udp_src_port = 4500) sits somewhere inside. Numbers, addresses, bytes,
+   * strings and unions write zeros when absent.
+   */
+  private absentIsZero(s: Shape): boolean {
+    if (s.k === 'array') return this.absentIsZero(s.elem);
+    if (s.k !== 'struct') return true;
+    return !s.variable && this.structAbsentIsZero(s.info);
+  }
+
+  private structAbsentIsZero(info: StructInfo): boolean {
+    let known = this.absentZeroByStruct.get(info);
+    if (known === undefined) {
+      known = info.fields.every(
+        (fl) =>
+          fl.def.default === undefined &&
+          fl.counts.length === 0 &&
+          (fl.form === 'scalar' || fl.form === 'fixed' || fl.form === 'fstring') &&
+          this.absentIsZero(fl.shape),
+      );
+      this.absentZeroByStruct.set(info, known);
+    }
+    return known;
   }
 
   /** Prefetched per-field values of a struct's variable tail and counts. */
@@ -754,7 +792,9 @@ export class ModuleEmitter {
       const pre = this.prefetch(info, 'v');
       this.lines.push(
         `export function put${P}(b: Buffer, o: number, v: ${P}In | undefined): void {`,
-        `  if (v === undefined) v = EMPTY;`,
+        this.structAbsentIsZero(info)
+          ? `  if (v === undefined) { zero(b, o, o + ${info.fixedSize}); return; }`
+          : `  if (v === undefined) v = EMPTY;`,
         `  else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);`,
         ...pre.lines.map((l) => '  ' + l),
         ...this.putFixedFields(info, 'v', pre).map((l) => '  ' + l),

@@ -14,6 +14,9 @@ const def = {
   module: 'demo',
   types: [
     ['blob', ['u8', 'len'], ['u16', 'words', 0, 'len']],
+    // A default inside a typedef (as ipsec_sad_entry's udp ports): an absent one is not all zeros.
+    ['port_pair', ['u16', 'port', { default: 4500 }], ['u16', 'other']],
+    ['plain', ['u32', 'a'], ['vl_api_color_t', 'c']],
     ['pair', ['vl_api_color_t', 'c'], ['vl_api_either_t', 'val', { discriminator: 'c' }]],
     [
       'bag',
@@ -38,6 +41,17 @@ const def = {
       ['vl_api_wide_prefix_t', 'net'],
       ['vl_api_bag_t', 'bag'],
       { crc: '0x00000000', options: { deprecated: null } },
+    ],
+    [
+      'demo_ports',
+      ['u16', '_vl_msg_id'],
+      ['u32', 'client_index'],
+      ['u32', 'context'],
+      ['vl_api_port_pair_t', 'pairs', 2],
+      ['vl_api_plain_t', 'plains', 3],
+      ['vl_api_port_pair_t', 'one'],
+      ['vl_api_plain_t', 'p'],
+      { crc: '0x00000000', options: {} },
     ],
     [
       'demo_set_reply',
@@ -244,6 +258,33 @@ test('defaults ("true", negative, f64), i64, enumflags, alias to a user type, un
   expect(bag.label).toBe('abc');
   expect(bag.blobs).toEqual([{ words: [1, 2, 3] }, { words: [] }, { words: [0xffff] }]);
   expect(encode(mod.demo_set!, v).equals(body)).toBe(true);
+});
+
+test('an absent struct or fixed array writes its defaults, or zeros over whatever the buffer held', () => {
+  const dirty = (v: unknown): Buffer => {
+    const w = new W(4);
+    w.bytes(Buffer.alloc(128, 0xff));
+    w.off = 0;
+    mod.demo_ports!.encode(w, 7, v);
+    return w.toBuffer();
+  };
+  const absent = dirty({});
+  // client_index and context (8), then 2 x port_pair (4 each), 3 x plain (5 each), port_pair, plain.
+  const body = absent.subarray(2 + 8);
+  expect(body.toString('hex')).toBe(
+    ['11940000', '11940000', '0000000000', '0000000000', '0000000000', '11940000', '0000000000'].join(''),
+  );
+  // The same bytes when every struct and array is spelled out empty (the element-by-element path).
+  const spelled = { pairs: [{}, {}], plains: [{}, {}, {}], one: {}, p: {} };
+  expect(dirty(spelled).equals(absent)).toBe(true);
+  expect(dirty({ pairs: [], plains: [] }).equals(absent)).toBe(true);
+  expect(
+    dirty({ pairs: [{ port: 1, other: 2 }], plains: [{ a: 3, c: 'BLUE' }] })
+      .subarray(10, 23)
+      .toString('hex'),
+  ).toBe('00010002' + '11940000' + '0000000301');
+  // The shortcut still refuses what is not an array.
+  expect(() => dirty({ plains: 5 })).toThrow(/plains: expected an array of at most 3 elements/);
 });
 
 test('legacy VLA [T, x, 0]: takes the rest of the message', () => {

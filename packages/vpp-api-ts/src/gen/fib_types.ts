@@ -54,7 +54,7 @@ export interface FibMplsLabelIn {
 }
 const L_FibMplsLabel: readonly (string | number)[] = [0,1,"is_uniform",1,4,"label",5,1,"ttl",6,1,"exp"];
 export function putFibMplsLabel(b: Buffer, o: number, v: FibMplsLabelIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 7); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t0 = v.is_uniform ?? 0;
   if ((t0 & 0xff) !== t0) badInt("is_uniform", 'u8', t0);
@@ -104,7 +104,7 @@ export interface FibPathNhIn {
 }
 const L_FibPathNh: readonly (string | number)[] = [0,16,"address",16,4,"via_label",20,4,"obj_id",24,4,"classify_table_index"];
 export function putFibPathNh(b: Buffer, o: number, v: FibPathNhIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 28); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   try { $ip_types.putAddressUnion(b, o, v.address); } catch (e) { throw at(e, "address"); }
   const t8 = v.via_label ?? 0;
@@ -166,7 +166,7 @@ export interface FibPathIn {
 }
 const L_FibPath: readonly (string | number)[] = [0,4,"sw_if_index",4,4,"table_id",8,4,"rpf_id",12,1,"weight",13,1,"preference",14,4,"type",18,4,"flags",22,4,"proto",26,16,"nh.address",42,4,"nh.via_label",46,4,"nh.obj_id",50,4,"nh.classify_table_index",54,1,"n_labels",55,112,"label_stack"];
 export function putFibPath(b: Buffer, o: number, v: FibPathIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 167); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t15 = v.sw_if_index ?? 0;
   if ((t15 >>> 0) !== t15) badInt("sw_if_index", 'u32', t15);
@@ -201,9 +201,12 @@ export function putFibPath(b: Buffer, o: number, v: FibPathIn | undefined): void
   b[o + 54] = t23;
   {
   const t24 = v.label_stack as any[] | undefined;
+  if (t24 === undefined) zero(b, o + 55, o + 55 + 112);
+  else {
   if (t24 !== undefined && (!Array.isArray(t24) || t24.length > 16)) bad("label_stack", 'expected an array of at most 16 elements', t24);
   let t25 = 0;
   try { for (; t25 < 16; t25++) { putFibMplsLabel(b, o + 55 + t25 * 7, t24?.[t25]); } } catch (e) { throw at(e, "label_stack" + '[' + t25 + ']'); }
+  }
   }
 }
 export function getFibPath(b: Buffer, o: number): FibPath {

@@ -457,9 +457,12 @@ function encodeSwInterfaceDetails(w: Writer, msgId: number, v: SwInterfaceDetail
     b[o + 36] = t41 >>> 8; b[o + 37] = t41;
     {
     const t42 = v.mtu as any[] | undefined;
+    if (t42 === undefined) zero(b, o + 38, o + 38 + 16);
+    else {
     if (t42 !== undefined && (!Array.isArray(t42) || t42.length > 4)) bad("mtu", 'expected an array of at most 4 elements', t42);
     let t43 = 0;
     try { for (; t43 < 4; t43++) { const t44 = t42?.[t43] ?? 0; if ((t44 >>> 0) !== t44) badInt("", 'u32', t44); b[o + 38 + t43 * 4] = t44 >>> 24; b[o + 38 + t43 * 4 + 1] = t44 >>> 16; b[o + 38 + t43 * 4 + 2] = t44 >>> 8; b[o + 38 + t43 * 4 + 3] = t44; } } catch (e) { throw at(e, "mtu" + '[' + t43 + ']'); }
+    }
     }
     const t45 = v.sub_id ?? 0;
     if ((t45 >>> 0) !== t45) badInt("sub_id", 'u32', t45);
@@ -2484,9 +2487,12 @@ function encodeSwInterfaceSetMtu(w: Writer, msgId: number, v: SwInterfaceSetMtuI
     b[o + 10] = t288 >>> 24; b[o + 11] = t288 >>> 16; b[o + 12] = t288 >>> 8; b[o + 13] = t288;
     {
     const t289 = v.mtu as any[] | undefined;
+    if (t289 === undefined) zero(b, o + 14, o + 14 + 16);
+    else {
     if (t289 !== undefined && (!Array.isArray(t289) || t289.length > 4)) bad("mtu", 'expected an array of at most 4 elements', t289);
     let t290 = 0;
     try { for (; t290 < 4; t290++) { const t291 = t289?.[t290] ?? 0; if ((t291 >>> 0) !== t291) badInt("", 'u32', t291); b[o + 14 + t290 * 4] = t291 >>> 24; b[o + 14 + t290 * 4 + 1] = t291 >>> 16; b[o + 14 + t290 * 4 + 2] = t291 >>> 8; b[o + 14 + t290 * 4 + 3] = t291; } } catch (e) { throw at(e, "mtu" + '[' + t290 + ']'); }
+    }
     }
     w.off = o + 30;
   } catch (e) { throw at(e, "sw_interface_set_mtu"); }

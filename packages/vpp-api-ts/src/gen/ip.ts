@@ -53,7 +53,7 @@ export interface IpTableIn {
 }
 const L_IpTable: readonly (string | number)[] = [0,4,"table_id",4,1,"is_ip6",5,64,"name"];
 export function putIpTable(b: Buffer, o: number, v: IpTableIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 69); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t0 = v.table_id ?? 0;
   if ((t0 >>> 0) !== t0) badInt("table_id", 'u32', t0);
@@ -282,7 +282,7 @@ export interface PuntRedirectIn {
 }
 const L_PuntRedirect: readonly (string | number)[] = [0,4,"rx_sw_if_index",4,4,"tx_sw_if_index",8,17,"nh"];
 export function putPuntRedirect(b: Buffer, o: number, v: PuntRedirectIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 25); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t45 = v.rx_sw_if_index ?? 0;
   if ((t45 >>> 0) !== t45) badInt("rx_sw_if_index", 'u32', t45);
@@ -383,7 +383,7 @@ export interface IpPathMtuIn {
 }
 const L_IpPathMtu: readonly (string | number)[] = [0,4,"client_index",4,4,"context",8,4,"table_id",12,17,"nh",29,2,"path_mtu"];
 export function putIpPathMtu(b: Buffer, o: number, v: IpPathMtuIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 31); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t61 = v.client_index ?? 0;
   if ((t61 >>> 0) !== t61) badInt("client_index", 'u32', t61);
@@ -4814,15 +4814,21 @@ function encodeIpSourceAndPortRangeCheckAddDel(w: Writer, msgId: number, v: IpSo
     b[o + 29] = t537;
     {
     const t538 = v.low_ports as any[] | undefined;
+    if (t538 === undefined) zero(b, o + 30, o + 30 + 64);
+    else {
     if (t538 !== undefined && (!Array.isArray(t538) || t538.length > 32)) bad("low_ports", 'expected an array of at most 32 elements', t538);
     let t539 = 0;
     try { for (; t539 < 32; t539++) { const t540 = t538?.[t539] ?? 0; if ((t540 & 0xffff) !== t540) badInt("", 'u16', t540); b[o + 30 + t539 * 2] = t540 >>> 8; b[o + 30 + t539 * 2 + 1] = t540; } } catch (e) { throw at(e, "low_ports" + '[' + t539 + ']'); }
     }
+    }
     {
     const t541 = v.high_ports as any[] | undefined;
+    if (t541 === undefined) zero(b, o + 94, o + 94 + 64);
+    else {
     if (t541 !== undefined && (!Array.isArray(t541) || t541.length > 32)) bad("high_ports", 'expected an array of at most 32 elements', t541);
     let t542 = 0;
     try { for (; t542 < 32; t542++) { const t543 = t541?.[t542] ?? 0; if ((t543 & 0xffff) !== t543) badInt("", 'u16', t543); b[o + 94 + t542 * 2] = t543 >>> 8; b[o + 94 + t542 * 2 + 1] = t543; } } catch (e) { throw at(e, "high_ports" + '[' + t542 + ']'); }
+    }
     }
     const t544 = v.vrf_id ?? 0;
     if ((t544 >>> 0) !== t544) badInt("vrf_id", 'u32', t544);

@@ -133,7 +133,7 @@ export interface Ip4AddressAndMaskIn {
 }
 const L_Ip4AddressAndMask: readonly (string | number)[] = [0,4,"addr",4,4,"mask"];
 export function putIp4AddressAndMask(b: Buffer, o: number, v: Ip4AddressAndMaskIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 8); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   putIp4(b, o, v.addr, "addr");
   putIp4(b, o + 4, v.mask, "mask");
@@ -167,7 +167,7 @@ export interface Ip6AddressAndMaskIn {
 }
 const L_Ip6AddressAndMask: readonly (string | number)[] = [0,16,"addr",16,16,"mask"];
 export function putIp6AddressAndMask(b: Buffer, o: number, v: Ip6AddressAndMaskIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 32); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   putIp6(b, o, v.addr, "addr");
   putIp6(b, o + 16, v.mask, "mask");
@@ -205,7 +205,7 @@ export interface MprefixIn {
 }
 const L_Mprefix: readonly (string | number)[] = [0,1,"af",1,2,"grp_address_length",3,16,"grp_address",19,16,"src_address"];
 export function putMprefix(b: Buffer, o: number, v: MprefixIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 35); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   let t6: number | string = v.af ?? 0;
   if (typeof t6 === 'string') t6 = enumValue(AddressFamily, 'address_family', t6, "af");
@@ -252,7 +252,7 @@ export interface PrefixMatcherIn {
 }
 const L_PrefixMatcher: readonly (string | number)[] = [0,1,"le",1,1,"ge"];
 export function putPrefixMatcher(b: Buffer, o: number, v: PrefixMatcherIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 2); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t12 = v.le ?? 0;
   if ((t12 & 0xff) !== t12) badInt("le", 'u8', t12);

@@ -18,7 +18,7 @@ export interface ModuleVersionIn {
 }
 const L_ModuleVersion: readonly (string | number)[] = [0,4,"major",4,4,"minor",8,4,"patch",12,64,"name"];
 export function putModuleVersion(b: Buffer, o: number, v: ModuleVersionIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 76); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t0 = v.major ?? 0;
   if ((t0 >>> 0) !== t0) badInt("major", 'u32', t0);
@@ -62,7 +62,7 @@ export interface MessageTableEntryIn {
 }
 const L_MessageTableEntry: readonly (string | number)[] = [0,2,"index",2,64,"name"];
 export function putMessageTableEntry(b: Buffer, o: number, v: MessageTableEntryIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 66); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t7 = v.index ?? 0;
   if ((t7 & 0xffff) !== t7) badInt("index", 'u16', t7);
@@ -802,9 +802,12 @@ function encodeMemclntCreate(w: Writer, msgId: number, v: MemclntCreateIn): void
     putFixedString(b, o + 18, v.name, 64, "name");
     {
     const t94 = v.api_versions as any[] | undefined;
+    if (t94 === undefined) zero(b, o + 82, o + 82 + 32);
+    else {
     if (t94 !== undefined && (!Array.isArray(t94) || t94.length > 8)) bad("api_versions", 'expected an array of at most 8 elements', t94);
     let t95 = 0;
     try { for (; t95 < 8; t95++) { const t96 = t94?.[t95] ?? 0; if ((t96 >>> 0) !== t96) badInt("", 'u32', t96); b[o + 82 + t95 * 4] = t96 >>> 24; b[o + 82 + t95 * 4 + 1] = t96 >>> 16; b[o + 82 + t95 * 4 + 2] = t96 >>> 8; b[o + 82 + t95 * 4 + 3] = t96; } } catch (e) { throw at(e, "api_versions" + '[' + t95 + ']'); }
+    }
     }
     w.off = o + 114;
   } catch (e) { throw at(e, "memclnt_create"); }
@@ -1574,9 +1577,12 @@ function encodeMemclntCreateV2(w: Writer, msgId: number, v: MemclntCreateV2In): 
     putFixedString(b, o + 18, v.name, 64, "name");
     {
     const t179 = v.api_versions as any[] | undefined;
+    if (t179 === undefined) zero(b, o + 82, o + 82 + 32);
+    else {
     if (t179 !== undefined && (!Array.isArray(t179) || t179.length > 8)) bad("api_versions", 'expected an array of at most 8 elements', t179);
     let t180 = 0;
     try { for (; t180 < 8; t180++) { const t181 = t179?.[t180] ?? 0; if ((t181 >>> 0) !== t181) badInt("", 'u32', t181); b[o + 82 + t180 * 4] = t181 >>> 24; b[o + 82 + t180 * 4 + 1] = t181 >>> 16; b[o + 82 + t180 * 4 + 2] = t181 >>> 8; b[o + 82 + t180 * 4 + 3] = t181; } } catch (e) { throw at(e, "api_versions" + '[' + t180 + ']'); }
+    }
     }
     const t182 = (v.keepalive ?? true);
     if (typeof t182 !== 'boolean') badInt("keepalive", 'bool', t182);

@@ -36,7 +36,7 @@ export interface MfibPathIn {
 }
 const L_MfibPath: readonly (string | number)[] = [0,4,"itf_flags",4,4,"path.sw_if_index",8,4,"path.table_id",12,4,"path.rpf_id",16,1,"path.weight",17,1,"path.preference",18,4,"path.type",22,4,"path.flags",26,4,"path.proto",30,16,"path.nh.address",46,4,"path.nh.via_label",50,4,"path.nh.obj_id",54,4,"path.nh.classify_table_index",58,1,"path.n_labels",59,112,"path.label_stack"];
 export function putMfibPath(b: Buffer, o: number, v: MfibPathIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 171); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   let t0: number | string = v.itf_flags ?? 0;
   if (typeof t0 === 'string') t0 = enumValue(MfibItfFlags, 'mfib_itf_flags', t0, "itf_flags");

@@ -18,7 +18,7 @@ export interface TeibEntryIn {
 }
 const L_TeibEntry: readonly (string | number)[] = [0,4,"sw_if_index",4,17,"peer",21,17,"nh",38,4,"nh_table_id"];
 export function putTeibEntry(b: Buffer, o: number, v: TeibEntryIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 42); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t0 = v.sw_if_index ?? 0;
   if ((t0 >>> 0) !== t0) badInt("sw_if_index", 'u32', t0);

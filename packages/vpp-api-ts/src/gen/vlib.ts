@@ -24,7 +24,7 @@ export interface ThreadDataIn {
 }
 const L_ThreadData: readonly (string | number)[] = [0,4,"id",4,64,"name",68,64,"type",132,4,"pid",136,4,"cpu_id",140,4,"core",144,4,"cpu_socket"];
 export function putThreadData(b: Buffer, o: number, v: ThreadDataIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 148); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t0 = v.id ?? 0;
   if ((t0 >>> 0) !== t0) badInt("id", 'u32', t0);

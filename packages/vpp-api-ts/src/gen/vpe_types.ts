@@ -38,7 +38,7 @@ export interface VersionIn {
 }
 const L_Version: readonly (string | number)[] = [0,4,"major",4,4,"minor",8,4,"patch",12,17,"pre_release",29,17,"build_metadata"];
 export function putVersion(b: Buffer, o: number, v: VersionIn | undefined): void {
-  if (v === undefined) v = EMPTY;
+  if (v === undefined) { zero(b, o, o + 46); return; }
   else if (typeof v !== 'object' || v === null) bad('', 'expected an object', v);
   const t0 = v.major ?? 0;
   if ((t0 >>> 0) !== t0) badInt("major", 'u32', t0);
