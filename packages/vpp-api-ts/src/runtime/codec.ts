@@ -4,22 +4,13 @@
  * Buffer at `o` (the caller has already ensured room) and returns the next offset; each `get*` reads
  * at `o` (the caller has already bounds-checked). `field` names the field for a CodecError.
  */
-import { CodecError } from './wire';
+import { CodecError, zeroRange } from './wire';
 
 const HEX = '0123456789abcdef';
 
 /** Zero b[from..to): a loop beats Buffer.fill's native call for the few bytes codecs clear. */
-const fillBytes = Uint8Array.prototype.fill;
-
-export function zero(b: Uint8Array, from: number, to: number): void {
-  // A loop for short runs; beyond that the typed array's own fill (Buffer's fill validates its
-  // arguments first and costs about twice as much per call).
-  if (to - from > 32) {
-    fillBytes.call(b, 0, from, to);
-    return;
-  }
-  for (let i = from; i < to; i++) b[i] = 0;
-}
+/** Zero bytes [from, to) (the generated codecs' name for it). */
+export const zero = zeroRange;
 const HEX2: string[] = [];
 for (let i = 0; i < 256; i++) HEX2.push(HEX[i >> 4]! + HEX[i & 15]!);
 const DEC: string[] = [];
