@@ -10,21 +10,43 @@ export function familyOf(text: string): AddressFamily {
   return text.includes(':') ? 'ip6' : 'ip4';
 }
 
-function parseIp4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
+/** Dotted-quad IPv4 text in [start, end) as a number, or undefined. One pass over the characters, no allocation. */
+function parseIp4(text: string, start = 0, end = text.length): number | undefined {
   let value = 0;
-  for (const part of parts) {
-    if (part.length === 0 || part.length > 3) return undefined;
-    const octet = Number(part);
-    if (!Number.isInteger(octet) || octet < 0 || octet > 255) return undefined;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else return undefined;
   }
-  return value;
+  if (digits === 0 || dots !== 3) return undefined;
+  return value * 256 + octet;
 }
 
 function formatIp4(value: number): string {
   return `${Math.floor(value / 16777216) % 256}.${Math.floor(value / 65536) % 256}.${Math.floor(value / 256) % 256}.${value % 256}`;
+}
+
+/** The decimal digits from `start` to the end of `text` (at most 3), or undefined. */
+function parsePrefixLength(text: string, start: number): number | undefined {
+  const n = text.length - start;
+  if (n < 1 || n > 3) return undefined;
+  let len = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    len = len * 10 + (c - 48);
+  }
+  return len;
 }
 
 function splitPrefix(text: string): [string, number] {
@@ -53,13 +75,17 @@ export function isZeroAddress(text: string): boolean {
 
 /** Network form: '10.1.2.3/16' → '10.1.0.0/16'. Used for routes and allowed IPs. */
 export function canonicalPrefix(text: string): string {
-  const [addr, len] = splitPrefix(text);
-  if (!addr.includes(':')) {
-    const v = parseIp4(addr);
-    if (v === undefined || len > 32) throw new Error(`"${text}" is not an IPv4 prefix`);
+  const slash = text.indexOf('/');
+  if (slash > 0 && text.indexOf(':') < 0) {
+    // IPv4 (the bulk of a large reconcile) without slicing the text first.
+    const v = parseIp4(text, 0, slash);
+    const len = parsePrefixLength(text, slash + 1);
+    if (v === undefined || len === undefined || len > 32) throw new Error(`"${text}" is not an IPv4 prefix`);
     const size = 2 ** (32 - len);
     return `${formatIp4(v - (v % size))}/${len}`;
   }
+  const [addr, len] = splitPrefix(text);
+  if (!addr.includes(':')) throw new Error(`"${text}" is not an IPv4 prefix`);
   if (len > 128) throw new Error(`"${text}" is not an IPv6 prefix`);
   return `${ipaddr.IPv6.networkAddressFromCIDR(`${addr}/${len}`).toString()}/${len}`;
 }

@@ -41,6 +41,26 @@ describe('canonical text', () => {
     expect(() => canonicalAddress('10.0.0')).toThrow(/not an IPv4 address/);
     expect(() => canonicalPrefix('10.0.0.0/33')).toThrow(/not an IPv4 prefix/);
     expect(() => canonicalPrefix('10.0.0.0')).toThrow(/not a prefix/);
+    // Only dotted decimal: no exponents, signs, spaces, hex, empty or extra parts, lengths in digits.
+    for (const bad of [
+      '1e2.0.0.1/8',
+      ' 1.2.3.4/8',
+      '0x1.2.3.4/8',
+      '+1.2.3.4/8',
+      '1..2.3/8',
+      '1.2.3.4.5/8',
+      '256.1.1.1/8',
+      '1.2.3.4/',
+      '1.2.3.4/2x',
+      '1.2.3.4/24.0',
+      '1.2.3.4/0032',
+      '/8',
+    ]) {
+      expect(() => canonicalPrefix(bad)).toThrow(/not an IPv4 prefix|not a prefix/);
+    }
+    for (const bad of ['1e2.0.0.1', '1.2.3', '1.2.3.4.', '1.2.3.04x', '']) {
+      expect(() => canonicalAddress(bad)).toThrow(/not an IPv4 address/);
+    }
   });
 
   test('the reconciler and the file loader agree on every IPv4 and IPv6 prefix', () => {
