@@ -1,6 +1,6 @@
 /**
  * Loading and validating large desired-state files: 1,000 and 10,000 peers with one route each,
- * as YAML (the block-YAML reader; `yaml`'s position-keeping parser runs only for diagnostics) and
+ * as YAML (plain block YAML through js-yaml; `yaml`'s position-keeping parser runs only for diagnostics) and
  * as JSON (the JSON.parse fast path); and the first load in a fresh process, as the daemon starts.
  */
 import { spawnSync } from 'node:child_process';

@@ -8,6 +8,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { parsePlainBlockYaml } from './fast-yaml';
 import { Findings } from './findings';
 import { Locator, fromPointer, toPointer, type DataPath } from './locate';
 import type { DesiredState, Diagnostic } from './model';
@@ -40,9 +41,11 @@ function schemaValidator(): ValidateFunction {
 }
 
 export function parseDesiredState(text: string, file: string, opts: LoadOptions = {}): LoadResult {
-  // Plain JSON takes the fast path (JSON.parse); the position-keeping YAML parser then runs only
-  // if there is something to report. JSON with duplicate keys goes through YAML.
-  const fast = /\.json$/i.test(file) || /^\s*\{/.test(text) ? parseStrictJson(text) : undefined;
+  // Plain JSON (JSON.parse) and plain block YAML (js-yaml, see fast-yaml.ts) take a fast path; the
+  // position-keeping YAML parser then runs only if there is something to report. JSON with
+  // duplicate keys, and YAML beyond plain block lines, go through it from the start.
+  const json = /\.json$/i.test(file) || /^\s*\{/.test(text);
+  const fast = json ? parseStrictJson(text) : parsePlainBlockYaml(text);
   let parsed: { doc: Document; lines: LineCounter } | undefined;
   const yamlParse = () => {
     if (!parsed) {
