@@ -28,8 +28,10 @@ test('IPv4 text is read exactly as ipaddr.js reads it', () => {
     fc.property(ipv4ish, (text) => {
       const got = parseAddress(text);
       const want = viaIpaddr(text);
-      if (!want) expect(got).toBeUndefined();
-      else expect(got).toEqual({ family: 'ip4', value: want.value, text: want.text });
+      // fc.string() now and then writes IPv6 ("::", "1::"), which the IPv4 reading does not cover.
+      if (!want) {
+        if (got !== undefined) expect([text, got.family, text.includes(':')]).toEqual([text, 'ip6', true]);
+      } else expect(got).toEqual({ family: 'ip4', value: want.value, text: want.text });
     }),
     { numRuns: 2000 },
   );
