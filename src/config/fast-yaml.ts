@@ -15,14 +15,17 @@ const PLAIN = String.raw`${WORD}(?: ${WORD})*`;
 // Quoted scalars without control characters; double quotes with the common escapes only.
 const DOUBLE = String.raw`"(?:[^"\\\x00-\x1f\x7f\u0085\u2028\u2029\ufeff]|\\["\\/bfnrt])*"`;
 const SINGLE = String.raw`'(?:[^'\x00-\x1f\x7f\u0085\u2028\u2029\ufeff]|'')*'`;
-// Flow collections on one line, of words or quoted scalars: [10.0.0.0/24, 2001:db8::/64] or
-// { id: 100, families: [ipv4, ipv6] } (a sequence may sit in a mapping). A flow word has no `@`,
-// no spaces and no `:` at its end.
+// Flow collections on one line, nested up to three deep, of words or quoted scalars:
+// [10.0.0.0/24, 2001:db8::/64], { address: 198.51.100.2, port: 51820 }, [{ name: eth0 }].
+// A flow word has no `@`, no spaces and no `:` at its end.
 const FLOW_WORD = String.raw`(?:[A-Za-z0-9_./+=]|-[0-9])(?:[A-Za-z0-9_./+=:-]*[A-Za-z0-9_./+=-])?`;
 const ELEMENT = `(?:${FLOW_WORD}|${DOUBLE}|${SINGLE})`;
-const SEQUENCE = String.raw`\[ ?(?:${ELEMENT}(?:, ${ELEMENT})*)? ?\]`;
-const PAIR = `[A-Za-z_][A-Za-z0-9_]*: (?:${ELEMENT}|${SEQUENCE})`;
-const FLOW = `${SEQUENCE}|` + String.raw`\{ ?(?:${PAIR}(?:, ${PAIR})*)? ?\}`;
+function flow(depth: number): string {
+  const inner = depth === 1 ? ELEMENT : `(?:${ELEMENT}|${flow(depth - 1)})`;
+  const pair = `[A-Za-z_][A-Za-z0-9_]*: ${inner}`;
+  return String.raw`(?:\[ ?(?:${inner}(?:, ${inner})*)? ?\]|\{ ?(?:${pair}(?:, ${pair})*)? ?\})`;
+}
+const FLOW = flow(3);
 const VALUE = `(?:${PLAIN}|${DOUBLE}|${SINGLE}|${FLOW})`;
 const KEY = '[A-Za-z_][A-Za-z0-9_]*';
 const COMMENT = '(?: +#.*)?';

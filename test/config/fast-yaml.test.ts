@@ -75,18 +75,21 @@ const flowWord = fc.constantFrom(
   ...['a', '1', '-1', '.5', 'null', 'yes', 'true', '0x1F', '0o7', '2001:db8::1/64', 'fd00::1', 'a:b', '1:2'],
   ...['12:30:00', '10.0.0.0/24', '"q"', "'s'", '"a, b"', "'x: y'", '1_0', '0b1', '+1', '.inf', 'Null'],
 );
-const flowSeq = fc
-  .tuple(fc.array(flowWord, { maxLength: 3 }), fc.boolean())
-  .map(([a, sp]) => (sp ? `[ ${a.join(', ')} ]` : `[${a.join(', ')}]`));
-const flowMap = fc
-  .tuple(
-    fc.array(fc.tuple(fc.constantFrom('a', 'id', 'port'), fc.oneof(flowWord, flowSeq)), { maxLength: 3 }),
-    fc.boolean(),
-  )
-  .map(([ps, sp]) => {
-    const body = ps.map(([k, v]) => `${k}: ${v}`).join(', ');
-    return sp ? `{ ${body} }` : `{${body}}`;
-  });
+/** One-line flow collections nested up to three deep, with and without inner spaces. */
+const flowNode = fc.letrec<{ node: string; seq: string; map: string }>((tie) => ({
+  node: fc.oneof({ depthSize: 'small', maxDepth: 3 }, flowWord, tie('seq'), tie('map')),
+  seq: fc
+    .tuple(fc.array(tie('node'), { maxLength: 3 }), fc.boolean())
+    .map(([a, sp]) => (sp ? `[ ${a.join(', ')} ]` : `[${a.join(', ')}]`)),
+  map: fc
+    .tuple(fc.array(fc.tuple(fc.constantFrom('a', 'id', 'port'), tie('node')), { maxLength: 3 }), fc.boolean())
+    .map(([ps, sp]) => {
+      const body = ps.map(([k, v]) => `${k}: ${v}`).join(', ');
+      return sp ? `{ ${body} }` : `{${body}}`;
+    }),
+}));
+const flowSeq = flowNode.seq;
+const flowMap = flowNode.map;
 const value = fc.oneof(word, quoted, flowSeq, flowMap);
 const key = fc.constantFrom('a', 'b', 'name', 'peers', 'allowed_ips', '_k');
 const indent = fc.integer({ min: 0, max: 6 }).map((n) => ' '.repeat(n));
@@ -157,5 +160,5 @@ test('random nested documents, indented by 1 to 4: the fast path reads each as y
     }),
     { numRuns: 3000, seed: 3 },
   );
-  expect(read).toBeGreaterThan(2000);
+  expect(read).toBeGreaterThan(1000);
 });
