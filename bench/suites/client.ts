@@ -259,7 +259,8 @@ export const suite: BenchSuite = {
     const path = ctx.vppSocket ?? sim!.path;
     const server = ctx.vppSocket ? `vpp ${ctx.vppSocket}` : 'emulator';
     const figures: Figure[] = [];
-    const runs = ctx.quick ? 3 : 7;
+    // Eleven pairs: the ratio is a median of run-by-run ratios, and single runs swing ±20% on a shared machine.
+    const runs = ctx.quick ? 3 : 11;
     const warmup = ctx.quick ? 1 : 2;
     const client = await VppClient.connect({
       socketPath: path,
