@@ -90,6 +90,12 @@ export interface ActualState {
   readonly tables: readonly ActualTable[];
   /** Keyed by routeKey(table, prefix). Only the tables observed (0, the file's, and those of owned interfaces). */
   readonly routes: ReadonlyMap<string, ActualRoute>;
+  /**
+   * Set when routes were read for a reconcile: then a route is here only if a path goes through a
+   * WireGuard interface or its key is one of these (the keys the desired state wants), so a VPP
+   * holding a full Internet table is not read into memory on every run. Unset: every route.
+   */
+  readonly routeScope?: ReadonlySet<string>;
   readonly teib: readonly ActualTeibEntry[];
   /** WireGuard interfaces carrying vppwg's tag: logical name → sw_if_index. */
   readonly owned: { readonly interfaces: ReadonlyMap<string, number> };
@@ -149,6 +155,7 @@ export function buildActualState(input: {
   teib: ActualTeibEntry[];
   peerV2: boolean;
   version?: string;
+  routeScope?: ReadonlySet<string>;
 }): ActualState {
   const interfaces = new Map<number, ActualInterface>();
   const interfacesByName = new Map<string, ActualInterface>();
@@ -178,6 +185,7 @@ export function buildActualState(input: {
     peers: new Map(input.peers.map((p) => [p.publicKey, p])),
     tables: input.tables,
     routes,
+    ...(input.routeScope ? { routeScope: input.routeScope } : {}),
     teib: input.teib,
     owned: { interfaces: owned },
     strayTagged,

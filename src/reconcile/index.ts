@@ -6,7 +6,7 @@ import type { VppClient } from '../client';
 import type { DesiredState } from '../config/model';
 import type { ActualState } from './actual';
 import { applyPlan } from './apply';
-import { PlanError, planChanges, type Plan } from './plan';
+import { PlanError, planChanges, wantedRouteKeys, type Plan } from './plan';
 import { hasPeerV2, observe, observeTouched } from './vpp';
 
 /**
@@ -60,6 +60,14 @@ export interface ReconcileOptions {
 
 const EMPTY_PLAN: Plan = { operations: [], isEmpty: true, summary: { create: 0, modify: 0, delete: 0 }, notes: [] };
 
+/** Whether `actual` holds every route of `scope` that VPP has (it read them all, or at least these keys). */
+function covers(actual: ActualState, scope: ReadonlySet<string>): boolean {
+  const read = actual.routeScope;
+  if (!read) return true;
+  for (const k of scope) if (!read.has(k)) return false;
+  return true;
+}
+
 function peersOf(desired: DesiredState, actual: ActualState): ReconcileResult['peers'] {
   const out: ReconcileResult['peers'] = [];
   for (const wg of desired.wireguard) {
@@ -89,8 +97,13 @@ export async function reconcile(
     ...r,
     durationMs: performance.now() - started,
   });
-  const cached = opts.actual;
-  const before = cached ?? (await observe(client));
+  // Routes are read only where the plan can act (see ActualState.routeScope). A previous run's
+  // state serves only if it was read for every route this desired state wants: a newly wanted
+  // prefix may exist via another interface, which the plan must see to replace it and to restore
+  // it on rollback rather than delete it.
+  const routeScope = wantedRouteKeys(desired);
+  const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
+  const before = cached ?? (await observe(client, { routeScope }));
   let plan: Plan;
   try {
     plan = planChanges(desired, before);
@@ -127,7 +140,7 @@ export async function reconcile(
   }
   if (outcome.error) {
     // Best effort: the peers list is informative; a VPP that went away must not hide the error.
-    const after = await observe(client).catch(() => undefined);
+    const after = await observe(client, { routeScope }).catch(() => undefined);
     const error = { ...outcome.error };
     if (outcome.rollbackErrors.length) error.message += `; rollback incomplete: ${outcome.rollbackErrors.join('; ')}`;
     return done({
@@ -148,7 +161,7 @@ export async function reconcile(
   try {
     after =
       t.tables || t.addedPeers.size + t.routes.size > FOCUSED_VERIFY_LIMIT
-        ? await observe(client)
+        ? await observe(client, { routeScope })
         : await observeTouched(client, before, t);
   } catch (err) {
     return done({

@@ -925,6 +925,17 @@ function wantedRoutesOf(d: DesiredWireguardInterface): ReadonlyMap<string, Want>
   return want;
 }
 
+/**
+ * Every routeKey the desired state wants (its routes, and each WireGuard interface's routes and
+ * tunnel next hops): with the routes through WireGuard interfaces, all the planner acts on.
+ */
+export function wantedRouteKeys(desired: DesiredState): Set<string> {
+  const keys = new Set<string>();
+  for (const r of desired.routes) keys.add(routeKey(r.table, r.prefix));
+  for (const d of desired.wireguard) for (const k of wantedRoutesOf(d).keys()) keys.add(k);
+  return keys;
+}
+
 /** Adds a path to a wanted route, first cloning it when it is a cached one (`mine` holds this run's own). */
 function mergeWant(
   want: Map<string, Want>,

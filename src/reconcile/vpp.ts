@@ -186,12 +186,17 @@ function parseTeib(row: Row): ActualTeibEntry {
   };
 }
 
+function dumpWireguardInterfaces(client: VppClient): Promise<Row[]> {
+  return dump(client, 'wireguard_interface_dump', { show_private_key: false, sw_if_index: NO_INDEX });
+}
+
 async function readInterfaces(
   client: VppClient,
+  wireguardRows: Promise<Row[]> = dumpWireguardInterfaces(client),
 ): Promise<{ interfaces: ActualInterface[]; wireguard: ActualWireguardInterface[] }> {
   const [ifRows, wgRows] = await Promise.all([
     dump(client, 'sw_interface_dump', { sw_if_index: NO_INDEX, name_filter_valid: false, name_filter: '' }),
-    dump(client, 'wireguard_interface_dump', { show_private_key: false, sw_if_index: NO_INDEX }),
+    wireguardRows,
   ]);
   return {
     interfaces: await Promise.all(ifRows.map((row) => readInterface(client, row))),
@@ -199,20 +204,44 @@ async function readInterfaces(
   };
 }
 
+export interface ObserveOptions {
+  /**
+   * Read only the routes a reconcile can act on: those with a path through a WireGuard interface,
+   * and those whose routeKey is in this set (what the desired state wants). Other routes (a full
+   * Internet table via the uplinks) are passed over as they stream in. See ActualState.routeScope.
+   */
+  routeScope?: ReadonlySet<string>;
+}
+
 /** Reads VPP's state through dumps only (no mutating call). */
-export async function observe(client: VppClient): Promise<ActualState> {
+export async function observe(client: VppClient, opts: ObserveOptions = {}): Promise<ActualState> {
   const peerV2 = hasPeerV2(client);
   const peers: ActualPeer[] = [];
   const routes: ActualRoute[] = [];
-  const dumpRoutes = (id: number, family: AddressFamily): Promise<void> =>
-    forEachDetail(client, 'ip_route_dump', { table: { table_id: id, is_ip6: family === 'ip6', name: '' } }, (row) => {
-      const r = parseRoute(row.route as Row, family);
-      if (r) routes.push(r);
-    });
+  const scope = opts.routeScope;
+  const wireguardRows = dumpWireguardInterfaces(client);
+  // With a scope the routes wait for the WireGuard interfaces (a short dump) to know which to keep.
+  const wireguardIndexes = scope
+    ? wireguardRows.then((rows) => new Set(rows.map((r) => (r.interface as Row).sw_if_index as number)))
+    : undefined;
+  const dumpRoutes = async (id: number, family: AddressFamily): Promise<void> => {
+    const viaWireguard = await wireguardIndexes;
+    await forEachDetail(
+      client,
+      'ip_route_dump',
+      { table: { table_id: id, is_ip6: family === 'ip6', name: '' } },
+      (row) => {
+        const route = row.route as Row;
+        if (scope && viaWireguard && !inScope(route, scope, viaWireguard)) return;
+        const r = parseRoute(route, family);
+        if (r) routes.push(r);
+      },
+    );
+  };
   // Table 0 exists in both families, so its routes (usually the most) are dumped alongside the
   // peers instead of waiting for the table list.
   const [ifs, tables, teibRows, , version] = await Promise.all([
-    readInterfaces(client),
+    readInterfaces(client, wireguardRows),
     dump(client, 'ip_table_dump', {}).then(async (rows) => {
       const list = rows.map(parseTable);
       await Promise.all(list.filter((t) => t.id !== 0).map((t) => dumpRoutes(t.id, t.family)));
@@ -240,7 +269,20 @@ export async function observe(client: VppClient): Promise<ActualState> {
     teib: teibRows.map(parseTeib),
     peerV2,
     ...(version ? { version } : {}),
+    ...(scope ? { routeScope: scope } : {}),
   });
+}
+
+/** A route of the scope: a path through a WireGuard interface (checked first: no text to parse), or a wanted key. */
+function inScope(route: Row, scope: ReadonlySet<string>, viaWireguard: ReadonlySet<number>): boolean {
+  for (const p of route.paths as Row[]) if (viaWireguard.has(p.sw_if_index as number)) return true;
+  let prefix: string;
+  try {
+    prefix = canonicalPrefix(route.prefix as string);
+  } catch {
+    return false;
+  }
+  return scope.has(routeKey(route.table_id as number, prefix));
 }
 
 /** What an apply changed, so that verifying it can re-read just that. */
@@ -310,6 +352,7 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
     teib: teibRows ? teibRows.map(parseTeib) : [...before.teib],
     peerV2,
     ...(before.capabilities.version !== undefined ? { version: before.capabilities.version } : {}),
+    ...(before.routeScope ? { routeScope: before.routeScope } : {}),
   });
 }
 
