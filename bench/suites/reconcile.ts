@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { interface as iface } from 'vpp-api-ts';
+import { interface as iface, ip } from 'vpp-api-ts';
 import { VppClient } from '../../src/client';
 import type { DesiredPeer, DesiredState } from '../../src/config/model';
 import { OWNER_TAG_PREFIX, observe, reconcile, reconcileMessages } from '../../src/reconcile';
@@ -291,6 +291,12 @@ const rawCall = (c: VppClient, name: string, v: Row): Promise<Row> =>
   (c.call as (d: unknown, v: unknown) => Promise<Row>)(messageDef(name), v);
 const rawDump = (c: VppClient, name: string, v: Row): Promise<Row[]> =>
   (c.dump as (d: unknown, v: unknown) => Promise<Row[]>)(messageDef(name), v);
+/** A dump read as observe reads its large ones: streamed, each row dropped once decoded. */
+const rawStream = async (c: VppClient, name: string, v: Row): Promise<void> => {
+  for await (const _ of (c.dumpIter as (d: unknown, v: unknown) => AsyncIterableIterator<Row>)(messageDef(name), v)) {
+    // only decoded
+  }
+};
 
 /**
  * The floor of a cold apply: the same peer adds and route adds, pre-built and pipelined all at
@@ -394,16 +400,80 @@ async function reconcilerRss(target: Target, n: number): Promise<number | undefi
   }
 }
 
+/**
+ * A no-op apply of 100 peers on a VPP that also routes a large table via its uplink (as a router
+ * with a full Internet table does). Emulator only: the bench does not load a real VPP with routes.
+ * The reconcile passes the foreign routes over as they stream in; the floor dumps them all raw.
+ */
+async function noopBesideForeignRoutes(
+  ctx: BenchContext,
+  target: Target,
+  fig: (name: string, m: { median: number; min: number; max: number; runs: number }) => Figure,
+): Promise<Figure> {
+  const foreign = ctx.quick ? 2_000 : 200_000;
+  ctx.log(`reconcile: no-op apply of 100 peers beside ${foreign} foreign routes`);
+  const held = await target.acquire();
+  const client = await connect(held.socketPath);
+  try {
+    const rows = await client.dump(iface.sw_interface_dump, {
+      sw_if_index: 0xffffffff,
+      name_filter_valid: false,
+      name_filter: '',
+    });
+    const uplink = rows.find((r) => r.interface_name === target.uplink)!.sw_if_index;
+    for (let from = 0; from < foreign; from += 50_000) {
+      const n = Math.min(50_000, foreign - from);
+      await client.callMany(
+        ip.ip_route_add_del,
+        Array.from({ length: n }, (_, i) => {
+          const k = from + i;
+          return {
+            is_add: true,
+            is_multipath: false,
+            route: {
+              table_id: 0,
+              prefix: `${20 + (k >> 16)}.${(k >> 8) & 255}.${k & 255}.0/24`,
+              paths: [
+                { sw_if_index: uplink, table_id: 0, weight: 1, proto: 0, nh: { address: { ip4: '192.0.2.254' } } },
+              ],
+            },
+          };
+        }),
+      );
+    }
+    const base = benchState(100, undefined, target.uplink);
+    const first = await reconcile(client, base);
+    if (!first.ok) throw new Error(`apply of 100 peers failed: ${first.error?.message}`);
+    const floor = (await measure(() => observeFloor(client), { runs: ctx.quick ? 1 : 3, warmup: 0 })).median;
+    const m = await measure(
+      async () => {
+        const t = performance.now();
+        const r = await reconcile(client, base);
+        if (!r.ok || !r.plan.isEmpty) throw new Error('the no-op apply planned changes');
+        if (r.actual!.routes.size > 1000) throw new Error(`the reconcile kept ${r.actual!.routes.size} routes`);
+        return performance.now() - t;
+      },
+      { runs: ctx.quick ? 1 : 5, warmup: ctx.quick ? 0 : 1 },
+    );
+    return withFloor(fig(`no-op apply, 100 peers, VPP holding ${foreign} other routes via its uplink`, m), floor);
+  } finally {
+    await client.close();
+    await held.release();
+  }
+}
+
 /** The floor of a no-op apply: the dumps that observing needs, without building or diffing anything. */
 async function observeFloor(client: VppClient): Promise<number> {
   const t = performance.now();
   await Promise.all([
     rawDump(client, 'sw_interface_dump', { sw_if_index: 0xffffffff, name_filter_valid: false, name_filter: '' }),
     rawDump(client, 'wireguard_interface_dump', { show_private_key: false, sw_if_index: 0xffffffff }),
-    // The same peer dump observe uses (v2 when this VPP has it).
-    rawDump(client, hasPeerV2(client) ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', { peer_index: 0xffffffff }),
-    rawDump(client, 'ip_route_dump', { table: { table_id: 0, is_ip6: false, name: '' } }),
-    rawDump(client, 'ip_route_dump', { table: { table_id: 0, is_ip6: true, name: '' } }),
+    // The same peer dump observe uses (v2 when this VPP has it); peers and routes streamed as observe does.
+    rawStream(client, hasPeerV2(client) ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', {
+      peer_index: 0xffffffff,
+    }),
+    rawStream(client, 'ip_route_dump', { table: { table_id: 0, is_ip6: false, name: '' } }),
+    rawStream(client, 'ip_route_dump', { table: { table_id: 0, is_ip6: true, name: '' } }),
   ]);
   return performance.now() - t;
 }
@@ -551,6 +621,7 @@ async function runFigures(ctx: BenchContext, target: Target): Promise<Figure[]> 
     await client.close();
     await held.release();
   }
+  if (!ctx.vppSocket) figures.push(await noopBesideForeignRoutes(ctx, target, fig));
   ctx.log(`reconcile: peak RSS of a process reconciling ${large} peers`);
   const rssMb = await reconcilerRss(target, large);
   if (rssMb === undefined) {
