@@ -20,6 +20,7 @@ import {
   formatPlan,
   formatShow,
   observe,
+  observeFor,
   planChanges,
   planToJson,
   reconcile,
@@ -699,7 +700,9 @@ export class Daemon extends EventEmitter {
         const client = this.connectedClient();
         if (!client) return vppUnavailable();
         try {
-          const plan = await this.enqueue(async () => planChanges(loaded.state!, await observe(client)));
+          const plan = await this.enqueue(async () =>
+            planChanges(loaded.state!, await observeFor(client, loaded.state!)),
+          );
           return { ok: true, plan: planResult(plan, loaded.diagnostics) };
         } catch (err) {
           // PlanError: the document asks for what this VPP cannot have (e.g. an uplink it lacks).
@@ -724,7 +727,7 @@ export class Daemon extends EventEmitter {
     if (a.dryRun) {
       let plan: Plan;
       try {
-        plan = await this.enqueue(async () => planChanges(state, await observe(client)));
+        plan = await this.enqueue(async () => planChanges(state, await observeFor(client, state)));
       } catch (err) {
         if (err instanceof PlanError) return errorReply('PLAN_FAILED', err.message);
         throw err;

@@ -60,6 +60,11 @@ export interface ReconcileOptions {
 
 const EMPTY_PLAN: Plan = { operations: [], isEmpty: true, summary: { create: 0, modify: 0, delete: 0 }, notes: [] };
 
+/** VPP's state as a plan for `desired` needs it: every route it can act on, and no other (see ActualState.routeScope). */
+export function observeFor(client: VppClient, desired: DesiredState): Promise<ActualState> {
+  return observe(client, { routeScope: wantedRouteKeys(desired) });
+}
+
 /** Whether `actual` holds every route of `scope` that VPP has (it read them all, or at least these keys). */
 function covers(actual: ActualState, scope: ReadonlySet<string>): boolean {
   const read = actual.routeScope;

@@ -18,6 +18,7 @@ import {
   formatPlan,
   formatShow,
   observe,
+  observeFor,
   planChanges,
   planToJson,
   PlanError,
@@ -115,7 +116,7 @@ export async function runPlan(file: string, opts: StateOptions, io: Io = process
   if (!client) return 1;
   try {
     if (!checkCapabilities(io, client, state, file)) return 1;
-    const plan = planChanges(state, await observe(client));
+    const plan = planChanges(state, await observeFor(client, state));
     io.out(opts.json ? JSON.stringify(planToJson(plan), null, 2) : formatPlan(plan));
     return plan.isEmpty ? 0 : 2;
   } catch (err) {
