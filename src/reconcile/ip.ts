@@ -3,7 +3,7 @@
  * compare as strings (map keys) instead of being parsed again at every comparison.
  * IPv4 has a hand-written fast path: a 10,000-peer reconcile canonicalises ~100k strings.
  */
-import ipaddr from 'ipaddr.js';
+import { CodecError, fmtIp6, putIp6 } from 'vpp-api-ts';
 import type { AddressFamily } from '../config/model';
 
 export function familyOf(text: string): AddressFamily {
@@ -30,6 +30,28 @@ function parseIp4(text: string, start = 0, end = text.length): number | undefine
   }
   if (digits === 0 || dots !== 3) return undefined;
   return value * 256 + octet;
+}
+
+const IP6 = Buffer.alloc(16);
+
+/**
+ * IPv6 text in RFC 5952 form (as ipaddr.js writes it), masked to `len` bits: read and written by
+ * the codec's own parser and formatter, about ten times faster than ipaddr.js. Undefined when the
+ * text is not IPv6.
+ */
+function canonicalIp6(text: string, len = 128): string | undefined {
+  try {
+    putIp6(IP6, 0, text, 'address');
+  } catch (err) {
+    if (err instanceof CodecError) return undefined;
+    throw err;
+  }
+  if (len < 128) {
+    const whole = len >> 3;
+    if (whole < 16) IP6[whole]! &= (0xff << (8 - (len & 7))) & 0xff;
+    for (let i = whole + 1; i < 16; i++) IP6[i] = 0;
+  }
+  return fmtIp6(IP6, 0);
 }
 
 function formatIp4(value: number): string {
@@ -64,13 +86,15 @@ export function canonicalAddress(text: string): string {
     if (v === undefined) throw new Error(`"${text}" is not an IPv4 address`);
     return formatIp4(v);
   }
-  return ipaddr.IPv6.parse(text).toString();
+  const v6 = canonicalIp6(text);
+  if (v6 === undefined) throw new Error(`"${text}" is not an IPv6 address`);
+  return v6;
 }
 
 /** True for 0.0.0.0 and :: (how VPP reports an unknown endpoint or an empty next hop). */
 export function isZeroAddress(text: string): boolean {
   if (!text.includes(':')) return parseIp4(text) === 0;
-  return ipaddr.IPv6.parse(text).parts.every((p) => p === 0);
+  return canonicalIp6(text) === '::';
 }
 
 /** Network form: '10.1.2.3/16' → '10.1.0.0/16'. Used for routes and allowed IPs. */
@@ -86,8 +110,9 @@ export function canonicalPrefix(text: string): string {
   }
   const [addr, len] = splitPrefix(text);
   if (!addr.includes(':')) throw new Error(`"${text}" is not an IPv4 prefix`);
-  if (len > 128) throw new Error(`"${text}" is not an IPv6 prefix`);
-  return `${ipaddr.IPv6.networkAddressFromCIDR(`${addr}/${len}`).toString()}/${len}`;
+  const network = len > 128 ? undefined : canonicalIp6(addr, len);
+  if (network === undefined) throw new Error(`"${text}" is not an IPv6 prefix`);
+  return `${network}/${len}`;
 }
 
 /** Interface-address form (host bits kept): '2001:DB8::1/64' → '2001:db8::1/64'. */

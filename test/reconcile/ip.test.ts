@@ -1,5 +1,6 @@
 /** Canonical address/prefix text: what the diff compares VPP's dumps and the file by. */
 import fc from 'fast-check';
+import ipaddr from 'ipaddr.js';
 import {
   canonicalAddress,
   canonicalInterfaceAddress,
@@ -61,6 +62,34 @@ describe('canonical text', () => {
     for (const bad of ['1e2.0.0.1', '1.2.3', '1.2.3.4.', '1.2.3.04x', '']) {
       expect(() => canonicalAddress(bad)).toThrow(/not an IPv4 address/);
     }
+  });
+
+  test('IPv6 addresses and prefixes read as ipaddr.js reads them: RFC 5952 text, masked networks', () => {
+    // Groups that are often zero (so zero runs of every length and place occur), written in full,
+    // upper case, or compressed as a user might.
+    const group = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+    const v6 = fc
+      .tuple(fc.array(group, { minLength: 8, maxLength: 8 }), fc.constantFrom('full', 'upper', 'compressed'))
+      .map(([parts, style]) => {
+        const canonical = ipaddr.IPv6.parse(parts.map((p) => p.toString(16)).join(':')).toString();
+        if (style === 'compressed') return canonical;
+        const full = parts.map((p) => p.toString(16)).join(':');
+        return style === 'upper' ? full.toUpperCase() : full;
+      });
+    fc.assert(
+      fc.property(v6, fc.integer({ min: 0, max: 128 }), (text, len) => {
+        expect(canonicalAddress(text)).toBe(ipaddr.IPv6.parse(text).toString());
+        expect(canonicalPrefix(`${text}/${len}`)).toBe(
+          `${ipaddr.IPv6.networkAddressFromCIDR(`${text}/${len}`).toString()}/${len}`,
+        );
+        expect(isZeroAddress(text)).toBe(ipaddr.IPv6.parse(text).parts.every((p) => p === 0));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(canonicalAddress('::ffff:1.2.3.4')).toBe('::ffff:102:304');
+    expect(() => canonicalAddress('2001:db8::g')).toThrow(/not an IPv6 address/);
+    expect(() => canonicalPrefix('2001:db8::/129')).toThrow(/not an IPv6 prefix/);
+    expect(() => canonicalPrefix('2001:db8:::1/64')).toThrow(/not an IPv6 prefix/);
   });
 
   test('the reconciler and the file loader agree on every IPv4 and IPv6 prefix', () => {
