@@ -316,6 +316,23 @@ function scrubCodecMessage(e: CodecError): string {
   return e.message.replace(/, got .*$/s, ', got [redacted]');
 }
 
+/** What an operator should check for the error code of a failed connect to the API socket. */
+function connectHint(code: string | undefined): string {
+  switch (code) {
+    case 'ENOENT':
+      return 'no socket there: is VPP running, with this path as socksvr { socket-name } in its startup.conf?';
+    case 'ECONNREFUSED':
+      return 'nothing listens there: VPP is stopped, or the file is a stale socket or not a socket';
+    case 'EACCES':
+    case 'EPERM':
+      return "permission denied: run as root or as a member of the socket's group (e.g. usermod -aG vpp USER)";
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory: check the path';
+    default:
+      return "is VPP running with its API socket there? It is socksvr { socket-name } in VPP's startup.conf";
+  }
+}
+
 function crcHex(crc: number): string {
   return (crc >>> 0).toString(16).padStart(8, '0');
 }
@@ -618,10 +635,10 @@ export class VppClient extends EventEmitter {
       const s = createConnection(this.socketPath);
       const onError = (e: Error): void => {
         s.destroy();
+        const code = (e as NodeJS.ErrnoException).code;
         reject(
           new VppDisconnectedError(
-            `cannot connect to VPP at ${this.socketPath}: ${(e as NodeJS.ErrnoException).code ?? e.message} ` +
-              '(is VPP running with its API socket there? set socketPath to the socksvr socket-name)',
+            `cannot connect to VPP at ${this.socketPath}: ${code ?? e.message} (${connectHint(code)})`,
             undefined,
             e,
           ),
@@ -648,7 +665,7 @@ export class VppClient extends EventEmitter {
       )) as SockclntCreateReply;
     } catch (e) {
       sock.destroy();
-      throw e;
+      throw this.handshakeFailed(e);
     }
     this.useTable(reply);
     const unusable = this.requireMessages.flatMap((name) => this.unusable(name));
@@ -660,6 +677,23 @@ export class VppClient extends EventEmitter {
     this._connected = true;
     this.reconnectAttempt = 0;
     this.emit('connected', this._compat);
+  }
+
+  /** Something answers at the path but not as VPP's API does (often: the CLI socket, cli-listen). */
+  private handshakeFailed(e: unknown): unknown {
+    if (this.closing || !(e instanceof VppTimeoutError || e instanceof VppDisconnectedError)) return e;
+    const what =
+      e instanceof VppTimeoutError
+        ? `accepted the connection but did not answer VPP's handshake (sockclnt_create) within ${e.timeoutMs} ms`
+        : e.cause instanceof VppProtocolError
+          ? `sent bytes that are not VPP API frames (${e.cause.message})`
+          : 'closed the connection during the handshake (sockclnt_create)';
+    return new VppDisconnectedError(
+      `cannot connect to VPP at ${this.socketPath}: it ${what}; is it VPP's binary API socket ` +
+        '(socksvr { socket-name } in startup.conf, default /run/vpp/api.sock) and not its CLI socket (cli-listen)?',
+      undefined,
+      e,
+    );
   }
 
   private attach(sock: Socket): void {
@@ -781,9 +815,15 @@ export class VppClient extends EventEmitter {
     this.ctxOffById[id] = NO_CONTEXT;
   }
 
-  /** Why `name` cannot be used on this connection, or [] when it can. */
-  private unusable(name: string): IncompatibleMessage[] {
-    const def = this.messagesByName.get(name);
+  /** Which of `messages` this connection cannot use (missing, another CRC, or no binding of ours); [] when all are usable. */
+  incompatible(messages: readonly (string | MessageDef)[]): IncompatibleMessage[] {
+    return messages.flatMap((m) => this.unusable(m));
+  }
+
+  /** Why `message` cannot be used on this connection, or [] when it can. */
+  private unusable(message: string | MessageDef): IncompatibleMessage[] {
+    const name = typeof message === 'string' ? message : message.name;
+    const def = typeof message === 'string' ? this.messagesByName.get(name) : message;
     const theirs = this.tableCrcByName.get(name);
     if (!def) {
       // No binding of ours: report what VPP has so the operator sees it is our side that lacks it.

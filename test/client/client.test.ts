@@ -1,4 +1,8 @@
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   VppClient,
   VppApiError,
@@ -454,7 +458,37 @@ describe('VppClient against the scripted server', () => {
 
   it('fails to connect with a clear error when nothing listens', async () => {
     await expect(VppClient.connect({ socketPath: '/nonexistent/dir/api.sock' })).rejects.toThrow(
-      /cannot connect to VPP at \/nonexistent\/dir\/api.sock: ENOENT/,
+      /cannot connect to VPP at \/nonexistent\/dir\/api.sock: ENOENT \(no socket there: is VPP running, with this path as socksvr/,
     );
+  });
+
+  it('says what to check when the path is not VPP: a plain file, a silent listener, a CLI socket', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vppwg-notvpp-'));
+    const file = join(dir, 'file');
+    writeFileSync(file, '');
+    await expect(VppClient.connect({ socketPath: file })).rejects.toThrow(
+      /ECONNREFUSED \(nothing listens there: VPP is stopped, or the file is a stale socket or not a socket\)/,
+    );
+    // A listener that never answers (a wrong service), one that talks telnet and prints a banner as
+    // VPP's cli-listen does, and one that hangs up at once.
+    const banner = Buffer.from('\xff\xfb\x01\xff\xfb\x03\r\n    _______    _        _   _____  ___\r\n', 'latin1');
+    const servers = [createServer(() => undefined), createServer((s) => s.write(banner)), createServer((s) => s.end())];
+    const paths = [join(dir, 'silent.sock'), join(dir, 'cli.sock'), join(dir, 'closer.sock')];
+    await Promise.all(servers.map((srv, i) => new Promise<void>((r) => srv.listen(paths[i], r))));
+    try {
+      const silent = VppClient.connect({ socketPath: paths[0], timeoutMs: 200, reconnect: false });
+      await expect(silent).rejects.toThrow(
+        /did not answer VPP's handshake \(sockclnt_create\) within 200 ms; is it VPP's binary API socket .* not its CLI socket \(cli-listen\)\?/,
+      );
+      const cli = VppClient.connect({ socketPath: paths[1], timeoutMs: 2000, reconnect: false });
+      await expect(cli).rejects.toThrow(/: it sent bytes that are not VPP API frames \(frame 0 from VPP announces/);
+      const closer = VppClient.connect({ socketPath: paths[2], timeoutMs: 2000, reconnect: false });
+      await expect(closer).rejects.toThrow(
+        /: it closed the connection during the handshake \(sockclnt_create\); is it VPP's/,
+      );
+    } finally {
+      for (const srv of servers) srv.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

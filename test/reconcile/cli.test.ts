@@ -85,6 +85,7 @@ describe('vppwg validate / plan / apply / show', () => {
     const nowhere = await run(['plan', site, '--socket', join(dir, 'no-vpp.sock')]);
     expect(nowhere.code).toBe(1);
     expect(nowhere.err).toContain('cannot connect to VPP at');
+    expect(nowhere.err).toContain("(give VPP's API socket with --socket PATH)");
   });
 
   test('apply reports a VPP rejection, rolls back and exits 1; show prints no key', async () => {

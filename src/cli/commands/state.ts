@@ -72,8 +72,11 @@ async function connect(io: Io, socket: string): Promise<VppClient | undefined> {
   try {
     return await VppClient.connect({ socketPath: socket, messages: reconcileMessages(), reconnect: false });
   } catch (err) {
+    // The client's message names the socket and what to check; the CLI adds how to point elsewhere.
+    const message = (err as Error).message;
     io.err(
-      `cannot connect to VPP at ${socket}: ${(err as Error).message}; is VPP running? Give its API socket with --socket PATH`,
+      `${message.includes(socket) ? message : `cannot connect to VPP at ${socket}: ${message}`}\n` +
+        `(give VPP's API socket with --socket PATH)`,
     );
     return undefined;
   }
