@@ -109,9 +109,13 @@ export interface IncompatibleMessage {
 /** A message that the connected VPP lacks, or has with another CRC (another layout): it is never sent. */
 export class VppIncompatibleError extends VppClientError {
   override name = 'VppIncompatibleError';
-  constructor(readonly messages: readonly IncompatibleMessage[]) {
+  constructor(
+    readonly messages: readonly IncompatibleMessage[],
+    /** What the operator should do, when the caller knows better than the generic advice. */
+    summary = "VPP API mismatch (regenerate the bindings from this VPP's .api.json, or run a VPP with these plugins)",
+  ) {
     super(
-      "VPP API mismatch (regenerate the bindings from this VPP's .api.json, or run a VPP with these plugins): " +
+      `${summary}: ` +
         messages
           .map((m) =>
             m.theirs === undefined

@@ -7,7 +7,7 @@ import type { DesiredState } from '../config/model';
 import type { ActualState } from './actual';
 import { applyPlan } from './apply';
 import { PlanError, planChanges, wantedRouteKeys, type Plan } from './plan';
-import { hasPeerV2, observe, observeTouched } from './vpp';
+import { checkReconcileApi, hasPeerV2, observe, observeTouched } from './vpp';
 
 /**
  * Above this many re-read objects a full observe (a few dumps) is cheaper than exact lookups one by one.
@@ -26,7 +26,7 @@ export type {
 export { buildActualState, OWNER_TAG_PREFIX } from './actual';
 export { planChanges, PlanError, PHASES, type Operation, type Plan } from './plan';
 export { formatPlan, planToJson, showState, formatShow, type ShownState } from './format';
-export { observe, reconcileMessages, MUTATING_MESSAGES } from './vpp';
+export { checkReconcileApi, observe, reconcileMessages, MUTATING_MESSAGES } from './vpp';
 
 export interface ReconcileResult {
   ok: boolean;
@@ -137,6 +137,8 @@ export async function reconcile(
       actual: before,
     });
   }
+  // Nothing is sent unless VPP takes every message an apply may need: never a half-applied run for that.
+  checkReconcileApi(client, true);
   const rollback = opts.rollback ?? true;
   const outcome = await applyPlan(client, plan, before, { rollback, peerV2: hasPeerV2(client) });
   if (outcome.error && cached && rollback && outcome.rolledBack) {

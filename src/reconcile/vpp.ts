@@ -5,7 +5,7 @@
  */
 import * as bindings from 'vpp-api-ts';
 import type { MessageDef } from 'vpp-api-ts';
-import type { VppClient } from '../client';
+import { VppIncompatibleError, type IncompatibleMessage, type VppClient } from '../client';
 import type { AddressFamily } from '../config/model';
 import { makeSecretKey } from '../util/secrets';
 import {
@@ -213,8 +213,88 @@ export interface ObserveOptions {
   routeScope?: ReadonlySet<string>;
 }
 
+// -- what the reconciler needs of VPP's API ---------------------------------------------------------
+
+/** Read by every observe (each request with its reply or details). The peer dump is checked apart: v2 or v1. */
+const READ_MESSAGES = [
+  'sw_interface_dump',
+  'sw_interface_details',
+  'wireguard_interface_dump',
+  'wireguard_interface_details',
+  'ip_address_dump',
+  'ip_address_details',
+  'sw_interface_get_table',
+  'sw_interface_get_table_reply',
+  'ip_table_dump',
+  'ip_table_details',
+  'ip_route_dump',
+  'ip_route_details',
+  'ip_route_lookup',
+  'ip_route_lookup_reply',
+  'teib_dump',
+  'teib_details',
+];
+
+/** Sent by an apply (with their replies). The peer add is checked apart: v2 when VPP has it, else v1. */
+const WRITE_MESSAGES = [
+  'ip_table_add_del',
+  'ip_table_add_del_reply',
+  'wireguard_interface_create',
+  'wireguard_interface_create_reply',
+  'wireguard_interface_delete',
+  'wireguard_interface_delete_reply',
+  'sw_interface_tag_add_del',
+  'sw_interface_tag_add_del_reply',
+  'sw_interface_set_table',
+  'sw_interface_set_table_reply',
+  'sw_interface_set_mtu',
+  'sw_interface_set_mtu_reply',
+  'sw_interface_add_del_address',
+  'sw_interface_add_del_address_reply',
+  'wireguard_peer_remove',
+  'wireguard_peer_remove_reply',
+  'ip_route_add_del',
+  'ip_route_add_del_reply',
+  'teib_entry_add_del',
+  'teib_entry_add_del_reply',
+  'sw_interface_set_flags',
+  'sw_interface_set_flags_reply',
+];
+
+/**
+ * Refuses, before anything is read or changed, a VPP that lacks (or has another layout of) a message
+ * the reconciler needs to read (`write`: also to apply), naming every such message at once instead of
+ * failing on the first call that needs one. A VPP without the WireGuard plugin gets that said plainly.
+ */
+export function checkReconcileApi(client: VppClient, write: boolean): void {
+  // Disconnected: the calls themselves say so.
+  if (!client.connected) return;
+  const peerV2 = hasPeerV2(client);
+  const names = [...READ_MESSAGES, ...(peerV2 ? [] : ['wireguard_peers_dump', 'wireguard_peers_details'])];
+  if (write) names.push(...WRITE_MESSAGES, ...(peerV2 ? [] : ['wireguard_peer_add', 'wireguard_peer_add_reply']));
+  const problems = client.incompatible(names.map(messageDef));
+  if (problems.length === 0) return;
+  throw new VppIncompatibleError(problems, apiHint(client, problems));
+}
+
+function apiHint(client: VppClient, problems: readonly IncompatibleMessage[]): string | undefined {
+  const wireguard = problems.filter((m) => m.name.startsWith('wireguard_'));
+  const noPlugin =
+    wireguard.length > 0 &&
+    wireguard.every((m) => m.theirs === undefined) &&
+    client.incompatible([messageDef('wireguard_interface_dump')]).some((m) => m.theirs === undefined);
+  if (noPlugin && wireguard.length === problems.length) {
+    return (
+      `VPP at ${client.socketPath} has no WireGuard API: its wireguard plugin is not loaded ` +
+      '(startup.conf: plugins { plugin wireguard_plugin.so { enable } }; then restart VPP)'
+    );
+  }
+  return undefined;
+}
+
 /** Reads VPP's state through dumps only (no mutating call). */
 export async function observe(client: VppClient, opts: ObserveOptions = {}): Promise<ActualState> {
+  checkReconcileApi(client, false);
   const peerV2 = hasPeerV2(client);
   const peers: ActualPeer[] = [];
   const routes: ActualRoute[] = [];
