@@ -62,9 +62,13 @@ export class SimServer {
   private readonly counts = new Map<string, number>();
   private pausedUntil = 0;
   private stopped = false;
-  /** sw_interface_events raised while handling a frame go out after its reply. */
-  private pendingIfEvents: [number, number, boolean][] | undefined;
-  private readonly ifEventScratch: [number, number, boolean][] = [];
+  /**
+   * sw_interface_events wait for the next run of VPP's link-state process, after the API process has
+   * handled (and answered) everything it read: one event per interface per run, its flag bits OR-ed
+   * over the changes (an up then down in one run still says ADMIN_UP), deleted if any was a delete.
+   */
+  private readonly ifEventBatch = new Map<number, { flags: number; deleted: boolean }>();
+  private ifEventRun: NodeJS.Immediate | undefined;
   /** One handler context, re-aimed at each frame: no per-frame closures on the hot path. */
   private readonly ctx: FrameCtx;
   readonly faults: FaultState = { delayMs: 0, failNth: [], dropReply: [] };
@@ -88,6 +92,8 @@ export class SimServer {
 
   /** Fresh VPP: new state, new message ids. */
   private reset(): void {
+    // Events the old VPP had not sent yet die with it.
+    this.ifEventBatch.clear();
     const omit = [...(this.opts.omitMessages ?? []), ...(this.opts.profile === '24.10' ? MISSING_IN_24_10 : [])];
     this.table = new MessageTable(this.opts.modules, {
       shuffle: this.opts.shuffleModules,
@@ -98,13 +104,7 @@ export class SimServer {
     this.model = new VppModel(
       {
         peer: (handle, peerIndex, flags) => this.sendPeerEvent(handle, peerIndex, flags),
-        iface: (sw, flags, deleted) => {
-          if (this.pendingIfEvents) this.pendingIfEvents.push([sw, flags, deleted]);
-          else {
-            this.sendIfEvent(sw, flags, deleted);
-            this.flushAll();
-          }
-        },
+        iface: (sw, flags, deleted) => this.queueIfEvent(sw, flags, deleted),
         peerCanHandshake: (peerIndex) => this.scheduleHandshake(peerIndex),
       },
       this.opts.uplinks ?? [],
@@ -139,6 +139,8 @@ export class SimServer {
 
   async close(): Promise<void> {
     this.stopped = true;
+    if (this.ifEventRun) clearImmediate(this.ifEventRun);
+    this.ifEventRun = undefined;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const c of this.conns) c.socket.destroy();
@@ -269,18 +271,12 @@ export class SimServer {
     ctx.context = context;
     ctx.def = def;
     ctx.model = this.model;
-    const evs = (this.pendingIfEvents = this.ifEventScratch);
     try {
       handler(req, ctx);
     } catch {
       // A request the model cannot digest gets no reply, like VPP's silent drops.
     } finally {
       target.suppress = false;
-      this.pendingIfEvents = undefined;
-      if (evs.length) {
-        for (const [sw, flags, deleted] of evs) this.sendIfEvent(sw, flags, deleted);
-        evs.length = 0;
-      }
     }
     this.afterRequest(conn);
   }
@@ -382,6 +378,22 @@ export class SimServer {
     if (!c || !def) return;
     // VPP leaves client_index and pid zero in this event.
     this.send(c, def, { client_index: 0, pid: 0, peer_index: peerIndex, flags });
+  }
+
+  private queueIfEvent(swIfIndex: number, flags: number, deleted: boolean): void {
+    const e = this.ifEventBatch.get(swIfIndex);
+    if (e) {
+      e.flags |= flags;
+      e.deleted ||= deleted;
+    } else this.ifEventBatch.set(swIfIndex, { flags, deleted });
+    this.ifEventRun ??= setImmediate(() => {
+      this.ifEventRun = undefined;
+      // In ascending sw_if_index order, as link_state_process walks its vector.
+      const batch = [...this.ifEventBatch].sort((a, b) => a[0] - b[0]);
+      this.ifEventBatch.clear();
+      for (const [sw, e] of batch) this.sendIfEvent(sw, e.flags, e.deleted);
+      this.flushAll();
+    });
   }
 
   private sendIfEvent(swIfIndex: number, flags: number, deleted: boolean): void {

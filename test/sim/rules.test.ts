@@ -200,6 +200,29 @@ describe('interfaces', () => {
       [c.clientIndex, 4321, a, 3, false],
       [c.clientIndex, 4321, a, 0, true],
     ]);
+
+    // Requests handled in one run of VPP's API process give one event per interface afterwards, in
+    // sw_if_index order, bits OR-ed over the changes: up then down still says ADMIN_UP|LINK_UP.
+    const [b, d] = [await loop(), await loop()];
+    await call(memclnt.control_ping, {});
+    events.length = 0;
+    // Requests still unanswered when each event arrives: none (the replies came first).
+    const unanswered: number[] = [];
+    c.subscribe(itf.sw_interface_event as MessageDef<Any, never>, () => unanswered.push(c.pendingCount));
+    await c.callMany(
+      itf.sw_interface_set_flags as never,
+      [
+        { sw_if_index: d, flags: 1 },
+        { sw_if_index: b, flags: 1 },
+        { sw_if_index: b, flags: 0 },
+      ] as never[],
+    );
+    await call(memclnt.control_ping, {});
+    expect(events.map((e) => [e.sw_if_index, e.flags, e.deleted])).toEqual([
+      [b, 3, false],
+      [d, 3, false],
+    ]);
+    expect(unanswered).toEqual([0, 0]);
     expect(await rv(call(itf.want_interface_events, { enable_disable: 0, pid: 0 }))).toBe(0);
     expect(await rv(call(itf.want_interface_events, { enable_disable: 0, pid: 0 }))).toBe(-31);
     await call(itf.want_interface_events, { enable_disable: 1, pid: 1 });
