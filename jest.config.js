@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   // Type checking happens once in `tsc -b` (the pretest step); ts-jest only transpiles.
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
   moduleNameMapper: {
     '^vpp-api-ts$': '<rootDir>/packages/vpp-api-ts/src/index.ts',
     '^vpp-api-ts/(.*)$': '<rootDir>/packages/vpp-api-ts/src/$1',
