@@ -401,6 +401,11 @@ class Planner {
     if (!w) return ['not a WireGuard interface'];
     const out: string[] = [];
     if (d.instance !== undefined && d.instance !== w.instance) out.push(`instance ${w.instance} → ${d.instance}`);
+    if (d.instance === undefined) {
+      // Named no instance, but sits on one another interface of the file asks for: it moves.
+      const claimant = this.desired.wireguard.find((o) => o !== d && o.instance === w.instance);
+      if (claimant) out.push(`wg${w.instance} is wanted by "${claimant.name}"; "${d.name}" names no instance`);
+    }
     if (d.listenPort !== w.listenPort) out.push(`listen port ${w.listenPort} → ${d.listenPort}`);
     if (d.source !== w.source) out.push(`source ${w.source} → ${d.source}`);
     if (d.privateKey !== 'generate') {

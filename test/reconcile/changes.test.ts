@@ -504,6 +504,37 @@ describe('interface identity', () => {
   });
 });
 
+describe('instances', () => {
+  test('an instance the file now asks for, held by a vppwg interface that names none: that one moves, the plan says why', async () => {
+    const rig = await startRig();
+    const file = (claim: boolean): string => `
+uplinks:
+  - { name: host-eth0, addresses: [192.0.2.1/24, 2001:db8:0:1::1/64] }
+wireguard:
+  - { name: flexible, private_key: generate, listen_port: 51820, source: 192.0.2.1, addresses: [10.7.0.1/24], admin_up: true }
+${claim ? '  - { name: pinned, instance: 0, private_key: generate, listen_port: 51821, source: 192.0.2.1 }' : ''}
+`;
+    try {
+      expect((await reconcile(rig.client, loadText(file(false)))).ok).toBe(true);
+      expect(showState(await observe(rig.client)).interfaces.find((i) => i.owner === 'flexible')!.name).toBe('wg0');
+      const r = await reconcile(rig.client, loadText(file(true)));
+      expect(r.error).toBeUndefined();
+      expect(r.ok && r.verified).toBe(true);
+      const moved = r.plan.operations.find((o) => o.id === '+wireguard-interface:flexible');
+      expect(moved?.reason).toBe('recreated: wg0 is wanted by "pinned"; "flexible" names no instance');
+      const shown = showState(await observe(rig.client));
+      expect(shown.interfaces.filter((i) => i.owner).map((i) => [i.owner, i.name, i.addresses])).toEqual(
+        expect.arrayContaining([
+          ['pinned', 'wg0', []],
+          ['flexible', 'wg1', ['10.7.0.1/24']],
+        ]),
+      );
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
 describe('reconciling from the previous result’s state', () => {
   test('one changed peer sends only its two calls and reads only what it touched', async () => {
     const rig = await startRig();
