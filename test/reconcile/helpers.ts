@@ -72,10 +72,13 @@ const sortStr = (a: readonly string[]): string[] => [...a].sort();
 /**
  * What `show` reports, restricted to what the file says, next to the file itself: equal when VPP
  * holds exactly the desired interfaces, peers, addresses, routes and next hops.
+ * `anyEndpointWhereUnset`: a peer without an endpoint in the file may show one (learned from a
+ * handshake, or left from when the file gave one): by design that is never drift.
  */
 export function compareShowWithDesired(
   shown: ShownState,
   desired: DesiredState,
+  opts: { anyEndpointWhereUnset?: boolean } = {},
 ): { actual: unknown; expected: unknown } {
   const expected = {
     tables: sortStr(desired.tables.flatMap((t) => t.families.map((f) => `${f} ${t.id} vppwg:${t.name}`))),
@@ -151,7 +154,10 @@ export function compareShowWithDesired(
           .sort((a, b) => a.publicKey.localeCompare(b.publicKey))
           .map((p) => ({
             publicKey: p.publicKey,
-            endpoint: p.endpoint,
+            endpoint:
+              opts.anyEndpointWhereUnset && !w.peers.find((d) => d.publicKey === p.publicKey)?.endpoint
+                ? null
+                : p.endpoint,
             allowedIps: sortStr(p.allowedIps),
             persistentKeepalive: p.persistentKeepalive,
             underlayTable: p.underlayTable,

@@ -1,0 +1,243 @@
+/**
+ * Model-based: any sequence of valid desired states, applied one after the other to one emulated
+ * VPP, converges at every step. Each apply succeeds and verifies, a second apply of the same file
+ * sends no mutating call, `show` reports exactly what the file says, and an empty file takes away
+ * everything vppwg made. The states move peers between interfaces, change keys, ports, instances,
+ * families, tables, addresses, MTUs and admin state, the transitions a hand-written test misses.
+ */
+import fc from 'fast-check';
+import type { VppClient } from '../../src/client';
+import { observe, reconcile, showState, type ShownState } from '../../src/reconcile';
+import { messageDef } from '../../src/reconcile/vpp';
+import { compareShowWithDesired, loadText, mutatingCalls, startRig } from './helpers';
+
+const SLOTS = [0, 1, 2] as const;
+const PEERS = [0, 1, 2, 3, 4] as const;
+const TABLE_IDS = [10, 20] as const;
+
+interface IfSpec {
+  present: boolean;
+  /** Which private key (two per slot, so a change recreates the interface), or VPP generates one. */
+  key: 0 | 1 | 'generate';
+  /** Second listen port of the slot. */
+  otherPort: boolean;
+  /** No instance (VPP picks the lowest free one), or wg<slot>: another interface may hold it. */
+  instance: boolean;
+  v6Source: boolean;
+  addr4: boolean;
+  addr6: boolean;
+  mtu: 0 | 1420 | 1380;
+  table: 0 | 10 | 20;
+  adminUp: boolean;
+}
+
+interface PeerSpec {
+  /** The interface slot the peer is on, or -1: not in the file. */
+  on: -1 | 0 | 1 | 2;
+  endpoint: boolean;
+  keepalive: 0 | 25;
+  nextHop: boolean;
+  route: boolean;
+  v6Allowed: boolean;
+  psk: boolean;
+  /** Underlay table 10 for the endpoint, when the file declares it in the source's family. */
+  underlay: boolean;
+}
+
+interface StateSpec {
+  tables: { id: 10 | 20; present: boolean; v6: boolean }[];
+  ifaces: IfSpec[];
+  peers: PeerSpec[];
+  defaultRoute: boolean;
+}
+
+const ifArb: fc.Arbitrary<IfSpec> = fc.record({
+  present: fc.boolean(),
+  key: fc.constantFrom<IfSpec['key']>(0, 1, 'generate'),
+  otherPort: fc.boolean(),
+  instance: fc.boolean(),
+  v6Source: fc.boolean(),
+  addr4: fc.boolean(),
+  addr6: fc.boolean(),
+  mtu: fc.constantFrom<IfSpec['mtu']>(0, 1420, 1380),
+  table: fc.constantFrom<IfSpec['table']>(0, 10, 20),
+  adminUp: fc.boolean(),
+});
+
+const peerArb: fc.Arbitrary<PeerSpec> = fc.record({
+  on: fc.constantFrom<PeerSpec['on']>(-1, 0, 1, 2),
+  endpoint: fc.boolean(),
+  keepalive: fc.constantFrom<PeerSpec['keepalive']>(0, 25),
+  nextHop: fc.boolean(),
+  route: fc.boolean(),
+  v6Allowed: fc.boolean(),
+  psk: fc.boolean(),
+  underlay: fc.boolean(),
+});
+
+const stateArb: fc.Arbitrary<StateSpec> = fc.record({
+  tables: fc.tuple(
+    ...TABLE_IDS.map((id) => fc.record({ id: fc.constant(id), present: fc.boolean(), v6: fc.boolean() })),
+  ),
+  ifaces: fc.tuple(...SLOTS.map(() => ifArb)),
+  peers: fc.tuple(...PEERS.map(() => peerArb)),
+  defaultRoute: fc.boolean(),
+});
+
+const key = (fill: number): string => Buffer.alloc(32, fill).toString('base64');
+
+/** The desired-state file of a spec, as JSON (a subset of YAML). Anything the spec leaves open is left out. */
+function render(s: StateSpec): string {
+  const tables = s.tables.filter((t) => t.present);
+  // A table bound to an interface must exist in both families the interface may carry.
+  const usable = new Set(tables.filter((t) => t.v6).map((t) => t.id));
+  const has4 = new Set(tables.map((t) => t.id));
+  const ifaces = SLOTS.filter((i) => s.ifaces[i]?.present);
+  const wireguard = ifaces.map((i) => {
+    const f = s.ifaces[i]!;
+    const peers = PEERS.filter((p) => s.peers[p]?.on === i).map((p) => {
+      const q = s.peers[p]!;
+      const tunnel = `10.${50 + i}.0.${10 + p}`;
+      return {
+        name: `peer-${p}`,
+        public_key: key(100 + p),
+        ...(q.endpoint
+          ? { endpoint: { address: f.v6Source ? `2001:db8:1::${10 + p}` : `198.51.100.${10 + p}`, port: 51820 } }
+          : {}),
+        allowed_ips: [`${tunnel}/32`, `10.${100 + p}.0.0/16`, ...(q.v6Allowed ? [`fd00:${100 + p}::/48`] : [])],
+        persistent_keepalive: q.keepalive,
+        ...(q.psk ? { preshared_key: { inline: key(200 + p) } } : {}),
+        ...(q.underlay && (f.v6Source ? usable : has4).has(10) ? { underlay_table: 10 } : {}),
+        tunnel_next_hops: q.nextHop ? [tunnel] : [],
+        routes: q.route
+          ? [
+              q.nextHop
+                ? { prefix: `10.${100 + p}.0.0/16` }
+                : { prefix: `10.${100 + p}.0.0/16`, via: `10.${100 + p}.0.1` },
+            ]
+          : [],
+      };
+    });
+    return {
+      name: `wg-${'abc'[i]}`,
+      ...(f.instance ? { instance: i } : {}),
+      private_key: f.key === 'generate' ? 'generate' : { inline: key(10 * (i + 1) + f.key) },
+      listen_port: 51820 + i + (f.otherPort ? 10 : 0),
+      source: f.v6Source ? '2001:db8:0:1::1' : '192.0.2.1',
+      addresses: [...(f.addr4 ? [`10.${50 + i}.0.1/24`] : []), ...(f.addr6 ? [`fd00:${50 + i}::1/64`] : [])],
+      ...(f.mtu ? { mtu: f.mtu } : {}),
+      ...(f.table && usable.has(f.table) ? { table: f.table } : {}),
+      admin_up: f.adminUp,
+      peers,
+    };
+  });
+  return JSON.stringify({
+    version: 1,
+    uplinks: [{ name: 'host-eth0', admin_up: true, addresses: ['192.0.2.1/24', '2001:db8:0:1::1/64'] }],
+    routes: s.defaultRoute ? [{ prefix: '0.0.0.0/0', via: '192.0.2.254', interface: 'host-eth0' }] : [],
+    tables: tables.map((t) => ({
+      id: t.id,
+      name: `t${t.id}`,
+      families: t.v6 ? ['ipv4', 'ipv6'] : ['ipv4'],
+    })),
+    wireguard,
+  });
+}
+
+/**
+ * Another agent's objects, made before vppwg runs: a table, a loopback, a WireGuard interface with a
+ * peer and a route through it, and an underlay route. Every step must leave them as they were.
+ */
+async function foreignObjects(client: VppClient): Promise<void> {
+  const call = (name: string, v: Record<string, unknown>): Promise<Record<string, unknown>> =>
+    (client.call as (d: unknown, v: unknown) => Promise<Record<string, unknown>>)(messageDef(name), v);
+  await call('ip_table_add_del', { is_add: true, table: { table_id: 77, is_ip6: false, name: 'someone-else' } });
+  await call('create_loopback', { mac_address: '00:00:00:00:00:00' });
+  const wg = await call('wireguard_interface_create', {
+    interface: { user_instance: 9, private_key: Buffer.alloc(32, 250), port: 40000, src_ip: '192.0.2.1' },
+    generate_key: false,
+  });
+  const sw = wg.sw_if_index as number;
+  await call('wireguard_peer_add', {
+    peer: {
+      public_key: Buffer.alloc(32, 251),
+      port: 51820,
+      endpoint: '198.51.100.200',
+      sw_if_index: sw,
+      allowed_ips: ['10.200.0.2/32', '10.201.0.0/16'],
+    },
+  });
+  const route = (prefix: string, via: number, nh: string) =>
+    call('ip_route_add_del', {
+      is_add: true,
+      route: { table_id: 0, prefix, paths: [{ sw_if_index: via, weight: 1, nh: { address: { ip4: nh } } }] },
+    });
+  await route('10.201.0.0/16', sw, '10.200.0.2');
+  await route('198.18.0.0/15', 1, '192.0.2.253');
+}
+
+function foreignPart(s: ShownState) {
+  return {
+    tables: s.tables.filter((t) => t.id === 77),
+    interfaces: s.interfaces.filter((i) => i.owner === null && i.name !== 'host-eth0'),
+    wireguard: s.wireguard.filter((w) => w.owner === null),
+    routes: s.routes.filter((r) => ['10.201.0.0/16', '198.18.0.0/15'].includes(r.prefix)),
+  };
+}
+
+/** CONVERGENCE_RUNS=5000 explores further (minutes); CI runs the default. */
+const RUNS = Number(process.env.CONVERGENCE_RUNS ?? 40);
+
+const EMPTY: StateSpec = {
+  tables: [],
+  ifaces: [],
+  peers: [],
+  defaultRoute: false,
+};
+
+describe('convergence over random sequences of desired states', () => {
+  test(
+    'every step applies, verifies, is a no-op when repeated and shows as the file says; an empty file undoes it all',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(stateArb, { minLength: 1, maxLength: 4 }), async (states) => {
+          const rig = await startRig();
+          try {
+            await foreignObjects(rig.client);
+            const foreign = foreignPart(showState(await observe(rig.client)));
+            expect(foreign.wireguard[0]?.peers).toHaveLength(1);
+            expect(foreign.routes).toHaveLength(2);
+            for (const spec of [...states, EMPTY]) {
+              const text = render(spec);
+              const desired = loadText(text, 'random.json');
+              const r = await reconcile(rig.client, desired);
+              expect({ file: text, error: r.error }).toEqual({ file: text, error: undefined });
+              expect(r.ok && r.verified).toBe(true);
+
+              rig.sim.resetCounters();
+              const again = await reconcile(rig.client, desired);
+              expect({ file: text, operations: again.plan.operations.map((o) => o.id) }).toEqual({
+                file: text,
+                operations: [],
+              });
+              expect(mutatingCalls(rig.sim)).toEqual({});
+
+              const shown = showState(await observe(rig.client));
+              const { actual, expected } = compareShowWithDesired(shown, desired, { anyEndpointWhereUnset: true });
+              expect(actual).toEqual(expected);
+              expect(foreignPart(shown)).toEqual(foreign);
+              if (spec === EMPTY) {
+                expect(shown.wireguard.filter((w) => w.owner !== null)).toEqual([]);
+                expect(shown.tables.filter((t) => t.ownedByVppwg)).toEqual([]);
+              }
+            }
+          } finally {
+            await rig.close();
+          }
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    Math.max(30_000, RUNS * 200),
+  );
+});
