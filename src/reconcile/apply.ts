@@ -102,13 +102,9 @@ export async function applyPlan(
   const rollbackErrors: string[] = [];
   for (let i = undoByPhase.length - 1; i >= 0; i--) {
     const undos = undoByPhase[i]!;
-    // Removed peers/interfaces go back in ascending order of their old index (so they get it back);
-    // everything else in reverse order of completion.
-    const sequence = undos.every((u) => u.order !== undefined)
-      ? [...undos].sort((a, b) => a.order! - b.order!)
-      : [...undos].reverse();
+    // Reverse order of completion (see Undo): VPP's pools then give removed objects their old index.
     await runAll(
-      sequence,
+      [...undos].reverse(),
       async (undo) => {
         try {
           await undo();

@@ -462,14 +462,10 @@ export interface ExecContext {
 }
 
 /**
- * Puts one object back. `order`: pool indexes VPP hands out again (peers, interfaces) are lowest
- * free first, so removed objects are restored in ascending order of their old index to get it back.
+ * Puts one object back. Undos run in reverse order of completion: VPP's pools hand out the most
+ * recently freed index first, so removed peers and interfaces get their old index back.
  */
-export type Undo = (() => Promise<void>) & { order?: number };
-
-function ordered(undo: () => Promise<void>, order: number): Undo {
-  return Object.assign(undo, { order });
-}
+export type Undo = () => Promise<void>;
 
 function resolve(ctx: ExecContext, ref: IfRef): number {
   if (!('owner' in ref)) return ref.swIfIndex;
@@ -639,7 +635,7 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
       const privateKey = iface ? makeSecretKey(iface.private_key as Uint8Array, 'VPP (kept for rollback)') : undefined;
       if (iface) (iface.private_key as Uint8Array).fill(0);
       await deleteInterface(ctx, step.owner, swIfIndex);
-      return ordered(async () => {
+      return async () => {
         if (!wg || !before || !privateKey)
           throw new Error(`cannot restore interface "${step.owner}": its settings were not readable`);
         const idx = await createInterface(ctx, step.owner, {
@@ -652,7 +648,7 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
         if (before.table.ip4 !== 0) await setTable(ctx, idx, 'ip4', before.table.ip4);
         if (before.table.ip6 !== 0) await setTable(ctx, idx, 'ip6', before.table.ip6);
         if (before.adminUp) await setFlags(ctx, idx, true);
-      }, swIfIndex);
+      };
     }
     case 'set-table': {
       const idx = resolve(ctx, step.iface);
@@ -678,9 +674,9 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
     case 'peer-remove': {
       await removePeer(ctx, step.peerIndex);
       ctx.touched.removedPeers.add(step.restore.publicKey);
-      return ordered(async () => {
+      return async () => {
         await addPeer(ctx, step.owner, step.restore);
-      }, step.peerIndex);
+      };
     }
     case 'route': {
       await setRoute(ctx, step.table, step.prefix, step.paths);

@@ -63,46 +63,22 @@ export function prefixKey(p: Prefix): number | string {
   return p.af === 4 ? (p.len >= 32 ? p.v4 : p.v4 & mask4(p.len)) | 0 : prefixString(maskPrefix(p));
 }
 
-/** Pool indices handed out lowest free first (a binary min-heap of freed ones): stats-segment slots, wg peers. */
-export class StatsIndexPool {
-  private next = 0;
+/**
+ * A vppinfra pool's indices: a freed index goes on a stack and the next allocation takes the most
+ * recently freed one (pool_put appends to free_indices, pool_get pops the last), else a new one.
+ * Stats-segment slots (a route's load-balance index), wg peers, sw_if_index.
+ */
+export class PoolIndices {
+  private next: number;
   private readonly free: number[] = [];
   constructor(reserved: number) {
     this.next = reserved;
   }
   alloc(): number {
-    const h = this.free;
-    if (h.length === 0) return this.next++;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        const mv = () => (m === i ? last : h[m]!);
-        if (l < h.length && h[l]! < mv()) m = l;
-        if (r < h.length && h[r]! < mv()) m = r;
-        if (m === i) break;
-        h[i] = h[m]!;
-        i = m;
-      }
-      h[i] = last;
-    }
-    return top;
+    return this.free.length > 0 ? this.free.pop()! : this.next++;
   }
   release(v: number): void {
-    const h = this.free;
-    let i = h.length;
-    h.push(v);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p]! <= v) break;
-      h[i] = h[p]!;
-      i = p;
-    }
-    h[i] = v;
+    this.free.push(v);
   }
 }
 
@@ -143,7 +119,7 @@ export class FibTable {
     readonly af: Af,
     readonly tableId: number,
     public name: string,
-    private readonly stats: StatsIndexPool,
+    private readonly stats: PoolIndices,
   ) {
     // What ip4/ip6_fib_table_create_and_lock installs in every new table.
     if (af === 4) {

@@ -13,7 +13,7 @@ import {
   NO_INTERFACE,
   PATH_TYPE_LOCAL,
   PATH_TYPE_NORMAL,
-  StatsIndexPool,
+  PoolIndices,
   dropPath,
   prefixKey,
   samePath,
@@ -142,7 +142,7 @@ export function clampPrivate(k: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Numbers in use, handing out the lowest free one; everything below `hint` is in use. */
+/** Instance numbers in use (a bitmap in VPP), handing out the lowest free one; everything below `hint` is in use. */
 class Slots {
   private readonly used = new Set<number>();
   private hint = 0;
@@ -183,12 +183,12 @@ export class VppModel {
   private readonly ifPrefixRefs = new Map<string, number>();
   /** want_interface_events registrations: handle → pid. */
   readonly ifEventClients = new Map<number, number>();
-  private readonly stats = new StatsIndexPool(12);
-  private readonly swIfIndices = new Slots();
+  private readonly stats = new PoolIndices(12);
+  private readonly swIfIndices = new PoolIndices(0);
   private readonly loopInstances = new Slots();
   private readonly wgInstances = new Slots();
-  /** wg peer pool indices: lowest free first, as VPP's pools hand them out. */
-  private readonly peerIndices = new StatsIndexPool(0);
+  /** wg peer pool indices: the most recently freed first, as VPP's pools hand them out. */
+  private readonly peerIndices = new PoolIndices(0);
 
   constructor(
     private readonly events: ModelEvents,
@@ -227,8 +227,7 @@ export class VppModel {
   // ---- interfaces ----
 
   private newIface(spec: Pick<Iface, 'kind' | 'name' | 'devType' | 'instance' | 'mac' | 'linkMtu' | 'mtu'>): Iface {
-    const swIfIndex = this.swIfIndices.lowest();
-    this.swIfIndices.take(swIfIndex);
+    const swIfIndex = this.swIfIndices.alloc();
     const iface: Iface = { ...spec, swIfIndex, adminUp: false, tag: '', table4: 0, table6: 0, addrs4: [], addrs6: [] };
     this.ifaces.set(swIfIndex, iface);
     return iface;
@@ -283,7 +282,7 @@ export class VppModel {
       }
     }
     this.ifaces.delete(i.swIfIndex);
-    this.swIfIndices.free(i.swIfIndex);
+    this.swIfIndices.release(i.swIfIndex);
     this.events.iface(i.swIfIndex, 0, true);
   }
 
@@ -542,14 +541,15 @@ export class VppModel {
       }
     }
     if (p.len > (p.af === 4 ? 32 : 128)) return fail(VppErrno.INVALID_PREFIX_LENGTH);
-    if (isAdd) {
-      if (paths.length === 0) return fail(VppErrno.NO_PATHS_IN_ROUTE);
-      for (const path of paths) {
-        if (path.type === PATH_TYPE_NORMAL && path.swIfIndex !== NO_INTERFACE && !this.ifaces.has(path.swIfIndex)) {
-          return fail(VppErrno.NO_MATCHING_INTERFACE);
-        }
+    // Every path is decoded before the add or delete (fib_api_path_decode): one naming an
+    // interface that does not exist is refused either way, so a route left through a deleted
+    // interface can only be deleted as a whole (no paths).
+    for (const path of paths) {
+      if (path.type === PATH_TYPE_NORMAL && path.swIfIndex !== NO_INTERFACE && !this.ifaces.has(path.swIfIndex)) {
+        return fail(VppErrno.NO_MATCHING_INTERFACE);
       }
     }
+    if (isAdd && paths.length === 0) return fail(VppErrno.NO_PATHS_IN_ROUTE);
     if (!isMultipath) {
       if (!isAdd) {
         table.remove(p, 'api');

@@ -267,7 +267,7 @@ describe('WireGuard', () => {
     expect(await rv(call(wireguard.wireguard_interface_delete, { sw_if_index: 0 }))).toBe(-7);
   });
 
-  test('peers: lowest-first index reuse, keys unique across interfaces, v2 PSK, "::" endpoint dumped as 0.0.0.0', async () => {
+  test('peers: the most recently freed index first (a vppinfra pool), keys unique across interfaces, v2 PSK, "::" endpoint dumped as 0.0.0.0', async () => {
     await boot();
     const w0 = (await wgCreate()).sw_if_index;
     const w1 = (await wgCreate({ key: key(2) })).sw_if_index;
@@ -280,7 +280,8 @@ describe('WireGuard', () => {
     await call(wireguard.wireguard_peer_remove, { peer_index: 0 });
     await call(wireguard.wireguard_peer_remove, { peer_index: 1 });
     expect(await rv(call(wireguard.wireguard_peer_remove, { peer_index: 1 }))).toBe(-6);
-    expect((await peerAdd(w0, key(14), { endpoint: '::', port: 0 })).peer_index).toBe(0);
+    // Freed 0 then 1: the stack gives 1 first, then 0.
+    expect((await peerAdd(w0, key(14), { endpoint: '::', port: 0 })).peer_index).toBe(1);
     const v2 = await call(wireguard.wireguard_peer_add_v2, {
       peer: {
         public_key: key(15),
@@ -292,14 +293,14 @@ describe('WireGuard', () => {
         allowed_ips: ['10.0.0.9/32'],
       },
     });
-    expect(v2.peer_index).toBe(1);
+    expect(v2.peer_index).toBe(0);
     const peers = await dump(wireguard.wireguard_peers_v2_dump, { peer_index: ALL });
     expect(peers.map((p: Any) => [p.peer.peer_index, p.peer.endpoint, p.peer.port, p.peer.preshared_key_set])).toEqual([
-      [0, '0.0.0.0', 0, false],
-      [1, '192.0.2.3', 1, true],
+      [0, '192.0.2.3', 1, true],
+      [1, '0.0.0.0', 0, false],
       [2, '192.0.2.2', 51820, false],
     ]);
-    expect(Buffer.from(peers[1].peer.preshared_key)).toEqual(Buffer.from(key(99)));
+    expect(Buffer.from(peers[0].peer.preshared_key)).toEqual(Buffer.from(key(99)));
     const one = await dump(wireguard.wireguard_peers_dump, { peer_index: 2 });
     expect(one.map((p: Any) => p.peer.sw_if_index)).toEqual([w1]);
   });
@@ -392,6 +393,18 @@ describe('routes, tables and TEIB', () => {
       await rv(call(ip.ip_route_add_del, { is_add: true, route: { table_id: 0, prefix: '1.0.0.0/8', paths: [] } })),
     ).toBe(-52);
     expect(await rv(route(true, '1.0.0.0/8', 4242, '10.0.0.2'))).toBe(-54);
+    // A route through a deleted interface stays (VPP keeps it as a drop) with the old index; a
+    // delete naming that path is refused like an add, a delete of the whole entry works.
+    await route(true, '172.20.0.0/16', b, '10.0.0.3');
+    await call(itf.delete_loopback, { sw_if_index: b });
+    expect((await routes()).find((r) => r.prefix === '172.20.0.0/16')?.paths).toEqual([`0:${b}:10.0.0.3`]);
+    expect(await rv(route(false, '172.20.0.0/16', b, '10.0.0.3'))).toBe(-54);
+    expect(
+      await rv(
+        call(ip.ip_route_add_del, { is_add: false, route: { table_id: 0, prefix: '172.20.0.0/16', paths: [] } }),
+      ),
+    ).toBe(0);
+    expect((await routes()).map((r) => r.prefix)).not.toContain('172.20.0.0/16');
     // Our codec refuses /33, so this one goes out as raw bytes with the length patched.
     const raw = await rawSession(sim.socketPath);
     const w = new Writer();
