@@ -180,7 +180,14 @@ export function formatShow(actual: ActualState): string {
   }
   out.push('Routes (with a next hop):');
   for (const r of s.routes)
-    out.push(`  table ${r.table} ${r.prefix} via ${r.paths.map((p) => `${p.via} ${p.interface}`).join(', ')}`);
+    out.push(
+      `  table ${r.table} ${r.prefix} via ${r.paths
+        .map(
+          (p) =>
+            `${p.via} ${p.interface}${p.interface.startsWith('sw_if_index ') ? ' (deleted interface: VPP drops this path)' : ''}`,
+        )
+        .join(', ')}`,
+    );
   if (s.teib.length) {
     out.push('TEIB:');
     for (const e of s.teib) out.push(`  ${e.interface} ${e.peer} → ${e.nh} (table ${e.nhTable})`);

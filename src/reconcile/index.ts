@@ -44,6 +44,24 @@ export interface ReconcileResult {
   actual?: ActualState;
 }
 
+/** Internal: the second round of a run (see reconcile). */
+interface RoundOptions extends ReconcileOptions {
+  round?: number;
+}
+
+function mergePlans(a: Plan, b: Plan): Plan {
+  return {
+    operations: [...a.operations, ...b.operations],
+    isEmpty: a.isEmpty && b.isEmpty,
+    summary: {
+      create: a.summary.create + b.summary.create,
+      modify: a.summary.modify + b.summary.modify,
+      delete: a.summary.delete + b.summary.delete,
+    },
+    notes: [...new Set([...a.notes, ...b.notes])],
+  };
+}
+
 export interface ReconcileOptions {
   /** Undo what this run applied when VPP rejects an operation (default true). */
   rollback?: boolean;
@@ -95,7 +113,7 @@ function peersOf(desired: DesiredState, actual: ActualState): ReconcileResult['p
 export async function reconcile(
   client: VppClient,
   desired: DesiredState,
-  opts: ReconcileOptions = {},
+  opts: RoundOptions = {},
 ): Promise<ReconcileResult> {
   const started = performance.now();
   const done = (r: Omit<ReconcileResult, 'durationMs'>): ReconcileResult => ({
@@ -167,7 +185,7 @@ export async function reconcile(
   let remaining: Plan;
   try {
     after =
-      t.tables || t.addedPeers.size + t.routes.size > FOCUSED_VERIFY_LIMIT
+      t.tables || t.interfacesCreated || t.addedPeers.size + t.routes.size > FOCUSED_VERIFY_LIMIT
         ? await observe(client, { routeScope })
         : await observeTouched(client, before, t);
   } catch (err) {
@@ -188,6 +206,18 @@ export async function reconcile(
     remaining = planChanges(desired, after);
   } catch (err) {
     remaining = { ...EMPTY_PLAN, isEmpty: false, notes: [(err as Error).message] };
+  }
+  if (!remaining.isEmpty && t.interfacesCreated && (opts.round ?? 1) === 1 && remaining.operations.length > 0) {
+    // A new interface can be given the sw_if_index of one deleted earlier, and VPP kept the routes
+    // through that one (as drops): they now read as through ours, and only now can the plan see
+    // them. One more round, from what was just observed; what this round applied stays.
+    const second = await reconcile(client, desired, { ...opts, actual: after, round: 2 });
+    return {
+      ...second,
+      plan: mergePlans(plan, second.plan),
+      applied: outcome.applied + second.applied,
+      durationMs: performance.now() - started,
+    };
   }
   if (!remaining.isEmpty) {
     const what = remaining.operations.length

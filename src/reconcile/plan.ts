@@ -708,9 +708,15 @@ class Planner {
     // Interfaces being deleted or recreated: a route through one goes with it. Usually none.
     const dying = new Set<number>();
     for (const [idx, f] of this.fates) if (f === 'delete' || f === 'replace') dying.add(idx);
+    // A path through an interface that no longer exists is a drop in VPP for good, even once the
+    // index is reused, and a replace with the same path keeps it so: a wanted route is deleted and
+    // added anew. Someone else's is left alone.
+    const viaGone = (a: ActualRoute): boolean => {
+      for (const p of a.paths) if (!actual.interfaces.has(p.swIfIndex)) return true;
+      return false;
+    };
     const viaDying = (a: ActualRoute): boolean => {
-      if (dying.size === 0) return false;
-      for (const p of a.paths) if (dying.has(p.swIfIndex)) return true;
+      for (const p of a.paths) if (dying.has(p.swIfIndex) || !actual.interfaces.has(p.swIfIndex)) return true;
       return false;
     };
     const toRefs = (r: ActualRoute): PathRef[] =>
@@ -737,7 +743,10 @@ class Planner {
         if (!viaDead && !nextHopShape && a.paths.every((p) => daemonRouted.has(`${p.swIfIndex}|${a.family}`))) continue;
       }
       // Paths through interfaces vppwg does not own stay (the route may be shared).
-      const foreign = w ? [] : toRefs(a).filter((p) => !('owner' in p.iface));
+      // (A path through a deleted interface cannot be named in a request: VPP refuses it.)
+      const foreign = w
+        ? []
+        : toRefs(a).filter((p) => !('owner' in p.iface) && actual.interfaces.has(p.iface.swIfIndex));
       const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
       const underlay = a.paths.every((p) => !this.fates.has(p.swIfIndex));
       const phase: Phase = nextHopShape ? 'nexthop-del' : underlay ? 'underlay-route-del' : 'route-del';
@@ -745,7 +754,11 @@ class Planner {
         action: foreign.length ? 'modify' : 'delete',
         kind: nextHopShape ? 'next-hop' : 'route',
         key: `table ${a.table} ${a.prefix}`,
-        reason: viaDead ? 'its interface is removed or recreated' : 'not in the file',
+        reason: !viaDead
+          ? 'not in the file'
+          : viaGone(a)
+            ? 'through a deleted interface, which VPP keeps as a drop: deleted to be added anew'
+            : 'its interface is removed or recreated',
         phase,
         step: { t: 'route', table: a.table, prefix: a.prefix, paths: foreign, previous: toRefs(a) },
         provides: `route:${k}`,

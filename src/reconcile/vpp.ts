@@ -190,14 +190,16 @@ function dumpWireguardInterfaces(client: VppClient): Promise<Row[]> {
   return dump(client, 'wireguard_interface_dump', { show_private_key: false, sw_if_index: NO_INDEX });
 }
 
+function dumpInterfaces(client: VppClient): Promise<Row[]> {
+  return dump(client, 'sw_interface_dump', { sw_if_index: NO_INDEX, name_filter_valid: false, name_filter: '' });
+}
+
 async function readInterfaces(
   client: VppClient,
   wireguardRows: Promise<Row[]> = dumpWireguardInterfaces(client),
+  interfaceRows: Promise<Row[]> = dumpInterfaces(client),
 ): Promise<{ interfaces: ActualInterface[]; wireguard: ActualWireguardInterface[] }> {
-  const [ifRows, wgRows] = await Promise.all([
-    dump(client, 'sw_interface_dump', { sw_if_index: NO_INDEX, name_filter_valid: false, name_filter: '' }),
-    wireguardRows,
-  ]);
+  const [ifRows, wgRows] = await Promise.all([interfaceRows, wireguardRows]);
   return {
     interfaces: await Promise.all(ifRows.map((row) => readInterface(client, row))),
     wireguard: wgRows.map(parseWireguard),
@@ -300,19 +302,23 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
   const routes: ActualRoute[] = [];
   const scope = opts.routeScope;
   const wireguardRows = dumpWireguardInterfaces(client);
-  // With a scope the routes wait for the WireGuard interfaces (a short dump) to know which to keep.
-  const wireguardIndexes = scope
-    ? wireguardRows.then((rows) => new Set(rows.map((r) => (r.interface as Row).sw_if_index as number)))
+  const interfaceRows = dumpInterfaces(client);
+  // With a scope the routes wait for the interface lists (short dumps) to know which to keep.
+  const indexes = scope
+    ? Promise.all([wireguardRows, interfaceRows]).then(([wg, all]) => ({
+        wireguard: new Set(wg.map((r) => (r.interface as Row).sw_if_index as number)),
+        existing: new Set(all.map((r) => r.sw_if_index as number)),
+      }))
     : undefined;
   const dumpRoutes = async (id: number, family: AddressFamily): Promise<void> => {
-    const viaWireguard = await wireguardIndexes;
+    const known = await indexes;
     await forEachDetail(
       client,
       'ip_route_dump',
       { table: { table_id: id, is_ip6: family === 'ip6', name: '' } },
       (row) => {
         const route = row.route as Row;
-        if (scope && viaWireguard && !inScope(route, scope, viaWireguard)) return;
+        if (scope && known && !inScope(route, scope, known.wireguard, known.existing)) return;
         const r = parseRoute(route, family);
         if (r) routes.push(r);
       },
@@ -321,7 +327,7 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
   // Table 0 exists in both families, so its routes (usually the most) are dumped alongside the
   // peers instead of waiting for the table list.
   const [ifs, tables, teibRows, , version] = await Promise.all([
-    readInterfaces(client, wireguardRows),
+    readInterfaces(client, wireguardRows, interfaceRows),
     dump(client, 'ip_table_dump', {}).then(async (rows) => {
       const list = rows.map(parseTable);
       await Promise.all(list.filter((t) => t.id !== 0).map((t) => dumpRoutes(t.id, t.family)));
@@ -353,9 +359,20 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
   });
 }
 
-/** A route of the scope: a path through a WireGuard interface (checked first: no text to parse), or a wanted key. */
-function inScope(route: Row, scope: ReadonlySet<string>, viaWireguard: ReadonlySet<number>): boolean {
-  for (const p of route.paths as Row[]) if (viaWireguard.has(p.sw_if_index as number)) return true;
+/**
+ * A route of the scope: a path through a WireGuard interface or through one that no longer exists
+ * (checked first: no text to parse), or a wanted key.
+ */
+function inScope(
+  route: Row,
+  scope: ReadonlySet<string>,
+  viaWireguard: ReadonlySet<number>,
+  existing: ReadonlySet<number>,
+): boolean {
+  for (const p of route.paths as Row[]) {
+    const sw = p.sw_if_index as number;
+    if (viaWireguard.has(sw) || (sw !== NO_INDEX && !existing.has(sw))) return true;
+  }
   let prefix: string;
   try {
     prefix = canonicalPrefix(route.prefix as string);
@@ -376,10 +393,22 @@ export interface Touched {
   structural: boolean;
   /** A table was created or deleted (its routes come and go with it: observe everything again). */
   tables: boolean;
+  /**
+   * An interface was created: it may have been given the sw_if_index of one deleted earlier, and
+   * VPP keeps routes through a deleted interface (as drops), which now read as through the new one.
+   */
+  interfacesCreated: boolean;
 }
 
 export function newTouched(): Touched {
-  return { addedPeers: new Set(), removedPeers: new Set(), routes: new Map(), structural: false, tables: false };
+  return {
+    addedPeers: new Set(),
+    removedPeers: new Set(),
+    routes: new Map(),
+    structural: false,
+    tables: false,
+    interfacesCreated: false,
+  };
 }
 
 /**
@@ -613,6 +642,7 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
     }
     case 'interface-add': {
       ctx.touched.structural = true;
+      ctx.touched.interfacesCreated = true;
       const swIfIndex = await createInterface(ctx, step.owner, {
         ...(step.instance !== undefined ? { instance: step.instance } : {}),
         ...(step.privateKey !== 'generate' ? { privateKey: step.privateKey.bytes } : {}),

@@ -504,6 +504,74 @@ describe('interface identity', () => {
   });
 });
 
+describe('an interface deleted behind vppwg’s back', () => {
+  let rig: Rig;
+  beforeEach(async () => {
+    rig = await startRig();
+  });
+  afterEach(async () => {
+    await rig.close();
+  });
+  const call = (name: string, v: Record<string, unknown>): Promise<Record<string, unknown>> =>
+    (rig.client.call as (d: unknown, v: unknown) => Promise<Record<string, unknown>>)(messageDef(name), v);
+  const wgIndex = async (): Promise<number> =>
+    showState(await observe(rig.client)).interfaces.find((i) => i.owner === 'wg-many')!.swIfIndex;
+
+  test('its routes, which VPP keeps as drops, are deleted and added anew rather than taken as in place', async () => {
+    expect((await reconcile(rig.client, loadText(manyPeers(2)))).ok).toBe(true);
+    const old = await wgIndex();
+    await call('wireguard_interface_delete', { sw_if_index: old });
+    // VPP keeps routes through a deleted interface; the dump still names its index.
+    const left = showState(await observe(rig.client)).routes.filter((r) =>
+      r.paths.some((p) => p.interface === `sw_if_index ${old}`),
+    );
+    expect(left).toHaveLength(4);
+    expect(formatShow(await observe(rig.client))).toContain(
+      `via 10.1.0.2 sw_if_index ${old} (deleted interface: VPP drops this path)`,
+    );
+
+    const r = await reconcile(rig.client, loadText(manyPeers(2)));
+    expect(r.error).toBeUndefined();
+    expect(r.ok && r.verified).toBe(true);
+    const routeOps = r.plan.operations.filter((o) => o.kind === 'route' || o.kind === 'next-hop');
+    // Each prefix: a whole-entry delete (while the index is still free) before the add through the new interface.
+    expect(routeOps.filter((o) => o.action === 'delete').map((o) => o.reason)).toEqual(
+      Array(4).fill('through a deleted interface, which VPP keeps as a drop: deleted to be added anew'),
+    );
+    expect(routeOps.filter((o) => o.action === 'create')).toHaveLength(4);
+    expect(routeOps.some((o) => o.action === 'modify')).toBe(false);
+    // VPP's pools give the most recently freed index first: the new interface has the old one back.
+    expect(await wgIndex()).toBe(old);
+    rig.sim.resetCounters();
+    expect((await reconcile(rig.client, loadText(manyPeers(2)))).plan.isEmpty).toBe(true);
+    expect(mutatingCalls(rig.sim)).toEqual({});
+  });
+
+  test('a route someone else put through it, adopted by the new interface with the same index, goes in the same run', async () => {
+    expect((await reconcile(rig.client, loadText(manyPeers(1)))).ok).toBe(true);
+    const old = await wgIndex();
+    await call('ip_route_add_del', {
+      is_add: true,
+      route: {
+        table_id: 0,
+        prefix: '10.250.0.0/24',
+        paths: [{ sw_if_index: old, weight: 1, nh: { address: { ip4: '10.250.0.1' } } }],
+      },
+    });
+    await call('wireguard_interface_delete', { sw_if_index: old });
+    const r = await reconcile(rig.client, loadText(manyPeers(1)));
+    expect(r.error).toBeUndefined();
+    expect(r.ok && r.verified).toBe(true);
+    // Seen only once the new interface holds the index: a second round within the run removes it.
+    expect(r.plan.operations.find((o) => o.key === 'table 0 10.250.0.0/24')).toMatchObject({
+      action: 'delete',
+      reason: 'not in the file',
+    });
+    const shown = showState(await observe(rig.client));
+    expect(shown.routes.some((x) => x.prefix === '10.250.0.0/24')).toBe(false);
+  });
+});
+
 describe('instances', () => {
   test('an instance the file now asks for, held by a vppwg interface that names none: that one moves, the plan says why', async () => {
     const rig = await startRig();
