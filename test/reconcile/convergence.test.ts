@@ -4,10 +4,13 @@
  * sends no mutating call, `show` reports exactly what the file says, and an empty file takes away
  * everything vppwg made. The states move peers between interfaces, change keys, ports, instances,
  * families, tables, addresses, MTUs and admin state, the transitions a hand-written test misses.
+ * Steps plan either from a fresh observe or from the previous result's state (as the daemon does).
+ * A second property changes vppwg's objects behind its back (as vppctl would) and expects one
+ * reconcile to put the file's state back.
  */
 import fc from 'fast-check';
 import type { VppClient } from '../../src/client';
-import { observe, reconcile, showState, type ShownState } from '../../src/reconcile';
+import { observe, reconcile, showState, type ActualState, type ShownState } from '../../src/reconcile';
 import { messageDef } from '../../src/reconcile/vpp';
 import { compareShowWithDesired, loadText, mutatingCalls, startRig } from './helpers';
 
@@ -200,27 +203,31 @@ describe('convergence over random sequences of desired states', () => {
     'every step applies, verifies, is a no-op when repeated and shows as the file says; an empty file undoes it all',
     async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(stateArb, { minLength: 1, maxLength: 4 }), async (states) => {
+        // Each step with a flag: plan from the previous result's state instead of observing (as the daemon does).
+        fc.asyncProperty(fc.array(fc.tuple(stateArb, fc.boolean()), { minLength: 1, maxLength: 4 }), async (steps) => {
           const rig = await startRig();
           try {
             await foreignObjects(rig.client);
             const foreign = foreignPart(showState(await observe(rig.client)));
             expect(foreign.wireguard[0]?.peers).toHaveLength(1);
             expect(foreign.routes).toHaveLength(2);
-            for (const spec of [...states, EMPTY]) {
+            let previous: ActualState | undefined;
+            for (const [spec, fromPrevious] of [...steps, [EMPTY, false] as const]) {
               const text = render(spec);
               const desired = loadText(text, 'random.json');
-              const r = await reconcile(rig.client, desired);
+              const r = await reconcile(rig.client, desired, fromPrevious && previous ? { actual: previous } : {});
               expect({ file: text, error: r.error }).toEqual({ file: text, error: undefined });
-              expect(r.ok && r.verified).toBe(true);
+              // A no-op planned from the previous state read nothing, so it verified nothing.
+              expect(r.ok && (r.verified || (fromPrevious && previous !== undefined && r.plan.isEmpty))).toBe(true);
 
               rig.sim.resetCounters();
-              const again = await reconcile(rig.client, desired);
+              const again = await reconcile(rig.client, desired, fromPrevious ? { actual: r.actual! } : {});
               expect({ file: text, operations: again.plan.operations.map((o) => o.id) }).toEqual({
                 file: text,
                 operations: [],
               });
               expect(mutatingCalls(rig.sim)).toEqual({});
+              previous = again.actual ?? r.actual;
 
               const shown = showState(await observe(rig.client));
               const { actual, expected } = compareShowWithDesired(shown, desired, { anyEndpointWhereUnset: true });
@@ -235,6 +242,136 @@ describe('convergence over random sequences of desired states', () => {
             await rig.close();
           }
         }),
+        { numRuns: RUNS },
+      );
+    },
+    Math.max(30_000, RUNS * 200),
+  );
+});
+
+/** What someone with vppctl might do to vppwg's objects (or beside them, on its interfaces). */
+const DRIFT = [
+  'peer-remove',
+  'admin-flip',
+  'route-del',
+  'address-del',
+  'mtu',
+  'interface-del',
+  'stray-route',
+  'stray-peer',
+  'stray-address',
+] as const;
+
+async function drift(client: VppClient, kind: (typeof DRIFT)[number], pick: number): Promise<void> {
+  const call = (name: string, v: Record<string, unknown>): Promise<unknown> =>
+    (client.call as (d: unknown, v: unknown) => Promise<unknown>)(messageDef(name), v).catch(() => undefined);
+  const shown = showState(await observe(client));
+  const owned = shown.interfaces.filter((i) => i.owner !== null);
+  const iface = owned[pick % Math.max(1, owned.length)];
+  const nh = (a: string) => ({ address: a.includes(':') ? { ip6: a } : { ip4: a } });
+  switch (kind) {
+    case 'peer-remove': {
+      const peers = shown.wireguard.filter((w) => w.owner !== null).flatMap((w) => w.peers);
+      const p = peers[pick % Math.max(1, peers.length)];
+      if (p) await call('wireguard_peer_remove', { peer_index: p.peerIndex });
+      return;
+    }
+    case 'route-del': {
+      const names = new Set(owned.map((i) => i.name));
+      const routes = shown.routes.filter((r) => r.paths.some((p) => names.has(p.interface)));
+      const r = routes[pick % Math.max(1, routes.length)];
+      if (!r) return;
+      const path = r.paths.find((p) => names.has(p.interface))!;
+      const sw = owned.find((i) => i.name === path.interface)!.swIfIndex;
+      await call('ip_route_add_del', {
+        is_add: false,
+        route: {
+          table_id: r.table,
+          prefix: r.prefix,
+          paths: [{ sw_if_index: sw, weight: 1, proto: path.via.includes(':') ? 1 : 0, nh: nh(path.via) }],
+        },
+      });
+      return;
+    }
+    case 'stray-peer': {
+      if (!iface) return;
+      await call('wireguard_peer_add', {
+        peer: {
+          public_key: Buffer.alloc(32, 240 + (pick % 10)),
+          port: 51820,
+          endpoint: shown.wireguard.find((w) => w.swIfIndex === iface.swIfIndex)?.source.includes(':')
+            ? '2001:db8:1::99'
+            : '198.51.100.99',
+          sw_if_index: iface.swIfIndex,
+          allowed_ips: [`10.240.${pick}.0/24`],
+        },
+      });
+      return;
+    }
+  }
+  if (!iface) return;
+  const sw = iface.swIfIndex;
+  switch (kind) {
+    case 'admin-flip':
+      await call('sw_interface_set_flags', { sw_if_index: sw, flags: iface.adminUp ? 0 : 1 });
+      return;
+    case 'address-del': {
+      const a = iface.addresses[pick % Math.max(1, iface.addresses.length)];
+      if (a) await call('sw_interface_add_del_address', { sw_if_index: sw, is_add: false, prefix: a });
+      return;
+    }
+    case 'mtu':
+      await call('sw_interface_set_mtu', { sw_if_index: sw, mtu: [1300, 0, 0, 0] });
+      return;
+    case 'interface-del':
+      await call('wireguard_interface_delete', { sw_if_index: sw });
+      return;
+    case 'stray-route':
+      await call('ip_route_add_del', {
+        is_add: true,
+        route: {
+          table_id: iface.table.ip4,
+          prefix: `10.250.${pick}.0/24`,
+          paths: [{ sw_if_index: sw, weight: 1, nh: nh(`10.250.${pick}.1`) }],
+        },
+      });
+      return;
+    case 'stray-address':
+      await call('sw_interface_add_del_address', { sw_if_index: sw, is_add: true, prefix: `10.230.${pick}.1/24` });
+      return;
+  }
+}
+
+describe('drift', () => {
+  test(
+    'whatever is changed on vppwg’s objects behind its back, one reconcile puts the file’s state back',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          stateArb,
+          fc.array(fc.tuple(fc.constantFrom(...DRIFT), fc.nat(20)), { minLength: 1, maxLength: 6 }),
+          async (spec, changes) => {
+            const rig = await startRig();
+            try {
+              const text = render(spec);
+              const desired = loadText(text, 'random.json');
+              expect((await reconcile(rig.client, desired)).error).toBeUndefined();
+              for (const [kind, pick] of changes) await drift(rig.client, kind, pick);
+              const r = await reconcile(rig.client, desired);
+              expect({ file: text, changes, error: r.error }).toEqual({ file: text, changes, error: undefined });
+              expect(r.ok && r.verified).toBe(true);
+              const { actual, expected } = compareShowWithDesired(showState(await observe(rig.client)), desired, {
+                anyEndpointWhereUnset: true,
+              });
+              expect(actual).toEqual(expected);
+              rig.sim.resetCounters();
+              expect((await reconcile(rig.client, desired)).plan.operations.map((o) => o.id)).toEqual([]);
+              expect(mutatingCalls(rig.sim)).toEqual({});
+            } finally {
+              await rig.close();
+            }
+          },
+        ),
         { numRuns: RUNS },
       );
     },
