@@ -41,7 +41,12 @@ function describe(err: unknown): { message: string; retval?: number } {
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
-async function runAll<T>(items: readonly T[], fn: (item: T) => Promise<void>, stop: () => boolean): Promise<void> {
+async function runAll<T>(
+  items: readonly T[],
+  fn: (item: T) => Promise<void>,
+  stop: () => boolean,
+  concurrency = MAX_CONCURRENT,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length && !stop()) {
@@ -49,7 +54,7 @@ async function runAll<T>(items: readonly T[], fn: (item: T) => Promise<void>, st
       await fn(item);
     }
   };
-  const n = Math.min(MAX_CONCURRENT, items.length);
+  const n = Math.min(concurrency, items.length);
   const workers: Promise<void>[] = [];
   for (let i = 0; i < n; i++) workers.push(worker());
   await Promise.all(workers);
@@ -94,6 +99,10 @@ export async function applyPlan(
         }
       },
       () => error !== undefined,
+      // One at a time: a create whose tag fails deletes its interface again, and that free,
+      // interleaved with another create, would leave VPP's stack of free sw_if_index out of the
+      // order the rollback undoes in (interfaces would come back under each other's index).
+      phase === 'interface-add' ? 1 : MAX_CONCURRENT,
     );
     if (error) break;
   }

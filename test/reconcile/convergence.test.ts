@@ -6,10 +6,11 @@
  * families, tables, addresses, MTUs and admin state, the transitions a hand-written test misses.
  * Steps plan either from a fresh observe or from the previous result's state (as the daemon does).
  * A second property changes vppwg's objects behind its back (as vppctl would) and expects one
- * reconcile to put the file's state back.
+ * reconcile to put the file's state back; a third makes VPP reject any one mutating call of any
+ * transition and expects the rollback to leave VPP's full snapshot as it was.
  */
 import fc from 'fast-check';
-import type { VppClient } from '../../src/client';
+import { VppErrno, type VppClient } from '../../src/client';
 import { observe, reconcile, showState, type ActualState, type ShownState } from '../../src/reconcile';
 import { messageDef } from '../../src/reconcile/vpp';
 import { compareShowWithDesired, loadText, mutatingCalls, startRig } from './helpers';
@@ -376,5 +377,56 @@ describe('drift', () => {
       );
     },
     Math.max(30_000, RUNS * 200),
+  );
+});
+
+describe('rollback', () => {
+  test(
+    'a VPP rejection at any mutating call of any transition leaves VPP exactly as it was',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(stateArb, stateArb, fc.nat(), async (from, to, pick) => {
+          const [first, second] = [loadText(render(from), 'from.json'), loadText(render(to), 'to.json')];
+          // The calls of the transition, learned on a second emulator taken through the same steps.
+          const probe = await startRig();
+          let calls: [string, number][];
+          try {
+            await foreignObjects(probe.client);
+            expect((await reconcile(probe.client, first)).ok).toBe(true);
+            probe.sim.resetCounters();
+            expect((await reconcile(probe.client, second)).ok).toBe(true);
+            calls = Object.entries(mutatingCalls(probe.sim)).flatMap(([msg, n]) =>
+              Array.from({ length: n }, (_, i): [string, number] => [msg, i + 1]),
+            );
+          } finally {
+            await probe.close();
+          }
+          fc.pre(calls.length > 0);
+          const [msg, nth] = calls[pick % calls.length]!;
+          const rig = await startRig();
+          try {
+            await foreignObjects(rig.client);
+            expect((await reconcile(rig.client, first)).ok).toBe(true);
+            const before = rig.sim.snapshot();
+            rig.sim.control.failNth(msg, nth, VppErrno.INVALID_VALUE);
+            const r = await reconcile(rig.client, second);
+            rig.sim.control.clearFaults();
+            expect({ msg, nth, ok: r.ok, rolledBack: r.rolledBack, retval: r.error?.retval }).toEqual({
+              msg,
+              nth,
+              ok: false,
+              rolledBack: true,
+              retval: VppErrno.INVALID_VALUE,
+            });
+            const ops = r.plan.operations.map((o) => o.id);
+            expect({ msg, nth, ops, state: rig.sim.snapshot() }).toEqual({ msg, nth, ops, state: before });
+          } finally {
+            await rig.close();
+          }
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    Math.max(30_000, RUNS * 400),
   );
 });
