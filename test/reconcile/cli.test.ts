@@ -57,6 +57,25 @@ describe('vppwg validate / plan / apply / show', () => {
     expect(JSON.parse(json.out).valid).toBe(false);
   });
 
+  test('validate --socket and plan against a VPP without the WireGuard plugin: 1, saying so', async () => {
+    const bare = await startRig({
+      omitMessages: ['wireguard_interface_create', 'wireguard_interface_dump', 'wireguard_peers_dump'],
+    });
+    try {
+      const v = await run(['validate', site, '--socket', bare.sim.socketPath]);
+      expect(v.code).toBe(1);
+      expect(v.err).toContain(`${site}: error: VPP at ${bare.sim.socketPath} has no WireGuard API`);
+      expect(v.err).toContain('wireguard_interface_create (ours ');
+      const p = await run(['plan', site, '--socket', bare.sim.socketPath]);
+      expect(p.code).toBe(1);
+      expect(p.err).toContain('its wireguard plugin is not loaded');
+      // The same file is fine against a VPP that has the plugin.
+      expect((await run(['validate', site, '--socket', rig.sim.socketPath])).code).toBe(0);
+    } finally {
+      await bare.close();
+    }
+  });
+
   test('plan: 2 with changes, 0 after apply, 1 for a bad file or an unreachable VPP; plan sends nothing', async () => {
     rig.sim.resetCounters();
     const first = await run(['plan', site, '--socket', rig.sim.socketPath]);

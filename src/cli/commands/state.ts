@@ -27,7 +27,7 @@ import {
   showState,
   type ReconcileResult,
 } from '../../reconcile';
-import { hasPeerV2 } from '../../reconcile/vpp';
+import { checkReconcileApi, hasPeerV2 } from '../../reconcile/vpp';
 import { projectRoot } from '../../util/paths';
 
 export const DEFAULT_SOCKET = '/run/vpp/api.sock';
@@ -97,6 +97,12 @@ export async function runValidate(file: string, opts: StateOptions, io: Io = pro
     if (!client) return 1;
     try {
       all.push(...checkAgainstCapabilities(state, file, { presharedKeys: hasPeerV2(client) }));
+      try {
+        checkReconcileApi(client, true);
+      } catch (err) {
+        // Not a place in the file: the VPP the file is checked against cannot carry it out.
+        all.push({ severity: 'error', file, line: 0, column: 0, path: '', message: (err as Error).message });
+      }
     } finally {
       await client.close();
     }
