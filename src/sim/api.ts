@@ -328,7 +328,8 @@ export const handlers: Record<string, Handler> = {
     rv(ctx, ctx.model.wgDelete(req.sw_if_index));
   },
   wireguard_interface_dump(req, ctx) {
-    const list = [...ctx.model.wg.values()].sort((a, b) => a.swIfIndex - b.swIfIndex);
+    // wg_if_walk goes in pool order, not sw_if_index order.
+    const list = [...ctx.model.wg.values()].sort((a, b) => a.poolIndex - b.poolIndex);
     for (const w of list) {
       if (req.sw_if_index !== ALL && req.sw_if_index !== w.swIfIndex) continue;
       ctx.details({

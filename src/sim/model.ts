@@ -55,6 +55,8 @@ export interface Iface {
 
 export interface WgIface {
   swIfIndex: number;
+  /** Index in VPP's wg interface pool: its dumps go in this order. */
+  poolIndex: number;
   instance: number;
   privateKey: Uint8Array;
   publicKey: Uint8Array;
@@ -189,6 +191,7 @@ export class VppModel {
   private readonly wgInstances = new Slots();
   /** wg peer pool indices: the most recently freed first, as VPP's pools hand them out. */
   private readonly peerIndices = new PoolIndices(0);
+  private readonly wgPoolIndices = new PoolIndices(0);
 
   constructor(
     private readonly events: ModelEvents,
@@ -274,13 +277,8 @@ export class VppModel {
 
   private deleteIface(i: Iface): void {
     if (i.adminUp) this.removeInterfaceRoutes(i);
-    for (let n = this.teib.length - 1; n >= 0; n--) {
-      const t = this.teib[n]!;
-      if (t.swIfIndex === i.swIfIndex) {
-        this.teibRoute(t, false);
-        this.teib.splice(n, 1);
-      }
-    }
+    // TEIB has no interface-delete hook for WireGuard or loopbacks (only GRE, IPIP and IPsec tunnels
+    // walk it): its entries, and their routes, stay under the old sw_if_index, like API routes.
     this.ifaces.delete(i.swIfIndex);
     this.swIfIndices.release(i.swIfIndex);
     this.events.iface(i.swIfIndex, 0, true);
@@ -419,10 +417,16 @@ export class VppModel {
     const routes: [Prefix, FibPath[]][] = [[host, [path(PATH_TYPE_LOCAL, prefixString(host).split('/')[0]!)]]];
     const full = af === 4 ? 32 : 128;
     if (p.len < full) routes.push([p, [path(PATH_TYPE_NORMAL, zero)]]);
-    if (af === 4 && p.len < 31) {
+    if (af === 4 && p.len <= 30) {
+      // Network and broadcast drops, unless the address is that address (ip4_add_interface_prefix_routes).
       const net = (p.v4 & mask4(p.len)) >>> 0;
-      routes.push([{ af: 4, v4: net, len: 32 }, [dropPath(4)]]);
-      routes.push([{ af: 4, v4: (net | ~mask4(p.len)) >>> 0, len: 32 }, [dropPath(4)]]);
+      const bcast = (net | ~mask4(p.len)) >>> 0;
+      if (net !== p.v4 >>> 0) routes.push([{ af: 4, v4: net, len: 32 }, [dropPath(4)]]);
+      if (bcast !== p.v4 >>> 0) routes.push([{ af: 4, v4: bcast, len: 32 }, [dropPath(4)]]);
+    } else if (af === 4 && p.len === 31) {
+      // A /31 gets an attached /32 to the other address of the pair, via that address.
+      const other: Prefix = { af: 4, v4: (p.v4 ^ 1) >>> 0, len: 32 };
+      routes.push([other, [path(PATH_TYPE_NORMAL, prefixString(other).split('/')[0]!)]]);
     }
     return { table, routes };
   }
@@ -634,10 +638,11 @@ export class VppModel {
     if (inst >= WG_MAX_INSTANCE || this.wgInstances.has(inst)) {
       return { retval: VppErrno.INVALID_REGISTRATION, swIfIndex: ALL };
     }
-    const priv = generateKey ? clampPrivate(randomBytes(32)) : clampPrivate(privateKey);
+    // VPP keeps the key as given (and dumps it so); only the public key comes from its clamped form.
+    const priv = generateKey ? clampPrivate(randomBytes(32)) : Uint8Array.from(privateKey);
     let pub: Uint8Array;
     try {
-      pub = x25519Public(priv);
+      pub = x25519Public(clampPrivate(priv));
     } catch {
       return { retval: VppErrno.INVALID_REGISTRATION, swIfIndex: ALL };
     }
@@ -653,6 +658,7 @@ export class VppModel {
     this.wgInstances.take(inst);
     this.wg.set(iface.swIfIndex, {
       swIfIndex: iface.swIfIndex,
+      poolIndex: this.wgPoolIndices.alloc(),
       instance: inst,
       privateKey: priv,
       publicKey: pub,
@@ -668,6 +674,7 @@ export class VppModel {
     if (!i) return VppErrno.INVALID_SW_IF_INDEX;
     if (i.kind !== 'wireguard') return VppErrno.INVALID_VALUE;
     for (const p of [...this.peers.values()]) if (p.swIfIndex === swIfIndex) this.removePeer(p);
+    this.wgPoolIndices.release(this.wg.get(swIfIndex)!.poolIndex);
     this.wg.delete(swIfIndex);
     this.wgInstances.free(i.instance);
     this.deleteIface(i);
@@ -690,7 +697,8 @@ export class VppModel {
     if (!this.wg.has(spec.swIfIndex)) return fail(VppErrno.INVALID_SW_IF_INDEX);
     const keyHex = Buffer.from(spec.publicKey).toString('hex');
     if (this.peerKeys.has(keyHex)) return fail(VppErrno.ENTRY_ALREADY_EXISTS);
-    if (this.peers.size >= MAX_PEERS) return fail(VppErrno.LIMIT_EXCEEDED);
+    // wg_peer_add refuses only once the pool holds more than MAX_PEERS.
+    if (this.peers.size > MAX_PEERS) return fail(VppErrno.LIMIT_EXCEEDED);
     const index = this.peerIndices.alloc();
     // An all-zero endpoint of either family is stored as "no address" and dumped as IPv4 0.0.0.0.
     const endpoint = isZeroAddress(spec.endpoint) ? '0.0.0.0' : spec.endpoint;
@@ -757,8 +765,9 @@ export class VppModel {
     if (peerIndex === ALL) {
       for (const p of this.peers.values()) if (swIfIndex === ALL || p.swIfIndex === swIfIndex) apply(p);
     } else {
+      // The sw_if_index filter applies to a named peer too (a peer elsewhere is not registered).
       const p = this.peers.get(peerIndex);
-      if (p) apply(p);
+      if (p && (swIfIndex === ALL || p.swIfIndex === swIfIndex)) apply(p);
     }
     return 0;
   }

@@ -143,6 +143,29 @@ describe('interfaces', () => {
     expect((await routes()).map((r) => r.prefix).filter((p) => p.startsWith('10.5.'))).toEqual([]);
   });
 
+  test('a /31 gets an attached /32 via the other address; an address that is its network address has no drop for it', async () => {
+    await boot();
+    const a = await loop();
+    await setFlags(a, true);
+    await addr(a, '169.254.10.0/31');
+    const mine = (await routes()).filter((r) => r.prefix.startsWith('169.254.10.'));
+    expect(mine).toEqual(
+      expect.arrayContaining([
+        { prefix: '169.254.10.1/32', paths: [`0:${a}:169.254.10.1`] },
+        { prefix: '169.254.10.0/31', paths: [`0:${a}:0.0.0.0`] },
+      ]),
+    );
+    // No network or broadcast drops on a /31.
+    expect(mine.map((r) => r.prefix).sort()).toEqual(['169.254.10.0/31', '169.254.10.0/32', '169.254.10.1/32']);
+    await addr(a, '169.254.10.0/31', false);
+    expect((await routes()).filter((r) => r.prefix.startsWith('169.254.10.'))).toEqual([]);
+    // 10.7.0.0/24 as an address: its own /32 is the local route, not a network drop; the broadcast drop stays.
+    await addr(a, '10.7.0.0/24');
+    const seven = (await routes()).filter((r) => r.prefix.startsWith('10.7.'));
+    expect(seven.find((r) => r.prefix === '10.7.0.0/32')?.paths).toEqual([`1:${a}:10.7.0.0`]); // 1: local
+    expect(seven.map((r) => r.prefix)).toContain('10.7.0.255/32');
+  });
+
   test('table binding: -3 missing table, -114 with any address of that family even for the same vrf; get_table', async () => {
     await boot();
     const a = await loop();
@@ -267,6 +290,26 @@ describe('WireGuard', () => {
     expect(await rv(call(wireguard.wireguard_interface_delete, { sw_if_index: 0 }))).toBe(-7);
   });
 
+  test('a private key is kept and dumped as given (unclamped); dumps go in wg pool order, not sw_if_index order', async () => {
+    await boot();
+    const raw = key(0xff); // every clamping bit wrong
+    const a = (await wgCreate({ key: raw })).sw_if_index;
+    const [d] = await dump(wireguard.wireguard_interface_dump, { sw_if_index: a, show_private_key: true });
+    expect(Buffer.from(d.interface.private_key)).toEqual(Buffer.from(raw));
+    const clamped = Uint8Array.from(raw);
+    clamped[0]! &= 248;
+    clamped[31]! = (clamped[31]! & 127) | 64;
+    expect(Buffer.from(d.interface.public_key)).toEqual(Buffer.from(x25519Public(clamped)));
+    // wgA (pool 0), wgB (pool 1); wgA deleted; a loopback takes wgA's sw_if_index; wgC reuses pool slot 0.
+    const b = (await wgCreate({ key: key(2) })).sw_if_index;
+    await call(wireguard.wireguard_interface_delete, { sw_if_index: a });
+    expect(await loop()).toBe(a);
+    const cc = (await wgCreate({ key: key(3) })).sw_if_index;
+    expect(cc).toBeGreaterThan(b);
+    const all = await dump(wireguard.wireguard_interface_dump, { sw_if_index: ALL, show_private_key: false });
+    expect(all.map((x: Any) => x.interface.sw_if_index)).toEqual([cc, b]);
+  });
+
   test('peers: the most recently freed index first (a vppinfra pool), keys unique across interfaces, v2 PSK, "::" endpoint dumped as 0.0.0.0', async () => {
     await boot();
     const w0 = (await wgCreate()).sw_if_index;
@@ -303,6 +346,31 @@ describe('WireGuard', () => {
     expect(Buffer.from(peers[0].peer.preshared_key)).toEqual(Buffer.from(key(99)));
     const one = await dump(wireguard.wireguard_peers_dump, { peer_index: 2 });
     expect(one.map((p: Any) => p.peer.sw_if_index)).toEqual([w1]);
+  });
+
+  test('want_wireguard_peer_events for a named peer also filters by sw_if_index', async () => {
+    await boot();
+    const events: number[] = [];
+    c.subscribe(wireguard.wireguard_peer_event as MessageDef<Any, never>, (e) => events.push(e.peer_index));
+    const w0 = (await wgCreate()).sw_if_index;
+    const w1 = (await wgCreate({ key: key(2) })).sw_if_index;
+    const p = (await peerAdd(w0, key(30))).peer_index;
+    const q = (await peerAdd(w0, key(31))).peer_index;
+    // Answered 0 either way; only the registration whose interface matches takes.
+    expect(
+      await rv(
+        call(wireguard.want_wireguard_peer_events, { sw_if_index: w1, peer_index: p, enable_disable: 1, pid: 1 }),
+      ),
+    ).toBe(0);
+    expect(
+      await rv(
+        call(wireguard.want_wireguard_peer_events, { sw_if_index: w0, peer_index: q, enable_disable: 1, pid: 1 }),
+      ),
+    ).toBe(0);
+    await call(wireguard.wireguard_peer_remove, { peer_index: p });
+    await call(wireguard.wireguard_peer_remove, { peer_index: q });
+    await call(memclnt.control_ping, {});
+    expect(events).toEqual([q]);
   });
 
   test('peer events: only peers existing at subscription; admin-down clears ESTABLISHED; interface delete kills its peers', async () => {
@@ -536,6 +604,13 @@ describe('routes, tables and TEIB', () => {
     expect(await rv(call(teib.teib_entry_add_del, { is_add: 0, entry: entry() }))).toBe(0);
     expect(await rv(call(teib.teib_entry_add_del, { is_add: 0, entry: entry() }))).toBe(-6);
     expect((await routes()).map((r) => r.prefix)).not.toContain('10.100.0.2/32');
+    // TEIB has no delete hook for a WireGuard interface: the entry and its route outlive it.
+    await call(teib.teib_entry_add_del, { is_add: 1, entry: entry() });
+    await call(wireguard.wireguard_interface_delete, { sw_if_index: w });
+    expect((await dump(teib.teib_dump, {})).map((d: Any) => [d.entry.sw_if_index, d.entry.peer])).toEqual([
+      [w, '10.100.0.2'],
+    ]);
+    expect((await routes()).find((r) => r.prefix === '10.100.0.2/32')?.paths).toEqual([`0:${w}:10.100.0.2`]);
   });
 });
 
