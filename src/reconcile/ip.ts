@@ -78,3 +78,14 @@ export function hostPrefix(address: string): string {
 export function isDefaultPrefix(prefix: string): boolean {
   return prefix.endsWith('/0');
 }
+
+/**
+ * The other address of an IPv4 /31 interface address ('169.254.10.0/31' → '169.254.10.1'), to
+ * which VPP adds an attached host route via that address itself; undefined for any other address.
+ */
+export function pairedAddressOf31(interfaceAddress: string): string | undefined {
+  if (!interfaceAddress.endsWith('/31') || familyOf(interfaceAddress) !== 'ip4') return undefined;
+  if (!readPrefix(interfaceAddress, true)) return undefined;
+  PREFIX[4] = PREFIX[4]! ^ 1;
+  return getAddress(PREFIX, 0, 'address');
+}

@@ -25,7 +25,7 @@ import {
   type ActualRoute,
   type ActualState,
 } from './actual';
-import { familyOf, isDefaultPrefix } from './ip';
+import { familyOf, isDefaultPrefix, pairedAddressOf31 } from './ip';
 
 // The desired state arrives normalised (src/config: canonical addresses and network prefixes) and
 // observe() canonicalises what VPP reports, so the diff compares strings without parsing again.
@@ -731,12 +731,24 @@ class Planner {
         };
       });
 
+    // The host routes VPP adds for the other address of each /31 interface address (see wantedRoutesOf).
+    const paired = new Set<string>();
+    for (const i of actual.interfaces.values()) {
+      for (const addr of i.addresses) {
+        const other = pairedAddressOf31(addr);
+        if (other !== undefined) paired.add(`${routeKey(i.table.ip4, `${other}/32`)}|${i.swIfIndex}|${other}`);
+      }
+    }
+    const addressOwn = (k: string, a: ActualRoute): boolean =>
+      paired.size > 0 && a.paths.length === 1 && paired.has(`${k}|${a.paths[0]!.swIfIndex}|${a.paths[0]!.nh}`);
+
     for (const [k, a] of actual.routes) {
       const w = want.get(k);
       const viaDead = viaDying(a);
       if (w) {
         if (!viaDead) continue; // compared below, in the pass over wanted routes
       } else {
+        if (!viaDead && addressOwn(k, a)) continue;
         const viaOwned = a.paths.some((p) => this.fates.has(p.swIfIndex));
         if (!viaOwned) continue;
         const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
@@ -934,9 +946,18 @@ function wantedRoutesOf(d: DesiredWireguardInterface): ReadonlyMap<string, Want>
     if (kind === 'route' && w.kind === 'next-hop') w.kind = 'route';
     if (!w.paths.some((p) => p.nh === path.nh && sameIf(p.iface, path.iface))) w.paths.push(path);
   };
+  // A tunnel next hop that is the other address of one of the interface's /31s is VPP's own
+  // (an attached host route it adds with the address): nothing to add, nothing to remove.
+  const paired = new Set<string>();
+  for (const a of d.addresses) {
+    const other = pairedAddressOf31(a);
+    if (other !== undefined) paired.add(other);
+  }
   for (const p of d.peers) {
     const peerRes = `peer:${p.publicKey}@${d.name}`;
-    for (const nh of p.tunnelNextHops) put(hostOf(nh), 'next-hop', { iface, nh }, p.name, peerRes);
+    for (const nh of p.tunnelNextHops) {
+      if (!paired.has(nh)) put(hostOf(nh), 'next-hop', { iface, nh }, p.name, peerRes);
+    }
     for (const r of p.routes) put(r.prefix, 'route', { iface, nh: r.via }, p.name, peerRes);
   }
   wantedRoutesCache.set(d, want);

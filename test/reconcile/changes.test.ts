@@ -3,11 +3,13 @@
  * removing a peer removes only its routes and next hops; objects created outside vppwg survive;
  * against 24.10 (no v2 peer messages) plain peers work and a preshared key is refused before any change.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { encodeKey, generatePresharedKey, publicKeyOf, generatePrivateKey } from '../../src/config';
 import type { DesiredState } from '../../src/config';
 import { formatShow, observe, reconcile, showState } from '../../src/reconcile';
 import { messageDef } from '../../src/reconcile/vpp';
-import { loadText, mutatingCalls, startRig, totalOf, type Rig } from './helpers';
+import { examplesDir, loadText, mutatingCalls, startRig, totalOf, type Rig } from './helpers';
 
 function peerKey(i: number): string {
   // Deterministic distinct public keys (any 32 bytes are a valid WireGuard public key for VPP).
@@ -569,6 +571,37 @@ describe('an interface deleted behind vppwg’s back', () => {
     });
     const shown = showState(await observe(rig.client));
     expect(shown.routes.some((x) => x.prefix === '10.250.0.0/24')).toBe(false);
+  });
+});
+
+describe('a /31 tunnel address', () => {
+  test('the attached /32 VPP adds for the other address is the next hop when wanted, and left to the address when not', async () => {
+    const rig = await startRig();
+    try {
+      const bgp = readFileSync(join(examplesDir, 'bgp-tunnel-per-peer.yaml'), 'utf8');
+      const first = await reconcile(rig.client, loadText(bgp));
+      expect(first.error).toBeUndefined();
+      // VPP routes 169.254.10.1/32 via itself on wg-dc1 once the /31 is there (interface source):
+      // nothing to add. IPv6 has no such route for a /127.
+      expect(first.plan.operations.map((o) => o.id)).not.toContain('+next-hop:table 0 169.254.10.1/32');
+      expect(first.plan.operations.map((o) => o.id)).toContain('+next-hop:table 0 fd00:10::1/128');
+      rig.sim.resetCounters();
+      expect((await reconcile(rig.client, loadText(bgp))).plan.operations.map((o) => o.id)).toEqual([]);
+      const without = bgp.replace("tunnel_next_hops: [169.254.10.1, 'fd00:10::1']", "tunnel_next_hops: ['fd00:10::1']");
+      expect(without).not.toBe(bgp);
+      const r = await reconcile(rig.client, loadText(without));
+      expect(r.error).toBeUndefined();
+      expect(r.ok && r.verified).toBe(true);
+      rig.sim.resetCounters();
+      expect((await reconcile(rig.client, loadText(without))).plan.operations.map((o) => o.id)).toEqual([]);
+      // It stays with its address.
+      const shown = showState(await observe(rig.client));
+      expect(shown.routes.find((x) => x.prefix === '169.254.10.1/32')?.paths).toEqual([
+        { via: '169.254.10.1', interface: shown.interfaces.find((i) => i.owner === 'wg-dc1')!.name },
+      ]);
+    } finally {
+      await rig.close();
+    }
   });
 });
 

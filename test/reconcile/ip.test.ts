@@ -7,6 +7,7 @@ import {
   canonicalPrefix,
   hostPrefix,
   isZeroAddress,
+  pairedAddressOf31,
 } from '../../src/reconcile/ip';
 import { canonicalPrefix as configCanonicalPrefix } from '../../src/config';
 
@@ -36,6 +37,14 @@ describe('canonical text', () => {
     expect(isZeroAddress('0.0.0.0')).toBe(true);
     expect(isZeroAddress('::')).toBe(true);
     expect(isZeroAddress('10.0.0.1')).toBe(false);
+  });
+
+  test('the other address of a /31, for the host route VPP adds itself', () => {
+    expect(pairedAddressOf31('169.254.10.0/31')).toBe('169.254.10.1');
+    expect(pairedAddressOf31('169.254.10.1/31')).toBe('169.254.10.0');
+    expect(pairedAddressOf31('10.0.0.255/31')).toBe('10.0.0.254');
+    expect(pairedAddressOf31('10.0.0.1/30')).toBeUndefined();
+    expect(pairedAddressOf31('fd00::/127')).toBeUndefined();
   });
 
   test('malformed text is an error, not a wrong answer', () => {
