@@ -766,6 +766,15 @@ function checkInterfaceAddress(
     f.error(path, `address "${raw}" is not 'address/length': write e.g. 192.0.2.1/24 or 2001:db8::1/64`);
     return undefined;
   }
+  if (/^fe[89ab][0-9a-f]:/i.test(p.text)) {
+    // VPP keeps one link-local address per interface outside its address list (ip_address_dump
+    // never shows it), so it could never be seen as applied.
+    f.error(
+      path,
+      `address ${raw} is IPv6 link-local (fe80::/10): VPP makes one per IPv6-enabled interface itself and does not list it among the interface's addresses; remove it (vppwg does not manage link-local addresses)`,
+    );
+    return undefined;
+  }
   const prior = seen.get(p.text.split('/')[0]!);
   if (prior) {
     f.error(

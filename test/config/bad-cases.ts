@@ -517,6 +517,14 @@ export function badCases(tmp: string): BadCase[] {
       message: 'address 192.0.2.1 is already on uplink "host-eth0" (line 3): an address can be on one interface only',
     },
     {
+      name: 'an IPv6 link-local interface address',
+      text: lines(UPLINK, wg("    addresses: [10.0.0.1/24, 'fe80::1/64']"), peer('a', PUB[0]!, '[10.9.1.0/24]')),
+      line: 9,
+      column: 30,
+      message:
+        "address fe80::1/64 is IPv6 link-local (fe80::/10): VPP makes one per IPv6-enabled interface itself and does not list it among the interface's addresses; remove it (vppwg does not manage link-local addresses)",
+    },
+    {
       name: 'overlapping subnets on two interfaces of one table',
       text: lines(UPLINK, wg('    addresses: [10.0.0.1/24, 192.0.2.129/25]'), peer('a', PUB[0]!, '[10.9.1.0/24]')),
       line: 9,
