@@ -553,7 +553,8 @@ export class VppModel {
         return fail(VppErrno.NO_MATCHING_INTERFACE);
       }
     }
-    if (isAdd && paths.length === 0) return fail(VppErrno.NO_PATHS_IN_ROUTE);
+    // A multipath request needs paths, to add or to remove; only a plain delete takes the whole entry.
+    if ((isAdd || isMultipath) && paths.length === 0) return fail(VppErrno.NO_PATHS_IN_ROUTE);
     if (!isMultipath) {
       if (!isAdd) {
         table.remove(p, 'api');

@@ -460,6 +460,15 @@ describe('routes, tables and TEIB', () => {
     expect(
       await rv(call(ip.ip_route_add_del, { is_add: true, route: { table_id: 0, prefix: '1.0.0.0/8', paths: [] } })),
     ).toBe(-52);
+    expect(
+      await rv(
+        call(ip.ip_route_add_del, {
+          is_add: false,
+          is_multipath: true,
+          route: { table_id: 0, prefix: '1.0.0.0/8', paths: [] },
+        }),
+      ),
+    ).toBe(-52);
     expect(await rv(route(true, '1.0.0.0/8', 4242, '10.0.0.2'))).toBe(-54);
     // A route through a deleted interface stays (VPP keeps it as a drop) with the old index; a
     // delete naming that path is refused like an add, a delete of the whole entry works.
