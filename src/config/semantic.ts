@@ -270,6 +270,9 @@ export function analyse(data: unknown, f: Findings, ctx: Context): DesiredState 
       subnets.push({ prefix: p, owner: `wireguard "${name}"`, path: ap, table: wgTable });
     });
 
+    // The interface's own addresses (without length): never a next hop towards a peer.
+    const ownAddresses = new Set(addresses.map((a) => a.split('/')[0]!));
+
     // Peers
     const peerNames = new Map<string, DataPath>();
     const allowedOwners: Owned[] = [];
@@ -409,6 +412,13 @@ export function analyse(data: unknown, f: Findings, ctx: Context): DesiredState 
           f.error(np, `tunnel next hop ${a.text} is listed twice for ${who}: remove the duplicate`);
           return;
         }
+        if (ownAddresses.has(a.text)) {
+          f.error(
+            np,
+            `tunnel next hop ${a.text} is an address of "${name}" itself: VPP keeps a local route for it, so no host route to the peer can take its place; give the peer's own tunnel address`,
+          );
+          return;
+        }
         if (allowed.length > 0 && !covered(a)) {
           f.error(
             np,
@@ -450,6 +460,13 @@ export function analyse(data: unknown, f: Findings, ctx: Context): DesiredState 
             f.error(
               [...rp, 'via'],
               `via ${via.text} is ${familyLabel(via.family)} but ${prefix.networkText} is ${familyLabel(prefix.family)}: use a next hop of the same family`,
+            );
+            return;
+          }
+          if (ownAddresses.has(via.text)) {
+            f.error(
+              [...rp, 'via'],
+              `via ${via.text} is an address of "${name}" itself: VPP delivers to itself what is routed there; use the peer's tunnel address`,
             );
             return;
           }

@@ -517,6 +517,30 @@ export function badCases(tmp: string): BadCase[] {
       message: 'address 192.0.2.1 is already on uplink "host-eth0" (line 3): an address can be on one interface only',
     },
     {
+      name: "a tunnel next hop that is the interface's own address",
+      text: lines(
+        UPLINK,
+        wg('    addresses: [10.0.0.1/24]'),
+        peer('a', PUB[0]!, '[10.0.0.0/24]', '        tunnel_next_hops: [10.0.0.1]'),
+      ),
+      line: 14,
+      column: 28,
+      message:
+        'tunnel next hop 10.0.0.1 is an address of "wg0" itself: VPP keeps a local route for it, so no host route to the peer can take its place; give the peer\'s own tunnel address',
+    },
+    {
+      name: "a route via the interface's own address",
+      text: lines(
+        UPLINK,
+        wg('    addresses: [10.0.0.1/24]'),
+        peer('a', PUB[0]!, '[10.0.0.0/24, 10.7.0.0/16]', '        routes: [{ prefix: 10.7.0.0/16, via: 10.0.0.1 }]'),
+      ),
+      line: 14,
+      column: 46,
+      message:
+        'via 10.0.0.1 is an address of "wg0" itself: VPP delivers to itself what is routed there; use the peer\'s tunnel address',
+    },
+    {
       name: 'an IPv6 link-local interface address',
       text: lines(UPLINK, wg("    addresses: [10.0.0.1/24, 'fe80::1/64']"), peer('a', PUB[0]!, '[10.9.1.0/24]')),
       line: 9,
