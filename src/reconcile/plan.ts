@@ -392,6 +392,16 @@ class Planner {
     }
   }
 
+  /** Whether interface address `addr` of `i` is still there after this plan. */
+  keepsAddress(i: ActualInterface, addr: string): boolean {
+    if (i.owner !== undefined) {
+      const d = this.desiredByOwner.get(i.owner);
+      return d !== undefined && this.fates.get(i.swIfIndex) === 'keep' && d.addresses.includes(addr);
+    }
+    const u = this.desired.uplinks.find((x) => x.name === i.name);
+    return u?.addresses === undefined || u.addresses.includes(addr);
+  }
+
   readonly replaceReasons = new Map<number, string[]>();
   /** Peers re-added with a new endpoint on VPP < 26.02: their routes and next hops are withdrawn and re-added. */
   readonly rebuildRoutesOf = new Set<string>();
@@ -731,16 +741,30 @@ class Planner {
         };
       });
 
-    // The host routes VPP adds for the other address of each /31 interface address (see wantedRoutesOf).
+    // The host routes VPP adds for the other address of each /31 interface address (see
+    // wantedRoutesOf), and which of them outlive this plan (their address stays).
     const paired = new Set<string>();
+    const pairedKept = new Set<string>();
     for (const i of actual.interfaces.values()) {
       for (const addr of i.addresses) {
         const other = pairedAddressOf31(addr);
-        if (other !== undefined) paired.add(`${routeKey(i.table.ip4, `${other}/32`)}|${i.swIfIndex}|${other}`);
+        if (other === undefined) continue;
+        const id = `${routeKey(i.table.ip4, `${other}/32`)}|${i.swIfIndex}|${other}`;
+        paired.add(id);
+        if (this.keepsAddress(i, addr)) pairedKept.add(id);
       }
     }
-    const addressOwn = (k: string, a: ActualRoute): boolean =>
-      paired.size > 0 && a.paths.length === 1 && paired.has(`${k}|${a.paths[0]!.swIfIndex}|${a.paths[0]!.nh}`);
+    const pathId = (k: string, a: ActualRoute): string | undefined =>
+      paired.size > 0 && a.paths.length === 1 ? `${k}|${a.paths[0]!.swIfIndex}|${a.paths[0]!.nh}` : undefined;
+    const addressOwn = (k: string, a: ActualRoute): boolean => {
+      const id = pathId(k, a);
+      return id !== undefined && paired.has(id);
+    };
+    // Such a route goes with its address: wanted without the address, it has to be added.
+    const goingWithAddress = (k: string, a: ActualRoute): boolean => {
+      const id = pathId(k, a);
+      return id !== undefined && paired.has(id) && !pairedKept.has(id);
+    };
 
     for (const [k, a] of actual.routes) {
       const w = want.get(k);
@@ -779,7 +803,7 @@ class Planner {
     }
     for (const [k, w] of want) {
       const a = actual.routes.get(k);
-      const aliveA = a && !viaDying(a) ? a : undefined;
+      const aliveA = a && !viaDying(a) && !goingWithAddress(k, a) ? a : undefined;
       if (aliveA && samePaths(w, aliveA)) {
         if (w.peerRes === undefined || !this.rebuildRoutesOf.has(w.peerRes)) continue;
         const why = `withdrawn and re-added: VPP ${actual.capabilities.version ?? '< 26.02'} keeps a replaced peer's old endpoint until its adjacencies are rebuilt`;

@@ -22,7 +22,14 @@ import {
   type ActualTeibEntry,
   type ActualWireguardInterface,
 } from './actual';
-import { canonicalAddress, canonicalInterfaceAddress, canonicalPrefix, familyOf, isZeroAddress } from './ip';
+import {
+  canonicalAddress,
+  canonicalInterfaceAddress,
+  canonicalPrefix,
+  familyOf,
+  isZeroAddress,
+  pairedAddressOf31,
+} from './ip';
 import type { IfRef, PathRef, PeerConfig, Step } from './plan';
 
 const NO_INDEX = 0xffffffff;
@@ -430,19 +437,23 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
         dump(client, peerV2 ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', { peer_index: i }),
       ),
     ),
-    Promise.all(
-      [...touched.routes].map(async ([k, r]) => {
-        try {
-          const reply = await call(client, 'ip_route_lookup', { table_id: r.table, exact: 1, prefix: r.prefix });
-          return { k, route: parseRoute({ ...(reply.route as Row), table_id: r.table }, familyOf(r.prefix)) };
-        } catch (err) {
-          const retval = (err as { retval?: number }).retval;
-          if (retval === NO_SUCH_ENTRY || retval === NO_SUCH_FIB) return { k, route: undefined };
-          throw err;
-        }
-      }),
-    ),
+    Promise.all([...touched.routes].map(([k, r]) => lookupRoute(client, k, r.table, r.prefix))),
   ]);
+  if (ifs) {
+    // A /31 address that went (or moved) takes with it the host route VPP had added for its
+    // other address: read those again too.
+    const now = new Map(ifs.interfaces.map((i) => [i.swIfIndex, i]));
+    for (const i of before.interfaces.values()) {
+      for (const addr of i.addresses) {
+        const other = pairedAddressOf31(addr);
+        const still = now.get(i.swIfIndex);
+        if (other === undefined || (still?.addresses.includes(addr) && still.table.ip4 === i.table.ip4)) continue;
+        const prefix = `${other}/32`;
+        const k = routeKey(i.table.ip4, prefix);
+        if (!touched.routes.has(k)) lookups.push(await lookupRoute(client, k, i.table.ip4, prefix));
+      }
+    }
+  }
   for (const rows of peerRows)
     for (const row of rows) {
       const p = parsePeer(row, peerV2);
@@ -463,6 +474,23 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
     ...(before.capabilities.version !== undefined ? { version: before.capabilities.version } : {}),
     ...(before.routeScope ? { routeScope: before.routeScope } : {}),
   });
+}
+
+/** One route by exact lookup; undefined when VPP has no such entry (or table). */
+async function lookupRoute(
+  client: VppClient,
+  k: string,
+  table: number,
+  prefix: string,
+): Promise<{ k: string; route: ActualRoute | undefined }> {
+  try {
+    const reply = await call(client, 'ip_route_lookup', { table_id: table, exact: 1, prefix });
+    return { k, route: parseRoute({ ...(reply.route as Row), table_id: table }, familyOf(prefix)) };
+  } catch (err) {
+    const retval = (err as { retval?: number }).retval;
+    if (retval === NO_SUCH_ENTRY || retval === NO_SUCH_FIB) return { k, route: undefined };
+    throw err;
+  }
 }
 
 /** Keeps the next-hop paths of an entry; connected (no next hop), local, drop and special entries are dropped. */

@@ -599,6 +599,39 @@ describe('a /31 tunnel address', () => {
       expect(shown.routes.find((x) => x.prefix === '169.254.10.1/32')?.paths).toEqual([
         { via: '169.254.10.1', interface: shown.interfaces.find((i) => i.owner === 'wg-dc1')!.name },
       ]);
+      // The /31 goes while the next hop stays wanted: the host route is vppwg's to add, in the same run.
+      const noPair = bgp.replace('addresses: [169.254.10.0/31, fd00:10::/127]', "addresses: ['fd00:10::/127']");
+      const moved = await reconcile(rig.client, loadText(noPair));
+      expect(moved.error).toBeUndefined();
+      expect(moved.ok && moved.verified).toBe(true);
+      expect(moved.plan.operations.map((o) => o.id)).toEqual(
+        expect.arrayContaining(['-address:wg-dc1 169.254.10.0/31', '+next-hop:table 0 169.254.10.1/32']),
+      );
+      expect(moved.plan.operations.filter((o) => o.id === '+next-hop:table 0 169.254.10.1/32')).toHaveLength(1);
+      rig.sim.resetCounters();
+      expect((await reconcile(rig.client, loadText(noPair))).plan.operations.map((o) => o.id)).toEqual([]);
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
+describe('a /31 address removed', () => {
+  test('together with admin down: the host route VPP had added for its other address is known gone, the run verifies', async () => {
+    const rig = await startRig();
+    const file = (withPair: boolean, up: boolean): string => `
+uplinks:
+  - { name: host-eth0, addresses: [192.0.2.1/24, 2001:db8:0:1::1/64] }
+wireguard:
+  - { name: p2p, private_key: generate, listen_port: 51820, source: 192.0.2.1, addresses: [${withPair ? '10.50.0.15/31' : ''}], admin_up: ${up}, peers: [] }
+`;
+    try {
+      expect((await reconcile(rig.client, loadText(file(true, true)))).ok).toBe(true);
+      expect(showState(await observe(rig.client)).routes.map((r) => r.prefix)).toContain('10.50.0.14/32');
+      const r = await reconcile(rig.client, loadText(file(false, false)));
+      expect(r.error).toBeUndefined();
+      expect(r.ok && r.verified).toBe(true);
+      expect(r.actual!.routes.has('0|10.50.0.14/32')).toBe(false);
     } finally {
       await rig.close();
     }

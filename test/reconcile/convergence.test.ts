@@ -28,7 +28,8 @@ interface IfSpec {
   /** No instance (VPP picks the lowest free one), or wg<slot>: another interface may hold it. */
   instance: boolean;
   v6Source: boolean;
-  addr4: boolean;
+  /** No IPv4 address, a /24, or a /31 whose other address is peer 4's tunnel address (VPP routes it itself). */
+  addr4: 'none' | '24' | '31';
   addr6: boolean;
   mtu: 0 | 1420 | 1380;
   table: 0 | 10 | 20;
@@ -61,7 +62,7 @@ const ifArb: fc.Arbitrary<IfSpec> = fc.record({
   otherPort: fc.boolean(),
   instance: fc.boolean(),
   v6Source: fc.boolean(),
-  addr4: fc.boolean(),
+  addr4: fc.constantFrom<IfSpec['addr4']>('none', '24', '31'),
   addr6: fc.boolean(),
   mtu: fc.constantFrom<IfSpec['mtu']>(0, 1420, 1380),
   table: fc.constantFrom<IfSpec['table']>(0, 10, 20),
@@ -128,7 +129,10 @@ function render(s: StateSpec): string {
       private_key: f.key === 'generate' ? 'generate' : { inline: key(10 * (i + 1) + f.key) },
       listen_port: 51820 + i + (f.otherPort ? 10 : 0),
       source: f.v6Source ? '2001:db8:0:1::1' : '192.0.2.1',
-      addresses: [...(f.addr4 ? [`10.${50 + i}.0.1/24`] : []), ...(f.addr6 ? [`fd00:${50 + i}::1/64`] : [])],
+      addresses: [
+        ...(f.addr4 === '24' ? [`10.${50 + i}.0.1/24`] : f.addr4 === '31' ? [`10.${50 + i}.0.15/31`] : []),
+        ...(f.addr6 ? [`fd00:${50 + i}::1/64`] : []),
+      ],
       ...(f.mtu ? { mtu: f.mtu } : {}),
       ...(f.table && usable.has(f.table) ? { table: f.table } : {}),
       admin_up: f.adminUp,

@@ -6,6 +6,7 @@ import { VppClient } from '../../src/client';
 import { loadDesiredState, parseDesiredState, type DesiredState } from '../../src/config';
 import { startSim, type Sim, type SimConfig, type SimUplink } from '../../src/sim';
 import { MUTATING_MESSAGES, reconcileMessages } from '../../src/reconcile';
+import { pairedAddressOf31 } from '../../src/reconcile/ip';
 import { projectRoot } from '../../src/util/paths';
 
 export const examplesDir = join(projectRoot(), 'deploy', 'examples');
@@ -116,12 +117,23 @@ export function compareShowWithDesired(
       ...desired.routes.map((r) => `${r.table} ${r.prefix} via ${r.via} ${r.interface}`),
       ...desired.wireguard.flatMap((w) =>
         w.peers.flatMap((p) => [
-          ...p.tunnelNextHops.map((nh) => `${w.table} ${nh}/${nh.includes(':') ? 128 : 32} via ${nh} ${w.name}`),
+          ...p.tunnelNextHops
+            .filter((nh) => !w.addresses.some((a) => pairedAddressOf31(a) === nh))
+            .map((nh) => `${w.table} ${nh}/${nh.includes(':') ? 128 : 32} via ${nh} ${w.name}`),
           ...p.routes.map((r) => `${w.table} ${r.prefix} via ${r.via} ${w.name}`),
         ]),
       ),
     ]),
   };
+  // The host routes VPP adds itself for the other address of a /31: the address's, not the file's.
+  const pairedHosts = new Set(
+    shown.interfaces.flatMap((i) =>
+      i.addresses.flatMap((a) => {
+        const other = pairedAddressOf31(a);
+        return other === undefined ? [] : [`${i.name} ${other}/32 ${other}`];
+      }),
+    ),
+  );
   const ownerOf = new Map(shown.interfaces.map((i) => [i.name, i.owner]));
   const logical = (name: string): string => ownerOf.get(name) ?? name;
   const ownedNames = new Set(desired.wireguard.map((w) => w.name));
@@ -169,6 +181,7 @@ export function compareShowWithDesired(
         r.paths
           .filter(
             (p) =>
+              !pairedHosts.has(`${p.interface} ${r.prefix} ${p.via}`) &&
               routeIfs.has(logical(p.interface)) &&
               (ownedNames.has(logical(p.interface)) ||
                 desired.routes.some((d) => d.table === r.table && d.prefix === r.prefix)),
