@@ -3,7 +3,7 @@
  * fields VPP fills. A message without a handler here is dropped silently, as VPP drops messages
  * it has no handler for.
  */
-import { type FibEntry, type FibPath, type FibTable, NO_INTERFACE } from './fib';
+import { type FibEntry, type FibPath, type FibSource, type FibTable, NO_INTERFACE, SOURCE_ID } from './fib';
 import type { ApiPath, VppModel } from './model';
 import { type Prefix, covers, ip6ToString, maskPrefix, parsePrefix } from './net';
 
@@ -280,6 +280,17 @@ export const handlers: Record<string, Handler> = {
     const t = ctx.model.table(req.table.is_ip6 ? 6 : 4, req.table.table_id);
     if (!t) return;
     for (const route of routeDetails(t)) ctx.details({ route });
+  },
+  ip_route_v2_dump(req, ctx) {
+    const t = ctx.model.table(req.table.is_ip6 ? 6 : 4, req.table.table_id);
+    if (!t) return;
+    // src 0: every entry; else only entries that source has a hand in (fib_table_walk_w_src).
+    const only = (Object.keys(SOURCE_ID) as FibSource[]).find((s) => SOURCE_ID[s] === req.src);
+    if (req.src !== 0 && !only) return;
+    for (const e of t.walk()) {
+      if (only && !e[only]) continue;
+      ctx.details({ route: { ...routeValue(t, e), src: SOURCE_ID[t.best(e).source] } });
+    }
   },
   ip_route_lookup(req, ctx) {
     const p = parsePrefix(req.prefix);

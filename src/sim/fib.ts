@@ -34,6 +34,15 @@ export type FibSource = keyof typeof SOURCE_RANK;
 
 const SOURCES: readonly FibSource[] = ['special', 'interface', 'api', 'adj', 'default'];
 
+/** VPP's fib_source_t numbers (fib_source.h), as ip_route_v2 reports an entry's best source and filters by one. */
+export const SOURCE_ID: Readonly<Record<FibSource, number>> = {
+  special: 1, // FIB_SOURCE_SPECIAL
+  interface: 4, // FIB_SOURCE_INTERFACE
+  api: 8, // FIB_SOURCE_API
+  adj: 15, // FIB_SOURCE_ADJ
+  default: 20, // FIB_SOURCE_DEFAULT_ROUTE
+};
+
 /** One FIB entry: the paths each source gave it (a slot per source: cheaper than a Map per entry). */
 export class FibEntry {
   special: FibPath[] | undefined = undefined;

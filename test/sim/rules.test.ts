@@ -143,6 +143,32 @@ describe('interfaces', () => {
     expect((await routes()).map((r) => r.prefix).filter((p) => p.startsWith('10.5.'))).toEqual([]);
   });
 
+  test('ip_route_v2_dump: each entry with its best source; a source filter keeps the entries that source has a hand in', async () => {
+    await boot();
+    const a = await loop();
+    await setFlags(a, true);
+    await addr(a, '169.254.1.0/31');
+    await route(true, '10.9.0.0/16', a, '169.254.1.1');
+    // An API route under the interface's own host route for the other address of the /31.
+    await route(true, '169.254.1.1/32', a, '169.254.1.1');
+    const v2 = async (src: number) =>
+      (await dump(ip.ip_route_v2_dump, { src, table: { table_id: 0, is_ip6: false } })).map((d: Any) => [
+        d.route.prefix,
+        d.route.src,
+      ]);
+    const all = new Map((await v2(0)) as [string, number][]);
+    expect(all.get('10.9.0.0/16')).toBe(8); // FIB_SOURCE_API
+    expect(all.get('169.254.1.1/32')).toBe(4); // FIB_SOURCE_INTERFACE outranks API
+    expect(all.get('169.254.1.0/32')).toBe(4);
+    expect(all.get('0.0.0.0/0')).toBe(20); // FIB_SOURCE_DEFAULT_ROUTE
+    expect(all.size).toBe((await routes()).length);
+    expect(await v2(8)).toEqual([
+      ['10.9.0.0/16', 8],
+      ['169.254.1.1/32', 4],
+    ]);
+    expect(await v2(99)).toEqual([]);
+  });
+
   test('a /31 gets an attached /32 via the other address; an address that is its network address has no drop for it', async () => {
     await boot();
     const a = await loop();
