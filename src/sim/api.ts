@@ -84,6 +84,26 @@ function routeValue(table: FibTable, e: FibEntry): Record<string, unknown> {
   };
 }
 
+/** ip_route_lookup(_v2): the exact entry or the longest match; v2 also names the entry's best source. */
+function lookupRoute(req: Req, ctx: Ctx, v2: boolean): void {
+  const p = parsePrefix(req.prefix);
+  const t = p && ctx.model.table(p.af, req.table_id);
+  const fail = (retval: number) => ctx.reply({ retval, route: { paths: [] } });
+  if (!p || !t) return fail(-3);
+  let found: FibEntry | undefined;
+  if (req.exact) {
+    found = t.get(p);
+  } else {
+    for (const e of t.all()) {
+      if (e.prefix.len <= p.len && (!found || e.prefix.len > found.prefix.len) && covers(e.prefix, maskPrefix(p)))
+        found = e;
+    }
+  }
+  if (!found) return fail(-6);
+  const route = { ...routeValue(t, found), table_id: req.table_id };
+  ctx.reply({ retval: 0, route: v2 ? { ...route, src: SOURCE_ID[t.best(found).source] } : route });
+}
+
 function peerValue(ctx: Ctx, index: number, v2: boolean): Record<string, unknown> {
   const p = ctx.model.peers.get(index)!;
   const base = {
@@ -293,21 +313,10 @@ export const handlers: Record<string, Handler> = {
     }
   },
   ip_route_lookup(req, ctx) {
-    const p = parsePrefix(req.prefix);
-    const t = p && ctx.model.table(p.af, req.table_id);
-    const fail = (retval: number) => ctx.reply({ retval, route: { paths: [] } });
-    if (!p || !t) return fail(-3);
-    let found: FibEntry | undefined;
-    if (req.exact) {
-      found = t.get(p);
-    } else {
-      for (const e of t.all()) {
-        if (e.prefix.len <= p.len && (!found || e.prefix.len > found.prefix.len) && covers(e.prefix, maskPrefix(p)))
-          found = e;
-      }
-    }
-    if (!found) return fail(-6);
-    ctx.reply({ retval: 0, route: { ...routeValue(t, found), table_id: req.table_id } });
+    lookupRoute(req, ctx, false);
+  },
+  ip_route_lookup_v2(req, ctx) {
+    lookupRoute(req, ctx, true);
   },
 
   // ---- TEIB ----
