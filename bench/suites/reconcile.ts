@@ -472,8 +472,12 @@ async function observeFloor(client: VppClient): Promise<number> {
     rawStream(client, hasPeerV2(client) ? 'wireguard_peers_v2_dump' : 'wireguard_peers_dump', {
       peer_index: 0xffffffff,
     }),
-    rawStream(client, 'ip_route_dump', { table: { table_id: 0, is_ip6: false, name: '' } }),
-    rawStream(client, 'ip_route_dump', { table: { table_id: 0, is_ip6: true, name: '' } }),
+    // The same route dump observe uses (v2, with each entry's source, when this VPP has it).
+    ...[false, true].map((is_ip6) =>
+      client.has('ip_route_v2_dump')
+        ? rawStream(client, 'ip_route_v2_dump', { src: 0, table: { table_id: 0, is_ip6, name: '' } })
+        : rawStream(client, 'ip_route_dump', { table: { table_id: 0, is_ip6, name: '' } }),
+    ),
   ]);
   return performance.now() - t;
 }

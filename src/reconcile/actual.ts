@@ -65,6 +65,20 @@ export interface ActualPath {
   readonly nh: string;
 }
 
+/** FIB_SOURCE_API (VPP's fib_source.h): the source of every route added with ip_route_add_del. */
+export const FIB_SOURCE_API = 8;
+/** The last built-in source (FIB_SOURCE_INTERPOSE); higher numbers are registered by plugins at run time. */
+const FIB_SOURCE_LAST_BUILTIN = 21;
+
+/**
+ * Whether VPP prefers source `src` to the API for a prefix: the built-in sources numbered below it
+ * (special, classify, proxy, interface, SR, BIER, 6RD) rank above it, the rest below; a plugin's own
+ * source ranks where it chose, which the API does not tell, so it counts as above (left alone).
+ */
+export function sourceRanksAboveApi(src: number): boolean {
+  return src < FIB_SOURCE_API || src > FIB_SOURCE_LAST_BUILTIN;
+}
+
 export interface ActualRoute {
   readonly table: number;
   readonly family: AddressFamily;
@@ -72,6 +86,12 @@ export interface ActualRoute {
   readonly prefix: string;
   /** Next-hop paths (connected, local and drop entries are not routes anyone configured, and are left out). */
   readonly paths: readonly ActualPath[];
+  /**
+   * VPP's best source for the entry when it is not the API (an interface address, an adjacency, a
+   * recursive resolution, another control plane's source), as ip_route_v2 reports it: what VPP
+   * forwards by is not an API route, so vppwg can neither replace nor remove it. Unset with the v1 dumps.
+   */
+  readonly heldBy?: number;
 }
 
 export interface ActualTeibEntry {

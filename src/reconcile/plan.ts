@@ -20,6 +20,7 @@ import {
   routeKey,
   tableKey,
   bytesEqual,
+  sourceRanksAboveApi,
   type ActualInterface,
   type ActualPeer,
   type ActualRoute,
@@ -772,7 +773,8 @@ class Planner {
       if (w) {
         if (!viaDead) continue; // compared below, in the pass over wanted routes
       } else {
-        if (!viaDead && addressOwn(k, a)) continue;
+        // Not what VPP forwards by an API route: nothing vppwg may or could remove.
+        if (!viaDead && (a.heldBy !== undefined || addressOwn(k, a))) continue;
         const viaOwned = a.paths.some((p) => this.fates.has(p.swIfIndex));
         if (!viaOwned) continue;
         const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
@@ -803,7 +805,18 @@ class Planner {
     }
     for (const [k, w] of want) {
       const a = actual.routes.get(k);
-      const aliveA = a && !viaDying(a) && !goingWithAddress(k, a) ? a : undefined;
+      let aliveA = a && !viaDying(a) && !goingWithAddress(k, a) ? a : undefined;
+      if (aliveA?.heldBy !== undefined && !samePaths(w, aliveA)) {
+        if (sourceRanksAboveApi(aliveA.heldBy)) {
+          // VPP prefers that source for this prefix: a route vppwg added would not be used.
+          this.notes.push(
+            `table ${w.table} ${w.prefix}: VPP forwards by its source ${aliveA.heldBy} (via ${aliveA.paths.map((p) => p.nh).join(', ')}), which ranks above the routes vppwg adds; left as VPP has it`,
+          );
+          continue;
+        }
+        // A source below the API holds it, so there is no API route (it would rank first): adding one takes over.
+        aliveA = undefined;
+      }
       if (aliveA && samePaths(w, aliveA)) {
         if (w.peerRes === undefined || !this.rebuildRoutesOf.has(w.peerRes)) continue;
         const why = `withdrawn and re-added: VPP ${actual.capabilities.version ?? '< 26.02'} keeps a replaced peer's old endpoint until its adjacencies are rebuilt`;

@@ -15,6 +15,7 @@ import {
   routeKey,
   OWNER_TAG_PREFIX,
   type ActualInterface,
+  FIB_SOURCE_API,
   type ActualPeer,
   type ActualRoute,
   type ActualState,
@@ -317,12 +318,14 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
         existing: new Set(all.map((r) => r.sw_if_index as number)),
       }))
     : undefined;
+  const v2 = hasRouteSources(client);
   const dumpRoutes = async (id: number, family: AddressFamily): Promise<void> => {
     const known = await indexes;
+    const table = { table_id: id, is_ip6: family === 'ip6', name: '' };
     await forEachDetail(
       client,
-      'ip_route_dump',
-      { table: { table_id: id, is_ip6: family === 'ip6', name: '' } },
+      v2 ? 'ip_route_v2_dump' : 'ip_route_dump',
+      v2 ? { src: 0, table } : { table },
       (row) => {
         const route = row.route as Row;
         if (scope && known && !inScope(route, scope, known.wireguard, known.existing)) return;
@@ -484,7 +487,11 @@ async function lookupRoute(
   prefix: string,
 ): Promise<{ k: string; route: ActualRoute | undefined }> {
   try {
-    const reply = await call(client, 'ip_route_lookup', { table_id: table, exact: 1, prefix });
+    const reply = await call(client, hasRouteSources(client) ? 'ip_route_lookup_v2' : 'ip_route_lookup', {
+      table_id: table,
+      exact: 1,
+      prefix,
+    });
     return { k, route: parseRoute({ ...(reply.route as Row), table_id: table }, familyOf(prefix)) };
   } catch (err) {
     const retval = (err as { retval?: number }).retval;
@@ -504,7 +511,24 @@ function parseRoute(route: Row, family: AddressFamily): ActualRoute | undefined 
     paths.push({ swIfIndex: p.sw_if_index as number, nh: canonicalAddress(nh) });
   }
   if (!paths.length) return undefined;
-  return { table: route.table_id as number, family, prefix: canonicalPrefix(route.prefix as string), paths };
+  const src = route.src as number | undefined;
+  return {
+    table: route.table_id as number,
+    family,
+    prefix: canonicalPrefix(route.prefix as string),
+    paths,
+    ...(src !== undefined && src !== FIB_SOURCE_API ? { heldBy: src } : {}),
+  };
+}
+
+/** VPP reports each route's best source (ip_route_v2_dump and ip_route_lookup_v2, 24.10 on). */
+function hasRouteSources(client: VppClient): boolean {
+  return (
+    client.has(messageDef('ip_route_v2_dump')) &&
+    client.has(messageDef('ip_route_v2_details')) &&
+    client.has(messageDef('ip_route_lookup_v2')) &&
+    client.has(messageDef('ip_route_lookup_v2_reply'))
+  );
 }
 
 // -- steps ----------------------------------------------------------------------------------------

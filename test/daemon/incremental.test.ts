@@ -63,11 +63,15 @@ describe('incremental reconcile in the daemon', () => {
   let checker: VppClient | undefined;
   const reconciles: ReconcileSummaryMsg[] = [];
 
-  /** How many full route dumps (only a full observe sends ip_route_dump) the daemon has made. */
+  /** How many full route dumps (only a full observe sends ip_route_v2_dump, or ip_route_dump) the daemon has made. */
   async function routeDumps(): Promise<number> {
     const text = await daemon.metrics.text();
-    const m = /vppwg_vpp_api_call_duration_seconds_count\{message="ip_route_dump",result="ok"\} (\d+)/.exec(text);
-    return Number(m?.[1] ?? 0);
+    let n = 0;
+    for (const m of text.matchAll(
+      /vppwg_vpp_api_call_duration_seconds_count\{message="ip_route(_v2)?_dump",result="ok"\} (\d+)/g,
+    ))
+      n += Number(m[2]);
+    return n;
   }
 
   async function inSync(): Promise<boolean> {

@@ -616,6 +616,59 @@ describe('a /31 tunnel address', () => {
   });
 });
 
+describe('routes VPP holds by another source (ip_route_v2 reports it)', () => {
+  test('a wanted next hop that an interface route outranks: a note, no endless re-add; one a lower source holds: taken over', async () => {
+    const rig = await startRig();
+    // 10.9.0.1 is the other address of the uplink's /31 (interface source, above the API); 10.9.0.7
+    // becomes a TEIB adjacency on the uplink (ADJ source, below the API).
+    const file = `
+uplinks:
+  - { name: host-eth0, addresses: [192.0.2.1/24, 2001:db8:0:1::1/64, 10.9.0.0/31] }
+wireguard:
+  - name: wg0
+    private_key: generate
+    listen_port: 51820
+    source: 192.0.2.1
+    addresses: [10.8.0.1/24]
+    admin_up: true
+    peers:
+      - { name: a, public_key: "${peerKey(1)}", allowed_ips: [10.9.0.1/32], tunnel_next_hops: [10.9.0.1] }
+      - { name: b, public_key: "${peerKey(2)}", allowed_ips: [10.9.0.7/32], tunnel_next_hops: [10.9.0.7] }
+`;
+    try {
+      const uplink = showState(await observe(rig.client)).interfaces.find((i) => i.name === 'host-eth0')!.swIfIndex;
+      await (rig.client.call as (d: unknown, v: unknown) => Promise<unknown>)(messageDef('teib_entry_add_del'), {
+        is_add: 1,
+        entry: { sw_if_index: uplink, peer: '10.9.0.7', nh: '192.0.2.77', nh_table_id: 0 },
+      });
+      // The uplink's /31 comes in the same run, after the plan: its host route lands on top of
+      // vppwg's, and the run still verifies (and says why it leaves that prefix as VPP has it).
+      const r = await reconcile(rig.client, loadText(file));
+      expect(r.error).toBeUndefined();
+      expect(r.ok && r.verified).toBe(true);
+      expect(r.plan.operations.map((o) => o.id).filter((id) => id.endsWith('table 0 10.9.0.7/32'))).toEqual([
+        '+next-hop:table 0 10.9.0.7/32',
+      ]);
+      const shown = showState(await observe(rig.client));
+      expect(shown.routes.find((x) => x.prefix === '10.9.0.7/32')?.paths).toEqual([
+        { via: '10.9.0.7', interface: 'wg0' },
+      ]);
+      expect(shown.routes.find((x) => x.prefix === '10.9.0.1/32')?.paths).toEqual([
+        { via: '10.9.0.1', interface: 'host-eth0' },
+      ]);
+      rig.sim.resetCounters();
+      const again = await reconcile(rig.client, loadText(file));
+      expect(again.plan.operations).toEqual([]);
+      expect(again.plan.notes.join('\n')).toContain(
+        'table 0 10.9.0.1/32: VPP forwards by its source 4 (via 10.9.0.1), which ranks above the routes vppwg adds',
+      );
+      expect(mutatingCalls(rig.sim)).toEqual({});
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
 describe('a /31 address removed', () => {
   test('together with admin down: the host route VPP had added for its other address is known gone, the run verifies', async () => {
     const rig = await startRig();
@@ -684,7 +737,7 @@ describe('reconciling from the previous result’s state', () => {
       const counts = rig.sim.counters();
       expect(mutatingCalls(rig.sim)).toEqual({ wireguard_peer_remove: 1, wireguard_peer_add: 1 });
       // No full dump: the new peer is read back by its index.
-      expect(counts.ip_route_dump ?? 0).toBe(0);
+      expect((counts.ip_route_dump ?? 0) + (counts.ip_route_v2_dump ?? 0)).toBe(0);
       expect(counts.sw_interface_dump ?? 0).toBe(0);
       expect(counts.wireguard_peers_v2_dump).toBe(1);
       const shown = showState(await observe(rig.client));
