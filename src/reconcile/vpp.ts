@@ -511,14 +511,15 @@ function parseRoute(route: Row, family: AddressFamily): ActualRoute | undefined 
     paths.push({ swIfIndex: p.sw_if_index as number, nh: canonicalAddress(nh) });
   }
   if (!paths.length) return undefined;
-  const src = route.src as number | undefined;
-  return {
+  const r: ActualRoute = {
     table: route.table_id as number,
     family,
     prefix: canonicalPrefix(route.prefix as string),
     paths,
-    ...(src !== undefined && src !== FIB_SOURCE_API ? { heldBy: src } : {}),
   };
+  // One shape for the common case (tens of thousands of routes); the rare held one gets a copy.
+  const src = route.src as number | undefined;
+  return src === undefined || src === FIB_SOURCE_API ? r : { ...r, heldBy: src };
 }
 
 /** VPP reports each route's best source (ip_route_v2_dump and ip_route_lookup_v2, 24.10 on). */

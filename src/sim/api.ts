@@ -63,9 +63,10 @@ function routeDetails(table: FibTable): Record<string, unknown>[] {
   return out;
 }
 
-function routeValue(table: FibTable, e: FibEntry): Record<string, unknown> {
-  const { paths } = table.best(e);
-  return {
+/** An entry as ip_route_details shows it; `withSource` adds the best source as ip_route_v2 does. */
+function routeValue(table: FibTable, e: FibEntry, withSource = false): Record<string, unknown> {
+  const { source, paths } = table.best(e);
+  const v: Record<string, unknown> = {
     table_id: table.tableId,
     stats_index: e.statsIndex,
     prefix: e.text,
@@ -82,6 +83,8 @@ function routeValue(table: FibTable, e: FibEntry): Record<string, unknown> {
       n_labels: 0,
     })),
   };
+  if (withSource) v.src = SOURCE_ID[source];
+  return v;
 }
 
 /** ip_route_lookup(_v2): the exact entry or the longest match; v2 also names the entry's best source. */
@@ -100,8 +103,7 @@ function lookupRoute(req: Req, ctx: Ctx, v2: boolean): void {
     }
   }
   if (!found) return fail(-6);
-  const route = { ...routeValue(t, found), table_id: req.table_id };
-  ctx.reply({ retval: 0, route: v2 ? { ...route, src: SOURCE_ID[t.best(found).source] } : route });
+  ctx.reply({ retval: 0, route: { ...routeValue(t, found, v2), table_id: req.table_id } });
 }
 
 function peerValue(ctx: Ctx, index: number, v2: boolean): Record<string, unknown> {
@@ -309,7 +311,7 @@ export const handlers: Record<string, Handler> = {
     if (req.src !== 0 && !only) return;
     for (const e of t.walk()) {
       if (only && !e[only]) continue;
-      ctx.details({ route: { ...routeValue(t, e), src: SOURCE_ID[t.best(e).source] } });
+      ctx.details({ route: routeValue(t, e, true) });
     }
   },
   ip_route_lookup(req, ctx) {
