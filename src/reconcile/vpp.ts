@@ -245,32 +245,6 @@ const READ_MESSAGES = [
   'teib_details',
 ];
 
-/** Sent by an apply (with their replies). The peer add is checked apart: v2 when VPP has it, else v1. */
-const WRITE_MESSAGES = [
-  'ip_table_add_del',
-  'ip_table_add_del_reply',
-  'wireguard_interface_create',
-  'wireguard_interface_create_reply',
-  'wireguard_interface_delete',
-  'wireguard_interface_delete_reply',
-  'sw_interface_tag_add_del',
-  'sw_interface_tag_add_del_reply',
-  'sw_interface_set_table',
-  'sw_interface_set_table_reply',
-  'sw_interface_set_mtu',
-  'sw_interface_set_mtu_reply',
-  'sw_interface_add_del_address',
-  'sw_interface_add_del_address_reply',
-  'wireguard_peer_remove',
-  'wireguard_peer_remove_reply',
-  'ip_route_add_del',
-  'ip_route_add_del_reply',
-  'teib_entry_add_del',
-  'teib_entry_add_del_reply',
-  'sw_interface_set_flags',
-  'sw_interface_set_flags_reply',
-];
-
 /**
  * Refuses, before anything is read or changed, a VPP that lacks (or has another layout of) a message
  * the reconciler needs to read (`write`: also to apply), naming every such message at once instead of
@@ -281,7 +255,14 @@ export function checkReconcileApi(client: VppClient, write: boolean): void {
   if (!client.connected) return;
   const peerV2 = hasPeerV2(client);
   const names = [...READ_MESSAGES, ...(peerV2 ? [] : ['wireguard_peers_dump', 'wireguard_peers_details'])];
-  if (write) names.push(...WRITE_MESSAGES, ...(peerV2 ? [] : ['wireguard_peer_add', 'wireguard_peer_add_reply']));
+  if (write) {
+    // What an apply sends, with the replies; the peer add as v2 when VPP has it, else v1.
+    const peerAdd = peerV2 ? 'wireguard_peer_add_v2' : 'wireguard_peer_add';
+    for (const m of MUTATING_MESSAGES) {
+      if (m.startsWith('wireguard_peer_add') && m !== peerAdd) continue;
+      names.push(m, `${m}_reply`);
+    }
+  }
   const problems = client.incompatible(names.map(messageDef));
   if (problems.length === 0) return;
   throw new VppIncompatibleError(problems, apiHint(client, problems));
