@@ -124,6 +124,9 @@ export class FibTable {
   /** IPv4 only: one VPP-ordered hash per prefix length. */
   private readonly byLen: (VppHashOrder | undefined)[] = [];
 
+  /** Held by the API (created by ip_table_add_del and not deleted since); interfaces bound to it hold it too. */
+  apiLocked = true;
+
   constructor(
     readonly af: Af,
     readonly tableId: number,

@@ -280,6 +280,9 @@ export class VppModel {
     // TEIB has no interface-delete hook for WireGuard or loopbacks (only GRE, IPIP and IPsec tunnels
     // walk it): its entries, and their routes, stay under the old sw_if_index, like API routes.
     this.ifaces.delete(i.swIfIndex);
+    // Its table bindings go with it (ip4/ip6_sw_interface_add_del rebind to table 0).
+    this.releaseTable(4, i.table4);
+    this.releaseTable(6, i.table6);
     this.swIfIndices.release(i.swIfIndex);
     this.events.iface(i.swIfIndex, 0, true);
   }
@@ -334,8 +337,10 @@ export class VppModel {
     const af: Af = isIp6 ? 6 : 4;
     if (!this.table(af, vrf)) return VppErrno.NO_SUCH_FIB;
     if ((isIp6 ? i.addrs6 : i.addrs4).length > 0) return VppErrno.ADDRESS_FOUND_FOR_INTERFACE;
+    const old = isIp6 ? i.table6 : i.table4;
     if (isIp6) i.table6 = vrf;
     else i.table4 = vrf;
+    if (old !== vrf) this.releaseTable(af, old);
     return 0;
   }
 
@@ -465,23 +470,30 @@ export class VppModel {
     const af: Af = isIp6 ? 6 : 4;
     const key = `${af}:${tableId}`;
     if (isAdd) {
-      if (!this.tables.has(key)) {
-        this.putTable(new FibTable(af, tableId, name || `${isIp6 ? 'ipv6' : 'ipv4'}-VRF:${tableId}`, this.stats));
-      }
+      const t = this.tables.get(key);
+      // Adding it again takes the API's lock back; the name stays.
+      if (t) t.apiLocked = true;
+      else this.putTable(new FibTable(af, tableId, name || `${isIp6 ? 'ipv6' : 'ipv4'}-VRF:${tableId}`, this.stats));
       return 0;
     }
     const t = this.tables.get(key);
     if (t) {
-      t.clear();
-      this.tables.delete(key);
-      (af === 4 ? this.tables4 : this.tables6).delete(tableId);
-      // Interfaces bound to a deleted table fall back to table 0.
-      for (const i of this.ifaces.values()) {
-        if (af === 4 && i.table4 === tableId) i.table4 = 0;
-        if (af === 6 && i.table6 === tableId) i.table6 = 0;
-      }
+      // Only the API's lock goes (fib_table_unlock): a table an interface is bound to stays, with
+      // its routes and name, until the last interface leaves it.
+      t.apiLocked = false;
+      this.releaseTable(af, tableId);
     }
     return 0;
+  }
+
+  /** Destroys table `id` of `af` once nothing holds it (no API lock, no interface bound to it). */
+  private releaseTable(af: Af, id: number): void {
+    const t = this.table(af, id);
+    if (!t || id === 0 || t.apiLocked) return;
+    for (const i of this.ifaces.values()) if ((af === 4 ? i.table4 : i.table6) === id) return;
+    t.clear();
+    this.tables.delete(`${af}:${id}`);
+    (af === 4 ? this.tables4 : this.tables6).delete(id);
   }
 
   routeAddDel(

@@ -217,6 +217,48 @@ describe('interfaces', () => {
     ]);
   });
 
+  test('a table deleted while an interface is bound to it stays (routes and name too) until the interface leaves', async () => {
+    await boot();
+    const a = await loop();
+    const b = await loop();
+    const tableAdd = (isAdd: boolean, name = '') =>
+      call(ip.ip_table_add_del, { is_add: isAdd, table: { table_id: 7, is_ip6: false, name } });
+    const ids = async () =>
+      (await dump(ip.ip_table_dump, {}))
+        .filter((t: Any) => !t.table.is_ip6)
+        .map((t: Any) => [t.table.table_id, t.table.name]);
+    await tableAdd(true, 'blue');
+    await call(itf.sw_interface_set_table, { sw_if_index: a, is_ipv6: false, vrf_id: 7 });
+    await call(ip.ip_route_add_del, {
+      is_add: true,
+      route: {
+        table_id: 7,
+        prefix: '10.77.0.0/16',
+        paths: [{ sw_if_index: b, weight: 1, nh: { address: { ip4: '10.0.0.9' } } }],
+      },
+    });
+    await tableAdd(false);
+    expect(await ids()).toEqual([
+      [0, 'ipv4-VRF:0'],
+      [7, 'blue'],
+    ]);
+    expect((await call(itf.sw_interface_get_table, { sw_if_index: a, is_ipv6: false })).vrf_id).toBe(7);
+    expect((await routes(7)).map((r) => r.prefix)).toContain('10.77.0.0/16');
+    // The interface leaves: nothing holds the table any more.
+    await call(itf.sw_interface_set_table, { sw_if_index: a, is_ipv6: false, vrf_id: 0 });
+    expect(await ids()).toEqual([[0, 'ipv4-VRF:0']]);
+    // Deleted while bound, then added again: the API holds it anew and the interface can leave.
+    await tableAdd(true, 'green');
+    await call(itf.sw_interface_set_table, { sw_if_index: a, is_ipv6: false, vrf_id: 7 });
+    await tableAdd(false);
+    await tableAdd(true, 'ignored');
+    await call(itf.sw_interface_set_table, { sw_if_index: a, is_ipv6: false, vrf_id: 0 });
+    expect(await ids()).toEqual([
+      [0, 'ipv4-VRF:0'],
+      [7, 'green'],
+    ]);
+  });
+
   test('MTU, tags (-7 empty) and loopback instances (-31 taken)', async () => {
     await boot();
     const a = await loop();
