@@ -282,6 +282,17 @@ class Planner {
       const k = tableKey(t.family, t.id);
       have.add(k);
       if (!want.has(k) && t.id !== 0 && t.name.startsWith(OWNER_TAG_PREFIX)) {
+        // VPP keeps a table while an interface is bound to it (a delete only drops the API's hold):
+        // one vppwg does not manage would keep it alive whatever vppwg sends.
+        const user = [...this.actual.interfaces.values()].find(
+          (i) => i.owner === undefined && (t.family === 'ip6' ? i.table.ip6 : i.table.ip4) === t.id,
+        );
+        if (user) {
+          this.notes.push(
+            `table ${t.family} ${t.id} "${t.name}" is no longer in the file but stays: ${user.name}, which vppwg does not manage, is bound to it (VPP keeps a table while an interface uses it); move ${user.name} to another table to let it go`,
+          );
+          continue;
+        }
         this.add({
           action: 'delete',
           kind: 'table',

@@ -477,6 +477,43 @@ describe('tables', () => {
   });
 });
 
+describe('a vppwg table another interface is bound to', () => {
+  test('is not deleted when the file drops it (VPP would keep it anyway): a note, and the run converges', async () => {
+    const rig = await startRig();
+    try {
+      const inTable = manyPeers(2)
+        .replace('wireguard:', 'tables:\n  - { id: 100, name: blue }\nwireguard:')
+        .replace('    addresses: [10.1.0.1/16]', '    table: 100\n    addresses: [10.1.0.1/16]');
+      expect((await reconcile(rig.client, loadText(inTable))).ok).toBe(true);
+      // Someone puts a loopback of their own into vppwg's table.
+      const call = (name: string, v: Record<string, unknown>) =>
+        (rig.client.call as (d: unknown, v: unknown) => Promise<Record<string, unknown>>)(messageDef(name), v);
+      const lo = (await call('create_loopback', { mac_address: '00:00:00:00:00:00' })).sw_if_index as number;
+      await call('sw_interface_set_table', { sw_if_index: lo, is_ipv6: false, vrf_id: 100 });
+
+      const r = await reconcile(rig.client, loadText(manyPeers(2)));
+      expect(r.error).toBeUndefined();
+      expect(r.ok && r.verified).toBe(true);
+      const ids = r.plan.operations.map((o) => o.id);
+      expect(ids).not.toContain('-table:ip4 100');
+      expect(ids).toContain('-table:ip6 100'); // nothing holds the IPv6 one
+      expect(r.plan.notes.join('\n')).toContain('table ip4 100 "vppwg:blue" is no longer in the file but stays: loop0');
+      rig.sim.resetCounters();
+      const again = await reconcile(rig.client, loadText(manyPeers(2)));
+      expect(again.plan.operations).toEqual([]);
+      expect(mutatingCalls(rig.sim)).toEqual({});
+      // Once the loopback leaves, the next run deletes it.
+      await call('sw_interface_set_table', { sw_if_index: lo, is_ipv6: false, vrf_id: 0 });
+      const last = await reconcile(rig.client, loadText(manyPeers(2)));
+      expect(last.plan.operations.map((o) => o.id)).toEqual(['-table:ip4 100']);
+      expect(last.ok && last.verified).toBe(true);
+      expect(showState(await observe(rig.client)).tables.some((t) => t.id === 100)).toBe(false);
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
 describe('interface identity', () => {
   test('a changed private key recreates the interface (with its peers, addresses and routes); the new public key shows', async () => {
     const rig = await startRig();
