@@ -47,7 +47,12 @@ export async function measure(
   for (let i = 0; i < opts.warmup; i++) await fn();
   const values: number[] = [];
   for (let i = 0; i < opts.runs; i++) values.push(await fn());
-  values.sort((a, b) => a - b);
+  return summarize(values);
+}
+
+/** Median, min and max of samples already taken (the input is not changed). */
+export function summarize(samples: readonly number[]): { median: number; min: number; max: number; runs: number } {
+  const values = [...samples].sort((a, b) => a - b);
   const mid = Math.floor(values.length / 2);
   const median = values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
   return { median, min: values[0]!, max: values[values.length - 1]!, runs: values.length };

@@ -22,7 +22,7 @@ import {
 } from '../../src/client/bootstrap';
 import { Framer, HEADER_BYTES } from '../../src/client/framer';
 import { projectRoot } from '../../src/util/paths';
-import { type BenchContext, type BenchSuite, type Figure, measure, rate } from '../harness';
+import { type BenchContext, type BenchSuite, type Figure, measure, rate, summarize } from '../harness';
 import { Reader } from 'vpp-api-ts';
 
 const CHILD_FLAG = '--vppwg-client-bench-sim';
@@ -233,10 +233,8 @@ async function promiseCostPerCall(n: number, window: number): Promise<number> {
   return (c.user + c.system) / n;
 }
 
-function medianOf(values: number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(v.length / 2);
-  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+function medianOf(values: readonly number[]): number {
+  return summarize(values).median;
 }
 
 /** Route k: a /32 in 11.0.0.0/8 via local0, unique per k so every add is a real add. */
@@ -373,15 +371,11 @@ export const suite: BenchSuite = {
       });
       // CPU time this process spent per add (user + system, all threads): the client's own cost,
       // steadier than rates on a shared machine. The floor's is writing bytes and counting replies.
-      const cpuSorted = [...cpuClient].sort((a, b) => a - b);
       figures.push({
         suite: 'client',
         name: 'client CPU per pipelined route add (encode, send, match, decode)',
         unit: 'µs',
-        median: medianOf(cpuClient),
-        min: cpuSorted[0]!,
-        max: cpuSorted[cpuSorted.length - 1]!,
-        runs: cpuClient.length,
+        ...summarize(cpuClient),
         floor: medianOf(cpuRaw),
         server,
       });
@@ -431,16 +425,12 @@ export const suite: BenchSuite = {
       batchRuns.splice(0, warmup);
       cpuBatch.splice(0, warmup);
       const batchRatio = medianOf(batchRuns.map((c, i) => c / batchFloorRuns[i]!));
-      const batchSorted = [...batchRuns].sort((a, b) => a - b);
       const batchFloor = medianOf(batchFloorRuns);
       figures.push({
         suite: 'client',
         name: `callMany ip_route_add_del adds (${n} in one batch, window ${WINDOW})`,
         unit: 'ops/s',
-        median: medianOf(batchRuns),
-        min: batchSorted[0]!,
-        max: batchSorted[batchSorted.length - 1]!,
-        runs: batchRuns.length,
+        ...summarize(batchRuns),
         floor: batchFloor,
         ratio: batchRatio,
         target: ctx.vppSocket ? { op: '>=', value: 100_000 } : { op: '>=', value: 0.9, of: 'ratio' },
@@ -449,15 +439,11 @@ export const suite: BenchSuite = {
       ctx.log(
         `client: callMany adds ${Math.round(medianOf(batchRuns))}/s, raw floor ${Math.round(batchFloor)}/s (median run-by-run ratio ${(100 * batchRatio).toFixed(1)}%), CPU ${medianOf(cpuBatch).toFixed(2)} µs per add`,
       );
-      const cpuBatchSorted = [...cpuBatch].sort((a, b) => a - b);
       figures.push({
         suite: 'client',
         name: 'client CPU per callMany route add (encode, send, match, decode)',
         unit: 'µs',
-        median: medianOf(cpuBatch),
-        min: cpuBatchSorted[0]!,
-        max: cpuBatchSorted[cpuBatchSorted.length - 1]!,
-        runs: cpuBatch.length,
+        ...summarize(cpuBatch),
         floor: medianOf(cpuRaw),
         server,
       });
@@ -479,15 +465,11 @@ export const suite: BenchSuite = {
         ['one call() per add', cpuClient],
         ['callMany', cpuBatch],
       ] as const) {
-        const capacity = cpu.map((us) => 1e6 / us).sort((a, b) => a - b);
         figures.push({
           suite: 'client',
           name: `client capacity on one core, ${label} (1 / CPU per add)`,
           unit: 'ops/s',
-          median: medianOf(capacity),
-          min: capacity[0]!,
-          max: capacity[capacity.length - 1]!,
-          runs: capacity.length,
+          ...summarize(cpu.map((us) => 1e6 / us)),
           server,
         });
       }

@@ -17,7 +17,7 @@ import { createLogger } from '../../src/daemon/logger';
 import type { ReconcileSummaryMsg } from '../../src/daemon/api/proto';
 import { encodeKey, generatePrivateKey, publicKeyOf } from '../../src/config';
 import { projectRoot } from '../../src/util/paths';
-import { type BenchContext, type BenchSuite, type Figure, measure } from '../harness';
+import { type BenchContext, type BenchSuite, type Figure, measure, summarize } from '../harness';
 
 interface Run {
   startToSyncMs: number;
@@ -200,17 +200,11 @@ export const suite: BenchSuite = {
         { runs, warmup: 0 },
       );
       const fig = (name: string, pick: (r: Run) => number): Figure => {
-        const values = results.map(pick).sort((a, b) => a - b);
-        const mid = Math.floor(values.length / 2);
-        const median = values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
         return {
           suite: 'daemon',
           name: `${name}, ${peers} peers`,
           unit: 'ms',
-          median,
-          min: values[0]!,
-          max: values[values.length - 1]!,
-          runs: values.length,
+          ...summarize(results.map(pick)),
           server: 'emulator process',
         };
       };
