@@ -1,0 +1,189 @@
+/**
+ * The reconciler against a real VPP (opt-in): VPPWG_TEST_VPP_SOCKET names its API socket. The
+ * emulator suites prove the same properties on every run; this one checks them where it matters,
+ * against VPP's own handlers, FIB and pools. That VPP needs the wireguard plugin and the examples'
+ * uplink host-eth0 (for instance `create host-interface name eth0` on a veth called eth0), and must
+ * hold nothing tagged by vppwg. The tests leave it as they found it, but for host-eth0's addresses
+ * (and admin state).
+ * REAL_VPP_RUNS sets how many random sequences each property tries (default 8).
+ * Without the variable the suite is skipped, and the skipped test's name says why.
+ */
+import { readdirSync } from 'node:fs';
+import fc from 'fast-check';
+import { VppClient } from '../../src/client';
+import type { DesiredState } from '../../src/config';
+import { MUTATING_MESSAGES, observe, reconcile, reconcileMessages, showState } from '../../src/reconcile';
+import { messageDef } from '../../src/reconcile/vpp';
+import { compareShowWithDesired, examplesDir, loadExample, loadText } from '../reconcile/helpers';
+import {
+  DRIFT,
+  EMPTY,
+  drift,
+  foreignObjects,
+  foreignPart,
+  removeForeignObjects,
+  render,
+  stateArb,
+} from '../reconcile/random-states';
+
+const socketPath = process.env.VPPWG_TEST_VPP_SOCKET;
+const RUNS = Number(process.env.REAL_VPP_RUNS ?? 8);
+const EMPTY_FILE = loadText(render(EMPTY), 'empty.json');
+
+/** Mutating requests the client sent since `mark` (from its trace), by message name. */
+function mutatingSince(client: VppClient, mark: number): Record<string, number> {
+  const mutating = new Set(MUTATING_MESSAGES);
+  const out: Record<string, number> = {};
+  for (const e of client.trace().slice(mark)) if (mutating.has(e.message)) out[e.message] = (out[e.message] ?? 0) + 1;
+  return out;
+}
+
+async function connect(): Promise<VppClient> {
+  // A trace big enough never to wrap in this suite: it counts the mutating calls of a run.
+  return VppClient.connect({
+    socketPath: socketPath!,
+    messages: reconcileMessages(),
+    reconnect: false,
+    traceSize: 1 << 20,
+  });
+}
+
+/** Underlay routes the suite's files made: VPP cannot say who made a route, so vppwg leaves them (see README). */
+const underlayRoutes = new Map<string, DesiredState['routes'][number]>();
+function remember(desired: DesiredState): DesiredState {
+  for (const r of desired.routes) underlayRoutes.set(`${r.table} ${r.prefix} ${r.via} ${r.interface}`, r);
+  return desired;
+}
+
+async function removeUnderlayRoutes(client: VppClient): Promise<void> {
+  const shown = showState(await observe(client));
+  for (const r of underlayRoutes.values()) {
+    const sw = shown.interfaces.find((i) => i.name === r.interface)?.swIfIndex;
+    if (sw === undefined) continue;
+    const v6 = r.via.includes(':');
+    await (client.call as (d: unknown, v: unknown) => Promise<unknown>)(messageDef('ip_route_add_del'), {
+      is_add: false,
+      route: {
+        table_id: r.table,
+        prefix: r.prefix,
+        paths: [
+          { sw_if_index: sw, weight: 1, proto: v6 ? 1 : 0, nh: { address: v6 ? { ip6: r.via } : { ip4: r.via } } },
+        ],
+      },
+    }).catch(() => undefined);
+  }
+}
+
+/** Apply, verify, apply again (nothing sent), and compare `show` with the file. */
+async function converge(client: VppClient, text: string, name: string): Promise<void> {
+  const desired = remember(loadText(text, name));
+  const r = await reconcile(client, desired);
+  expect({ file: name, error: r.error?.message }).toEqual({ file: name, error: undefined });
+  expect(r.ok && r.verified).toBe(true);
+  const mark = client.trace().length;
+  const again = await reconcile(client, desired);
+  expect({ file: name, operations: again.plan.operations.map((o) => o.id) }).toEqual({ file: name, operations: [] });
+  expect(mutatingSince(client, mark)).toEqual({});
+  const { actual, expected } = compareShowWithDesired(showState(await observe(client)), desired, {
+    anyEndpointWhereUnset: true,
+  });
+  expect(actual).toEqual(expected);
+}
+
+async function nothingOfVppwgLeft(client: VppClient): Promise<void> {
+  const shown = showState(await observe(client));
+  expect(shown.wireguard.filter((w) => w.owner !== null)).toEqual([]);
+  expect(shown.interfaces.filter((i) => i.owner !== null)).toEqual([]);
+  expect(shown.tables.filter((t) => t.ownedByVppwg)).toEqual([]);
+}
+
+if (!socketPath) {
+  test.skip('real VPP: VPPWG_TEST_VPP_SOCKET is not set (no VPP here); set it to a VPP API socket to run', () => {});
+} else {
+  describe(`real VPP at ${socketPath}`, () => {
+    let client: VppClient;
+    beforeAll(async () => {
+      client = await connect();
+      const shown = showState(await observe(client));
+      if (!shown.interfaces.some((i) => i.name === 'host-eth0'))
+        throw new Error(`VPP at ${socketPath} has no host-eth0: create it (the examples' uplink) and run again`);
+      if (shown.interfaces.some((i) => i.owner !== null) || shown.tables.some((t) => t.ownedByVppwg))
+        throw new Error(`VPP at ${socketPath} holds objects tagged by vppwg: use a VPP these tests may change`);
+    });
+    afterAll(async () => {
+      await reconcile(client, EMPTY_FILE);
+      await removeUnderlayRoutes(client);
+      await client.close();
+    });
+
+    const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml') && f !== 'sim-uplinks.yaml');
+    test.each(examples)('%s applies, verifies, repeats as a no-op and shows as written', async (file) => {
+      const desired = remember(loadExample(file));
+      const r = await reconcile(client, desired);
+      expect({ file, error: r.error?.message }).toEqual({ file, error: undefined });
+      expect(r.ok && r.verified).toBe(true);
+      const mark = client.trace().length;
+      expect((await reconcile(client, desired)).plan.operations.map((o) => o.id)).toEqual([]);
+      expect(mutatingSince(client, mark)).toEqual({});
+      const { actual, expected } = compareShowWithDesired(showState(await observe(client)), desired, {
+        anyEndpointWhereUnset: true,
+      });
+      expect(actual).toEqual(expected);
+      expect((await reconcile(client, EMPTY_FILE)).ok).toBe(true);
+      await nothingOfVppwgLeft(client);
+    });
+
+    test(
+      'random sequences of files converge at every step beside objects vppwg does not own',
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.array(stateArb, { minLength: 1, maxLength: 4 }), async (steps) => {
+            await foreignObjects(client);
+            try {
+              const foreign = foreignPart(showState(await observe(client)));
+              for (const [i, spec] of [...steps, EMPTY].entries()) {
+                await converge(client, render(spec), `step-${i}.json`);
+                expect(foreignPart(showState(await observe(client)))).toEqual(foreign);
+              }
+              await nothingOfVppwgLeft(client);
+            } finally {
+              await reconcile(client, EMPTY_FILE);
+              await removeForeignObjects(client);
+            }
+          }),
+          { numRuns: RUNS },
+        );
+      },
+      RUNS * 30_000,
+    );
+
+    test(
+      'changes made behind vppwg’s back are put back by one reconcile',
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            stateArb,
+            fc.array(fc.tuple(fc.constantFrom(...DRIFT), fc.nat(20)), { minLength: 1, maxLength: 6 }),
+            async (spec, changes) => {
+              try {
+                const text = render(spec);
+                const desired = remember(loadText(text, 'drift.json'));
+                expect((await reconcile(client, desired)).error?.message).toBeUndefined();
+                for (const [kind, pick] of changes) await drift(client, kind, pick);
+                const r = await reconcile(client, desired);
+                expect({ changes, error: r.error?.message }).toEqual({ changes, error: undefined });
+                expect(r.ok && r.verified).toBe(true);
+                await converge(client, text, 'drift.json');
+              } finally {
+                // Strays added beside vppwg's objects are not its own: they go with the interfaces.
+                await reconcile(client, EMPTY_FILE);
+              }
+            },
+          ),
+          { numRuns: RUNS },
+        );
+      },
+      RUNS * 30_000,
+    );
+  });
+}
