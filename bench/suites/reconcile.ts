@@ -300,7 +300,8 @@ const rawStream = async (c: VppClient, name: string, v: Row): Promise<void> => {
 
 /**
  * The floor of a cold apply: the same peer adds and route adds, pre-built and pipelined all at
- * once through the client with no observe, plan or verify. What the reconciler adds is the rest.
+ * once through the client with no observe, plan or verify, then the interface brought up. What the
+ * reconciler adds is the rest.
  * The interface carries vppwg's tag, so clearing what vppwg owns removes it with its peers and routes.
  */
 async function coldFloor(target: Target, n: number): Promise<number> {
@@ -375,6 +376,11 @@ async function coldFloor(target: Target, n: number): Promise<number> {
       );
     }
     await Promise.all(calls);
+    // Up last, as the plan does. (A real VPP then computes every peer's first handshake, about
+    // 0.27 ms each, in its wireguard process after this reply: the reconciler's verification waits
+    // for that burst, a floor of calls alone does not see it.)
+    await rawCall(client, 'sw_interface_set_flags', { sw_if_index: sw, flags: 1 });
+    await rawCall(client, 'control_ping', {});
     return performance.now() - t;
   } finally {
     await client.close();
