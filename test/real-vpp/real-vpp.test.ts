@@ -1,5 +1,6 @@
 /**
- * The reconciler against a real VPP (opt-in): VPPWG_TEST_VPP_SOCKET names its API socket. The
+ * The reconciler, and the emulator, against a real VPP (opt-in): VPPWG_TEST_VPP_SOCKET names its
+ * API socket. One file, so its tests never run beside each other on the same VPP. The
  * emulator suites prove the same properties on every run; this one checks them where it matters,
  * against VPP's own handlers, FIB and pools. That VPP needs the wireguard plugin and the examples'
  * uplink host-eth0 (for instance `create host-interface name eth0` on a veth called eth0), and must
@@ -25,6 +26,7 @@ import {
   render,
   stateArb,
 } from '../reconcile/random-states';
+import { differentialTest } from './differential';
 
 const socketPath = process.env.VPPWG_TEST_VPP_SOCKET;
 const RUNS = Number(process.env.REAL_VPP_RUNS ?? 8);
@@ -115,6 +117,9 @@ if (!socketPath) {
       await removeUnderlayRoutes(client);
       await client.close();
     });
+
+    // First, while VPP holds none of the underlay routes the examples leave behind.
+    differentialTest(socketPath);
 
     const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml') && f !== 'sim-uplinks.yaml');
     test.each(examples)('%s applies, verifies, repeats as a no-op and shows as written', async (file) => {
