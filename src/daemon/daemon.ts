@@ -50,7 +50,7 @@ import { ApiServer, ListenAddress } from './server';
 import { loadOrCreateToken } from './token';
 import { FileWatcher } from './watcher';
 
-export type Trigger = 'start' | 'config' | 'sighup' | 'drift' | 'reconnect' | 'api';
+export type Trigger = 'start' | 'config' | 'sighup' | 'drift' | 'reconnect' | 'api' | 'retry';
 
 export interface DaemonOptions {
   configPath: string;
@@ -69,6 +69,8 @@ export interface DaemonOptions {
   logger?: DaemonLogger;
   /** systemd readiness notification (NOTIFY_SOCKET); default true. */
   notify?: boolean;
+  /** First wait before a failed reconcile is tried again (doubling, up to the drift interval or 30 s); default 1000. */
+  retryInitialMs?: number;
 }
 
 /**
@@ -94,6 +96,9 @@ export class Daemon extends EventEmitter {
   private watcher?: FileWatcher;
   private driftTimer?: NodeJS.Timeout;
   private connectTimer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  /** Failed reconciles in a row, for the retry backoff. */
+  private failuresInARow = 0;
 
   private desired?: DesiredState;
   private desiredSource = '';
@@ -209,6 +214,7 @@ export class Daemon extends EventEmitter {
       this.watcher?.stop();
       if (this.driftTimer) clearInterval(this.driftTimer);
       if (this.connectTimer) clearTimeout(this.connectTimer);
+      if (this.retryTimer) clearTimeout(this.retryTimer);
       const idle = this.queueTail.then(
         () => 'idle',
         () => 'idle',
@@ -412,6 +418,30 @@ export class Daemon extends EventEmitter {
     return entry.promise;
   }
 
+  /**
+   * After a failed reconcile, try again soon instead of at the next drift check: after a restart VPP
+   * may answer before its startup config has made the uplinks, and a transient rejection should not
+   * leave the tunnels down for a whole drift interval. The wait doubles from retryInitialMs up to the
+   * drift interval (30 s when drift checks are off); a success resets it.
+   */
+  private scheduleRetry(ok: boolean): void {
+    if (ok) {
+      this.failuresInARow = 0;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      return;
+    }
+    if (this.retryTimer || this.stopping || !this.client?.connected) return;
+    const cap = this.opts.driftIntervalMs > 0 ? this.opts.driftIntervalMs : 30_000;
+    const delay = Math.min(cap, (this.opts.retryInitialMs ?? 1000) * 2 ** Math.min(this.failuresInARow++, 16));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      // A reconcile already queued (file change, reconnect) tries anyway.
+      if (!this.stopping && this.client?.connected && this.queued === 0) void this.requestReconcile('retry');
+    }, delay);
+    this.retryTimer.unref();
+  }
+
   private driftCheck(): void {
     // Only when idle: a queued reconcile checks everything anyway.
     if (this.stopping || !this.client?.connected || this.queued > 0) return;
@@ -515,6 +545,7 @@ export class Daemon extends EventEmitter {
         { reconcile: summary },
       );
     }
+    this.scheduleRetry(summary.ok);
     if (result) await this.trackPeers(result.peers);
     if (!this.readyNotified && this.opts.notify !== false) {
       this.readyNotified = true;
