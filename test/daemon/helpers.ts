@@ -206,3 +206,22 @@ export async function firstReconcile(daemon: Daemon, log: CapturedLog, timeoutMs
     );
   }
 }
+
+/** desired.yaml in `dir` with one interface and one peer (no endpoint), on the examples' uplink; returns its path. */
+export function writeOnePeerConfig(dir: string, peerPublicKey: string): string {
+  const path = join(dir, 'desired.yaml');
+  writeFileSync(
+    path,
+    `version: 1
+uplinks: [{ name: host-eth0, addresses: [192.0.2.1/24] }]
+wireguard:
+  - name: wg0
+    private_key: generate
+    listen_port: 51820
+    source: 192.0.2.1
+    addresses: [10.6.0.1/24]
+    peers: [{ name: p, public_key: ${peerPublicKey}, allowed_ips: [10.6.0.2/32] }]
+`,
+  );
+  return path;
+}

@@ -4,12 +4,11 @@
  * rejection should not keep the tunnels down for a drift interval. Drift checks are off here, so
  * only the retry can converge.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VppErrno } from '../../src/client';
 import { startSim, type Sim } from '../../src/sim';
 import { exampleUplinks } from '../reconcile/helpers';
-import { keyPair, startDaemon, tempDir, waitFor } from './helpers';
+import { keyPair, startDaemon, tempDir, waitFor, writeOnePeerConfig } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -19,20 +18,7 @@ describe('retry after a failed reconcile', () => {
 
   it('tries again after 50 ms, then 100 ms, and converges once VPP accepts', async () => {
     const peer = keyPair();
-    const configPath = join(tmp.dir, 'desired.yaml');
-    writeFileSync(
-      configPath,
-      `version: 1
-uplinks: [{ name: host-eth0, addresses: [192.0.2.1/24] }]
-wireguard:
-  - name: wg0
-    private_key: generate
-    listen_port: 51820
-    source: 192.0.2.1
-    addresses: [10.6.0.1/24]
-    peers: [{ name: p, public_key: ${peer.pub}, allowed_ips: [10.6.0.2/32] }]
-`,
-    );
+    const configPath = writeOnePeerConfig(tmp.dir, peer.pub);
     // VPP rejects the first two peer adds: the start and the first retry fail (and roll back).
     const sim: Sim = await startSim({
       config: {

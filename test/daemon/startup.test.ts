@@ -3,8 +3,7 @@
  * and converges as soon as the emulator process appears.
  */
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
-import { keyPair, SimProcess, startDaemon, tempDir, waitFor, writeSimConfig } from './helpers';
+import { keyPair, SimProcess, startDaemon, tempDir, waitFor, writeOnePeerConfig, writeSimConfig } from './helpers';
 
 // The deadlines inside only bound a failure: on a loaded 2-core CI machine running two suites at once, a
 // process start or a handshake can take many seconds, and a jest timeout would hide which wait it was.
@@ -16,21 +15,8 @@ describe('daemon started before VPP', () => {
 
   it('is not ready while VPP is absent and converges once it appears', async () => {
     const socketPath = join(tmp.dir, 'api.sock');
-    const configPath = join(tmp.dir, 'desired.yaml');
     const peer = keyPair();
-    writeFileSync(
-      configPath,
-      `version: 1
-uplinks: [{ name: host-eth0, addresses: [192.0.2.1/24] }]
-wireguard:
-  - name: wg0
-    private_key: generate
-    listen_port: 51820
-    source: 192.0.2.1
-    addresses: [10.6.0.1/24]
-    peers: [{ name: p, public_key: ${peer.pub}, allowed_ips: [10.6.0.2/32] }]
-`,
-    );
+    const configPath = writeOnePeerConfig(tmp.dir, peer.pub);
     const { daemon, log } = startDaemon({ configPath, socketPath, tokenFile: join(tmp.dir, 'token') });
     const sim = new SimProcess(socketPath, writeSimConfig(tmp.dir));
     try {

@@ -17,9 +17,9 @@ import { MUTATING_MESSAGES, observe, reconcile, reconcileMessages, showState } f
 import { messageDef } from '../../src/reconcile/vpp';
 import { compareShowWithDesired, examplesDir, loadExample, loadText } from '../reconcile/helpers';
 import {
-  DRIFT,
   EMPTY,
   drift,
+  driftArb,
   foreignObjects,
   foreignPart,
   removeForeignObjects,
@@ -166,25 +166,21 @@ if (!socketPath) {
       'changes made behind vppwg’s back are put back by one reconcile',
       async () => {
         await fc.assert(
-          fc.asyncProperty(
-            stateArb,
-            fc.array(fc.tuple(fc.constantFrom(...DRIFT), fc.nat(20)), { minLength: 1, maxLength: 6 }),
-            async (spec, changes) => {
-              try {
-                const text = render(spec);
-                const desired = remember(loadText(text, 'drift.json'));
-                expect((await reconcile(client, desired)).error?.message).toBeUndefined();
-                for (const [kind, pick] of changes) await drift(client, kind, pick);
-                const r = await reconcile(client, desired);
-                expect({ changes, error: r.error?.message }).toEqual({ changes, error: undefined });
-                expect(r.ok && r.verified).toBe(true);
-                await converge(client, text, 'drift.json');
-              } finally {
-                // Strays added beside vppwg's objects are not its own: they go with the interfaces.
-                await reconcile(client, EMPTY_FILE);
-              }
-            },
-          ),
+          fc.asyncProperty(stateArb, driftArb, async (spec, changes) => {
+            try {
+              const text = render(spec);
+              const desired = remember(loadText(text, 'drift.json'));
+              expect((await reconcile(client, desired)).error?.message).toBeUndefined();
+              for (const [kind, pick] of changes) await drift(client, kind, pick);
+              const r = await reconcile(client, desired);
+              expect({ changes, error: r.error?.message }).toEqual({ changes, error: undefined });
+              expect(r.ok && r.verified).toBe(true);
+              await converge(client, text, 'drift.json');
+            } finally {
+              // Strays added beside vppwg's objects are not its own: they go with the interfaces.
+              await reconcile(client, EMPTY_FILE);
+            }
+          }),
           { numRuns: RUNS },
         );
       },

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { VppErrno } from '../../src/client';
 import { observe, reconcile, showState, type ActualState } from '../../src/reconcile';
 import { compareShowWithDesired, loadText, mutatingCalls, startRig } from './helpers';
-import { DRIFT, EMPTY, drift, foreignObjects, foreignPart, render, stateArb } from './random-states';
+import { EMPTY, drift, driftArb, foreignObjects, foreignPart, render, stateArb } from './random-states';
 
 /** CONVERGENCE_RUNS=5000 explores further (minutes); CI runs the default. */
 const RUNS = Number(process.env.CONVERGENCE_RUNS ?? 40);
@@ -74,31 +74,27 @@ describe('drift', () => {
     'whatever is changed on vppwg’s objects behind its back, one reconcile puts the file’s state back',
     async () => {
       await fc.assert(
-        fc.asyncProperty(
-          stateArb,
-          fc.array(fc.tuple(fc.constantFrom(...DRIFT), fc.nat(20)), { minLength: 1, maxLength: 6 }),
-          async (spec, changes) => {
-            const rig = await startRig();
-            try {
-              const text = render(spec);
-              const desired = loadText(text, 'random.json');
-              expect((await reconcile(rig.client, desired)).error).toBeUndefined();
-              for (const [kind, pick] of changes) await drift(rig.client, kind, pick);
-              const r = await reconcile(rig.client, desired);
-              expect({ file: text, changes, error: r.error }).toEqual({ file: text, changes, error: undefined });
-              expect(r.ok && r.verified).toBe(true);
-              const { actual, expected } = compareShowWithDesired(showState(await observe(rig.client)), desired, {
-                anyEndpointWhereUnset: true,
-              });
-              expect(actual).toEqual(expected);
-              rig.sim.resetCounters();
-              expect((await reconcile(rig.client, desired)).plan.operations.map((o) => o.id)).toEqual([]);
-              expect(mutatingCalls(rig.sim)).toEqual({});
-            } finally {
-              await rig.close();
-            }
-          },
-        ),
+        fc.asyncProperty(stateArb, driftArb, async (spec, changes) => {
+          const rig = await startRig();
+          try {
+            const text = render(spec);
+            const desired = loadText(text, 'random.json');
+            expect((await reconcile(rig.client, desired)).error).toBeUndefined();
+            for (const [kind, pick] of changes) await drift(rig.client, kind, pick);
+            const r = await reconcile(rig.client, desired);
+            expect({ file: text, changes, error: r.error }).toEqual({ file: text, changes, error: undefined });
+            expect(r.ok && r.verified).toBe(true);
+            const { actual, expected } = compareShowWithDesired(showState(await observe(rig.client)), desired, {
+              anyEndpointWhereUnset: true,
+            });
+            expect(actual).toEqual(expected);
+            rig.sim.resetCounters();
+            expect((await reconcile(rig.client, desired)).plan.operations.map((o) => o.id)).toEqual([]);
+            expect(mutatingCalls(rig.sim)).toEqual({});
+          } finally {
+            await rig.close();
+          }
+        }),
         { numRuns: RUNS },
       );
     },

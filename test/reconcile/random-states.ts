@@ -238,6 +238,9 @@ export const DRIFT = [
   'stray-address',
 ] as const;
 
+/** A few such changes in a row, each with a number that picks which object it hits. */
+export const driftArb = fc.array(fc.tuple(fc.constantFrom(...DRIFT), fc.nat(20)), { minLength: 1, maxLength: 6 });
+
 export async function drift(client: VppClient, kind: (typeof DRIFT)[number], pick: number): Promise<void> {
   const tryCall = caller(client);
   const call = (name: string, v: Record<string, unknown>): Promise<unknown> => tryCall(name, v).catch(() => undefined);
