@@ -8,6 +8,8 @@
 #   test/real-vpp/run-vpp.sh start         (re)start it; the API socket is $RUN_DIR/api.sock
 #   test/real-vpp/run-vpp.sh stop
 #
+# VPP_BUILD names another build directory (default $VPP_DIR/build-clang).
+#
 # then: VPPWG_TEST_VPP_SOCKET=$RUN_DIR/api.sock npx jest test/real-vpp
 #       VPP_API_SOCKET=$RUN_DIR/api.sock npm run bench -- client reconcile
 #
@@ -20,7 +22,7 @@ set -euo pipefail
 VPP_DIR=${VPP_DIR:-/tmp/vpp-src}
 RUN_DIR=${RUN_DIR:-/tmp/vpp-run}
 NETNS=${NETNS:-vppwg-vpp}
-BUILD="$VPP_DIR/build-clang"
+BUILD=${VPP_BUILD:-$VPP_DIR/build-clang}
 
 build() {
   local ref=${1:-master}
@@ -49,11 +51,16 @@ start() {
     ip link set vppwg-peer up
     ip netns exec "$NETNS" ip link set eth0 up
   fi
+  # Before 25.02 VPP's crypto engines were plugins (WireGuard needs one); later ones load on their own.
+  local CRYPTO_PLUGINS=""
+  for p in crypto_native_plugin.so crypto_openssl_plugin.so; do
+    [ -e "$BUILD/lib/x86_64-linux-gnu/vpp_plugins/$p" ] && CRYPTO_PLUGINS+="plugin $p { enable } "
+  done
   cat >"$RUN_DIR/startup.conf" <<EOF
 unix { nodaemon log $RUN_DIR/vpp.log cli-listen $RUN_DIR/cli.sock }
 socksvr { socket-name $RUN_DIR/api.sock }
 api-segment { prefix vppwg-test }
-plugins { plugin default { disable } plugin wireguard_plugin.so { enable } plugin af_packet_plugin.so { enable } }
+plugins { plugin default { disable } plugin wireguard_plugin.so { enable } plugin af_packet_plugin.so { enable } $CRYPTO_PLUGINS}
 EOF
   ip netns exec "$NETNS" "$BUILD/bin/vpp" -c "$RUN_DIR/startup.conf" >"$RUN_DIR/stdout.log" 2>&1 &
   for _ in $(seq 100); do
