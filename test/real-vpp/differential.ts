@@ -322,8 +322,19 @@ async function runSteps(client: VppClient, steps: readonly Step[], c: Ctx): Prom
  * What `show` read, without what depends on the VPP's history rather than on these calls: indices
  * come back from pools most-recently-freed first, so a VPP that ran anything before numbers
  * interfaces and peers (and orders its dumps) otherwise than a fresh emulator. And without the
- * uplink's MTU, a host NIC's own.
+ * uplink's MTU, a host NIC's own, and the host routes VPP adds for the neighbours it resolved on
+ * host-eth0 (a far end that answers ARP and ND; the emulator has no neighbours).
  */
+function isNeighbourRoute(r: ShownState['routes'][number]): boolean {
+  const [address, length] = r.prefix.split('/');
+  return (
+    (length === '32' || length === '128') &&
+    r.paths.length === 1 &&
+    r.paths[0]!.interface === 'host-eth0' &&
+    r.paths[0]!.via === address
+  );
+}
+
 function comparable(s: ShownState): unknown {
   const byName = <T extends { name: string }>(a: T[]) => [...a].sort((x, y) => x.name.localeCompare(y.name));
   return {
@@ -340,7 +351,7 @@ function comparable(s: ShownState): unknown {
             (x, y) => x.publicKey.localeCompare(y.publicKey) || x.allowedIps.join().localeCompare(y.allowedIps.join()),
           ),
       })),
-    routes: s.routes,
+    routes: s.routes.filter((r) => !isNeighbourRoute(r)),
     tables: s.tables,
   };
 }

@@ -6,7 +6,8 @@
  * uplink host-eth0 (for instance `create host-interface name eth0` on a veth called eth0), and must
  * hold nothing tagged by vppwg. The tests leave it as they found it, but for host-eth0's addresses
  * (and admin state).
- * REAL_VPP_RUNS sets how many random sequences each property tries (default 8).
+ * REAL_VPP_RUNS sets how many random sequences each property tries (default 8). VPPWG_TEST_WG_NETNS
+ * adds the tests with a real WireGuard far end (wg-peer.ts; `run-vpp.sh peer` sets it up).
  * Without the variable the suite is skipped, and the skipped test's name says why.
  */
 import { readdirSync } from 'node:fs';
@@ -27,8 +28,11 @@ import {
   stateArb,
 } from '../reconcile/random-states';
 import { differentialTest } from './differential';
+import { wgPeerTests } from './wg-peer';
 
 const socketPath = process.env.VPPWG_TEST_VPP_SOCKET;
+/** The far end's network namespace (`run-vpp.sh peer`) for the tests with a real WireGuard peer. */
+const farEndNetns = process.env.VPPWG_TEST_WG_NETNS;
 const RUNS = Number(process.env.REAL_VPP_RUNS ?? 8);
 const EMPTY_FILE = loadText(render(EMPTY), 'empty.json');
 /** Set in beforeAll: a VPP without wireguard_peer_add_v2 (24.10) takes no preshared keys, so the files carry none. */
@@ -129,6 +133,9 @@ if (!socketPath) {
 
     // First, while VPP holds none of the underlay routes the examples leave behind.
     differentialTest(socketPath);
+
+    if (farEndNetns) wgPeerTests(farEndNetns, () => client, remember, EMPTY_FILE);
+    else test.skip('real WireGuard far end: VPPWG_TEST_WG_NETNS is not set (run-vpp.sh peer makes one)', () => {});
 
     const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml') && f !== 'sim-uplinks.yaml');
     test.each(examples)('%s applies, verifies, repeats as a no-op and shows as written', async (file) => {

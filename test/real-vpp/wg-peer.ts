@@ -1,0 +1,223 @@
+/**
+ * vppwg against a real VPP and a real WireGuard at the far end (run from real-vpp.test.ts, so never
+ * beside the other suites on the same VPP). The far end is a network namespace on the other side of
+ * host-eth0's veth (`test/real-vpp/run-vpp.sh peer` makes it) that plays the examples' gateway
+ * (192.0.2.254, 2001:db8:0:1::fe) and their remote endpoints, with a WireGuard interface of its own
+ * (the kernel's, else wireguard-go) standing in for one peer of each example.
+ *
+ * For each design style: the example applies with that peer's public key replaced by the far end's,
+ * the handshake completes (VPP initiating where it knows the endpoint, the far end where it does
+ * not), pings cross the tunnel in every overlay family the peer carries, from the far end's tunnel
+ * address and from its site network (so VPP's route to that network, via the tunnel next hop, is
+ * what carries the reply), and a reconcile afterwards sends nothing: an endpoint VPP learned from the
+ * handshake is not drift. The far end's private key is written to a 0600 file and never printed.
+ */
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { VppClient } from '../../src/client';
+import type { DesiredState } from '../../src/config';
+import { observe, reconcile, showState } from '../../src/reconcile';
+import { examplesDir, loadText } from '../reconcile/helpers';
+
+interface FarEnd {
+  /** The example, and the name of the peer in it that the far end plays. */
+  example: string;
+  peer: string;
+  /** The far end's WireGuard interface addresses, and its site network (on lo), if any. */
+  tunnel: string[];
+  site?: string[];
+  /** What the far end lets in from VPP (VPP's tunnel addresses), and where it finds VPP, if it does. */
+  allowedFromVpp: string[];
+  vppEndpoint?: string;
+  /** Pings from the far end: to VPP's tunnel address, optionally from a site address. */
+  pings: { to: string; from?: string }[];
+}
+
+const FAR_ENDS: FarEnd[] = [
+  {
+    // IPv4 underlay; VPP knows the endpoint 198.51.100.2 and initiates.
+    example: 'site-to-site.yaml',
+    peer: 'branch-b',
+    tunnel: ['10.2.111.2/24'],
+    site: ['10.20.0.1/16'],
+    allowedFromVpp: ['10.2.111.1/32'],
+    pings: [{ to: '10.2.111.1' }, { to: '10.2.111.1', from: '10.20.0.1' }],
+  },
+  {
+    // IPv6 underlay carrying IPv4 and IPv6; VPP initiates to 2001:db8:0:2::2.
+    example: 'site-to-site-ipv6-underlay.yaml',
+    peer: 'site-b',
+    tunnel: ['10.6.0.2/30', 'fd00:6::2/126'],
+    site: ['10.60.0.1/16', 'fd00:60::1/48'],
+    allowedFromVpp: ['10.6.0.1/32', 'fd00:6::1/128'],
+    pings: [
+      { to: '10.6.0.1' },
+      { to: 'fd00:6::1' },
+      { to: '10.6.0.1', from: '10.60.0.1' },
+      { to: 'fd00:6::1', from: 'fd00:60::1' },
+    ],
+  },
+  {
+    // Remote-access server: no endpoint in the file; the far end dials in and VPP learns where it is.
+    example: 'remote-access-server.yaml',
+    peer: 'alice-laptop',
+    tunnel: ['10.100.0.2/24', 'fd00:100::2/64'],
+    allowedFromVpp: ['10.100.0.1/32', 'fd00:100::1/128'],
+    vppEndpoint: '192.0.2.1:51820',
+    pings: [{ to: '10.100.0.1' }, { to: 'fd00:100::1' }],
+  },
+  {
+    // Remote-access client: VPP dials the server at 203.0.113.1 and sends everything through it.
+    example: 'remote-access-client.yaml',
+    peer: 'vpn-server',
+    tunnel: ['10.100.0.1/24', 'fd00:100::1/64'],
+    allowedFromVpp: ['10.100.0.2/32', 'fd00:100::2/128'],
+    pings: [{ to: '10.100.0.2' }, { to: 'fd00:100::2' }],
+  },
+];
+
+/** A WireGuard key pair, base64 as wg and VPP's files write them. */
+function keyPair(): { privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const b64 = (s: string | undefined) => Buffer.from(s!, 'base64url').toString('base64');
+  return {
+    privateKey: b64(privateKey.export({ format: 'jwk' }).d),
+    publicKey: b64(publicKey.export({ format: 'jwk' }).x),
+  };
+}
+
+/** The public key of `name` in an example: the one the far end's replaces. */
+function publicKeyOf(text: string, peer: string): string {
+  const m = new RegExp(`- name: ${peer}\\n\\s+public_key: (\\S+)`).exec(text);
+  if (!m) throw new Error(`no peer ${peer} with a public_key line in the example`);
+  return m[1]!;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export function wgPeerTests(
+  netns: string,
+  getClient: () => VppClient,
+  remember: (d: DesiredState) => DesiredState,
+  empty: DesiredState,
+): void {
+  const inNs = (...cmd: string[]): string => execFileSync('ip', ['netns', 'exec', netns, ...cmd], { encoding: 'utf8' });
+  const dir = mkdtempSync(join(tmpdir(), 'vppwg-far-end-'));
+
+  /** For clean-up: what is already gone is fine. */
+  function quietly(...cmd: string[]): void {
+    try {
+      execFileSync('ip', ['-n', netns, ...cmd], { stdio: 'ignore' });
+    } catch {
+      // not there
+    }
+  }
+  const removeInterface = (): void => quietly('link', 'del', 'wg0');
+  /** A fresh wg0 in the far end: the kernel's WireGuard if it has one, else wireguard-go. */
+  function createInterface(): void {
+    removeInterface();
+    try {
+      execFileSync('ip', ['-n', netns, 'link', 'add', 'wg0', 'type', 'wireguard'], { stdio: 'ignore' });
+    } catch {
+      inNs('wireguard-go', 'wg0');
+    }
+  }
+
+  afterAll(() => {
+    removeInterface();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe(`with a real WireGuard far end in netns ${netns}`, () => {
+    test.each(FAR_ENDS)(
+      '$example: the handshake completes, pings cross the tunnel, and nothing is drift afterwards',
+      async (far) => {
+        const client = getClient();
+        const keys = keyPair();
+        const original = readFileSync(join(examplesDir, far.example), 'utf8');
+        const text = original.replace(publicKeyOf(original, far.peer), keys.publicKey);
+        const desired = remember(loadText(text, far.example));
+        const applied = await reconcile(client, desired);
+        expect({ error: applied.error?.message, verified: applied.verified }).toEqual({
+          error: undefined,
+          verified: true,
+        });
+        try {
+          const shown = showState(await observe(client));
+          const wg = shown.wireguard.find((w) => w.peers.some((p) => p.publicKey === keys.publicKey));
+          expect(wg).toBeDefined();
+
+          // What the far end remembers of an earlier VPP (its MAC, learned handshakes) must not count.
+          execFileSync('ip', ['-n', netns, 'neigh', 'flush', 'dev', 'vppwg-peer']);
+          createInterface();
+          const keyFile = join(dir, 'far-end.key');
+          writeFileSync(keyFile, keys.privateKey + '\n', { mode: 0o600 });
+          const set = ['wg', 'set', 'wg0', 'private-key', keyFile, 'listen-port', '51820', 'peer', wg!.publicKey];
+          set.push('allowed-ips', far.allowedFromVpp.join(','));
+          if (far.vppEndpoint) set.push('endpoint', far.vppEndpoint, 'persistent-keepalive', '25');
+          inNs(...set);
+          rmSync(keyFile);
+          for (const a of far.tunnel) inNs('ip', 'addr', 'add', a, 'dev', 'wg0', ...(a.includes(':') ? ['nodad'] : []));
+          inNs('ip', 'link', 'set', 'wg0', 'mtu', '1420', 'up');
+          for (const a of far.site ?? [])
+            inNs('ip', 'addr', 'replace', a, 'dev', 'lo', ...(a.includes(':') ? ['nodad'] : []));
+
+          const peer = await until('the handshake (VPP marks the peer established)', 15_000, async () => {
+            const p = showState(await observe(client))
+              .wireguard.flatMap((w) => w.peers)
+              .find((x) => x.publicKey === keys.publicKey);
+            return p?.established ? p : undefined;
+          });
+          if (far.vppEndpoint) expect(peer.endpoint).toBe('192.0.2.254:51820');
+
+          for (const ping of far.pings) {
+            const args = [
+              'ping',
+              '-c',
+              '2',
+              '-i',
+              '0.2',
+              '-W',
+              '2',
+              '-q',
+              ...(ping.from ? ['-I', ping.from] : []),
+              ping.to,
+            ];
+            // ping exits 0 once a reply came back.
+            let ok = true;
+            try {
+              inNs(...args);
+            } catch {
+              ok = false;
+            }
+            expect({ ping: ping.to, from: ping.from ?? 'tunnel address', ok }).toEqual({
+              ping: ping.to,
+              from: ping.from ?? 'tunnel address',
+              ok: true,
+            });
+          }
+
+          // The learned endpoint, the handshake and the traffic are VPP's own state, not drift.
+          const again = await reconcile(client, desired);
+          expect(again.plan.operations.map((o) => o.id)).toEqual([]);
+        } finally {
+          removeInterface();
+          for (const a of far.site ?? []) quietly('addr', 'del', a, 'dev', 'lo');
+          expect((await reconcile(client, empty)).ok).toBe(true);
+        }
+      },
+      60_000,
+    );
+  });
+}
