@@ -134,7 +134,14 @@ if (!socketPath) {
     // First, while VPP holds none of the underlay routes the examples leave behind.
     differentialTest(socketPath);
 
-    if (farEndNetns) wgPeerTests(farEndNetns, () => client, remember, EMPTY_FILE);
+    if (farEndNetns)
+      wgPeerTests(
+        farEndNetns,
+        () => client,
+        remember,
+        EMPTY_FILE,
+        () => withPsk,
+      );
     else test.skip('real WireGuard far end: VPPWG_TEST_WG_NETNS is not set (run-vpp.sh peer makes one)', () => {});
 
     const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml') && f !== 'sim-uplinks.yaml');

@@ -10,22 +10,30 @@
  * not), pings cross the tunnel in every overlay family the peer carries, from the far end's tunnel
  * address and from its site network (so VPP's route to that network, via the tunnel next hop, is
  * what carries the reply), and a reconcile afterwards sends nothing: an endpoint VPP learned from the
- * handshake is not drift. The far end's private key is written to a 0600 file and never printed.
+ * handshake is not drift. Two of them give VPP a private key from the environment and, where VPP
+ * takes one, a preshared key, both made by the test: a key vppwg passed on wrong fails the handshake.
+ * Keys go to the far end through 0600 files, removed at once, and are never printed.
  */
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VppClient } from '../../src/client';
-import type { DesiredState } from '../../src/config';
+import { parseDesiredState, type DesiredState } from '../../src/config';
 import { observe, reconcile, showState } from '../../src/reconcile';
-import { examplesDir, loadText } from '../reconcile/helpers';
+import { examplesDir } from '../reconcile/helpers';
 
 interface FarEnd {
   /** The example, and the name of the peer in it that the far end plays. */
   example: string;
   peer: string;
+  /**
+   * VPP's private key from the environment instead of `generate`, and a preshared key for the peer
+   * where VPP takes one: both sides then hold keys the test made, so a key that vppwg passed wrong
+   * byte for byte fails the handshake.
+   */
+  ownKeys?: boolean;
   /** The far end's WireGuard interface addresses, and its site network (on lo), if any. */
   tunnel: string[];
   site?: string[];
@@ -41,6 +49,7 @@ const FAR_ENDS: FarEnd[] = [
     // IPv4 underlay; VPP knows the endpoint 198.51.100.2 and initiates.
     example: 'site-to-site.yaml',
     peer: 'branch-b',
+    ownKeys: true,
     tunnel: ['10.2.111.2/24'],
     site: ['10.20.0.1/16'],
     allowedFromVpp: ['10.2.111.1/32'],
@@ -64,6 +73,7 @@ const FAR_ENDS: FarEnd[] = [
     // Remote-access server: no endpoint in the file; the far end dials in and VPP learns where it is.
     example: 'remote-access-server.yaml',
     peer: 'alice-laptop',
+    ownKeys: true,
     tunnel: ['10.100.0.2/24', 'fd00:100::2/64'],
     allowedFromVpp: ['10.100.0.1/32', 'fd00:100::1/128'],
     vppEndpoint: '192.0.2.1:51820',
@@ -89,12 +99,25 @@ function keyPair(): { privateKey: string; publicKey: string } {
   };
 }
 
-/** The public key of `name` in an example: the one the far end's replaces. */
-function publicKeyOf(text: string, peer: string): string {
-  const m = new RegExp(`- name: ${peer}\\n\\s+public_key: (\\S+)`).exec(text);
+/**
+ * The example with the far end's public key for `peer` (and, with `psk`, a preshared key from the
+ * environment beside it) and, with `ownKey`, VPP's private key from the environment.
+ */
+function rewrite(text: string, peer: string, publicKey: string, o: { ownKey: boolean; psk: boolean }): string {
+  const m = new RegExp(`- name: ${peer}\\n(\\s+)public_key: (\\S+)\\n`).exec(text);
   if (!m) throw new Error(`no peer ${peer} with a public_key line in the example`);
-  return m[1]!;
+  const indent = m[1]!;
+  const lines = `${indent}public_key: ${publicKey}\n` + (o.psk ? `${indent}preshared_key: { env: ${PSK_ENV} }\n` : '');
+  const out = text.replace(m[0], `- name: ${peer}\n${lines}`);
+  if (!o.ownKey) return out;
+  // The key itself, not a comment that mentions it.
+  const generate = /^(\s+)private_key: generate$/m;
+  if (!generate.test(out)) throw new Error('the example does not generate its private key');
+  return out.replace(generate, `$1private_key: { env: ${PRIVATE_KEY_ENV} }`);
 }
+
+const PRIVATE_KEY_ENV = 'VPPWG_TEST_PRIVATE_KEY';
+const PSK_ENV = 'VPPWG_TEST_PSK';
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -111,6 +134,8 @@ export function wgPeerTests(
   getClient: () => VppClient,
   remember: (d: DesiredState) => DesiredState,
   empty: DesiredState,
+  /** Whether this VPP takes preshared keys (wireguard_peer_add_v2). */
+  withPsk: () => boolean,
 ): void {
   const inNs = (...cmd: string[]): string => execFileSync('ip', ['netns', 'exec', netns, ...cmd], { encoding: 'utf8' });
   const dir = mkdtempSync(join(tmpdir(), 'vppwg-far-end-'));
@@ -145,9 +170,16 @@ export function wgPeerTests(
       async (far) => {
         const client = getClient();
         const keys = keyPair();
-        const original = readFileSync(join(examplesDir, far.example), 'utf8');
-        const text = original.replace(publicKeyOf(original, far.peer), keys.publicKey);
-        const desired = remember(loadText(text, far.example));
+        const vppKeys = keyPair();
+        const psk = far.ownKeys && withPsk() ? randomBytes(32).toString('base64') : undefined;
+        const text = rewrite(readFileSync(join(examplesDir, far.example), 'utf8'), far.peer, keys.publicKey, {
+          ownKey: far.ownKeys === true,
+          psk: psk !== undefined,
+        });
+        const env = { [PRIVATE_KEY_ENV]: vppKeys.privateKey, ...(psk ? { [PSK_ENV]: psk } : {}) };
+        const { state, diagnostics } = parseDesiredState(text, far.example, { env });
+        expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+        const desired = remember(state!);
         const applied = await reconcile(client, desired);
         expect({ error: applied.error?.message, verified: applied.verified }).toEqual({
           error: undefined,
@@ -157,17 +189,28 @@ export function wgPeerTests(
           const shown = showState(await observe(client));
           const wg = shown.wireguard.find((w) => w.peers.some((p) => p.publicKey === keys.publicKey));
           expect(wg).toBeDefined();
+          // The private key vppwg handed VPP is the one the test made: VPP derived its public key.
+          if (far.ownKeys) expect(wg!.publicKey).toBe(vppKeys.publicKey);
 
           // What the far end remembers of an earlier VPP (its MAC, learned handshakes) must not count.
           execFileSync('ip', ['-n', netns, 'neigh', 'flush', 'dev', 'vppwg-peer']);
           createInterface();
           const keyFile = join(dir, 'far-end.key');
+          const pskFile = join(dir, 'far-end.psk');
           writeFileSync(keyFile, keys.privateKey + '\n', { mode: 0o600 });
           const set = ['wg', 'set', 'wg0', 'private-key', keyFile, 'listen-port', '51820', 'peer', wg!.publicKey];
           set.push('allowed-ips', far.allowedFromVpp.join(','));
+          if (psk) {
+            writeFileSync(pskFile, psk + '\n', { mode: 0o600 });
+            set.push('preshared-key', pskFile);
+          }
           if (far.vppEndpoint) set.push('endpoint', far.vppEndpoint, 'persistent-keepalive', '25');
-          inNs(...set);
-          rmSync(keyFile);
+          try {
+            inNs(...set);
+          } finally {
+            rmSync(keyFile, { force: true });
+            rmSync(pskFile, { force: true });
+          }
           for (const a of far.tunnel) inNs('ip', 'addr', 'add', a, 'dev', 'wg0', ...(a.includes(':') ? ['nodad'] : []));
           inNs('ip', 'link', 'set', 'wg0', 'mtu', '1420', 'up');
           for (const a of far.site ?? [])
