@@ -335,7 +335,7 @@ function isNeighbourRoute(r: ShownState['routes'][number]): boolean {
   );
 }
 
-function comparable(s: ShownState): unknown {
+export function comparable(s: ShownState): unknown {
   const byName = <T extends { name: string }>(a: T[]) => [...a].sort((x, y) => x.name.localeCompare(y.name));
   return {
     interfaces: byName(

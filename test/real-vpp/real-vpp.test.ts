@@ -6,13 +6,15 @@
  * uplink host-eth0 (for instance `create host-interface name eth0` on a veth called eth0), and must
  * hold nothing tagged by vppwg. The tests leave it as they found it, but for host-eth0's addresses
  * (and admin state).
+ * The rollback property refuses one mutating call in the client (as VPP refuses one), so the undo
+ * itself runs against VPP's handlers.
  * REAL_VPP_RUNS sets how many random sequences each property tries (default 8). VPPWG_TEST_WG_NETNS
  * adds the tests with a real WireGuard far end (wg-peer.ts; `run-vpp.sh peer` sets it up).
  * Without the variable the suite is skipped, and the skipped test's name says why.
  */
 import { readdirSync } from 'node:fs';
 import fc from 'fast-check';
-import { VppClient } from '../../src/client';
+import { VppApiError, VppClient, VppErrno } from '../../src/client';
 import type { DesiredState } from '../../src/config';
 import { MUTATING_MESSAGES, observe, reconcile, reconcileMessages, showState } from '../../src/reconcile';
 import { hasPeerV2, messageDef } from '../../src/reconcile/vpp';
@@ -27,7 +29,7 @@ import {
   render,
   stateArb,
 } from '../reconcile/random-states';
-import { differentialTest } from './differential';
+import { comparable, differentialTest } from './differential';
 import { wgPeerTests } from './wg-peer';
 
 const socketPath = process.env.VPPWG_TEST_VPP_SOCKET;
@@ -59,6 +61,26 @@ async function connect(): Promise<VppClient> {
     messages: reconcileMessages(),
     reconnect: false,
     traceSize: 1 << 20,
+  });
+}
+
+/**
+ * The client as the reconciler sees it, but the `nth` mutating call of message `msg` is refused
+ * as VPP refuses a request (-3 INVALID_VALUE), without being sent: a rejection at a place of the
+ * test's choosing, while everything else, the rollback included, runs against the real VPP.
+ */
+function refusing(client: VppClient, msg: string, nth: number): VppClient {
+  let seen = 0;
+  const call = (def: { name: string }, v: unknown, o?: unknown): Promise<unknown> => {
+    if (def.name === msg && ++seen === nth) return Promise.reject(new VppApiError(msg, VppErrno.INVALID_VALUE));
+    return (client.call as (d: unknown, v: unknown, o?: unknown) => Promise<unknown>)(def, v, o);
+  };
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === 'call') return call;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
   });
 }
 
@@ -201,6 +223,54 @@ if (!socketPath) {
               await converge(client, text, 'drift.json');
             } finally {
               // Strays added beside vppwg's objects are not its own: they go with the interfaces.
+              await reconcile(client, EMPTY_FILE);
+            }
+          }),
+          { numRuns: RUNS },
+        );
+      },
+      RUNS * 30_000,
+    );
+
+    test(
+      'a VPP rejection at any mutating call of a transition is rolled back to the state before it',
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(stateArb, stateArb, fc.nat(), async (from, to, pick) => {
+            const first = remember(loadText(renderFor(from), 'from.json'));
+            const second = remember(loadText(renderFor(to), 'to.json'));
+            try {
+              // The transition's mutating calls, from a clean run of it.
+              expect((await reconcile(client, first)).error?.message).toBeUndefined();
+              const mark = client.trace().length;
+              expect((await reconcile(client, second)).error?.message).toBeUndefined();
+              const mutating = new Set(MUTATING_MESSAGES);
+              const calls: [string, number][] = [];
+              const counts = new Map<string, number>();
+              for (const e of client.trace().slice(mark)) {
+                if (!mutating.has(e.message)) continue;
+                counts.set(e.message, (counts.get(e.message) ?? 0) + 1);
+                calls.push([e.message, counts.get(e.message)!]);
+              }
+              fc.pre(calls.length > 0);
+              const [msg, nth] = calls[pick % calls.length]!;
+
+              // From nothing again: `generate` would otherwise keep the key the clean run left.
+              expect((await reconcile(client, EMPTY_FILE)).error?.message).toBeUndefined();
+              expect((await reconcile(client, first)).error?.message).toBeUndefined();
+              const before = comparable(showState(await observe(client)));
+              const r = await reconcile(refusing(client, msg, nth), second);
+              expect({ msg, nth, ok: r.ok, rolledBack: r.rolledBack, retval: r.error?.retval }).toEqual({
+                msg,
+                nth,
+                ok: false,
+                rolledBack: true,
+                retval: VppErrno.INVALID_VALUE,
+              });
+              const ops = r.plan.operations.map((o) => o.id);
+              const after = comparable(showState(await observe(client)));
+              expect({ msg, nth, ops, state: after }).toEqual({ msg, nth, ops, state: before });
+            } finally {
               await reconcile(client, EMPTY_FILE);
             }
           }),
