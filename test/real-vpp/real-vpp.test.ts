@@ -158,6 +158,7 @@ if (!socketPath) {
 
     if (farEndNetns)
       wgPeerTests(
+        socketPath,
         farEndNetns,
         () => client,
         remember,

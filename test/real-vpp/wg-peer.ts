@@ -7,7 +7,8 @@
  *
  * For each design style: the example applies with that peer's public key replaced by the far end's,
  * the handshake completes (VPP initiating where it knows the endpoint, the far end where it does
- * not), pings cross the tunnel in every overlay family the peer carries, from the far end's tunnel
+ * not) and VPP says so in a wireguard_peer_event to a subscriber as the daemon subscribes, pings
+ * cross the tunnel in every overlay family the peer carries, from the far end's tunnel
  * address and from its site network (so VPP's route to that network, via the tunnel next hop, is
  * what carries the reply), and a reconcile afterwards sends nothing: an endpoint VPP learned from the
  * handshake is not drift. Two of them give VPP a private key from the environment and, where VPP
@@ -19,7 +20,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { VppClient } from '../../src/client';
+import { wireguard } from 'vpp-api-ts';
+import { VppClient } from '../../src/client';
 import { parseDesiredState, type DesiredState } from '../../src/config';
 import { observe, reconcile, showState } from '../../src/reconcile';
 import { examplesDir } from '../reconcile/helpers';
@@ -129,7 +131,11 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   }
 }
 
+/** wireguard_peer_flags: the handshake completed. */
+const ESTABLISHED = 2;
+
 export function wgPeerTests(
+  socketPath: string,
   netns: string,
   getClient: () => VppClient,
   remember: (d: DesiredState) => DesiredState,
@@ -185,12 +191,28 @@ export function wgPeerTests(
           error: undefined,
           verified: true,
         });
+        const cleanups: (() => Promise<void>)[] = [];
         try {
           const shown = showState(await observe(client));
           const wg = shown.wireguard.find((w) => w.peers.some((p) => p.publicKey === keys.publicKey));
           expect(wg).toBeDefined();
           // The private key vppwg handed VPP is the one the test made: VPP derived its public key.
           if (far.ownKeys) expect(wg!.publicKey).toBe(vppKeys.publicKey);
+
+          // Peer events as the daemon subscribes to them, on a connection of their own.
+          const peerIndex = wg!.peers.find((p) => p.publicKey === keys.publicKey)!.peerIndex;
+          const events = await VppClient.connect({ socketPath, reconnect: false });
+          const flagsSeen: number[] = [];
+          events.subscribe(wireguard.wireguard_peer_event, (e) => {
+            if (e.peer_index === peerIndex) flagsSeen.push(Number(e.flags));
+          });
+          await events.call(wireguard.want_wireguard_peer_events, {
+            sw_if_index: wg!.swIfIndex,
+            peer_index: peerIndex,
+            enable_disable: 1,
+            pid: process.pid,
+          });
+          cleanups.push(() => events.close());
 
           // What the far end remembers of an earlier VPP (its MAC, learned handshakes) must not count.
           execFileSync('ip', ['-n', netns, 'neigh', 'flush', 'dev', 'vppwg-peer']);
@@ -223,6 +245,10 @@ export function wgPeerTests(
             return p?.established ? p : undefined;
           });
           if (far.vppEndpoint) expect(peer.endpoint).toBe('192.0.2.254:51820');
+          // VPP told the subscriber too (an event may trail the dump that saw the flag).
+          await until('a wireguard_peer_event with ESTABLISHED', 5_000, async () =>
+            flagsSeen.some((f) => (f & ESTABLISHED) !== 0) ? true : undefined,
+          );
 
           for (const ping of far.pings) {
             const args = [
@@ -255,6 +281,7 @@ export function wgPeerTests(
           const again = await reconcile(client, desired);
           expect(again.plan.operations.map((o) => o.id)).toEqual([]);
         } finally {
+          for (const c of cleanups) await c();
           removeInterface();
           for (const a of far.site ?? []) quietly('addr', 'del', a, 'dev', 'lo');
           expect((await reconcile(client, empty)).ok).toBe(true);
