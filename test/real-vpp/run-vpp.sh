@@ -95,8 +95,11 @@ peer() {
   "${ns[@]}" link set vppwg-peer up
   "${ns[@]}" addr replace 192.0.2.254/24 dev vppwg-peer
   "${ns[@]}" addr replace 2001:db8:0:1::fe/64 dev vppwg-peer nodad
-  # The endpoints the examples dial: site-to-site's branch-b, the IPv6 underlay's site-b, the VPN server.
-  for a in 198.51.100.2/32 203.0.113.1/32 2001:db8:0:2::2/128; do "${ns[@]}" addr replace "$a" dev lo; done
+  # The endpoints the examples dial: site-to-site's branch-b, the BGP example's dc1-router, the IPv6
+  # overlay's lab-east, the VPN server, the IPv6 underlay's site-b.
+  for a in 198.51.100.2/32 198.51.100.10/32 198.51.100.30/32 203.0.113.1/32 2001:db8:0:2::2/128; do
+    "${ns[@]}" addr replace "$a" dev lo
+  done
   "${ns[@]}" neigh flush dev vppwg-peer
   # Ask for VPP's MAC from 192.0.2.254, not from the endpoint address a reply leaves from: VPP drops
   # ARP requests whose sender is outside host-eth0's subnet.

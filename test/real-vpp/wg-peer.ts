@@ -42,6 +42,8 @@ interface FarEnd {
   /** What the far end lets in from VPP (VPP's tunnel addresses), and where it finds VPP, if it does. */
   allowedFromVpp: string[];
   vppEndpoint?: string;
+  /** The far end's UDP port (the peer's endpoint port in the example), 51820 unless given. */
+  listenPort?: number;
   /** Pings from the far end: to VPP's tunnel address, optionally from a site address. */
   pings: { to: string; from?: string }[];
 }
@@ -88,6 +90,24 @@ const FAR_ENDS: FarEnd[] = [
     tunnel: ['10.100.0.1/24', 'fd00:100::1/64'],
     allowedFromVpp: ['10.100.0.2/32', 'fd00:100::2/128'],
     pings: [{ to: '10.100.0.2' }, { to: 'fd00:100::2' }],
+  },
+  {
+    // One /31 tunnel per BGP neighbour, everything allowed; VPP dials dc1-router on its own port.
+    example: 'bgp-tunnel-per-peer.yaml',
+    peer: 'dc1-router',
+    tunnel: ['169.254.10.1/31', 'fd00:10::1/127'],
+    allowedFromVpp: ['169.254.10.0/32', 'fd00:10::/128'],
+    pings: [{ to: '169.254.10.0' }, { to: 'fd00:10::' }],
+  },
+  {
+    // IPv6 overlay only, in table 200, over IPv4; the peer's network routed via its tunnel address.
+    example: 'site-to-site-ipv6-overlay.yaml',
+    peer: 'lab-east',
+    listenPort: 51830,
+    tunnel: ['fd00:200::2/64'],
+    site: ['2001:db8:100::1/48'],
+    allowedFromVpp: ['fd00:200::1/128'],
+    pings: [{ to: 'fd00:200::1' }, { to: 'fd00:200::1', from: '2001:db8:100::1' }],
   },
 ];
 
@@ -220,7 +240,17 @@ export function wgPeerTests(
           const keyFile = join(dir, 'far-end.key');
           const pskFile = join(dir, 'far-end.psk');
           writeFileSync(keyFile, keys.privateKey + '\n', { mode: 0o600 });
-          const set = ['wg', 'set', 'wg0', 'private-key', keyFile, 'listen-port', '51820', 'peer', wg!.publicKey];
+          const set = [
+            'wg',
+            'set',
+            'wg0',
+            'private-key',
+            keyFile,
+            'listen-port',
+            String(far.listenPort ?? 51820),
+            'peer',
+            wg!.publicKey,
+          ];
           set.push('allowed-ips', far.allowedFromVpp.join(','));
           if (psk) {
             writeFileSync(pskFile, psk + '\n', { mode: 0o600 });
