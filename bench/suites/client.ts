@@ -259,7 +259,7 @@ function routeValue(k: number, isAdd: boolean) {
   };
 }
 
-interface PerCallRuns {
+interface ArmRuns {
   floorRuns: number[];
   clientRuns: number[];
   /** CPU µs per add in this process: the client's, and the raw floor's. */
@@ -267,23 +267,39 @@ interface PerCallRuns {
   cpuRaw: number[];
 }
 
+type RouteValue = ReturnType<typeof routeValue>;
+/** How an arm hands the client its adds; the caller's array is dropped once this returns. */
+type Issue = (client: VppClient, values: RouteValue[]) => Promise<unknown>;
+
+/** One call() per add, a promise each, awaited with Promise.all (the common pattern). */
+const perCall: Issue = (client, values) => Promise.all(values.map((v) => client.call(ip.ip_route_add_del, v)));
+
+/** One callMany() for the whole batch: one promise, the replies in order. */
+const batched: Issue = (client, values) => {
+  const n = values.length;
+  return client.callMany(ip.ip_route_add_del, values).then((replies) => {
+    if (replies.length !== n) throw new Error(`callMany returned ${replies.length} replies for ${n} adds`);
+  });
+};
+
 /**
- * One call() per route add (Promise.all over `n` calls), alternating run by run with the raw floor
- * on the same window, each run on fresh prefixes from `base` up, each run's routes deleted after it
- * (unmeasured) so both always start from the same table. Warm-up runs are dropped from the result.
+ * `n` route adds issued by `issue`, alternating run by run with the raw floor on the same window,
+ * each run on fresh prefixes from `base` up, each run's routes deleted after it (unmeasured) so
+ * both always start from the same table. Warm-up runs are dropped from the result.
  */
-async function perCallArm(
+async function pipelinedArm(
   client: VppClient,
   raw: RawSession,
+  issue: Issue,
   o: { n: number; runs: number; warmup: number; base: number },
-): Promise<PerCallRuns> {
+): Promise<ArmRuns> {
   const { n } = o;
   let next = o.base;
   const cleanup = async (from: number): Promise<void> => {
     const dels = Array.from({ length: n }, (_, i) => routeValue(from + i, false));
     await raw.windowed(raw.framesAt(ip.ip_route_add_del, dels), WINDOW);
   };
-  const r: PerCallRuns = { floorRuns: [], clientRuns: [], cpuClient: [], cpuRaw: [] };
+  const r: ArmRuns = { floorRuns: [], clientRuns: [], cpuClient: [], cpuRaw: [] };
   for (let run = 0; run < o.warmup + o.runs; run++) {
     let from = next;
     next += n;
@@ -299,15 +315,13 @@ async function perCallArm(
 
     from = next;
     next += n;
-    let values: ReturnType<typeof routeValue>[] | undefined = Array.from({ length: n }, (_, i) =>
-      routeValue(from + i, true),
-    );
+    let values: RouteValue[] | undefined = Array.from({ length: n }, (_, i) => routeValue(from + i, true));
     collect();
     c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    const calls = values.map((v) => client.call(ip.ip_route_add_del, v));
-    values = undefined; // the client is done with them once the calls are made
-    await Promise.all(calls);
+    const done = issue(client, values);
+    values = undefined; // the client holds what it still needs
+    await done;
     const clientRate = rate(n, process.hrtime.bigint() - t0);
     const clientCpu = process.cpuUsage(c0);
     await cleanup(from);
@@ -318,6 +332,11 @@ async function perCallArm(
     r.cpuClient.push((clientCpu.user + clientCpu.system) / n);
   }
   return r;
+}
+
+/** The median of run-by-run ratios: each pair ran back to back under the same load. */
+function runRatio(r: ArmRuns): number {
+  return medianOf(r.clientRuns.map((c, i) => c / r.floorRuns[i]!));
 }
 
 interface TunedJob {
@@ -338,7 +357,7 @@ async function runTunedChild(job: TunedJob): Promise<void> {
   });
   const raw = await RawSession.open(job.path);
   try {
-    const runs = await perCallArm(client, raw, job);
+    const runs = await pipelinedArm(client, raw, perCall, job);
     await new Promise<void>((resolve, reject) => process.send!(runs, (e: Error | null) => (e ? reject(e) : resolve())));
   } finally {
     raw.sock.destroy();
@@ -361,7 +380,7 @@ if (process.argv.includes(TUNED_FLAG)) {
  * The per-call arm again in a child Node started with a bigger young generation (and its own raw
  * floor, under the same flags): undefined, with the reason logged, when there is no compiled bench to start.
  */
-async function tunedPerCall(job: TunedJob, log: (line: string) => void): Promise<PerCallRuns | undefined> {
+async function tunedPerCall(job: TunedJob, log: (line: string) => void): Promise<ArmRuns | undefined> {
   const script = __filename.endsWith('.js') ? __filename : join(projectRoot(), 'dist', 'bench', 'suites', 'client.js');
   if (!existsSync(script)) {
     log(
@@ -373,8 +392,8 @@ async function tunedPerCall(job: TunedJob, log: (line: string) => void): Promise
     stdio: 'inherit',
     execArgv: ['--expose-gc', `--max-semi-space-size=${TUNED_SEMI_SPACE_MB}`],
   });
-  let runs: PerCallRuns | undefined;
-  child.on('message', (m) => (runs = m as PerCallRuns));
+  let runs: ArmRuns | undefined;
+  child.on('message', (m) => (runs = m as ArmRuns));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0 || !runs) throw new Error(`the tuned per-call bench child exited with ${code} without its figures`);
   return runs;
@@ -433,17 +452,12 @@ export const suite: BenchSuite = {
       // Pipelined route adds, one call() per add, alternating with the raw floor run by run so load
       // changes on the machine hit both alike.
       const n = ctx.quick ? 2_000 : 50_000;
-      const { floorRuns, clientRuns, cpuClient, cpuRaw } = await perCallArm(client, raw, { n, runs, warmup, base: 0 });
-      const piped = summarize(clientRuns);
-      // Prefixes for the arms below, clear of the per-call arm's (which deleted its own).
-      let next = (runs + warmup) * 2 * n;
-      const cleanup = async (from: number): Promise<void> => {
-        const dels = Array.from({ length: n }, (_, i) => routeValue(from + i, false));
-        await raw.windowed(raw.framesAt(ip.ip_route_add_del, dels), WINDOW);
-      };
-      // The ratio is the median of run-by-run ratios: each pair ran back to back under the same load.
-      const ratio = medianOf(clientRuns.map((c, i) => c / floorRuns[i]!));
-      const floor = summarize(floorRuns);
+      const armRuns = runs + warmup;
+      const single = await pipelinedArm(client, raw, perCall, { n, runs, warmup, base: 0 });
+      const { cpuClient, cpuRaw } = single;
+      const piped = summarize(single.clientRuns);
+      const ratio = runRatio(single);
+      const floor = summarize(single.floorRuns);
       ctx.log(
         `client: CPU per route add in this process: client ${medianOf(cpuClient).toFixed(2)} µs, raw floor ${medianOf(cpuRaw).toFixed(2)} µs`,
       );
@@ -471,68 +485,31 @@ export const suite: BenchSuite = {
         `client: pipelined adds ${Math.round(piped.median)}/s, raw floor ${Math.round(floor.median)}/s (median run-by-run ratio ${(100 * ratio).toFixed(1)}%)`,
       );
 
-      // The same adds through callMany (one promise for the batch), in their own loop with their own
-      // floor runs alternating: the batch arm's garbage then never lands in the per-call figure's floor.
-      const batchFloorRuns: number[] = [];
-      const batchRuns: number[] = [];
-      const cpuBatch: number[] = [];
-      await measure(
-        async () => {
-          let from = next;
-          next += n;
-          const frames = raw.framesAt(
-            ip.ip_route_add_del,
-            Array.from({ length: n }, (_, i) => routeValue(from + i, true)),
-          );
-          collect();
-          batchFloorRuns.push(await raw.windowed(frames, WINDOW));
-          await cleanup(from);
-
-          from = next;
-          next += n;
-          let batchValues: ReturnType<typeof routeValue>[] | undefined = Array.from({ length: n }, (_, i) =>
-            routeValue(from + i, true),
-          );
-          collect();
-          const c0 = process.cpuUsage();
-          const tb = process.hrtime.bigint();
-          const batch = client.callMany(ip.ip_route_add_del, batchValues);
-          batchValues = undefined; // as with the calls above: the client holds what it still needs
-          const replies = await batch;
-          const r = rate(n, process.hrtime.bigint() - tb);
-          batchRuns.push(r);
-          const batchCpu = process.cpuUsage(c0);
-          cpuBatch.push((batchCpu.user + batchCpu.system) / n);
-          if (replies.length !== n) throw new Error(`callMany returned ${replies.length} replies for ${n} adds`);
-          await cleanup(from);
-          return r;
-        },
-        { runs, warmup },
-      );
-      batchFloorRuns.splice(0, warmup);
-      batchRuns.splice(0, warmup);
-      cpuBatch.splice(0, warmup);
-      const batchRatio = medianOf(batchRuns.map((c, i) => c / batchFloorRuns[i]!));
-      const batchFloor = medianOf(batchFloorRuns);
+      // The same adds through callMany (one promise for the batch), with floor runs of its own
+      // alternating: the batch arm's garbage then never lands in the per-call figure's floor.
+      const many = await pipelinedArm(client, raw, batched, { n, runs, warmup, base: armRuns * 2 * n });
+      const cpuBatch = many.cpuClient;
+      const batchRatio = runRatio(many);
+      const batchFloor = medianOf(many.floorRuns);
       figures.push({
         suite: 'client',
         name: `callMany ip_route_add_del adds (${n} in one batch, window ${WINDOW})`,
         unit: 'ops/s',
-        ...summarize(batchRuns),
+        ...summarize(many.clientRuns),
         floor: batchFloor,
         ratio: batchRatio,
         target: ctx.vppSocket ? { op: '>=', value: 100_000 } : { op: '>=', value: 0.9, of: 'ratio' },
         server,
       });
       ctx.log(
-        `client: callMany adds ${Math.round(medianOf(batchRuns))}/s, raw floor ${Math.round(batchFloor)}/s (median run-by-run ratio ${(100 * batchRatio).toFixed(1)}%), CPU ${medianOf(cpuBatch).toFixed(2)} µs per add`,
+        `client: callMany adds ${Math.round(medianOf(many.clientRuns))}/s, raw floor ${Math.round(batchFloor)}/s (median run-by-run ratio ${(100 * batchRatio).toFixed(1)}%), CPU ${medianOf(cpuBatch).toFixed(2)} µs per add`,
       );
       figures.push({
         suite: 'client',
         name: 'client CPU per callMany route add (encode, send, match, decode)',
         unit: 'µs',
         ...summarize(cpuBatch),
-        floor: medianOf(cpuRaw),
+        floor: medianOf(many.cpuRaw),
         server,
       });
 
@@ -567,9 +544,9 @@ export const suite: BenchSuite = {
 
       // The per-call arm once more, in a Node whose young generation holds the 50,000 calls' promises:
       // what is left of the per-call gap is then the client's, not the scavenger's.
-      const tuned = await tunedPerCall({ path, n, runs, warmup, base: next }, ctx.log);
+      const tuned = await tunedPerCall({ path, n, runs, warmup, base: armRuns * 4 * n }, ctx.log);
       if (tuned) {
-        const tunedRatio = medianOf(tuned.clientRuns.map((c, i) => c / tuned.floorRuns[i]!));
+        const tunedRatio = runRatio(tuned);
         figures.push({
           suite: 'client',
           name: `pipelined ip_route_add_del adds (${n} calls, window ${WINDOW}), node --max-semi-space-size=${TUNED_SEMI_SPACE_MB}`,
