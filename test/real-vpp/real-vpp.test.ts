@@ -18,7 +18,7 @@ import { VppApiError, VppClient, VppErrno } from '../../src/client';
 import type { DesiredState } from '../../src/config';
 import { MUTATING_MESSAGES, observe, reconcile, reconcileMessages, showState } from '../../src/reconcile';
 import { hasPeerV2, messageDef } from '../../src/reconcile/vpp';
-import { compareShowWithDesired, examplesDir, loadExample, loadText } from '../reconcile/helpers';
+import { compareShowWithDesired, examplesDir, expectRolledBack, loadExample, loadText } from '../reconcile/helpers';
 import {
   EMPTY,
   drift,
@@ -261,16 +261,7 @@ if (!socketPath) {
               expect((await reconcile(client, first)).error?.message).toBeUndefined();
               const before = comparable(showState(await observe(client)));
               const r = await reconcile(refusing(client, msg, nth), second);
-              expect({ msg, nth, ok: r.ok, rolledBack: r.rolledBack, retval: r.error?.retval }).toEqual({
-                msg,
-                nth,
-                ok: false,
-                rolledBack: true,
-                retval: VppErrno.INVALID_VALUE,
-              });
-              const ops = r.plan.operations.map((o) => o.id);
-              const after = comparable(showState(await observe(client)));
-              expect({ msg, nth, ops, state: after }).toEqual({ msg, nth, ops, state: before });
+              expectRolledBack(r, msg, nth, before, comparable(showState(await observe(client))));
             } finally {
               await reconcile(client, EMPTY_FILE);
             }

@@ -12,7 +12,7 @@
 import fc from 'fast-check';
 import { VppErrno } from '../../src/client';
 import { observe, reconcile, showState, type ActualState } from '../../src/reconcile';
-import { compareShowWithDesired, loadText, mutatingCalls, startRig } from './helpers';
+import { compareShowWithDesired, expectRolledBack, loadText, mutatingCalls, startRig } from './helpers';
 import { EMPTY, drift, driftArb, foreignObjects, foreignPart, render, stateArb } from './random-states';
 
 /** CONVERGENCE_RUNS=5000 explores further (minutes); CI runs the default. */
@@ -133,15 +133,7 @@ describe('rollback', () => {
             rig.sim.control.failNth(msg, nth, VppErrno.INVALID_VALUE);
             const r = await reconcile(rig.client, second);
             rig.sim.control.clearFaults();
-            expect({ msg, nth, ok: r.ok, rolledBack: r.rolledBack, retval: r.error?.retval }).toEqual({
-              msg,
-              nth,
-              ok: false,
-              rolledBack: true,
-              retval: VppErrno.INVALID_VALUE,
-            });
-            const ops = r.plan.operations.map((o) => o.id);
-            expect({ msg, nth, ops, state: rig.sim.snapshot() }).toEqual({ msg, nth, ops, state: before });
+            expectRolledBack(r, msg, nth, before, rig.sim.snapshot());
           } finally {
             await rig.close();
           }

@@ -2,10 +2,10 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { VppClient } from '../../src/client';
+import { VppClient, VppErrno } from '../../src/client';
 import { loadDesiredState, parseDesiredState, type DesiredState } from '../../src/config';
 import { startSim, type Sim, type SimConfig, type SimUplink } from '../../src/sim';
-import { MUTATING_MESSAGES, reconcileMessages } from '../../src/reconcile';
+import { MUTATING_MESSAGES, reconcileMessages, type ReconcileResult } from '../../src/reconcile';
 import { pairedAddressOf31 } from '../../src/reconcile/ip';
 import { projectRoot } from '../../src/util/paths';
 
@@ -60,6 +60,22 @@ export function mutatingCalls(sim: Sim): Record<string, number> {
   const out: Record<string, number> = {};
   for (const name of MUTATING_MESSAGES) if (c[name]) out[name] = c[name];
   return out;
+}
+
+/**
+ * A reconcile refused at the `nth` call of `msg` (with INVALID_VALUE) failed with that error, was
+ * rolled back, and left the state (`after`) as it was (`before`); the plan is shown when not.
+ */
+export function expectRolledBack(r: ReconcileResult, msg: string, nth: number, before: unknown, after: unknown): void {
+  expect({ msg, nth, ok: r.ok, rolledBack: r.rolledBack, retval: r.error?.retval }).toEqual({
+    msg,
+    nth,
+    ok: false,
+    rolledBack: true,
+    retval: VppErrno.INVALID_VALUE,
+  });
+  const ops = r.plan.operations.map((o) => o.id);
+  expect({ msg, nth, ops, state: after }).toEqual({ msg, nth, ops, state: before });
 }
 
 export function totalOf(calls: Record<string, number>): number {
