@@ -9,7 +9,8 @@
  * The rollback property refuses one mutating call in the client (as VPP refuses one), so the undo
  * itself runs against VPP's handlers.
  * REAL_VPP_RUNS sets how many random sequences each property tries (default 8). VPPWG_TEST_WG_NETNS
- * adds the tests with a real WireGuard far end (wg-peer.ts; `run-vpp.sh peer` sets it up).
+ * adds the tests with a real WireGuard far end (wg-peer.ts; `run-vpp.sh peer` sets it up), the
+ * daemon's among them; VPPWG_TEST_VPP_RESTART, a command that restarts VPP, adds a restart to it.
  * Without the variable the suite is skipped, and the skipped test's name says why.
  */
 import { readdirSync } from 'node:fs';
@@ -30,11 +31,13 @@ import {
   stateArb,
 } from '../reconcile/random-states';
 import { comparable, differentialTest } from './differential';
-import { wgPeerTests } from './wg-peer';
+import { daemonPeerTest, wgPeerTests } from './wg-peer';
 
 const socketPath = process.env.VPPWG_TEST_VPP_SOCKET;
 /** The far end's network namespace (`run-vpp.sh peer`) for the tests with a real WireGuard peer. */
 const farEndNetns = process.env.VPPWG_TEST_WG_NETNS;
+/** A shell command that restarts that VPP (e.g. `run-vpp.sh start`), for the daemon's restart case. */
+const restartVpp = process.env.VPPWG_TEST_VPP_RESTART || undefined;
 const RUNS = Number(process.env.REAL_VPP_RUNS ?? 8);
 const EMPTY_FILE = loadText(render(EMPTY), 'empty.json');
 /** Set in beforeAll: a VPP without wireguard_peer_add_v2 (24.10) takes no preshared keys, so the files carry none. */
@@ -271,5 +274,17 @@ if (!socketPath) {
       },
       RUNS * 30_000,
     );
+
+    // Last: it may restart VPP (the suite's connection is made again after).
+    if (farEndNetns)
+      daemonPeerTest(
+        socketPath,
+        farEndNetns,
+        restartVpp,
+        async () => {
+          client = await connect();
+        },
+        remember,
+      );
   });
 }

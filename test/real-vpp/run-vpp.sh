@@ -18,6 +18,8 @@
 # then: VPPWG_TEST_VPP_SOCKET=$RUN_DIR/api.sock npx jest test/real-vpp
 #       VPP_API_SOCKET=$RUN_DIR/api.sock npm run bench -- client reconcile
 #       after `peer`: VPPWG_TEST_WG_NETNS=$PEER_NETNS VPPWG_TEST_VPP_SOCKET=... npx jest test/real-vpp
+#       and VPPWG_TEST_VPP_RESTART="VPP_DIR=... bash $PWD/test/real-vpp/run-vpp.sh start" restarts VPP
+#       under the daemon
 #
 # Found while setting this up: a gcc 12 build (Debian 12) of 26.06 and of 26.10-rc0 corrupted its
 # heap on the first interface state change, before any API client connected; the clang build works.

@@ -15,7 +15,7 @@
  * takes one, a preshared key, both made by the test: a key vppwg passed on wrong fails the handshake.
  * Keys go to the far end through 0600 files, removed at once, and are never printed.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, execSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ import { wireguard } from 'vpp-api-ts';
 import { VppClient } from '../../src/client';
 import { parseDesiredState, type DesiredState } from '../../src/config';
 import { observe, reconcile, showState } from '../../src/reconcile';
+import { assertNoSecrets, firstReconcile, startDaemon, waitFor } from '../daemon/helpers';
 import { examplesDir } from '../reconcile/helpers';
 
 interface FarEnd {
@@ -123,19 +124,19 @@ function keyPair(): { privateKey: string; publicKey: string } {
 
 /**
  * The example with the far end's public key for `peer` (and, with `psk`, a preshared key from the
- * environment beside it) and, with `ownKey`, VPP's private key from the environment.
+ * environment beside it) and, with `privateKey`, that key source for VPP's private key.
  */
-function rewrite(text: string, peer: string, publicKey: string, o: { ownKey: boolean; psk: boolean }): string {
+function rewrite(text: string, peer: string, publicKey: string, o: { privateKey?: string; psk: boolean }): string {
   const m = new RegExp(`- name: ${peer}\\n(\\s+)public_key: (\\S+)\\n`).exec(text);
   if (!m) throw new Error(`no peer ${peer} with a public_key line in the example`);
   const indent = m[1]!;
   const lines = `${indent}public_key: ${publicKey}\n` + (o.psk ? `${indent}preshared_key: { env: ${PSK_ENV} }\n` : '');
   const out = text.replace(m[0], `- name: ${peer}\n${lines}`);
-  if (!o.ownKey) return out;
+  if (!o.privateKey) return out;
   // The key itself, not a comment that mentions it.
   const generate = /^(\s+)private_key: generate$/m;
   if (!generate.test(out)) throw new Error('the example does not generate its private key');
-  return out.replace(generate, `$1private_key: { env: ${PRIVATE_KEY_ENV} }`);
+  return out.replace(generate, `$1private_key: ${o.privateKey}`);
 }
 
 const PRIVATE_KEY_ENV = 'VPPWG_TEST_PRIVATE_KEY';
@@ -154,6 +155,94 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 /** wireguard_peer_flags: the handshake completed. */
 const ESTABLISHED = 2;
 
+/** The far end's namespace: one WireGuard interface (wg0) set up per case, pings from it. */
+class FarEndNamespace {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'vppwg-far-end-'));
+  private site: string[] = [];
+
+  constructor(readonly netns: string) {}
+
+  /** A command inside the namespace; throws with its output when it fails. */
+  run(...cmd: string[]): string {
+    return execFileSync('ip', ['netns', 'exec', this.netns, ...cmd], { encoding: 'utf8' });
+  }
+
+  /** For clean-up: what is already gone is fine. */
+  private quietly(...cmd: string[]): void {
+    try {
+      execFileSync('ip', ['-n', this.netns, ...cmd], { stdio: 'ignore' });
+    } catch {
+      // not there
+    }
+  }
+
+  /**
+   * A fresh wg0 (the kernel's WireGuard if it has one, else wireguard-go) peering with VPP. Keys go
+   * in through 0600 files removed at once. What the namespace remembers of an earlier VPP (its MAC,
+   * learned handshakes) is forgotten first.
+   */
+  up(o: {
+    privateKey: string;
+    listenPort: number;
+    vppPublicKey: string;
+    allowed: string[];
+    endpoint?: string;
+    psk?: string;
+    tunnel: string[];
+    site?: string[];
+  }): void {
+    this.down();
+    execFileSync('ip', ['-n', this.netns, 'neigh', 'flush', 'dev', 'vppwg-peer']);
+    try {
+      execFileSync('ip', ['-n', this.netns, 'link', 'add', 'wg0', 'type', 'wireguard'], { stdio: 'ignore' });
+    } catch {
+      this.run('wireguard-go', 'wg0');
+    }
+    const keyFile = join(this.dir, 'far-end.key');
+    const pskFile = join(this.dir, 'far-end.psk');
+    writeFileSync(keyFile, o.privateKey + '\n', { mode: 0o600 });
+    const set = ['wg', 'set', 'wg0', 'private-key', keyFile, 'listen-port', String(o.listenPort)];
+    set.push('peer', o.vppPublicKey, 'allowed-ips', o.allowed.join(','));
+    if (o.psk) {
+      writeFileSync(pskFile, o.psk + '\n', { mode: 0o600 });
+      set.push('preshared-key', pskFile);
+    }
+    if (o.endpoint) set.push('endpoint', o.endpoint, 'persistent-keepalive', '25');
+    try {
+      this.run(...set);
+    } finally {
+      rmSync(keyFile, { force: true });
+      rmSync(pskFile, { force: true });
+    }
+    const nodad = (a: string) => (a.includes(':') ? ['nodad'] : []);
+    for (const a of o.tunnel) this.run('ip', 'addr', 'add', a, 'dev', 'wg0', ...nodad(a));
+    this.run('ip', 'link', 'set', 'wg0', 'mtu', '1420', 'up');
+    this.site = o.site ?? [];
+    for (const a of this.site) this.run('ip', 'addr', 'replace', a, 'dev', 'lo', ...nodad(a));
+  }
+
+  /** Two pings to `to` (from the address `from`): whether a reply came back. */
+  ping(to: string, from?: string): boolean {
+    try {
+      this.run('ping', '-c', '2', '-i', '0.2', '-W', '2', '-q', ...(from ? ['-I', from] : []), to);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  down(): void {
+    this.quietly('link', 'del', 'wg0');
+    for (const a of this.site) this.quietly('addr', 'del', a, 'dev', 'lo');
+    this.site = [];
+  }
+
+  dispose(): void {
+    this.down();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
 export function wgPeerTests(
   socketPath: string,
   netns: string,
@@ -163,32 +252,8 @@ export function wgPeerTests(
   /** Whether this VPP takes preshared keys (wireguard_peer_add_v2). */
   withPsk: () => boolean,
 ): void {
-  const inNs = (...cmd: string[]): string => execFileSync('ip', ['netns', 'exec', netns, ...cmd], { encoding: 'utf8' });
-  const dir = mkdtempSync(join(tmpdir(), 'vppwg-far-end-'));
-
-  /** For clean-up: what is already gone is fine. */
-  function quietly(...cmd: string[]): void {
-    try {
-      execFileSync('ip', ['-n', netns, ...cmd], { stdio: 'ignore' });
-    } catch {
-      // not there
-    }
-  }
-  const removeInterface = (): void => quietly('link', 'del', 'wg0');
-  /** A fresh wg0 in the far end: the kernel's WireGuard if it has one, else wireguard-go. */
-  function createInterface(): void {
-    removeInterface();
-    try {
-      execFileSync('ip', ['-n', netns, 'link', 'add', 'wg0', 'type', 'wireguard'], { stdio: 'ignore' });
-    } catch {
-      inNs('wireguard-go', 'wg0');
-    }
-  }
-
-  afterAll(() => {
-    removeInterface();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const farEnd = new FarEndNamespace(netns);
+  afterAll(() => farEnd.dispose());
 
   describe(`with a real WireGuard far end in netns ${netns}`, () => {
     test.each(FAR_ENDS)(
@@ -199,7 +264,7 @@ export function wgPeerTests(
         const vppKeys = keyPair();
         const psk = far.ownKeys && withPsk() ? randomBytes(32).toString('base64') : undefined;
         const text = rewrite(readFileSync(join(examplesDir, far.example), 'utf8'), far.peer, keys.publicKey, {
-          ownKey: far.ownKeys === true,
+          ...(far.ownKeys ? { privateKey: `{ env: ${PRIVATE_KEY_ENV} }` } : {}),
           psk: psk !== undefined,
         });
         const env = { [PRIVATE_KEY_ENV]: vppKeys.privateKey, ...(psk ? { [PSK_ENV]: psk } : {}) };
@@ -234,39 +299,16 @@ export function wgPeerTests(
           });
           cleanups.push(() => events.close());
 
-          // What the far end remembers of an earlier VPP (its MAC, learned handshakes) must not count.
-          execFileSync('ip', ['-n', netns, 'neigh', 'flush', 'dev', 'vppwg-peer']);
-          createInterface();
-          const keyFile = join(dir, 'far-end.key');
-          const pskFile = join(dir, 'far-end.psk');
-          writeFileSync(keyFile, keys.privateKey + '\n', { mode: 0o600 });
-          const set = [
-            'wg',
-            'set',
-            'wg0',
-            'private-key',
-            keyFile,
-            'listen-port',
-            String(far.listenPort ?? 51820),
-            'peer',
-            wg!.publicKey,
-          ];
-          set.push('allowed-ips', far.allowedFromVpp.join(','));
-          if (psk) {
-            writeFileSync(pskFile, psk + '\n', { mode: 0o600 });
-            set.push('preshared-key', pskFile);
-          }
-          if (far.vppEndpoint) set.push('endpoint', far.vppEndpoint, 'persistent-keepalive', '25');
-          try {
-            inNs(...set);
-          } finally {
-            rmSync(keyFile, { force: true });
-            rmSync(pskFile, { force: true });
-          }
-          for (const a of far.tunnel) inNs('ip', 'addr', 'add', a, 'dev', 'wg0', ...(a.includes(':') ? ['nodad'] : []));
-          inNs('ip', 'link', 'set', 'wg0', 'mtu', '1420', 'up');
-          for (const a of far.site ?? [])
-            inNs('ip', 'addr', 'replace', a, 'dev', 'lo', ...(a.includes(':') ? ['nodad'] : []));
+          farEnd.up({
+            privateKey: keys.privateKey,
+            listenPort: far.listenPort ?? 51820,
+            vppPublicKey: wg!.publicKey,
+            allowed: far.allowedFromVpp,
+            ...(far.vppEndpoint ? { endpoint: far.vppEndpoint } : {}),
+            ...(psk ? { psk } : {}),
+            tunnel: far.tunnel,
+            ...(far.site ? { site: far.site } : {}),
+          });
 
           const peer = await until('the handshake (VPP marks the peer established)', 15_000, async () => {
             const p = showState(await observe(client))
@@ -281,30 +323,9 @@ export function wgPeerTests(
           );
 
           for (const ping of far.pings) {
-            const args = [
-              'ping',
-              '-c',
-              '2',
-              '-i',
-              '0.2',
-              '-W',
-              '2',
-              '-q',
-              ...(ping.from ? ['-I', ping.from] : []),
-              ping.to,
-            ];
-            // ping exits 0 once a reply came back.
-            let ok = true;
-            try {
-              inNs(...args);
-            } catch {
-              ok = false;
-            }
-            expect({ ping: ping.to, from: ping.from ?? 'tunnel address', ok }).toEqual({
-              ping: ping.to,
-              from: ping.from ?? 'tunnel address',
-              ok: true,
-            });
+            const from = ping.from ?? 'tunnel address';
+            const ok = farEnd.ping(ping.to, ping.from);
+            expect({ ping: ping.to, from, ok }).toEqual({ ping: ping.to, from, ok: true });
           }
 
           // The learned endpoint, the handshake and the traffic are VPP's own state, not drift.
@@ -312,12 +333,91 @@ export function wgPeerTests(
           expect(again.plan.operations.map((o) => o.id)).toEqual([]);
         } finally {
           for (const c of cleanups) await c();
-          removeInterface();
-          for (const a of far.site ?? []) quietly('addr', 'del', a, 'dev', 'lo');
+          farEnd.down();
           expect((await reconcile(client, empty)).ok).toBe(true);
         }
       },
       60_000,
     );
   });
+}
+
+/**
+ * `vppwg serve` beside the real VPP, with the far end playing site-to-site's branch-b: the daemon
+ * applies the file, reports the peer established from VPP's own event, and, when `restartVpp` is
+ * a command that restarts VPP (VPPWG_TEST_VPP_RESTART), puts everything back after VPP comes up
+ * empty, so that VPP dials the far end again and the tunnel carries pings once more. VPP's private
+ * key comes from a file, as in production, so the far end still knows it after the restart.
+ */
+export function daemonPeerTest(
+  socketPath: string,
+  netns: string,
+  restartVpp: string | undefined,
+  /** After a VPP restart: the suite's own connection is gone and is made again. */
+  reconnectSuite: () => Promise<void>,
+  remember: (d: DesiredState) => DesiredState,
+): void {
+  const farEnd = new FarEndNamespace(netns);
+  const tmp = mkdtempSync(join(tmpdir(), 'vppwg-daemon-peer-'));
+  afterAll(() => {
+    farEnd.dispose();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  const what = restartVpp ? 'and after VPP restarts, the tunnel is back' : '(VPPWG_TEST_VPP_RESTART unset: no restart)';
+  test(`the daemon applies, reports the peer established from VPP's event, ${what}`, async () => {
+    const keys = keyPair();
+    const vppKeys = keyPair();
+    const keyFile = join(tmp, 'wg-branches.key');
+    writeFileSync(keyFile, vppKeys.privateKey + '\n', { mode: 0o600 });
+    const configPath = join(tmp, 'desired.yaml');
+    const example = readFileSync(join(examplesDir, 'site-to-site.yaml'), 'utf8');
+    const text = rewrite(example, 'branch-b', keys.publicKey, { privateKey: `{ file: ${keyFile} }`, psk: false });
+    writeFileSync(configPath, text);
+    // Its underlay routes stay in VPP (vppwg cannot tell who made a route): the suite removes them.
+    remember(parseDesiredState(text, configPath).state!);
+    const { daemon, log } = startDaemon({ configPath, socketPath, tokenFile: join(tmp, 'token'), retryInitialMs: 200 });
+    // Established, and told so by an event (the dump after subscribing ran before the far end was up).
+    const established = (): boolean => {
+      const p = daemon.status().peers.find((x) => x.publicKey === keys.publicKey);
+      return p?.established === true && (p.lastEventFlags & ESTABLISHED) !== 0;
+    };
+    try {
+      await daemon.start();
+      await firstReconcile(daemon, log);
+      farEnd.up({
+        privateKey: keys.privateKey,
+        listenPort: 51820,
+        vppPublicKey: vppKeys.publicKey,
+        allowed: ['10.2.111.1/32'],
+        tunnel: ['10.2.111.2/24'],
+        site: ['10.20.0.1/16'],
+      });
+      // VPP dials again every 5 s while an initiation goes unanswered (the first may go while it resolves ARP).
+      await waitFor(established, 30_000, 'the daemon to report branch-b established');
+      expect(farEnd.ping('10.2.111.1', '10.20.0.1')).toBe(true);
+      if (restartVpp) {
+        const reconciles = daemon.status().reconciles;
+        execSync(restartVpp, { stdio: 'ignore' });
+        // VPP came back empty: the daemon resyncs (retrying until VPP's startup made the uplink).
+        await waitFor(
+          () => daemon.status().reconciles > reconciles && daemon.status().lastReconcile?.ok,
+          60_000,
+          'the daemon to put the desired state back on the restarted VPP',
+        );
+        await reconnectSuite();
+        await waitFor(established, 30_000, 'branch-b established again');
+        expect(farEnd.ping('10.2.111.1', '10.20.0.1')).toBe(true);
+        // Put back by the reconcile that follows a reconnect (or its retry), not by a drift check.
+        const after = log
+          .lines()
+          .map((l) => String(l.message))
+          .filter((m) => /^reconcile \((reconnect|retry)\) applied/.test(m));
+        expect(after.length).toBeGreaterThan(0);
+      }
+      assertNoSecrets('the daemon log', log.text(), [vppKeys.privateKey]);
+    } finally {
+      await daemon.stop('test done');
+      farEnd.down();
+    }
+  }, 120_000);
 }
