@@ -7,7 +7,7 @@
  * found by the masked prefix, as VPP's FIB hashes it.
  */
 import { VppHashOrder } from './vhash';
-import { type Af, type Prefix, ip4HashKey, mask4, maskPrefix, prefixString } from './net';
+import { type Af, type Prefix, addrString, ip4HashKey, mask4, maskPrefix, prefixString } from './net';
 
 export const PATH_TYPE_NORMAL = 0;
 export const PATH_TYPE_LOCAL = 1;
@@ -29,10 +29,10 @@ export interface FibPath {
 }
 
 /** Lower rank wins. */
-export const SOURCE_RANK = { special: 0, interface: 1, api: 2, adj: 3, default: 4 } as const;
+export const SOURCE_RANK = { special: 0, interface: 1, api: 2, adj: 3, rr: 4, default: 5 } as const;
 export type FibSource = keyof typeof SOURCE_RANK;
 
-const SOURCES: readonly FibSource[] = ['special', 'interface', 'api', 'adj', 'default'];
+const SOURCES: readonly FibSource[] = ['special', 'interface', 'api', 'adj', 'rr', 'default'];
 
 /** VPP's fib_source_t numbers (fib_source.h), as ip_route_v2 reports an entry's best source and filters by one. */
 export const SOURCE_ID: Readonly<Record<FibSource, number>> = {
@@ -40,8 +40,18 @@ export const SOURCE_ID: Readonly<Record<FibSource, number>> = {
   interface: 4, // FIB_SOURCE_INTERFACE
   api: 8, // FIB_SOURCE_API
   adj: 15, // FIB_SOURCE_ADJ
+  rr: 18, // FIB_SOURCE_RR
   default: 20, // FIB_SOURCE_DEFAULT_ROUTE
 };
+
+/**
+ * What the recursive-resolution source holds: nothing of its own. An RR entry (a tracked WireGuard
+ * endpoint) forwards as its cover does, so its paths are worked out from the cover when shown.
+ */
+export const RR_MARK: FibPath[] = [];
+
+/** Told about every change of an entry's paths (but the RR source's), e.g. to count adjacencies. */
+export type PathsListener = (table: FibTable, before: FibPath[] | undefined, after: FibPath[] | undefined) => void;
 
 /** One FIB entry: the paths each source gave it (a slot per source: cheaper than a Map per entry). */
 export class FibEntry {
@@ -49,6 +59,7 @@ export class FibEntry {
   interface: FibPath[] | undefined = undefined;
   api: FibPath[] | undefined = undefined;
   adj: FibPath[] | undefined = undefined;
+  rr: FibPath[] | undefined = undefined;
   default: FibPath[] | undefined = undefined;
   constructor(
     readonly prefix: Prefix,
@@ -59,7 +70,7 @@ export class FibEntry {
     return prefixString(this.prefix);
   }
   get empty(): boolean {
-    return !this.special && !this.interface && !this.api && !this.adj && !this.default;
+    return !this.special && !this.interface && !this.api && !this.adj && !this.rr && !this.default;
   }
 }
 
@@ -89,6 +100,10 @@ export class PoolIndices {
   release(v: number): void {
     this.free.push(v);
   }
+}
+
+function isZeroText(nh: string): boolean {
+  return nh === '0.0.0.0' || nh === '::';
 }
 
 export function dropPath(af: Af): FibPath {
@@ -126,6 +141,8 @@ export class FibTable {
 
   /** Held by the API (created by ip_table_add_del and not deleted since); interfaces bound to it hold it too. */
   apiLocked = true;
+  /** Set by the model once the table's own entries are in. */
+  onPathsChange: PathsListener | undefined = undefined;
 
   constructor(
     readonly af: Af,
@@ -191,7 +208,9 @@ export class FibTable {
         h.set(ip4HashKey((key as number) >>> 0));
       }
     }
+    const before = e[source];
     e[source] = paths;
+    if (source !== 'rr') this.onPathsChange?.(this, before, paths);
     return e;
   }
 
@@ -199,7 +218,9 @@ export class FibTable {
   remove(p: Prefix, source: FibSource): void {
     const e = this.get(p);
     if (!e || !e[source]) return;
+    const before = e[source];
     e[source] = undefined;
+    if (source !== 'rr') this.onPathsChange?.(this, before, undefined);
     if (e.empty) this.removeEntry(e);
   }
 
@@ -212,16 +233,44 @@ export class FibTable {
 
   /** Drops every entry (table deletion). */
   clear(): void {
-    for (const e of [...this.all()]) this.removeEntry(e);
+    for (const e of [...this.all()]) {
+      for (const source of SOURCES) if (source !== 'rr' && e[source]) this.onPathsChange?.(this, e[source], undefined);
+      this.removeEntry(e);
+    }
   }
 
   best(e: FibEntry): { source: FibSource; paths: FibPath[] } {
     // SOURCES is in rank order: the first present wins.
     for (const source of SOURCES) {
       const paths = e[source];
-      if (paths) return { source, paths };
+      if (paths) return { source, paths: paths === RR_MARK ? this.rrPaths(e) : paths };
     }
     throw new Error('FIB entry without a source');
+  }
+
+  /** The longest less specific entry (fib_table_get_less_specific): the default route at least. */
+  cover(e: FibEntry): FibEntry | undefined {
+    for (let len = e.prefix.len - 1; len >= 0; len--) {
+      const c = this.byLenMap[len]?.get(prefixKey({ ...e.prefix, len }));
+      if (c) return c;
+    }
+    return undefined;
+  }
+
+  /**
+   * A tracked endpoint's paths (fib_entry_src_rr_activate): through an attached cover (a connected
+   * prefix), an attached host path to the endpoint itself, as an ARP entry would have; else the
+   * cover's own paths (a drop under the default route).
+   */
+  private rrPaths(e: FibEntry): FibPath[] {
+    const c = this.cover(e);
+    if (!c) return [dropPath(this.af)];
+    const { paths } = this.best(c);
+    const only = paths.length === 1 ? paths[0]! : undefined;
+    if (only && only.type === PATH_TYPE_NORMAL && only.swIfIndex !== NO_INTERFACE && isZeroText(only.nh)) {
+      return [{ ...only, nh: addrString(e.prefix) }];
+    }
+    return paths;
   }
 
   /** Entries in the order `ip_route_dump` sends them. */

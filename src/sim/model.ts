@@ -19,6 +19,7 @@ import {
   samePath,
 } from './fib';
 import { type Af, type Prefix, covers, isZeroAddress, mask4, parsePrefix, prefixString, sameAddress } from './net';
+import { PeerTracking } from './tracking';
 
 export const WG_MAX_INSTANCE = 16384;
 export const MAX_PEERS = 1 << 20;
@@ -192,11 +193,22 @@ export class VppModel {
   /** wg peer pool indices: the most recently freed first, as VPP's pools hand them out. */
   private readonly peerIndices = new PoolIndices(0);
   private readonly wgPoolIndices = new PoolIndices(0);
+  /** Adjacencies on WireGuard interfaces and the peer endpoints VPP tracks for them. */
+  private readonly tracking: PeerTracking;
 
   constructor(
     private readonly events: ModelEvents,
     uplinks: readonly UplinkSpec[] = [],
+    profile: '26.10' | '24.10' = '26.10',
   ) {
+    this.tracking = new PeerTracking(
+      {
+        isWireguard: (sw) => this.wg.has(sw),
+        adminUp: (sw) => this.ifaces.get(sw)?.adminUp === true,
+        table: (af, id) => this.table(af, id),
+      },
+      { keepOnUnstack: profile === '24.10' },
+    );
     this.putTable(new FibTable(4, 0, 'ipv4-VRF:0', this.stats));
     this.putTable(new FibTable(6, 0, 'ipv6-VRF:0', this.stats));
     this.newIface({
@@ -297,6 +309,7 @@ export class VppModel {
     if (up) this.addInterfaceRoutes(i);
     else this.removeInterfaceRoutes(i);
     if (i.kind === 'wireguard') {
+      this.tracking.adminChanged(swIfIndex);
       for (const p of this.peers.values()) {
         if (p.swIfIndex !== swIfIndex) continue;
         if (up) this.events.peerCanHandshake(p.index);
@@ -323,6 +336,7 @@ export class VppModel {
   }
 
   private putTable(t: FibTable): void {
+    t.onPathsChange = this.tracking.onPathsChange;
     this.tables.set(`${t.af}:${t.tableId}`, t);
     (t.af === 4 ? this.tables4 : this.tables6).set(t.tableId, t);
   }
@@ -687,6 +701,7 @@ export class VppModel {
     if (!i) return VppErrno.INVALID_SW_IF_INDEX;
     if (i.kind !== 'wireguard') return VppErrno.INVALID_VALUE;
     for (const p of [...this.peers.values()]) if (p.swIfIndex === swIfIndex) this.removePeer(p);
+    this.tracking.interfaceDeleted(swIfIndex);
     this.wgPoolIndices.release(this.wg.get(swIfIndex)!.poolIndex);
     this.wg.delete(swIfIndex);
     this.wgInstances.free(i.instance);
@@ -730,6 +745,7 @@ export class VppModel {
     };
     this.peers.set(index, peer);
     this.peerKeys.add(keyHex);
+    this.tracking.peerAdded(peer);
     if (this.ifaces.get(spec.swIfIndex)!.adminUp) this.events.peerCanHandshake(index);
     return { retval: 0, peerIndex: index };
   }
@@ -765,6 +781,7 @@ export class VppModel {
   private removePeer(p: Peer): void {
     this.setPeerFlags(p, p.flags & ~PEER_FLAG_ESTABLISHED);
     this.setPeerFlags(p, PEER_FLAG_DEAD);
+    this.tracking.peerRemoved(p);
     this.peers.delete(p.index);
     this.peerIndices.release(p.index);
     this.peerKeys.delete(Buffer.from(p.publicKey).toString('hex'));

@@ -108,6 +108,7 @@ export class SimServer {
         peerCanHandshake: (peerIndex) => this.scheduleHandshake(peerIndex),
       },
       this.opts.uplinks ?? [],
+      this.opts.profile,
     );
   }
 

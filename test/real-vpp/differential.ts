@@ -263,10 +263,96 @@ const STEPS: Step[] = [
     message: 'wireguard_interface_delete',
     args: () => ({ sw_if_index: 999 }),
   },
+  // Endpoint tracking: an interface that comes up with peers whose next hops have routes. VPP then
+  // tracks each endpoint with a host route that forwards as its cover does (a route via the
+  // underlay, or the connected prefix), and sends handshakes, which go nowhere here.
+  {
+    name: 'create wg f',
+    message: 'wireguard_interface_create',
+    args: () => wg(ANY, 7, 51840, '192.0.2.1'),
+    keep: (c, r) => (c.f = r.sw_if_index as number),
+  },
+  {
+    name: 'underlay route covering an endpoint',
+    message: 'ip_route_add_del',
+    args: () => route(true, 0, '198.51.100.0/24', 1, '192.0.2.253'),
+  },
+  {
+    name: 'f: peer behind the underlay route',
+    message: 'wireguard_peer_add',
+    args: (c) => peer(c.f!, 71, { endpoint: '198.51.100.77', allowed: ['10.66.0.2/32', '10.67.0.0/16'] }),
+  },
+  {
+    name: 'f: peer on the uplink subnet',
+    message: 'wireguard_peer_add',
+    args: (c) => peer(c.f!, 72, { endpoint: '192.0.2.77', allowed: ['10.66.0.3/32'] }),
+  },
+  {
+    name: 'f: peer without endpoint',
+    message: 'wireguard_peer_add',
+    args: (c) => peer(c.f!, 73, { endpoint: '0.0.0.0', port: 0, allowed: ['10.66.0.4/32'] }),
+  },
+  {
+    name: 'f: peer removed later',
+    message: 'wireguard_peer_add',
+    args: (c) => peer(c.f!, 74, { endpoint: '198.51.100.78', allowed: ['10.66.0.5/32'] }),
+    keep: (c, r) => (c.r = r.peer_index as number),
+  },
+  ...[
+    '10.67.0.0/16 via 10.66.0.2',
+    '10.66.0.3/32 via 10.66.0.3',
+    '10.66.0.4/32 via 10.66.0.4',
+    '10.66.0.5/32 via 10.66.0.5',
+  ].map((r): Step => ({
+    name: `f: route ${r}`,
+    message: 'ip_route_add_del',
+    args: (c) => route(true, 0, r.split(' ')[0]!, c.f!, r.split(' ')[2]!),
+  })),
+  { name: 'f: admin up', message: 'sw_interface_set_flags', args: (c) => ({ sw_if_index: c.f!, flags: 1 }) },
+  { name: 'f: remove a tracked peer', message: 'wireguard_peer_remove', args: (c) => ({ peer_index: c.r! }) },
+  // Up, then down again: 26.10 drops the tracking, 24.10 keeps the entry.
+  {
+    name: 'create wg g',
+    message: 'wireguard_interface_create',
+    args: () => wg(ANY, 8, 51841, '192.0.2.1'),
+    keep: (c, r) => (c.g = r.sw_if_index as number),
+  },
+  {
+    name: 'g: peer',
+    message: 'wireguard_peer_add',
+    args: (c) => peer(c.g!, 81, { endpoint: '198.51.100.79', allowed: ['10.68.0.2/32'] }),
+  },
+  {
+    name: 'g: route via it',
+    message: 'ip_route_add_del',
+    args: (c) => route(true, 0, '10.68.0.2/32', c.g!, '10.68.0.2'),
+  },
+  { name: 'g: admin up', message: 'sw_interface_set_flags', args: (c) => ({ sw_if_index: c.g!, flags: 1 }) },
+  { name: 'g: admin down', message: 'sw_interface_set_flags', args: (c) => ({ sw_if_index: c.g!, flags: 0 }) },
 ];
 
 // Run after `show` is read: routes first (a route through a deleted interface stays in VPP for good).
 const CLEANUP: Step[] = [
+  ...[
+    '10.67.0.0/16 via 10.66.0.2',
+    '10.66.0.3/32 via 10.66.0.3',
+    '10.66.0.4/32 via 10.66.0.4',
+    '10.66.0.5/32 via 10.66.0.5',
+  ].map((r): Step => ({
+    name: `f: delete route ${r}`,
+    message: 'ip_route_add_del',
+    args: (c) => route(false, 0, r.split(' ')[0]!, c.f!, r.split(' ')[2]!),
+  })),
+  {
+    name: 'g: delete route',
+    message: 'ip_route_add_del',
+    args: (c) => route(false, 0, '10.68.0.2/32', c.g!, '10.68.0.2'),
+  },
+  {
+    name: 'delete the underlay route',
+    message: 'ip_route_add_del',
+    args: () => route(false, 0, '198.51.100.0/24', 1, '192.0.2.253'),
+  },
   { name: 'delete route', message: 'ip_route_add_del', args: (c) => route(false, 0, '10.50.0.0/16', c.a!, '10.9.0.2') },
   {
     name: 'delete route again',
@@ -288,7 +374,7 @@ const CLEANUP: Step[] = [
     message: 'ip_table_add_del',
     args: () => ({ is_add: false, table: { table_id: 10, is_ip6: false } }),
   },
-  ...(['a', 'b', 'c', 'd', 'e'] as const).map((k): Step => ({
+  ...(['a', 'b', 'c', 'd', 'e', 'f', 'g'] as const).map((k): Step => ({
     name: `delete wg ${k}`,
     message: 'wireguard_interface_delete',
     args: (c) => ({ sw_if_index: c[k]! }),
@@ -323,12 +409,14 @@ async function runSteps(client: VppClient, steps: readonly Step[], c: Ctx): Prom
  * come back from pools most-recently-freed first, so a VPP that ran anything before numbers
  * interfaces and peers (and orders its dumps) otherwise than a fresh emulator. And without the
  * uplink's MTU, a host NIC's own, and the host routes VPP adds for the neighbours it resolved on
- * host-eth0 (a far end that answers ARP and ND; the emulator has no neighbours).
+ * host-eth0 (the far end's gateway, when it answers ARP and ND; the emulator has no neighbours).
  */
+/** A host route VPP adds for a neighbour it resolved: the far end's gateway addresses, when it answers. */
 function isNeighbourRoute(r: ShownState['routes'][number]): boolean {
   const [address, length] = r.prefix.split('/');
   return (
     (length === '32' || length === '128') &&
+    (address === '192.0.2.254' || address === '2001:db8:0:1::fe') &&
     r.paths.length === 1 &&
     r.paths[0]!.interface === 'host-eth0' &&
     r.paths[0]!.via === address
