@@ -49,48 +49,25 @@ const peer = (
 });
 const ANY = 0xffffffff;
 
+/** wireguard_interface_create, keeping the new sw_if_index as `c[keep]` when named. */
+function createWg(name: string, args: Row, keep?: string): Step {
+  return {
+    name,
+    message: 'wireguard_interface_create',
+    args: () => args,
+    ...(keep ? { keep: (c: Ctx, r: Row) => (c[keep] = r.sw_if_index as number) } : {}),
+  };
+}
+
 // Interfaces stay admin down: a real VPP would otherwise start handshakes to these made-up endpoints.
 const STEPS: Step[] = [
-  {
-    name: 'create wg',
-    message: 'wireguard_interface_create',
-    args: () => wg(ANY, 1, 51820, '192.0.2.1'),
-    keep: (c, r) => (c.a = r.sw_if_index as number),
-  },
-  {
-    name: 'create wg, same port and source',
-    message: 'wireguard_interface_create',
-    args: () => wg(ANY, 2, 51820, '192.0.2.1'),
-    keep: (c, r) => (c.b = r.sw_if_index as number),
-  },
-  {
-    name: 'create wg, instance taken',
-    message: 'wireguard_interface_create',
-    args: () => wg(0, 3, 51830, '192.0.2.1'),
-  },
-  {
-    name: 'create wg, instance over the maximum',
-    message: 'wireguard_interface_create',
-    args: () => wg(20000, 4, 51840, '192.0.2.1'),
-  },
-  {
-    name: 'create wg, port 0',
-    message: 'wireguard_interface_create',
-    args: () => wg(ANY, 5, 0, '192.0.2.1'),
-    keep: (c, r) => (c.c = r.sw_if_index as number),
-  },
-  {
-    name: 'create wg, source no interface has',
-    message: 'wireguard_interface_create',
-    args: () => wg(ANY, 6, 51850, '203.0.113.99'),
-    keep: (c, r) => (c.d = r.sw_if_index as number),
-  },
-  {
-    name: 'create wg, IPv6 source',
-    message: 'wireguard_interface_create',
-    args: () => wg(ANY, 7, 51860, '2001:db8:0:1::1'),
-    keep: (c, r) => (c.e = r.sw_if_index as number),
-  },
+  createWg('create wg', wg(ANY, 1, 51820, '192.0.2.1'), 'a'),
+  createWg('create wg, same port and source', wg(ANY, 2, 51820, '192.0.2.1'), 'b'),
+  createWg('create wg, instance taken', wg(0, 3, 51830, '192.0.2.1')),
+  createWg('create wg, instance over the maximum', wg(20000, 4, 51840, '192.0.2.1')),
+  createWg('create wg, port 0', wg(ANY, 5, 0, '192.0.2.1'), 'c'),
+  createWg('create wg, source no interface has', wg(ANY, 6, 51850, '203.0.113.99'), 'd'),
+  createWg('create wg, IPv6 source', wg(ANY, 7, 51860, '2001:db8:0:1::1'), 'e'),
   {
     name: 'add peer',
     message: 'wireguard_peer_add',
@@ -266,12 +243,7 @@ const STEPS: Step[] = [
   // Endpoint tracking: an interface that comes up with peers whose next hops have routes. VPP then
   // tracks each endpoint with a host route that forwards as its cover does (a route via the
   // underlay, or the connected prefix), and sends handshakes, which go nowhere here.
-  {
-    name: 'create wg f',
-    message: 'wireguard_interface_create',
-    args: () => wg(ANY, 7, 51840, '192.0.2.1'),
-    keep: (c, r) => (c.f = r.sw_if_index as number),
-  },
+  createWg('create wg f', wg(ANY, 9, 51840, '192.0.2.1'), 'f'),
   {
     name: 'underlay route covering an endpoint',
     message: 'ip_route_add_del',
@@ -311,12 +283,7 @@ const STEPS: Step[] = [
   { name: 'f: admin up', message: 'sw_interface_set_flags', args: (c) => ({ sw_if_index: c.f!, flags: 1 }) },
   { name: 'f: remove a tracked peer', message: 'wireguard_peer_remove', args: (c) => ({ peer_index: c.r! }) },
   // Up, then down again: 26.10 drops the tracking, 24.10 keeps the entry.
-  {
-    name: 'create wg g',
-    message: 'wireguard_interface_create',
-    args: () => wg(ANY, 8, 51841, '192.0.2.1'),
-    keep: (c, r) => (c.g = r.sw_if_index as number),
-  },
+  createWg('create wg g', wg(ANY, 10, 51841, '192.0.2.1'), 'g'),
   {
     name: 'g: peer',
     message: 'wireguard_peer_add',
