@@ -139,6 +139,20 @@ export function showState(actual: ActualState): ShownState {
   };
 }
 
+/** What put a route there when it was not an API call (ip_route_v2's source; VPP's fib_source.h numbers). */
+function vppSourceNote(src: number): string {
+  switch (src) {
+    case 4:
+      return "VPP's own: an interface address";
+    case 15:
+      return "VPP's own: a neighbour it resolved";
+    case 18:
+      return "VPP's own: it tracks a WireGuard peer's endpoint here";
+    default:
+      return `VPP's own: FIB source ${src}`;
+  }
+}
+
 export function formatShow(actual: ActualState): string {
   const s = showState(actual);
   const out: string[] = [];
@@ -179,15 +193,19 @@ export function formatShow(actual: ActualState): string {
     }
   }
   out.push('Routes (with a next hop):');
-  for (const r of s.routes)
+  const heldBy = new Map<string, number>();
+  for (const r of actual.routes.values()) if (r.heldBy !== undefined) heldBy.set(`${r.table} ${r.prefix}`, r.heldBy);
+  for (const r of s.routes) {
+    const src = heldBy.get(`${r.table} ${r.prefix}`);
     out.push(
       `  table ${r.table} ${r.prefix} via ${r.paths
         .map(
           (p) =>
             `${p.via} ${p.interface}${p.interface.startsWith('sw_if_index ') ? ' (deleted interface: VPP drops this path)' : ''}`,
         )
-        .join(', ')}`,
+        .join(', ')}${src === undefined ? '' : ` (${vppSourceNote(src)})`}`,
     );
+  }
   if (s.teib.length) {
     out.push('TEIB:');
     for (const e of s.teib) out.push(`  ${e.interface} ${e.peer} → ${e.nh} (table ${e.nhTable})`);

@@ -8,7 +8,7 @@
  * it through the first two).
  */
 import { ip } from 'vpp-api-ts';
-import { observe, reconcile, showState } from '../../src/reconcile';
+import { formatShow, observe, reconcile, showState } from '../../src/reconcile';
 import { loadText, startRig, type Rig } from '../reconcile/helpers';
 
 const KEY = 'GeCIdnYT7TtlipAkVb/Q5+ay7kbsk0ve+f9aRTU5flg=';
@@ -72,6 +72,16 @@ describe('endpoint tracking (recursive-resolution host routes)', () => {
       '0 10.9.0.2/32 via 10.9.0.2 wg0',
       '0 198.51.100.2/32 via 192.0.2.254 host-eth0',
     ]);
+  });
+
+  test('`show` says the tracking route is VPP’s own', async () => {
+    await apply(rig, file({ endpoint: '198.51.100.2', routes: [DEFAULT4] }));
+    const text = formatShow(await observe(rig.client));
+    expect(text).toContain(
+      "table 0 198.51.100.2/32 via 192.0.2.254 host-eth0 (VPP's own: it tracks a WireGuard peer's endpoint here)",
+    );
+    // Routes vppwg made carry no such note.
+    expect(text).toMatch(/table 0 0\.0\.0\.0\/0 via 192\.0\.2\.254 host-eth0\n/);
   });
 
   test('no tracking while the interface is down, or without a next hop through the peer', async () => {
