@@ -379,7 +379,7 @@ async function runSteps(client: VppClient, steps: readonly Step[], c: Ctx): Prom
  * host-eth0 (the far end's gateway, when it answers ARP and ND; the emulator has no neighbours).
  */
 /** A host route VPP adds for a neighbour it resolved: the far end's gateway addresses, when it answers. */
-function isNeighbourRoute(r: ShownState['routes'][number]): boolean {
+export function isNeighbourRoute(r: ShownState['routes'][number]): boolean {
   const [address, length] = r.prefix.split('/');
   return (
     (length === '32' || length === '128') &&

@@ -7,7 +7,8 @@
  * hold nothing tagged by vppwg. The tests leave it as they found it, but for host-eth0's addresses
  * (and admin state).
  * The rollback property refuses one mutating call in the client (as VPP refuses one), so the undo
- * itself runs against VPP's handlers.
+ * itself runs against VPP's handlers. One property runs the same random files on a fresh emulator
+ * beside VPP and compares what `show` reads from both at every step.
  * REAL_VPP_RUNS sets how many random sequences each property tries (default 8). VPPWG_TEST_WG_NETNS
  * adds the tests with a real WireGuard far end (wg-peer.ts; `run-vpp.sh peer` sets it up), the
  * daemon's among them; VPPWG_TEST_VPP_RESTART, a command that restarts VPP, adds a restart to it.
@@ -19,6 +20,7 @@ import { VppApiError, VppClient, VppErrno } from '../../src/client';
 import type { DesiredState } from '../../src/config';
 import { MUTATING_MESSAGES, observe, reconcile, reconcileMessages, showState } from '../../src/reconcile';
 import { hasPeerV2, messageDef } from '../../src/reconcile/vpp';
+import { startSim } from '../../src/sim';
 import { compareShowWithDesired, examplesDir, expectRolledBack, loadExample, loadText } from '../reconcile/helpers';
 import {
   EMPTY,
@@ -30,7 +32,7 @@ import {
   render,
   stateArb,
 } from '../reconcile/random-states';
-import { comparable, differentialTest } from './differential';
+import { comparable, differentialTest, isNeighbourRoute } from './differential';
 import { daemonPeerTest, wgPeerTests } from './wg-peer';
 
 const socketPath = process.env.VPPWG_TEST_VPP_SOCKET;
@@ -85,6 +87,55 @@ function refusing(client: VppClient, msg: string, nth: number): VppClient {
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
+}
+
+/**
+ * A fresh emulator set up as this VPP is now (nothing of vppwg's on it): its profile, host-eth0's
+ * addresses, and the underlay routes earlier tests left (vppwg leaves those), so the two can run the
+ * same files side by side.
+ */
+async function emulatorLike(vpp: VppClient): Promise<{ client: VppClient; close(): Promise<void> }> {
+  const now = showState(await observe(vpp));
+  const uplink = now.interfaces.find((i) => i.name === 'host-eth0')!;
+  const sim = await startSim({
+    config: {
+      uplinks: [{ name: 'host-eth0', addresses: uplink.addresses, up: uplink.adminUp }],
+      profile: hasPeerV2(vpp) ? '26.10' : '24.10',
+      reachablePeers: false,
+    },
+  });
+  const emu = await VppClient.connect({ socketPath: sim.socketPath, messages: reconcileMessages(), reconnect: false });
+  for (const r of now.routes) {
+    // Nothing of vppwg's is left at this point: routes via the uplink are underlay routes, or neighbours.
+    if (r.paths.some((p) => p.interface !== 'host-eth0') || isNeighbourRoute(r)) continue;
+    const v6 = r.prefix.includes(':');
+    await (emu.call as (d: unknown, v: unknown) => Promise<unknown>)(messageDef('ip_route_add_del'), {
+      is_add: true,
+      route: {
+        table_id: r.table,
+        prefix: r.prefix,
+        paths: r.paths.map((p) => ({
+          sw_if_index: 1,
+          weight: 1,
+          proto: v6 ? 1 : 0,
+          nh: { address: v6 ? { ip6: p.via } : { ip4: p.via } },
+        })),
+      },
+    });
+  }
+  return {
+    client: emu,
+    close: async () => {
+      await emu.close();
+      await sim.stop();
+    },
+  };
+}
+
+/** What both must agree on: `show` without pool indices and without the keys VPP generated. */
+async function sameView(c: VppClient): Promise<unknown> {
+  const v = comparable(showState(await observe(c))) as { wireguard: { publicKey?: string; owner: string | null }[] };
+  return { ...v, wireguard: v.wireguard.map(({ publicKey: _, ...w }) => w) };
 }
 
 /** Underlay routes the suite's files made: VPP cannot say who made a route, so vppwg leaves them (see README). */
@@ -203,6 +254,41 @@ if (!socketPath) {
             } finally {
               await reconcile(client, EMPTY_FILE);
               await removeForeignObjects(client);
+            }
+          }),
+          { numRuns: RUNS },
+        );
+      },
+      RUNS * 30_000,
+    );
+
+    test(
+      'the emulator shows what VPP shows at every step of random sequences of files',
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(fc.array(stateArb, { minLength: 1, maxLength: 4 }), async (steps) => {
+            const emulator = await emulatorLike(client);
+            try {
+              await foreignObjects(client);
+              await foreignObjects(emulator.client);
+              for (const [i, spec] of [...steps, EMPTY].entries()) {
+                const text = renderFor(spec);
+                const onVpp = await reconcile(client, remember(loadText(text, `step-${i}.json`)));
+                const onEmulator = await reconcile(emulator.client, loadText(text, `step-${i}.json`));
+                expect({ step: i, vpp: onVpp.error?.message, emulator: onEmulator.error?.message }).toEqual({
+                  step: i,
+                  vpp: undefined,
+                  emulator: undefined,
+                });
+                expect({ step: i, shown: await sameView(emulator.client) }).toEqual({
+                  step: i,
+                  shown: await sameView(client),
+                });
+              }
+            } finally {
+              await reconcile(client, EMPTY_FILE);
+              await removeForeignObjects(client);
+              await emulator.close();
             }
           }),
           { numRuns: RUNS },
