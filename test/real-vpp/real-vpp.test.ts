@@ -108,20 +108,7 @@ async function emulatorLike(vpp: VppClient): Promise<{ client: VppClient; close(
   for (const r of now.routes) {
     // Nothing of vppwg's is left at this point: routes via the uplink are underlay routes, or neighbours.
     if (r.paths.some((p) => p.interface !== 'host-eth0') || isNeighbourRoute(r)) continue;
-    const v6 = r.prefix.includes(':');
-    await (emu.call as (d: unknown, v: unknown) => Promise<unknown>)(messageDef('ip_route_add_del'), {
-      is_add: true,
-      route: {
-        table_id: r.table,
-        prefix: r.prefix,
-        paths: r.paths.map((p) => ({
-          sw_if_index: 1,
-          weight: 1,
-          proto: v6 ? 1 : 0,
-          nh: { address: v6 ? { ip6: p.via } : { ip4: p.via } },
-        })),
-      },
-    });
+    for (const p of r.paths) await underlayRoute(emu, true, r.table, r.prefix, 1, p.via);
   }
   return {
     client: emu,
@@ -150,18 +137,22 @@ async function removeUnderlayRoutes(client: VppClient): Promise<void> {
   for (const r of underlayRoutes.values()) {
     const sw = shown.interfaces.find((i) => i.name === r.interface)?.swIfIndex;
     if (sw === undefined) continue;
-    const v6 = r.via.includes(':');
-    await (client.call as (d: unknown, v: unknown) => Promise<unknown>)(messageDef('ip_route_add_del'), {
-      is_add: false,
-      route: {
-        table_id: r.table,
-        prefix: r.prefix,
-        paths: [
-          { sw_if_index: sw, weight: 1, proto: v6 ? 1 : 0, nh: { address: v6 ? { ip6: r.via } : { ip4: r.via } } },
-        ],
-      },
-    }).catch(() => undefined);
+    await underlayRoute(client, false, r.table, r.prefix, sw, r.via).catch(() => undefined);
   }
+}
+
+/** Adds (as a multipath add: one path more) or deletes a route via `via` on interface `sw`. */
+function underlayRoute(c: VppClient, isAdd: boolean, table: number, prefix: string, sw: number, via: string) {
+  const v6 = via.includes(':');
+  return (c.call as (d: unknown, v: unknown) => Promise<unknown>)(messageDef('ip_route_add_del'), {
+    is_add: isAdd,
+    is_multipath: isAdd,
+    route: {
+      table_id: table,
+      prefix,
+      paths: [{ sw_if_index: sw, weight: 1, proto: v6 ? 1 : 0, nh: { address: v6 ? { ip6: via } : { ip4: via } } }],
+    },
+  });
 }
 
 /** Apply, verify, apply again (nothing sent), and compare `show` with the file. */
