@@ -22,7 +22,8 @@ function document(peers: number): object {
         private_key: 'generate',
         listen_port: 51820,
         source: '192.0.2.1',
-        addresses: ['100.64.0.1/10'],
+        // The top of the /10: peer tunnel addresses count up from its bottom and must not be this one.
+        addresses: ['100.127.255.254/10'],
         peers: Array.from({ length: peers }, (_, i) => {
           key[0] = i & 255;
           key[1] = (i >> 8) & 255;
