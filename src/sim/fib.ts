@@ -102,8 +102,9 @@ export class PoolIndices {
   }
 }
 
-function isZeroText(nh: string): boolean {
-  return nh === '0.0.0.0' || nh === '::';
+/** Whether a path names a next-hop address (paths without one carry the zero address as text). */
+export function hasNextHop(p: FibPath): boolean {
+  return p.nh !== '0.0.0.0' && p.nh !== '::';
 }
 
 export function dropPath(af: Af): FibPath {
@@ -267,7 +268,7 @@ export class FibTable {
     if (!c) return [dropPath(this.af)];
     const { paths } = this.best(c);
     const only = paths.length === 1 ? paths[0]! : undefined;
-    if (only && only.type === PATH_TYPE_NORMAL && only.swIfIndex !== NO_INTERFACE && isZeroText(only.nh)) {
+    if (only && only.type === PATH_TYPE_NORMAL && only.swIfIndex !== NO_INTERFACE && !hasNextHop(only)) {
       return [{ ...only, nh: addrString(e.prefix) }];
     }
     return paths;

@@ -12,8 +12,8 @@
  * the route through the next hop goes). With allowed IPs overlapping between peers of one interface
  * VPP's choice follows its peer hash; here the lowest peer index wins.
  */
-import { type FibPath, type FibTable, PATH_TYPE_NORMAL, RR_MARK } from './fib';
-import { type Af, type Prefix, addrString, covers, maskPrefix, parsePrefix, prefixString } from './net';
+import { type FibPath, type FibTable, PATH_TYPE_NORMAL, RR_MARK, hasNextHop } from './fib';
+import { type Af, type Prefix, addrString, covers, isZeroAddress, maskPrefix, parsePrefix, prefixString } from './net';
 
 /** What the tracker needs of the model. */
 export interface TrackingHost {
@@ -133,7 +133,7 @@ export class PeerTracking {
   }
 
   private isAdjPath(p: FibPath): boolean {
-    return p.type === PATH_TYPE_NORMAL && p.nh !== '0.0.0.0' && p.nh !== '::' && this.host.isWireguard(p.swIfIndex);
+    return p.type === PATH_TYPE_NORMAL && hasNextHop(p) && this.host.isWireguard(p.swIfIndex);
   }
 
   private ref(p: FibPath, delta: number): void {
@@ -179,8 +179,9 @@ export class PeerTracking {
   /** wg_peer_adj_stack: on the endpoint's entry while the interface is up and the peer can send. */
   private restack(adj: Adjacency): void {
     const peer = adj.owner!;
+    // wg_peer_can_send: VPP builds no rewrite for a zero endpoint or port.
     const ep = parsePrefix(peer.endpoint);
-    const canSend = ep !== undefined && !isZero(ep) && peer.port !== 0;
+    const canSend = ep !== undefined && !isZeroAddress(peer.endpoint) && peer.port !== 0;
     const table = canSend ? this.host.table(ep.af, peer.tableId) : undefined;
     if (!table || !this.host.adminUp(adj.swIfIndex)) {
       if (!this.opts.keepOnUnstack) this.unstack(adj);
@@ -216,8 +217,4 @@ function adjKey(swIfIndex: number, nh: Prefix): string {
 
 function allowedPrefixes(peer: TrackedPeer): Prefix[] {
   return peer.allowedIps.map((a) => parsePrefix(a)).filter((p): p is Prefix => p !== undefined);
-}
-
-function isZero(p: Prefix): boolean {
-  return p.af === 4 ? p.v4 === 0 : p.v6!.every((b) => b === 0);
 }
