@@ -36,3 +36,4 @@ export {
 } from './errors';
 export { Framer, encodeFrame, HEADER_BYTES } from './framer';
 export * as bootstrap from './bootstrap';
+export { DEFAULT_VPP_SOCKET } from './defaults';

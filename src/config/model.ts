@@ -29,8 +29,16 @@ export interface DesiredUplink {
   readonly adminUp?: boolean;
   readonly mtu?: number;
   readonly table?: number;
-  /** Interface addresses 'a.b.c.d/len' (host bits kept). undefined = leave addresses alone. */
+  /**
+   * Interface addresses 'a.b.c.d/len' (host bits kept) that must be present. undefined = leave
+   * addresses alone. An address VPP has and this list lacks is an error (the uplink may be how the
+   * operator reaches the box) unless removeUnlistedAddresses opts in to removing it.
+   */
   readonly addresses?: readonly string[];
+  /** File key `remove_unlisted_addresses: true`: `addresses` is the exact set; others are removed. */
+  readonly removeUnlistedAddresses?: boolean;
+  /** File key `allow_admin_down: true`: `admin_up: false` may bring an uplink that is up down. */
+  readonly allowAdminDown?: boolean;
 }
 
 export interface DesiredRoute {
@@ -69,7 +77,10 @@ export interface DesiredWireguardInterface {
   readonly name: string;
   /** wg<instance>; undefined = let VPP choose the lowest free one. */
   readonly instance?: number;
-  /** Private key, or 'generate' (VPP generates it once; never recreated because of it). */
+  /**
+   * Private key, or 'generate': vppwg generates it once and keeps it in its state directory
+   * (keys/<name>.key, mode 0600), reusing it across restarts of VPP and of vppwg.
+   */
   readonly privateKey: SecretKey | 'generate';
   /** Base64 public key derived from privateKey when it is given (undefined for 'generate'). */
   readonly publicKey?: string;

@@ -4,6 +4,7 @@
  */
 import { OWNER_TAG_PREFIX, type ActualState } from './actual';
 import type { Plan } from './plan';
+import type { DesiredState } from '../config/model';
 
 const SIGN = { create: '+', delete: '-', modify: '~' } as const;
 
@@ -77,7 +78,12 @@ export interface ShownState {
   teib: { interface: string; peer: string; nh: string; nhTable: number }[];
 }
 
-export function showState(actual: ActualState): ShownState {
+/** What `show` can add when it knows the desired state: peer names, which uplinks the file manages. */
+export interface ShowOptions {
+  desired?: DesiredState;
+}
+
+export function showState(actual: ActualState, _opts: ShowOptions = {}): ShownState {
   const ifName = (i: number): string => actual.interfaces.get(i)?.name ?? `sw_if_index ${i}`;
   const peersBy = new Map<number, ShownPeer[]>();
   for (const p of actual.peers.values()) {
@@ -153,7 +159,7 @@ function vppSourceNote(src: number): string {
   }
 }
 
-export function formatShow(actual: ActualState): string {
+export function formatShow(actual: ActualState, _opts: ShowOptions = {}): string {
   const s = showState(actual);
   const out: string[] = [];
   out.push('Tables:');

@@ -8,6 +8,7 @@ import type { ActualState } from './actual';
 import { applyPlan } from './apply';
 import { PlanError, planChanges, wantedRouteKeys, type Plan } from './plan';
 import { checkReconcileApi, hasPeerV2, observe, observeTouched } from './vpp';
+import type { StateDir } from '../state';
 
 /**
  * Above this many re-read objects a full observe (a few dumps) is cheaper than exact lookups one by one.
@@ -25,7 +26,7 @@ export type {
 } from './actual';
 export { buildActualState, OWNER_TAG_PREFIX } from './actual';
 export { planChanges, PlanError, PHASES, type Operation, type Plan } from './plan';
-export { formatPlan, planToJson, showState, formatShow, type ShownState } from './format';
+export { formatPlan, planToJson, showState, formatShow, type ShownState, type ShowOptions } from './format';
 export { checkReconcileApi, observe, reconcileMessages, MUTATING_MESSAGES } from './vpp';
 
 export interface ReconcileResult {
@@ -42,6 +43,8 @@ export interface ReconcileResult {
    * it). Pass it as `actual` to the next reconcile to skip its first observe (see ReconcileOptions).
    */
   actual?: ActualState;
+  /** After an abandoned rollback: the operations applied and not undone, for the operator to check. */
+  left?: string[];
 }
 
 /** Internal: the second round of a run (see reconcile). */
@@ -74,6 +77,27 @@ export interface ReconcileOptions {
    * operation planned from it, the run is rolled back and done once more from a fresh observe.
    */
   actual?: ActualState;
+  /**
+   * vppwg's state directory: where `private_key: generate` keys are kept (generated once, reused),
+   * where interfaces being created are recorded before the call (so one left untagged by a crash
+   * is recognised as vppwg's), and where the static routes vppwg applied are remembered (so a plan
+   * can name those the file no longer lists). Without it, 'generate' keys are not kept.
+   */
+  stateDir?: StateDir;
+  /**
+   * Last endpoints VPP learned for peers the file gives none (remote-access clients), by public
+   * key: a peer created anew (say after VPP restarted) starts with it, so VPP can initiate. Never drift.
+   */
+  learnedEndpoints?: ReadonlyMap<string, { address: string; port: number }>;
+  /** Remove static routes vppwg applied earlier that the file no longer lists (`--prune-routes`). */
+  pruneRoutes?: boolean;
+  /**
+   * Aborting it (first Ctrl-C) stops sending new operations, lets those in flight finish and rolls
+   * back what this run applied; the result's error operation is 'interrupted'.
+   */
+  signal?: AbortSignal;
+  /** Aborting it (second Ctrl-C) abandons the rollback too; the result's `left` lists what stays applied. */
+  abandon?: AbortSignal;
 }
 
 const EMPTY_PLAN: Plan = { operations: [], isEmpty: true, summary: { create: 0, modify: 0, delete: 0 }, notes: [] };
