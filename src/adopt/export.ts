@@ -231,9 +231,7 @@ export function exportToYaml(result: ExportResult, source: string): string {
       const exported = result.interfaces[i];
       if (!isMap(item) || !exported) return;
       const key = (item as YAMLMap).get('private_key', true);
-      if (key && typeof key === 'object' && 'comment' in key)
-        (key as { comment?: string | null }).comment =
-          ' never printed: vppwg export --keys-dir DIR writes it (mode 0600)';
+      if (isNode(key)) key.comment = ' never printed: vppwg export --keys-dir DIR writes it (mode 0600)';
       const peers = (item as YAMLMap).get('peers');
       if (!isSeq(peers)) return;
       peers.items.forEach((peer, j) => {

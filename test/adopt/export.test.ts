@@ -1,5 +1,5 @@
 /** `vppwg export`: a VPP state made by hand becomes a desired-state file that validates, keys only in files. */
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -102,7 +102,7 @@ test('--interfaces narrows the export, and an unknown name is an error naming wh
 
 test('a key file holding another key is never overwritten', async () => {
   const keysDir = mkdtempSync(join(tmpdir(), 'vppwg-export-'));
-  require('node:fs').writeFileSync(join(keysDir, 'wg0.key'), encodeKey(KEYS.wg1) + '\n');
+  writeFileSync(join(keysDir, 'wg0.key'), encodeKey(KEYS.wg1) + '\n');
   const c = capture();
   expect(await runExport({ socket: rig.sim.socketPath, keysDir }, c.io)).toBe(1);
   expect(c.err.join('\n')).toMatch(/wg0\.key exists and holds another key/);
