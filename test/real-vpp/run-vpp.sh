@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A throw-away VPP for the real-VPP tests and benches: VPP from source, in its own network
 # namespace, with the examples' uplink host-eth0 on a veth. Needs root, git, cmake, ninja,
-# clang, python3-ply, libssl-dev (Debian: apt-get install clang ninja-build python3-ply libssl-dev uuid-dev).
+# clang, python3-ply, libssl-dev, and libnl and libmnl for linux-cp (Debian: apt-get install clang
+# ninja-build python3-ply libssl-dev uuid-dev libnl-3-dev libnl-route-3-dev libmnl-dev). VPP_GIT names
+# another place to clone VPP from.
 #
 #   test/real-vpp/run-vpp.sh build [REF]   clone FD.io VPP (REF, default master) into $VPP_DIR and build
 #                                          vpp, vppctl and the wireguard, af_packet and ping plugins
@@ -32,17 +34,20 @@ RUN_DIR=${RUN_DIR:-/tmp/vpp-run}
 NETNS=${NETNS:-vppwg-vpp}
 PEER_NETNS=${PEER_NETNS:-vppwg-wg}
 BUILD=${VPP_BUILD:-$VPP_DIR/build-clang}
+# Where to clone VPP from (a local mirror works as well).
+VPP_GIT=${VPP_GIT:-https://github.com/FDio/vpp.git}
 
 build() {
   local ref=${1:-master}
-  [ -d "$VPP_DIR/.git" ] || git clone https://github.com/FDio/vpp.git "$VPP_DIR"
+  [ -d "$VPP_DIR/.git" ] || git clone "$VPP_GIT" "$VPP_DIR"
   git -C "$VPP_DIR" checkout -q "$ref"
-  # vppapigen needs ply from the system python, not a pyenv one.
+  # vppapigen needs ply from the system python, not a pyenv one. linux_cp_unittest is listed because
+  # VPP's plugin filter leaves the linux-cp folder at the first plugin it skips, before linux_nl.
   cmake -G Ninja -S "$VPP_DIR/src" -B "$BUILD" -DCMAKE_BUILD_TYPE=release -DCMAKE_C_COMPILER=clang \
-    -DVPP_USE_LTO=OFF -DVPP_BUILD_NATIVE_ONLY=ON -DVPP_PLUGINS="wireguard;af_packet;ping" \
+    -DVPP_USE_LTO=OFF -DVPP_BUILD_NATIVE_ONLY=ON -DVPP_PLUGINS="wireguard;af_packet;ping;linux_cp;linux_cp_unittest;linux_nl" \
     -DPython3_EXECUTABLE=/usr/bin/python3
   PATH=/usr/bin:/bin:$PATH ninja -C "$BUILD" vpp vppctl wireguard_plugin af_packet_plugin ping_plugin \
-    openssl_crypto_engine native_crypto_engine
+    openssl_crypto_engine native_crypto_engine linux_cp_plugin linux_nl_plugin
 }
 
 stop() {
