@@ -6,7 +6,7 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { Reader, Writer, type MessageDef, type ModuleInfo } from 'vpp-api-ts';
-import { type Ctx, fastDecoders, handlers } from './api';
+import { type Ctx, handlers } from './api';
 import type { VppModel as Model } from './model';
 import { VppModel, type UplinkSpec } from './model';
 import { MISSING_IN_24_10, MessageTable } from './table';
@@ -237,20 +237,19 @@ export class SimServer {
     const def = entry.def;
     const name = def.name;
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
-    const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
+    const handler = handlers.get(name);
     if (!handler || def.clientIndexOffset < 0 || end - start < def.minSize) return;
-    let req: { context?: number } | undefined;
-    const fast = Object.hasOwn(fastDecoders, name) ? fastDecoders[name] : undefined;
+    let req: unknown;
     try {
-      req = fast ? fast(buf, start, end) : (def.decode(new Reader(buf, start, end)) as { context?: number });
+      req = handler.fastDecode ? handler.fastDecode(buf, start, end) : def.decode(new Reader(buf, start, end));
     } catch {
       req = undefined;
     }
-    if (!req) return; // truncated VLA: VPP's calc_size check drops it
+    if (req === undefined) return; // truncated VLA: VPP's calc_size check drops it
     const handle = buf.readUInt32BE(start + def.clientIndexOffset);
     const target = this.regs.get(handle);
     if (!target || target.closing) return;
-    const context = req.context ?? 0;
+    const context = def.contextOffset >= 0 ? buf.readUInt32BE(start + def.contextOffset) : 0;
 
     const fail = this.faults.failNth.find((f) => f.msg === name);
     if (fail && ++fail.seen === fail.n) {
@@ -273,7 +272,7 @@ export class SimServer {
     ctx.def = def;
     ctx.model = this.model;
     try {
-      handler(req, ctx);
+      handler.handle(req, ctx);
     } catch {
       // A request the model cannot digest gets no reply, like VPP's silent drops.
     } finally {
