@@ -11,8 +11,10 @@ import { type Prefix, covers, ip6ToString, maskPrefix, parsePrefix } from './net
 
 const ALL = 0xffffffff;
 
+/** A message of `D` as decoded. */
+export type MessageOf<D> = D extends { decode(r: Reader): infer T } ? T : never;
 /** The request of `D` as decoded. */
-export type RequestOf<D> = D extends { decode(r: Reader): infer T } ? T : never;
+export type RequestOf<D> = MessageOf<D>;
 /** The reply of request `D` as decoded. */
 export type ReplyOf<D> = D extends { readonly replyDef: { decode(r: Reader): infer T } } ? T : never;
 /** The details of dump `D` as decoded. */
