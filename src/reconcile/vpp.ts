@@ -12,5 +12,5 @@ export {
   messageDef,
   reconcileMessages,
 } from './vpp/messages';
-export { newTouched, observe, observeTouched, type ObserveOptions, type Touched } from './vpp/observe';
+export { newTouched, observe, observeTouched, readPeers, type ObserveOptions, type Touched } from './vpp/observe';
 export { executeStep, type ExecContext, type Undo } from './vpp/steps';

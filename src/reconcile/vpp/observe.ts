@@ -140,6 +140,17 @@ function parsePeer(p: PeerRow): ActualPeer {
   return peer;
 }
 
+/**
+ * VPP's WireGuard peers (all, or the one at `peerIndex`) as an observe reads them: through the v2
+ * dump when the connection has it, a preshared key kept only where presharedKeyOf finds it (the
+ * bytes VPP sent are zeroed). For readers of peer status (the daemon) that need no full observe.
+ */
+export async function readPeers(client: VppClient, peerIndex = NO_INDEX): Promise<ActualPeer[]> {
+  const peers: ActualPeer[] = [];
+  await forEachPeer(client, hasPeerV2(client), peerIndex, (p) => peers.push(parsePeer(p)));
+  return peers;
+}
+
 function parseTable(row: ip.IpTableDetails): ActualTable {
   const t = row.table;
   return { id: t.table_id, family: t.is_ip6 ? 'ip6' : 'ip4', name: t.name };
