@@ -6,6 +6,7 @@
  */
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
+import type { fib_types } from 'vpp-api-ts';
 import { VppErrno } from '../client/errors';
 import {
   type FibPath,
@@ -104,16 +105,8 @@ export interface ModelEvents {
   peerCanHandshake(peerIndex: number): void;
 }
 
-export interface ApiPath {
-  sw_if_index: number;
-  table_id: number;
-  weight: number;
-  preference: number;
-  type: number;
-  flags: number;
-  proto: number;
-  nh?: { address?: { ip4?: string; ip6?: string } };
-}
+/** A path of ip_route_add_del as the generated decoder gives it. */
+export type ApiPath = fib_types.FibPath;
 
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 

@@ -5,8 +5,8 @@
  */
 import { existsSync, unlinkSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
-import { Reader, Writer, type MessageDef, type ModuleInfo } from 'vpp-api-ts';
-import { type Ctx, fastDecoders, handlers } from './api';
+import { Reader, Writer, interface as iface, memclnt, wireguard, type MessageDef, type ModuleInfo } from 'vpp-api-ts';
+import { type Ctx, type Fill, type MessageOf, handlers } from './api';
 import type { VppModel as Model } from './model';
 import { VppModel, type UplinkSpec } from './model';
 import { MISSING_IN_24_10, MessageTable } from './table';
@@ -73,7 +73,6 @@ export class SimServer {
   private readonly ctx: FrameCtx;
   readonly faults: FaultState = { delayMs: 0, failNth: [], dropReply: [] };
   private readonly versionInfo: Ctx['version'];
-  private defs = new Map<string, MessageDef>();
 
   constructor(
     readonly socketPath: string,
@@ -85,7 +84,6 @@ export class SimServer {
       buildDate: '2026-11-25T17:50:52',
       buildDirectory: '',
     };
-    for (const m of opts.modules) for (const d of m.messages) this.defs.set(d.name, d);
     this.reset();
     this.ctx = new FrameCtx(this, this.versionInfo);
   }
@@ -237,20 +235,19 @@ export class SimServer {
     const def = entry.def;
     const name = def.name;
     this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
-    const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
+    const handler = handlers.get(name);
     if (!handler || def.clientIndexOffset < 0 || end - start < def.minSize) return;
-    let req: { context?: number } | undefined;
-    const fast = Object.hasOwn(fastDecoders, name) ? fastDecoders[name] : undefined;
+    let req: unknown;
     try {
-      req = fast ? fast(buf, start, end) : (def.decode(new Reader(buf, start, end)) as { context?: number });
+      req = handler.fastDecode ? handler.fastDecode(buf, start, end) : def.decode(new Reader(buf, start, end));
     } catch {
       req = undefined;
     }
-    if (!req) return; // truncated VLA: VPP's calc_size check drops it
+    if (req === undefined) return; // truncated VLA: VPP's calc_size check drops it
     const handle = buf.readUInt32BE(start + def.clientIndexOffset);
     const target = this.regs.get(handle);
     if (!target || target.closing) return;
-    const context = req.context ?? 0;
+    const context = def.contextOffset >= 0 ? buf.readUInt32BE(start + def.contextOffset) : 0;
 
     const fail = this.faults.failNth.find((f) => f.msg === name);
     if (fail && ++fail.seen === fail.n) {
@@ -273,7 +270,7 @@ export class SimServer {
     ctx.def = def;
     ctx.model = this.model;
     try {
-      handler(req, ctx);
+      handler.handle(req, ctx);
     } catch {
       // A request the model cannot digest gets no reply, like VPP's silent drops.
     } finally {
@@ -294,15 +291,13 @@ export class SimServer {
   }
 
   private sockclntCreate(conn: Conn, buf: Buffer, start: number, end: number): void {
-    const def = this.defs.get('sockclnt_create');
-    const replyDef = this.defs.get('sockclnt_create_reply');
-    if (!def || !replyDef || end - start < def.minSize) return;
+    if (end - start < memclnt.sockclnt_create.minSize) return;
     this.counts.set('sockclnt_create', (this.counts.get('sockclnt_create') ?? 0) + 1);
     const context = buf.readUInt32BE(start + 2);
     const entries = [...this.table.byName.values()].map((e) => ({ index: e.id, name: e.nameCrc }));
     this.send(
       conn,
-      replyDef,
+      memclnt.sockclnt_create_reply,
       { client_index: 0, context, response: 0, index: conn.handle, message_table: entries },
       16,
     );
@@ -311,7 +306,7 @@ export class SimServer {
 
   // ---- output ----
 
-  send(conn: Conn, def: MessageDef, value: Record<string, unknown>, fixedId?: number): void {
+  send<D extends MessageDef>(conn: Conn, def: D, value: Fill<MessageOf<D>>, fixedId?: number): void {
     if (conn.closing) return;
     if (conn.suppress && def.contextOffset >= 0) return;
     const id = fixedId ?? this.table.idByDef.get(def);
@@ -375,10 +370,9 @@ export class SimServer {
 
   private sendPeerEvent(handle: number, peerIndex: number, flags: number): void {
     const c = this.regs.get(handle);
-    const def = this.defs.get('wireguard_peer_event');
-    if (!c || !def) return;
+    if (!c) return;
     // VPP leaves client_index and pid zero in this event.
-    this.send(c, def, { client_index: 0, pid: 0, peer_index: peerIndex, flags });
+    this.send(c, wireguard.wireguard_peer_event, { client_index: 0, pid: 0, peer_index: peerIndex, flags });
   }
 
   private queueIfEvent(swIfIndex: number, flags: number, deleted: boolean): void {
@@ -398,11 +392,10 @@ export class SimServer {
   }
 
   private sendIfEvent(swIfIndex: number, flags: number, deleted: boolean): void {
-    const def = this.defs.get('sw_interface_event');
-    if (!def) return;
     for (const [handle, pid] of this.model.ifEventClients) {
       const c = this.regs.get(handle);
-      if (c) this.send(c, def, { client_index: handle, pid, sw_if_index: swIfIndex, flags, deleted });
+      if (c)
+        this.send(c, iface.sw_interface_event, { client_index: handle, pid, sw_if_index: swIfIndex, flags, deleted });
     }
   }
 
