@@ -114,7 +114,7 @@ describe('vppwg validate / plan / apply / show', () => {
     writeFileSync(
       file,
       readFileSync(site, 'utf8')
-        .replace('private_key: generate', `private_key: { inline: "${priv}" }`)
+        .replace('    private_key: generate', `    private_key: { inline: "${priv}" }`)
         .replace(
           'persistent_keepalive: 25\n        tunnel_next_hops: [10.2.111.2]',
           `persistent_keepalive: 25\n        preshared_key: { inline: "${psk}" }\n        tunnel_next_hops: [10.2.111.2]`,
