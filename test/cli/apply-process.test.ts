@@ -4,16 +4,32 @@
  * run instead of stranding half of it (issue 14.6).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSim, type Sim } from '../../src/sim';
 import { lockPathFor, VppLock } from '../../src/state';
 import { projectRoot } from '../../src/util/paths';
 import { examplesDir, exampleUplinks, mutatingCalls, totalOf } from '../reconcile/helpers';
-import { runCli, startCli, until } from './helpers';
+import { CLI, runCli, startCli, until } from './helpers';
 
 const site = join(examplesDir, 'site-to-site.yaml');
+/** script(1) gives the CLI a real terminal (a pseudo-terminal) as stdin. */
+const withTerminal = existsSync('/usr/bin/script') ? test : test.skip;
+
+/** Runs `args` under script(1); `answer` is typed once the question shows. Resolves with the exit code and output. */
+async function onTerminal(args: string[], answer: string): Promise<{ code: number; out: string }> {
+  const t = spawn('/usr/bin/script', ['-eqfc', [process.execPath, CLI, ...args].join(' '), '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  t.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  t.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number>((resolve) => t.once('close', (code) => resolve(code ?? -1)));
+  await until(() => out.includes('Apply?') || t.exitCode !== null, 'the question');
+  t.stdin!.write(answer);
+  return { code: await exit, out };
+}
 
 describe('vppwg apply as a process', () => {
   let dir: string;
@@ -84,6 +100,28 @@ describe('vppwg apply as a process', () => {
       daemon.kill('SIGTERM');
     }
   });
+
+  withTerminal(
+    'on a real terminal apply asks before deleting: Ctrl-C at the question exits 130, "yes" applies',
+    async () => {
+      expect((await runCli(apply())).code).toBe(0);
+      const text = readFileSync(site, 'utf8');
+      const smaller = join(dir, 'smaller.yaml');
+      writeFileSync(smaller, text.slice(0, text.indexOf('      - name: branch-c')));
+      const args = ['apply', smaller, '--socket', socket, '--state-dir', join(dir, 'state')];
+      const before = sim.snapshot();
+      const stopped = await onTerminal(args, '\x03');
+      expect(stopped.out).toContain("Only 'yes' goes ahead");
+      expect(stopped.out).toContain('Apply cancelled: nothing was changed in VPP.');
+      expect(stopped.code).toBe(130);
+      expect(sim.snapshot()).toEqual(before);
+      expect(existsSync(lockPathFor(socket))).toBe(false);
+      const approved = await onTerminal(args, 'yes\r');
+      expect(approved.out).toContain('verified: VPP matches the desired state');
+      expect(approved.code).toBe(0);
+      expect(sim.snapshot()).not.toEqual(before);
+    },
+  );
 
   // Needs the reconciler's side of ReconcileOptions.signal / abandon (branch "reconcile", issue
   // 14.6): until that is merged, the apply runs to its end and VPP is not as before.

@@ -309,8 +309,15 @@ export async function runApply(target: string, opts: StateOptions, io: Io = proc
     }
   }
   // From here on a signal rolls back instead of killing, and the lock is released on every path.
+  // Until the reconcile that changes VPP starts (planning, the question), a signal only stops.
+  const phase = { changing: false };
   const interrupts = catchInterrupts(
-    () => io.err('interrupted: rolling back what this run applied (Ctrl-C again to abandon)'),
+    () =>
+      io.err(
+        phase.changing
+          ? 'interrupted: rolling back what this run applied (Ctrl-C again to abandon)'
+          : 'interrupted: stopping before any change to VPP',
+      ),
     () => io.err('abandoning the rollback: what is still applied is listed below'),
   );
   try {
@@ -318,7 +325,7 @@ export async function runApply(target: string, opts: StateOptions, io: Io = proc
     if (!client) return 1;
     try {
       if (!checkCapabilities(io, client, state, file)) return 1;
-      return await applyWith(io, client, state, file, opts, saved, interrupts);
+      return await applyWith(io, client, state, file, opts, saved, interrupts, phase);
     } catch (err) {
       io.err(`apply failed: ${(err as Error).message}`);
       return 1;
@@ -339,6 +346,7 @@ async function applyWith(
   opts: StateOptions,
   saved: SavedPlan | undefined,
   interrupts: Interrupts,
+  phase: { changing: boolean },
 ): Promise<number> {
   const rollback = opts.rollback !== false;
   const options: ReconcileOptions = {
@@ -351,8 +359,8 @@ async function applyWith(
   let start: ActualState | undefined;
   let shown = false;
   if (saved || mayAsk) {
-    const since = saved ? `the plan was made (${saved.createdAt})` : '';
-    let dry = await planAgain(io, client, state, options, saved ? { plan: saved.plan, since } : undefined);
+    const expected = saved ? { plan: saved.plan, since: `the plan was made (${saved.createdAt})` } : undefined;
+    let dry = await planAgain(io, client, state, options, expected);
     if (!dry) return 1;
     if (mayAsk && deletes(dry.plan) > 0) {
       (opts.json ? io.err : io.out)(formatPlan(dry.plan));
@@ -375,9 +383,10 @@ async function applyWith(
     start = dry.actual;
   }
   if (interrupts.signal.aborted) {
-    io.err('Interrupted before any change: nothing was changed in VPP.');
+    io.err('Nothing was changed in VPP.');
     return interrupts.exitCode()!;
   }
+  phase.changing = true;
   const r = await reconcile(client, state, { ...options, ...(start ? { actual: start } : {}) });
   if (opts.json) {
     io.out(JSON.stringify(resultToJson(r), null, 2));
