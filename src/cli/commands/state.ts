@@ -252,8 +252,8 @@ function resolveApplyTarget(arg: string, opts: StateOptions): { file: string; sa
 
 /**
  * Plans without applying and checks the plan against `expected` (a saved plan, or the one the
- * operator confirmed): VPP's state is fingerprinted by the operations it needs. Returns the state
- * observed, for the apply to start from, or undefined after reporting why not.
+ * operator confirmed): VPP's state is fingerprinted by the operations it needs. Returns the dry
+ * run (its `actual` is what the apply starts from), or undefined after reporting why not.
  */
 async function planAgain(
   io: Io,
