@@ -114,21 +114,26 @@ describe('apply on a terminal, and saved plans', () => {
     expect(piped.errText()).not.toContain('Apply?');
   });
 
-  test('plan --out saves a plan (0600, no key) that apply carries out, recognised by its content', async () => {
-    const saved = join(dir, 'site.json'); // not named .plan: its content says what it is
+  test('plan --out saves a plan (0600, no key) that apply carries out unasked, recognised by its content', async () => {
+    expect(await runApply(file, opts, capture())).toBe(0);
+    const smaller = withoutBranchC();
+    const saved = join(dir, 'smaller.json'); // not named .plan: its content says what it is
     const planned = capture();
-    expect(await runPlan(file, { ...opts, out: saved }, planned)).toBe(2);
+    expect(await runPlan(smaller, { ...opts, out: saved }, planned)).toBe(2);
     expect(planned.text()).toContain(`Saved the plan to ${saved}`);
     expect(statSync(saved).mode & 0o777).toBe(0o600);
     const text = readFileSync(saved, 'utf8');
-    expect(JSON.parse(text)).toMatchObject({ format: 'vppwg-plan', file, plan: { isEmpty: false } });
+    expect(JSON.parse(text)).toMatchObject({ format: 'vppwg-plan', file: smaller, plan: { isEmpty: false } });
     expect(text).not.toContain(priv);
     expect(text).not.toContain(psk);
 
-    const applied = capture();
+    // Applying a saved plan is its approval: a terminal is not asked though it deletes (this one would say no).
+    const applied = capture('no\n');
     expect(await runApply(saved, opts, applied)).toBe(0);
+    expect(applied.errText()).not.toContain('Apply?');
+    expect(applied.text()).toMatch(/- peer wg-branches\/\S+: not in the file/);
     expect(applied.text()).toContain('verified: VPP matches the desired state');
-    expect(await runPlan(file, opts, capture())).toBe(0);
+    expect(await runPlan(smaller, opts, capture())).toBe(0);
   });
 
   test('apply of a saved plan refuses, sending nothing, when VPP changed since', async () => {

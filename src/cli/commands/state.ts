@@ -355,7 +355,8 @@ async function applyWith(
     signal: interrupts.signal,
     abandon: interrupts.abandon,
   };
-  const mayAsk = !opts.autoApprove && io.input?.isTTY === true;
+  // A saved plan was the review: applying it asks nothing (as terraform does).
+  const mayAsk = !saved && !opts.autoApprove && io.input?.isTTY === true;
   let start: ActualState | undefined;
   let shown = false;
   if (saved || mayAsk) {
