@@ -13,6 +13,9 @@ import { projectRoot } from '../../src/util/paths';
 import { examplesDir, exampleUplinks, mutatingCalls, totalOf } from '../reconcile/helpers';
 import { CLI, runCli, startCli, until } from './helpers';
 
+// Each test starts several node processes: on a loaded machine (the whole suite, 2 workers) that takes a while.
+jest.setTimeout(120_000);
+
 const site = join(examplesDir, 'site-to-site.yaml');
 /** script(1) gives the CLI a real terminal (a pseudo-terminal) as stdin. */
 const withTerminal = existsSync('/usr/bin/script') ? test : test.skip;
@@ -56,17 +59,17 @@ describe('vppwg apply as a process', () => {
   });
 
   test('two applies at once: the second refuses naming the first, which completes; nothing half done', async () => {
-    // Slow enough that the first is still applying while the second starts (node takes a while to start).
-    sim.control.delayReplies(200);
+    // The first stays slow until the second has been refused (node takes a while to start), then goes on at full speed.
+    sim.control.delayReplies(500);
     const first = startCli(apply());
     await until(() => existsSync(lockPathFor(socket)) || first.child.exitCode !== null, 'the first apply to lock');
     const second = await runCli(apply());
     expect(second.code).toBe(1);
     expect(second.err).toMatch(new RegExp(`VPP at ${socket} is managed by vppwg apply ${site} \\(pid \\d+, since `));
     expect(second.out + second.err).not.toContain('rollback');
+    sim.control.clearFaults();
     expect(await first.exit).toBe(0);
     expect(first.out()).toContain('verified: VPP matches the desired state');
-    sim.control.clearFaults();
     expect(existsSync(lockPathFor(socket))).toBe(false);
     expect((await runCli(['plan', site, '--socket', socket, '--state-dir', join(dir, 'state')])).code).toBe(0);
   });

@@ -37,7 +37,7 @@ export async function runCli(args: readonly string[]): Promise<{ code: number; o
   return { code, out: r.out(), err: r.err() };
 }
 
-export async function until(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
+export async function until(cond: () => boolean, what: string, ms = 45_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
