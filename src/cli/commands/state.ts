@@ -318,7 +318,12 @@ export async function runApply(target: string, opts: StateOptions, io: Io = proc
           ? 'interrupted: rolling back what this run applied (Ctrl-C again to abandon)'
           : 'interrupted: stopping before any change to VPP',
       ),
-    () => io.err('abandoning the rollback: what is still applied is listed below'),
+    () =>
+      io.err(
+        phase.changing
+          ? 'abandoning the rollback: what is still applied is listed below'
+          : 'stopping: nothing was changed in VPP; the request in flight ends within its timeout',
+      ),
   );
   try {
     const client = await connect(io, socket);
