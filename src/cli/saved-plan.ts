@@ -113,12 +113,14 @@ export function readSavedPlan(path: string): SavedPlan | undefined {
   } catch {
     return undefined; // Not readable: the desired-state loader reports it with its own words.
   }
-  if (!text.includes(SAVED_PLAN_FORMAT)) return undefined;
+  if (!new RegExp(`"format"\\s*:\\s*"${SAVED_PLAN_FORMAT}"`).test(text)) return undefined;
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch {
-    return undefined;
+  } catch (err) {
+    throw new SavedPlanError(
+      `${path} is a vppwg plan but not valid JSON (${(err as Error).message}): run plan --out again`,
+    );
   }
   if (typeof doc !== 'object' || doc === null || (doc as { format?: unknown }).format !== SAVED_PLAN_FORMAT)
     return undefined;

@@ -176,7 +176,7 @@ describe('apply on a terminal, and saved plans', () => {
     expect(gone.errText()).toContain(`cannot read ${file}, which the plan was made from (ENOENT)`);
   });
 
-  test('a damaged saved plan, or one made without --prune-routes applied with it, is refused', async () => {
+  test('a damaged saved plan, one made without --prune-routes applied with it, or an unwritable --out: refused', async () => {
     const saved = join(dir, 'site.plan');
     expect(await runPlan(file, { ...opts, out: saved }, capture())).toBe(2);
     const prune = capture();
@@ -186,6 +186,13 @@ describe('apply on a terminal, and saved plans', () => {
     const damaged = capture();
     expect(await runApply(saved, opts, damaged)).toBe(1);
     expect(damaged.errText()).toContain(`${saved} is a vppwg plan this version cannot read`);
+    writeFileSync(saved, '{ "format": "vppwg-plan", "version": 1, "fi');
+    const truncated = capture();
+    expect(await runApply(saved, opts, truncated)).toBe(1);
+    expect(truncated.errText()).toContain(`${saved} is a vppwg plan but not valid JSON`);
+    const unwritable = capture();
+    expect(await runPlan(file, { ...opts, out: join(dir, 'no-such-dir', 'x.plan') }, unwritable)).toBe(1);
+    expect(unwritable.errText()).toContain(`cannot write the plan to ${join(dir, 'no-such-dir', 'x.plan')}`);
     expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
   });
 });
