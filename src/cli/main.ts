@@ -12,13 +12,9 @@ import { registerStateCommands } from './commands/state';
 import { registerKeyCommands } from './commands/keys';
 import { registerDaemonCommands } from './commands/daemon';
 import { registerAdoptCommands } from './commands/adopt';
+import type { ExitCode } from './exit-code';
 
-export const DEFAULT_SOCKET = '/run/vpp/api.sock';
-
-/** Commands set `exitCode` through this holder instead of exiting the process. */
-export interface ExitCode {
-  code: number;
-}
+export type { ExitCode } from './exit-code';
 
 export function buildProgram(exit: ExitCode): Command {
   const program = new Command();

@@ -66,7 +66,7 @@ describe('vppwg validate / plan / apply / show', () => {
       expect(v.code).toBe(1);
       expect(v.err).toContain(`${site}: error: VPP at ${bare.sim.socketPath} has no WireGuard API`);
       expect(v.err).toContain('wireguard_interface_create (ours ');
-      const p = await run(['plan', site, '--socket', bare.sim.socketPath]);
+      const p = await run(['plan', site, '--socket', bare.sim.socketPath, '--state-dir', join(dir, 'state')]);
       expect(p.code).toBe(1);
       expect(p.err).toContain('its wireguard plugin is not loaded');
       // The same file is fine against a VPP that has the plugin.
@@ -78,30 +78,30 @@ describe('vppwg validate / plan / apply / show', () => {
 
   test('plan: 2 with changes, 0 after apply, 1 for a bad file or an unreachable VPP; plan sends nothing', async () => {
     rig.sim.resetCounters();
-    const first = await run(['plan', site, '--socket', rig.sim.socketPath]);
+    const first = await run(['plan', site, '--socket', rig.sim.socketPath, '--state-dir', join(dir, 'state')]);
     expect(first.code).toBe(2);
     expect(first.out).toContain('+ wireguard-interface wg-branches');
     expect(first.out).toMatch(/Plan: \d+ to create/);
     expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
 
-    const json = await run(['plan', site, '--socket', rig.sim.socketPath, '--json']);
+    const json = await run(['plan', site, '--socket', rig.sim.socketPath, '--state-dir', join(dir, 'state'), '--json']);
     expect(json.code).toBe(2);
     expect(JSON.parse(json.out).summary.create).toBeGreaterThan(5);
 
-    const applied = await run(['apply', site, '--socket', rig.sim.socketPath]);
+    const applied = await run(['apply', site, '--socket', rig.sim.socketPath, '--state-dir', join(dir, 'state')]);
     expect(applied.code).toBe(0);
     expect(applied.out).toContain('verified: VPP matches the desired state');
 
-    const second = await run(['plan', site, '--socket', rig.sim.socketPath]);
+    const second = await run(['plan', site, '--socket', rig.sim.socketPath, '--state-dir', join(dir, 'state')]);
     expect(second.code).toBe(0);
     expect(second.out).toContain('No changes');
 
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'version: 1\nwireguard: [{ name: x }]\n');
     rig.sim.resetCounters();
-    expect((await run(['plan', bad, '--socket', rig.sim.socketPath])).code).toBe(1);
+    expect((await run(['plan', bad, '--socket', rig.sim.socketPath, '--state-dir', join(dir, 'state')])).code).toBe(1);
     expect(totalOf(mutatingCalls(rig.sim))).toBe(0);
-    const nowhere = await run(['plan', site, '--socket', join(dir, 'no-vpp.sock')]);
+    const nowhere = await run(['plan', site, '--socket', join(dir, 'no-vpp.sock'), '--state-dir', join(dir, 'state')]);
     expect(nowhere.code).toBe(1);
     expect(nowhere.err).toContain('cannot connect to VPP at');
     expect(nowhere.err).toContain("(give VPP's API socket with --socket PATH)");
@@ -114,7 +114,7 @@ describe('vppwg validate / plan / apply / show', () => {
     writeFileSync(
       file,
       readFileSync(site, 'utf8')
-        .replace('private_key: generate', `private_key: { inline: "${priv}" }`)
+        .replace('    private_key: generate', `    private_key: { inline: "${priv}" }`)
         .replace(
           'persistent_keepalive: 25\n        tunnel_next_hops: [10.2.111.2]',
           `persistent_keepalive: 25\n        preshared_key: { inline: "${psk}" }\n        tunnel_next_hops: [10.2.111.2]`,
@@ -122,7 +122,7 @@ describe('vppwg validate / plan / apply / show', () => {
     );
     const before = rig.sim.snapshot();
     rig.sim.control.failNth('sw_interface_set_flags', 1, -1);
-    const failed = await run(['apply', file, '--socket', rig.sim.socketPath]);
+    const failed = await run(['apply', file, '--socket', rig.sim.socketPath, '--state-dir', join(dir, 'state')]);
     rig.sim.control.clearFaults();
     expect(failed.code).toBe(1);
     expect(failed.err).toContain(
@@ -131,7 +131,7 @@ describe('vppwg validate / plan / apply / show', () => {
     expect(failed.err).toContain('VPP is as before');
     expect(rig.sim.snapshot()).toEqual(before);
 
-    const ok = await run(['apply', file, '--socket', rig.sim.socketPath, '--json']);
+    const ok = await run(['apply', file, '--socket', rig.sim.socketPath, '--state-dir', join(dir, 'state'), '--json']);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.out).verified).toBe(true);
     const shown = await run(['show', '--socket', rig.sim.socketPath]);

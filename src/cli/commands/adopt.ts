@@ -8,7 +8,7 @@ import { DEFAULT_VPP_SOCKET, VppClient } from '../../client';
 import { exportDesiredState, exportToYaml } from '../../adopt/export';
 import { readPrivateKeys, writeKeyFile } from '../../adopt/private-keys';
 import { observe, reconcileMessages } from '../../reconcile';
-import type { ExitCode } from '../main';
+import type { ExitCode } from '../exit-code';
 import type { Io } from './state';
 
 const processIo: Io = {

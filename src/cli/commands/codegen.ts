@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ExitCode } from '../main';
+import type { ExitCode } from '../exit-code';
 import {
   CodegenError,
   findApiFiles,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { ExitCode } from '../main';
-import { DEFAULT_SOCKET } from '../main';
+import type { ExitCode } from '../exit-code';
+import { DEFAULT_VPP_SOCKET as DEFAULT_SOCKET } from '../../client';
 import { Daemon, ConfigError } from '../../daemon/daemon';
 import { createLogger } from '../../daemon/logger';
 import { DEFAULT_LISTEN, parseListen } from '../../daemon/server';

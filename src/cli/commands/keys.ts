@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { fstatSync } from 'node:fs';
-import type { ExitCode } from '../main';
+import type { ExitCode } from '../exit-code';
 import { decodeKey, encodeKey, generatePresharedKey, generatePrivateKey, publicKeyOf } from '../../config/keys';
 
 export interface KeyCommandResult {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { unlinkSync } from 'node:fs';
-import type { ExitCode } from '../main';
+import type { ExitCode } from '../exit-code';
 import { startControlServer } from '../../sim/control';
 import { SimConfigError, loadSimConfig, startSim, type SimConfig } from '../../sim/index';
 

@@ -4,9 +4,11 @@
  * the exit code; `plan` exits 0 when VPP already matches, 2 when there are changes, 1 on error.
  */
 import type { Command } from 'commander';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExitCode } from '../main';
-import { VppClient } from '../../client';
+import type { ExitCode } from '../exit-code';
+import { DEFAULT_VPP_SOCKET, VppClient } from '../../client';
 import {
   checkAgainstCapabilities,
   formatDiagnostic,
@@ -25,21 +27,43 @@ import {
   reconcile,
   reconcileMessages,
   showState,
+  type ActualState,
+  type Plan,
+  type ReconcileOptions,
   type ReconcileResult,
 } from '../../reconcile';
 import { checkReconcileApi, hasPeerV2 } from '../../reconcile/vpp';
+import { DEFAULT_STATE_DIR, StateDir, VppLock, VppLockedError } from '../../state';
 import { projectRoot } from '../../util/paths';
-
-export const DEFAULT_SOCKET = '/run/vpp/api.sock';
+import { readYes } from '../confirm';
+import { catchInterrupts, type Interrupts } from '../interrupts';
+import { planProblemDiagnostics } from '../plan-findings';
+import {
+  firstDifference,
+  makeSavedPlan,
+  planJsonOf,
+  readSavedPlan,
+  staleFile,
+  staleKeys,
+  writeSavedPlan,
+  type PlanJson,
+  type SavedPlan,
+} from '../saved-plan';
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /**
+   * Where `apply` reads the answer to its confirmation question. Asked only when this is a
+   * terminal (isTTY); absent means no terminal, so never asked.
+   */
+  input?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+  input: process.stdin,
 };
 
 export interface StateOptions {
@@ -47,6 +71,18 @@ export interface StateOptions {
   json?: boolean;
   rollback?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** vppwg's state directory (kept keys, applied routes); default DEFAULT_STATE_DIR. */
+  stateDir?: string;
+  /** plan, apply: also remove static routes vppwg applied that the file no longer lists. */
+  pruneRoutes?: boolean;
+  /** plan: also save the plan here, for `apply FILE`. */
+  out?: string;
+  /** apply: do not ask before deleting or replacing, even on a terminal. */
+  autoApprove?: boolean;
+  /** apply: go ahead although another vppwg holds this VPP's lock. */
+  force?: boolean;
+  /** show: the desired-state file, for peer names and which uplinks it manages. */
+  config?: string;
 }
 
 function countPeers(s: DesiredState): number {
@@ -99,9 +135,12 @@ export async function runValidate(file: string, opts: StateOptions, io: Io = pro
       all.push(...checkAgainstCapabilities(state, file, { presharedKeys: hasPeerV2(client) }));
       try {
         checkReconcileApi(client, true);
+        // What a plan against this VPP would refuse: an uplink it lacks, a key used elsewhere, ...
+        planChanges(state, await observeFor(client, state));
       } catch (err) {
+        if (err instanceof PlanError) all.push(...planProblemDiagnostics(file, state, err.problems));
         // Not a place in the file: the VPP the file is checked against cannot carry it out.
-        all.push({ severity: 'error', file, line: 0, column: 0, path: '', message: (err as Error).message });
+        else all.push({ severity: 'error', file, line: 0, column: 0, path: '', message: (err as Error).message });
       }
     } finally {
       await client.close();
@@ -118,16 +157,33 @@ export async function runValidate(file: string, opts: StateOptions, io: Io = pro
   return ok ? 0 : 1;
 }
 
+/** The reconcile options every command derives from its flags. */
+function reconcileOptions(opts: StateOptions): ReconcileOptions {
+  return {
+    stateDir: new StateDir(opts.stateDir ?? DEFAULT_STATE_DIR),
+    ...(opts.pruneRoutes ? { pruneRoutes: true } : {}),
+  };
+}
+
 export async function runPlan(file: string, opts: StateOptions, io: Io = processIo): Promise<number> {
   const state = load(io, file, opts);
   if (!state) return 1;
-  const client = await connect(io, opts.socket ?? DEFAULT_SOCKET);
+  const client = await connect(io, opts.socket ?? DEFAULT_VPP_SOCKET);
   if (!client) return 1;
   try {
     if (!checkCapabilities(io, client, state, file)) return 1;
-    const plan = planChanges(state, await observeFor(client, state));
-    io.out(opts.json ? JSON.stringify(planToJson(plan), null, 2) : formatPlan(plan));
-    return plan.isEmpty ? 0 : 2;
+    // Through reconcile, not planChanges: the plan then uses the keys kept in the state directory.
+    const r = await reconcile(client, state, { ...reconcileOptions(opts), dryRun: true });
+    if (!r.ok) {
+      io.err(`cannot plan: ${r.error?.message ?? 'unknown error'}`);
+      return 1;
+    }
+    io.out(opts.json ? JSON.stringify(planToJson(r.plan), null, 2) : formatPlan(r.plan));
+    if (opts.out) {
+      writeSavedPlan(opts.out, makeSavedPlan(file, state, r.plan, { pruneRoutes: opts.pruneRoutes === true }));
+      (opts.json ? io.err : io.out)(`Saved the plan to ${opts.out}: \`vppwg apply ${opts.out}\` applies exactly it.`);
+    }
+    return r.plan.isEmpty ? 0 : 2;
   } catch (err) {
     io.err(err instanceof PlanError ? `cannot plan: ${err.message}` : `plan failed: ${(err as Error).message}`);
     return 1;
@@ -144,6 +200,7 @@ function resultToJson(r: ReconcileResult): unknown {
     verified: r.verified,
     durationMs: Math.round(r.durationMs * 10) / 10,
     ...(r.error ? { error: r.error } : {}),
+    ...(r.left ? { left: r.left } : {}),
     peers: r.peers,
     plan: planToJson(r.plan),
   };
@@ -155,8 +212,17 @@ export function formatResult(r: ReconcileResult, rollback: boolean): string {
     if (r.plan.isEmpty) return `Nothing to do: VPP already matches the desired state (${ms} ms).`;
     return `Applied ${r.applied} operation(s) in ${ms} ms; verified: VPP matches the desired state.`;
   }
-  const lines = [`Error in ${r.error?.operation ?? 'apply'}: ${r.error?.message ?? 'unknown error'}`];
-  if (r.error?.operation !== 'plan' && r.error?.operation !== 'verify') {
+  const interrupted = r.error?.operation === 'interrupted';
+  const lines = [
+    interrupted
+      ? `Interrupted: ${r.error?.message ?? 'stopped by a signal'}`
+      : `Error in ${r.error?.operation ?? 'apply'}: ${r.error?.message ?? 'unknown error'}`,
+  ];
+  if (r.left?.length) {
+    lines.push(`Abandoned the rollback: ${r.left.length} operation(s) this run applied stay in VPP:`);
+    for (const op of r.left) lines.push(`  ${op}`);
+    lines.push('Check them with `vppwg show`; `vppwg apply` completes the run, `vppwg plan` shows what is left.');
+  } else if (r.error?.operation !== 'plan' && r.error?.operation !== 'verify') {
     if (r.rolledBack) lines.push(`Rolled back the ${r.applied} operation(s) applied before it: VPP is as before.`);
     else if (!rollback)
       lines.push(`Left ${r.applied} applied operation(s) in place (--no-rollback); run apply again to complete.`);
@@ -165,36 +231,188 @@ export function formatResult(r: ReconcileResult, rollback: boolean): string {
   return lines.join('\n');
 }
 
-export async function runApply(file: string, opts: StateOptions, io: Io = processIo): Promise<number> {
+const deletes = (plan: Plan): number => plan.operations.filter((op) => op.action === 'delete').length;
+
+/**
+ * The saved plan `arg` names with the desired-state file it was made from, or just the file; a
+ * reason to refuse instead when the plan cannot be applied as it is.
+ */
+function resolveApplyTarget(arg: string, opts: StateOptions): { file: string; saved?: SavedPlan } | { refuse: string } {
+  let saved: SavedPlan | undefined;
+  try {
+    saved = readSavedPlan(arg);
+  } catch (err) {
+    return { refuse: (err as Error).message };
+  }
+  if (!saved) return { file: arg };
+  if (opts.pruneRoutes && !saved.options.pruneRoutes)
+    return { refuse: `${arg} was planned without --prune-routes: run plan --prune-routes --out ${arg} again` };
+  return { file: saved.file, saved };
+}
+
+/**
+ * Plans without applying and checks the plan against `expected` (a saved plan, or the one the
+ * operator confirmed): VPP's state is fingerprinted by the operations it needs. Returns the dry
+ * run (its `actual` is what the apply starts from), or undefined after reporting why not.
+ */
+async function planAgain(
+  io: Io,
+  client: VppClient,
+  state: DesiredState,
+  options: ReconcileOptions,
+  expected: { plan: PlanJson; since: string } | undefined,
+): Promise<ReconcileResult | undefined> {
+  const dry = await reconcile(client, state, { ...options, dryRun: true });
+  if (!dry.ok) {
+    io.err(`cannot plan: ${dry.error?.message ?? 'unknown error'}`);
+    return undefined;
+  }
+  const diff = expected && firstDifference(expected.plan, planJsonOf(dry.plan));
+  if (diff) {
+    io.err(`VPP changed since ${expected!.since} (${diff}): nothing was changed; run plan again`);
+    return undefined;
+  }
+  return dry;
+}
+
+export async function runApply(target: string, opts: StateOptions, io: Io = processIo): Promise<number> {
+  const resolved = resolveApplyTarget(target, opts);
+  if ('refuse' in resolved) {
+    io.err(resolved.refuse);
+    return 1;
+  }
+  const { file, saved } = resolved;
+  if (saved) {
+    const stale = staleFile(saved);
+    if (stale) {
+      io.err(stale);
+      return 1;
+    }
+  }
   const state = load(io, file, opts);
   if (!state) return 1;
-  const client = await connect(io, opts.socket ?? DEFAULT_SOCKET);
-  if (!client) return 1;
-  try {
-    if (!checkCapabilities(io, client, state, file)) return 1;
-    const rollback = opts.rollback !== false;
-    const r = await reconcile(client, state, { rollback });
-    if (opts.json) {
-      io.out(JSON.stringify(resultToJson(r), null, 2));
-    } else {
-      io.out(formatPlan(r.plan));
-      (r.ok ? io.out : io.err)(formatResult(r, rollback));
+  if (saved) {
+    const stale = staleKeys(saved, state);
+    if (stale) {
+      io.err(stale);
+      return 1;
     }
-    return r.ok ? 0 : 1;
-  } catch (err) {
-    io.err(`apply failed: ${(err as Error).message}`);
-    return 1;
+  }
+  const socket = opts.socket ?? DEFAULT_VPP_SOCKET;
+  let lock: VppLock | undefined;
+  if (!opts.force) {
+    try {
+      lock = VppLock.acquire(socket, `vppwg apply ${target}`);
+    } catch (err) {
+      io.err(err instanceof VppLockedError ? err.message : `apply failed: ${(err as Error).message}`);
+      return 1;
+    }
+  }
+  // From here on a signal rolls back instead of killing, and the lock is released on every path.
+  // Until the reconcile that changes VPP starts (planning, the question), a signal only stops.
+  const phase = { changing: false };
+  const interrupts = catchInterrupts(
+    () =>
+      io.err(
+        phase.changing
+          ? 'interrupted: rolling back what this run applied (Ctrl-C again to abandon)'
+          : 'interrupted: stopping before any change to VPP',
+      ),
+    () =>
+      io.err(
+        phase.changing
+          ? 'abandoning the rollback: what is still applied is listed below'
+          : 'stopping: nothing was changed in VPP; the request in flight ends within its timeout',
+      ),
+  );
+  try {
+    const client = await connect(io, socket);
+    if (!client) return 1;
+    try {
+      if (!checkCapabilities(io, client, state, file)) return 1;
+      return await applyWith(io, client, state, file, opts, saved, interrupts, phase);
+    } catch (err) {
+      io.err(`apply failed: ${(err as Error).message}`);
+      return 1;
+    } finally {
+      await client.close();
+    }
   } finally {
-    await client.close();
+    interrupts.dispose();
+    lock?.release();
   }
 }
 
+async function applyWith(
+  io: Io,
+  client: VppClient,
+  state: DesiredState,
+  file: string,
+  opts: StateOptions,
+  saved: SavedPlan | undefined,
+  interrupts: Interrupts,
+  phase: { changing: boolean },
+): Promise<number> {
+  const rollback = opts.rollback !== false;
+  const options: ReconcileOptions = {
+    ...reconcileOptions({ ...opts, pruneRoutes: saved ? saved.options.pruneRoutes : opts.pruneRoutes }),
+    rollback,
+    signal: interrupts.signal,
+    abandon: interrupts.abandon,
+  };
+  // A saved plan was the review: applying it asks nothing (as terraform does).
+  const mayAsk = !saved && !opts.autoApprove && io.input?.isTTY === true;
+  let start: ActualState | undefined;
+  let shown = false;
+  if (saved || mayAsk) {
+    const expected = saved ? { plan: saved.plan, since: `the plan was made (${saved.createdAt})` } : undefined;
+    let dry = await planAgain(io, client, state, options, expected);
+    if (!dry) return 1;
+    if (mayAsk && deletes(dry.plan) > 0) {
+      (opts.json ? io.err : io.out)(formatPlan(dry.plan));
+      shown = true;
+      io.err(
+        `This deletes or replaces ${deletes(dry.plan)} object(s) (the '-' lines above). ` +
+          `Apply? Only 'yes' goes ahead (--auto-approve skips this question):`,
+      );
+      if (!(await readYes(io.input!, interrupts.signal))) {
+        io.err('Apply cancelled: nothing was changed in VPP.');
+        return interrupts.exitCode() ?? 1;
+      }
+      // The operator may have taken a while: apply only what was shown.
+      dry = await planAgain(io, client, state, options, {
+        plan: planJsonOf(dry.plan),
+        since: 'the plan above was shown',
+      });
+      if (!dry) return 1;
+    }
+    start = dry.actual;
+  }
+  if (interrupts.signal.aborted) {
+    io.err('Nothing was changed in VPP.');
+    return interrupts.exitCode()!;
+  }
+  phase.changing = true;
+  const r = await reconcile(client, state, { ...options, ...(start ? { actual: start } : {}) });
+  if (opts.json) {
+    io.out(JSON.stringify(resultToJson(r), null, 2));
+  } else {
+    // A plan that could not be made is only its error ("No changes" above it would mislead).
+    if (!shown && r.error?.operation !== 'plan') io.out(formatPlan(r.plan));
+    (r.ok ? io.out : io.err)(formatResult(r, rollback));
+  }
+  return interrupts.exitCode() ?? (r.ok ? 0 : 1);
+}
+
 export async function runShow(opts: StateOptions, io: Io = processIo): Promise<number> {
-  const client = await connect(io, opts.socket ?? DEFAULT_SOCKET);
+  const desired = opts.config ? load(io, opts.config, opts) : undefined;
+  if (opts.config && !desired) return 1;
+  const client = await connect(io, opts.socket ?? DEFAULT_VPP_SOCKET);
   if (!client) return 1;
   try {
     const actual = await observe(client);
-    io.out(opts.json ? JSON.stringify(showState(actual), null, 2) : formatShow(actual));
+    const context = desired ? { desired } : {};
+    io.out(opts.json ? JSON.stringify(showState(actual, context), null, 2) : formatShow(actual, context));
     return 0;
   } catch (err) {
     io.err(`show failed: ${(err as Error).message}`);
@@ -204,7 +422,10 @@ export async function runShow(opts: StateOptions, io: Io = processIo): Promise<n
   }
 }
 
-/** `npm start`: the embedded emulator with the examples' uplinks, one apply, the plan, the result and `show`. */
+/**
+ * `npm start`: the embedded emulator with the examples' uplinks, one apply, the plan, the result
+ * and `show`. Keys it generates are kept in a temporary state directory, removed at the end.
+ */
 export async function runDemo(file: string, opts: StateOptions, io: Io = processIo): Promise<number> {
   const state = load(io, file, opts);
   if (!state) return 1;
@@ -212,6 +433,7 @@ export async function runDemo(file: string, opts: StateOptions, io: Io = process
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sim = require('../../sim') as typeof import('../../sim');
   const config = sim.loadSimConfig(join(projectRoot(), 'deploy', 'examples', 'sim-uplinks.yaml'));
+  const stateDir = mkdtempSync(join(tmpdir(), 'vppwg-demo-'));
   const emulator = await sim.startSim({ config: { ...config, reachablePeers: true } });
   try {
     io.out(
@@ -221,61 +443,75 @@ export async function runDemo(file: string, opts: StateOptions, io: Io = process
     if (!client) return 1;
     try {
       if (!checkCapabilities(io, client, state, file)) return 1;
-      const r = await reconcile(client, state);
+      const r = await reconcile(client, state, reconcileOptions({ stateDir }));
       io.out(`\nPlan for ${file}:`);
-      io.out(formatPlan(r.plan));
+      if (r.error?.operation !== 'plan') io.out(formatPlan(r.plan));
       io.out('');
       (r.ok ? io.out : io.err)(formatResult(r, true));
       io.out('\nvppwg show:');
-      io.out(formatShow(await observe(client)));
+      io.out(formatShow(await observe(client), { desired: state }));
       return r.ok ? 0 : 1;
     } finally {
       await client.close();
     }
   } finally {
     await emulator.stop();
+    rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
 /** Registers: validate, plan, apply, show, demo. */
 export function registerStateCommands(program: Command, exit: ExitCode): void {
-  const socketHelp = `VPP API socket (default ${DEFAULT_SOCKET})`;
+  // commander appends "(default: ...)" itself: the help texts name no default.
+  const socketHelp = 'VPP API socket';
+  const stateDirHelp = "vppwg's state directory (kept keys, the routes it applied)";
+  const pruneHelp = 'also remove static routes vppwg applied earlier that the file no longer lists';
   program
     .command('validate')
     .description(
-      'check a desired-state file (offline; with --socket also against that VPP, e.g. preshared-key support)',
+      'check a desired-state file (offline; with --socket also against that VPP: uplinks it lacks, preshared-key support, ...)',
     )
     .argument('<file>', 'desired-state file (YAML or JSON)')
     .option('--socket <path>', 'also check against the VPP at this API socket')
     .option('--json', 'print the findings as JSON')
-    .action(async (file: string, o: { socket?: string; json?: boolean }) => {
+    .action(async (file: string, o: StateOptions) => {
       exit.code = await runValidate(file, o);
     });
   program
     .command('plan')
     .description('show what apply would change (exit 0: no changes, 2: changes, 1: error)')
     .argument('<file>', 'desired-state file')
-    .option('--socket <path>', socketHelp, DEFAULT_SOCKET)
+    .option('--socket <path>', socketHelp, DEFAULT_VPP_SOCKET)
+    .option('--state-dir <dir>', stateDirHelp, DEFAULT_STATE_DIR)
+    .option('--prune-routes', pruneHelp)
+    .option('--out <file>', 'also save the plan here (mode 0600); `vppwg apply FILE` then applies exactly it')
     .option('--json', 'print the plan as JSON')
-    .action(async (file: string, o: { socket: string; json?: boolean }) => {
+    .action(async (file: string, o: StateOptions) => {
       exit.code = await runPlan(file, o);
     });
   program
     .command('apply')
-    .description('make VPP match the file; on a VPP error, undo what this run applied')
-    .argument('<file>', 'desired-state file')
-    .option('--socket <path>', socketHelp, DEFAULT_SOCKET)
+    .description(
+      'make VPP match the file (or carry out a plan saved by plan --out); on a VPP error or Ctrl-C, undo what this run applied',
+    )
+    .argument('<file>', 'desired-state file, or a plan saved by plan --out')
+    .option('--socket <path>', socketHelp, DEFAULT_VPP_SOCKET)
+    .option('--state-dir <dir>', stateDirHelp, DEFAULT_STATE_DIR)
+    .option('--prune-routes', pruneHelp)
+    .option('--auto-approve', 'do not ask before deleting or replacing anything (asked only on a terminal)')
+    .option('--force', 'apply although a running vppwg serve or another apply holds this VPP')
     .option('--no-rollback', 'leave what was applied when VPP rejects an operation')
     .option('--json', 'print the result as JSON')
-    .action(async (file: string, o: { socket: string; json?: boolean; rollback: boolean }) => {
+    .action(async (file: string, o: StateOptions) => {
       exit.code = await runApply(file, o);
     });
   program
     .command('show')
     .description("VPP's WireGuard-related state (keys hidden)")
-    .option('--socket <path>', socketHelp, DEFAULT_SOCKET)
+    .option('--socket <path>', socketHelp, DEFAULT_VPP_SOCKET)
+    .option('--config <file>', 'desired-state file: name peers as it does, mark the uplinks it manages')
     .option('--json', 'print the state as JSON')
-    .action(async (o: { socket: string; json?: boolean }) => {
+    .action(async (o: StateOptions) => {
       exit.code = await runShow(o);
     });
   program
