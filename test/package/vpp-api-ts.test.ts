@@ -32,13 +32,13 @@ function genModulesLoadedBy(script: string): string[] {
 }
 
 /** `module` and the modules its definition imports, transitively: what loading it may load. */
+const apiFiles = new Map(loadApiFiles(findApiFiles(join(root, 'api-defs'))).map((f) => [f.module, f]));
 function withImports(module: string): string[] {
-  const files = new Map(loadApiFiles(findApiFiles(join(root, 'api-defs'))).map((f) => [f.module, f]));
   const out = new Set<string>();
   const add = (m: string): void => {
-    if (out.has(m) || !files.has(m)) return;
+    if (out.has(m) || !apiFiles.has(m)) return;
     out.add(m);
-    for (const i of files.get(m)!.imports) add(basename(i, '.api'));
+    for (const i of apiFiles.get(m)!.imports) add(basename(i, '.api'));
   };
   add(module);
   return [...out].sort();
@@ -63,6 +63,29 @@ describe('loading one module', () => {
     expect(loaded).toContain('ip');
     expect(loaded).toContain('fib_types');
     expect(loaded.filter((m) => !withImports('ip').includes(m))).toEqual([]);
+  });
+
+  test('every module loads only itself and modules its definition imports', () => {
+    const names = readdirSync(distGen)
+      .filter((n) => n.endsWith('.js') && n !== 'index.js')
+      .map((n) => n.slice(0, -3));
+    // One process, the require cache emptied before each module: what each require adds is its own.
+    const loadedBy = JSON.parse(
+      node(`const gen = ${JSON.stringify(distGen + '/')};
+        const out = {};
+        for (const m of ${JSON.stringify(names)}) {
+          for (const k of Object.keys(require.cache)) delete require.cache[k];
+          require('vpp-api-ts/' + m);
+          out[m] = Object.keys(require.cache).filter((k) => k.startsWith(gen)).map((k) => k.slice(gen.length, -3));
+        }
+        console.log(JSON.stringify(out));`),
+    ) as Record<string, string[]>;
+    expect(Object.keys(loadedBy)).toHaveLength(151);
+    const strays = Object.entries(loadedBy).flatMap(([m, loaded]) =>
+      loaded.filter((l) => !withImports(m).includes(l)).map((l) => `${m} loads ${l}`),
+    );
+    expect(strays).toEqual([]);
+    for (const [m, loaded] of Object.entries(loadedBy)) expect(loaded).toContain(m);
   });
 
   test('the root loads no module beyond the transition set, and the registry loads on demand', () => {
