@@ -1,3 +1,3 @@
 import { wholeApiSuite } from './whole-api';
 
-wholeApiSuite('26.10-rc0');
+wholeApiSuite('26.10-rc0', 'committed');

@@ -2,8 +2,12 @@
  * The generated codecs against the reference vectors of docs/vpp-binapi.md §2.9 (produced with
  * vpp_papi), and their value conventions: defaults, enums by name, addresses, errors naming the field.
  */
-import { CodecError, Reader, Writer, interface as iface, ip, memclnt, wireguard, type MessageDef } from 'vpp-api-ts';
-import { fmtIp6 } from '../../packages/vpp-api-ts/src/runtime/codec';
+import { CodecError, type MessageDef } from 'vpp-api-ts';
+import * as iface from 'vpp-api-ts/interface';
+import * as ip from 'vpp-api-ts/ip';
+import * as memclnt from 'vpp-api-ts/memclnt';
+import { Reader, Writer, fmtIp6 } from 'vpp-api-ts/runtime';
+import * as wireguard from 'vpp-api-ts/wireguard';
 
 function hex(s: string): string {
   return s.replace(/[\s|]/g, '');

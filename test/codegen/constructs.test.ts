@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { generate, parseApiJson } from 'vppwg-codegen';
 import { projectRoot } from '../../src/util/paths';
-import type { MessageDef, ModuleInfo, Reader as ReaderT, Writer as WriterT } from 'vpp-api-ts';
+import type { MessageDef, ModuleInfo } from 'vpp-api-ts';
+import type { Reader as ReaderT, Writer as WriterT } from 'vpp-api-ts/runtime';
 
 const def = {
   module: 'demo',
