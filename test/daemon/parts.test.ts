@@ -243,6 +243,7 @@ describe('peer tracker', () => {
     expect(t.setPeers([a, b])).toEqual([]);
     expect(t.onEvent(1, 2, 100)).toMatchObject({ kind: 'up', peer: { name: 'b', established: true, sinceMs: 100 } });
     expect(t.onEvent(1, 2, 101)).toBeUndefined();
+    expect(t.list().find((p) => p.name === 'b')?.lastHandshakeAtMs).toBe(100);
     expect(t.establishedCount()).toBe(1);
     expect(t.onEvent(1, 0, 102)).toMatchObject({ kind: 'down', peer: { name: 'b', established: false } });
     expect(t.onEvent(7, 2)).toBeUndefined();
@@ -260,6 +261,19 @@ describe('peer tracker', () => {
     const c = { ...b, name: 'c', publicKey: 'KC' };
     expect(t.setPeers([a, c]).map((p) => p.name)).toEqual(['a', 'c']);
     expect(t.list().map((p) => p.name)).toEqual(['a', 'c']);
+  });
+
+  it('keeps when a peer last went established (a handshake) across downs and VPP loss, never from a dump', () => {
+    const t = new PeerTracker();
+    t.setPeers([a, b]);
+    expect(t.seed(0, 2, t.eventMark, 50)).toMatchObject({ kind: 'up' });
+    expect(t.list().find((p) => p.name === 'a')?.lastHandshakeAtMs).toBe(0);
+    t.onEvent(1, 2, 100);
+    t.onEvent(1, 0, 200);
+    t.markAllDown(300);
+    expect(t.list().find((p) => p.name === 'b')).toMatchObject({ established: false, lastHandshakeAtMs: 100 });
+    t.onEvent(1, 2, 400);
+    expect(t.list().find((p) => p.name === 'b')?.lastHandshakeAtMs).toBe(400);
   });
 
   it('counts every peer down when VPP is lost', () => {
