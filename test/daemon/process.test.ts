@@ -122,6 +122,12 @@ wireguard:
     tmp.cleanup();
   });
 
+  it('names the port it really listens on (for :0) in its first log line', () => {
+    const first = JSON.parse(output.split('\n')[0]!) as { message: string };
+    expect(first.message).toMatch(new RegExp(`^API listening on ws://127\\.0\\.0\\.1:${port}/v1`));
+    expect(port).toBeGreaterThan(0);
+  });
+
   it('tells systemd READY=1 after the first reconcile, and generates a 0600 token file', async () => {
     const line = await waitFor(
       () => existsSync(notifyLog) && readFileSync(notifyLog, 'utf8'),
