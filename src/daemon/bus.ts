@@ -31,6 +31,9 @@ type Listener<K extends keyof BusEvents> = (payload: BusEvents[K]) => void | Pro
 export class DaemonBus {
   private readonly listeners = new Map<keyof BusEvents, Set<Listener<never>>>();
 
+  /** `onError` hears what a listener threw or rejected with: a part's bug must not stop the others. */
+  constructor(private readonly onError: (event: keyof BusEvents, err: Error) => void = () => undefined) {}
+
   on<K extends keyof BusEvents>(event: K, listener: Listener<K>): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
@@ -38,14 +41,14 @@ export class DaemonBus {
     return () => set.delete(listener as Listener<never>);
   }
 
-  /** Calls every listener now; a promise one returns is not waited for (its rejection is reported). */
-  emit<K extends keyof BusEvents>(event: K, payload: BusEvents[K], onError: (err: Error) => void): void {
+  /** Calls every listener now; a promise one returns is not waited for (its rejection goes to onError). */
+  emit<K extends keyof BusEvents>(event: K, payload: BusEvents[K]): void {
     for (const l of [...(this.listeners.get(event) ?? [])]) {
       try {
         const r = (l as Listener<K>)(payload);
-        if (r) r.catch(onError);
+        if (r) r.catch((err: Error) => this.onError(event, err));
       } catch (err) {
-        onError(err as Error);
+        this.onError(event, err as Error);
       }
     }
   }

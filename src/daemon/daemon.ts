@@ -71,7 +71,7 @@ export class Daemon extends EventEmitter {
   readonly log: winston.Logger;
   readonly metrics = new DaemonMetrics();
   private readonly logging: DaemonLogger;
-  private readonly bus = new DaemonBus();
+  private readonly bus: DaemonBus;
   private readonly queue = new WorkQueue();
   private readonly startedAtMs = Date.now();
   private stopping?: Promise<void>;
@@ -91,6 +91,9 @@ export class Daemon extends EventEmitter {
     this.logging = opts.logger ?? createLogger();
     this.log = this.logging.logger;
     const log = this.log;
+    this.bus = new DaemonBus((event, err) =>
+      log.error(`internal error after ${event} (please report it): ${err.message}`),
+    );
     const source = opts.desiredSource ?? this.fileSource();
     const stateDir = opts.stateDir !== undefined ? new StateDir(resolve(opts.stateDir)) : undefined;
 

@@ -87,7 +87,9 @@ describe('learned endpoints part', () => {
     const desired = desiredOf(writeOnePeerConfig(tmp.dir, client.pub));
     const stateDir = new StateDir(join(tmp.dir, 'events'));
     const { logging } = captureLogger();
-    const bus = new DaemonBus();
+    const bus = new DaemonBus((event, err) => {
+      throw new Error(`${event}: ${err.message}`);
+    });
     const part = new LearnedEndpoints(stateDir, () => desired, bus, logging.logger);
     part.start();
     const asked: unknown[] = [];
@@ -110,9 +112,7 @@ describe('learned endpoints part', () => {
         ];
       },
     };
-    bus.emit('vpp-connected', { client: vpp as unknown as VppClient, first: true }, (e) => {
-      throw e;
-    });
+    bus.emit('vpp-connected', { client: vpp as unknown as VppClient, first: true });
     const peer = {
       interface: 'wg0',
       name: 'p',

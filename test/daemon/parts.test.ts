@@ -11,6 +11,8 @@ import { authorizationMatches, loadOrCreateToken } from '../../src/daemon/token'
 import { ApiServer, parseListen } from '../../src/daemon/server';
 import { apiUrl, DaemonApiClient } from '../../src/daemon/apiClient';
 import { PeerTracker } from '../../src/daemon/peers';
+import { DaemonBus } from '../../src/daemon/bus';
+import { WorkQueue } from '../../src/daemon/work-queue';
 import { makeSecretKey } from '../../src/util/secrets';
 import type { RequestMsg } from '../../src/daemon/api/proto';
 
@@ -339,5 +341,67 @@ describe('peer tracker', () => {
     t.markSubscribed(a);
     t.connectionReset();
     expect(t.setPeers([a])).toHaveLength(1);
+  });
+});
+
+describe('daemon bus', () => {
+  it('calls listeners in order, reports what one throws without stopping the others, and unsubscribes', async () => {
+    const errors: string[] = [];
+    const bus = new DaemonBus((event, err) => errors.push(`${event}: ${err.message}`));
+    const seen: string[] = [];
+    const off = bus.on('vpp-ready', ({ first }) => void seen.push(`a ${first}`));
+    bus.on('vpp-ready', () => {
+      throw new Error('broken part');
+    });
+    bus.on('vpp-ready', async () => {
+      seen.push('c');
+      throw new Error('async broken part');
+    });
+    bus.emit('vpp-ready', { first: true });
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['a true', 'c']);
+    expect(errors).toEqual(['vpp-ready: broken part', 'vpp-ready: async broken part']);
+    off();
+    bus.emit('vpp-ready', { first: false });
+    expect(seen).toEqual(['a true', 'c', 'c']);
+  });
+
+  it('emitAndWait waits for each listener in turn', async () => {
+    const bus = new DaemonBus();
+    const order: string[] = [];
+    bus.on('vpp-lost', async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      order.push('slow');
+    });
+    bus.on('vpp-lost', () => void order.push('fast'));
+    await bus.emitAndWait('vpp-lost', { error: new Error('gone') });
+    expect(order).toEqual(['slow', 'fast']);
+  });
+});
+
+describe('work queue', () => {
+  it('runs jobs one at a time in order, past a failing one, and tells when it is idle', async () => {
+    const q = new WorkQueue();
+    const log: string[] = [];
+    const job =
+      (name: string, ms: number, fail = false) =>
+      () =>
+        new Promise<string>((resolve, reject) =>
+          setTimeout(() => {
+            log.push(name);
+            if (fail) reject(new Error(name));
+            else resolve(name);
+          }, ms),
+        );
+    const a = q.enqueue(job('a', 30));
+    const b = q.enqueue(job('b', 1, true));
+    const c = q.enqueue(job('c', 1));
+    expect(q.size).toBe(3);
+    expect(await q.idle(5)).toBe(false);
+    await expect(b).rejects.toThrow('b');
+    expect(await Promise.all([a, c])).toEqual(['a', 'c']);
+    expect(log).toEqual(['a', 'b', 'c']);
+    expect(await q.idle(1000)).toBe(true);
+    expect(q.size).toBe(0);
   });
 });

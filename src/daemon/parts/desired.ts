@@ -78,9 +78,7 @@ export class DesiredStatePart implements DaemonPart {
       trigger,
       source: this.source.description,
     });
-    this.bus.emit('desired-changed', { state: snap.state, trigger }, (err) =>
-      this.log.error(`on desired state change: ${err.message}`),
-    );
+    this.bus.emit('desired-changed', { state: snap.state, trigger });
   }
 
   /** Holds `state` from now on (after a start, a reload or an API apply). */
@@ -108,15 +106,11 @@ export class DesiredStatePart implements DaemonPart {
       source: this.source.description,
       errors: errors.map(formatDiagnostic),
     });
-    this.bus.emit(
-      'publish',
-      {
-        kind: 'CONFIG_REJECTED',
-        atMs: Date.now(),
-        message: `rejected ${what}: ${errors.map(formatDiagnostic).join('; ')}`,
-        configRejected: this.rejected,
-      },
-      () => undefined,
-    );
+    this.bus.emit('publish', {
+      kind: 'CONFIG_REJECTED',
+      atMs: Date.now(),
+      message: `rejected ${what}: ${errors.map(formatDiagnostic).join('; ')}`,
+      configRejected: this.rejected,
+    });
   }
 }

@@ -123,14 +123,8 @@ export class PeerStatus implements DaemonPart {
       peerIndex,
       flags,
     });
-    this.bus.emit(
-      'publish',
-      { kind: EVENT_KIND_BY_TRANSITION[t.kind], atMs: Date.now(), message: text, peer: t.peer },
-      () => undefined,
-    );
-    this.bus.emit('peer-transition', { transition: t, peerIndex, flags, fromEvent }, (err) =>
-      this.log.warn(`after a peer event: ${err.message}`),
-    );
+    this.bus.emit('publish', { kind: EVENT_KIND_BY_TRANSITION[t.kind], atMs: Date.now(), message: text, peer: t.peer });
+    this.bus.emit('peer-transition', { transition: t, peerIndex, flags, fromEvent });
     this.updateGauges();
   }
 

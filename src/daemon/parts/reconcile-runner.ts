@@ -215,7 +215,7 @@ export class ReconcileRunner implements DaemonPart {
       );
 
     const publish = (kind: 'DRIFT_REPAIRED' | 'RECONCILE_DONE', message: string): void =>
-      this.bus.emit('publish', { kind, atMs: Date.now(), message, reconcile: summary }, () => undefined);
+      this.bus.emit('publish', { kind, atMs: Date.now(), message, reconcile: summary });
     if (trigger === 'drift' && summary.ok && changed) {
       this.driftRepairCount++;
       this.metrics.driftRepairs.inc();

@@ -126,7 +126,7 @@ export class VppConnection implements DaemonPart {
     this.metrics.vppConnected.set(1);
     this.metrics.vppConnects.inc();
     const client = this.timed!;
-    this.bus.emit('vpp-connected', { client, first }, (err) => this.log.error(`on VPP connect: ${err.message}`));
+    this.bus.emit('vpp-connected', { client, first });
     void this.queue
       .enqueue(async () => {
         try {
@@ -140,12 +140,13 @@ export class VppConnection implements DaemonPart {
           vppVersion: s.version,
           connects: s.connects,
         });
-        this.bus.emit(
-          'publish',
-          { kind: 'VPP_CONNECTED', atMs: Date.now(), message: `connected to VPP ${s.version}`, vpp: { ...s } },
-          () => undefined,
-        );
-        this.bus.emit('vpp-ready', { first }, (err) => this.log.error(`on VPP ready: ${err.message}`));
+        this.bus.emit('publish', {
+          kind: 'VPP_CONNECTED',
+          atMs: Date.now(),
+          message: `connected to VPP ${s.version}`,
+          vpp: { ...s },
+        });
+        this.bus.emit('vpp-ready', { first });
       });
   }
 
@@ -155,11 +156,12 @@ export class VppConnection implements DaemonPart {
     s.sinceMs = Date.now();
     this.metrics.vppConnected.set(0);
     this.log.warn(`lost VPP: ${err.message}; reconnecting (no attempt limit)`, { socket: this.opts.socketPath });
-    this.bus.emit('vpp-lost', { error: err }, (e) => this.log.error(`on VPP lost: ${e.message}`));
-    this.bus.emit(
-      'publish',
-      { kind: 'VPP_LOST', atMs: Date.now(), message: `lost VPP: ${err.message}`, vpp: { ...s } },
-      () => undefined,
-    );
+    this.bus.emit('vpp-lost', { error: err });
+    this.bus.emit('publish', {
+      kind: 'VPP_LOST',
+      atMs: Date.now(),
+      message: `lost VPP: ${err.message}`,
+      vpp: { ...s },
+    });
   }
 }
