@@ -145,7 +145,6 @@ export class Daemon extends EventEmitter {
     this.systemd = new SystemdNotifier(opts.notify !== false, this.bus, log);
 
     this.bus.on('publish', (e) => void this.emit('event', e));
-    this.bus.on('reconciled', ({ summary }) => void this.emit('reconciled', summary));
   }
 
   private fileSource(): DesiredSource {
@@ -174,6 +173,8 @@ export class Daemon extends EventEmitter {
     this.peers.start();
     this.runner.start();
     this.systemd.start();
+    // Last of the 'reconciled' listeners: peers and learned endpoints are current when callers hear it.
+    this.bus.on('reconciled', ({ summary }) => void this.emit('reconciled', summary));
     this.drift.start();
     this.vpp.start();
   }

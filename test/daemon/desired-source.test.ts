@@ -34,6 +34,8 @@ class MemorySource implements DesiredSource {
   changed?: () => void;
   view?: DaemonView;
   stopped = false;
+  /** Makes the next load fail, as an unreachable etcd would. */
+  failNext?: Error;
   loads: ({ presharedKeys: boolean } | undefined)[] = [];
 
   start(changed: () => void, daemon: DaemonView): Promise<void> {
@@ -44,6 +46,9 @@ class MemorySource implements DesiredSource {
 
   load(capabilities?: { presharedKeys: boolean }): Promise<DesiredSnapshot> {
     this.loads.push(capabilities);
+    const fail = this.failNext;
+    this.failNext = undefined;
+    if (fail) return Promise.reject(fail);
     return Promise.resolve(parseDesiredState(this.text, 'etcd.yaml', capabilities ? { capabilities } : {}));
   }
 
@@ -94,6 +99,20 @@ describe('a desired source other than the file', () => {
       const rejected = await waitFor(() => events.find((e) => e.kind === 'CONFIG_REJECTED'), 30_000, 'the rejection');
       expect(rejected.configRejected?.diagnostics[0]?.file).toBe('etcd.yaml');
       expect(daemon.status().configRejected?.file).toBe('memory test-node');
+      expect(daemon.status().peers.map((p) => p.name)).toEqual(['p0', 'p1']);
+
+      // A source that cannot load (etcd unreachable) is logged; the last good state stays.
+      source.failNext = new Error('etcd unreachable');
+      source.changed!();
+      await waitFor(
+        () =>
+          /loading the desired state from memory test-node failed: etcd unreachable; the last good state stays applied/.test(
+            log.text(),
+          ),
+        30_000,
+        'the load failure in the log',
+      );
+      expect(daemon.status().desiredSource).toBe('memory test-node');
       expect(daemon.status().peers.map((p) => p.name)).toEqual(['p0', 'p1']);
     } finally {
       await daemon.stop('test done');

@@ -66,7 +66,16 @@ export class DesiredStatePart implements DaemonPart {
   /** Loads the source again; adopts a valid snapshot and asks for a reconcile, or rejects it. */
   async reload(trigger: Extract<Trigger, 'config' | 'sighup'>): Promise<void> {
     if (this.stopped) return;
-    const snap = await this.source.load(this.capabilities());
+    let snap;
+    try {
+      snap = await this.source.load(this.capabilities());
+    } catch (err) {
+      this.log.error(
+        `loading the desired state from ${this.source.description} failed: ${(err as Error).message}; the last good state stays applied`,
+        { trigger, source: this.source.description },
+      );
+      return;
+    }
     if (this.stopped) return;
     if (!snap.state) {
       this.reject(snap.diagnostics);
