@@ -89,6 +89,30 @@ describe('listen addresses', () => {
     expect(() => parseListen('127.0.0.1:http')).toThrow(/HOST:PORT/);
     expect(() => parseListen('127.0.0.1:70000')).toThrow(/HOST:PORT/);
   });
+
+  it('warns about listeners other hosts can reach, and only those', () => {
+    const { logger } = createLogger({ stream: capture().stream, format: 'json' });
+    const handler = {
+      handle: async () => ({ ok: true }),
+      health: () => ({ ready: true, detail: {} }),
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+    };
+    const server = (listen: string, metrics?: string): ApiServer =>
+      new ApiServer({
+        listen: parseListen(listen),
+        ...(metrics ? { metricsListen: parseListen(metrics) } : {}),
+        token: 'exposure-token-0123456789',
+        logger,
+        handler,
+      });
+    expect(server('127.0.0.1:0', '[::1]:0').exposureWarnings()).toEqual([]);
+    expect(server('0.0.0.0:9810', '127.0.0.1:9811').exposureWarnings()).toEqual([
+      'API listener on 0.0.0.0 is reachable from other hosts; keep it behind a firewall',
+    ]);
+    expect(server('localhost:9810', '192.0.2.1:9811').exposureWarnings()).toEqual([
+      'metrics listener on 192.0.2.1 is reachable from other hosts; keep it behind a firewall',
+    ]);
+  });
 });
 
 describe('API server transport', () => {

@@ -79,6 +79,7 @@ export class ApiPart implements DaemonPart {
       `API listening on ws://${fmtHost(a.host)}:${a.port}/v1; health and metrics on http://${fmtHost(m.host)}:${m.port}/healthz and /metrics`,
       { listen: `${a.host}:${a.port}` },
     );
+    for (const w of this.server.exposureWarnings()) this.log.warn(w);
     if (token.created)
       this.log.info(`generated an API token into ${token.file} (mode 0600); clients read it from there`, {
         tokenFile: token.file,
