@@ -41,6 +41,7 @@ import {
 import { Framer, HEADER_BYTES } from './framer';
 import { PendingTable } from './pending-table';
 import { inspectRedacted } from '../util/secrets';
+import { backoffDelay } from '../util/backoff';
 
 export interface ReconnectOptions {
   initialDelayMs?: number;
@@ -751,7 +752,7 @@ export class VppClient extends EventEmitter {
       return;
     }
     const attempt = ++this.reconnectAttempt;
-    const delayMs = Math.min(r.maxDelayMs, r.initialDelayMs * Math.pow(r.factor, attempt - 1));
+    const delayMs = backoffDelay({ initialMs: r.initialDelayMs, maxMs: r.maxDelayMs, factor: r.factor }, attempt);
     this.emit('reconnecting', { attempt, delayMs } satisfies ReconnectingInfo);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;

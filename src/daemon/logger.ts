@@ -75,6 +75,20 @@ export function redactFormat(registry: SecretRegistry): winston.Logform.Format {
   })();
 }
 
+/** The levels `--log-level` and VPPWG_LOG_LEVEL take (winston's npm levels the daemon uses). */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * The level named by `text`, or an error naming where it came from and the valid ones: winston
+ * given an unknown level writes nothing at all, which would leave the daemon silent.
+ */
+export function parseLogLevel(text: string, where: string): LogLevel {
+  const level = text.trim().toLowerCase();
+  if ((LOG_LEVELS as readonly string[]).includes(level)) return level as LogLevel;
+  throw new Error(`${where} ${JSON.stringify(text)} is not a log level: use one of ${LOG_LEVELS.join(', ')}`);
+}
+
 export interface LoggerOptions {
   level?: string;
   /** 'json' (default when stdout is not a terminal) or 'text'. */
@@ -107,7 +121,10 @@ export function createLogger(opts: LoggerOptions = {}): DaemonLogger {
     ? new winston.transports.Stream({ stream: opts.stream })
     : new winston.transports.Console({ stderrLevels: [] });
   const logger = winston.createLogger({
-    level: opts.level ?? process.env.VPPWG_LOG_LEVEL ?? 'info',
+    level:
+      opts.level !== undefined
+        ? parseLogLevel(opts.level, 'log level')
+        : parseLogLevel(process.env.VPPWG_LOG_LEVEL ?? 'info', 'VPPWG_LOG_LEVEL'),
     format,
     transports: [transport],
   });

@@ -48,7 +48,14 @@ export class PeerTracker {
         prior.peerIndex = p.peerIndex;
         prior.swIfIndex = p.swIfIndex;
       } else {
-        this.byKey.set(p.publicKey, { ...p, established: false, sinceMs: now, lastEventFlags: 0, lastEventAtMs: 0 });
+        this.byKey.set(p.publicKey, {
+          ...p,
+          established: false,
+          sinceMs: now,
+          lastEventFlags: 0,
+          lastEventAtMs: 0,
+          lastHandshakeAtMs: 0,
+        });
       }
       this.keyByIndex.set(p.peerIndex, p.publicKey);
       if (this.subscribed.get(p.peerIndex) !== p.publicKey) toSubscribe.push(p);
@@ -142,6 +149,8 @@ export class PeerTracker {
     this.upCount += established ? 1 : -1;
     peer.established = established;
     peer.sinceMs = now;
+    // Only an event is a handshake seen now; a dump's flag says it happened at some time before.
+    if (established && isEvent) peer.lastHandshakeAtMs = now;
     return { kind: established ? 'up' : 'down', peer: { ...peer } };
   }
 

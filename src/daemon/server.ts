@@ -92,16 +92,19 @@ export class ApiServer {
   async start(): Promise<void> {
     await listen(this.http, this.opts.listen);
     if (this.metricsHttp && this.opts.metricsListen) await listen(this.metricsHttp, this.opts.metricsListen);
+  }
+
+  /** Warnings for listeners other hosts can reach (logged by the caller after its listen line). */
+  exposureWarnings(): string[] {
+    const out: string[] = [];
     for (const [what, a] of [
       ['API', this.opts.listen],
       ['metrics', this.opts.metricsListen],
     ] as const) {
       if (a && !isLoopback(a.host))
-        this.opts.logger.warn(
-          `${what} listener on ${a.host} is reachable from other hosts; keep it behind a firewall`,
-          { listen: a.host },
-        );
+        out.push(`${what} listener on ${a.host} is reachable from other hosts; keep it behind a firewall`);
     }
+    return out;
   }
 
   /** The bound API address (the real port when 0 was asked for). */

@@ -9,6 +9,7 @@ import { WebSocket } from 'ws';
 import { VppClient } from '../../src/client';
 import { observe, reconcileMessages, showState } from '../../src/reconcile';
 import { Daemon } from '../../src/daemon/daemon';
+import { formatStatus } from '../../src/cli/commands/daemon';
 import { apiUrl, DaemonApiClient } from '../../src/daemon/apiClient';
 import { decodeResponse, encodeRequest } from '../../src/daemon/api/proto';
 import type { EventMsg, ResponseMsg } from '../../src/daemon/api/proto';
@@ -259,6 +260,27 @@ describe('daemon API over ws + protobuf', () => {
     // The other connection (with a live subscription) was not disturbed.
     expect((await call({ getStatus: {} })).ok).toBe(true);
     expect(log.text()).toMatch(/API connection refused: missing or wrong bearer token/);
+  });
+
+  it('reports when a peer last went established, from VPP’s event, in status and `vppwg status`', async () => {
+    const before = (await call({ getStatus: {} })).status!.peers.find((p) => p.name === 'a')!;
+    expect(before).toMatchObject({ established: false, lastHandshakeAtMs: 0 });
+    expect(formatStatus((await call({ getStatus: {} })).status!)).toMatch(
+      / a .*not established .*last handshake not seen/,
+    );
+    // The remote-access client completes a handshake.
+    const at = Date.now();
+    expect(await sim.control({ op: 'establishPeer', peerIndex: before.peerIndex })).toMatchObject({ ok: true });
+    const after = await waitFor(
+      async () => (await call({ getStatus: {} })).status!.peers.find((p) => p.name === 'a' && p.established),
+      30_000,
+      'peer a established',
+    );
+    expect(after.lastHandshakeAtMs).toBeGreaterThanOrEqual(at);
+    expect(after.lastHandshakeAtMs).toBeLessThanOrEqual(Date.now());
+    expect(formatStatus((await call({ getStatus: {} })).status!)).toContain(
+      `last handshake ${new Date(after.lastHandshakeAtMs).toISOString()}`,
+    );
   });
 
   it('put no key material in any reply, event or log line', () => {

@@ -144,9 +144,10 @@ export function captureLogger(): { logging: ReturnType<typeof createLogger>; log
   };
 }
 
-export function startDaemon(
-  opts: Partial<DaemonOptions> & Pick<DaemonOptions, 'configPath' | 'socketPath' | 'tokenFile'>,
-): { daemon: Daemon; log: CapturedLog } {
+export function startDaemon(opts: Partial<DaemonOptions> & Pick<DaemonOptions, 'socketPath' | 'tokenFile'>): {
+  daemon: Daemon;
+  log: CapturedLog;
+} {
   const { logging, log } = captureLogger();
   const daemon = new Daemon({
     listen: { host: '127.0.0.1', port: 0 },

@@ -11,6 +11,8 @@ import { authorizationMatches, loadOrCreateToken } from '../../src/daemon/token'
 import { ApiServer, parseListen } from '../../src/daemon/server';
 import { apiUrl, DaemonApiClient } from '../../src/daemon/apiClient';
 import { PeerTracker } from '../../src/daemon/peers';
+import { DaemonBus } from '../../src/daemon/bus';
+import { WorkQueue } from '../../src/daemon/work-queue';
 import { makeSecretKey } from '../../src/util/secrets';
 import type { RequestMsg } from '../../src/daemon/api/proto';
 
@@ -86,6 +88,30 @@ describe('listen addresses', () => {
     expect(parseListen(':0')).toEqual({ host: '127.0.0.1', port: 0 });
     expect(() => parseListen('127.0.0.1:http')).toThrow(/HOST:PORT/);
     expect(() => parseListen('127.0.0.1:70000')).toThrow(/HOST:PORT/);
+  });
+
+  it('warns about listeners other hosts can reach, and only those', () => {
+    const { logger } = createLogger({ stream: capture().stream, format: 'json' });
+    const handler = {
+      handle: async () => ({ ok: true }),
+      health: () => ({ ready: true, detail: {} }),
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+    };
+    const server = (listen: string, metrics?: string): ApiServer =>
+      new ApiServer({
+        listen: parseListen(listen),
+        ...(metrics ? { metricsListen: parseListen(metrics) } : {}),
+        token: 'exposure-token-0123456789',
+        logger,
+        handler,
+      });
+    expect(server('127.0.0.1:0', '[::1]:0').exposureWarnings()).toEqual([]);
+    expect(server('0.0.0.0:9810', '127.0.0.1:9811').exposureWarnings()).toEqual([
+      'API listener on 0.0.0.0 is reachable from other hosts; keep it behind a firewall',
+    ]);
+    expect(server('localhost:9810', '192.0.2.1:9811').exposureWarnings()).toEqual([
+      'metrics listener on 192.0.2.1 is reachable from other hosts; keep it behind a firewall',
+    ]);
   });
 });
 
@@ -243,6 +269,7 @@ describe('peer tracker', () => {
     expect(t.setPeers([a, b])).toEqual([]);
     expect(t.onEvent(1, 2, 100)).toMatchObject({ kind: 'up', peer: { name: 'b', established: true, sinceMs: 100 } });
     expect(t.onEvent(1, 2, 101)).toBeUndefined();
+    expect(t.list().find((p) => p.name === 'b')?.lastHandshakeAtMs).toBe(100);
     expect(t.establishedCount()).toBe(1);
     expect(t.onEvent(1, 0, 102)).toMatchObject({ kind: 'down', peer: { name: 'b', established: false } });
     expect(t.onEvent(7, 2)).toBeUndefined();
@@ -260,6 +287,19 @@ describe('peer tracker', () => {
     const c = { ...b, name: 'c', publicKey: 'KC' };
     expect(t.setPeers([a, c]).map((p) => p.name)).toEqual(['a', 'c']);
     expect(t.list().map((p) => p.name)).toEqual(['a', 'c']);
+  });
+
+  it('keeps when a peer last went established (a handshake) across downs and VPP loss, never from a dump', () => {
+    const t = new PeerTracker();
+    t.setPeers([a, b]);
+    expect(t.seed(0, 2, t.eventMark, 50)).toMatchObject({ kind: 'up' });
+    expect(t.list().find((p) => p.name === 'a')?.lastHandshakeAtMs).toBe(0);
+    t.onEvent(1, 2, 100);
+    t.onEvent(1, 0, 200);
+    t.markAllDown(300);
+    expect(t.list().find((p) => p.name === 'b')).toMatchObject({ established: false, lastHandshakeAtMs: 100 });
+    t.onEvent(1, 2, 400);
+    expect(t.list().find((p) => p.name === 'b')?.lastHandshakeAtMs).toBe(400);
   });
 
   it('counts every peer down when VPP is lost', () => {
@@ -325,5 +365,67 @@ describe('peer tracker', () => {
     t.markSubscribed(a);
     t.connectionReset();
     expect(t.setPeers([a])).toHaveLength(1);
+  });
+});
+
+describe('daemon bus', () => {
+  it('calls listeners in order, reports what one throws without stopping the others, and unsubscribes', async () => {
+    const errors: string[] = [];
+    const bus = new DaemonBus((event, err) => errors.push(`${event}: ${err.message}`));
+    const seen: string[] = [];
+    const off = bus.on('vpp-ready', ({ first }) => void seen.push(`a ${first}`));
+    bus.on('vpp-ready', () => {
+      throw new Error('broken part');
+    });
+    bus.on('vpp-ready', async () => {
+      seen.push('c');
+      throw new Error('async broken part');
+    });
+    bus.emit('vpp-ready', { first: true });
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual(['a true', 'c']);
+    expect(errors).toEqual(['vpp-ready: broken part', 'vpp-ready: async broken part']);
+    off();
+    bus.emit('vpp-ready', { first: false });
+    expect(seen).toEqual(['a true', 'c', 'c']);
+  });
+
+  it('emitAndWait waits for each listener in turn', async () => {
+    const bus = new DaemonBus();
+    const order: string[] = [];
+    bus.on('vpp-lost', async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      order.push('slow');
+    });
+    bus.on('vpp-lost', () => void order.push('fast'));
+    await bus.emitAndWait('vpp-lost', { error: new Error('gone') });
+    expect(order).toEqual(['slow', 'fast']);
+  });
+});
+
+describe('work queue', () => {
+  it('runs jobs one at a time in order, past a failing one, and tells when it is idle', async () => {
+    const q = new WorkQueue();
+    const log: string[] = [];
+    const job =
+      (name: string, ms: number, fail = false) =>
+      () =>
+        new Promise<string>((resolve, reject) =>
+          setTimeout(() => {
+            log.push(name);
+            if (fail) reject(new Error(name));
+            else resolve(name);
+          }, ms),
+        );
+    const a = q.enqueue(job('a', 30));
+    const b = q.enqueue(job('b', 1, true));
+    const c = q.enqueue(job('c', 1));
+    expect(q.size).toBe(3);
+    expect(await q.idle(5)).toBe(false);
+    await expect(b).rejects.toThrow('b');
+    expect(await Promise.all([a, c])).toEqual(['a', 'c']);
+    expect(log).toEqual(['a', 'b', 'c']);
+    expect(await q.idle(1000)).toBe(true);
+    expect(q.size).toBe(0);
   });
 });

@@ -93,6 +93,8 @@ wireguard:
         '127.0.0.1:0',
         '--token-file',
         tokenFile,
+        '--state-dir',
+        join(tmp.dir, 'state'),
         '--drift-interval',
         '0.3',
         '--debounce-ms',
@@ -118,6 +120,12 @@ wireguard:
     if (serve && serve.exitCode === null) serve.kill('SIGKILL');
     await sim?.stop();
     tmp.cleanup();
+  });
+
+  it('names the port it really listens on (for :0) in its first log line', () => {
+    const first = JSON.parse(output.split('\n')[0]!) as { message: string };
+    expect(first.message).toMatch(new RegExp(`^API listening on ws://127\\.0\\.0\\.1:${port}/v1`));
+    expect(port).toBeGreaterThan(0);
   });
 
   it('tells systemd READY=1 after the first reconcile, and generates a 0600 token file', async () => {
@@ -147,12 +155,12 @@ wireguard:
       'the peer to be established',
     );
     await api.close();
-    const text = await runCli(['status', '--listen', listen, '--token-file', tokenFile]);
+    const text = await runCli(['status', '--api', listen, '--token-file', tokenFile]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^daemon {4}ready/m);
     expect(text.stdout).toMatch(/^vpp {7}connected to 26\./m);
     expect(text.stdout).toContain(`far`);
-    const json = await runCli(['status', '--listen', listen, '--token-file', tokenFile, '--json']);
+    const json = await runCli(['status', '--api', listen, '--token-file', tokenFile, '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({
       ready: true,
       vpp: { connected: true },

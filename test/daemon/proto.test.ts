@@ -35,6 +35,7 @@ describe('daemon API codec (vppwg.proto)', () => {
             sinceMs: at,
             lastEventFlags: 2,
             lastEventAtMs: at,
+            lastHandshakeAtMs: at - 5,
           },
         },
       }),
@@ -43,6 +44,7 @@ describe('daemon API codec (vppwg.proto)', () => {
     expect(res.event?.kind).toBe('PEER_UP');
     expect(res.event?.atMs).toBe(at);
     expect(res.event?.peer?.peerIndex).toBe(4);
+    expect(res.event?.peer?.lastHandshakeAtMs).toBe(at - 5);
   });
 
   it('throws on bytes that are not a Request', () => {

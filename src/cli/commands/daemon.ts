@@ -1,8 +1,10 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { ExitCode } from '../exit-code';
 import { DEFAULT_VPP_SOCKET as DEFAULT_SOCKET } from '../../client';
 import { Daemon, ConfigError } from '../../daemon/daemon';
-import { createLogger } from '../../daemon/logger';
+import { createLogger, LOG_LEVELS, parseLogLevel } from '../../daemon/logger';
+import { DEFAULT_STATE_DIR } from '../../state';
+import { Backoff } from '../../util/backoff';
 import { DEFAULT_LISTEN, parseListen } from '../../daemon/server';
 import { defaultTokenFile, readToken } from '../../daemon/token';
 import { apiUrl, DaemonApiClient } from '../../daemon/apiClient';
@@ -31,10 +33,13 @@ interface ServeOptions {
   debounceMs: string;
   logFormat?: 'json' | 'text';
   logLevel?: string;
+  stateDir: string;
 }
 
 interface ClientOptions {
-  listen: string;
+  api: string;
+  /** Deprecated spelling of --api (hidden). */
+  listen?: string;
   tokenFile: string;
   json?: boolean;
 }
@@ -52,7 +57,12 @@ export function registerDaemonCommands(program: Command, exit: ExitCode): void {
     .option('--drift-interval <seconds>', 'observe VPP and repair drift this often; 0 = off', '30')
     .option('--debounce-ms <ms>', 'quiet time after a file change before reloading', '500')
     .option('--log-format <format>', 'json (default unless stdout is a terminal) or text')
-    .option('--log-level <level>', 'error, warn, info, debug', process.env.VPPWG_LOG_LEVEL ?? 'info')
+    .option('--log-level <level>', `${LOG_LEVELS.join(', ')} (default: VPPWG_LOG_LEVEL, else info)`)
+    .option(
+      '--state-dir <dir>',
+      'where generated keys and learned peer endpoints are kept across restarts',
+      DEFAULT_STATE_DIR,
+    )
     .action(async (o: ServeOptions) => {
       exit.code = await serve(o);
     });
@@ -60,7 +70,8 @@ export function registerDaemonCommands(program: Command, exit: ExitCode): void {
   program
     .command('status')
     .description('show the running daemon’s view: VPP connection, last reconcile, peers')
-    .option('--listen <addr>', 'the daemon API address', DEFAULT_LISTEN)
+    .option('--api <addr>', 'the daemon API address', DEFAULT_LISTEN)
+    .addOption(deprecatedListen())
     .option('--token-file <file>', 'API bearer token file', defaultTokenFile())
     .option('--json', 'print the status as JSON')
     .action(async (o: ClientOptions) => {
@@ -70,15 +81,25 @@ export function registerDaemonCommands(program: Command, exit: ExitCode): void {
   program
     .command('events')
     .description(
-      'stream the daemon’s events (reconciles, drift repairs, peers up/down, VPP connected/lost) until interrupted',
+      'stream the daemon’s events (reconciles, drift repairs, peers up/down, VPP connected/lost) until interrupted; follows the daemon across its restarts',
     )
-    .option('--listen <addr>', 'the daemon API address', DEFAULT_LISTEN)
+    .option('--api <addr>', 'the daemon API address', DEFAULT_LISTEN)
+    .addOption(deprecatedListen())
     .option('--token-file <file>', 'API bearer token file', defaultTokenFile())
     .option('--kinds <list>', `comma-separated subset of ${EVENT_KINDS.join(',')}`)
     .option('--json', 'one JSON object per event')
     .action(async (o: ClientOptions & { kinds?: string }) => {
       exit.code = await events(o);
     });
+}
+
+/** `--listen` on status/events: the old name of --api, still taken. */
+function deprecatedListen(): Option {
+  return new Option('--listen <addr>', 'deprecated: use --api').hideHelp();
+}
+
+function apiAddressOf(o: ClientOptions): string {
+  return o.listen ?? o.api;
 }
 
 async function serve(o: ServeOptions): Promise<number> {
@@ -97,9 +118,19 @@ async function serve(o: ServeOptions): Promise<number> {
   } catch (err) {
     return usage((err as Error).message);
   }
-  const logging = createLogger({ format: o.logFormat, level: o.logLevel });
+  let level;
+  try {
+    level =
+      o.logLevel !== undefined
+        ? parseLogLevel(o.logLevel, '--log-level')
+        : parseLogLevel(process.env.VPPWG_LOG_LEVEL ?? 'info', 'VPPWG_LOG_LEVEL');
+  } catch (err) {
+    return usage((err as Error).message);
+  }
+  const logging = createLogger({ format: o.logFormat, level });
   const daemon = new Daemon({
     configPath: o.config,
+    stateDir: o.stateDir,
     socketPath: o.socket,
     listen,
     metricsListen: metrics,
@@ -146,8 +177,10 @@ async function serve(o: ServeOptions): Promise<number> {
     logging.logger.error((err as Error).message);
     await daemon.stop('start failed');
     // 2 = the configuration is wrong: systemd's RestartPreventExitStatus=2 stops a restart loop.
-    finish(err instanceof ConfigError ? 2 : 1);
-    return err instanceof ConfigError ? 2 : 1;
+    // Anything else (another daemon holds this VPP, the port is taken) is 1: a restart may help.
+    const code = err instanceof ConfigError ? 2 : 1;
+    finish(code);
+    return code;
   }
   // Runs until a signal; the process exits from finish().
   await new Promise<never>(() => undefined);
@@ -156,7 +189,7 @@ async function serve(o: ServeOptions): Promise<number> {
 
 async function connectClient(o: ClientOptions): Promise<DaemonApiClient> {
   const token = readToken(o.tokenFile);
-  return DaemonApiClient.connect(apiUrl(parseListen(o.listen)), token);
+  return DaemonApiClient.connect(apiUrl(parseListen(apiAddressOf(o))), token);
 }
 
 async function status(o: ClientOptions): Promise<number> {
@@ -181,6 +214,14 @@ async function status(o: ClientOptions): Promise<number> {
   }
 }
 
+/** Waits between reconnects of `vppwg events` while the daemon is away. */
+const EVENTS_RECONNECT = { initialMs: 250, maxMs: 5000 };
+
+/**
+ * Streams events until Ctrl-C. When the daemon goes away (restart, crash) it says so on stderr and
+ * reconnects with backoff, so a restart of the daemon does not end the stream. The first connect
+ * failing, or the daemon refusing the token, ends it with 1: those need the operator.
+ */
 async function events(o: ClientOptions & { kinds?: string }): Promise<number> {
   const kinds = (o.kinds ?? '')
     .split(',')
@@ -188,38 +229,76 @@ async function events(o: ClientOptions & { kinds?: string }): Promise<number> {
     .filter(Boolean);
   const unknown = kinds.filter((k) => !EVENT_KINDS.includes(k as EventKindName));
   if (unknown.length) return usage(`--kinds: unknown ${unknown.join(', ')}; choose from ${EVENT_KINDS.join(', ')}`);
-  let client: DaemonApiClient;
+  const say = (text: string): boolean => process.stderr.write(`vppwg events: ${text}\n`);
+  const address = apiAddressOf(o);
+  let client: DaemonApiClient | undefined;
   try {
     client = await connectClient(o);
   } catch (err) {
-    process.stderr.write(`vppwg events: ${(err as Error).message}\n`);
+    say((err as Error).message);
     return 1;
   }
   return new Promise<number>((resolve) => {
-    const stop = (): void => {
-      void client.close().then(() => resolve(0));
+    let stopped = false;
+    let retryTimer: NodeJS.Timeout | undefined;
+    const backoff = new Backoff(EVENTS_RECONNECT);
+    const end = (code: number): void => {
+      if (stopped) return;
+      stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      const c = client;
+      client = undefined;
+      void (c ? c.close() : Promise.resolve()).then(() => resolve(code));
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    client.onClose = (code, reason) => {
-      if (code !== 1000) process.stderr.write(`vppwg events: the daemon closed the connection (${code} ${reason})\n`);
-      resolve(code === 1000 ? 0 : 1);
+    process.once('SIGINT', () => end(0));
+    process.once('SIGTERM', () => end(0));
+    const reconnect = (): void => {
+      if (stopped) return;
+      const delay = backoff.next();
+      retryTimer = setTimeout(() => {
+        connectClient(o).then(
+          (c) => {
+            if (stopped) return void c.close();
+            client = c;
+            say(`reconnected to the daemon at ${address}`);
+            follow(c);
+          },
+          (err: Error & { statusCode?: number }) => {
+            if (err.statusCode === 401) {
+              say(err.message);
+              return end(1);
+            }
+            if (backoff.attempts === 1 || backoff.attempts % 10 === 0)
+              say(`the daemon at ${address} is not reachable yet (${err.message}); retrying until Ctrl-C`);
+            reconnect();
+          },
+        );
+      }, delay);
     };
-    client
-      .subscribe(
+    const follow = (c: DaemonApiClient): void => {
+      c.onClose = (code, reason) => {
+        if (stopped || client !== c) return;
+        client = undefined;
+        say(`the daemon closed the connection (${code}${reason ? ' ' + reason : ''}); reconnecting`);
+        reconnect();
+      };
+      c.subscribe(
         (e) => process.stdout.write(o.json ? JSON.stringify(e) + '\n' : formatEvent(e) + '\n'),
         kinds as EventKindName[],
-      )
-      .then(() =>
-        process.stderr.write(
-          `vppwg events: subscribed to ${kinds.length ? kinds.join(', ') : 'all events'} at ${o.listen} (Ctrl-C to stop)\n`,
-        ),
-      )
-      .catch((err: Error) => {
-        process.stderr.write(`vppwg events: ${err.message}\n`);
-        void client.close();
-        resolve(1);
-      });
+      ).then(
+        () => {
+          backoff.reset();
+          say(`subscribed to ${kinds.length ? kinds.join(', ') : 'all events'} at ${address} (Ctrl-C to stop)`);
+        },
+        (err: Error) => {
+          // A connection that closed under the request is followed by onClose's reconnect.
+          if (client !== c) return;
+          say(err.message);
+          end(1);
+        },
+      );
+    };
+    follow(client!);
   });
 }
 
@@ -262,7 +341,7 @@ export function formatStatus(s: StatusMsg): string {
   lines.push(`peers     ${up}/${s.peers.length} established`);
   for (const p of s.peers) {
     lines.push(
-      `  ${p.interface.padEnd(10)} ${p.name.padEnd(16)} ${p.publicKey}  ${p.established ? 'established' : 'not established'} since ${time(p.sinceMs)}`,
+      `  ${p.interface.padEnd(10)} ${p.name.padEnd(16)} ${p.publicKey}  ${p.established ? 'established' : 'not established'} since ${time(p.sinceMs)}, last handshake ${p.lastHandshakeAtMs ? time(p.lastHandshakeAtMs) : 'not seen'}`,
     );
   }
   return lines.join('\n') + '\n';

@@ -62,6 +62,8 @@ export interface PeerStatusMsg {
   sinceMs: number;
   lastEventFlags: number;
   lastEventAtMs: number;
+  /** When VPP last reported it ESTABLISHED; 0 = not seen (see vppwg.proto). */
+  lastHandshakeAtMs: number;
 }
 
 export interface ConfigRejectionMsg {
