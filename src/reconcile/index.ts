@@ -26,7 +26,16 @@ export type {
 } from './actual';
 export { buildActualState, OWNER_TAG_PREFIX } from './actual';
 export { planChanges, PlanError, PHASES, type Operation, type Plan } from './plan';
-export { formatPlan, planToJson, showState, formatShow, type ShownState, type ShowOptions } from './format';
+export { ACTION_SIGNS, signOf, type Action, type ActionSign } from './action';
+export {
+  formatPlan,
+  planSummaryText,
+  planToJson,
+  showState,
+  formatShow,
+  type ShownState,
+  type ShowOptions,
+} from './format';
 export { checkReconcileApi, observe, reconcileMessages, MUTATING_MESSAGES } from './vpp';
 
 export interface ReconcileResult {
@@ -61,6 +70,7 @@ function mergePlans(a: Plan, b: Plan): Plan {
       modify: a.summary.modify + b.summary.modify,
       delete: a.summary.delete + b.summary.delete,
     },
+    warnings: [...new Set([...a.warnings, ...b.warnings])],
     notes: [...new Set([...a.notes, ...b.notes])],
   };
 }
@@ -100,7 +110,13 @@ export interface ReconcileOptions {
   abandon?: AbortSignal;
 }
 
-const EMPTY_PLAN: Plan = { operations: [], isEmpty: true, summary: { create: 0, modify: 0, delete: 0 }, notes: [] };
+const EMPTY_PLAN: Plan = {
+  operations: [],
+  isEmpty: true,
+  summary: { create: 0, modify: 0, delete: 0 },
+  warnings: [],
+  notes: [],
+};
 
 /** VPP's state as a plan for `desired` needs it: every route it can act on, and no other (see ActualState.routeScope). */
 export function observeFor(client: VppClient, desired: DesiredState): Promise<ActualState> {

@@ -26,7 +26,8 @@ import {
   type ActualRoute,
   type ActualState,
 } from './actual';
-import { familyOf, isDefaultPrefix, pairedAddressOf31 } from './ip';
+import { endpointText, familyOf, isDefaultPrefix, pairedAddressOf31 } from './ip';
+import { signOf, type Action } from './action';
 
 // The desired state arrives normalised (src/config: canonical addresses and network prefixes) and
 // observe() canonicalises what VPP reports, so the diff compares strings without parsing again.
@@ -38,7 +39,7 @@ function hostOf(address: string): string {
 
 export interface Operation {
   id: string;
-  action: 'create' | 'delete' | 'modify';
+  action: Action;
   kind: string;
   key: string;
   reason: string;
@@ -49,6 +50,11 @@ export interface Plan {
   operations: Operation[];
   isEmpty: boolean;
   summary: { create: number; modify: number; delete: number };
+  /**
+   * What the operator must act on, printed loudly ('!'): an interface's private key changes, so
+   * every peer must be given its new public key.
+   */
+  warnings: string[];
   /** Differences that are deliberately not drift (learned/roamed endpoints), for the operator. */
   notes: string[];
 }
@@ -191,6 +197,7 @@ class Planner {
   readonly drafts: Draft[] = [];
   readonly problems: string[] = [];
   readonly notes: string[] = [];
+  readonly warnings: string[] = [];
   /** Owned interfaces' fates, by sw_if_index. */
   readonly fates = new Map<number, Fate>();
   readonly desiredByOwner = new Map<string, DesiredWireguardInterface>();
@@ -223,9 +230,25 @@ class Planner {
   check(): void {
     const { desired, actual } = this;
     for (const u of desired.uplinks) {
-      if (!actual.interfacesByName.has(u.name)) {
+      const cur = actual.interfacesByName.get(u.name);
+      if (!cur) {
         this.problems.push(
           `uplink "${u.name}" is named in the file but VPP has no such interface: check the name against \`vppwg show\` (vppwg never creates uplinks)`,
+        );
+        continue;
+      }
+      // The uplink may be how the operator reaches the box: taking anything away needs an opt-in.
+      if (u.addresses !== undefined && !u.removeUnlistedAddresses) {
+        for (const a of cur.addresses) {
+          if (u.addresses.includes(a)) continue;
+          this.problems.push(
+            `uplink "${u.name}" has address ${a} in VPP, which its addresses do not list: add it to the list, or set remove_unlisted_addresses: true on the uplink to have vppwg remove it`,
+          );
+        }
+      }
+      if (u.adminUp === false && cur.adminUp && !u.allowAdminDown) {
+        this.problems.push(
+          `uplink "${u.name}" is up in VPP and the file says admin_up: false: set allow_admin_down: true on the uplink to let vppwg bring it down, or drop admin_up`,
         );
       }
     }
@@ -616,8 +639,8 @@ class Planner {
       out.push(`keepalive ${a.persistentKeepalive} → ${want.persistentKeepalive}`);
     if (want.underlayTable !== a.underlayTable) out.push(`underlay table ${a.underlayTable} → ${want.underlayTable}`);
     if (want.endpoint) {
-      const wantEp = `${want.endpoint.address}:${want.endpoint.port}`;
-      const curEp = a.endpoint ? `${a.endpoint.address}:${a.endpoint.port}` : undefined;
+      const wantEp = endpointText(want.endpoint);
+      const curEp = a.endpoint ? endpointText(a.endpoint) : undefined;
       if (curEp === undefined) {
         out.push(`endpoint none → ${wantEp}`);
       } else if (curEp !== wantEp) {
@@ -918,7 +941,7 @@ class Planner {
     };
     for (let i = 0; i < drafts.length; i++) {
       const d = drafts[i]!;
-      let id = `${d.action === 'create' ? '+' : d.action === 'delete' ? '-' : '~'}${d.kind}:${d.key}`;
+      let id = `${signOf(d.action)}${d.kind}:${d.key}`;
       for (let n = 2; ids.has(id); n++) id = `${id}#${n}`;
       ids.add(id);
       idOf[i] = id;
@@ -957,7 +980,7 @@ class Planner {
     }
     const summary = { create: 0, modify: 0, delete: 0 };
     for (const op of ops) summary[op.action]++;
-    return { operations: ops, isEmpty: ops.length === 0, summary, notes: this.notes };
+    return { operations: ops, isEmpty: ops.length === 0, summary, warnings: this.warnings, notes: this.notes };
   }
 }
 
@@ -1072,9 +1095,7 @@ function restoreConfig(a: ActualPeer): PeerConfig {
 }
 
 function peerSummary(p: DesiredPeer): string {
-  const ep = p.endpoint
-    ? `endpoint ${p.endpoint.address}:${p.endpoint.port}`
-    : 'no endpoint (learned from its handshake)';
+  const ep = p.endpoint ? `endpoint ${endpointText(p.endpoint)}` : 'no endpoint (learned from its handshake)';
   return `new: public key ${p.publicKey}, ${ep}, allowed ${list(p.allowedIps)}${p.persistentKeepalive ? `, keepalive ${p.persistentKeepalive}` : ''}${p.presharedKey ? ', preshared key' : ''}`;
 }
 
