@@ -6,7 +6,7 @@ import type { VppClient } from '../client';
 import type { DesiredState } from '../config/model';
 import type { ActualState } from './actual';
 import { applyPlan } from './apply';
-import { PlanError, planChanges, wantedRouteKeys, type Plan } from './plan';
+import { PlanError, planChanges, wantedRouteKeys, type Plan, type PlanOptions } from './plan';
 import { checkReconcileApi, hasPeerV2, observe, observeTouched } from './vpp';
 import type { StateDir } from '../state';
 
@@ -25,7 +25,7 @@ export type {
   ActualTeibEntry,
 } from './actual';
 export { buildActualState, OWNER_TAG_PREFIX } from './actual';
-export { planChanges, PlanError, PHASES, type Operation, type Plan } from './plan';
+export { planChanges, PlanError, PHASES, type Operation, type Plan, type PlanOptions } from './plan';
 export { ACTION_SIGNS, signOf, type Action, type ActionSign } from './action';
 export {
   formatPlan,
@@ -167,9 +167,12 @@ export async function reconcile(
   const routeScope = wantedRouteKeys(desired);
   const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
   const before = cached ?? (await observe(client, { routeScope }));
+  const planOpts: PlanOptions = {
+    ...(opts.learnedEndpoints ? { learnedEndpoints: opts.learnedEndpoints } : {}),
+  };
   let plan: Plan;
   try {
-    plan = planChanges(desired, before);
+    plan = planChanges(desired, before, planOpts);
   } catch (err) {
     if (!(err instanceof PlanError)) throw err;
     return done({
@@ -243,7 +246,7 @@ export async function reconcile(
     });
   }
   try {
-    remaining = planChanges(desired, after);
+    remaining = planChanges(desired, after, planOpts);
   } catch (err) {
     remaining = { ...EMPTY_PLAN, isEmpty: false, notes: [(err as Error).message] };
   }

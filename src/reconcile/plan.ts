@@ -132,6 +132,15 @@ interface PlannedOperation extends Operation {
   readonly [PHASE]: Phase;
 }
 
+/** What a plan needs beyond the desired and the actual state (all optional: without, as before). */
+export interface PlanOptions {
+  /**
+   * Last endpoints VPP learned for peers the file gives none, by public key: a peer created in
+   * this plan starts with it, so VPP can initiate. Never drift.
+   */
+  readonly learnedEndpoints?: ReadonlyMap<string, { readonly address: string; readonly port: number }>;
+}
+
 export class PlanError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(problems.join('\n'));
@@ -207,6 +216,7 @@ class Planner {
   constructor(
     readonly desired: DesiredState,
     readonly actual: ActualState,
+    readonly opts: PlanOptions,
   ) {}
 
   add(d: Draft): void {
@@ -614,13 +624,21 @@ class Planner {
       for (const p of d.peers) {
         if (kept.has(p.publicKey)) continue;
         const diff = replaced.get(p.publicKey);
+        // A remote-access client VPP knew before (say, before it restarted): VPP can initiate again.
+        const learned = p.endpoint ? undefined : this.opts.learnedEndpoints?.get(p.publicKey);
+        const config = desiredConfig(p);
+        const withLearned = learned ? `, starts at endpoint ${endpointText(learned)} (learned earlier)` : '';
         this.add({
           action: 'create',
           kind: 'peer',
           key: peerLabel(d.name, p.name, p.publicKey),
-          reason: diff !== undefined ? `re-added: ${diff}` : peerSummary(p),
+          reason: (diff !== undefined ? `re-added: ${diff}` : peerSummary(p)) + withLearned,
           phase: 'peer-add',
-          step: { t: 'peer-add', owner: d.name, peer: desiredConfig(p) },
+          step: {
+            t: 'peer-add',
+            owner: d.name,
+            peer: learned ? { ...config, endpoint: { address: learned.address, port: learned.port } } : config,
+          },
           provides: `peer:${p.publicKey}@${d.name}`,
           parents: [
             `if:${d.name}`,
@@ -1099,6 +1117,6 @@ function peerSummary(p: DesiredPeer): string {
   return `new: public key ${p.publicKey}, ${ep}, allowed ${list(p.allowedIps)}${p.persistentKeepalive ? `, keepalive ${p.persistentKeepalive}` : ''}${p.presharedKey ? ', preshared key' : ''}`;
 }
 
-export function planChanges(desired: DesiredState, actual: ActualState): Plan {
-  return new Planner(desired, actual).run();
+export function planChanges(desired: DesiredState, actual: ActualState, opts: PlanOptions = {}): Plan {
+  return new Planner(desired, actual, opts).run();
 }
