@@ -8,7 +8,8 @@ import type { ActualState } from './actual';
 import { applyPlan } from './apply';
 import { PlanError, planChanges, wantedRouteKeys, type Plan, type PlanOptions } from './plan';
 import { checkReconcileApi, hasPeerV2, observe, observeTouched } from './vpp';
-import type { StateDir } from '../state';
+import { StateDirError, type StateDir } from '../state';
+import { keepInterfaceKeys, resolveInterfaceKeys, type InterfaceKey } from './keys';
 
 /**
  * Above this many re-read objects a full observe (a few dumps) is cheaper than exact lookups one by one.
@@ -167,23 +168,42 @@ export async function reconcile(
   const routeScope = wantedRouteKeys(desired);
   const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
   const before = cached ?? (await observe(client, { routeScope }));
+  const refused = (message: string): ReconcileResult =>
+    done({
+      ok: false,
+      plan: EMPTY_PLAN,
+      applied: 0,
+      rolledBack: false,
+      error: { operation: 'plan', message },
+      verified: false,
+      peers: [],
+    });
+  let keys: Map<string, InterfaceKey> | undefined;
+  try {
+    if (opts.stateDir) keys = await resolveInterfaceKeys(client, desired, before, opts.stateDir);
+  } catch (err) {
+    if (!(err instanceof StateDirError)) throw err;
+    return refused(err.message);
+  }
   const planOpts: PlanOptions = {
     ...(opts.learnedEndpoints ? { learnedEndpoints: opts.learnedEndpoints } : {}),
+    ...(keys ? { keys, keepsKeys: !opts.dryRun } : {}),
   };
   let plan: Plan;
   try {
     plan = planChanges(desired, before, planOpts);
   } catch (err) {
     if (!(err instanceof PlanError)) throw err;
-    return done({
-      ok: false,
-      plan: EMPTY_PLAN,
-      applied: 0,
-      rolledBack: false,
-      error: { operation: 'plan', message: err.message },
-      verified: false,
-      peers: [],
-    });
+    return refused(err.message);
+  }
+  if (!opts.dryRun && keys && opts.stateDir) {
+    // Kept before any create is sent: an interface never runs on a key vppwg could lose.
+    try {
+      keepInterfaceKeys(opts.stateDir, keys);
+    } catch (err) {
+      if (!(err instanceof StateDirError)) throw err;
+      return refused(err.message);
+    }
   }
   if (opts.dryRun || plan.isEmpty) {
     // Nothing to send: what was observed is what is verified.
