@@ -5,10 +5,12 @@
 import type { VppClient } from '../client';
 import type { DesiredState } from '../config/model';
 import type { ActualState } from './actual';
-import { applyPlan } from './apply';
+import { applyPlan, INTERRUPTED } from './apply';
+import { adoptInterrupted } from './adopt';
 import { PlanError, planChanges, wantedRouteKeys, type Plan, type PlanOptions } from './plan';
 import { checkReconcileApi, hasPeerV2, observe, observeTouched } from './vpp';
 import { StateDirError, type StateDir } from '../state';
+import { CreateJournal } from '../state/create-journal';
 import { keepInterfaceKeys, resolveInterfaceKeys, type InterfaceKey } from './keys';
 
 /**
@@ -167,7 +169,7 @@ export async function reconcile(
   // it on rollback rather than delete it.
   const routeScope = wantedRouteKeys(desired);
   const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
-  const before = cached ?? (await observe(client, { routeScope }));
+  const observed = cached ?? (await observe(client, { routeScope }));
   const refused = (message: string): ReconcileResult =>
     done({
       ok: false,
@@ -178,17 +180,25 @@ export async function reconcile(
       verified: false,
       peers: [],
     });
+  const journal = opts.stateDir ? new CreateJournal(opts.stateDir) : undefined;
   let keys: Map<string, InterfaceKey> | undefined;
+  let before = observed;
+  let adopted: ReadonlyMap<string, number> | undefined;
   try {
+    // Interfaces an interrupted run created and could not tag are vppwg's: the plan tags them.
+    const creating = journal?.read() ?? [];
+    if (creating.length) ({ actual: before, adopted } = adoptInterrupted(observed, creating));
     if (opts.stateDir) keys = await resolveInterfaceKeys(client, desired, before, opts.stateDir);
   } catch (err) {
     if (!(err instanceof StateDirError)) throw err;
     return refused(err.message);
   }
-  const planOpts: PlanOptions = {
+  // For verifying: what was adopted is tagged by then.
+  const verifyOpts: PlanOptions = {
     ...(opts.learnedEndpoints ? { learnedEndpoints: opts.learnedEndpoints } : {}),
     ...(keys ? { keys, keepsKeys: !opts.dryRun } : {}),
   };
+  const planOpts: PlanOptions = { ...verifyOpts, ...(adopted?.size ? { adopted } : {}) };
   let plan: Plan;
   try {
     plan = planChanges(desired, before, planOpts);
@@ -205,6 +215,7 @@ export async function reconcile(
       return refused(err.message);
     }
   }
+  if (!opts.dryRun && plan.isEmpty) journal?.clear();
   if (opts.dryRun || plan.isEmpty) {
     // Nothing to send: what was observed is what is verified.
     return done({
@@ -215,14 +226,22 @@ export async function reconcile(
       // With a cached state nothing was read from VPP in this run: nothing was verified.
       verified: plan.isEmpty && !cached,
       peers: peersOf(desired, before),
-      actual: before,
+      // As VPP has it (an adopted interface is not tagged yet): a next run may plan from it.
+      actual: observed,
     });
   }
   // Nothing is sent unless VPP takes every message an apply may need: never a half-applied run for that.
   checkReconcileApi(client, true);
   const rollback = opts.rollback ?? true;
-  const outcome = await applyPlan(client, plan, before, { rollback, peerV2: hasPeerV2(client) });
-  if (outcome.error && cached && rollback && outcome.rolledBack) {
+  const outcome = await applyPlan(client, plan, before, {
+    rollback,
+    peerV2: hasPeerV2(client),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.abandon ? { abandon: opts.abandon } : {}),
+    ...(journal ? { journal } : {}),
+  });
+  const interrupted = outcome.error?.operation === INTERRUPTED;
+  if (outcome.error && cached && rollback && outcome.rolledBack && !interrupted) {
     // The cached state may have been stale: VPP is as before this run, so plan again from what it has.
     return reconcile(client, desired, { ...opts, actual: undefined });
   }
@@ -240,6 +259,7 @@ export async function reconcile(
       verified: false,
       peers: after ? peersOf(desired, after) : [],
       ...(after ? { actual: after } : {}),
+      ...(outcome.left.length ? { left: outcome.left } : {}),
     });
   }
   // Verify by observing again: what this run touched, re-read (or everything, for a large run).
@@ -266,7 +286,7 @@ export async function reconcile(
     });
   }
   try {
-    remaining = planChanges(desired, after, planOpts);
+    remaining = planChanges(desired, after, verifyOpts);
   } catch (err) {
     remaining = { ...EMPTY_PLAN, isEmpty: false, notes: [(err as Error).message] };
   }
@@ -300,6 +320,7 @@ export async function reconcile(
       actual: after,
     });
   }
+  journal?.clear();
   return done({
     ok: true,
     plan,

@@ -62,6 +62,8 @@ export interface Plan {
 
 /** The phases, in execution order. */
 export const PHASES = [
+  // First: an interface an interrupted run left untagged is vppwg's again before anything else.
+  'interface-tag',
   'admin-down',
   'route-del',
   'nexthop-del',
@@ -121,6 +123,15 @@ export type Step =
   | { t: 'teib-del'; iface: IfRef; peer: string; nh: string; nhTable: number }
   | { t: 'admin'; iface: IfRef; up: boolean; previous: boolean };
 
+/** Tagging an interface an interrupted run created (see adopt.ts); the executor's other steps live in vpp.ts. */
+export interface TagStep {
+  readonly t: 'tag';
+  readonly owner: string;
+  readonly swIfIndex: number;
+}
+
+export type PlannedStep = Step | TagStep;
+
 /**
  * What the executor needs rides on symbol keys: JSON.stringify and Object.keys skip them, so a plan
  * never serialises key material (and symbol properties keep the objects fast, unlike defineProperty).
@@ -129,7 +140,7 @@ const STEP = Symbol('step');
 const PHASE = Symbol('phase');
 
 interface PlannedOperation extends Operation {
-  readonly [STEP]: Step;
+  readonly [STEP]: PlannedStep;
   readonly [PHASE]: Phase;
 }
 
@@ -144,6 +155,8 @@ export interface PlanOptions {
   readonly keys?: ReadonlyMap<string, InterfaceKey>;
   /** Whether this run keeps the keys it generates (an apply); a dry run keeps none. */
   readonly keepsKeys?: boolean;
+  /** Interfaces an interrupted run created and could not tag (see adopt.ts): logical name → sw_if_index. */
+  readonly adopted?: ReadonlyMap<string, number>;
 }
 
 export class PlanError extends Error {
@@ -153,7 +166,7 @@ export class PlanError extends Error {
   }
 }
 
-export function stepOf(op: Operation): Step {
+export function stepOf(op: Operation): PlannedStep {
   return (op as PlannedOperation)[STEP];
 }
 export function phaseOf(op: Operation): Phase {
@@ -169,7 +182,7 @@ interface Draft {
   key: string;
   reason: string;
   phase: Phase;
-  step: Step;
+  step: PlannedStep;
   /** Resource this operation creates, changes or deletes. */
   provides: string;
   /** Resources it hangs off: created before it, deleted after it. */
@@ -362,6 +375,18 @@ class Planner {
 
   planInterfaces(): void {
     const { actual } = this;
+    for (const [owner, swIfIndex] of this.opts.adopted ?? []) {
+      this.add({
+        action: 'modify',
+        kind: 'tag',
+        key: `${owner} (${actual.interfaces.get(swIfIndex)?.name ?? swIfIndex})`,
+        reason: 'created by an interrupted vppwg run',
+        phase: 'interface-tag',
+        step: { t: 'tag', owner, swIfIndex },
+        provides: `tag:${owner}`,
+        parents: [],
+      });
+    }
     // Fates first: peers and routes below depend on which interfaces survive.
     for (const [owner, idx] of actual.owned.interfaces) {
       const d = this.desiredByOwner.get(owner);
