@@ -11,6 +11,8 @@ import { PlanError, planChanges, wantedRouteKeys, type Plan, type PlanOptions } 
 import { checkReconcileApi, hasPeerV2, observe, observeTouched } from './vpp';
 import { StateDirError, type StateDir } from '../state';
 import { CreateJournal } from '../state/create-journal';
+import { RouteRecord, type RecordedRoute } from '../state/route-record';
+import { recordedRouteKeys, routesToRemember } from './route-memory';
 import { keepInterfaceKeys, resolveInterfaceKeys, type InterfaceKey } from './keys';
 
 /**
@@ -167,9 +169,6 @@ export async function reconcile(
   // state serves only if it was read for every route this desired state wants: a newly wanted
   // prefix may exist via another interface, which the plan must see to replace it and to restore
   // it on rollback rather than delete it.
-  const routeScope = wantedRouteKeys(desired);
-  const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
-  const observed = cached ?? (await observe(client, { routeScope }));
   const refused = (message: string): ReconcileResult =>
     done({
       ok: false,
@@ -181,6 +180,24 @@ export async function reconcile(
       peers: [],
     });
   const journal = opts.stateDir ? new CreateJournal(opts.stateDir) : undefined;
+  const routeRecord = opts.stateDir ? new RouteRecord(opts.stateDir) : undefined;
+  let appliedRoutes: RecordedRoute[] = [];
+  try {
+    appliedRoutes = routeRecord?.read() ?? [];
+  } catch (err) {
+    if (!(err instanceof StateDirError)) throw err;
+    return refused(err.message);
+  }
+  const routeScope = wantedRouteKeys(desired);
+  // Routes vppwg applied and the file dropped are read too: the plan names them (or prunes them).
+  for (const k of recordedRouteKeys(appliedRoutes)) routeScope.add(k);
+  const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
+  const observed = cached ?? (await observe(client, { routeScope }));
+  /** After a run that left VPP as desired: the record of applied routes, and no create pending. */
+  const remember = (after: ActualState): void => {
+    routeRecord?.write(routesToRemember(desired, appliedRoutes, after), appliedRoutes);
+    journal?.clear();
+  };
   let keys: Map<string, InterfaceKey> | undefined;
   let before = observed;
   let adopted: ReadonlyMap<string, number> | undefined;
@@ -197,6 +214,7 @@ export async function reconcile(
   const verifyOpts: PlanOptions = {
     ...(opts.learnedEndpoints ? { learnedEndpoints: opts.learnedEndpoints } : {}),
     ...(keys ? { keys, keepsKeys: !opts.dryRun } : {}),
+    ...(appliedRoutes.length ? { appliedRoutes, pruneRoutes: opts.pruneRoutes ?? false } : {}),
   };
   const planOpts: PlanOptions = { ...verifyOpts, ...(adopted?.size ? { adopted } : {}) };
   let plan: Plan;
@@ -215,7 +233,7 @@ export async function reconcile(
       return refused(err.message);
     }
   }
-  if (!opts.dryRun && plan.isEmpty) journal?.clear();
+  if (!opts.dryRun && plan.isEmpty) remember(observed);
   if (opts.dryRun || plan.isEmpty) {
     // Nothing to send: what was observed is what is verified.
     return done({
@@ -320,7 +338,7 @@ export async function reconcile(
       actual: after,
     });
   }
-  journal?.clear();
+  remember(after);
   return done({
     ok: true,
     plan,

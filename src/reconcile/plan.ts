@@ -29,6 +29,7 @@ import {
 import { endpointText, familyOf, isDefaultPrefix, pairedAddressOf31 } from './ip';
 import { signOf, type Action } from './action';
 import type { InterfaceKey } from './keys';
+import type { RecordedRoute } from '../state/route-record';
 
 // The desired state arrives normalised (src/config: canonical addresses and network prefixes) and
 // observe() canonicalises what VPP reports, so the diff compares strings without parsing again.
@@ -157,6 +158,10 @@ export interface PlanOptions {
   readonly keepsKeys?: boolean;
   /** Interfaces an interrupted run created and could not tag (see adopt.ts): logical name → sw_if_index. */
   readonly adopted?: ReadonlyMap<string, number>;
+  /** The file's static routes as vppwg applied them before (state directory): those the file dropped are named. */
+  readonly appliedRoutes?: readonly RecordedRoute[];
+  /** Remove the routes of appliedRoutes that the file dropped (`--prune-routes`) instead of naming them. */
+  readonly pruneRoutes?: boolean;
 }
 
 export class PlanError extends Error {
@@ -973,6 +978,39 @@ class Planner {
         step: { t: 'route', table: w.table, prefix: w.prefix, paths: w.paths, previous: aliveA ? toRefs(aliveA) : [] },
         provides: `route:${k}`,
         parents: parentsOf(w),
+      });
+    }
+    this.planDroppedRoutes(want, toRefs);
+  }
+
+  /**
+   * Static routes vppwg applied earlier that the file no longer lists and VPP still has: named in a
+   * note, or deleted with pruneRoutes. (Those through vppwg's interfaces are planned with the rest.)
+   */
+  planDroppedRoutes(want: ReadonlyMap<string, Want>, toRefs: (r: ActualRoute) => PathRef[]): void {
+    const { actual } = this;
+    for (const r of this.opts.appliedRoutes ?? []) {
+      const k = routeKey(r.table, r.prefix);
+      const a = actual.routes.get(k);
+      if (!a || want.has(k) || a.paths.some((p) => this.fates.has(p.swIfIndex))) continue;
+      const refs = toRefs(a);
+      const mine = refs.findIndex((p) => p.nh === r.via && ifLabel(p.iface) === r.interface);
+      if (mine < 0) continue;
+      const what = `table ${r.table} ${r.prefix} via ${r.via} ${r.interface}`;
+      if (!this.opts.pruneRoutes) {
+        this.notes.push(`${what}: applied by vppwg, no longer in the file, stays in VPP: remove with --prune-routes`);
+        continue;
+      }
+      const others = refs.filter((_, i) => i !== mine);
+      this.add({
+        action: others.length ? 'modify' : 'delete',
+        kind: 'route',
+        key: `table ${r.table} ${r.prefix}`,
+        reason: `applied by vppwg, no longer in the file: pruned (path via ${r.via} ${r.interface})`,
+        phase: 'underlay-route-del',
+        step: { t: 'route', table: r.table, prefix: r.prefix, paths: others, previous: refs },
+        provides: `route:${k}`,
+        parents: [ifResource(refs[mine]!.iface)],
       });
     }
   }
