@@ -1,7 +1,8 @@
 /**
  * The diff: desired state vs. what VPP has, as an ordered list of operations.
  *
- * One descriptor per object kind decides create/delete/modify; the order lives here, in PHASES:
+ * One planning step per object kind (tables, interfaces and their attributes, uplinks, peers, routes
+ * in RouteDiff, TEIB) decides create/delete/modify as drafts; the order lives here, in PHASES:
  * teardown (admin down, routes, next hops, peers, addresses, interfaces) runs first, in reverse
  * dependency order, then bring-up (tables → interface → table binding → MTU → addresses → peers →
  * next hops → routes → admin up), and unused tables go last, once nothing is bound to them.
@@ -764,223 +765,10 @@ class Planner {
    * outlive their interface; and next hops then share the routes' dump, diff and calls.
    */
   planRoutes(): void {
-    const { actual } = this;
-    // The wireguard interfaces' wants are built once per desired interface object and shared (a
-    // daemon plans the same desired state again and again); an entry is cloned before a merge
-    // changes it, so the cached maps stay as built.
-    const sources = this.desired.wireguard.map(wantedRoutesOf);
-    let want: Map<string, Want>;
-    const mine = new Set<Want>();
-    if (sources.length === 1 && !this.desired.routes.length) want = sources[0] as Map<string, Want>;
-    else {
-      want = new Map();
-      for (const source of sources)
-        for (const [k, w] of source) {
-          const have = want.get(k);
-          if (!have) want.set(k, w);
-          else for (const path of w.paths) mergeWant(want, mine, k, have, w.kind, path);
-        }
-    }
-    const put = (table: number, prefix: string, kind: Want['kind'], path: PathRef): void => {
-      const k = routeKey(table, prefix);
-      const w = want.get(k);
-      if (!w) {
-        const fresh: Want = { table, prefix, kind, paths: [path] };
-        mine.add(fresh);
-        want.set(k, fresh);
-        return;
-      }
-      mergeWant(want, mine, k, w, kind, path);
-    };
-    const parentsOf = (w: Want): string[] => {
-      const out = [...new Set(w.paths.map((p) => ifResource(p.iface)))];
-      if (w.peerRes) out.push(w.peerRes);
-      if (w.table !== 0) out.push(`table:${tableKey(familyOf(w.prefix), w.table)}`);
-      return out;
-    };
-    for (const r of this.desired.routes) {
-      const d = this.desiredByOwner.get(r.interface);
-      const iface: IfRef = d
-        ? { owner: d.name }
-        : { swIfIndex: actual.interfacesByName.get(r.interface)!.swIfIndex, name: r.interface };
-      put(r.table, r.prefix, d ? 'route' : 'underlay-route', { iface, nh: r.via });
-    }
-
-    // Interfaces whose peers accept everything (one tunnel per peer, routes from a routing daemon):
-    // routes via them that the file does not list belong to the routing daemon.
-    const daemonRouted = new Set<string>();
-    for (const a of actual.peers.values()) {
-      for (const ip of a.allowedIps) if (isDefaultPrefix(ip)) daemonRouted.add(`${a.swIfIndex}|${familyOf(ip)}`);
-    }
-    for (const d of this.desired.wireguard) {
-      const idx = actual.owned.interfaces.get(d.name);
-      if (idx === undefined) continue;
-      for (const p of d.peers)
-        for (const ip of p.allowedIps) if (isDefaultPrefix(ip)) daemonRouted.add(`${idx}|${familyOf(ip)}`);
-    }
-
-    const currentIndex = (ref: IfRef): number | undefined =>
-      'owner' in ref ? this.keptIndex.get(ref.owner) : ref.swIfIndex;
-    // Plain loops below: these run for every route (20,000 in a 10,000-peer no-op).
-    const samePaths = (w: Want, a: ActualRoute): boolean => {
-      if (w.paths.length !== a.paths.length) return false;
-      for (const p of w.paths) {
-        const idx = currentIndex(p.iface);
-        if (idx === undefined) return false;
-        let found = false;
-        for (const q of a.paths) {
-          if (q.swIfIndex === idx && q.nh === p.nh) {
-            found = true;
-            break;
-          }
-        }
-        if (!found) return false;
-      }
-      return true;
-    };
-    // Interfaces being deleted or recreated: a route through one goes with it. Usually none.
-    const dying = new Set<number>();
-    for (const [idx, f] of this.fates) if (f === 'delete' || f === 'replace') dying.add(idx);
-    // A path through an interface that no longer exists is a drop in VPP for good, even once the
-    // index is reused, and a replace with the same path keeps it so: a wanted route is deleted and
-    // added anew. Someone else's is left alone.
-    const viaGone = (a: ActualRoute): boolean => {
-      for (const p of a.paths) if (!actual.interfaces.has(p.swIfIndex)) return true;
-      return false;
-    };
-    const viaDying = (a: ActualRoute): boolean => {
-      for (const p of a.paths) if (dying.has(p.swIfIndex) || !actual.interfaces.has(p.swIfIndex)) return true;
-      return false;
-    };
-    const toRefs = (r: ActualRoute): PathRef[] =>
-      r.paths.map((p) => {
-        const i = actual.interfaces.get(p.swIfIndex);
-        return {
-          iface:
-            i?.owner !== undefined
-              ? { owner: i.owner }
-              : { swIfIndex: p.swIfIndex, name: i?.name ?? String(p.swIfIndex) },
-          nh: p.nh,
-        };
-      });
-
-    // The host routes VPP adds for the other address of each /31 interface address (see
-    // wantedRoutesOf), and which of them outlive this plan (their address stays).
-    const paired = new Set<string>();
-    const pairedKept = new Set<string>();
-    for (const i of actual.interfaces.values()) {
-      for (const addr of i.addresses) {
-        const other = pairedAddressOf31(addr);
-        if (other === undefined) continue;
-        const id = `${routeKey(i.table.ip4, `${other}/32`)}|${i.swIfIndex}|${other}`;
-        paired.add(id);
-        if (this.keepsAddress(i, addr)) pairedKept.add(id);
-      }
-    }
-    const pathId = (k: string, a: ActualRoute): string | undefined =>
-      paired.size > 0 && a.paths.length === 1 ? `${k}|${a.paths[0]!.swIfIndex}|${a.paths[0]!.nh}` : undefined;
-    const addressOwn = (k: string, a: ActualRoute): boolean => {
-      const id = pathId(k, a);
-      return id !== undefined && paired.has(id);
-    };
-    // Such a route goes with its address: wanted without the address, it has to be added.
-    const goingWithAddress = (k: string, a: ActualRoute): boolean => {
-      const id = pathId(k, a);
-      return id !== undefined && paired.has(id) && !pairedKept.has(id);
-    };
-
-    for (const [k, a] of actual.routes) {
-      const w = want.get(k);
-      const viaDead = viaDying(a);
-      if (w) {
-        if (!viaDead) continue; // compared below, in the pass over wanted routes
-      } else {
-        // Not what VPP forwards by an API route: nothing vppwg may or could remove.
-        if (!viaDead && (a.heldBy !== undefined || addressOwn(k, a))) continue;
-        const viaOwned = a.paths.some((p) => this.fates.has(p.swIfIndex));
-        if (!viaOwned) continue;
-        const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
-        if (!viaDead && !nextHopShape && a.paths.every((p) => daemonRouted.has(`${p.swIfIndex}|${a.family}`))) continue;
-      }
-      // Paths through interfaces vppwg does not own stay (the route may be shared).
-      // (A path through a deleted interface cannot be named in a request: VPP refuses it.)
-      const foreign = w
-        ? []
-        : toRefs(a).filter((p) => !('owner' in p.iface) && actual.interfaces.has(p.iface.swIfIndex));
-      const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
-      const underlay = a.paths.every((p) => !this.fates.has(p.swIfIndex));
-      const phase: Phase = nextHopShape ? 'nexthop-del' : underlay ? 'underlay-route-del' : 'route-del';
-      this.add({
-        action: foreign.length ? 'modify' : 'delete',
-        kind: nextHopShape ? 'next-hop' : 'route',
-        key: `table ${a.table} ${a.prefix}`,
-        reason: !viaDead
-          ? 'not in the file'
-          : viaGone(a)
-            ? 'through a deleted interface, which VPP keeps as a drop: deleted to be added anew'
-            : 'its interface is removed or recreated',
-        phase,
-        step: { t: 'route', table: a.table, prefix: a.prefix, paths: foreign, previous: toRefs(a) },
-        provides: `route:${k}`,
-        parents: [...new Set(toRefs(a).map((p) => ifResource(p.iface)))],
-      });
-    }
-    for (const [k, w] of want) {
-      const a = actual.routes.get(k);
-      let aliveA = a && !viaDying(a) && !goingWithAddress(k, a) ? a : undefined;
-      if (aliveA?.heldBy !== undefined && !samePaths(w, aliveA)) {
-        if (sourceRanksAboveApi(aliveA.heldBy)) {
-          // VPP prefers that source for this prefix: a route vppwg added would not be used.
-          this.notes.push(
-            `table ${w.table} ${w.prefix}: VPP forwards by its source ${aliveA.heldBy} (via ${aliveA.paths.map((p) => p.nh).join(', ')}), which ranks above the routes vppwg adds; left as VPP has it`,
-          );
-          continue;
-        }
-        // A source below the API holds it, so there is no API route (it would rank first): adding one takes over.
-        aliveA = undefined;
-      }
-      if (aliveA && samePaths(w, aliveA)) {
-        if (w.peerRes === undefined || !this.rebuildRoutesOf.has(w.peerRes)) continue;
-        const why = `withdrawn and re-added: VPP ${actual.capabilities.version ?? '< 26.02'} keeps a replaced peer's old endpoint until its adjacencies are rebuilt`;
-        const kind = w.kind === 'next-hop' ? 'next-hop' : 'route';
-        this.add({
-          action: 'delete',
-          kind,
-          key: `table ${w.table} ${w.prefix}`,
-          reason: why,
-          phase: kind === 'next-hop' ? 'nexthop-del' : 'route-del',
-          step: { t: 'route', table: w.table, prefix: w.prefix, paths: [], previous: toRefs(aliveA) },
-          provides: `route:${k}`,
-          parents: parentsOf(w),
-        });
-        this.add({
-          action: 'create',
-          kind,
-          key: `table ${w.table} ${w.prefix}`,
-          reason: why,
-          phase: kind === 'next-hop' ? 'nexthop' : 'route',
-          step: { t: 'route', table: w.table, prefix: w.prefix, paths: w.paths, previous: [] },
-          provides: `route:${k}`,
-          parents: parentsOf(w),
-        });
-        continue;
-      }
-      const phase: Phase = w.kind === 'next-hop' ? 'nexthop' : w.kind === 'underlay-route' ? 'underlay-route' : 'route';
-      const via = w.paths.map((p) => `${p.nh} ${ifLabel(p.iface)}`).join(', ');
-      this.add({
-        action: aliveA ? 'modify' : 'create',
-        kind: w.kind,
-        key: `table ${w.table} ${w.prefix}`,
-        reason: aliveA
-          ? `paths ${aliveA.paths.map((p) => `${p.nh} ${actual.interfaces.get(p.swIfIndex)?.name ?? p.swIfIndex}`).join(', ')} → ${via}`
-          : `via ${via}${w.peer === undefined ? '' : ` (peer ${w.owner}/${w.peer})`}`,
-        phase,
-        step: { t: 'route', table: w.table, prefix: w.prefix, paths: w.paths, previous: aliveA ? toRefs(aliveA) : [] },
-        provides: `route:${k}`,
-        parents: parentsOf(w),
-      });
-    }
-    this.planDroppedRoutes(want, toRefs);
+    const diff = new RouteDiff(this);
+    diff.planUnwanted();
+    diff.planWanted();
+    this.planDroppedRoutes(diff.want, (r) => diff.toRefs(r));
   }
 
   /**
@@ -1102,6 +890,297 @@ class Planner {
     const summary = { create: 0, modify: 0, delete: 0 };
     for (const op of ops) summary[op.action]++;
     return { operations: ops, isEmpty: ops.length === 0, summary, warnings: this.warnings, notes: this.notes };
+  }
+}
+
+/** A route operation: everything but the action, kind, reason and phase follows from the route. */
+function routeDraft(
+  action: Action,
+  kind: string,
+  reason: string,
+  phase: Phase,
+  route: { readonly table: number; readonly prefix: string },
+  paths: readonly PathRef[],
+  previous: readonly PathRef[],
+  parents: string[],
+): Draft {
+  const { table, prefix } = route;
+  return {
+    action,
+    kind,
+    key: `table ${table} ${prefix}`,
+    reason,
+    phase,
+    step: { t: 'route', table, prefix, paths, previous },
+    provides: `route:${routeKey(table, prefix)}`,
+    parents,
+  };
+}
+
+/**
+ * The route part of a plan: the routes and tunnel next hops the desired state wants, against
+ * those VPP has. Built once per plan; its lookups (fates, /31 pairs, routing-daemon interfaces) are
+ * computed up front because they run for every route (20,000 in a 10,000-peer no-op).
+ */
+class RouteDiff {
+  readonly want: Map<string, Want>;
+  /** Wants this plan built or cloned (the others are wantedRoutesOf's cached ones, never changed). */
+  private readonly mine = new Set<Want>();
+  /** Interfaces whose peers accept everything: their routes the file does not list are the routing daemon's. */
+  private readonly daemonRouted = new Set<string>();
+  /** Interfaces being deleted or recreated: a route through one goes with it. Usually none. */
+  private readonly dying = new Set<number>();
+  /** The host routes VPP adds for the other address of each /31 interface address (see wantedRoutesOf)... */
+  private readonly paired = new Set<string>();
+  /** ...and which of them outlive this plan (their address stays). */
+  private readonly pairedKept = new Set<string>();
+
+  constructor(private readonly planner: Planner) {
+    this.want = this.wantedRoutes();
+    this.findDaemonRouted();
+    for (const [idx, f] of planner.fates) if (f === 'delete' || f === 'replace') this.dying.add(idx);
+    this.findPaired();
+  }
+
+  private get actual(): ActualState {
+    return this.planner.actual;
+  }
+
+  /**
+   * The wireguard interfaces' wants are built once per desired interface object and shared (a
+   * daemon plans the same desired state again and again); an entry is cloned before a merge
+   * changes it, so the cached maps stay as built.
+   */
+  private wantedRoutes(): Map<string, Want> {
+    const { desired, desiredByOwner } = this.planner;
+    const sources = desired.wireguard.map(wantedRoutesOf);
+    if (sources.length === 1 && !desired.routes.length) return sources[0] as Map<string, Want>;
+    const want = new Map<string, Want>();
+    for (const source of sources)
+      for (const [k, w] of source) {
+        const have = want.get(k);
+        if (!have) want.set(k, w);
+        else for (const path of w.paths) mergeWant(want, this.mine, k, have, w.kind, path);
+      }
+    for (const r of desired.routes) {
+      const d = desiredByOwner.get(r.interface);
+      const iface: IfRef = d
+        ? { owner: d.name }
+        : { swIfIndex: this.actual.interfacesByName.get(r.interface)!.swIfIndex, name: r.interface };
+      const kind: Want['kind'] = d ? 'route' : 'underlay-route';
+      const path = { iface, nh: r.via };
+      const k = routeKey(r.table, r.prefix);
+      const w = want.get(k);
+      if (w) mergeWant(want, this.mine, k, w, kind, path);
+      else {
+        const fresh: Want = { table: r.table, prefix: r.prefix, kind, paths: [path] };
+        this.mine.add(fresh);
+        want.set(k, fresh);
+      }
+    }
+    return want;
+  }
+
+  /** One tunnel per peer, routes from a routing daemon: peers that allow 0.0.0.0/0 or ::/0, in VPP or in the file. */
+  private findDaemonRouted(): void {
+    const { actual, desired } = this.planner;
+    for (const a of actual.peers.values()) {
+      for (const ip of a.allowedIps) if (isDefaultPrefix(ip)) this.daemonRouted.add(`${a.swIfIndex}|${familyOf(ip)}`);
+    }
+    for (const d of desired.wireguard) {
+      const idx = actual.owned.interfaces.get(d.name);
+      if (idx === undefined) continue;
+      for (const p of d.peers)
+        for (const ip of p.allowedIps) if (isDefaultPrefix(ip)) this.daemonRouted.add(`${idx}|${familyOf(ip)}`);
+    }
+  }
+
+  private findPaired(): void {
+    for (const i of this.actual.interfaces.values()) {
+      for (const addr of i.addresses) {
+        const other = pairedAddressOf31(addr);
+        if (other === undefined) continue;
+        const id = `${routeKey(i.table.ip4, `${other}/32`)}|${i.swIfIndex}|${other}`;
+        this.paired.add(id);
+        if (this.planner.keepsAddress(i, addr)) this.pairedKept.add(id);
+      }
+    }
+  }
+
+  private currentIndex(ref: IfRef): number | undefined {
+    return 'owner' in ref ? this.planner.keptIndex.get(ref.owner) : ref.swIfIndex;
+  }
+
+  // Plain loops below: these run for every route.
+  private samePaths(w: Want, a: ActualRoute): boolean {
+    if (w.paths.length !== a.paths.length) return false;
+    for (const p of w.paths) {
+      const idx = this.currentIndex(p.iface);
+      if (idx === undefined) return false;
+      let found = false;
+      for (const q of a.paths) {
+        if (q.swIfIndex === idx && q.nh === p.nh) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+    }
+    return true;
+  }
+
+  /**
+   * A path through an interface that no longer exists is a drop in VPP for good, even once the
+   * index is reused, and a replace with the same path keeps it so: a wanted route is deleted and
+   * added anew. Someone else's is left alone.
+   */
+  private viaGone(a: ActualRoute): boolean {
+    for (const p of a.paths) if (!this.actual.interfaces.has(p.swIfIndex)) return true;
+    return false;
+  }
+
+  private viaDying(a: ActualRoute): boolean {
+    for (const p of a.paths) if (this.dying.has(p.swIfIndex) || !this.actual.interfaces.has(p.swIfIndex)) return true;
+    return false;
+  }
+
+  toRefs(r: ActualRoute): PathRef[] {
+    return r.paths.map((p) => {
+      const i = this.actual.interfaces.get(p.swIfIndex);
+      return {
+        iface:
+          i?.owner !== undefined
+            ? { owner: i.owner }
+            : { swIfIndex: p.swIfIndex, name: i?.name ?? String(p.swIfIndex) },
+        nh: p.nh,
+      };
+    });
+  }
+
+  private pathId(k: string, a: ActualRoute): string | undefined {
+    return this.paired.size > 0 && a.paths.length === 1 ? `${k}|${a.paths[0]!.swIfIndex}|${a.paths[0]!.nh}` : undefined;
+  }
+
+  /** VPP's own host route for the other address of a /31. */
+  private addressOwn(k: string, a: ActualRoute): boolean {
+    const id = this.pathId(k, a);
+    return id !== undefined && this.paired.has(id);
+  }
+
+  /** Such a route goes with its address: wanted without the address, it has to be added. */
+  private goingWithAddress(k: string, a: ActualRoute): boolean {
+    const id = this.pathId(k, a);
+    return id !== undefined && this.paired.has(id) && !this.pairedKept.has(id);
+  }
+
+  private parentsOf(w: Want): string[] {
+    const out = [...new Set(w.paths.map((p) => ifResource(p.iface)))];
+    if (w.peerRes) out.push(w.peerRes);
+    if (w.table !== 0) out.push(`table:${tableKey(familyOf(w.prefix), w.table)}`);
+    return out;
+  }
+
+  /** Whether VPP's route `a` (not wanted) is vppwg's to remove. */
+  private removable(k: string, a: ActualRoute, viaDead: boolean): boolean {
+    // Not what VPP forwards by an API route: nothing vppwg may or could remove.
+    if (!viaDead && (a.heldBy !== undefined || this.addressOwn(k, a))) return false;
+    if (!a.paths.some((p) => this.planner.fates.has(p.swIfIndex))) return false;
+    const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
+    return viaDead || nextHopShape || !a.paths.every((p) => this.daemonRouted.has(`${p.swIfIndex}|${a.family}`));
+  }
+
+  /** Routes VPP has that go: not wanted and vppwg's, or through an interface that goes (wanted ones come back). */
+  planUnwanted(): void {
+    for (const [k, a] of this.actual.routes) {
+      const w = this.want.get(k);
+      const viaDead = this.viaDying(a);
+      if (w ? !viaDead : !this.removable(k, a, viaDead)) continue; // a wanted one is compared in planWanted
+      // Paths through interfaces vppwg does not own stay (the route may be shared).
+      // (A path through a deleted interface cannot be named in a request: VPP refuses it.)
+      const refs = this.toRefs(a);
+      const foreign = w
+        ? []
+        : refs.filter((p) => !('owner' in p.iface) && this.actual.interfaces.has(p.iface.swIfIndex));
+      const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
+      const underlay = a.paths.every((p) => !this.planner.fates.has(p.swIfIndex));
+      const reason = !viaDead
+        ? 'not in the file'
+        : this.viaGone(a)
+          ? 'through a deleted interface, which VPP keeps as a drop: deleted to be added anew'
+          : 'its interface is removed or recreated';
+      this.planner.add(
+        routeDraft(
+          foreign.length ? 'modify' : 'delete',
+          nextHopShape ? 'next-hop' : 'route',
+          reason,
+          nextHopShape ? 'nexthop-del' : underlay ? 'underlay-route-del' : 'route-del',
+          a,
+          foreign,
+          refs,
+          [...new Set(refs.map((p) => ifResource(p.iface)))],
+        ),
+      );
+    }
+  }
+
+  /** The route VPP has for wanted `w` that this plan can build on, if any. */
+  private usableActual(k: string, w: Want): ActualRoute | undefined {
+    const a = this.actual.routes.get(k);
+    const alive = a && !this.viaDying(a) && !this.goingWithAddress(k, a) ? a : undefined;
+    // A source below the API holds it, so there is no API route (it would rank first): adding one takes over.
+    if (alive?.heldBy !== undefined && !this.samePaths(w, alive)) return undefined;
+    return alive;
+  }
+
+  /** Wanted routes VPP lacks or has otherwise; on VPP < 26.02, routes of a peer re-added with a new endpoint. */
+  planWanted(): void {
+    const { actual, planner } = this;
+    for (const [k, w] of this.want) {
+      const held = actual.routes.get(k);
+      if (
+        held?.heldBy !== undefined &&
+        !this.viaDying(held) &&
+        !this.goingWithAddress(k, held) &&
+        !this.samePaths(w, held) &&
+        sourceRanksAboveApi(held.heldBy)
+      ) {
+        // VPP prefers that source for this prefix: a route vppwg added would not be used.
+        planner.notes.push(
+          `table ${w.table} ${w.prefix}: VPP forwards by its source ${held.heldBy} (via ${held.paths.map((p) => p.nh).join(', ')}), which ranks above the routes vppwg adds; left as VPP has it`,
+        );
+        continue;
+      }
+      const aliveA = this.usableActual(k, w);
+      if (aliveA && this.samePaths(w, aliveA)) {
+        if (w.peerRes === undefined || !planner.rebuildRoutesOf.has(w.peerRes)) continue;
+        const why = `withdrawn and re-added: VPP ${actual.capabilities.version ?? '< 26.02'} keeps a replaced peer's old endpoint until its adjacencies are rebuilt`;
+        const nextHop = w.kind === 'next-hop';
+        const kind = nextHop ? 'next-hop' : 'route';
+        const parents = this.parentsOf(w);
+        planner.add(
+          routeDraft('delete', kind, why, nextHop ? 'nexthop-del' : 'route-del', w, [], this.toRefs(aliveA), parents),
+        );
+        planner.add(routeDraft('create', kind, why, nextHop ? 'nexthop' : 'route', w, w.paths, [], parents));
+        continue;
+      }
+      const phase: Phase = w.kind === 'next-hop' ? 'nexthop' : w.kind === 'underlay-route' ? 'underlay-route' : 'route';
+      const via = w.paths.map((p) => `${p.nh} ${ifLabel(p.iface)}`).join(', ');
+      const reason = aliveA
+        ? `paths ${aliveA.paths.map((p) => `${p.nh} ${actual.interfaces.get(p.swIfIndex)?.name ?? p.swIfIndex}`).join(', ')} → ${via}`
+        : `via ${via}${w.peer === undefined ? '' : ` (peer ${w.owner}/${w.peer})`}`;
+      planner.add(
+        routeDraft(
+          aliveA ? 'modify' : 'create',
+          w.kind,
+          reason,
+          phase,
+          w,
+          w.paths,
+          aliveA ? this.toRefs(aliveA) : [],
+          this.parentsOf(w),
+        ),
+      );
+    }
   }
 }
 
