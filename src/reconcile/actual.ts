@@ -3,8 +3,10 @@
  * name, owner name, public key, table+prefix) so that planning 10,000 peers stays linear.
  */
 import type { AddressFamily } from '../config/model';
+import { TAG_PREFIX } from '../config/tag';
 
-export const OWNER_TAG_PREFIX = 'vppwg:';
+/** The ownership tag's prefix (src/config/tag.ts owns it); kept under this name for existing imports. */
+export const OWNER_TAG_PREFIX = TAG_PREFIX;
 
 export interface ActualInterface {
   readonly swIfIndex: number;

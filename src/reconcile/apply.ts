@@ -3,13 +3,17 @@
  * the client at once and it pipelines them within its in-flight window; a phase starts only when
  * the previous one has answered. On the first rejection no further operation starts, the ones in
  * flight are awaited, and (unless told otherwise) every applied operation is undone in reverse
- * phase order so each object is as it was before the run.
+ * phase order so each object is as it was before the run. An interrupt (the signal) stops the same
+ * way and is always rolled back; abandoning (the second signal) stops the rollback, and what stays
+ * applied is listed.
  */
 import { VppApiError } from '../client';
 import type { ActualState } from './actual';
-import { PHASES, phaseOf, stepOf, type Operation, type Phase, type Plan } from './plan';
+import { PHASES, phaseOf, stepOf, type Operation, type Phase, type Plan, type PlannedStep } from './plan';
 import { executeStep, newTouched, type ExecContext, type Touched, type Undo } from './vpp';
+import { setOwnerTag } from './vpp-tag';
 import type { VppClient } from '../client';
+import type { CreateJournal } from '../state/create-journal';
 
 export interface ApplyError {
   operation: string;
@@ -25,6 +29,44 @@ export interface ApplyOutcome {
   rollbackErrors: string[];
   /** What the applied operations changed (for a focused re-observe). */
   touched: Touched;
+  /** After an abandoned or failed rollback: the operations applied and not undone, as 'id (reason)'. */
+  left: string[];
+}
+
+export interface ApplyOptions {
+  rollback: boolean;
+  peerV2: boolean;
+  /** Aborted: start no more operations, await those in flight, roll back (whatever `rollback` says). */
+  signal?: AbortSignal;
+  /** Aborted: start no more undos either. */
+  abandon?: AbortSignal;
+  /** Where interface creates are recorded before they are sent (see CreateJournal). */
+  journal?: CreateJournal;
+}
+
+/** The error of an interrupted run (the result's error operation). */
+export const INTERRUPTED = 'interrupted';
+
+/** One operation's step, with the bookkeeping around it: the journal for creates, the tag step here. */
+async function execute(ctx: ExecContext, step: PlannedStep, journal: CreateJournal | undefined): Promise<Undo> {
+  if (step.t === 'tag') {
+    await setOwnerTag(ctx.client, step.swIfIndex, step.owner, true);
+    ctx.touched.structural = true;
+    ctx.touched.interfacesCreated = true;
+    return () => setOwnerTag(ctx.client, step.swIfIndex, step.owner, false);
+  }
+  if (step.t !== 'interface-add' || !journal) return executeStep(ctx, step);
+  journal.begin({
+    name: step.owner,
+    ...(step.instance !== undefined ? { instance: step.instance } : {}),
+    listenPort: step.listenPort,
+    source: step.source,
+  });
+  const undo = await executeStep(ctx, step);
+  // Created and tagged: the tag says whose it is from now on. (A failure keeps the record: the
+  // interface may be there untagged, and the next run takes it back.)
+  journal.end(step.owner);
+  return undo;
 }
 
 /** Operations started and not finished: the client's default in-flight window; more would only queue (and hold memory) in the client. */
@@ -64,7 +106,7 @@ export async function applyPlan(
   client: VppClient,
   plan: Plan,
   actual: ActualState,
-  opts: { rollback: boolean; peerV2: boolean },
+  opts: ApplyOptions,
 ): Promise<ApplyOutcome> {
   const ctx: ExecContext = {
     client,
@@ -80,49 +122,65 @@ export async function applyPlan(
     list.push(op);
     byPhase.set(p, list);
   }
-  const undoByPhase: Undo[][] = [];
+  const undoByPhase: { op: Operation; undo: Undo }[][] = [];
   let applied = 0;
   let error: ApplyError | undefined;
+  const interrupted = (): boolean => opts.signal?.aborted === true;
   for (const phase of PHASES) {
     const ops = byPhase.get(phase);
     if (!ops) continue;
-    const undos: Undo[] = [];
+    const undos: { op: Operation; undo: Undo }[] = [];
     undoByPhase.push(undos);
     await runAll(
       ops,
       async (op) => {
         try {
-          undos.push(await executeStep(ctx, stepOf(op)));
+          undos.push({ op, undo: await execute(ctx, stepOf(op), opts.journal) });
           applied++;
         } catch (err) {
           if (!error) error = { operation: op.id, ...describe(err) };
         }
       },
-      () => error !== undefined,
+      () => error !== undefined || interrupted(),
       // One at a time: a create whose tag fails deletes its interface again, and that free,
       // interleaved with another create, would leave VPP's stack of free sw_if_index out of the
       // order the rollback undoes in (interfaces would come back under each other's index).
       phase === 'interface-add' ? 1 : MAX_CONCURRENT,
     );
-    if (error) break;
+    if (error || interrupted()) break;
   }
-  if (!error) return { applied, rolledBack: false, rollbackErrors: [], touched: ctx.touched };
-  if (!opts.rollback) return { applied, error, rolledBack: false, rollbackErrors: [], touched: ctx.touched };
+  const stopped = !error && interrupted() && applied < plan.operations.length;
+  if (stopped) {
+    error = {
+      operation: INTERRUPTED,
+      message: `interrupted after ${applied} of ${plan.operations.length} operations: what this run applied is rolled back`,
+    };
+  }
+  const outcome = { applied, touched: ctx.touched };
+  if (!error) return { ...outcome, rolledBack: false, rollbackErrors: [], left: [] };
+  // An interrupted run is always rolled back: it stopped at no point anyone chose.
+  if (!opts.rollback && !stopped) return { ...outcome, error, rolledBack: false, rollbackErrors: [], left: [] };
   const rollbackErrors: string[] = [];
+  const left: string[] = [];
+  const abandoned = (): boolean => opts.abandon?.aborted === true;
   for (let i = undoByPhase.length - 1; i >= 0; i--) {
-    const undos = undoByPhase[i]!;
     // Reverse order of completion (see Undo): VPP's pools then give removed objects their old index.
+    const undos = [...undoByPhase[i]!].reverse();
+    const undone = new Set<Operation>();
     await runAll(
-      [...undos].reverse(),
-      async (undo) => {
+      undos,
+      async ({ op, undo }) => {
         try {
           await undo();
+          undone.add(op);
         } catch (err) {
           rollbackErrors.push(describe(err).message);
         }
       },
-      () => false,
+      abandoned,
     );
+    for (const { op } of undos) if (!undone.has(op)) left.push(`${op.id} (${op.reason})`);
   }
-  return { applied, error, rolledBack: rollbackErrors.length === 0, rollbackErrors, touched: ctx.touched };
+  if (abandoned() && error.operation === INTERRUPTED) error.message += '; the rollback was abandoned';
+  return { ...outcome, error, rolledBack: left.length === 0, rollbackErrors, left };
 }

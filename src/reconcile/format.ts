@@ -2,22 +2,31 @@
  * Plans and actual state for people (terraform-like text) and for machines (JSON). Neither form
  * contains a private or preshared key: only public keys and whether a preshared key is set.
  */
-import { OWNER_TAG_PREFIX, type ActualState } from './actual';
+import type { ActualState } from './actual';
+import { signOf } from './action';
+import { endpointText } from './ip';
 import type { Plan } from './plan';
+import { TAG_PREFIX } from '../config/tag';
 import type { DesiredState } from '../config/model';
 
-const SIGN = { create: '+', delete: '-', modify: '~' } as const;
+/** The plan's counts as one sentence ('2 to create, 0 to change, 1 to delete'; 'no changes' when empty). */
+export function planSummaryText(plan: Plan): string {
+  if (plan.isEmpty) return 'no changes';
+  const s = plan.summary;
+  return `${s.create} to create, ${s.modify} to change, ${s.delete} to delete`;
+}
 
 export function formatPlan(plan: Plan): string {
   const lines: string[] = [];
   if (plan.isEmpty) {
     lines.push('No changes: VPP matches the desired state.');
   } else {
-    for (const op of plan.operations) lines.push(`  ${SIGN[op.action]} ${op.kind} ${op.key}: ${op.reason}`);
+    for (const op of plan.operations) lines.push(`  ${signOf(op.action)} ${op.kind} ${op.key}: ${op.reason}`);
     lines.push('');
-    const s = plan.summary;
-    lines.push(`Plan: ${s.create} to create, ${s.modify} to change, ${s.delete} to delete.`);
+    lines.push(`Plan: ${planSummaryText(plan)}.`);
   }
+  // Loud, after the operations: an interface's public key changes and every peer must be told.
+  for (const w of plan.warnings) lines.push(`! ${w}`);
   for (const n of plan.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
 }
@@ -34,12 +43,15 @@ export function planToJson(plan: Plan): unknown {
       reason: op.reason,
       dependsOn: [...op.dependsOn],
     })),
+    warnings: [...plan.warnings],
     notes: [...plan.notes],
   };
 }
 
 export interface ShownPeer {
   peerIndex: number;
+  /** The peer's name in the desired state, when show was given it and the file lists this public key. */
+  name?: string;
   publicKey: string;
   endpoint: string | null;
   allowedIps: string[];
@@ -58,6 +70,8 @@ export interface ShownState {
     owner: string | null;
     /** VPP's interface tag, '' when none (shows a vppwg tag on an interface vppwg does not own). */
     tag: string;
+    /** Whether the desired state show was given names this interface as an uplink. */
+    uplink: boolean;
     adminUp: boolean;
     linkUp: boolean;
     mtu: number;
@@ -83,19 +97,20 @@ export interface ShowOptions {
   desired?: DesiredState;
 }
 
-export function showState(actual: ActualState, _opts: ShowOptions = {}): ShownState {
+export function showState(actual: ActualState, opts: ShowOptions = {}): ShownState {
   const ifName = (i: number): string => actual.interfaces.get(i)?.name ?? `sw_if_index ${i}`;
+  const peerNames = new Map<string, string>();
+  for (const w of opts.desired?.wireguard ?? []) for (const p of w.peers) peerNames.set(p.publicKey, p.name);
+  const uplinks = new Set(opts.desired?.uplinks.map((u) => u.name));
   const peersBy = new Map<number, ShownPeer[]>();
   for (const p of actual.peers.values()) {
     const list = peersBy.get(p.swIfIndex) ?? [];
+    const name = peerNames.get(p.publicKey);
     list.push({
       peerIndex: p.peerIndex,
+      ...(name !== undefined ? { name } : {}),
       publicKey: p.publicKey,
-      endpoint: p.endpoint
-        ? p.endpoint.address.includes(':')
-          ? `[${p.endpoint.address}]:${p.endpoint.port}`
-          : `${p.endpoint.address}:${p.endpoint.port}`
-        : null,
+      endpoint: p.endpoint ? endpointText(p.endpoint) : null,
       allowedIps: [...p.allowedIps],
       persistentKeepalive: p.persistentKeepalive,
       underlayTable: p.underlayTable,
@@ -106,7 +121,7 @@ export function showState(actual: ActualState, _opts: ShowOptions = {}): ShownSt
   }
   return {
     tables: actual.tables
-      .map((t) => ({ id: t.id, family: t.family, name: t.name, ownedByVppwg: t.name.startsWith('vppwg:') }))
+      .map((t) => ({ id: t.id, family: t.family, name: t.name, ownedByVppwg: t.name.startsWith(TAG_PREFIX) }))
       .sort((a, b) => a.family.localeCompare(b.family) || a.id - b.id),
     interfaces: [...actual.interfaces.values()]
       .sort((a, b) => a.swIfIndex - b.swIfIndex)
@@ -116,6 +131,7 @@ export function showState(actual: ActualState, _opts: ShowOptions = {}): ShownSt
         type: i.devType,
         owner: i.owner ?? null,
         tag: i.tag,
+        uplink: uplinks.has(i.name),
         adminUp: i.adminUp,
         linkUp: i.linkUp,
         mtu: i.mtu[0] ?? 0,
@@ -159,8 +175,8 @@ function vppSourceNote(src: number): string {
   }
 }
 
-export function formatShow(actual: ActualState, _opts: ShowOptions = {}): string {
-  const s = showState(actual);
+export function formatShow(actual: ActualState, opts: ShowOptions = {}): string {
+  const s = showState(actual, opts);
   const out: string[] = [];
   out.push('Tables:');
   for (const t of s.tables)
@@ -173,9 +189,11 @@ export function formatShow(actual: ActualState, _opts: ShowOptions = {}): string
       i.table.ip4 || i.table.ip6 ? `table ${i.table.ip4}/${i.table.ip6}` : undefined,
       i.owner !== null
         ? `vppwg "${i.owner}"`
-        : i.tag.startsWith(OWNER_TAG_PREFIX)
+        : i.tag.startsWith(TAG_PREFIX)
           ? `tag "${i.tag}" but not a WireGuard interface, so not managed by vppwg`
-          : 'not managed by vppwg',
+          : i.uplink
+            ? 'managed (uplink)'
+            : 'not managed by vppwg',
     ].filter(Boolean);
     out.push(`  ${i.name} [${i.swIfIndex}] ${i.type}: ${attrs.join(', ')}`);
     for (const a of i.addresses) out.push(`      ${a}`);
@@ -186,7 +204,9 @@ export function formatShow(actual: ActualState, _opts: ShowOptions = {}): string
     );
     out.push(`  public key ${w.publicKey}`);
     for (const p of w.peers) {
-      out.push(`  peer [${p.peerIndex}] ${p.publicKey}${p.established ? ' (established)' : ''}`);
+      out.push(
+        `  peer [${p.peerIndex}]${p.name !== undefined ? ` "${p.name}"` : ''} ${p.publicKey}${p.established ? ' (established)' : ''}`,
+      );
       out.push(
         `      endpoint ${p.endpoint ?? '(none: learned from the handshake)'}, allowed ${p.allowedIps.join(', ')}`,
       );

@@ -5,10 +5,15 @@
 import type { VppClient } from '../client';
 import type { DesiredState } from '../config/model';
 import type { ActualState } from './actual';
-import { applyPlan } from './apply';
-import { PlanError, planChanges, wantedRouteKeys, type Plan } from './plan';
+import { applyPlan, INTERRUPTED } from './apply';
+import { adoptInterrupted } from './adopt';
+import { PlanError, planChanges, wantedRouteKeys, type Plan, type PlanOptions } from './plan';
 import { checkReconcileApi, hasPeerV2, observe, observeTouched } from './vpp';
-import type { StateDir } from '../state';
+import { StateDirError, type StateDir } from '../state';
+import { CreateJournal } from '../state/create-journal';
+import { RouteRecord, type RecordedRoute } from '../state/route-record';
+import { recordedRouteKeys, routesToRemember } from './route-memory';
+import { keepInterfaceKeys, resolveInterfaceKeys, type InterfaceKey } from './keys';
 
 /**
  * Above this many re-read objects a full observe (a few dumps) is cheaper than exact lookups one by one.
@@ -25,8 +30,17 @@ export type {
   ActualTeibEntry,
 } from './actual';
 export { buildActualState, OWNER_TAG_PREFIX } from './actual';
-export { planChanges, PlanError, PHASES, type Operation, type Plan } from './plan';
-export { formatPlan, planToJson, showState, formatShow, type ShownState, type ShowOptions } from './format';
+export { planChanges, PlanError, PHASES, type Operation, type Plan, type PlanOptions } from './plan';
+export { ACTION_SIGNS, signOf, type Action, type ActionSign } from './action';
+export {
+  formatPlan,
+  planSummaryText,
+  planToJson,
+  showState,
+  formatShow,
+  type ShownState,
+  type ShowOptions,
+} from './format';
 export { checkReconcileApi, observe, reconcileMessages, MUTATING_MESSAGES } from './vpp';
 
 export interface ReconcileResult {
@@ -61,6 +75,7 @@ function mergePlans(a: Plan, b: Plan): Plan {
       modify: a.summary.modify + b.summary.modify,
       delete: a.summary.delete + b.summary.delete,
     },
+    warnings: [...new Set([...a.warnings, ...b.warnings])],
     notes: [...new Set([...a.notes, ...b.notes])],
   };
 }
@@ -100,7 +115,13 @@ export interface ReconcileOptions {
   abandon?: AbortSignal;
 }
 
-const EMPTY_PLAN: Plan = { operations: [], isEmpty: true, summary: { create: 0, modify: 0, delete: 0 }, notes: [] };
+const EMPTY_PLAN: Plan = {
+  operations: [],
+  isEmpty: true,
+  summary: { create: 0, modify: 0, delete: 0 },
+  warnings: [],
+  notes: [],
+};
 
 /** VPP's state as a plan for `desired` needs it: every route it can act on, and no other (see ActualState.routeScope). */
 export function observeFor(client: VppClient, desired: DesiredState): Promise<ActualState> {
@@ -148,24 +169,71 @@ export async function reconcile(
   // state serves only if it was read for every route this desired state wants: a newly wanted
   // prefix may exist via another interface, which the plan must see to replace it and to restore
   // it on rollback rather than delete it.
-  const routeScope = wantedRouteKeys(desired);
-  const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
-  const before = cached ?? (await observe(client, { routeScope }));
-  let plan: Plan;
-  try {
-    plan = planChanges(desired, before);
-  } catch (err) {
-    if (!(err instanceof PlanError)) throw err;
-    return done({
+  const refused = (message: string): ReconcileResult =>
+    done({
       ok: false,
       plan: EMPTY_PLAN,
       applied: 0,
       rolledBack: false,
-      error: { operation: 'plan', message: err.message },
+      error: { operation: 'plan', message },
       verified: false,
       peers: [],
     });
+  const journal = opts.stateDir ? new CreateJournal(opts.stateDir) : undefined;
+  const routeRecord = opts.stateDir ? new RouteRecord(opts.stateDir) : undefined;
+  let appliedRoutes: RecordedRoute[] = [];
+  try {
+    appliedRoutes = routeRecord?.read() ?? [];
+  } catch (err) {
+    if (!(err instanceof StateDirError)) throw err;
+    return refused(err.message);
   }
+  const routeScope = wantedRouteKeys(desired);
+  // Routes vppwg applied and the file dropped are read too: the plan names them (or prunes them).
+  for (const k of recordedRouteKeys(appliedRoutes)) routeScope.add(k);
+  const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
+  const observed = cached ?? (await observe(client, { routeScope }));
+  /** After a run that left VPP as desired: the record of applied routes, and no create pending. */
+  const remember = (after: ActualState): void => {
+    routeRecord?.write(routesToRemember(desired, appliedRoutes, after), appliedRoutes);
+    journal?.clear();
+  };
+  let keys: Map<string, InterfaceKey> | undefined;
+  let before = observed;
+  let adopted: ReadonlyMap<string, number> | undefined;
+  try {
+    // Interfaces an interrupted run created and could not tag are vppwg's: the plan tags them.
+    const creating = journal?.read() ?? [];
+    if (creating.length) ({ actual: before, adopted } = adoptInterrupted(observed, creating));
+    if (opts.stateDir) keys = await resolveInterfaceKeys(client, desired, before, opts.stateDir);
+  } catch (err) {
+    if (!(err instanceof StateDirError)) throw err;
+    return refused(err.message);
+  }
+  // For verifying: what was adopted is tagged by then.
+  const verifyOpts: PlanOptions = {
+    ...(opts.learnedEndpoints ? { learnedEndpoints: opts.learnedEndpoints } : {}),
+    ...(keys ? { keys, keepsKeys: !opts.dryRun } : {}),
+    ...(appliedRoutes.length ? { appliedRoutes, pruneRoutes: opts.pruneRoutes ?? false } : {}),
+  };
+  const planOpts: PlanOptions = { ...verifyOpts, ...(adopted?.size ? { adopted } : {}) };
+  let plan: Plan;
+  try {
+    plan = planChanges(desired, before, planOpts);
+  } catch (err) {
+    if (!(err instanceof PlanError)) throw err;
+    return refused(err.message);
+  }
+  if (!opts.dryRun && keys && opts.stateDir) {
+    // Kept before any create is sent: an interface never runs on a key vppwg could lose.
+    try {
+      keepInterfaceKeys(opts.stateDir, keys);
+    } catch (err) {
+      if (!(err instanceof StateDirError)) throw err;
+      return refused(err.message);
+    }
+  }
+  if (!opts.dryRun && plan.isEmpty) remember(observed);
   if (opts.dryRun || plan.isEmpty) {
     // Nothing to send: what was observed is what is verified.
     return done({
@@ -176,14 +244,22 @@ export async function reconcile(
       // With a cached state nothing was read from VPP in this run: nothing was verified.
       verified: plan.isEmpty && !cached,
       peers: peersOf(desired, before),
-      actual: before,
+      // As VPP has it (an adopted interface is not tagged yet): a next run may plan from it.
+      actual: observed,
     });
   }
   // Nothing is sent unless VPP takes every message an apply may need: never a half-applied run for that.
   checkReconcileApi(client, true);
   const rollback = opts.rollback ?? true;
-  const outcome = await applyPlan(client, plan, before, { rollback, peerV2: hasPeerV2(client) });
-  if (outcome.error && cached && rollback && outcome.rolledBack) {
+  const outcome = await applyPlan(client, plan, before, {
+    rollback,
+    peerV2: hasPeerV2(client),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.abandon ? { abandon: opts.abandon } : {}),
+    ...(journal ? { journal } : {}),
+  });
+  const interrupted = outcome.error?.operation === INTERRUPTED;
+  if (outcome.error && cached && rollback && outcome.rolledBack && !interrupted) {
     // The cached state may have been stale: VPP is as before this run, so plan again from what it has.
     return reconcile(client, desired, { ...opts, actual: undefined });
   }
@@ -201,6 +277,7 @@ export async function reconcile(
       verified: false,
       peers: after ? peersOf(desired, after) : [],
       ...(after ? { actual: after } : {}),
+      ...(outcome.left.length ? { left: outcome.left } : {}),
     });
   }
   // Verify by observing again: what this run touched, re-read (or everything, for a large run).
@@ -227,7 +304,7 @@ export async function reconcile(
     });
   }
   try {
-    remaining = planChanges(desired, after);
+    remaining = planChanges(desired, after, verifyOpts);
   } catch (err) {
     remaining = { ...EMPTY_PLAN, isEmpty: false, notes: [(err as Error).message] };
   }
@@ -261,6 +338,7 @@ export async function reconcile(
       actual: after,
     });
   }
+  remember(after);
   return done({
     ok: true,
     plan,

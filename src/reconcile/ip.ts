@@ -89,3 +89,10 @@ export function pairedAddressOf31(interfaceAddress: string): string | undefined 
   PREFIX[4] = PREFIX[4]! ^ 1;
   return getAddress(PREFIX, 0, 'address');
 }
+
+/** An endpoint as text: 'address:port', the address in brackets when IPv6 ('[2001:db8::2]:51820'). */
+export function endpointText(endpoint: { readonly address: string; readonly port: number }): string {
+  return endpoint.address.includes(':')
+    ? `[${endpoint.address}]:${endpoint.port}`
+    : `${endpoint.address}:${endpoint.port}`;
+}

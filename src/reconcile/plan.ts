@@ -1,7 +1,8 @@
 /**
  * The diff: desired state vs. what VPP has, as an ordered list of operations.
  *
- * One descriptor per object kind decides create/delete/modify; the order lives here, in PHASES:
+ * One planning step per object kind (tables, interfaces and their attributes, uplinks, peers, routes
+ * in RouteDiff, TEIB) decides create/delete/modify as drafts; the order lives here, in PHASES:
  * teardown (admin down, routes, next hops, peers, addresses, interfaces) runs first, in reverse
  * dependency order, then bring-up (tables → interface → table binding → MTU → addresses → peers →
  * next hops → routes → admin up), and unused tables go last, once nothing is bound to them.
@@ -26,7 +27,10 @@ import {
   type ActualRoute,
   type ActualState,
 } from './actual';
-import { familyOf, isDefaultPrefix, pairedAddressOf31 } from './ip';
+import { endpointText, familyOf, isDefaultPrefix, pairedAddressOf31 } from './ip';
+import { signOf, type Action } from './action';
+import type { InterfaceKey } from './keys';
+import type { RecordedRoute } from '../state/route-record';
 
 // The desired state arrives normalised (src/config: canonical addresses and network prefixes) and
 // observe() canonicalises what VPP reports, so the diff compares strings without parsing again.
@@ -38,7 +42,7 @@ function hostOf(address: string): string {
 
 export interface Operation {
   id: string;
-  action: 'create' | 'delete' | 'modify';
+  action: Action;
   kind: string;
   key: string;
   reason: string;
@@ -49,12 +53,19 @@ export interface Plan {
   operations: Operation[];
   isEmpty: boolean;
   summary: { create: number; modify: number; delete: number };
+  /**
+   * What the operator must act on, printed loudly ('!'): an interface's private key changes, so
+   * every peer must be given its new public key.
+   */
+  warnings: string[];
   /** Differences that are deliberately not drift (learned/roamed endpoints), for the operator. */
   notes: string[];
 }
 
 /** The phases, in execution order. */
 export const PHASES = [
+  // First: an interface an interrupted run left untagged is vppwg's again before anything else.
+  'interface-tag',
   'admin-down',
   'route-del',
   'nexthop-del',
@@ -114,6 +125,15 @@ export type Step =
   | { t: 'teib-del'; iface: IfRef; peer: string; nh: string; nhTable: number }
   | { t: 'admin'; iface: IfRef; up: boolean; previous: boolean };
 
+/** Tagging an interface an interrupted run created (see adopt.ts); the executor's other steps live in vpp.ts. */
+export interface TagStep {
+  readonly t: 'tag';
+  readonly owner: string;
+  readonly swIfIndex: number;
+}
+
+export type PlannedStep = Step | TagStep;
+
 /**
  * What the executor needs rides on symbol keys: JSON.stringify and Object.keys skip them, so a plan
  * never serialises key material (and symbol properties keep the objects fast, unlike defineProperty).
@@ -122,8 +142,27 @@ const STEP = Symbol('step');
 const PHASE = Symbol('phase');
 
 interface PlannedOperation extends Operation {
-  readonly [STEP]: Step;
+  readonly [STEP]: PlannedStep;
   readonly [PHASE]: Phase;
+}
+
+/** What a plan needs beyond the desired and the actual state (all optional: without, as before). */
+export interface PlanOptions {
+  /**
+   * Last endpoints VPP learned for peers the file gives none, by public key: a peer created in
+   * this plan starts with it, so VPP can initiate. Never drift.
+   */
+  readonly learnedEndpoints?: ReadonlyMap<string, { readonly address: string; readonly port: number }>;
+  /** Keys of 'generate' interfaces from the state directory (see keys.ts), by logical name. */
+  readonly keys?: ReadonlyMap<string, InterfaceKey>;
+  /** Whether this run keeps the keys it generates (an apply); a dry run keeps none. */
+  readonly keepsKeys?: boolean;
+  /** Interfaces an interrupted run created and could not tag (see adopt.ts): logical name → sw_if_index. */
+  readonly adopted?: ReadonlyMap<string, number>;
+  /** The file's static routes as vppwg applied them before (state directory): those the file dropped are named. */
+  readonly appliedRoutes?: readonly RecordedRoute[];
+  /** Remove the routes of appliedRoutes that the file dropped (`--prune-routes`) instead of naming them. */
+  readonly pruneRoutes?: boolean;
 }
 
 export class PlanError extends Error {
@@ -133,7 +172,7 @@ export class PlanError extends Error {
   }
 }
 
-export function stepOf(op: Operation): Step {
+export function stepOf(op: Operation): PlannedStep {
   return (op as PlannedOperation)[STEP];
 }
 export function phaseOf(op: Operation): Phase {
@@ -149,7 +188,7 @@ interface Draft {
   key: string;
   reason: string;
   phase: Phase;
-  step: Step;
+  step: PlannedStep;
   /** Resource this operation creates, changes or deletes. */
   provides: string;
   /** Resources it hangs off: created before it, deleted after it. */
@@ -191,6 +230,7 @@ class Planner {
   readonly drafts: Draft[] = [];
   readonly problems: string[] = [];
   readonly notes: string[] = [];
+  readonly warnings: string[] = [];
   /** Owned interfaces' fates, by sw_if_index. */
   readonly fates = new Map<number, Fate>();
   readonly desiredByOwner = new Map<string, DesiredWireguardInterface>();
@@ -200,6 +240,7 @@ class Planner {
   constructor(
     readonly desired: DesiredState,
     readonly actual: ActualState,
+    readonly opts: PlanOptions,
   ) {}
 
   add(d: Draft): void {
@@ -223,9 +264,25 @@ class Planner {
   check(): void {
     const { desired, actual } = this;
     for (const u of desired.uplinks) {
-      if (!actual.interfacesByName.has(u.name)) {
+      const cur = actual.interfacesByName.get(u.name);
+      if (!cur) {
         this.problems.push(
           `uplink "${u.name}" is named in the file but VPP has no such interface: check the name against \`vppwg show\` (vppwg never creates uplinks)`,
+        );
+        continue;
+      }
+      // The uplink may be how the operator reaches the box: taking anything away needs an opt-in.
+      if (u.addresses !== undefined && !u.removeUnlistedAddresses) {
+        for (const a of cur.addresses) {
+          if (u.addresses.includes(a)) continue;
+          this.problems.push(
+            `uplink "${u.name}" has address ${a} in VPP, which its addresses do not list: add it to the list, or set remove_unlisted_addresses: true on the uplink to have vppwg remove it`,
+          );
+        }
+      }
+      if (u.adminUp === false && cur.adminUp && !u.allowAdminDown) {
+        this.problems.push(
+          `uplink "${u.name}" is up in VPP and the file says admin_up: false: set allow_admin_down: true on the uplink to let vppwg bring it down, or drop admin_up`,
         );
       }
     }
@@ -324,6 +381,18 @@ class Planner {
 
   planInterfaces(): void {
     const { actual } = this;
+    for (const [owner, swIfIndex] of this.opts.adopted ?? []) {
+      this.add({
+        action: 'modify',
+        kind: 'tag',
+        key: `${owner} (${actual.interfaces.get(swIfIndex)?.name ?? swIfIndex})`,
+        reason: 'created by an interrupted vppwg run',
+        phase: 'interface-tag',
+        step: { t: 'tag', owner, swIfIndex },
+        provides: `tag:${owner}`,
+        parents: [],
+      });
+    }
     // Fates first: peers and routes below depend on which interfaces survive.
     for (const [owner, idx] of actual.owned.interfaces) {
       const d = this.desiredByOwner.get(owner);
@@ -372,8 +441,12 @@ class Planner {
     for (const d of this.desired.wireguard) {
       const idx = this.keptIndex.get(d.name);
       const ref: IfRef = { owner: d.name };
+      const prior = actual.owned.interfaces.get(d.name);
+      this.tellKey(
+        d,
+        idx === undefined && prior !== undefined && this.replaceReasons.get(prior)!.includes('private key changed'),
+      );
       if (idx === undefined) {
-        const prior = actual.owned.interfaces.get(d.name);
         this.add({
           action: 'create',
           kind: 'wireguard-interface',
@@ -387,7 +460,7 @@ class Planner {
             t: 'interface-add',
             owner: d.name,
             ...(d.instance !== undefined ? { instance: d.instance } : {}),
-            privateKey: d.privateKey,
+            privateKey: this.opts.keys?.get(d.name)?.key ?? d.privateKey,
             listenPort: d.listenPort,
             source: d.source,
           },
@@ -430,11 +503,42 @@ class Planner {
     }
     if (d.listenPort !== w.listenPort) out.push(`listen port ${w.listenPort} → ${d.listenPort}`);
     if (d.source !== w.source) out.push(`source ${w.source} → ${d.source}`);
-    if (d.privateKey !== 'generate') {
-      const pub = d.publicKey ?? encodeKey(publicKeyOf(d.privateKey.bytes));
-      if (pub !== w.publicKey) out.push('private key changed');
-    }
+    const pub = this.wantedPublicKey(d);
+    if (pub !== undefined && pub !== w.publicKey) out.push('private key changed');
     return out;
+  }
+
+  /** The public key interface `d` is to have; undefined when VPP generates its key (no state directory). */
+  wantedPublicKey(d: DesiredWireguardInterface): string | undefined {
+    if (d.privateKey !== 'generate') return d.publicKey ?? encodeKey(publicKeyOf(d.privateKey.bytes));
+    return this.opts.keys?.get(d.name)?.publicKey;
+  }
+
+  /** Says loudly when an interface's public key changes (its peers stop working until told), and where keys are kept. */
+  tellKey(d: DesiredWireguardInterface, recreated: boolean): void {
+    const kept = d.privateKey === 'generate' ? this.opts.keys?.get(d.name) : undefined;
+    const keeps = this.opts.keepsKeys ?? false;
+    const shown =
+      kept?.origin === 'new' && !keeps
+        ? 'known once an apply has generated it (a plan keeps no key; `vppwg show` prints it)'
+        : this.wantedPublicKey(d);
+    if (recreated) {
+      this.warnings.push(
+        `interface "${d.name}" is recreated with another private key: its public key becomes ${shown}; every peer of "${d.name}" must be given the new public key`,
+      );
+    } else if (kept?.origin === 'new') {
+      const where = `${keeps ? 'kept' : 'to be kept by apply'} in ${kept.path}`;
+      const renamed = [...this.fates].some(([, f]) => f === 'delete');
+      const text = `interface "${d.name}" gets a private key generated by vppwg (${where}): its public key is ${shown}`;
+      // A vppwg interface deleted in the same plan may be this one under its old name: its peers lose it.
+      if (renamed) this.warnings.push(`${text}; if it replaces a renamed interface, every peer must be given it`);
+      else this.notes.push(text);
+    }
+    if (kept?.origin === 'vpp') {
+      this.notes.push(
+        `interface "${d.name}": the private key VPP generated for it ${keeps ? 'is now kept' : 'will be kept (by apply)'} in ${kept.path}, and reused across restarts`,
+      );
+    }
   }
 
   /** Table binding, MTU, addresses and admin state of one interface (wg or uplink); `cur` undefined = fresh interface. */
@@ -591,13 +695,21 @@ class Planner {
       for (const p of d.peers) {
         if (kept.has(p.publicKey)) continue;
         const diff = replaced.get(p.publicKey);
+        // A remote-access client VPP knew before (say, before it restarted): VPP can initiate again.
+        const learned = p.endpoint ? undefined : this.opts.learnedEndpoints?.get(p.publicKey);
+        const config = desiredConfig(p);
+        const withLearned = learned ? `, starts at endpoint ${endpointText(learned)} (learned earlier)` : '';
         this.add({
           action: 'create',
           kind: 'peer',
           key: peerLabel(d.name, p.name, p.publicKey),
-          reason: diff !== undefined ? `re-added: ${diff}` : peerSummary(p),
+          reason: (diff !== undefined ? `re-added: ${diff}` : peerSummary(p)) + withLearned,
           phase: 'peer-add',
-          step: { t: 'peer-add', owner: d.name, peer: desiredConfig(p) },
+          step: {
+            t: 'peer-add',
+            owner: d.name,
+            peer: learned ? { ...config, endpoint: { address: learned.address, port: learned.port } } : config,
+          },
           provides: `peer:${p.publicKey}@${d.name}`,
           parents: [
             `if:${d.name}`,
@@ -616,8 +728,8 @@ class Planner {
       out.push(`keepalive ${a.persistentKeepalive} → ${want.persistentKeepalive}`);
     if (want.underlayTable !== a.underlayTable) out.push(`underlay table ${a.underlayTable} → ${want.underlayTable}`);
     if (want.endpoint) {
-      const wantEp = `${want.endpoint.address}:${want.endpoint.port}`;
-      const curEp = a.endpoint ? `${a.endpoint.address}:${a.endpoint.port}` : undefined;
+      const wantEp = endpointText(want.endpoint);
+      const curEp = a.endpoint ? endpointText(a.endpoint) : undefined;
       if (curEp === undefined) {
         out.push(`endpoint none → ${wantEp}`);
       } else if (curEp !== wantEp) {
@@ -653,220 +765,40 @@ class Planner {
    * outlive their interface; and next hops then share the routes' dump, diff and calls.
    */
   planRoutes(): void {
+    const diff = new RouteDiff(this);
+    diff.planUnwanted();
+    diff.planWanted();
+    this.planDroppedRoutes(diff.want, (r) => diff.toRefs(r));
+  }
+
+  /**
+   * Static routes vppwg applied earlier that the file no longer lists and VPP still has: named in a
+   * note, or deleted with pruneRoutes. (Those through vppwg's interfaces are planned with the rest.)
+   */
+  planDroppedRoutes(want: ReadonlyMap<string, Want>, toRefs: (r: ActualRoute) => PathRef[]): void {
     const { actual } = this;
-    // The wireguard interfaces' wants are built once per desired interface object and shared (a
-    // daemon plans the same desired state again and again); an entry is cloned before a merge
-    // changes it, so the cached maps stay as built.
-    const sources = this.desired.wireguard.map(wantedRoutesOf);
-    let want: Map<string, Want>;
-    const mine = new Set<Want>();
-    if (sources.length === 1 && !this.desired.routes.length) want = sources[0] as Map<string, Want>;
-    else {
-      want = new Map();
-      for (const source of sources)
-        for (const [k, w] of source) {
-          const have = want.get(k);
-          if (!have) want.set(k, w);
-          else for (const path of w.paths) mergeWant(want, mine, k, have, w.kind, path);
-        }
-    }
-    const put = (table: number, prefix: string, kind: Want['kind'], path: PathRef): void => {
-      const k = routeKey(table, prefix);
-      const w = want.get(k);
-      if (!w) {
-        const fresh: Want = { table, prefix, kind, paths: [path] };
-        mine.add(fresh);
-        want.set(k, fresh);
-        return;
-      }
-      mergeWant(want, mine, k, w, kind, path);
-    };
-    const parentsOf = (w: Want): string[] => {
-      const out = [...new Set(w.paths.map((p) => ifResource(p.iface)))];
-      if (w.peerRes) out.push(w.peerRes);
-      if (w.table !== 0) out.push(`table:${tableKey(familyOf(w.prefix), w.table)}`);
-      return out;
-    };
-    for (const r of this.desired.routes) {
-      const d = this.desiredByOwner.get(r.interface);
-      const iface: IfRef = d
-        ? { owner: d.name }
-        : { swIfIndex: actual.interfacesByName.get(r.interface)!.swIfIndex, name: r.interface };
-      put(r.table, r.prefix, d ? 'route' : 'underlay-route', { iface, nh: r.via });
-    }
-
-    // Interfaces whose peers accept everything (one tunnel per peer, routes from a routing daemon):
-    // routes via them that the file does not list belong to the routing daemon.
-    const daemonRouted = new Set<string>();
-    for (const a of actual.peers.values()) {
-      for (const ip of a.allowedIps) if (isDefaultPrefix(ip)) daemonRouted.add(`${a.swIfIndex}|${familyOf(ip)}`);
-    }
-    for (const d of this.desired.wireguard) {
-      const idx = actual.owned.interfaces.get(d.name);
-      if (idx === undefined) continue;
-      for (const p of d.peers)
-        for (const ip of p.allowedIps) if (isDefaultPrefix(ip)) daemonRouted.add(`${idx}|${familyOf(ip)}`);
-    }
-
-    const currentIndex = (ref: IfRef): number | undefined =>
-      'owner' in ref ? this.keptIndex.get(ref.owner) : ref.swIfIndex;
-    // Plain loops below: these run for every route (20,000 in a 10,000-peer no-op).
-    const samePaths = (w: Want, a: ActualRoute): boolean => {
-      if (w.paths.length !== a.paths.length) return false;
-      for (const p of w.paths) {
-        const idx = currentIndex(p.iface);
-        if (idx === undefined) return false;
-        let found = false;
-        for (const q of a.paths) {
-          if (q.swIfIndex === idx && q.nh === p.nh) {
-            found = true;
-            break;
-          }
-        }
-        if (!found) return false;
-      }
-      return true;
-    };
-    // Interfaces being deleted or recreated: a route through one goes with it. Usually none.
-    const dying = new Set<number>();
-    for (const [idx, f] of this.fates) if (f === 'delete' || f === 'replace') dying.add(idx);
-    // A path through an interface that no longer exists is a drop in VPP for good, even once the
-    // index is reused, and a replace with the same path keeps it so: a wanted route is deleted and
-    // added anew. Someone else's is left alone.
-    const viaGone = (a: ActualRoute): boolean => {
-      for (const p of a.paths) if (!actual.interfaces.has(p.swIfIndex)) return true;
-      return false;
-    };
-    const viaDying = (a: ActualRoute): boolean => {
-      for (const p of a.paths) if (dying.has(p.swIfIndex) || !actual.interfaces.has(p.swIfIndex)) return true;
-      return false;
-    };
-    const toRefs = (r: ActualRoute): PathRef[] =>
-      r.paths.map((p) => {
-        const i = actual.interfaces.get(p.swIfIndex);
-        return {
-          iface:
-            i?.owner !== undefined
-              ? { owner: i.owner }
-              : { swIfIndex: p.swIfIndex, name: i?.name ?? String(p.swIfIndex) },
-          nh: p.nh,
-        };
-      });
-
-    // The host routes VPP adds for the other address of each /31 interface address (see
-    // wantedRoutesOf), and which of them outlive this plan (their address stays).
-    const paired = new Set<string>();
-    const pairedKept = new Set<string>();
-    for (const i of actual.interfaces.values()) {
-      for (const addr of i.addresses) {
-        const other = pairedAddressOf31(addr);
-        if (other === undefined) continue;
-        const id = `${routeKey(i.table.ip4, `${other}/32`)}|${i.swIfIndex}|${other}`;
-        paired.add(id);
-        if (this.keepsAddress(i, addr)) pairedKept.add(id);
-      }
-    }
-    const pathId = (k: string, a: ActualRoute): string | undefined =>
-      paired.size > 0 && a.paths.length === 1 ? `${k}|${a.paths[0]!.swIfIndex}|${a.paths[0]!.nh}` : undefined;
-    const addressOwn = (k: string, a: ActualRoute): boolean => {
-      const id = pathId(k, a);
-      return id !== undefined && paired.has(id);
-    };
-    // Such a route goes with its address: wanted without the address, it has to be added.
-    const goingWithAddress = (k: string, a: ActualRoute): boolean => {
-      const id = pathId(k, a);
-      return id !== undefined && paired.has(id) && !pairedKept.has(id);
-    };
-
-    for (const [k, a] of actual.routes) {
-      const w = want.get(k);
-      const viaDead = viaDying(a);
-      if (w) {
-        if (!viaDead) continue; // compared below, in the pass over wanted routes
-      } else {
-        // Not what VPP forwards by an API route: nothing vppwg may or could remove.
-        if (!viaDead && (a.heldBy !== undefined || addressOwn(k, a))) continue;
-        const viaOwned = a.paths.some((p) => this.fates.has(p.swIfIndex));
-        if (!viaOwned) continue;
-        const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
-        if (!viaDead && !nextHopShape && a.paths.every((p) => daemonRouted.has(`${p.swIfIndex}|${a.family}`))) continue;
-      }
-      // Paths through interfaces vppwg does not own stay (the route may be shared).
-      // (A path through a deleted interface cannot be named in a request: VPP refuses it.)
-      const foreign = w
-        ? []
-        : toRefs(a).filter((p) => !('owner' in p.iface) && actual.interfaces.has(p.iface.swIfIndex));
-      const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
-      const underlay = a.paths.every((p) => !this.fates.has(p.swIfIndex));
-      const phase: Phase = nextHopShape ? 'nexthop-del' : underlay ? 'underlay-route-del' : 'route-del';
-      this.add({
-        action: foreign.length ? 'modify' : 'delete',
-        kind: nextHopShape ? 'next-hop' : 'route',
-        key: `table ${a.table} ${a.prefix}`,
-        reason: !viaDead
-          ? 'not in the file'
-          : viaGone(a)
-            ? 'through a deleted interface, which VPP keeps as a drop: deleted to be added anew'
-            : 'its interface is removed or recreated',
-        phase,
-        step: { t: 'route', table: a.table, prefix: a.prefix, paths: foreign, previous: toRefs(a) },
-        provides: `route:${k}`,
-        parents: [...new Set(toRefs(a).map((p) => ifResource(p.iface)))],
-      });
-    }
-    for (const [k, w] of want) {
+    for (const r of this.opts.appliedRoutes ?? []) {
+      const k = routeKey(r.table, r.prefix);
       const a = actual.routes.get(k);
-      let aliveA = a && !viaDying(a) && !goingWithAddress(k, a) ? a : undefined;
-      if (aliveA?.heldBy !== undefined && !samePaths(w, aliveA)) {
-        if (sourceRanksAboveApi(aliveA.heldBy)) {
-          // VPP prefers that source for this prefix: a route vppwg added would not be used.
-          this.notes.push(
-            `table ${w.table} ${w.prefix}: VPP forwards by its source ${aliveA.heldBy} (via ${aliveA.paths.map((p) => p.nh).join(', ')}), which ranks above the routes vppwg adds; left as VPP has it`,
-          );
-          continue;
-        }
-        // A source below the API holds it, so there is no API route (it would rank first): adding one takes over.
-        aliveA = undefined;
-      }
-      if (aliveA && samePaths(w, aliveA)) {
-        if (w.peerRes === undefined || !this.rebuildRoutesOf.has(w.peerRes)) continue;
-        const why = `withdrawn and re-added: VPP ${actual.capabilities.version ?? '< 26.02'} keeps a replaced peer's old endpoint until its adjacencies are rebuilt`;
-        const kind = w.kind === 'next-hop' ? 'next-hop' : 'route';
-        this.add({
-          action: 'delete',
-          kind,
-          key: `table ${w.table} ${w.prefix}`,
-          reason: why,
-          phase: kind === 'next-hop' ? 'nexthop-del' : 'route-del',
-          step: { t: 'route', table: w.table, prefix: w.prefix, paths: [], previous: toRefs(aliveA) },
-          provides: `route:${k}`,
-          parents: parentsOf(w),
-        });
-        this.add({
-          action: 'create',
-          kind,
-          key: `table ${w.table} ${w.prefix}`,
-          reason: why,
-          phase: kind === 'next-hop' ? 'nexthop' : 'route',
-          step: { t: 'route', table: w.table, prefix: w.prefix, paths: w.paths, previous: [] },
-          provides: `route:${k}`,
-          parents: parentsOf(w),
-        });
+      if (!a || want.has(k) || a.paths.some((p) => this.fates.has(p.swIfIndex))) continue;
+      const refs = toRefs(a);
+      const mine = refs.findIndex((p) => p.nh === r.via && ifLabel(p.iface) === r.interface);
+      if (mine < 0) continue;
+      const what = `table ${r.table} ${r.prefix} via ${r.via} ${r.interface}`;
+      if (!this.opts.pruneRoutes) {
+        this.notes.push(`${what}: applied by vppwg, no longer in the file, stays in VPP: remove with --prune-routes`);
         continue;
       }
-      const phase: Phase = w.kind === 'next-hop' ? 'nexthop' : w.kind === 'underlay-route' ? 'underlay-route' : 'route';
-      const via = w.paths.map((p) => `${p.nh} ${ifLabel(p.iface)}`).join(', ');
+      const others = refs.filter((_, i) => i !== mine);
       this.add({
-        action: aliveA ? 'modify' : 'create',
-        kind: w.kind,
-        key: `table ${w.table} ${w.prefix}`,
-        reason: aliveA
-          ? `paths ${aliveA.paths.map((p) => `${p.nh} ${actual.interfaces.get(p.swIfIndex)?.name ?? p.swIfIndex}`).join(', ')} → ${via}`
-          : `via ${via}${w.peer === undefined ? '' : ` (peer ${w.owner}/${w.peer})`}`,
-        phase,
-        step: { t: 'route', table: w.table, prefix: w.prefix, paths: w.paths, previous: aliveA ? toRefs(aliveA) : [] },
+        action: others.length ? 'modify' : 'delete',
+        kind: 'route',
+        key: `table ${r.table} ${r.prefix}`,
+        reason: `applied by vppwg, no longer in the file: pruned (path via ${r.via} ${r.interface})`,
+        phase: 'underlay-route-del',
+        step: { t: 'route', table: r.table, prefix: r.prefix, paths: others, previous: refs },
         provides: `route:${k}`,
-        parents: parentsOf(w),
+        parents: [ifResource(refs[mine]!.iface)],
       });
     }
   }
@@ -918,7 +850,7 @@ class Planner {
     };
     for (let i = 0; i < drafts.length; i++) {
       const d = drafts[i]!;
-      let id = `${d.action === 'create' ? '+' : d.action === 'delete' ? '-' : '~'}${d.kind}:${d.key}`;
+      let id = `${signOf(d.action)}${d.kind}:${d.key}`;
       for (let n = 2; ids.has(id); n++) id = `${id}#${n}`;
       ids.add(id);
       idOf[i] = id;
@@ -957,7 +889,298 @@ class Planner {
     }
     const summary = { create: 0, modify: 0, delete: 0 };
     for (const op of ops) summary[op.action]++;
-    return { operations: ops, isEmpty: ops.length === 0, summary, notes: this.notes };
+    return { operations: ops, isEmpty: ops.length === 0, summary, warnings: this.warnings, notes: this.notes };
+  }
+}
+
+/** A route operation: everything but the action, kind, reason and phase follows from the route. */
+function routeDraft(
+  action: Action,
+  kind: string,
+  reason: string,
+  phase: Phase,
+  route: { readonly table: number; readonly prefix: string },
+  paths: readonly PathRef[],
+  previous: readonly PathRef[],
+  parents: string[],
+): Draft {
+  const { table, prefix } = route;
+  return {
+    action,
+    kind,
+    key: `table ${table} ${prefix}`,
+    reason,
+    phase,
+    step: { t: 'route', table, prefix, paths, previous },
+    provides: `route:${routeKey(table, prefix)}`,
+    parents,
+  };
+}
+
+/**
+ * The route part of a plan: the routes and tunnel next hops the desired state wants, against
+ * those VPP has. Built once per plan; its lookups (fates, /31 pairs, routing-daemon interfaces) are
+ * computed up front because they run for every route (20,000 in a 10,000-peer no-op).
+ */
+class RouteDiff {
+  readonly want: Map<string, Want>;
+  /** Wants this plan built or cloned (the others are wantedRoutesOf's cached ones, never changed). */
+  private readonly mine = new Set<Want>();
+  /** Interfaces whose peers accept everything: their routes the file does not list are the routing daemon's. */
+  private readonly daemonRouted = new Set<string>();
+  /** Interfaces being deleted or recreated: a route through one goes with it. Usually none. */
+  private readonly dying = new Set<number>();
+  /** The host routes VPP adds for the other address of each /31 interface address (see wantedRoutesOf)... */
+  private readonly paired = new Set<string>();
+  /** ...and which of them outlive this plan (their address stays). */
+  private readonly pairedKept = new Set<string>();
+
+  constructor(private readonly planner: Planner) {
+    this.want = this.wantedRoutes();
+    this.findDaemonRouted();
+    for (const [idx, f] of planner.fates) if (f === 'delete' || f === 'replace') this.dying.add(idx);
+    this.findPaired();
+  }
+
+  private get actual(): ActualState {
+    return this.planner.actual;
+  }
+
+  /**
+   * The wireguard interfaces' wants are built once per desired interface object and shared (a
+   * daemon plans the same desired state again and again); an entry is cloned before a merge
+   * changes it, so the cached maps stay as built.
+   */
+  private wantedRoutes(): Map<string, Want> {
+    const { desired, desiredByOwner } = this.planner;
+    const sources = desired.wireguard.map(wantedRoutesOf);
+    if (sources.length === 1 && !desired.routes.length) return sources[0] as Map<string, Want>;
+    const want = new Map<string, Want>();
+    for (const source of sources)
+      for (const [k, w] of source) {
+        const have = want.get(k);
+        if (!have) want.set(k, w);
+        else for (const path of w.paths) mergeWant(want, this.mine, k, have, w.kind, path);
+      }
+    for (const r of desired.routes) {
+      const d = desiredByOwner.get(r.interface);
+      const iface: IfRef = d
+        ? { owner: d.name }
+        : { swIfIndex: this.actual.interfacesByName.get(r.interface)!.swIfIndex, name: r.interface };
+      const kind: Want['kind'] = d ? 'route' : 'underlay-route';
+      const path = { iface, nh: r.via };
+      const k = routeKey(r.table, r.prefix);
+      const w = want.get(k);
+      if (w) mergeWant(want, this.mine, k, w, kind, path);
+      else {
+        const fresh: Want = { table: r.table, prefix: r.prefix, kind, paths: [path] };
+        this.mine.add(fresh);
+        want.set(k, fresh);
+      }
+    }
+    return want;
+  }
+
+  /** One tunnel per peer, routes from a routing daemon: peers that allow 0.0.0.0/0 or ::/0, in VPP or in the file. */
+  private findDaemonRouted(): void {
+    const { actual, desired } = this.planner;
+    for (const a of actual.peers.values()) {
+      for (const ip of a.allowedIps) if (isDefaultPrefix(ip)) this.daemonRouted.add(`${a.swIfIndex}|${familyOf(ip)}`);
+    }
+    for (const d of desired.wireguard) {
+      const idx = actual.owned.interfaces.get(d.name);
+      if (idx === undefined) continue;
+      for (const p of d.peers)
+        for (const ip of p.allowedIps) if (isDefaultPrefix(ip)) this.daemonRouted.add(`${idx}|${familyOf(ip)}`);
+    }
+  }
+
+  private findPaired(): void {
+    for (const i of this.actual.interfaces.values()) {
+      for (const addr of i.addresses) {
+        const other = pairedAddressOf31(addr);
+        if (other === undefined) continue;
+        const id = `${routeKey(i.table.ip4, `${other}/32`)}|${i.swIfIndex}|${other}`;
+        this.paired.add(id);
+        if (this.planner.keepsAddress(i, addr)) this.pairedKept.add(id);
+      }
+    }
+  }
+
+  private currentIndex(ref: IfRef): number | undefined {
+    return 'owner' in ref ? this.planner.keptIndex.get(ref.owner) : ref.swIfIndex;
+  }
+
+  // Plain loops below: these run for every route.
+  private samePaths(w: Want, a: ActualRoute): boolean {
+    if (w.paths.length !== a.paths.length) return false;
+    for (const p of w.paths) {
+      const idx = this.currentIndex(p.iface);
+      if (idx === undefined) return false;
+      let found = false;
+      for (const q of a.paths) {
+        if (q.swIfIndex === idx && q.nh === p.nh) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) return false;
+    }
+    return true;
+  }
+
+  /**
+   * A path through an interface that no longer exists is a drop in VPP for good, even once the
+   * index is reused, and a replace with the same path keeps it so: a wanted route is deleted and
+   * added anew. Someone else's is left alone.
+   */
+  private viaGone(a: ActualRoute): boolean {
+    for (const p of a.paths) if (!this.actual.interfaces.has(p.swIfIndex)) return true;
+    return false;
+  }
+
+  private viaDying(a: ActualRoute): boolean {
+    for (const p of a.paths) if (this.dying.has(p.swIfIndex) || !this.actual.interfaces.has(p.swIfIndex)) return true;
+    return false;
+  }
+
+  toRefs(r: ActualRoute): PathRef[] {
+    return r.paths.map((p) => {
+      const i = this.actual.interfaces.get(p.swIfIndex);
+      return {
+        iface:
+          i?.owner !== undefined
+            ? { owner: i.owner }
+            : { swIfIndex: p.swIfIndex, name: i?.name ?? String(p.swIfIndex) },
+        nh: p.nh,
+      };
+    });
+  }
+
+  private pathId(k: string, a: ActualRoute): string | undefined {
+    return this.paired.size > 0 && a.paths.length === 1 ? `${k}|${a.paths[0]!.swIfIndex}|${a.paths[0]!.nh}` : undefined;
+  }
+
+  /** VPP's own host route for the other address of a /31. */
+  private addressOwn(k: string, a: ActualRoute): boolean {
+    const id = this.pathId(k, a);
+    return id !== undefined && this.paired.has(id);
+  }
+
+  /** Such a route goes with its address: wanted without the address, it has to be added. */
+  private goingWithAddress(k: string, a: ActualRoute): boolean {
+    const id = this.pathId(k, a);
+    return id !== undefined && this.paired.has(id) && !this.pairedKept.has(id);
+  }
+
+  private parentsOf(w: Want): string[] {
+    const out = [...new Set(w.paths.map((p) => ifResource(p.iface)))];
+    if (w.peerRes) out.push(w.peerRes);
+    if (w.table !== 0) out.push(`table:${tableKey(familyOf(w.prefix), w.table)}`);
+    return out;
+  }
+
+  /** Whether VPP's route `a` (not wanted) is vppwg's to remove. */
+  private removable(k: string, a: ActualRoute, viaDead: boolean): boolean {
+    // Not what VPP forwards by an API route: nothing vppwg may or could remove.
+    if (!viaDead && (a.heldBy !== undefined || this.addressOwn(k, a))) return false;
+    if (!a.paths.some((p) => this.planner.fates.has(p.swIfIndex))) return false;
+    const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
+    return viaDead || nextHopShape || !a.paths.every((p) => this.daemonRouted.has(`${p.swIfIndex}|${a.family}`));
+  }
+
+  /** Routes VPP has that go: not wanted and vppwg's, or through an interface that goes (wanted ones come back). */
+  planUnwanted(): void {
+    for (const [k, a] of this.actual.routes) {
+      const w = this.want.get(k);
+      const viaDead = this.viaDying(a);
+      if (w ? !viaDead : !this.removable(k, a, viaDead)) continue; // a wanted one is compared in planWanted
+      // Paths through interfaces vppwg does not own stay (the route may be shared).
+      // (A path through a deleted interface cannot be named in a request: VPP refuses it.)
+      const refs = this.toRefs(a);
+      const foreign = w
+        ? []
+        : refs.filter((p) => !('owner' in p.iface) && this.actual.interfaces.has(p.iface.swIfIndex));
+      const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
+      const underlay = a.paths.every((p) => !this.planner.fates.has(p.swIfIndex));
+      const reason = !viaDead
+        ? 'not in the file'
+        : this.viaGone(a)
+          ? 'through a deleted interface, which VPP keeps as a drop: deleted to be added anew'
+          : 'its interface is removed or recreated';
+      this.planner.add(
+        routeDraft(
+          foreign.length ? 'modify' : 'delete',
+          nextHopShape ? 'next-hop' : 'route',
+          reason,
+          nextHopShape ? 'nexthop-del' : underlay ? 'underlay-route-del' : 'route-del',
+          a,
+          foreign,
+          refs,
+          [...new Set(refs.map((p) => ifResource(p.iface)))],
+        ),
+      );
+    }
+  }
+
+  /** The route VPP has for wanted `w` that this plan can build on, if any. */
+  private usableActual(k: string, w: Want): ActualRoute | undefined {
+    const a = this.actual.routes.get(k);
+    const alive = a && !this.viaDying(a) && !this.goingWithAddress(k, a) ? a : undefined;
+    // A source below the API holds it, so there is no API route (it would rank first): adding one takes over.
+    if (alive?.heldBy !== undefined && !this.samePaths(w, alive)) return undefined;
+    return alive;
+  }
+
+  /** Wanted routes VPP lacks or has otherwise; on VPP < 26.02, routes of a peer re-added with a new endpoint. */
+  planWanted(): void {
+    const { actual, planner } = this;
+    for (const [k, w] of this.want) {
+      const held = actual.routes.get(k);
+      if (
+        held?.heldBy !== undefined &&
+        !this.viaDying(held) &&
+        !this.goingWithAddress(k, held) &&
+        !this.samePaths(w, held) &&
+        sourceRanksAboveApi(held.heldBy)
+      ) {
+        // VPP prefers that source for this prefix: a route vppwg added would not be used.
+        planner.notes.push(
+          `table ${w.table} ${w.prefix}: VPP forwards by its source ${held.heldBy} (via ${held.paths.map((p) => p.nh).join(', ')}), which ranks above the routes vppwg adds; left as VPP has it`,
+        );
+        continue;
+      }
+      const aliveA = this.usableActual(k, w);
+      if (aliveA && this.samePaths(w, aliveA)) {
+        if (w.peerRes === undefined || !planner.rebuildRoutesOf.has(w.peerRes)) continue;
+        const why = `withdrawn and re-added: VPP ${actual.capabilities.version ?? '< 26.02'} keeps a replaced peer's old endpoint until its adjacencies are rebuilt`;
+        const nextHop = w.kind === 'next-hop';
+        const kind = nextHop ? 'next-hop' : 'route';
+        const parents = this.parentsOf(w);
+        planner.add(
+          routeDraft('delete', kind, why, nextHop ? 'nexthop-del' : 'route-del', w, [], this.toRefs(aliveA), parents),
+        );
+        planner.add(routeDraft('create', kind, why, nextHop ? 'nexthop' : 'route', w, w.paths, [], parents));
+        continue;
+      }
+      const phase: Phase = w.kind === 'next-hop' ? 'nexthop' : w.kind === 'underlay-route' ? 'underlay-route' : 'route';
+      const via = w.paths.map((p) => `${p.nh} ${ifLabel(p.iface)}`).join(', ');
+      const reason = aliveA
+        ? `paths ${aliveA.paths.map((p) => `${p.nh} ${actual.interfaces.get(p.swIfIndex)?.name ?? p.swIfIndex}`).join(', ')} → ${via}`
+        : `via ${via}${w.peer === undefined ? '' : ` (peer ${w.owner}/${w.peer})`}`;
+      planner.add(
+        routeDraft(
+          aliveA ? 'modify' : 'create',
+          w.kind,
+          reason,
+          phase,
+          w,
+          w.paths,
+          aliveA ? this.toRefs(aliveA) : [],
+          this.parentsOf(w),
+        ),
+      );
+    }
   }
 }
 
@@ -1072,12 +1295,10 @@ function restoreConfig(a: ActualPeer): PeerConfig {
 }
 
 function peerSummary(p: DesiredPeer): string {
-  const ep = p.endpoint
-    ? `endpoint ${p.endpoint.address}:${p.endpoint.port}`
-    : 'no endpoint (learned from its handshake)';
+  const ep = p.endpoint ? `endpoint ${endpointText(p.endpoint)}` : 'no endpoint (learned from its handshake)';
   return `new: public key ${p.publicKey}, ${ep}, allowed ${list(p.allowedIps)}${p.persistentKeepalive ? `, keepalive ${p.persistentKeepalive}` : ''}${p.presharedKey ? ', preshared key' : ''}`;
 }
 
-export function planChanges(desired: DesiredState, actual: ActualState): Plan {
-  return new Planner(desired, actual).run();
+export function planChanges(desired: DesiredState, actual: ActualState, opts: PlanOptions = {}): Plan {
+  return new Planner(desired, actual, opts).run();
 }

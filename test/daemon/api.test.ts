@@ -36,7 +36,7 @@ function doc(withNewPeer: boolean): string {
   return `version: 1
 uplinks:
   - name: host-eth0
-    addresses: [192.0.2.1/24]
+    addresses: [192.0.2.1/24, '2001:db8:0:1::1/64']
 routes:
   - { prefix: 0.0.0.0/0, via: 192.0.2.254, interface: host-eth0 }
 wireguard:

@@ -37,7 +37,7 @@ function desiredYaml(opts: { cRoutes: string[]; cAllowed: string[] }): string {
 uplinks:
   - name: host-eth0
     admin_up: true
-    addresses: [192.0.2.1/24]
+    addresses: [192.0.2.1/24, '2001:db8:0:1::1/64']
 routes:
   - { prefix: 0.0.0.0/0, via: 192.0.2.254, interface: host-eth0 }
 wireguard:

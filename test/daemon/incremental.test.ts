@@ -28,7 +28,7 @@ const peerC = keyPair();
 function desiredYaml(bAllowed: string[], cAllowed: string[]): string {
   return `version: 1
 uplinks:
-  - { name: host-eth0, addresses: [192.0.2.1/24] }
+  - { name: host-eth0, addresses: [192.0.2.1/24, '2001:db8:0:1::1/64'] }
 wireguard:
   - name: wg-inc
     private_key: { file: wg.key }

@@ -59,7 +59,7 @@ describe('vppwg serve as a process', () => {
       configPath,
       `version: 1
 uplinks:
-  - { name: host-eth0, addresses: [192.0.2.1/24] }
+  - { name: host-eth0, addresses: [192.0.2.1/24, '2001:db8:0:1::1/64'] }
 wireguard:
   - name: wg0
     private_key: { file: wg.key }

@@ -15,7 +15,7 @@ const PEER_KEY = Buffer.alloc(32, 7).toString('base64');
 function desired(extraAllowed: string[] = [], extraRoutes: string[] = []): string {
   return `
 uplinks:
-  - { name: host-eth0, addresses: [192.0.2.1/24] }
+  - { name: host-eth0, addresses: [192.0.2.1/24, '2001:db8:0:1::1/64'] }
 wireguard:
   - name: wg0
     private_key: generate
