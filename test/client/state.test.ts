@@ -103,7 +103,7 @@ describe('VppClient connection state', () => {
     const errors: Error[] = [];
     client.on('error', (e) => errors.push(e));
     client.subscribe(thing_event, () => {
-      throw 'listener broke'; // eslint-disable-line @typescript-eslint/only-throw-error
+      throw 'listener broke';
     });
     server.connections[0]!.send(server.encode(thing_event, { client_index: 0, pid: 0, flags: 1 }));
     while (errors.length === 0) await new Promise((r) => setTimeout(r, 5));
