@@ -59,7 +59,7 @@ export class VppClient extends EventEmitter<VppClientEvents> {
   private readonly framer: Framer;
   private readonly table: MessageTable;
   private plans: RequestPlans;
-  private readonly trace_: TraceRing;
+  private readonly traceRing: TraceRing;
   private readonly book: RequestBook;
   private readonly output: OutputQueue;
   private readonly subscriptions: Subscriptions;
@@ -75,8 +75,8 @@ export class VppClient extends EventEmitter<VppClientEvents> {
     this.framer = new Framer(settings.maxFrameBytes);
     this.table = new MessageTable(settings.messages);
     this.plans = new RequestPlans(this.table);
-    this.trace_ = new TraceRing(settings.traceSize);
-    this.book = new RequestBook(this.trace_);
+    this.traceRing = new TraceRing(settings.traceSize);
+    this.book = new RequestBook(this.traceRing);
     this.output = new OutputQueue({
       book: this.book,
       table: this.table,
@@ -253,7 +253,7 @@ export class VppClient extends EventEmitter<VppClientEvents> {
 
   /** The most recent calls, oldest first: names, contexts, durations and retvals only (never values). */
   trace(): readonly TraceEntry[] {
-    return this.trace_.entries();
+    return this.traceRing.entries();
   }
 
   /** Say goodbye (sockclnt_delete), close the socket and stop reconnecting. Pending calls reject. */

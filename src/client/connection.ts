@@ -3,6 +3,7 @@
  * on), wiring its events to the framer and the client, and explaining a failed handshake.
  */
 import { createConnection, type Socket } from 'node:net';
+import { DEFAULT_VPP_SOCKET } from './defaults';
 import { VppDisconnectedError, VppProtocolError, VppTimeoutError } from './errors';
 import type { FrameHandler, Framer } from './framer';
 
@@ -92,7 +93,7 @@ export function handshakeError(e: unknown, socketPath: string): unknown {
         : 'closed the connection during the handshake (sockclnt_create)';
   return new VppDisconnectedError(
     `cannot connect to VPP at ${socketPath}: it ${what}; is it VPP's binary API socket ` +
-      '(socksvr { socket-name } in startup.conf, default /run/vpp/api.sock) and not its CLI socket (cli-listen)?',
+      `(socksvr { socket-name } in startup.conf, default ${DEFAULT_VPP_SOCKET}) and not its CLI socket (cli-listen)?`,
     undefined,
     e,
   );

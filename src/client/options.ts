@@ -16,7 +16,7 @@ export interface ReconnectOptions {
 }
 
 export interface VppClientOptions {
-  /** Default DEFAULT_VPP_SOCKET ('/run/vpp/api.sock'). */
+  /** Default DEFAULT_VPP_SOCKET (defaults.ts). */
   socketPath?: string;
   /** Name registered by sockclnt_create (shown by `show api clients`), default 'vppwg'. */
   clientName?: string;
