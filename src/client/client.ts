@@ -399,15 +399,14 @@ export class VppClient extends EventEmitter<VppClientEvents> {
     if (!this.output.socket) return Promise.reject(new VppDisconnectedError('not connected', plan.def.name));
     const book = this.book;
     const promise = new Promise(capture);
-    const p = new PendingRequest({
-      context: book.allocContext(),
+    const p = PendingRequest.forPromise(
+      captured,
+      book.allocContext(),
       plan,
-      value: v,
+      v,
       onDetail,
-      timeoutMs: opts?.timeoutMs ?? this.timeoutMs,
-      resolve: captured.resolve,
-      reject: captured.reject,
-    });
+      opts?.timeoutMs ?? this.timeoutMs,
+    );
     book.register(p);
     this.output.enqueue(p);
     return promise;

@@ -217,17 +217,9 @@ export class OutputQueue {
 
   /** The next request of `b`, registered now that a window slot is free for it. */
   private batchPending(b: RequestBatch): PendingRequest {
-    const index = b.next;
     this.batchWaiting--;
     const book = this.book;
-    const p = new PendingRequest({
-      context: book.allocContext(),
-      plan: b.plan,
-      value: b.take(),
-      timeoutMs: b.timeoutMs,
-      batch: b,
-      index,
-    });
+    const p = PendingRequest.forBatch(b, book.allocContext());
     book.register(p);
     return p;
   }

@@ -7,21 +7,13 @@ import type { RequestPlan } from './request-plan';
 export type DetailHandler = (d: unknown) => void;
 
 const noop = (): void => undefined;
+/** A batch's requests settle their slot of the batch, not a promise. */
+const NO_SETTLERS: PromiseSettlers = { resolve: noop, reject: noop };
 
-export interface PendingInit {
-  context: number;
-  plan: RequestPlan;
-  /** The request value to encode. */
-  value: unknown;
-  /** Receives each details message of a dump or stream. */
-  onDetail?: DetailHandler | undefined;
-  timeoutMs: number;
-  /** The promise of a single request; absent for a request of a batch. */
-  resolve?: (v: unknown) => void;
-  reject?: (e: unknown) => void;
-  /** The batch this request belongs to, and its index there. */
-  batch?: RequestBatch;
-  index?: number;
+/** The resolve and reject of one promise, as its executor received them. */
+export interface PromiseSettlers {
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
 }
 
 /** One request awaiting its terminating message. */
@@ -46,16 +38,44 @@ export class PendingRequest {
   private readonly batch: RequestBatch | undefined;
   private readonly index: number;
 
-  constructor(init: PendingInit) {
-    this.context = init.context;
-    this.plan = init.plan;
-    this.value = init.value;
-    this.onDetail = init.onDetail;
-    this.timeoutMs = init.timeoutMs;
-    this.resolve = init.resolve ?? noop;
-    this.reject = init.reject ?? noop;
-    this.batch = init.batch;
-    this.index = init.index ?? 0;
+  /** Only through the factories below: one allocation per request, no options object on this hot path. */
+  private constructor(
+    context: number,
+    plan: RequestPlan,
+    value: unknown,
+    onDetail: DetailHandler | undefined,
+    timeoutMs: number,
+    settlers: PromiseSettlers,
+    batch: RequestBatch | undefined,
+    index: number,
+  ) {
+    this.context = context;
+    this.plan = plan;
+    this.value = value;
+    this.onDetail = onDetail;
+    this.timeoutMs = timeoutMs;
+    this.resolve = settlers.resolve;
+    this.reject = settlers.reject;
+    this.batch = batch;
+    this.index = index;
+  }
+
+  /** A call, dump or stream request settling the promise whose executor handed over `settlers`. */
+  static forPromise(
+    settlers: PromiseSettlers,
+    context: number,
+    plan: RequestPlan,
+    value: unknown,
+    onDetail: DetailHandler | undefined,
+    timeoutMs: number,
+  ): PendingRequest {
+    return new PendingRequest(context, plan, value, onDetail, timeoutMs, settlers, undefined, 0);
+  }
+
+  /** The next value of `batch`, taken out of it: settles its slot of the batch. */
+  static forBatch(batch: RequestBatch, context: number): PendingRequest {
+    const index = batch.next;
+    return new PendingRequest(context, batch.plan, batch.take(), undefined, batch.timeoutMs, NO_SETTLERS, batch, index);
   }
 
   ok(v: unknown): void {
@@ -156,10 +176,7 @@ export class RequestBatch {
  * One shared Promise executor that hands out resolve/reject: saves a closure per call on the hot
  * path (the executor runs synchronously, so the values are taken before anything else runs).
  */
-export const captured: { resolve: (v: unknown) => void; reject: (e: unknown) => void } = {
-  resolve: noop,
-  reject: noop,
-};
+export const captured: PromiseSettlers = { resolve: noop, reject: noop };
 export function capture(resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
   captured.resolve = resolve;
   captured.reject = reject;

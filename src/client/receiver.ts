@@ -11,6 +11,10 @@ import type { RequestBook } from './request-book';
 import type { ClientStats } from './stats';
 import type { Subscriptions } from './subscriptions';
 
+// Module-level copies: constants the compiler folds into onFrame instead of loading per frame.
+const EVENT = IncomingRoute.Event;
+const UNKNOWN = IncomingRoute.Unknown;
+
 export interface ReceiverDeps {
   table: MessageTable;
   book: RequestBook;
@@ -43,12 +47,12 @@ export class Receiver {
     this.stats.received++;
     const id = buf.readUInt16BE(start);
     const ctxOff = this.routes[id]!;
-    if (ctxOff === IncomingRoute.Event) {
+    if (ctxOff === EVENT) {
       this.stats.events++;
       this.subscriptions.deliver(id, buf, start, end);
       return;
     }
-    if (ctxOff === IncomingRoute.Unknown) {
+    if (ctxOff === UNKNOWN) {
       this.stats.unknownMessages++;
       return;
     }

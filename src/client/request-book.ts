@@ -12,7 +12,12 @@ export class RequestBook {
   /** The next context to try; never 0. */
   nextContext = 1;
 
-  constructor(readonly trace: TraceRing) {}
+  /** Tracing is on: requests are timed from registration. */
+  private readonly timed: boolean;
+
+  constructor(readonly trace: TraceRing) {
+    this.timed = trace.size > 0;
+  }
 
   get size(): number {
     return this.pending.size;
@@ -28,7 +33,7 @@ export class RequestBook {
 
   /** `p` now waits for its reply (its context from allocContext()). */
   register(p: PendingRequest): void {
-    if (this.trace.size > 0) p.started = performance.now();
+    if (this.timed) p.started = performance.now();
     this.pending.set(p);
   }
 
