@@ -21,6 +21,9 @@ export {
   type TraceEntry,
   type ReconnectOptions,
   type ReconnectingInfo,
+  type ConnectionState,
+  type VppClientEvents,
+  type ClientStats,
 } from './client';
 export {
   VppErrno,

@@ -339,7 +339,7 @@ describe('VppClient against the scripted server', () => {
 
   it('never uses context 0 and wraps past 2^32-1', async () => {
     const { client, server } = await started();
-    (client as unknown as { nextContext: number }).nextContext = 0xfffffffe;
+    (client as unknown as { book: { nextContext: number } }).book.nextContext = 0xfffffffe;
     await Promise.all([1, 2, 3].map((value) => client.call(echo, { value })));
     const contexts = server.received.filter((f) => f.nameCrc === echo.nameCrc).map((f) => f.context);
     expect(contexts).toEqual([0xfffffffe, 0xffffffff, 1]);
