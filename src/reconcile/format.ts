@@ -13,7 +13,7 @@ import type { DesiredState } from '../config/model';
 export function planSummaryText(plan: Plan): string {
   if (plan.isEmpty) return 'no changes';
   const s = plan.summary;
-  return `${s.create} to create, ${s.modify} to change, ${s.delete} to delete`;
+  return `${s.create} to create, ${s.modify} to change, ${s.delete} to delete${s.adopt ? `, ${s.adopt} to adopt` : ''}`;
 }
 
 export function formatPlan(plan: Plan): string {

@@ -6,7 +6,7 @@ import type { VppClient } from '../client';
 import type { DesiredState } from '../config/model';
 import type { ActualState } from './actual';
 import { applyPlan, INTERRUPTED } from './apply';
-import { adoptInterrupted } from './adopt';
+import { adoptInterrupted, findTakeable, withOwners, type TakenInterface } from './adopt';
 import { PlanError, planChanges, wantedRouteKeys, type Plan, type PlanOptions } from './plan';
 import { checkReconcileApi, hasPeerV2, observe, observeTouched } from './vpp';
 import { StateDirError, type StateDir } from '../state';
@@ -74,6 +74,7 @@ function mergePlans(a: Plan, b: Plan): Plan {
       create: a.summary.create + b.summary.create,
       modify: a.summary.modify + b.summary.modify,
       delete: a.summary.delete + b.summary.delete,
+      adopt: a.summary.adopt + b.summary.adopt,
     },
     warnings: [...new Set([...a.warnings, ...b.warnings])],
     notes: [...new Set([...a.notes, ...b.notes])],
@@ -111,6 +112,13 @@ export interface ReconcileOptions {
    * back what this run applied; the result's error operation is 'interrupted'.
    */
   signal?: AbortSignal;
+  /**
+   * Take over WireGuard interfaces made outside vppwg that the file describes, by tagging them
+   * (`vppwg adopt`, `serve --adopt`): no peer, address or route of theirs is removed or re-added
+   * unless it differs from the file. Without it a run that finds one is refused, naming it; a dry
+   * run shows each as `= adopt`.
+   */
+  adopt?: boolean;
   /** Aborting it (second Ctrl-C) abandons the rollback too; the result's `left` lists what stays applied. */
   abandon?: AbortSignal;
 }
@@ -118,7 +126,7 @@ export interface ReconcileOptions {
 const EMPTY_PLAN: Plan = {
   operations: [],
   isEmpty: true,
-  summary: { create: 0, modify: 0, delete: 0 },
+  summary: { create: 0, modify: 0, delete: 0, adopt: 0 },
   warnings: [],
   notes: [],
 };
@@ -201,10 +209,19 @@ export async function reconcile(
   let keys: Map<string, InterfaceKey> | undefined;
   let before = observed;
   let adopted: ReadonlyMap<string, number> | undefined;
+  let taken: Map<string, TakenInterface> | undefined;
   try {
     // Interfaces an interrupted run created and could not tag are vppwg's: the plan tags them.
     const creating = journal?.read() ?? [];
     if (creating.length) ({ actual: before, adopted } = adoptInterrupted(observed, creating));
+    taken = findTakeable(desired, before);
+    if (taken.size && !opts.dryRun && !opts.adopt) {
+      const which = [...taken].map(([name, t]) => `"${name}" (VPP's ${t.vppName})`).join(', ');
+      return refused(
+        `the file describes WireGuard interface(s) made outside vppwg: ${which}; take them over without touching their tunnels with \`vppwg adopt FILE\` (or \`vppwg serve --adopt\`), or give the file's interfaces other instances`,
+      );
+    }
+    before = withOwners(before, new Map([...taken].map(([name, t]) => [name, t.swIfIndex])));
     if (opts.stateDir) keys = await resolveInterfaceKeys(client, desired, before, opts.stateDir);
   } catch (err) {
     if (!(err instanceof StateDirError)) throw err;
@@ -216,7 +233,11 @@ export async function reconcile(
     ...(keys ? { keys, keepsKeys: !opts.dryRun } : {}),
     ...(appliedRoutes.length ? { appliedRoutes, pruneRoutes: opts.pruneRoutes ?? false } : {}),
   };
-  const planOpts: PlanOptions = { ...verifyOpts, ...(adopted?.size ? { adopted } : {}) };
+  const planOpts: PlanOptions = {
+    ...verifyOpts,
+    ...(adopted?.size ? { adopted } : {}),
+    ...(taken?.size ? { taken } : {}),
+  };
   let plan: Plan;
   try {
     plan = planChanges(desired, before, planOpts);

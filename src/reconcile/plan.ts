@@ -29,6 +29,7 @@ import {
 } from './actual';
 import { endpointText, familyOf, isDefaultPrefix, pairedAddressOf31 } from './ip';
 import { signOf, type Action } from './action';
+import type { TakenInterface } from './adopt';
 import type { InterfaceKey } from './keys';
 import type { RecordedRoute } from '../state/route-record';
 
@@ -52,7 +53,7 @@ export interface Operation {
 export interface Plan {
   operations: Operation[];
   isEmpty: boolean;
-  summary: { create: number; modify: number; delete: number };
+  summary: { create: number; modify: number; delete: number; adopt: number };
   /**
    * What the operator must act on, printed loudly ('!'): an interface's private key changes, so
    * every peer must be given its new public key.
@@ -159,6 +160,8 @@ export interface PlanOptions {
   readonly keepsKeys?: boolean;
   /** Interfaces an interrupted run created and could not tag (see adopt.ts): logical name → sw_if_index. */
   readonly adopted?: ReadonlyMap<string, number>;
+  /** Interfaces made outside vppwg that the file describes (see adopt.ts): taken over by tagging them. */
+  readonly taken?: ReadonlyMap<string, TakenInterface>;
   /** The file's static routes as vppwg applied them before (state directory): those the file dropped are named. */
   readonly appliedRoutes?: readonly RecordedRoute[];
   /** Remove the routes of appliedRoutes that the file dropped (`--prune-routes`) instead of naming them. */
@@ -387,6 +390,18 @@ class Planner {
         kind: 'tag',
         key: `${owner} (${actual.interfaces.get(swIfIndex)?.name ?? swIfIndex})`,
         reason: 'created by an interrupted vppwg run',
+        phase: 'interface-tag',
+        step: { t: 'tag', owner, swIfIndex },
+        provides: `tag:${owner}`,
+        parents: [],
+      });
+    }
+    for (const [owner, { swIfIndex, vppName, previousTag }] of this.opts.taken ?? []) {
+      this.add({
+        action: 'adopt',
+        kind: 'interface',
+        key: `${owner} (${vppName})`,
+        reason: `made outside vppwg and described by the file: taken over by tagging it ${OWNER_TAG_PREFIX}${owner}${previousTag ? ` (replacing the tag "${previousTag}")` : ''}`,
         phase: 'interface-tag',
         step: { t: 'tag', owner, swIfIndex },
         provides: `tag:${owner}`,
@@ -887,7 +902,7 @@ class Planner {
         [PHASE]: d.phase,
       };
     }
-    const summary = { create: 0, modify: 0, delete: 0 };
+    const summary = { create: 0, modify: 0, delete: 0, adopt: 0 };
     for (const op of ops) summary[op.action]++;
     return { operations: ops, isEmpty: ops.length === 0, summary, warnings: this.warnings, notes: this.notes };
   }

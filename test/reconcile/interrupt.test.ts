@@ -89,9 +89,10 @@ describe('an interrupted apply', () => {
     expect(new CreateJournal(dir).read()).toEqual([
       { name: 'wg-int', instance: 4, listenPort: 51844, source: '192.0.2.1' },
     ]);
-    // Without the record the interface is someone else's.
-    const stranger = await reconcile(rig.client, loadText(FILE), { dryRun: true });
-    expect(stranger.error?.message).toContain("wg4 exists and is not vppwg's");
+    // Without the record the interface is someone else's: taken only when the operator adopts it.
+    const stranger = await reconcile(rig.client, loadText(FILE), {});
+    expect(stranger.error?.message).toContain(`made outside vppwg: "wg-int" (VPP's wg4)`);
+    expect(stranger.applied).toBe(0);
     const next = await reconcile(rig.client, loadText(FILE), { stateDir: dir });
     expect(next.ok).toBe(true);
     expect(formatPlan(next.plan)).toContain('  ~ tag wg-int (wg4): created by an interrupted vppwg run');

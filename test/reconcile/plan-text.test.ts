@@ -65,7 +65,7 @@ describe('one sign, one summary', () => {
     const empty: Plan = {
       operations: [],
       isEmpty: true,
-      summary: { create: 0, modify: 0, delete: 0 },
+      summary: { create: 0, modify: 0, delete: 0, adopt: 0 },
       warnings: [],
       notes: [],
     };
