@@ -75,6 +75,14 @@ export const desiredStateSchema = {
             type: 'array',
             items: { type: 'string', 'x-what': "an interface address 'a.b.c.d/len' or 'x::y/len'" },
           },
+          remove_unlisted_addresses: {
+            type: 'boolean',
+            'x-what': 'true or false (true: `addresses` is the exact set, others are removed)',
+          },
+          allow_admin_down: {
+            type: 'boolean',
+            'x-what': 'true or false (true: `admin_up: false` may bring the uplink down)',
+          },
         },
         required: ['name'],
         additionalProperties: false,

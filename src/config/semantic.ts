@@ -174,6 +174,8 @@ export function analyse(data: unknown, f: Findings, ctx: Context): DesiredState 
       if (int(u.mtu) !== undefined) up.mtu = int(u.mtu);
       if (table !== undefined) up.table = table;
       if (addresses) up.addresses = addresses;
+      if (u.remove_unlisted_addresses === true) up.removeUnlistedAddresses = true;
+      if (u.allow_admin_down === true) up.allowAdminDown = true;
       outUplinks.push(up);
     }
   });
