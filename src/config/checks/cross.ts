@@ -2,6 +2,7 @@
  * Cross-checks once every pass has recorded its facts: overlapping interface subnets, one route per
  * (table, prefix), and endpoints that would be reached through their own tunnel.
  */
+import { echo } from '../echo';
 import { familyWidth, maskTo, type ParsedAddress } from '../addr';
 import type { CheckContext, FibEntry, Owned } from './context';
 import { findOverlaps } from './prefixes';
@@ -55,7 +56,7 @@ export function checkEndpointRecursion(ctx: CheckContext): void {
     const pin = `{prefix: ${ep.address.text}/${ep.address.family === 'ip4' ? 32 : 128}, via: ${gatewayHint ? String(gatewayHint.via) : '<underlay gateway>'}, interface: ${gatewayHint ? String(gatewayHint.interface) : '<uplink>'}${ep.table ? `, table: ${ep.table}` : ''}}`;
     f.error(
       ep.path,
-      `endpoint ${ep.address.text} of peer "${ep.peer}" would be reached through "${ep.wg}" itself (${best.what}, line ${f.lineOf(best.path)}): VPP drops such a recursive path; pin the endpoint with ${pin} under routes`,
+      `endpoint ${ep.address.text} of peer "${echo(ep.peer)}" would be reached through "${echo(ep.wg)}" itself (${best.what}, line ${f.lineOf(best.path)}): VPP drops such a recursive path; pin the endpoint with ${pin} under routes`,
     );
   }
 }

@@ -2,6 +2,7 @@
  * The peers pass of one WireGuard interface: names, public keys, preshared keys, endpoints, allowed
  * IPs (disjoint between peers), tunnel next hops and routes (inside the peer's allowed IPs).
  */
+import { echo } from '../echo';
 import { familyLabel, parseAddress, parsePrefix, prefixCovers, type ParsedAddress, type ParsedPrefix } from '../addr';
 import { decodeKey, encodeKey } from '../keys';
 import type { DataPath } from '../locate';
@@ -53,11 +54,15 @@ export function checkPeers(ctx: CheckContext, rawPeers: unknown, iface: Interfac
       if (prior)
         f.error(
           [...path, 'name'],
-          `peer "${name}" appears twice in "${iface.name}" (first at line ${f.lineOf(prior)}): give each peer its own name`,
+          `peer "${echo(name)}" appears twice in "${echo(iface.name)}" (first at line ${f.lineOf(prior)}): give each peer its own name`,
         );
       else peerNames.set(name, path);
     }
-    const peer = checkPeer(ctx, { iface, raw, path, name, who: `peer "${name}" of "${iface.name}"` }, allowedOwners);
+    const peer = checkPeer(
+      ctx,
+      { iface, raw, path, name, who: `peer "${echo(name)}" of "${echo(iface.name)}"` },
+      allowedOwners,
+    );
     if (peer) out.push(peer);
   });
 
@@ -65,7 +70,7 @@ export function checkPeers(ctx: CheckContext, rawPeers: unknown, iface: Interfac
   for (const [later, earlier] of findOverlaps(f, allowedOwners)) {
     f.error(
       later.path,
-      `allowed IP ${later.prefix.networkText} of peer "${later.owner}" overlaps ${earlier.prefix.networkText} of peer "${earlier.owner}" (line ${f.lineOf(earlier.path)}) on "${iface.name}": allowed IPs of peers on one interface must not overlap; split the range or use one interface per peer`,
+      `allowed IP ${later.prefix.networkText} of peer "${echo(later.owner)}" overlaps ${earlier.prefix.networkText} of peer "${echo(earlier.owner)}" (line ${f.lineOf(earlier.path)}) on "${echo(iface.name)}": allowed IPs of peers on one interface must not overlap; split the range or use one interface per peer`,
     );
   }
   return out;
@@ -179,7 +184,7 @@ function checkEndpoint(ctx: CheckContext, peer: PeerScope): { address: string; p
   if (!a) {
     f.error(
       ap,
-      `endpoint address "${at}" is not an IP address: write the peer's public address (names are not resolved)`,
+      `endpoint address "${echo(at)}" is not an IP address: write the peer's public address (names are not resolved)`,
     );
     return undefined;
   }
@@ -191,7 +196,7 @@ function checkEndpoint(ctx: CheckContext, peer: PeerScope): { address: string; p
   if (source && a.family !== source.family) {
     f.error(
       ap,
-      `endpoint ${a.text} is ${familyLabel(a.family)} but the source of "${iface.name}" is ${familyLabel(source.family)}: VPP uses one underlay family per interface; put this peer on a wireguard interface with an ${familyLabel(a.family)} source`,
+      `endpoint ${a.text} is ${familyLabel(a.family)} but the source of "${echo(iface.name)}" is ${familyLabel(source.family)}: VPP uses one underlay family per interface; put this peer on a wireguard interface with an ${familyLabel(a.family)} source`,
     );
   }
   ctx.endpoints.push({ wg: iface.name, peer: peer.name, address: a, table: int(raw.underlay_table) ?? 0, path: ap });
@@ -234,7 +239,7 @@ function checkTunnelNextHops(ctx: CheckContext, peer: PeerScope, allowed: Parsed
     if (typeof n !== 'string' || ctx.skip(np)) return;
     const a = parseAddress(n);
     if (!a) {
-      f.error(np, `tunnel next hop "${n}" is not an IP address: give the peer's tunnel address, e.g. 10.2.111.2`);
+      f.error(np, `tunnel next hop "${echo(n)}" is not an IP address: give the peer's tunnel address, e.g. 10.2.111.2`);
       return;
     }
     if (nextHops.some((x) => x.text === a.text)) {
@@ -244,7 +249,7 @@ function checkTunnelNextHops(ctx: CheckContext, peer: PeerScope, allowed: Parsed
     if (iface.ownAddresses.has(a.text)) {
       f.error(
         np,
-        `tunnel next hop ${a.text} is an address of "${iface.name}" itself: VPP keeps a local route for it, so no host route to the peer can take its place; give the peer's own tunnel address`,
+        `tunnel next hop ${a.text} is an address of "${echo(iface.name)}" itself: VPP keeps a local route for it, so no host route to the peer can take its place; give the peer's own tunnel address`,
       );
       return;
     }
@@ -297,7 +302,7 @@ function checkPeerRoutes(
       if (!via) {
         f.error(
           [...rp, 'via'],
-          `via "${viaText}" is not an IP address: give a next hop inside the peer's allowed IPs, e.g. its tunnel address`,
+          `via "${echo(viaText)}" is not an IP address: give a next hop inside the peer's allowed IPs, e.g. its tunnel address`,
         );
         return;
       }
@@ -311,7 +316,7 @@ function checkPeerRoutes(
       if (iface.ownAddresses.has(via.text)) {
         f.error(
           [...rp, 'via'],
-          `via ${via.text} is an address of "${iface.name}" itself: VPP delivers to itself what is routed there; use the peer's tunnel address`,
+          `via ${via.text} is an address of "${echo(iface.name)}" itself: VPP delivers to itself what is routed there; use the peer's tunnel address`,
         );
         return;
       }

@@ -1,4 +1,5 @@
 /** Address and prefix checks shared by the passes: interface addresses, network prefixes, overlaps, coverage. */
+import { echo } from '../echo';
 import { familyWidth, maskTo, parsePrefix, prefixEnd, type ParsedPrefix } from '../addr';
 import type { Findings } from '../findings';
 import type { DataPath } from '../locate';
@@ -15,7 +16,7 @@ export function checkInterfaceAddress(
   if (typeof raw !== 'string' || f.isBad(path)) return undefined;
   const p = parsePrefix(raw);
   if (!p) {
-    f.error(path, `address "${raw}" is not 'address/length': write e.g. 192.0.2.1/24 or 2001:db8::1/64`);
+    f.error(path, `address "${echo(raw)}" is not 'address/length': write e.g. 192.0.2.1/24 or 2001:db8::1/64`);
     return undefined;
   }
   if (/^fe[89ab][0-9a-f]:/i.test(p.text)) {
@@ -44,7 +45,7 @@ export function checkNetworkPrefix(f: Findings, path: DataPath, raw: unknown, wh
   if (typeof raw !== 'string' || f.isBad(path)) return undefined;
   const p = parsePrefix(raw);
   if (!p) {
-    f.error(path, `${what} "${raw}" is not a prefix: write 'address/length', e.g. 10.0.0.0/24 or 2001:db8::/64`);
+    f.error(path, `${what} "${echo(raw)}" is not a prefix: write 'address/length', e.g. 10.0.0.0/24 or 2001:db8::/64`);
     return undefined;
   }
   if (!p.isNetwork) {

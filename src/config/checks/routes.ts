@@ -1,4 +1,5 @@
 /** The static routes pass: prefix, table, an interface of this file, and a gateway it can use. */
+import { echo } from '../echo';
 import { familyLabel, parseAddress, parsePrefix, prefixCovers, type ParsedAddress } from '../addr';
 import type { DataPath } from '../locate';
 import type { CheckContext } from './context';
@@ -19,14 +20,14 @@ export function checkStaticRoutes(ctx: CheckContext): void {
     if (ifName !== undefined && !isWg && !ctx.uplinkNames.has(ifName) && !ctx.skip([...path, 'interface'])) {
       f.error(
         [...path, 'interface'],
-        `interface "${ifName}" is neither an uplink nor a wireguard interface of this file: add {name: ${ifName}} under uplinks (only what you list is managed)`,
+        `interface "${echo(ifName)}" is neither an uplink nor a wireguard interface of this file: add {name: ${echo(ifName)}} under uplinks (only what you list is managed)`,
       );
     }
     const viaText = str(r.via);
     let via: ParsedAddress | undefined;
     if (viaText !== undefined && !ctx.skip([...path, 'via'])) {
       via = parseAddress(viaText);
-      if (!via) f.error([...path, 'via'], `via "${viaText}" is not an IP address: give the gateway's address`);
+      if (!via) f.error([...path, 'via'], `via "${echo(viaText)}" is not an IP address: give the gateway's address`);
       else if (prefix && via.family !== prefix.family) {
         f.error(
           [...path, 'via'],
@@ -36,7 +37,7 @@ export function checkStaticRoutes(ctx: CheckContext): void {
       } else if (isWg && !coveredByAPeerOf(ctx, ifName, via)) {
         f.error(
           [...path, 'via'],
-          `via ${via.text} is not inside the allowed IPs of any peer of "${ifName}": VPP picks the peer by next hop and would drop this route; list it under that peer's routes instead`,
+          `via ${via.text} is not inside the allowed IPs of any peer of "${echo(ifName)}": VPP picks the peer by next hop and would drop this route; list it under that peer's routes instead`,
         );
       }
     }

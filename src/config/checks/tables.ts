@@ -1,4 +1,5 @@
 /** The tables pass: declared FIB tables, unique ids and names; and the check of a reference to one. */
+import { echo } from '../echo';
 import type { DataPath } from '../locate';
 import type { AddressFamily } from '../model';
 import type { CheckContext } from './context';
@@ -31,7 +32,7 @@ export function checkTables(ctx: CheckContext): void {
       if (prior)
         f.error(
           [...path, 'name'],
-          `table name "${name}" is used twice (first at line ${f.lineOf(prior)}): give each table its own name`,
+          `table name "${echo(name)}" is used twice (first at line ${f.lineOf(prior)}): give each table its own name`,
         );
       else tableNames.set(name, path);
     }

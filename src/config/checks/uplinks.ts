@@ -1,4 +1,5 @@
 /** The uplinks pass: unique names, addresses (recorded for sources, overlaps and endpoint routes), opt-ins. */
+import { echo } from '../echo';
 import { parseAddress } from '../addr';
 import type { DataPath } from '../locate';
 import type { DesiredUplink } from '../model';
@@ -18,21 +19,21 @@ export function checkUplinks(ctx: CheckContext): void {
       if (prior)
         f.error(
           [...path, 'name'],
-          `uplink "${name}" is listed twice (first at line ${f.lineOf(prior)}): merge the two entries`,
+          `uplink "${echo(name)}" is listed twice (first at line ${f.lineOf(prior)}): merge the two entries`,
         );
       else ctx.uplinkNames.set(name, path);
     }
     const table = int(u.table);
-    checkTableRef(ctx, [...path, 'table'], table, ['ip4', 'ip6'], `uplink "${name ?? i}"`);
+    checkTableRef(ctx, [...path, 'table'], table, ['ip4', 'ip6'], `uplink "${echo(name ?? i)}"`);
     let addresses: string[] | undefined;
     if (Array.isArray(u.addresses)) {
       addresses = [];
       u.addresses.forEach((a, j) => {
         const ap = [...path, 'addresses', j];
-        const p = checkInterfaceAddress(f, ap, a, `uplink "${name ?? i}"`, ctx.interfaceAddresses);
+        const p = checkInterfaceAddress(f, ap, a, `uplink "${echo(name ?? i)}"`, ctx.interfaceAddresses);
         if (!p) return;
         addresses!.push(p.text);
-        ctx.subnets.push({ prefix: p, owner: `uplink "${name ?? i}"`, path: ap, table: table ?? 0 });
+        ctx.subnets.push({ prefix: p, owner: `uplink "${echo(name ?? i)}"`, path: ap, table: table ?? 0 });
         ctx.uplinkAddresses.set(parseAddress(p.text.split('/')[0]!)!.text, {
           uplink: name ?? String(i),
           table: table ?? 0,
@@ -40,7 +41,7 @@ export function checkUplinks(ctx: CheckContext): void {
         ctx.connected.push({
           table: table ?? 0,
           prefix: p,
-          what: `the connected subnet of uplink "${name}"`,
+          what: `the connected subnet of uplink "${echo(name ?? i)}"`,
           path: ap,
         });
       });

@@ -1,4 +1,5 @@
 /** The WireGuard passes: interface names first (routes may name them), then each interface and its peers. */
+import { echo } from '../echo';
 import { parseAddress, type ParsedAddress } from '../addr';
 import { encodeKey, publicKeyOf } from '../keys';
 import type { DataPath } from '../locate';
@@ -22,19 +23,19 @@ export function checkWireguardNames(ctx: CheckContext): void {
     if (prior)
       f.error(
         path,
-        `wireguard interface "${name}" is declared twice (first at line ${f.lineOf(prior)}): give each a distinct name`,
+        `wireguard interface "${echo(name)}" is declared twice (first at line ${f.lineOf(prior)}): give each a distinct name`,
       );
     else ctx.wgNames.set(name, path);
     if (ctx.uplinkNames.has(name))
       f.error(
         path,
-        `"${name}" names both an uplink and a wireguard interface: rename the wireguard interface so routes are unambiguous`,
+        `"${echo(name)}" names both an uplink and a wireguard interface: rename the wireguard interface so routes are unambiguous`,
       );
     const tag = ownerTag(name);
     if (tag.length > MAX_TAG_LENGTH) {
       f.error(
         path,
-        `name "${name}" is too long: VPP keeps the ownership tag "${TAG_PREFIX}<name>" in ${MAX_TAG_LENGTH} characters, so use at most ${MAX_TAG_LENGTH - TAG_PREFIX.length}`,
+        `name "${echo(name)}" is too long: VPP keeps the ownership tag "${TAG_PREFIX}<name>" in ${MAX_TAG_LENGTH} characters, so use at most ${MAX_TAG_LENGTH - TAG_PREFIX.length}`,
       );
     }
   });
@@ -48,7 +49,7 @@ export function checkWireguardInterfaces(ctx: CheckContext): void {
     if (!isObj(w)) return;
     const name = str(w.name) ?? `#${i}`;
     const wgTable = int(w.table) ?? 0;
-    checkTableRef(ctx, [...path, 'table'], int(w.table), ['ip4', 'ip6'], `wireguard "${name}"`);
+    checkTableRef(ctx, [...path, 'table'], int(w.table), ['ip4', 'ip6'], `wireguard "${echo(name)}"`);
 
     const instance = int(w.instance);
     if (instance !== undefined) {
@@ -75,10 +76,10 @@ export function checkWireguardInterfaces(ctx: CheckContext): void {
     const addresses: string[] = [];
     asList(w.addresses).forEach((a, j) => {
       const ap = [...path, 'addresses', j];
-      const p = checkInterfaceAddress(f, ap, a, `wireguard "${name}"`, ctx.interfaceAddresses);
+      const p = checkInterfaceAddress(f, ap, a, `wireguard "${echo(name)}"`, ctx.interfaceAddresses);
       if (!p) return;
       addresses.push(p.text);
-      ctx.subnets.push({ prefix: p, owner: `wireguard "${name}"`, path: ap, table: wgTable });
+      ctx.subnets.push({ prefix: p, owner: `wireguard "${echo(name)}"`, path: ap, table: wgTable });
     });
 
     const peers = checkPeers(ctx, w.peers, {
@@ -95,7 +96,7 @@ export function checkWireguardInterfaces(ctx: CheckContext): void {
     if (mtu !== undefined && mtu < 1280 && addresses.some((a) => a.includes(':')) && !ctx.skip([...path, 'mtu'])) {
       f.warn(
         [...path, 'mtu'],
-        `mtu ${mtu} is below 1280, the IPv6 minimum, but "${name}" carries IPv6: raise it to at least 1280`,
+        `mtu ${mtu} is below 1280, the IPv6 minimum, but "${echo(name)}" carries IPv6: raise it to at least 1280`,
       );
     }
 
@@ -125,7 +126,7 @@ function checkSource(ctx: CheckContext, path: DataPath, raw: unknown): ParsedAdd
   if (!source) {
     ctx.f.error(
       [...path, 'source'],
-      `source "${srcText}" is not an IP address: give the uplink address WireGuard packets leave from`,
+      `source "${echo(srcText)}" is not an IP address: give the uplink address WireGuard packets leave from`,
     );
   } else if (!ctx.uplinkAddresses.has(source.text)) {
     ctx.f.error(
