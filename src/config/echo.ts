@@ -20,5 +20,6 @@ export function echo(text: string | number): string {
 
 /** A parsed value as JSON text, cut like `echo`. */
 export function echoValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(echo(value));
   return echo(JSON.stringify(value) ?? String(value));
 }

@@ -130,7 +130,7 @@ function jsonSyntaxError(text: string, engineMessage: string): { offset: number;
   const position = /at position (\d+)/.exec(engineMessage);
   offset ??= position ? Number(position[1]) : text.length;
   let what = engineMessage
-    .replace(/, ".*" is not valid JSON$/s, '')
+    .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '')
     .replace(/ in JSON at position \d+.*$/s, '')
     .trim();
   if (what === '' && code) what = code;
