@@ -15,7 +15,6 @@ import type { Findings } from './findings';
 import type { DesiredState } from './model';
 
 export { peerPlaces } from './checks/peers';
-export type { KeyContext as Context } from './checks/context';
 
 export function analyse(data: unknown, f: Findings, keys: KeyContext): DesiredState | undefined {
   if (!isObj(data)) return undefined;
