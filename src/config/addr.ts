@@ -126,3 +126,33 @@ export function canonicalAddress(text: string): string | undefined {
 export function canonicalPrefix(text: string): string | undefined {
   return parsePrefix(text)?.networkText;
 }
+
+/** Canonical text of an address; throws, naming the text, when it is not one (for data that must be valid, e.g. VPP's). */
+export function canonicalAddressOrThrow(text: string): string {
+  const a = canonicalAddress(text);
+  if (a === undefined) throw new Error(`"${text}" is not an ${text.includes(':') ? 'IPv6' : 'IPv4'} address`);
+  return a;
+}
+
+/** Canonical network text of a prefix; throws, naming the text, when it is not one. */
+export function canonicalPrefixOrThrow(text: string): string {
+  const p = canonicalPrefix(text);
+  if (p === undefined) {
+    throw new Error(
+      text.includes('/')
+        ? `"${text}" is not an ${text.includes(':') ? 'IPv6' : 'IPv4'} prefix`
+        : `"${text}" is not a prefix (expected address/length)`,
+    );
+  }
+  return p;
+}
+
+/** Canonical interface-address text, host bits kept ('2001:DB8::1/64' → '2001:db8::1/64'), or undefined. */
+export function canonicalInterfaceAddress(text: string): string | undefined {
+  return parsePrefix(text)?.text;
+}
+
+/** True for the unspecified address, 0.0.0.0 or :: in any spelling (how VPP reports an unknown endpoint or an empty next hop). */
+export function isZeroAddress(text: string): boolean {
+  return parseAddress(text)?.value === 0n;
+}

@@ -1,5 +1,6 @@
 /** Collected diagnostics of one file, each placed at its line and column. */
-import { Locator, toPointer, type DataPath } from './locate';
+import { MAX_FINDINGS } from './limits';
+import { toPointer, type DataPath, type Placer } from './locate';
 import type { Diagnostic } from './model';
 
 export class Findings {
@@ -10,9 +11,13 @@ export class Findings {
   /** Those paths and all their ancestors, so "bad at or inside" is one lookup, not a scan per question. */
   private readonly badAtOrAbove = new Set<string>();
 
+  /** Findings beyond MAX_FINDINGS: counted, not placed (placing is the costly part). */
+  private omitted = 0;
+  private omittedErrors = 0;
+
   constructor(
     readonly file: string,
-    readonly locator: Locator,
+    readonly locator: Placer,
   ) {}
 
   add(severity: 'error' | 'warning', path: DataPath, message: string, at: 'value' | 'key' = 'value'): void {
@@ -20,6 +25,11 @@ export class Findings {
     const dedupe = `${severity}\0${pointer}\0${message}`;
     if (this.seen.has(dedupe)) return;
     this.seen.add(dedupe);
+    if (this.list.length >= MAX_FINDINGS) {
+      this.omitted++;
+      if (severity === 'error') this.omittedErrors++;
+      return;
+    }
     const { line, column } = this.locator.place(path, at);
     this.list.push({ severity, file: this.file, line, column, path: pointer, message });
   }
@@ -54,7 +64,23 @@ export class Findings {
   }
 
   hasErrors(): boolean {
-    return this.list.some((d) => d.severity === 'error');
+    return this.omittedErrors > 0 || this.list.some((d) => d.severity === 'error');
+  }
+
+  /** The findings, in file order, with one closing line counting those left out. */
+  report(): Diagnostic[] {
+    const out = [...this.list].sort((a, b) => a.line - b.line || a.column - b.column);
+    if (this.omitted > 0) {
+      out.push({
+        severity: this.omittedErrors > 0 ? 'error' : 'warning',
+        file: this.file,
+        line: 0,
+        column: 0,
+        path: '',
+        message: `… and ${this.omitted} more finding${this.omitted === 1 ? '' : 's'} (${this.omittedErrors} error${this.omittedErrors === 1 ? '' : 's'}) not shown: only the first ${MAX_FINDINGS} are reported; fix these and validate again`,
+      });
+    }
+    return out;
   }
 
   lineOf(path: DataPath): number {

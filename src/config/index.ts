@@ -12,6 +12,13 @@ export {
   TAG_PREFIX,
   MAX_TAG_LENGTH,
 } from './load';
-export { canonicalAddress, canonicalPrefix } from './addr';
+export {
+  canonicalAddress,
+  canonicalAddressOrThrow,
+  canonicalPrefix,
+  canonicalPrefixOrThrow,
+  canonicalInterfaceAddress,
+  isZeroAddress,
+} from './addr';
 export { decodeKey, encodeKey, generatePrivateKey, generatePresharedKey, publicKeyOf } from './keys';
 export type * from './model';

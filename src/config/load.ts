@@ -5,13 +5,14 @@
  * means no state, so nothing can reach VPP from an invalid file.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
-import { parsePlainBlockYaml } from './fast-yaml';
+import { echo, echoValue } from './echo';
 import { Findings } from './findings';
-import { Locator, fromPointer, toPointer, type DataPath } from './locate';
+import { MAX_FILE_BYTES, fileTooLarge } from './limits';
+import { fromPointer, toPointer, type DataPath } from './locate';
 import type { DesiredState, Diagnostic } from './model';
+import { readDocument } from './read';
 import { desiredStateSchema } from './schema';
 import { analyse, peerPlaces } from './semantic';
 
@@ -41,50 +42,13 @@ function schemaValidator(): ValidateFunction {
 }
 
 export function parseDesiredState(text: string, file: string, opts: LoadOptions = {}): LoadResult {
-  // Plain JSON (JSON.parse) and plain block YAML (js-yaml, see fast-yaml.ts) take a fast path; the
-  // position-keeping YAML parser then runs only if there is something to report. JSON with
-  // duplicate keys, and YAML beyond plain block lines, go through it from the start.
-  const json = /\.json$/i.test(file) || /^\s*\{/.test(text);
-  const fast = json ? parseStrictJson(text) : parsePlainBlockYaml(text);
-  let parsed: { doc: Document; lines: LineCounter } | undefined;
-  const yamlParse = () => {
-    if (!parsed) {
-      const lines = new LineCounter();
-      parsed = { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
-    }
-    return parsed;
-  };
-  const locator = new Locator(yamlParse);
-  const f = new Findings(file, locator);
-
-  let data: unknown = fast;
-  if (data === undefined) {
-    const { doc } = yamlParse();
-    if (doc.errors.length > 0) {
-      for (const err of doc.errors) {
-        const { line, column } = locator.offsetPlace(err.pos[0]);
-        const what = /\.json$/i.test(file) ? 'JSON' : 'YAML';
-        f.list.push({
-          severity: 'error',
-          file,
-          line,
-          column,
-          path: '',
-          message: `${what} syntax error: ${firstLine(err.message)}`,
-        });
-      }
-      return { diagnostics: sorted(f.list) };
-    }
-    try {
-      data = doc.toJS({ maxAliasCount: 1000 });
-    } catch (err) {
-      f.error([], `cannot read the document: ${(err as Error).message}`);
-      return { diagnostics: sorted(f.list) };
-    }
-  }
+  const read = readDocument(text, file);
+  if ('diagnostics' in read) return { diagnostics: read.diagnostics };
+  const { data, placer } = read;
+  const f = new Findings(file, placer);
   if (data === null || data === undefined) {
     f.error([], 'the file is empty: write a mapping with at least `wireguard:` (see deploy/examples/)');
-    return { diagnostics: sorted(f.list) };
+    return { diagnostics: f.report() };
   }
 
   const validate = schemaValidator();
@@ -95,13 +59,20 @@ export function parseDesiredState(text: string, file: string, opts: LoadOptions 
   if (state && opts.capabilities) {
     for (const d of checkAgainstCapabilities(state, file, opts.capabilities)) f.list.push(d);
   }
-  const diagnostics = sorted(f.list);
+  const diagnostics = f.report();
   return f.hasErrors() || !state ? { diagnostics } : { state, diagnostics };
 }
 
 export function loadDesiredState(path: string, opts: LoadOptions = {}): LoadResult {
   let text: string;
   try {
+    // Checked before reading, so a huge file is not read into memory at all.
+    const { size } = statSync(path);
+    if (size > MAX_FILE_BYTES) {
+      return {
+        diagnostics: [{ severity: 'error', file: path, line: 0, column: 0, path: '', message: fileTooLarge(size) }],
+      };
+    }
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -152,59 +123,6 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where}: ${d.severity}: ${d.message}`;
 }
 
-/**
- * JSON.parse, or undefined when the text is not JSON or repeats a key in one object (JSON.parse
- * would silently keep the last; the YAML path reports it with its place).
- */
-function parseStrictJson(text: string): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  return hasDuplicateKeys(text) ? undefined : value;
-}
-
-/** One linear scan over valid JSON text: a set of keys per open object. */
-function hasDuplicateKeys(text: string): boolean {
-  const stack: (Set<string> | null)[] = [];
-  let expectKey = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (ch === 0x22 /* " */) {
-      let j = i + 1;
-      while (text.charCodeAt(j) !== 0x22) j += text.charCodeAt(j) === 0x5c /* \\ */ ? 2 : 1;
-      const top = stack[stack.length - 1];
-      if (expectKey && top) {
-        const key = text.slice(i + 1, j);
-        if (top.has(key)) return true;
-        top.add(key);
-        expectKey = false;
-      }
-      i = j;
-    } else if (ch === 0x7b /* { */) {
-      stack.push(new Set());
-      expectKey = true;
-    } else if (ch === 0x5b /* [ */) {
-      stack.push(null);
-    } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
-      stack.pop();
-    } else if (ch === 0x2c /* , */) {
-      expectKey = stack[stack.length - 1] instanceof Set;
-    }
-  }
-  return false;
-}
-
-function sorted(list: Diagnostic[]): Diagnostic[] {
-  return [...list].sort((a, b) => a.line - b.line || a.column - b.column);
-}
-
-function firstLine(s: string): string {
-  return s.split('\n')[0]!.trim();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Schema errors, in words
 
@@ -230,7 +148,7 @@ function reportSchemaErrors(errors: ErrorObject[], data: unknown, f: Findings): 
         f.markBad([...path, extra]);
         f.error(
           [...path, extra],
-          `unknown key "${extra}" in ${here}: ${guess ? `did you mean "${guess}"? ` : ''}allowed keys are ${allowed.join(', ')}`,
+          `unknown key "${echo(extra)}" in ${here}: ${guess ? `did you mean "${guess}"? ` : ''}allowed keys are ${allowed.join(', ')}`,
           'key',
         );
         break;
@@ -254,7 +172,7 @@ function reportSchemaErrors(errors: ErrorObject[], data: unknown, f: Findings): 
             : [(e.params as { allowedValue: unknown }).allowedValue];
         f.error(
           path,
-          `${here} is ${JSON.stringify(safeData(path, e.data))}: it must be ${what ?? choices.map((c) => JSON.stringify(c)).join(' or ')}`,
+          `${here} is ${echoValue(safeData(path, e.data))}: it must be ${what ?? choices.map((c) => JSON.stringify(c)).join(' or ')}`,
         );
         break;
       }
@@ -281,7 +199,7 @@ function reportSchemaErrors(errors: ErrorObject[], data: unknown, f: Findings): 
       case 'maxLength':
         f.error(
           path,
-          `${here} ${JSON.stringify(safeData(path, e.data))} is not valid: it must be ${what ?? e.message ?? 'valid'}`,
+          `${here} ${echoValue(safeData(path, e.data))} is not valid: it must be ${what ?? e.message ?? 'valid'}`,
         );
         break;
       default:

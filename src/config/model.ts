@@ -3,16 +3,12 @@
  * normalised (defaults applied, keys resolved to raw 32 bytes, prefixes in canonical text form
  * 'a.b.c.d/len' / 'x::/len'). The on-disk YAML/JSON format (src/config/schema) maps onto this.
  */
+import type { SecretKey } from '../util/secrets';
+
+/** Owned by util/secrets (which redacts it), so that util does not depend on config. */
+export type { SecretKey };
 
 export type AddressFamily = 'ip4' | 'ip6';
-
-/** A 32-byte WireGuard key kept out of every printable form: JSON.stringify, util.inspect and String() show it redacted. */
-export interface SecretKey {
-  /** The raw key. Read it only to send it to VPP. */
-  readonly bytes: Uint8Array;
-  /** Where it came from, for messages: 'file /etc/vppwg/wg0.key', 'env WG0_KEY', 'inline', 'generate'. */
-  readonly source: string;
-}
 
 export interface DesiredTable {
   /** FIB table id (non-zero: table 0 always exists). */

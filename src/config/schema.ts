@@ -5,7 +5,11 @@
  * wrong. `x-what` annotates a node with a human description used in messages.
  */
 
+import { MAX_TAG_LENGTH, TAG_PREFIX } from './tag';
+
 const NAME = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
+/** Interface names are bounded by the tag they become (checked with that reason in ./checks/wireguard.ts); peer names share the bound. */
+const NAME_MAX = MAX_TAG_LENGTH - TAG_PREFIX.length;
 /** Text without control characters (names end up in plans and messages). */
 const PRINTABLE = '^[^\\u0000-\\u001f\\u007f]+$';
 const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
@@ -75,6 +79,14 @@ export const desiredStateSchema = {
             type: 'array',
             items: { type: 'string', 'x-what': "an interface address 'a.b.c.d/len' or 'x::y/len'" },
           },
+          remove_unlisted_addresses: {
+            type: 'boolean',
+            'x-what': 'true or false (true: `addresses` is the exact set, others are removed)',
+          },
+          allow_admin_down: {
+            type: 'boolean',
+            'x-what': 'true or false (true: `admin_up: false` may bring the uplink down)',
+          },
         },
         required: ['name'],
         additionalProperties: false,
@@ -130,7 +142,12 @@ export const desiredStateSchema = {
             items: {
               type: 'object',
               properties: {
-                name: { type: 'string', pattern: PRINTABLE, maxLength: 128, 'x-what': 'a peer name' },
+                name: {
+                  type: 'string',
+                  pattern: NAME,
+                  maxLength: NAME_MAX,
+                  'x-what': `a peer name: letters, digits, _ . - (starting with a letter or digit, at most ${NAME_MAX} characters)`,
+                },
                 public_key: { type: 'string', 'x-what': 'a base64 public key' },
                 preshared_key: keySourceObject,
                 endpoint: {

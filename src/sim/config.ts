@@ -1,14 +1,70 @@
-/** The sim config file (YAML or JSON with the SimConfig shape), checked field by field. */
+/**
+ * The emulator's config file (YAML or JSON with the SimConfig shape): its types, and its check by
+ * the JSON Schema in ./config-schema.ts (compiled once) plus the few rules a schema cannot say.
+ * Every finding names the field, and from a file its line and column, as the desired state's do.
+ */
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import type { FaultSpec, SimConfig } from './index';
-import { parsePrefix } from './net';
+import { LineCounter, parseDocument } from 'yaml';
+import { parsePrefix } from '../config/addr';
+import { Locator, fromPointer, type DataPath } from '../config/locate';
+import { FAULT_OP_NAMES, faultSchema, simConfigSchema } from './config-schema';
+
+export interface SimUplink {
+  name: string;
+  addresses?: string[];
+  up?: boolean;
+  mtu?: number;
+  mac?: string;
+}
+
+export type FaultSpec =
+  | { op: 'closeAfter'; n: number }
+  | { op: 'closeNow' }
+  | { op: 'delayReplies'; ms: number }
+  | { op: 'failNth'; msg: string; n: number; retval: number }
+  | { op: 'dropReply'; msg: string; n?: number }
+  | { op: 'pauseReading'; ms: number }
+  | { op: 'restart'; downMs?: number };
+
+export interface SimConfig {
+  /** Stand-ins for host NICs (dpdk/af_packet), sw_if_index assigned in order after local0. */
+  uplinks?: SimUplink[];
+  /** Peers with an endpoint on an up interface become ESTABLISHED shortly after add (event emitted). */
+  reachablePeers?: boolean | { delayMs?: number };
+  /** Message ids differ per start. */
+  shuffleModules?: boolean;
+  /** 24.10: no wireguard_peer_add_v2 / wireguard_peers_v2_dump/_details in the table. */
+  profile?: '26.10' | '24.10';
+  omitMessages?: string[];
+  /** Message name -> crc hex announced in the table, to test client compatibility checks. */
+  crcOverrides?: Record<string, string>;
+  faults?: FaultSpec[];
+  /** show_version text. */
+  version?: string;
+}
 
 export class SimConfigError extends Error {
   override readonly name = 'SimConfigError';
 }
 
-const FAULT_OPS = ['closeAfter', 'closeNow', 'delayReplies', 'failNth', 'dropReply', 'pauseReading', 'restart'];
+/** A problem with one field: where (a data path) and what is expected there. */
+interface SimFinding {
+  readonly path: DataPath;
+  readonly want: string;
+  /** An unknown field is placed at its key. */
+  readonly at?: 'key';
+}
+
+let validators: { config: ValidateFunction; fault: ValidateFunction } | undefined;
+function compiled(): { config: ValidateFunction; fault: ValidateFunction } {
+  if (!validators) {
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, verbose: true });
+    ajv.addKeyword({ keyword: 'x-what', schemaType: 'string' });
+    validators = { config: ajv.compile(simConfigSchema), fault: ajv.compile(faultSchema) };
+  }
+  return validators;
+}
 
 export function loadSimConfig(file: string): SimConfig {
   let text: string;
@@ -17,147 +73,133 @@ export function loadSimConfig(file: string): SimConfig {
   } catch (e) {
     throw new SimConfigError(`sim config ${file}: cannot read it (${(e as Error).message}); check the --config path`);
   }
-  let data: unknown;
-  try {
-    data = parseYaml(text);
-  } catch (e) {
-    throw new SimConfigError(`sim config ${file}: not valid YAML/JSON: ${(e as Error).message}`);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const locator = new Locator(() => ({ doc, lines }));
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const { line, column } = locator.offsetPlace(err.pos[0]);
+    throw new SimConfigError(`${file}:${line}:${column}: not valid YAML/JSON: ${err.message.split('\n')[0]}`);
   }
-  return checkSimConfig(data ?? {}, file);
+  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const findings = findingsOf(data);
+  if (findings.length > 0) {
+    throw new SimConfigError(
+      findings
+        .map((x) => {
+          const { line, column } = locator.place(x.path, x.at);
+          return `${file}:${line}:${column}: ${fieldName(x.path)}: ${x.want}`;
+        })
+        .join('\n'),
+    );
+  }
+  return normalised(data as SimConfig);
 }
 
-/** Validates a parsed config; errors name the file and the field and say what is expected. */
+/** Validates a parsed config; errors name `where` and the field and say what is expected. */
 export function checkSimConfig(data: unknown, where = 'sim config'): SimConfig {
-  const fail = (path: string, want: string): never => {
-    throw new SimConfigError(`${where}: ${path}: ${want}`);
+  const findings = findingsOf(data);
+  if (findings.length > 0) {
+    throw new SimConfigError(findings.map((x) => `${where}: ${fieldName(x.path)}: ${x.want}`).join('\n'));
+  }
+  return normalised(data as SimConfig);
+}
+
+/** One fault (as the control socket takes them); `fail` is called with the field and what it should be. */
+export function checkFault(f: unknown, at: string, fail: (path: string, want: string) => never): FaultSpec {
+  const validate = compiled().fault;
+  if (!validate(f)) {
+    const first = schemaFindings(validate.errors ?? [])[0];
+    if (first) return fail(first.path.length > 0 ? `${at}.${fieldName(first.path)}` : at, first.want);
+  }
+  return normalisedFault(f as FaultSpec);
+}
+
+function findingsOf(data: unknown): SimFinding[] {
+  const validate = compiled().config;
+  if (!validate(data)) return schemaFindings(validate.errors ?? []);
+  return ruleFindings(data as SimConfig);
+}
+
+/** Schema errors in words, one per field. */
+function schemaFindings(errors: ErrorObject[]): SimFinding[] {
+  const out = new Map<string, SimFinding>();
+  const add = (path: DataPath, want: string, at?: 'key') => {
+    const key = JSON.stringify(path);
+    if (!out.has(key)) out.set(key, { path, want, ...(at ? { at } : {}) });
   };
-  if (typeof data !== 'object' || data === null || Array.isArray(data))
-    fail('(top level)', 'expected a mapping of SimConfig fields');
-  const d = data as Record<string, unknown>;
-  const known = [
-    'uplinks',
-    'reachablePeers',
-    'shuffleModules',
-    'profile',
-    'omitMessages',
-    'crcOverrides',
-    'faults',
-    'version',
-  ];
-  for (const k of Object.keys(d)) if (!known.includes(k)) fail(k, `unknown field; expected one of ${known.join(', ')}`);
-  const out: SimConfig = {};
-  if (d.uplinks !== undefined) {
-    if (!Array.isArray(d.uplinks)) fail('uplinks', 'expected a list of {name, addresses?, up?, mtu?, mac?}');
-    out.uplinks = (d.uplinks as unknown[]).map((u, i) => {
-      const at = `uplinks[${i}]`;
-      if (typeof u !== 'object' || u === null) fail(at, 'expected a mapping with at least `name`');
-      const x = u as Record<string, unknown>;
-      for (const k of Object.keys(x))
-        if (!['name', 'addresses', 'up', 'mtu', 'mac'].includes(k))
-          fail(`${at}.${k}`, 'unknown field; expected name, addresses, up, mtu, mac');
-      if (typeof x.name !== 'string' || x.name === '' || x.name.length > 63)
-        fail(`${at}.name`, 'expected an interface name of 1-63 characters, e.g. host-eth0');
-      if (x.addresses !== undefined) {
-        if (!Array.isArray(x.addresses)) fail(`${at}.addresses`, "expected a list like ['192.0.2.1/24']");
-        (x.addresses as unknown[]).forEach((a, j) => {
-          if (typeof a !== 'string' || !parsePrefix(a) || !a.includes('/'))
-            fail(`${at}.addresses[${j}]`, "expected an address with prefix length, e.g. '192.0.2.1/24'");
-        });
+  for (const e of errors) {
+    const path = fromPointer(e.instancePath);
+    const schema = e.parentSchema as { 'x-what'?: string; properties?: Record<string, { 'x-what'?: string }> };
+    switch (e.keyword) {
+      case 'oneOf':
+      case 'if':
+        break; // the failing branch reports itself
+      case 'discriminator':
+        add([...path, 'op'], `expected one of ${FAULT_OP_NAMES.join(', ')}`);
+        break;
+      case 'required': {
+        const missing = (e.params as { missingProperty: string }).missingProperty;
+        const what = schema.properties?.[missing]?.['x-what'];
+        add([...path, missing], what ? `missing; expected ${what}` : 'missing');
+        break;
       }
-      if (x.up !== undefined && typeof x.up !== 'boolean') fail(`${at}.up`, 'expected true or false');
-      if (x.mtu !== undefined && (!Number.isInteger(x.mtu) || (x.mtu as number) < 68 || (x.mtu as number) > 65535))
-        fail(`${at}.mtu`, 'expected an integer 68-65535');
-      if (x.mac !== undefined && (typeof x.mac !== 'string' || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(x.mac)))
-        fail(`${at}.mac`, "expected 'aa:bb:cc:dd:ee:ff'");
-      return x as unknown as NonNullable<SimConfig['uplinks']>[number];
-    });
-    const seen = new Set<string>();
-    out.uplinks.forEach((u, i) => {
-      // VPP's own names (local0, loopN, wgN) would make two interfaces answer to one name.
-      if (seen.has(u.name)) fail(`uplinks[${i}].name`, `${u.name} is declared twice; give each uplink its own name`);
-      if (/^(local0|loop\d+|wg\d+)$/.test(u.name))
-        fail(`uplinks[${i}].name`, `${u.name} is a name VPP gives its own interfaces; use e.g. host-eth0`);
-      seen.add(u.name);
-    });
-  }
-  if (d.reachablePeers !== undefined) {
-    const r = d.reachablePeers;
-    if (typeof r === 'boolean') out.reachablePeers = r;
-    else if (typeof r === 'object' && r !== null && !Array.isArray(r)) {
-      const delay = (r as Record<string, unknown>).delayMs;
-      if (delay !== undefined && (!Number.isInteger(delay) || (delay as number) < 0))
-        fail('reachablePeers.delayMs', 'expected a non-negative integer (milliseconds)');
-      out.reachablePeers = { delayMs: delay as number | undefined };
-    } else fail('reachablePeers', 'expected true/false or {delayMs: N}');
-  }
-  if (d.shuffleModules !== undefined) {
-    if (typeof d.shuffleModules !== 'boolean') fail('shuffleModules', 'expected true or false');
-    out.shuffleModules = d.shuffleModules as boolean;
-  }
-  if (d.profile !== undefined) {
-    if (d.profile !== '26.10' && d.profile !== '24.10')
-      fail('profile', "expected '26.10' or '24.10' (quote it in YAML)");
-    out.profile = d.profile as '26.10' | '24.10';
-  }
-  if (d.omitMessages !== undefined) {
-    if (!Array.isArray(d.omitMessages) || !d.omitMessages.every((x) => typeof x === 'string'))
-      fail('omitMessages', 'expected a list of message names');
-    out.omitMessages = d.omitMessages as string[];
-  }
-  if (d.crcOverrides !== undefined) {
-    const c = d.crcOverrides;
-    if (typeof c !== 'object' || c === null || Array.isArray(c))
-      fail('crcOverrides', "expected a mapping of message name to crc, e.g. {wireguard_peer_add: 'deadbeef'}");
-    for (const [k, v] of Object.entries(c as object)) {
-      if (typeof v !== 'string' || !/^(0x)?[0-9a-f]{1,8}$/i.test(v))
-        fail(`crcOverrides.${k}`, "expected up to 8 hex digits, e.g. 'deadbeef'");
+      case 'additionalProperties': {
+        const extra = (e.params as { additionalProperty: string }).additionalProperty;
+        add(
+          [...path, extra],
+          `unknown field; expected one of ${Object.keys(schema.properties ?? {}).join(', ')}`,
+          'key',
+        );
+        break;
+      }
+      default:
+        add(path, `expected ${schema['x-what'] ?? e.message ?? 'a valid value'}`);
     }
-    out.crcOverrides = c as Record<string, string>;
   }
-  if (d.version !== undefined) {
-    if (typeof d.version !== 'string' || d.version.length > 31)
-      fail('version', 'expected a string of at most 31 characters');
-    out.version = d.version as string;
-  }
-  if (d.faults !== undefined) {
-    if (!Array.isArray(d.faults)) fail('faults', `expected a list of {op: ...} with op one of ${FAULT_OPS.join(', ')}`);
-    out.faults = (d.faults as unknown[]).map((f, i) => checkFault(f, `faults[${i}]`, fail));
-  }
+  return [...out.values()];
+}
+
+/** What the schema cannot say: addresses that parse, unique uplink names, names VPP keeps for itself. */
+function ruleFindings(config: SimConfig): SimFinding[] {
+  const out: SimFinding[] = [];
+  const seen = new Set<string>();
+  (config.uplinks ?? []).forEach((u, i) => {
+    (u.addresses ?? []).forEach((a, j) => {
+      if (!parsePrefix(a))
+        out.push({
+          path: ['uplinks', i, 'addresses', j],
+          want: "expected an address with prefix length, e.g. '192.0.2.1/24'",
+        });
+    });
+    // VPP's own names (local0, loopN, wgN) would make two interfaces answer to one name.
+    if (seen.has(u.name))
+      out.push({ path: ['uplinks', i, 'name'], want: `${u.name} is declared twice; give each uplink its own name` });
+    else if (/^(local0|loop\d+|wg\d+)$/.test(u.name))
+      out.push({
+        path: ['uplinks', i, 'name'],
+        want: `${u.name} is a name VPP gives its own interfaces; use e.g. host-eth0`,
+      });
+    seen.add(u.name);
+  });
   return out;
 }
 
-export function checkFault(f: unknown, at: string, fail: (path: string, want: string) => never): FaultSpec {
-  if (typeof f !== 'object' || f === null) return fail(at, `expected {op: ...} with op one of ${FAULT_OPS.join(', ')}`);
-  const x = f as Record<string, unknown>;
-  const int = (k: string, min: number) => {
-    const v = x[k];
-    if (!Number.isInteger(v) || (v as number) < min) fail(`${at}.${k}`, `expected an integer >= ${min}`);
-    return v as number;
-  };
-  const str = (k: string) => {
-    if (typeof x[k] !== 'string' || x[k] === '') fail(`${at}.${k}`, 'expected a message name, e.g. wireguard_peer_add');
-    return x[k] as string;
-  };
-  switch (x.op) {
-    case 'closeAfter':
-      return { op: 'closeAfter', n: int('n', 1) };
-    case 'closeNow':
-      return { op: 'closeNow' };
-    case 'delayReplies':
-      return { op: 'delayReplies', ms: int('ms', 0) };
-    case 'failNth': {
-      const msg = str('msg');
-      const n = int('n', 1);
-      if (!Number.isInteger(x.retval)) fail(`${at}.retval`, 'expected an integer retval, e.g. -2');
-      return { op: 'failNth', msg, n, retval: x.retval as number };
-    }
-    case 'dropReply':
-      return { op: 'dropReply', msg: str('msg'), n: x.n === undefined ? 1 : int('n', 1) };
-    case 'pauseReading':
-      return { op: 'pauseReading', ms: int('ms', 0) };
-    case 'restart':
-      return { op: 'restart', downMs: x.downMs === undefined ? 0 : int('downMs', 0) };
-    default:
-      return fail(`${at}.op`, `expected one of ${FAULT_OPS.join(', ')}`);
-  }
+function normalised(config: SimConfig): SimConfig {
+  const out: SimConfig = { ...config };
+  if (config.faults) out.faults = config.faults.map(normalisedFault);
+  return out;
+}
+
+/** Defaults the emulator's control applies: dropReply the next call, restart without downtime. */
+function normalisedFault(f: FaultSpec): FaultSpec {
+  if (f.op === 'dropReply') return { ...f, n: f.n ?? 1 };
+  if (f.op === 'restart') return { ...f, downMs: f.downMs ?? 0 };
+  return { ...f };
+}
+
+/** 'uplinks[0].name' for ['uplinks', 0, 'name']; '(top level)' for the document. */
+function fieldName(path: DataPath): string {
+  if (path.length === 0) return '(top level)';
+  return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }

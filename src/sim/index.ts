@@ -6,41 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allModules, type ModuleInfo } from 'vpp-api-ts';
+import type { FaultSpec, SimConfig } from './config';
 import { SimServer } from './server';
 
-export interface SimUplink {
-  name: string;
-  addresses?: string[];
-  up?: boolean;
-  mtu?: number;
-  mac?: string;
-}
-
-export type FaultSpec =
-  | { op: 'closeAfter'; n: number }
-  | { op: 'closeNow' }
-  | { op: 'delayReplies'; ms: number }
-  | { op: 'failNth'; msg: string; n: number; retval: number }
-  | { op: 'dropReply'; msg: string; n?: number }
-  | { op: 'pauseReading'; ms: number }
-  | { op: 'restart'; downMs?: number };
-
-export interface SimConfig {
-  /** Stand-ins for host NICs (dpdk/af_packet), sw_if_index assigned in order after local0. */
-  uplinks?: SimUplink[];
-  /** Peers with an endpoint on an up interface become ESTABLISHED shortly after add (event emitted). */
-  reachablePeers?: boolean | { delayMs?: number };
-  /** Message ids differ per start. */
-  shuffleModules?: boolean;
-  /** 24.10: no wireguard_peer_add_v2 / wireguard_peers_v2_dump/_details in the table. */
-  profile?: '26.10' | '24.10';
-  omitMessages?: string[];
-  /** Message name -> crc hex announced in the table, to test client compatibility checks. */
-  crcOverrides?: Record<string, string>;
-  faults?: FaultSpec[];
-  /** show_version text. */
-  version?: string;
-}
+export type { SimConfig, SimUplink, FaultSpec } from './config';
 
 export interface SimControl {
   /** Counting requests on all connections from now, the connection that carries the nth is closed right after answering it. */

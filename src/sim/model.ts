@@ -4,9 +4,10 @@
  * `events` sink: VPP sends WireGuard peer events synchronously (before the reply that caused them)
  * and interface events later from a process node, and the server keeps those orders.
  */
-import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import type { fib_types } from 'vpp-api-ts';
+import { publicKeyOf } from '../config/keys';
 import { VppErrno } from '../client/errors';
 import {
   type FibPath,
@@ -108,8 +109,6 @@ export interface ModelEvents {
 /** A path of ip_route_add_del as the generated decoder gives it. */
 export type ApiPath = fib_types.FibPath;
 
-const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-
 /** Derived keys by private key (hex): Node's key import costs about a millisecond. */
 const publicKeyMemo = new Map<string, Uint8Array>();
 
@@ -118,13 +117,7 @@ export function x25519Public(privateKey: Uint8Array): Uint8Array {
   const memoKey = Buffer.from(privateKey).toString('hex');
   const hit = publicKeyMemo.get(memoKey);
   if (hit) return Uint8Array.from(hit);
-  const key = createPrivateKey({
-    key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]),
-    format: 'der',
-    type: 'pkcs8',
-  });
-  const spki = createPublicKey(key).export({ format: 'der', type: 'spki' });
-  const pub = new Uint8Array(spki.subarray(spki.length - 32));
+  const pub = publicKeyOf(privateKey);
   if (publicKeyMemo.size >= 1024) publicKeyMemo.clear();
   publicKeyMemo.set(memoKey, pub);
   return Uint8Array.from(pub);

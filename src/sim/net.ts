@@ -105,11 +105,8 @@ export function sameAddress(a: Prefix, b: Prefix): boolean {
   return true;
 }
 
-export function isZeroAddress(s: string): boolean {
-  const p = parsePrefix(s);
-  if (!p) return false;
-  return p.af === 4 ? p.v4 === 0 : p.v6!.every((x) => x === 0);
-}
+/** The zero check has one owner, the address module of the desired state. */
+export { isZeroAddress } from '../config/addr';
 
 /** Little-endian u32 of the address bytes: the `as_u32` key VPP's IPv4 FIB hashes on x86/arm64. */
 export function ip4HashKey(v4: number): number {

@@ -5,7 +5,14 @@
  * loaded from config is a self-redacting `SecretKey`.
  */
 import { inspect } from 'node:util';
-import type { SecretKey } from '../config/model';
+
+/** A 32-byte WireGuard key kept out of every printable form: JSON.stringify, util.inspect and String() show it redacted. */
+export interface SecretKey {
+  /** The raw key. Read it only to send it to VPP. */
+  readonly bytes: Uint8Array;
+  /** Where it came from, for messages: 'file /etc/vppwg/wg0.key', 'env WG0_KEY', 'inline', 'generate'. */
+  readonly source: string;
+}
 
 export const REDACTED = '[redacted]';
 

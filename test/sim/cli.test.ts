@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { memclnt } from 'vpp-api-ts';
 import { VppClient } from '../../src/client';
 import { projectRoot } from '../../src/util/paths';
-import { checkSimConfig } from '../../src/sim/index';
+import { checkFault } from '../../src/sim/config';
+import { SimConfigError, checkSimConfig, loadSimConfig } from '../../src/sim/index';
 import { sendControlRequest } from '../../src/sim/control';
 
 const CLI = join(projectRoot(), 'bin', 'vppwg.js');
@@ -99,7 +100,7 @@ describe('vppwg sim', () => {
     writeFileSync(cfg, 'uplinks:\n  - name: host-eth0\n    addresses: [192.0.2.1]\n');
     const p = run(['sim', '--socket', join(dir, 'x.sock'), '--config', cfg]);
     expect(await p.exit).toBe(2);
-    expect(p.out()).toContain(`${cfg}: uplinks[0].addresses[0]: expected an address with prefix length`);
+    expect(p.out()).toContain(`${cfg}:3:17: uplinks[0].addresses[0]: expected an address with prefix length`);
     writeFileSync(cfg, 'profile: 25.10\n');
     const q = run(['sim', '--socket', join(dir, 'x.sock'), '--config', cfg]);
     expect(await q.exit).toBe(2);
@@ -119,6 +120,60 @@ describe('vppwg sim', () => {
 });
 
 describe('sim config checks', () => {
+  test('a config file gets every finding at once, each at its line and column', () => {
+    const cfg = join(mkdtempSync(join(tmpdir(), 'vppwg-simcfg-')), 'sim.yaml');
+    writeFileSync(
+      cfg,
+      [
+        'uplinks:',
+        '  - name: host-eth0',
+        '    mtu: 20',
+        '    colour: blue',
+        'faults:',
+        '  - { op: dropReply }',
+        "profile: '25.10'",
+      ].join('\n'),
+    );
+    let message = '';
+    try {
+      loadSimConfig(cfg);
+    } catch (e) {
+      expect(e).toBeInstanceOf(SimConfigError);
+      message = (e as Error).message;
+    }
+    expect(message.split('\n').sort()).toEqual(
+      [
+        `${cfg}:3:10: uplinks[0].mtu: expected an integer 68-65535`,
+        `${cfg}:4:5: uplinks[0].colour: unknown field; expected one of name, addresses, up, mtu, mac`,
+        `${cfg}:6:5: faults[0].msg: missing; expected a message name, e.g. wireguard_peer_add`,
+        `${cfg}:7:10: profile: expected '26.10' or '24.10' (quote it in YAML)`,
+      ].sort(),
+    );
+  });
+
+  test('a YAML error is placed too', () => {
+    const cfg = join(mkdtempSync(join(tmpdir(), 'vppwg-simcfg-')), 'sim.yaml');
+    writeFileSync(cfg, 'uplinks:\n  - name: [host-eth0\n');
+    expect(() => loadSimConfig(cfg)).toThrow(`${cfg}:3:1: not valid YAML/JSON`);
+  });
+
+  test('one fault is checked by the same schema, with defaults', () => {
+    const fail = (path: string, want: string): never => {
+      throw new Error(`${path}: ${want}`);
+    };
+    expect(checkFault({ op: 'restart' }, 'control', fail)).toEqual({ op: 'restart', downMs: 0 });
+    expect(checkFault({ op: 'failNth', msg: 'x', n: 2, retval: -3 }, 'control', fail)).toEqual({
+      op: 'failNth',
+      msg: 'x',
+      n: 2,
+      retval: -3,
+    });
+    expect(() => checkFault({ op: 'closeAfter', n: 0 }, 'control', fail)).toThrow(
+      'control.n: expected an integer >= 1',
+    );
+    expect(() => checkFault({ op: 'nope' }, 'control', fail)).toThrow('control.op: expected one of closeAfter');
+  });
+
   test('each bad field is named with what to write instead', () => {
     const cases: [unknown, string][] = [
       [[], '(top level): expected a mapping'],
@@ -130,7 +185,7 @@ describe('sim config checks', () => {
       [{ reachablePeers: { delayMs: -1 } }, 'reachablePeers.delayMs: expected a non-negative integer'],
       [{ crcOverrides: { wireguard_peer_add: 'xyz' } }, 'crcOverrides.wireguard_peer_add: expected up to 8 hex digits'],
       [{ faults: [{ op: 'explode' }] }, 'faults[0].op: expected one of closeAfter'],
-      [{ faults: [{ op: 'dropReply' }] }, 'faults[0].msg: expected a message name'],
+      [{ faults: [{ op: 'dropReply' }] }, 'faults[0].msg: missing; expected a message name'],
     ];
     for (const [data, message] of cases) {
       expect(() => checkSimConfig(data, 'sim.yaml')).toThrow(`sim.yaml: ${message}`);
