@@ -1,15 +1,19 @@
 /**
- * `vppwg export`: the running VPP's WireGuard state as a desired-state document, private keys only
- * ever written to files (mode 0600) under --keys-dir.
+ * Taking over a VPP someone else set up: `vppwg export` writes the running VPP's WireGuard state as
+ * a desired-state document (private keys only ever into files of mode 0600 under --keys-dir);
+ * `vppwg adopt FILE` tags the interfaces it describes as vppwg's, touching nothing else, and only
+ * when VPP matches the file (or with --apply, which then applies the rest as `apply` would).
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { DEFAULT_VPP_SOCKET, VppClient } from '../../client';
 import { exportDesiredState, exportToYaml } from '../../adopt/export';
 import { readPrivateKeys, writeKeyFile } from '../../adopt/private-keys';
-import { observe, reconcileMessages } from '../../reconcile';
+import { formatPlan, observe, reconcile, reconcileMessages, signOf } from '../../reconcile';
+import { loadDesiredState } from '../../config';
+import { DEFAULT_STATE_DIR, StateDir } from '../../state';
 import type { ExitCode } from '../exit-code';
-import type { Io } from './state';
+import { runApply, type Io, type StateOptions } from './state';
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
@@ -70,7 +74,66 @@ export async function runExport(opts: ExportCliOptions, io: Io = processIo): Pro
   }
 }
 
-/** Registers: export. */
+export interface AdoptCliOptions extends StateOptions {
+  /** Adopt what matches, then apply the rest of the file as `apply` does. */
+  apply?: boolean;
+}
+
+/**
+ * `vppwg adopt FILE`: first a dry run; unless --apply, anything but `= adopt` in it means VPP
+ * differs from the file, and nothing is adopted (each difference named). Then the same path as
+ * `apply` (lock, Ctrl-C, verification), with adoption allowed.
+ */
+export async function runAdopt(file: string, opts: AdoptCliOptions, io: Io = processIo): Promise<number> {
+  const { state, diagnostics } = loadDesiredState(file, { env: opts.env ?? process.env });
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (!state || errors.length) {
+    // apply reports the findings with their places.
+    return runApply(file, { ...opts, adopt: true }, io);
+  }
+  const socket = opts.socket ?? DEFAULT_VPP_SOCKET;
+  let client: VppClient;
+  try {
+    client = await VppClient.connect({ socketPath: socket, messages: reconcileMessages(), reconnect: false });
+  } catch (err) {
+    io.err(`cannot connect to VPP at ${socket}: ${(err as Error).message}\n(give VPP's API socket with --socket PATH)`);
+    return 1;
+  }
+  let adoptable: number;
+  try {
+    const dry = await reconcile(client, state, {
+      dryRun: true,
+      adopt: true,
+      stateDir: new StateDir(opts.stateDir ?? DEFAULT_STATE_DIR),
+    });
+    if (!dry.ok) {
+      io.err(`cannot adopt: ${dry.error?.message ?? 'unknown error'}`);
+      return 1;
+    }
+    const others = dry.plan.operations.filter((o) => o.action !== 'adopt');
+    adoptable = dry.plan.operations.length - others.length;
+    if (others.length && !opts.apply) {
+      io.err(
+        [
+          `Nothing adopted: VPP differs from ${file} in ${others.length} place(s); adopting now would change them:`,
+          ...others.map((o) => `  ${signOf(o.action)} ${o.kind} ${o.key}: ${o.reason}`),
+          'Edit the file until only "= adopt" lines are left (vppwg plan shows them), or give --apply to adopt and then apply these.',
+        ].join('\n'),
+      );
+      return 1;
+    }
+    if (!adoptable && !others.length) {
+      io.out(formatPlan(dry.plan));
+      io.out("Nothing to adopt: everything the file describes is already vppwg's.");
+      return 0;
+    }
+  } finally {
+    await client.close();
+  }
+  return runApply(file, { ...opts, adopt: true, ...(opts.apply ? {} : { autoApprove: true }) }, io);
+}
+
+/** Registers: export, adopt. */
 export function registerAdoptCommands(program: Command, exit: ExitCode): void {
   program
     .command('export')
@@ -84,5 +147,19 @@ export function registerAdoptCommands(program: Command, exit: ExitCode): void {
     .option('--keys-dir <dir>', "read each interface's private key from VPP and write it to DIR/<name>.key (mode 0600)")
     .action(async (o: ExportCliOptions) => {
       exit.code = await runExport(o);
+    });
+  program
+    .command('adopt')
+    .description(
+      'take over the WireGuard interfaces the file describes that VPP already has, by tagging them; nothing else is touched',
+    )
+    .argument('<file>', 'desired-state file (e.g. from vppwg export)')
+    .option('--socket <path>', `VPP API socket (default ${DEFAULT_VPP_SOCKET})`)
+    .option('--state-dir <dir>', `vppwg's state directory (default ${DEFAULT_STATE_DIR})`)
+    .option('--apply', 'adopt what matches, then apply the rest of the file as apply does')
+    .option('--force', 'go ahead although another vppwg holds the lock for this VPP')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, o: AdoptCliOptions) => {
+      exit.code = await runAdopt(file, o);
     });
 }

@@ -83,6 +83,8 @@ export interface StateOptions {
   force?: boolean;
   /** show: the desired-state file, for peer names and which uplinks it manages. */
   config?: string;
+  /** apply: take over WireGuard interfaces made outside vppwg that the file describes (`vppwg adopt`). */
+  adopt?: boolean;
 }
 
 function countPeers(s: DesiredState): number {
@@ -162,6 +164,7 @@ function reconcileOptions(opts: StateOptions): ReconcileOptions {
   return {
     stateDir: new StateDir(opts.stateDir ?? DEFAULT_STATE_DIR),
     ...(opts.pruneRoutes ? { pruneRoutes: true } : {}),
+    ...(opts.adopt ? { adopt: true } : {}),
   };
 }
 
@@ -355,7 +358,12 @@ async function applyWith(
 ): Promise<number> {
   const rollback = opts.rollback !== false;
   const options: ReconcileOptions = {
-    ...reconcileOptions({ ...opts, pruneRoutes: saved ? saved.options.pruneRoutes : opts.pruneRoutes }),
+    ...reconcileOptions({
+      ...opts,
+      pruneRoutes: saved ? saved.options.pruneRoutes : opts.pruneRoutes,
+      // A saved plan that adopts was reviewed as such.
+      adopt: opts.adopt || (saved?.plan.operations.some((o) => o.action === 'adopt') ?? false),
+    }),
     rollback,
     signal: interrupts.signal,
     abandon: interrupts.abandon,
