@@ -50,6 +50,11 @@ export interface DaemonOptions {
    * there across restarts of VPP and of vppwg. Undefined: nothing is kept (keys are generated anew).
    */
   stateDir?: string;
+  /**
+   * `serve --adopt`: at start, take over WireGuard interfaces made outside vppwg that the desired
+   * state describes, by tagging them (see ReconcileOptions.adopt).
+   */
+  adopt?: boolean;
   /** 0 turns the drift check off. */
   driftIntervalMs: number;
   /** Quiet time after the last change of the file before it is reloaded. */
@@ -113,7 +118,12 @@ export class Daemon extends EventEmitter {
     this.lock = new VppWriterLock(opts.socketPath, holder, log);
     this.learned = new LearnedEndpoints(stateDir, () => this.desired.state, this.bus, log);
     this.runner = new ReconcileRunner(
-      { stateDir, driftIntervalMs: opts.driftIntervalMs, retryInitialMs: opts.retryInitialMs },
+      {
+        stateDir,
+        driftIntervalMs: opts.driftIntervalMs,
+        retryInitialMs: opts.retryInitialMs,
+        ...(opts.adopt ? { adopt: true } : {}),
+      },
       () => this.desired.state,
       () => (opts.configPath ? resolve(opts.configPath) : source.description),
       () => this.learned.endpoints(),

@@ -31,6 +31,11 @@ export interface ReconcileRunnerOptions {
   driftIntervalMs: number;
   /** First wait before a failed reconcile is tried again (doubling); default 1000. */
   retryInitialMs?: number;
+  /**
+   * `serve --adopt`: take over interfaces made outside vppwg that the file describes, until the
+   * first reconcile that succeeds; later ones do not (see ReconcileOptions.adopt).
+   */
+  adopt?: boolean;
 }
 
 export interface RunOptions {
@@ -55,6 +60,8 @@ export class ReconcileRunner implements DaemonPart {
   private readonly retryBackoff: Backoff;
   private stopped = false;
   private readonly offs: (() => void)[] = [];
+  /** Adoption allowed until the first reconcile that succeeds (serve --adopt). */
+  private adoptUntilSuccess: boolean;
 
   constructor(
     private readonly opts: ReconcileRunnerOptions,
@@ -69,6 +76,7 @@ export class ReconcileRunner implements DaemonPart {
     private readonly metrics: DaemonMetrics,
     private readonly log: winston.Logger,
   ) {
+    this.adoptUntilSuccess = opts.adopt === true;
     const cap = opts.driftIntervalMs > 0 ? opts.driftIntervalMs : 30_000;
     this.retryBackoff = new Backoff({ initialMs: opts.retryInitialMs ?? 1000, maxMs: cap });
   }
@@ -155,6 +163,7 @@ export class ReconcileRunner implements DaemonPart {
         ...(cached ? { actual: cached } : {}),
         ...(this.opts.stateDir ? { stateDir: this.opts.stateDir } : {}),
         learnedEndpoints: this.learnedEndpoints(),
+        ...(this.adoptUntilSuccess ? { adopt: true } : {}),
       });
     } catch (err) {
       return fail((err as Error).message);
@@ -162,7 +171,10 @@ export class ReconcileRunner implements DaemonPart {
     const summary = summaryOf(trigger, result);
     if (opts.dryRun) return { summary, result };
     this.lastActual = result.ok && this.vpp.connected ? result.actual : undefined;
-    if (result.ok) opts.onSuccess?.(result);
+    if (result.ok) {
+      this.adoptUntilSuccess = false;
+      opts.onSuccess?.(result);
+    }
     return this.finish(trigger, summary, result, cached !== undefined);
   }
 
