@@ -73,6 +73,7 @@ const NAME = NAME_PATTERN.source;
 const networkSchema = {
   type: 'object',
   properties: {
+    name: { type: 'string', pattern: NAME },
     topology: { enum: ['mesh', 'hub-spoke'] },
     hubs: { type: 'array', items: { type: 'string', pattern: NAME }, uniqueItems: true },
     listen_port: { type: 'integer', minimum: 1, maximum: 65535 },
@@ -143,6 +144,7 @@ export function parseNetwork(key: string, name: string, text: string): FleetNetw
   const data = parseValue(key, text);
   checkShape(key, 'a network', compiled().network, data);
   const d = data as {
+    name?: string;
     topology: 'mesh' | 'hub-spoke';
     hubs?: string[];
     listen_port: number;
@@ -151,6 +153,11 @@ export function parseNetwork(key: string, name: string, text: string): FleetNetw
     overlay: string;
     table?: number;
   };
+  if (d.name !== undefined && d.name !== name)
+    throw new FleetValueError(
+      key,
+      `/name: "${d.name}" differs from the key's network name "${name}": make them the same`,
+    );
   const p = parsePrefix(d.overlay);
   if (!p)
     throw new FleetValueError(key, `/overlay: ${JSON.stringify(d.overlay)} is not a prefix: write e.g. 10.99.0.0/24`);
