@@ -11,6 +11,7 @@ import { registerSimCommand } from './commands/sim';
 import { registerStateCommands } from './commands/state';
 import { registerKeyCommands } from './commands/keys';
 import { registerDaemonCommands } from './commands/daemon';
+import { registerFleetCommands } from './commands/fleet';
 
 export const DEFAULT_SOCKET = '/run/vpp/api.sock';
 
@@ -32,6 +33,7 @@ export function buildProgram(exit: ExitCode): Command {
   registerStateCommands(program, exit);
   registerKeyCommands(program, exit);
   registerDaemonCommands(program, exit);
+  registerFleetCommands(program, exit);
   return program;
 }
 
