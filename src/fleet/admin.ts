@@ -145,7 +145,9 @@ export async function putMember(
     checkExpected(key, current.modRevision, opts.expectRevision);
     const others = (await membersOf(client, layout, network)).filter((m) => m.node !== node);
     const held = new Set(others.map((m) => m.tunnelAddress));
-    let address = 'tunnelAddress' in member ? member.tunnelAddress : undefined;
+    // A member written again without an address keeps the one it has.
+    const previous = current.value === undefined ? undefined : addressIn(key, current.value);
+    let address = 'tunnelAddress' in member ? member.tunnelAddress : previous;
     if (address && held.has(address))
       throw new FleetAdminError(
         `${key}: tunnel address ${address} is already held by ${layout.member(net, others.find((m) => m.tunnelAddress === address)!.node)}: pick another or leave it out to have one allocated`,
@@ -173,7 +175,11 @@ export async function putMember(
         : client.if(key, 'Mod', '==', current.modRevision)
     ).and(claimKey, 'Version', claimedBy === undefined ? '==' : '>', 0);
     const res = await txn
-      .then(client.put(claimKey).value(node), client.put(key).value(JSON.stringify(stored)))
+      .then(
+        client.put(claimKey).value(node),
+        client.put(key).value(JSON.stringify(stored)),
+        ...(previous && previous !== address ? [client.delete().key(layout.address(net, previous))] : []),
+      )
       .commit();
     if (res.succeeded) return { key, revision: res.header.revision, tunnelAddress: address };
     if (opts.expectRevision !== undefined || 'tunnelAddress' in member) throw conflict(key);
@@ -196,19 +202,22 @@ function firstFree(network: FleetNetwork, held: ReadonlySet<string>, claimed: Re
   );
 }
 
+/** The tunnel address a stored member holds, if it holds a readable one. */
+function addressIn(key: string, text: string): string | undefined {
+  try {
+    const data = parseValue(key, text) as { tunnel_address?: unknown } | null;
+    return typeof data?.tunnel_address === 'string' ? parseAddress(data.tunnel_address)?.text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `fleet remove-member NET NODE`: its peer disappears on every other member; its address is freed. */
 export async function removeMember(client: Etcd3, layout: FleetLayout, net: string, node: string): Promise<boolean> {
   const key = layout.member(net, node);
   const current = await read(client, key);
   if (current.value === undefined) return false;
-  let address: string | undefined;
-  try {
-    address = parseAddress(
-      String((parseValue(key, current.value) as { tunnel_address?: unknown }).tunnel_address),
-    )?.text;
-  } catch {
-    address = undefined;
-  }
+  const address = addressIn(key, current.value);
   const ops = [client.delete().key(key)];
   if (address) ops.push(client.delete().key(layout.address(net, address)));
   const res = await client
