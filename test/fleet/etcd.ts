@@ -64,7 +64,11 @@ export class TestEtcd {
         resolve(res.statusCode === 200);
       };
       const req = tls
-        ? httpsGet(url, { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, done)
+        ? httpsGet(
+            url,
+            { ca: readFileSync(tls.ca), cert: readFileSync(tls.cert), key: readFileSync(tls.key), servername: '' },
+            done,
+          )
         : httpGet(url, done);
       req.on('error', () => resolve(false));
     });

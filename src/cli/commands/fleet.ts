@@ -16,6 +16,7 @@ import {
   rotateKey,
 } from '../../fleet/admin';
 import { DEFAULT_PREFIX, FleetLayout } from '../../fleet/layout';
+import { adminRole, etcdctlCommands, nodeRole } from '../../fleet/roles';
 import { connectStore } from '../../fleet/store';
 import type { Etcd3 } from 'etcd3';
 
@@ -165,6 +166,23 @@ export function runRotateKey(
   });
 }
 
+/** `fleet roles NODE...`: the etcdctl commands creating the operators' role and one role per node (offline). */
+export function runFleetRoles(
+  nodes: string[],
+  flags: { etcdPrefix?: string; adminUser?: string },
+  io: FleetIo = processIo,
+): number {
+  try {
+    const layout = new FleetLayout(flags.etcdPrefix ?? DEFAULT_PREFIX);
+    const roles = [adminRole(layout, flags.adminUser), ...nodes.map((n) => nodeRole(layout, n))];
+    io.out(etcdctlCommands(roles).join('\n'));
+    return 0;
+  } catch (err) {
+    io.err(`vppwg fleet: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
 function storeOptions(cmd: Command): Command {
   return cmd
     .option('--etcd <urls>', 'etcd endpoints, comma-separated (default: $VPPWG_ETCD)')
@@ -220,6 +238,17 @@ export function registerFleetCommands(program: Command, exit: ExitCode): void {
     .argument('<node>', 'node name')
     .action(async (net: string, node: string, o: StoreFlags) => {
       exit.code = await runRemoveMember(net, node, o);
+    });
+  fleet
+    .command('roles')
+    .description(
+      'print the etcdctl commands creating per-node roles (a node writes only its own keys); see deploy/etcd/',
+    )
+    .argument('<nodes...>', 'node names')
+    .option('--etcd-prefix <prefix>', 'key prefix of the fleet', DEFAULT_PREFIX)
+    .option('--admin-user <user>', "the operators' etcd user (a client certificate's CN)", 'vppwg-admin')
+    .action((nodes: string[], o: { etcdPrefix?: string; adminUser?: string }) => {
+      exit.code = runFleetRoles(nodes, o);
     });
   storeOptions(fleet.command('rotate-key').description('make a node generate a new key for a network and publish it'))
     .requiredOption('--node <node>', 'node name')
