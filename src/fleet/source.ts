@@ -103,7 +103,9 @@ export class EtcdDesiredSource implements DesiredSource {
       this.claim.lease.on('lost', () => {
         this.claim = undefined;
       });
-      this.mirror.on('changed', () => this.schedule());
+      this.mirror.on('changed', (keys) => {
+        if (keys.some((k) => this.affectsDesired(k))) this.schedule();
+      });
       this.mirror.on('reachable', (up) => {
         this.publishStatusSoon();
         if (up) this.schedule();
@@ -166,6 +168,12 @@ export class EtcdDesiredSource implements DesiredSource {
     await this.claim?.release();
     this.claim = undefined;
     this.client.close();
+  }
+
+  /** Other nodes' status and claims change all the time and derive nothing: they must not cost a reconcile. */
+  private affectsDesired(key: string): boolean {
+    const k = this.layout.parse(key);
+    return k !== undefined && k.kind !== 'status' && k.kind !== 'claim' && k.kind !== 'address';
   }
 
   private schedule(): void {

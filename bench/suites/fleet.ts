@@ -1,0 +1,118 @@
+/**
+ * Fleet mode at scale: N nodes (10, 50, 200; 5 with --quick), each an in-process emulator with its
+ * own etcd source and a reconcile loop, in one mesh on a throw-away etcd. Figures: time from empty
+ * VPPs to every tunnel configured with the right keys, time from one key rotation until every
+ * other member uses the new key, and memory per node (agent and its emulator together).
+ * Targets (issue 17): 50 nodes converged within 10 s of start; a rotation within 2 s at 50 nodes.
+ */
+import { spawnSync } from 'node:child_process';
+import { putDesired, putMember, putNetwork, rotateKey } from '../../src/fleet/admin';
+import { FleetLayout } from '../../src/fleet/layout';
+import { connectStore } from '../../src/fleet/store';
+import { TestAgent } from '../../test/fleet/agent';
+import { TestEtcd } from '../../test/fleet/etcd';
+import { type BenchContext, type BenchSuite, type Figure, BenchRefused } from '../harness';
+
+const NETWORK = 'bench';
+
+function underlayOf(i: number): string {
+  return `10.${Math.floor(i / 250)}.${i % 250}.1`;
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<number> {
+  const started = performance.now();
+  while (!check()) {
+    if (performance.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return performance.now() - started;
+}
+
+function heapAndRssMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss / 1e6;
+}
+
+async function runMesh(n: number, ctx: BenchContext): Promise<Figure[]> {
+  const etcd = await TestEtcd.start();
+  const admin = connectStore({ endpoints: [etcd.endpoint] });
+  const layout = new FleetLayout();
+  const agents: TestAgent[] = [];
+  try {
+    await putNetwork(admin, layout, `name: ${NETWORK}\ntopology: mesh\nlisten_port: 51820\noverlay: 100.64.0.0/16\n`);
+    for (let i = 0; i < n; i++) {
+      const node = `n${i}`;
+      await putDesired(admin, layout, node, `uplinks:\n  - name: host-eth0\n    addresses: [${underlayOf(i)}/24]\n`);
+      await putMember(admin, layout, NETWORK, node, `endpoint: {address: ${underlayOf(i)}}\n`);
+    }
+    const rssBefore = heapAndRssMb();
+    const started = performance.now();
+    agents.push(
+      ...(await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          TestAgent.start(`n${i}`, underlayOf(i), { endpoints: [etcd.endpoint], statusIntervalMs: 5000 }),
+        ),
+      )),
+    );
+    const keyOf = async (node: string) => (await admin.get(layout.publicKey(node, NETWORK)).string()) ?? '';
+    const converged = () => agents.every((a) => Object.keys(a.peersOn(NETWORK)).length === n - 1);
+    await waitFor(converged, 120_000, `${n}-node mesh`);
+    const coldMs = performance.now() - started;
+    const memoryPerNode = (heapAndRssMb() - rssBefore) / n;
+    ctx.log(`fleet: ${n} nodes converged in ${coldMs.toFixed(0)} ms`);
+
+    const rotateStarted = performance.now();
+    const { publicKey } = await rotateKey(admin, layout, 'n0', NETWORK, 30_000);
+    await waitFor(
+      () => agents.slice(1).every((a) => a.peersOn(NETWORK)['n0']?.publicKey === publicKey),
+      60_000,
+      `${n}-node rotation`,
+    );
+    const rotationMs = performance.now() - rotateStarted;
+    if (publicKey === (await keyOf('n1'))) throw new Error('rotation published a key of another node');
+    const single = (name: string, unit: string, value: number, target?: Figure['target']): Figure => ({
+      suite: 'fleet',
+      name,
+      unit,
+      median: value,
+      min: value,
+      max: value,
+      runs: 1,
+      server: 'emulators in-process',
+      ...(target ? { target } : {}),
+    });
+    return [
+      single(
+        `${n}-node mesh: empty VPPs to all tunnels configured`,
+        'ms',
+        coldMs,
+        n === 50 ? { op: '<=', value: 10_000 } : undefined,
+      ),
+      single(
+        `${n}-node mesh: one key rotation to all members converged`,
+        'ms',
+        rotationMs,
+        n === 50 ? { op: '<=', value: 2_000 } : undefined,
+      ),
+      single(`${n}-node mesh: memory per node (agent + emulator, RSS)`, 'MB', memoryPerNode),
+    ];
+  } finally {
+    await Promise.all(agents.map((a) => a.stop().catch(() => undefined)));
+    admin.close();
+    await etcd.stop();
+  }
+}
+
+export const suite: BenchSuite = {
+  name: 'fleet',
+  async run(ctx) {
+    if (spawnSync('etcd', ['--version']).status !== 0)
+      throw new BenchRefused(
+        'etcd not installed: the fleet bench needs the etcd binary (Debian: apt-get install etcd-server)',
+      );
+    if (ctx.vppSocket) ctx.log('fleet: runs against emulators only (N VPPs); VPP_API_SOCKET is ignored');
+    const figures: Figure[] = [];
+    for (const n of ctx.quick ? [5] : [10, 50, 200]) figures.push(...(await runMesh(n, ctx)));
+    return figures;
+  },
+};
