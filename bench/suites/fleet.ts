@@ -63,6 +63,7 @@ async function runMesh(n: number, ctx: BenchContext): Promise<Figure[]> {
 
     const rotateStarted = performance.now();
     const { publicKey } = await rotateKey(admin, layout, 'n0', NETWORK, 30_000);
+    ctx.log(`fleet: n0 published its new key after ${(performance.now() - rotateStarted).toFixed(0)} ms`);
     await waitFor(
       () => agents.slice(1).every((a) => a.peersOn(NETWORK)['n0']?.publicKey === publicKey),
       60_000,
@@ -103,6 +104,16 @@ async function runMesh(n: number, ctx: BenchContext): Promise<Figure[]> {
   }
 }
 
+/** 10, 50 and 200 nodes, or the sizes in VPPWG_BENCH_FLEET_NODES (e.g. '10,50' on a busy machine). */
+function sizes(): number[] {
+  const text = process.env.VPPWG_BENCH_FLEET_NODES;
+  if (!text) return [10, 50, 200];
+  const list = text.split(',').map(Number);
+  if (list.some((n) => !Number.isInteger(n) || n < 2))
+    throw new Error(`VPPWG_BENCH_FLEET_NODES=${text}: give node counts of 2 or more, comma-separated, e.g. 10,50`);
+  return list;
+}
+
 export const suite: BenchSuite = {
   name: 'fleet',
   async run(ctx) {
@@ -112,7 +123,7 @@ export const suite: BenchSuite = {
       );
     if (ctx.vppSocket) ctx.log('fleet: runs against emulators only (N VPPs); VPP_API_SOCKET is ignored');
     const figures: Figure[] = [];
-    for (const n of ctx.quick ? [5] : [10, 50, 200]) figures.push(...(await runMesh(n, ctx)));
+    for (const n of ctx.quick ? [5] : sizes()) figures.push(...(await runMesh(n, ctx)));
     return figures;
   },
 };

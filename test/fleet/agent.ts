@@ -19,6 +19,9 @@ export class TestAgent extends EventEmitter implements DaemonView {
   lastResult?: ReconcileResult;
   lastState?: DesiredState;
   reconciles = 0;
+  lastError?: Error;
+  private stopped = false;
+  private retryTimer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
   private driftTimer?: NodeJS.Timeout;
@@ -79,7 +82,20 @@ export class TestAgent extends EventEmitter implements DaemonView {
         if (snap.state) this.lastState = snap.state;
         // As the daemon does: a rejected snapshot leaves the last good state applied (and repaired).
         if (!this.lastState) continue;
-        this.lastResult = await reconcile(this.client, this.lastState, { stateDir: new StateDir(this.stateDir) });
+        try {
+          // As the daemon does: plan from the state the previous run verified (this loop is VPP's only writer).
+          const actual = this.lastResult?.ok ? this.lastResult.actual : undefined;
+          this.lastResult = await reconcile(this.client, this.lastState, {
+            stateDir: new StateDir(this.stateDir),
+            ...(actual ? { actual } : {}),
+          });
+        } catch (err) {
+          // A VPP too slow to answer: the next trigger tries again, as the daemon's retry would.
+          this.lastError = err as Error;
+          this.lastResult = undefined;
+          if (!this.stopped) this.retryTimer = setTimeout(() => void this.trigger(), 500);
+          continue;
+        }
         this.reconciles++;
         this.emit('event', { kind: 'RECONCILE_DONE', atMs: Date.now(), message: '' } satisfies EventMsg);
       } while (this.again);
@@ -145,7 +161,9 @@ export class TestAgent extends EventEmitter implements DaemonView {
 
   /** Stops the agent as a crash would leave VPP: tunnels stay in the emulator until `close`. */
   async stop(opts: { keepStateDir?: boolean } = {}): Promise<void> {
+    this.stopped = true;
     clearInterval(this.driftTimer);
+    clearTimeout(this.retryTimer);
     await this.running;
     await this.source.stop();
     await this.client.close();

@@ -3,7 +3,7 @@
  * that need one skip (by name) when the etcd binary is not installed.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -37,7 +37,8 @@ export interface EtcdTls {
 
 export class TestEtcd {
   private proc?: ChildProcess;
-  readonly dataDir = mkdtempSync(join(tmpdir(), 'vppwg-etcd-'));
+  // In memory where there is /dev/shm: etcd syncs every write to disk, slow on a busy machine's disk.
+  readonly dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'vppwg-etcd-'));
 
   private constructor(
     readonly clientPort: number,
