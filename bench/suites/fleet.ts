@@ -50,7 +50,7 @@ async function runMesh(n: number, ctx: BenchContext): Promise<Figure[]> {
     agents.push(
       ...(await Promise.all(
         Array.from({ length: n }, (_, i) =>
-          TestAgent.start(`n${i}`, underlayOf(i), { endpoints: [etcd.endpoint], statusIntervalMs: 5000 }),
+          TestAgent.start(`n${i}`, underlayOf(i), { endpoints: [etcd.endpoint], statusIntervalMs: 5000, driftMs: 0 }),
         ),
       )),
     );

@@ -86,7 +86,7 @@ export async function putDesired(
   const key = layout.desired(node);
   // Key sources ({file}, {env}) name the node's files and variables: they cannot be checked here.
   const { diagnostics } = parseDesiredState(text, key, { env: new Proxy({}, { get: () => KEY_PLACEHOLDER }) });
-  const errors = diagnostics.filter((d) => d.severity === 'error' && !/cannot read|key file/i.test(d.message));
+  const errors = diagnostics.filter((d) => d.severity === 'error' && !d.path.endsWith('/file'));
   if (errors.length) throw new FleetAdminError(errors.map(formatDiagnostic).join('\n'));
   const current = await read(client, key);
   checkExpected(key, current.modRevision, opts.expectRevision);
@@ -336,7 +336,6 @@ export async function fleetStatus(client: Etcd3, layout: FleetLayout): Promise<F
 }
 
 export function formatFleetStatus(r: FleetStatusReport): string {
-  const lines = ['NODE  UP  HEALTHY  PEERS UP/TOTAL  VPP  STORE  LAST RECONCILE'];
   const rows = r.nodes.map((n) => {
     const s = n.status;
     const last = s?.lastReconcile
@@ -354,7 +353,7 @@ export function formatFleetStatus(r: FleetStatusReport): string {
   });
   const table = [['NODE', 'UP', 'HEALTHY', 'PEERS', 'VPP', 'STORE', 'LAST RECONCILE'], ...rows];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  lines.length = 0;
+  const lines: string[] = [];
   for (const row of table) lines.push(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
   lines.push('', 'NETWORK  TOPOLOGY  MEMBERS');
   for (const n of r.networks)

@@ -21,6 +21,7 @@ export class TestAgent extends EventEmitter implements DaemonView {
   reconciles = 0;
   lastError?: Error;
   private stopped = false;
+  private fresh = false;
   private retryTimer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
@@ -41,7 +42,11 @@ export class TestAgent extends EventEmitter implements DaemonView {
   static async start(
     node: string,
     underlay: string,
-    opts: Omit<FleetSourceOptions, 'node' | 'stateDir'> & { stateDir?: string; driftMs?: number },
+    opts: Omit<FleetSourceOptions, 'node' | 'stateDir'> & {
+      stateDir?: string;
+      /** Period of the fresh (drift-checking) run; 0: none. Default 1000 ms. */
+      driftMs?: number;
+    },
   ): Promise<TestAgent> {
     const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), `vppwg-fleet-${node}-`));
     const sim = await startSim({
@@ -65,12 +70,15 @@ export class TestAgent extends EventEmitter implements DaemonView {
       throw err;
     }
     await agent.trigger();
-    if (opts.driftMs) agent.driftTimer = setInterval(() => void agent.trigger(), opts.driftMs);
+    // As the daemon's drift check: now and then a run that observes VPP afresh (peers' handshakes too).
+    const driftMs = opts.driftMs ?? 1000;
+    if (driftMs) agent.driftTimer = setInterval(() => void agent.trigger(true), driftMs);
     return agent;
   }
 
-  /** Reconciles now (or once more after the run in progress). */
-  trigger(): Promise<void> {
+  /** Reconciles now (or once more after the run in progress); `fresh`: observe VPP rather than plan from the last run. */
+  trigger(fresh = false): Promise<void> {
+    if (fresh) this.fresh = true;
     if (this.running) {
       this.again = true;
       return this.running;
@@ -84,7 +92,8 @@ export class TestAgent extends EventEmitter implements DaemonView {
         if (!this.lastState) continue;
         try {
           // As the daemon does: plan from the state the previous run verified (this loop is VPP's only writer).
-          const actual = this.lastResult?.ok ? this.lastResult.actual : undefined;
+          const actual = this.lastResult?.ok && !this.fresh ? this.lastResult.actual : undefined;
+          this.fresh = false;
           this.lastResult = await reconcile(this.client, this.lastState, {
             stateDir: new StateDir(this.stateDir),
             ...(actual ? { actual } : {}),

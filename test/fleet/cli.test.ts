@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
-import { runPutMember } from '../../src/cli/commands/fleet';
+import { runPutDesired, runPutMember } from '../../src/cli/commands/fleet';
 import { FleetLayout } from '../../src/fleet/layout';
 import { connectStore } from '../../src/fleet/store';
 import { projectRoot } from '../../src/util/paths';
@@ -118,6 +118,12 @@ describeWithEtcd('vppwg fleet commands', () => {
     expect(bad.stderr).toMatch(/\/vppwg\/nodes\/a\/desired:3:\d+: .*MTU/);
     expect(await admin.get(layout.desired('a')).string()).toBeNull();
     expect(vppwg('fleet', 'put-desired', 'a', file('d2.yaml', 'uplinks:\n  - name: host-eth0\n')).code).toBe(0);
+    // Key sources name the node's own files and variables: not checkable here, so accepted.
+    const io = { stdout: '', stderr: '', out: (t: string) => (io.stdout += t), err: (t: string) => (io.stderr += t) };
+    const withKeys =
+      'uplinks:\n  - name: host-eth0\n    addresses: [192.0.2.1/24]\nwireguard:\n  - name: wg0\n    private_key: {file: /nonexistent/wg0.key}\n    listen_port: 51000\n    source: 192.0.2.1\n  - name: wg1\n    private_key: {env: WG1_KEY}\n    listen_port: 51001\n    source: 192.0.2.1\n';
+    expect(await runPutDesired('b', file('d3.yaml', withKeys), { etcd: etcd.endpoint }, io)).toBe(0);
+    expect(io.stderr).toBe('');
   });
 
   test('rotate-key for a non-member, and status --json', async () => {
