@@ -11,7 +11,7 @@ import type { DaemonView, DesiredSnapshot, DesiredSource } from '../daemon/desir
 import type { EventMsg } from '../daemon/api/proto';
 import { StateDir } from '../state';
 import { assembleDesired } from './assemble';
-import { NodeClaim } from './claim';
+import { NodeClaim, NodeClaimedError } from './claim';
 import { checkName, DEFAULT_PREFIX, FleetLayout } from './layout';
 import { mergeStates } from './merge';
 import { PrefixMirror } from './mirror';
@@ -40,6 +40,9 @@ export interface FleetSourceOptions {
 }
 
 export type FleetSource = EtcdDesiredSource;
+
+/** The fleet could not be joined at start (the store did not answer); nothing was applied. */
+export class FleetStartError extends Error {}
 
 /** What `vppwg serve --etcd` creates and passes to the Daemon as its desiredSource. */
 export async function createFleetSource(opts: FleetSourceOptions): Promise<EtcdDesiredSource> {
@@ -114,7 +117,10 @@ export class EtcdDesiredSource implements DesiredSource {
       await this.opts.fileSource?.start(changed, daemon);
     } catch (err) {
       await this.stop();
-      throw err;
+      if (err instanceof NodeClaimedError || err instanceof FleetStartError) throw err;
+      throw new FleetStartError(
+        `cannot start fleet node ${this.node}: etcd at ${this.opts.endpoints.join(',')} did not answer (${(err as Error).message}): check --etcd, the TLS files and that the store runs`,
+      );
     }
     daemon.on('event', this.onEvent);
     this.statusTimer = setInterval(() => void this.publishStatus(), this.opts.statusIntervalMs ?? 5000);

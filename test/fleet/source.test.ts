@@ -10,7 +10,7 @@ import { putDesired, putMember, putNetwork } from '../../src/fleet/admin';
 import { FleetLayout } from '../../src/fleet/layout';
 import { connectStore } from '../../src/fleet/store';
 import { eventually, TestAgent } from './agent';
-import { describeWithEtcd, TestEtcd } from './etcd';
+import { describeWithEtcd, freePort, TestEtcd } from './etcd';
 
 const layout = new FleetLayout('/vppwg');
 
@@ -96,5 +96,14 @@ describeWithEtcd('fleet: the etcd source', () => {
     } finally {
       await clash.stop();
     }
+  });
+
+  test('a store that does not answer at start: a clear error, nothing started', async () => {
+    const port = await freePort();
+    await expect(TestAgent.start('s9', '192.0.2.49', { endpoints: [`http://127.0.0.1:${port}`] })).rejects.toThrow(
+      new RegExp(
+        `^cannot start fleet node s9: etcd at http://127\\.0\\.0\\.1:${port} did not answer \\(.*\\): check --etcd, the TLS files and that the store runs$`,
+      ),
+    );
   });
 });
