@@ -116,6 +116,14 @@ function compiled(): { network: ValidateFunction; member: ValidateFunction } {
 
 /** YAML or JSON text as data; a syntax error names the key. */
 export function parseValue(key: string, text: string): unknown {
+  // What the CLI writes is JSON: the fast parser first (every node parses every member on each change).
+  if (/^\s*\{/.test(text)) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // Not plain JSON after all (YAML flow style, or an error the YAML parser describes better).
+    }
+  }
   try {
     return parseYaml(text, { uniqueKeys: true }) as unknown;
   } catch (err) {

@@ -41,6 +41,9 @@ export interface FleetSourceOptions {
 
 export type FleetSource = EtcdDesiredSource;
 
+/** An unchanged status is rewritten this often (its time moves on for readers). */
+const STATUS_REFRESH_MS = 30_000;
+
 /** The fleet could not be joined at start (the store did not answer); nothing was applied. */
 export class FleetStartError extends Error {}
 
@@ -66,6 +69,7 @@ export class EtcdDesiredSource implements DesiredSource {
   private networks = new Set<string>();
   private rejected?: string;
   private readonly handledRotations = new Set<string>();
+  private lastStatus?: { digest: string; claim: NodeClaim; atMs: number };
   private publishing = false;
   private debounceTimer?: NodeJS.Timeout;
   private statusTimer?: NodeJS.Timeout;
@@ -247,7 +251,23 @@ export class EtcdDesiredSource implements DesiredSource {
           this.claim = undefined;
         });
       }
-      if (this.claim) await this.claim.lease.put(this.layout.status(this.node)).value(JSON.stringify(status));
+      if (!this.claim) return;
+      // Every node watches the whole prefix: an unchanged status (times aside) is written again only
+      // now and then, so N nodes do not send N×N status events per interval. The lease keeps it alive.
+      const digest = JSON.stringify({
+        ...status,
+        atMs: 0,
+        lastReconcile: status.lastReconcile && { ...status.lastReconcile, atMs: 0 },
+      });
+      const claim = this.claim;
+      if (
+        digest === this.lastStatus?.digest &&
+        claim === this.lastStatus.claim &&
+        Date.now() - this.lastStatus.atMs < STATUS_REFRESH_MS
+      )
+        return;
+      await claim.lease.put(this.layout.status(this.node)).value(JSON.stringify(status));
+      this.lastStatus = { digest, claim, atMs: Date.now() };
     } catch {
       // Unreachable store: the next tick tries again; the status says so locally meanwhile.
     }
