@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { type BenchContext, type BenchSuite, type Figure, BenchRefused } from './harness';
 
-const SUITES = ['codec', 'client', 'sim', 'reconcile', 'config', 'daemon'] as const;
+const SUITES = ['codec', 'client', 'sim', 'reconcile', 'config', 'daemon', 'fleet'] as const;
 
 interface Args {
   suites: string[];

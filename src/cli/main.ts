@@ -12,6 +12,7 @@ import { registerStateCommands } from './commands/state';
 import { registerKeyCommands } from './commands/keys';
 import { registerDaemonCommands } from './commands/daemon';
 import { registerAdoptCommands } from './commands/adopt';
+import { registerFleetCommands } from './commands/fleet';
 import type { ExitCode } from './exit-code';
 
 export type { ExitCode } from './exit-code';
@@ -30,6 +31,7 @@ export function buildProgram(exit: ExitCode): Command {
   registerKeyCommands(program, exit);
   registerDaemonCommands(program, exit);
   registerAdoptCommands(program, exit);
+  registerFleetCommands(program, exit);
   return program;
 }
 

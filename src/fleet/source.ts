@@ -1,0 +1,275 @@
+/**
+ * The fleet as a DesiredSource (`vppwg serve --etcd ... --node NAME`): the node claims its name,
+ * mirrors the fleet prefix, derives its desired state from its own document and its networks,
+ * keeps and publishes its keys, answers rotation requests, and publishes its status under its
+ * lease. The store going away changes nothing applied: load() keeps answering from the mirrored
+ * copy, status says the store is unreachable, and a full listing runs when it is back.
+ */
+import type { Etcd3 } from 'etcd3';
+import { checkAgainstCapabilities } from '../config';
+import type { DaemonView, DesiredSnapshot, DesiredSource } from '../daemon/desired-source';
+import type { EventMsg } from '../daemon/api/proto';
+import { StateDir } from '../state';
+import { assembleDesired } from './assemble';
+import { NodeClaim, NodeClaimedError } from './claim';
+import { checkName, DEFAULT_PREFIX, FleetLayout } from './layout';
+import { mergeStates } from './merge';
+import { PrefixMirror } from './mirror';
+import type { FleetNodeStatus } from './model';
+import { NodeKeys } from './node-keys';
+import { fleetStatusOf } from './status';
+import { connectStore, type StoreOptions } from './store';
+
+export interface FleetSourceOptions {
+  readonly endpoints: readonly string[];
+  readonly node: string;
+  readonly prefix?: string;
+  readonly tls?: StoreOptions['tls'];
+  /** etcd password auth (deployments use TLS client certificates instead). */
+  readonly auth?: StoreOptions['auth'];
+  /** Where the node's private keys are kept (--state-dir). */
+  readonly stateDir: string;
+  /** The --config file, merged with the fleet's objects. */
+  readonly fileSource?: DesiredSource;
+  /** Lease of the claim and the status (default 10 s). */
+  readonly leaseTtlSeconds?: number;
+  /** How often the status is refreshed when nothing happens (default 5000 ms). */
+  readonly statusIntervalMs?: number;
+  /** Changes coming in bursts are gathered this long (default 50 ms). */
+  readonly debounceMs?: number;
+}
+
+export type FleetSource = EtcdDesiredSource;
+
+/** An unchanged status is rewritten this often (its time moves on for readers). */
+const STATUS_REFRESH_MS = 30_000;
+
+/** The fleet could not be joined at start (the store did not answer); nothing was applied. */
+export class FleetStartError extends Error {}
+
+/** What `vppwg serve --etcd` creates and passes to the Daemon as its desiredSource. */
+export async function createFleetSource(opts: FleetSourceOptions): Promise<EtcdDesiredSource> {
+  checkName(opts.node, 'node');
+  const layout = new FleetLayout(opts.prefix ?? DEFAULT_PREFIX);
+  const client = connectStore({
+    endpoints: opts.endpoints,
+    ...(opts.tls ? { tls: opts.tls } : {}),
+    ...(opts.auth ? { auth: opts.auth } : {}),
+  });
+  return new EtcdDesiredSource(client, layout, opts);
+}
+
+export class EtcdDesiredSource implements DesiredSource {
+  readonly description: string;
+  private readonly mirror: PrefixMirror;
+  private readonly keys: NodeKeys;
+  private claim?: NodeClaim;
+  private daemon?: DaemonView;
+  private changed?: () => void;
+  private networks = new Set<string>();
+  private rejected?: string;
+  private readonly handledRotations = new Set<string>();
+  private lastStatus?: { digest: string; claim: NodeClaim; atMs: number };
+  private publishing = false;
+  private debounceTimer?: NodeJS.Timeout;
+  private statusTimer?: NodeJS.Timeout;
+  private statusSoon?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly onEvent = (_e: EventMsg) => this.publishStatusSoon();
+
+  constructor(
+    private readonly client: Etcd3,
+    readonly layout: FleetLayout,
+    private readonly opts: FleetSourceOptions,
+  ) {
+    const file = opts.fileSource ? ` and ${opts.fileSource.description}` : '';
+    this.description = `etcd node ${opts.node} at ${layout.prefix}${file}`;
+    this.keys = new NodeKeys(new StateDir(opts.stateDir));
+    this.mirror = new PrefixMirror(client, layout.root());
+  }
+
+  get node(): string {
+    return this.opts.node;
+  }
+
+  /** Whether the store answered last time it was asked. */
+  get storeReachable(): boolean {
+    return this.mirror.reachable;
+  }
+
+  /** Full listings of the prefix so far (1 after start; one more per resync). */
+  get listings(): number {
+    return this.mirror.listings;
+  }
+
+  async start(changed: () => void, daemon: DaemonView): Promise<void> {
+    this.changed = changed;
+    this.daemon = daemon;
+    try {
+      this.claim = await NodeClaim.take(this.client, this.layout, this.node, this.opts.leaseTtlSeconds ?? 10);
+      this.claim.lease.on('lost', () => {
+        this.claim = undefined;
+      });
+      this.mirror.on('changed', (keys) => {
+        if (keys.some((k) => this.affectsDesired(k))) this.schedule();
+      });
+      this.mirror.on('reachable', (up) => {
+        this.publishStatusSoon();
+        if (up) this.schedule();
+      });
+      await this.mirror.start();
+      await this.opts.fileSource?.start(changed, daemon);
+    } catch (err) {
+      await this.stop();
+      if (err instanceof NodeClaimedError || err instanceof FleetStartError) throw err;
+      throw new FleetStartError(
+        `cannot start fleet node ${this.node}: etcd at ${this.opts.endpoints.join(',')} did not answer (${(err as Error).message}): check --etcd, the TLS files and that the store runs`,
+      );
+    }
+    daemon.on('event', this.onEvent);
+    this.statusTimer = setInterval(() => void this.publishStatus(), this.opts.statusIntervalMs ?? 5000);
+    await this.handleRotations();
+  }
+
+  async load(capabilities?: { presharedKeys: boolean }): Promise<DesiredSnapshot> {
+    const assembled = assembleDesired(this.node, this.layout, this.mirror.kvs, (n) => this.keys.privateKeyText(n));
+    this.networks = new Set(assembled.networks);
+    void this.publishKeys();
+    if (!assembled.state) {
+      this.rejected = assembled.diagnostics.find((d) => d.severity === 'error')?.message;
+      this.publishStatusSoon();
+      return { diagnostics: assembled.diagnostics };
+    }
+    this.rejected = undefined;
+    let state = assembled.state;
+    const diagnostics = [...assembled.diagnostics];
+    if (capabilities)
+      diagnostics.push(...checkAgainstCapabilities(state, this.layout.desired(this.node), capabilities));
+    if (this.opts.fileSource) {
+      const file = await this.opts.fileSource.load(capabilities);
+      diagnostics.push(...file.diagnostics);
+      if (!file.state) return { diagnostics };
+      const merged = mergeStates(
+        { state: file.state, source: this.opts.fileSource.description },
+        { state, source: `etcd node ${this.node} at ${this.layout.prefix}` },
+      );
+      diagnostics.push(...merged.diagnostics);
+      if (!merged.state) return { diagnostics };
+      state = merged.state;
+    }
+    if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+    return { state, diagnostics };
+  }
+
+  /** The status this node publishes (also what `fleet status` reads back). */
+  currentStatus(): FleetNodeStatus | undefined {
+    if (!this.daemon) return undefined;
+    return fleetStatusOf(this.node, this.daemon.status(), this.networks, this.mirror.reachable, this.rejected);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.debounceTimer);
+    clearTimeout(this.statusSoon);
+    clearInterval(this.statusTimer);
+    this.daemon?.off('event', this.onEvent);
+    await this.mirror.stop();
+    await this.opts.fileSource?.stop();
+    await this.claim?.release();
+    this.claim = undefined;
+    this.client.close();
+  }
+
+  /** Other nodes' status and claims change all the time and derive nothing: they must not cost a reconcile. */
+  private affectsDesired(key: string): boolean {
+    const k = this.layout.parse(key);
+    return k !== undefined && k.kind !== 'status' && k.kind !== 'claim' && k.kind !== 'address';
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    clearTimeout(this.debounceTimer);
+    this.debounceTimer = setTimeout(() => {
+      void this.handleRotations().finally(() => {
+        if (!this.stopped) this.changed?.();
+      });
+    }, this.opts.debounceMs ?? 50);
+  }
+
+  /** Publishes every kept key the store does not show (first start, rotation, a store that lost it). */
+  private async publishKeys(): Promise<void> {
+    if (this.publishing || this.stopped || !this.mirror.reachable) return;
+    this.publishing = true;
+    try {
+      for (const net of this.networks) {
+        const key = this.layout.publicKey(this.node, net);
+        const pub = this.keys.publicKey(net);
+        if (this.mirror.kvs.get(key) !== pub) await this.client.put(key).value(pub);
+      }
+    } catch {
+      // The store went away: the next reconnect lists again and calls load(), which tries again.
+    } finally {
+      this.publishing = false;
+    }
+  }
+
+  /** A rotation request for this node: new key, kept, published; then the request is removed. */
+  private async handleRotations(): Promise<void> {
+    const prefix = `${this.layout.node(this.node)}rotate/`;
+    for (const [key, value] of [...this.mirror.kvs]) {
+      if (!key.startsWith(prefix) || this.stopped) continue;
+      const k = this.layout.parse(key);
+      if (k?.kind !== 'rotate') continue;
+      const request = `${key}@${value}`;
+      try {
+        if (!this.handledRotations.has(request) && this.mirror.kvs.has(this.layout.member(k.network, this.node))) {
+          const pub = this.keys.rotate(k.network);
+          this.handledRotations.add(request);
+          await this.client.put(this.layout.publicKey(this.node, k.network)).value(pub);
+        }
+        await this.client.delete().key(key);
+      } catch {
+        // The store went away mid-way: the key is kept; publishing and removal are retried on reconnect.
+      }
+    }
+  }
+
+  private publishStatusSoon(): void {
+    if (this.stopped) return;
+    clearTimeout(this.statusSoon);
+    this.statusSoon = setTimeout(() => void this.publishStatus(), 100);
+  }
+
+  private async publishStatus(): Promise<void> {
+    const status = this.currentStatus();
+    if (!status || this.stopped) return;
+    try {
+      if (!this.claim && this.mirror.reachable) {
+        // The lease expired while the store was away: take the name again (refused if another agent has it).
+        this.claim = await NodeClaim.take(this.client, this.layout, this.node, this.opts.leaseTtlSeconds ?? 10);
+        this.claim.lease.on('lost', () => {
+          this.claim = undefined;
+        });
+      }
+      if (!this.claim) return;
+      // Every node watches the whole prefix: an unchanged status (times aside) is written again only
+      // now and then, so N nodes do not send N×N status events per interval. The lease keeps it alive.
+      const digest = JSON.stringify({
+        ...status,
+        atMs: 0,
+        lastReconcile: status.lastReconcile && { ...status.lastReconcile, atMs: 0 },
+      });
+      const claim = this.claim;
+      if (
+        digest === this.lastStatus?.digest &&
+        claim === this.lastStatus.claim &&
+        Date.now() - this.lastStatus.atMs < STATUS_REFRESH_MS
+      )
+        return;
+      await claim.lease.put(this.layout.status(this.node)).value(JSON.stringify(status));
+      this.lastStatus = { digest, claim, atMs: Date.now() };
+    } catch {
+      // Unreachable store: the next tick tries again; the status says so locally meanwhile.
+    }
+  }
+}

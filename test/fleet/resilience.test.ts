@@ -1,0 +1,119 @@
+/**
+ * The store going away never tears anything down: the last applied state stays and is still
+ * reconciled, status says "store unreachable", and a full listing runs on reconnect. A watch whose
+ * revision was compacted meanwhile is re-listed and diffed: nothing missed.
+ */
+import type { Etcd3 } from 'etcd3';
+import { putDesired, putMember, putNetwork } from '../../src/fleet/admin';
+import { FleetLayout } from '../../src/fleet/layout';
+import { PrefixMirror } from '../../src/fleet/mirror';
+import { connectStore } from '../../src/fleet/store';
+import { eventually, TestAgent } from './agent';
+import { describeWithEtcd, TcpProxy, TestEtcd } from './etcd';
+
+const layout = new FleetLayout('/vppwg');
+
+describeWithEtcd('fleet: the store away', () => {
+  let etcd: TestEtcd;
+  let admin: Etcd3;
+
+  beforeAll(async () => {
+    etcd = await TestEtcd.start();
+    admin = connectStore({ endpoints: [etcd.endpoint] });
+  });
+  afterAll(async () => {
+    admin?.close();
+    await etcd?.stop();
+  });
+
+  test('etcd killed: tunnels stay, drift is still repaired, status says so; etcd back: a full resync', async () => {
+    await putNetwork(admin, layout, 'name: k\ntopology: mesh\nlisten_port: 51820\noverlay: 10.98.0.0/24\n');
+    const nodes = [
+      { name: 'k1', underlay: '192.0.2.21' },
+      { name: 'k2', underlay: '192.0.2.22' },
+    ];
+    for (const n of nodes) {
+      await putDesired(admin, layout, n.name, `uplinks:\n  - name: host-eth0\n    addresses: [${n.underlay}/24]\n`);
+      await putMember(admin, layout, 'k', n.name, `endpoint: {address: ${n.underlay}}\n`);
+    }
+    const agents = await Promise.all(
+      nodes.map((n) => TestAgent.start(n.name, n.underlay, { endpoints: [etcd.endpoint] })),
+    );
+    const [k1, k2] = agents as [TestAgent, TestAgent];
+    try {
+      await eventually(() => expect(Object.keys(k1.peersOn('k'))).toEqual(['k2']), 5000);
+      const listings = k1.source.listings;
+
+      await etcd.kill();
+      await eventually(() => {
+        expect(k1.source.storeReachable).toBe(false);
+        expect(k1.source.currentStatus()?.storeReachable).toBe(false);
+      }, 10000);
+      // Still reconciled against the last state: a run now keeps the peer (and would restore it).
+      await k1.trigger();
+      expect(k1.lastResult?.ok).toBe(true);
+      expect(Object.keys(k1.peersOn('k'))).toEqual(['k2']);
+
+      await etcd.resume();
+      await eventually(() => {
+        expect(k1.source.storeReachable).toBe(true);
+        expect(k1.source.listings).toBeGreaterThan(listings);
+      }, 15000);
+      // And changes flow again.
+      await putMember(admin, layout, 'k', 'k2', `endpoint: {address: 192.0.2.22}\nsite_prefixes: [192.168.22.0/24]\n`);
+      await eventually(
+        () => expect(k1.peersOn('k')['k2']?.allowedIps).toEqual(['10.98.0.2/32', '192.168.22.0/24']),
+        5000,
+      );
+      await eventually(async () => {
+        const status = JSON.parse((await admin.get(layout.status('k1')).string()) ?? '{}') as {
+          storeReachable?: boolean;
+        };
+        expect(status.storeReachable).toBe(true);
+      }, 5000);
+    } finally {
+      await k1.stop();
+      await k2.stop();
+    }
+  });
+
+  test('a node cut off from the store catches up on reconnect, even past a compaction', async () => {
+    const proxy = await TcpProxy.start(etcd.clientPort);
+    const client = connectStore({ endpoints: [proxy.endpoint] });
+    const mirror = new PrefixMirror(client, '/cmp/', 200);
+    try {
+      await admin.put('/cmp/keep').value('1');
+      await admin.put('/cmp/gone').value('1');
+      await mirror.start();
+      const seen: string[] = [];
+      mirror.on('changed', (keys) => seen.push(...keys));
+      await admin.put('/cmp/live').value('1');
+      await eventually(() => expect(mirror.kvs.get('/cmp/live')).toBe('1'));
+
+      await proxy.cut();
+      await eventually(() => expect(mirror.reachable).toBe(false), 10000);
+      await admin.put('/cmp/keep').value('2');
+      await admin.delete().key('/cmp/gone');
+      await admin.put('/cmp/new').value('3');
+      // Compact past everything the mirror saw: its watch cannot resume from where it was.
+      const rev = (await admin.get('/cmp/new').exec()).header.revision;
+      await admin.kv.compact({ revision: rev, physical: true });
+      await proxy.restore();
+
+      await eventually(() => expect(mirror.reachable).toBe(true), 15000);
+      await eventually(async () => {
+        const truth = await admin.getAll().prefix('/cmp/').strings();
+        expect(Object.fromEntries(mirror.kvs)).toEqual(truth);
+      }, 5000);
+      expect(Object.fromEntries(mirror.kvs)).toEqual({ '/cmp/keep': '2', '/cmp/live': '1', '/cmp/new': '3' });
+      expect(seen).toEqual(expect.arrayContaining(['/cmp/keep', '/cmp/gone', '/cmp/new']));
+      // The watch works again after the re-listing.
+      await admin.put('/cmp/after').value('4');
+      await eventually(() => expect(mirror.kvs.get('/cmp/after')).toBe('4'));
+    } finally {
+      await mirror.stop();
+      client.close();
+      await proxy.cut();
+    }
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The etcd source's own behaviours beside the topology: a bad value written while running is
+ * refused naming its key (the node keeps its last good state, its status says why), and the
+ * --config file's objects are merged with the fleet's, a conflict naming both sources.
+ */
+import type { Etcd3 } from 'etcd3';
+import { parseDesiredState } from '../../src/config';
+import type { DesiredSource } from '../../src/daemon/desired-source';
+import { putDesired, putMember, putNetwork } from '../../src/fleet/admin';
+import { FleetLayout } from '../../src/fleet/layout';
+import { connectStore } from '../../src/fleet/store';
+import { eventually, TestAgent } from './agent';
+import { describeWithEtcd, freePort, TestEtcd } from './etcd';
+
+const layout = new FleetLayout('/vppwg');
+
+/** A --config file as a source: fixed text. */
+function fileSource(text: string): DesiredSource {
+  return {
+    description: 'file local.yaml',
+    start: () => Promise.resolve(),
+    load: () => Promise.resolve(parseDesiredState(text, 'local.yaml', { env: {} })),
+    stop: () => Promise.resolve(),
+  };
+}
+
+describeWithEtcd('fleet: the etcd source', () => {
+  let etcd: TestEtcd;
+  let admin: Etcd3;
+
+  beforeAll(async () => {
+    etcd = await TestEtcd.start();
+    admin = connectStore({ endpoints: [etcd.endpoint] });
+    await putNetwork(admin, layout, 'name: s\ntopology: mesh\nlisten_port: 51820\noverlay: 10.96.0.0/24\n');
+    for (const [node, ip] of [
+      ['s1', '192.0.2.41'],
+      ['s2', '192.0.2.42'],
+    ] as const) {
+      await putDesired(admin, layout, node, `uplinks:\n  - name: host-eth0\n    addresses: [${ip}/24]\n`);
+      await putMember(admin, layout, 's', node, `endpoint: {address: ${ip}}\n`);
+    }
+  });
+  afterAll(async () => {
+    admin?.close();
+    await etcd?.stop();
+  });
+
+  test('a bad value written while running: refused naming the key, the last good state stays', async () => {
+    const s1 = await TestAgent.start('s1', '192.0.2.41', { endpoints: [etcd.endpoint] });
+    const s2 = await TestAgent.start('s2', '192.0.2.42', { endpoints: [etcd.endpoint] });
+    try {
+      await eventually(() => expect(Object.keys(s1.peersOn('s'))).toEqual(['s2']));
+      // Written around the CLI's validation, as a hand-edit with etcdctl would be.
+      await admin.put(layout.member('s', 's2')).value('endpoint: {address: nowhere}\ntunnel_address: 10.96.0.2\n');
+      await eventually(async () => {
+        const status = JSON.parse((await admin.get(layout.status('s1')).string()) ?? '{}') as { rejected?: string };
+        expect(status.rejected).toBe(
+          '/vppwg/networks/s/members/s2: /endpoint/address: "nowhere" is not an IP address: names are not resolved',
+        );
+      });
+      await s1.trigger();
+      expect(Object.keys(s1.peersOn('s'))).toEqual(['s2']);
+      await putMember(admin, layout, 's', 's2', 'endpoint: {address: 192.0.2.42}\n');
+      await eventually(async () => {
+        const status = JSON.parse((await admin.get(layout.status('s1')).string()) ?? '{}') as { rejected?: string };
+        expect(status.rejected).toBeUndefined();
+      });
+    } finally {
+      await s1.stop();
+      await s2.stop();
+    }
+  });
+
+  test('--config merged with the fleet; an object both define names both sources', async () => {
+    const merged = await TestAgent.start('s1', '192.0.2.41', {
+      endpoints: [etcd.endpoint],
+      fileSource: fileSource('tables:\n  - id: 7\n    name: local\n'),
+    });
+    try {
+      expect(merged.source.description).toBe('etcd node s1 at /vppwg and file local.yaml');
+      expect(merged.lastState?.tables.map((t) => t.id)).toEqual([7]);
+      expect(merged.lastState?.wireguard.map((w) => w.name)).toEqual(['s']);
+    } finally {
+      await merged.stop();
+    }
+    const clash = await TestAgent.start('s1', '192.0.2.41', {
+      endpoints: [etcd.endpoint],
+      fileSource: fileSource('uplinks:\n  - name: host-eth0\n'),
+    });
+    try {
+      const snap = await clash.source.load();
+      expect(snap.state).toBeUndefined();
+      expect(snap.diagnostics.map((d) => d.message)).toEqual([
+        'uplink "host-eth0" is defined both by file local.yaml and by etcd node s1 at /vppwg: keep it in one of them',
+      ]);
+    } finally {
+      await clash.stop();
+    }
+  });
+
+  test('a store that does not answer at start: a clear error, nothing started', async () => {
+    const port = await freePort();
+    await expect(TestAgent.start('s9', '192.0.2.49', { endpoints: [`http://127.0.0.1:${port}`] })).rejects.toThrow(
+      new RegExp(
+        `^cannot start fleet node s9: etcd at http://127\\.0\\.0\\.1:${port} did not answer \\(.*\\): check --etcd, the TLS files and that the store runs$`,
+      ),
+    );
+  });
+});
