@@ -15,7 +15,7 @@ jest.setTimeout(60_000);
 
 function doc(peers: string[]): string {
   return `version: 1
-uplinks: [{ name: host-eth0, addresses: [192.0.2.1/24] }]
+uplinks: [{ name: host-eth0, addresses: [192.0.2.1/24, '2001:db8:0:1::1/64'] }]
 wireguard:
   - name: wg0
     private_key: generate

@@ -15,7 +15,7 @@ function threePeers(dir: string, listenPort: number, pubs: string[]): string {
   writeFileSync(
     path,
     `version: 1
-uplinks: [{ name: host-eth0, addresses: [192.0.2.1/24] }]
+uplinks: [{ name: host-eth0, addresses: [192.0.2.1/24, '2001:db8:0:1::1/64'] }]
 wireguard:
   - name: wg0
     private_key: generate

@@ -4,7 +4,7 @@
  * tie the files together as much); `import()` loads lazily and makes no cycle at load time.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 
 export type ImportGraph = Map<string, string[]>;
@@ -48,16 +48,25 @@ export function importGraph(root: string, dir: string): ImportGraph {
   return graph;
 }
 
-/** The graph between directories: a directory imports another when one of its files imports a file there. */
-export function directoryGraph(graph: ImportGraph): ImportGraph {
-  const dirs: ImportGraph = new Map();
+/**
+ * The graph between layers: each file counts as the top folder under `root` it sits in
+ * (src/config/checks/x.ts is src/config), so a layer's own subfolders (its parts, its checks)
+ * may use the layer, and only a cycle between layers shows.
+ */
+export function directoryGraph(graph: ImportGraph, root = 'src'): ImportGraph {
+  const layerOf = (file: string): string => {
+    const parts = file.split(sep);
+    const at = parts.indexOf(root);
+    return at >= 0 && parts.length > at + 2 ? parts.slice(0, at + 2).join(sep) : dirname(file);
+  };
+  const layers: ImportGraph = new Map();
   for (const [file, targets] of graph) {
-    const from = dirname(file);
-    const to = new Set(dirs.get(from) ?? []);
-    for (const t of targets) if (dirname(t) !== from) to.add(dirname(t));
-    dirs.set(from, [...to].sort());
+    const from = layerOf(file);
+    const to = new Set(layers.get(from) ?? []);
+    for (const t of targets) if (layerOf(t) !== from) to.add(layerOf(t));
+    layers.set(from, [...to].sort());
   }
-  return dirs;
+  return layers;
 }
 
 /** The groups of files that import each other in a circle (strongly connected components of more than one file, or a file importing itself), each sorted. */

@@ -2,6 +2,9 @@ import { Option, type Command } from 'commander';
 import type { ExitCode } from '../exit-code';
 import { DEFAULT_VPP_SOCKET as DEFAULT_SOCKET } from '../../client';
 import { Daemon, ConfigError } from '../../daemon/daemon';
+import type { DesiredSource } from '../../daemon/desired-source';
+import { FileDesiredSource } from '../../daemon/file-source';
+import { DEFAULT_PREFIX } from '../../fleet/layout';
 import { createLogger, LOG_LEVELS, parseLogLevel } from '../../daemon/logger';
 import { DEFAULT_STATE_DIR } from '../../state';
 import { Backoff } from '../../util/backoff';
@@ -24,7 +27,14 @@ const EVENT_KINDS: EventKindName[] = [
 ];
 
 interface ServeOptions {
-  config: string;
+  config?: string;
+  etcd?: string;
+  node?: string;
+  etcdPrefix?: string;
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+  adopt?: boolean;
   socket: string;
   listen: string;
   tokenFile: string;
@@ -48,8 +58,20 @@ interface ClientOptions {
 export function registerDaemonCommands(program: Command, exit: ExitCode): void {
   program
     .command('serve')
-    .description('run the agent: keep VPP equal to the desired-state file, serve the API, health and metrics')
-    .requiredOption('--config <file>', 'desired-state file (YAML or JSON); watched, and reloaded on SIGHUP')
+    .description(
+      'run the agent: keep VPP equal to the desired-state file (and/or the fleet in etcd), serve the API, health and metrics',
+    )
+    .option('--config <file>', 'desired-state file (YAML or JSON); watched, and reloaded on SIGHUP')
+    .option('--etcd <urls>', 'fleet mode: comma-separated etcd endpoints (with --node); merged with --config if given')
+    .option('--node <name>', "fleet mode: this appliance's node name")
+    .option('--etcd-prefix <prefix>', `fleet mode: key prefix (default ${DEFAULT_PREFIX})`)
+    .option('--etcd-ca <file>', 'fleet mode: CA certificate for etcd TLS')
+    .option('--etcd-cert <file>', 'fleet mode: client certificate for etcd TLS')
+    .option('--etcd-key <file>', 'fleet mode: client key for etcd TLS')
+    .option(
+      '--adopt',
+      'at start, take over WireGuard interfaces made outside vppwg that the desired state describes (tags them only)',
+    )
     .option('--socket <path>', 'VPP API socket', DEFAULT_SOCKET)
     .option('--listen <addr>', 'API listen address (ws)', DEFAULT_LISTEN)
     .option('--token-file <file>', 'API bearer token file (generated, mode 0600, when absent)', defaultTokenFile())
@@ -127,9 +149,41 @@ async function serve(o: ServeOptions): Promise<number> {
   } catch (err) {
     return usage((err as Error).message);
   }
+  if (!o.config && !o.etcd) return usage('give --config FILE, or --etcd URLS with --node NAME (fleet mode), or both');
+  if (o.etcd && !o.node) return usage('--etcd needs --node NAME: the name this appliance has in the fleet');
+  if (o.node && !o.etcd) return usage('--node is for fleet mode: give --etcd URLS too');
   const logging = createLogger({ format: o.logFormat, level });
+  let desiredSource: DesiredSource | undefined;
+  if (o.etcd) {
+    const fileSource = o.config
+      ? new FileDesiredSource(o.config, debounce, (err) =>
+          logging.logger.warn(`watching ${o.config} failed: ${err.message}; send SIGHUP after editing it`),
+        )
+      : undefined;
+    // Loaded only in fleet mode: the etcd client (gRPC) is heavy for a file-only daemon.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fleet = require('../../fleet') as typeof import('../../fleet');
+    try {
+      desiredSource = await fleet.createFleetSource({
+        endpoints: o.etcd
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean),
+        node: o.node!,
+        ...(o.etcdPrefix ? { prefix: o.etcdPrefix } : {}),
+        ...(o.etcdCa || o.etcdCert || o.etcdKey ? { tls: { ca: o.etcdCa, cert: o.etcdCert, key: o.etcdKey } } : {}),
+        stateDir: o.stateDir,
+        ...(fileSource ? { fileSource } : {}),
+      });
+    } catch (err) {
+      logging.logger.error((err as Error).message);
+      return err instanceof fleet.StoreConfigError ? 2 : 1;
+    }
+  }
   const daemon = new Daemon({
-    configPath: o.config,
+    ...(o.config ? { configPath: o.config } : {}),
+    ...(desiredSource ? { desiredSource } : {}),
+    ...(o.adopt ? { adopt: true } : {}),
     stateDir: o.stateDir,
     socketPath: o.socket,
     listen,

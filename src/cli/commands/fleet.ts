@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import type { ExitCode } from '../main';
+import type { ExitCode } from '../exit-code';
 import {
   fleetStatus,
   formatFleetStatus,
