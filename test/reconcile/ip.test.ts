@@ -2,11 +2,11 @@
 import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import {
-  canonicalAddress,
+  canonicalVppAddress,
   canonicalInterfaceAddress,
-  canonicalPrefix,
+  canonicalVppPrefix,
   hostPrefix,
-  isZeroAddress,
+  isZeroVppAddress,
   pairedAddressOf31,
 } from '../../src/reconcile/ip';
 import { canonicalPrefix as configCanonicalPrefix } from '../../src/config';
@@ -17,7 +17,7 @@ describe('canonical text', () => {
     ['fd00:100::0001', 'fd00:100::1'],
     ['10.0.0.1', '10.0.0.1'],
   ])('address %s → %s', (input, out) => {
-    expect(canonicalAddress(input)).toBe(out);
+    expect(canonicalVppAddress(input)).toBe(out);
   });
 
   test.each([
@@ -27,16 +27,16 @@ describe('canonical text', () => {
     ['2001:db8::1/64', '2001:db8::/64'],
     ['::/0', '::/0'],
   ])('prefix %s → %s', (input, out) => {
-    expect(canonicalPrefix(input)).toBe(out);
+    expect(canonicalVppPrefix(input)).toBe(out);
   });
 
   test('interface addresses keep host bits; host prefixes; zero addresses', () => {
     expect(canonicalInterfaceAddress('2001:DB8::1/64')).toBe('2001:db8::1/64');
     expect(hostPrefix('10.0.0.2')).toBe('10.0.0.2/32');
     expect(hostPrefix('fd00::2')).toBe('fd00::2/128');
-    expect(isZeroAddress('0.0.0.0')).toBe(true);
-    expect(isZeroAddress('::')).toBe(true);
-    expect(isZeroAddress('10.0.0.1')).toBe(false);
+    expect(isZeroVppAddress('0.0.0.0')).toBe(true);
+    expect(isZeroVppAddress('::')).toBe(true);
+    expect(isZeroVppAddress('10.0.0.1')).toBe(false);
   });
 
   test('the other address of a /31, for the host route VPP adds itself', () => {
@@ -48,9 +48,9 @@ describe('canonical text', () => {
   });
 
   test('malformed text is an error, not a wrong answer', () => {
-    expect(() => canonicalAddress('10.0.0')).toThrow(/not an IPv4 address/);
-    expect(() => canonicalPrefix('10.0.0.0/33')).toThrow(/not an IPv4 prefix/);
-    expect(() => canonicalPrefix('10.0.0.0')).toThrow(/not a prefix/);
+    expect(() => canonicalVppAddress('10.0.0')).toThrow(/not an IPv4 address/);
+    expect(() => canonicalVppPrefix('10.0.0.0/33')).toThrow(/not an IPv4 prefix/);
+    expect(() => canonicalVppPrefix('10.0.0.0')).toThrow(/not a prefix/);
     // Only dotted decimal: no exponents, signs, spaces, hex, empty or extra parts, lengths in digits.
     for (const bad of [
       '1e2.0.0.1/8',
@@ -66,10 +66,10 @@ describe('canonical text', () => {
       '1.2.3.4/0032',
       '/8',
     ]) {
-      expect(() => canonicalPrefix(bad)).toThrow(/not an IPv4 prefix|not a prefix/);
+      expect(() => canonicalVppPrefix(bad)).toThrow(/not an IPv4 prefix|not a prefix/);
     }
     for (const bad of ['1e2.0.0.1', '1.2.3', '1.2.3.4.', '1.2.3.04x', '']) {
-      expect(() => canonicalAddress(bad)).toThrow(/not an IPv4 address/);
+      expect(() => canonicalVppAddress(bad)).toThrow(/not an IPv4 address/);
     }
   });
 
@@ -87,18 +87,18 @@ describe('canonical text', () => {
       });
     fc.assert(
       fc.property(v6, fc.integer({ min: 0, max: 128 }), (text, len) => {
-        expect(canonicalAddress(text)).toBe(ipaddr.IPv6.parse(text).toString());
-        expect(canonicalPrefix(`${text}/${len}`)).toBe(
+        expect(canonicalVppAddress(text)).toBe(ipaddr.IPv6.parse(text).toString());
+        expect(canonicalVppPrefix(`${text}/${len}`)).toBe(
           `${ipaddr.IPv6.networkAddressFromCIDR(`${text}/${len}`).toString()}/${len}`,
         );
-        expect(isZeroAddress(text)).toBe(ipaddr.IPv6.parse(text).parts.every((p) => p === 0));
+        expect(isZeroVppAddress(text)).toBe(ipaddr.IPv6.parse(text).parts.every((p) => p === 0));
       }),
       { numRuns: 3000 },
     );
-    expect(canonicalAddress('::ffff:1.2.3.4')).toBe('::ffff:102:304');
-    expect(() => canonicalAddress('2001:db8::g')).toThrow(/not an IPv6 address/);
-    expect(() => canonicalPrefix('2001:db8::/129')).toThrow(/not an IPv6 prefix/);
-    expect(() => canonicalPrefix('2001:db8:::1/64')).toThrow(/not an IPv6 prefix/);
+    expect(canonicalVppAddress('::ffff:1.2.3.4')).toBe('::ffff:102:304');
+    expect(() => canonicalVppAddress('2001:db8::g')).toThrow(/not an IPv6 address/);
+    expect(() => canonicalVppPrefix('2001:db8::/129')).toThrow(/not an IPv6 prefix/);
+    expect(() => canonicalVppPrefix('2001:db8:::1/64')).toThrow(/not an IPv6 prefix/);
   });
 
   test('the reconciler and the file loader agree on every IPv4 and IPv6 prefix', () => {
@@ -114,7 +114,7 @@ describe('canonical text', () => {
       .map(([parts, len]) => `${parts.map((p) => p.toString(16)).join(':')}/${len}`);
     fc.assert(
       fc.property(fc.oneof(v4, v6), (p) => {
-        expect(canonicalPrefix(p)).toBe(configCanonicalPrefix(p));
+        expect(canonicalVppPrefix(p)).toBe(configCanonicalPrefix(p));
       }),
     );
   });

@@ -20,11 +20,11 @@ import {
   type ActualWireguardInterface,
 } from '../actual';
 import {
-  canonicalAddress,
+  canonicalVppAddress,
   canonicalInterfaceAddress,
-  canonicalPrefix,
+  canonicalVppPrefix,
   familyOf,
-  isZeroAddress,
+  isZeroVppAddress,
   pairedAddressOf31,
 } from '../ip';
 import {
@@ -112,7 +112,7 @@ function parseWireguard(row: WireguardRow): ActualWireguardInterface {
     instance: i.user_instance,
     publicKey: b64(i.public_key),
     listenPort: i.port,
-    source: canonicalAddress(i.src_ip),
+    source: canonicalVppAddress(i.src_ip),
   };
 }
 
@@ -122,10 +122,10 @@ function parsePeer(p: PeerRow): ActualPeer {
     peerIndex: p.peer_index,
     swIfIndex: p.sw_if_index,
     publicKey: b64(p.public_key),
-    ...(!isZeroAddress(p.endpoint) && p.port !== 0
-      ? { endpoint: { address: canonicalAddress(p.endpoint), port: p.port } }
+    ...(!isZeroVppAddress(p.endpoint) && p.port !== 0
+      ? { endpoint: { address: canonicalVppAddress(p.endpoint), port: p.port } }
       : {}),
-    allowedIps: p.allowed_ips.map(canonicalPrefix),
+    allowedIps: p.allowed_ips.map(canonicalVppPrefix),
     persistentKeepalive: p.persistent_keepalive,
     underlayTable: p.table_id,
     flags: p.flags,
@@ -160,8 +160,8 @@ function parseTeib(row: teib.TeibDetails): ActualTeibEntry {
   const e = row.entry;
   return {
     swIfIndex: e.sw_if_index,
-    peer: canonicalAddress(e.peer),
-    nh: canonicalAddress(e.nh),
+    peer: canonicalVppAddress(e.peer),
+    nh: canonicalVppAddress(e.nh),
     nhTable: e.nh_table_id,
   };
 }
@@ -266,7 +266,7 @@ function inScope(
   }
   let prefix: string;
   try {
-    prefix = canonicalPrefix(route.prefix);
+    prefix = canonicalVppPrefix(route.prefix);
   } catch {
     return false;
   }
@@ -385,14 +385,14 @@ function parseRoute(route: RouteRow, family: AddressFamily): ActualRoute | undef
     if (p.type !== PATH_TYPE_NORMAL || p.sw_if_index === NO_INDEX) continue;
     // A union arm whose bytes are no valid address is left out of the decoded value.
     const nh: string | undefined = family === 'ip6' ? p.nh.address.ip6 : p.nh.address.ip4;
-    if (nh === undefined || isZeroAddress(nh)) continue;
-    paths.push({ swIfIndex: p.sw_if_index, nh: canonicalAddress(nh) });
+    if (nh === undefined || isZeroVppAddress(nh)) continue;
+    paths.push({ swIfIndex: p.sw_if_index, nh: canonicalVppAddress(nh) });
   }
   if (!paths.length) return undefined;
   const r: ActualRoute = {
     table: route.table_id,
     family,
-    prefix: canonicalPrefix(route.prefix),
+    prefix: canonicalVppPrefix(route.prefix),
     paths,
   };
   // One shape for the common case (tens of thousands of routes); the rare held one gets a copy.
