@@ -33,7 +33,7 @@ import {
   stateArb,
 } from '../reconcile/random-states';
 import { comparable, differentialTest, isNeighbourRoute } from './differential';
-import { daemonPeerTest, wgPeerTests } from './wg-peer';
+import { daemonPeerTest, hubRestartTest, wgPeerTests } from './wg-peer';
 
 const socketPath = process.env.VPPWG_TEST_VPP_SOCKET;
 /** The far end's network namespace (`run-vpp.sh peer`) for the tests with a real WireGuard peer. */
@@ -363,5 +363,16 @@ if (!socketPath) {
         },
         remember,
       );
+    if (farEndNetns && restartVpp)
+      hubRestartTest(
+        socketPath,
+        farEndNetns,
+        restartVpp,
+        async () => {
+          client = await connect();
+        },
+        remember,
+      );
+    else test.skip('hub restart (issue 14): needs VPPWG_TEST_WG_NETNS and VPPWG_TEST_VPP_RESTART', () => {});
   });
 }

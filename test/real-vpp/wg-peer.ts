@@ -421,3 +421,100 @@ export function daemonPeerTest(
     }
   }, 120_000);
 }
+
+/**
+ * Issue 14, items 1 and 3, on the real dataplane: a remote-access hub (`private_key: generate`,
+ * peers without endpoints) under `vppwg serve` with a state directory, a real road-warrior client
+ * at the far end. After VPP restarts empty, the hub has the same public key (the key vppwg kept)
+ * and VPP dials the client at the endpoint it had learned (the daemon kept it), so the client is
+ * back within 5 s without re-initiating; a restart of the daemon itself changes nothing in VPP.
+ */
+export function hubRestartTest(
+  socketPath: string,
+  netns: string,
+  restartVpp: string,
+  reconnectSuite: () => Promise<void>,
+  remember: (d: DesiredState) => DesiredState,
+): void {
+  const farEnd = new FarEndNamespace(netns);
+  const tmp = mkdtempSync(join(tmpdir(), 'vppwg-hub-restart-'));
+  afterAll(() => {
+    farEnd.dispose();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  test('a hub keeps its key and dials its road warriors back within 5 s of a VPP restart', async () => {
+    const client = keyPair();
+    const stateDir = join(tmp, 'state');
+    const configPath = join(tmp, 'desired.yaml');
+    const example = readFileSync(join(examplesDir, 'remote-access-server.yaml'), 'utf8');
+    const text = rewrite(example, 'alice-laptop', client.publicKey, { psk: false });
+    writeFileSync(configPath, text);
+    remember(parseDesiredState(text, configPath).state!);
+    const hubKey = async (): Promise<string> => {
+      const c = await VppClient.connect({ socketPath, reconnect: false });
+      try {
+        const wg = showState(await observe(c)).wireguard.find((w) => w.owner === 'wg-clients');
+        if (!wg) throw new Error('the hub interface is missing');
+        return wg.publicKey;
+      } finally {
+        await c.close();
+      }
+    };
+    const start = () =>
+      startDaemon({ configPath, socketPath, stateDir, tokenFile: join(tmp, 'token'), retryInitialMs: 200 });
+    let { daemon, log } = start();
+    const established = (): boolean =>
+      daemon.status().peers.find((x) => x.publicKey === client.publicKey)?.established === true;
+    try {
+      await daemon.start();
+      await firstReconcile(daemon, log);
+      const keyBefore = await hubKey();
+      // The client dials the hub; the hub learns the client's endpoint from the handshake.
+      farEnd.up({
+        privateKey: client.privateKey,
+        listenPort: 51820,
+        vppPublicKey: keyBefore,
+        allowed: ['10.100.0.1/32'],
+        endpoint: '192.0.2.1:51820',
+        tunnel: ['10.100.0.2/24'],
+      });
+      await waitFor(established, 30_000, 'alice-laptop established');
+      expect(farEnd.ping('10.100.0.1')).toBe(true);
+      await waitFor(
+        () => {
+          const kept = JSON.parse(readFileSync(join(stateDir, 'learned-endpoints.json'), 'utf8')) as unknown;
+          return JSON.stringify(kept).includes(client.publicKey);
+        },
+        10_000,
+        'the learned endpoint kept in the state directory',
+      );
+
+      const reconciles = daemon.status().reconciles;
+      execSync(restartVpp, { stdio: 'ignore' });
+      await waitFor(
+        () => daemon.status().reconciles > reconciles && daemon.status().lastReconcile?.ok,
+        60_000,
+        'the daemon to put the hub back on the restarted VPP',
+      );
+      const restored = Date.now();
+      await reconnectSuite();
+      // VPP initiates to the learned endpoint: the client's own retry would take far longer.
+      await waitFor(established, 5_000, 'alice-laptop back within 5 s of the hub being restored');
+      expect(Date.now() - restored).toBeLessThan(5_000);
+      expect(await hubKey()).toBe(keyBefore);
+      expect(farEnd.ping('10.100.0.1')).toBe(true);
+
+      // vppwg itself restarted: same key, nothing re-created.
+      await daemon.stop('restart');
+      ({ daemon, log } = start());
+      await daemon.start();
+      await firstReconcile(daemon, log);
+      expect(daemon.status().lastReconcile?.operations).toBe(0);
+      expect(await hubKey()).toBe(keyBefore);
+      assertNoSecrets('the daemon log', log.text(), [client.privateKey]);
+    } finally {
+      await daemon.stop('test done');
+      farEnd.down();
+    }
+  }, 180_000);
+}
