@@ -1,17 +1,26 @@
 import { Option, type Command } from 'commander';
 import type { ExitCode } from '../exit-code';
 import { DEFAULT_VPP_SOCKET as DEFAULT_SOCKET } from '../../client';
-import { Daemon, ConfigError } from '../../daemon/daemon';
 import type { DesiredSource } from '../../daemon/desired-source';
-import { FileDesiredSource } from '../../daemon/file-source';
 import { DEFAULT_PREFIX } from '../../fleet/layout';
-import { createLogger, LOG_LEVELS, parseLogLevel } from '../../daemon/logger';
+import { LOG_LEVELS, parseLogLevel } from '../../daemon/log-levels';
 import { DEFAULT_STATE_DIR } from '../../state';
 import { Backoff } from '../../util/backoff';
-import { DEFAULT_LISTEN, parseListen } from '../../daemon/server';
+import { DEFAULT_LISTEN, parseListen } from '../../daemon/listen';
 import { defaultTokenFile, readToken } from '../../daemon/token';
-import { apiUrl, DaemonApiClient } from '../../daemon/apiClient';
+import type { DaemonApiClient } from '../../daemon/apiClient';
 import type { EventKindName, EventMsg, StatusMsg } from '../../daemon/api/proto';
+
+// The daemon, its logger and its API client (winston, ws, protobufjs, prom-client) load when a
+// command runs, not when the CLI starts: every other command would pay for them.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const daemonModules = () => ({
+  daemon: require('../../daemon/daemon') as typeof import('../../daemon/daemon'),
+  fileSource: require('../../daemon/file-source') as typeof import('../../daemon/file-source'),
+  logger: require('../../daemon/logger') as typeof import('../../daemon/logger'),
+});
+const apiClientModule = () => require('../../daemon/apiClient') as typeof import('../../daemon/apiClient');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Hard limit for the whole shutdown path (the issue's 10 s, with margin). */
 const SHUTDOWN_GUARD_MS = 9500;
@@ -152,11 +161,12 @@ async function serve(o: ServeOptions): Promise<number> {
   if (!o.config && !o.etcd) return usage('give --config FILE, or --etcd URLS with --node NAME (fleet mode), or both');
   if (o.etcd && !o.node) return usage('--etcd needs --node NAME: the name this appliance has in the fleet');
   if (o.node && !o.etcd) return usage('--node is for fleet mode: give --etcd URLS too');
-  const logging = createLogger({ format: o.logFormat, level });
+  const { daemon: daemonModule, fileSource: fileSourceModule, logger } = daemonModules();
+  const logging = logger.createLogger({ format: o.logFormat, level });
   let desiredSource: DesiredSource | undefined;
   if (o.etcd) {
     const fileSource = o.config
-      ? new FileDesiredSource(o.config, debounce, (err) =>
+      ? new fileSourceModule.FileDesiredSource(o.config, debounce, (err) =>
           logging.logger.warn(`watching ${o.config} failed: ${err.message}; send SIGHUP after editing it`),
         )
       : undefined;
@@ -180,7 +190,7 @@ async function serve(o: ServeOptions): Promise<number> {
       return err instanceof fleet.StoreConfigError ? 2 : 1;
     }
   }
-  const daemon = new Daemon({
+  const daemon = new daemonModule.Daemon({
     ...(o.config ? { configPath: o.config } : {}),
     ...(desiredSource ? { desiredSource } : {}),
     ...(o.adopt ? { adopt: true } : {}),
@@ -232,7 +242,7 @@ async function serve(o: ServeOptions): Promise<number> {
     await daemon.stop('start failed');
     // 2 = the configuration is wrong: systemd's RestartPreventExitStatus=2 stops a restart loop.
     // Anything else (another daemon holds this VPP, the port is taken) is 1: a restart may help.
-    const code = err instanceof ConfigError ? 2 : 1;
+    const code = err instanceof daemonModule.ConfigError ? 2 : 1;
     finish(code);
     return code;
   }
@@ -243,6 +253,7 @@ async function serve(o: ServeOptions): Promise<number> {
 
 async function connectClient(o: ClientOptions): Promise<DaemonApiClient> {
   const token = readToken(o.tokenFile);
+  const { apiUrl, DaemonApiClient } = apiClientModule();
   return DaemonApiClient.connect(apiUrl(parseListen(apiAddressOf(o))), token);
 }
 

@@ -6,19 +6,15 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import type { ExitCode } from '../exit-code';
-import {
-  fleetStatus,
-  formatFleetStatus,
-  putDesired,
-  putMember,
-  putNetwork,
-  removeMember,
-  rotateKey,
-} from '../../fleet/admin';
 import { DEFAULT_PREFIX, FleetLayout } from '../../fleet/layout';
-import { adminRole, etcdctlCommands, nodeRole } from '../../fleet/roles';
-import { connectStore } from '../../fleet/store';
 import type { Etcd3 } from 'etcd3';
+
+// The etcd client (gRPC) loads when a fleet command runs, not when the CLI starts.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const admin = () => require('../../fleet/admin') as typeof import('../../fleet/admin');
+const rolesModule = () => require('../../fleet/roles') as typeof import('../../fleet/roles');
+const store = () => require('../../fleet/store') as typeof import('../../fleet/store');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface FleetIo {
   out(text: string): void;
@@ -57,7 +53,7 @@ async function withStore(
   let client: Etcd3 | undefined;
   try {
     const layout = new FleetLayout(flags.etcdPrefix ?? DEFAULT_PREFIX);
-    client = connectStore({
+    client = store().connectStore({
       endpoints: endpointsOf(flags),
       tls: { ca: flags.etcdCa, cert: flags.etcdCert, key: flags.etcdKey },
       callTimeoutMs: 5000,
@@ -90,8 +86,8 @@ function readInput(file: string): string {
 
 export function runFleetStatus(flags: StoreFlags & { json?: boolean }, io: FleetIo = processIo): Promise<number> {
   return withStore(flags, io, async (client, layout) => {
-    const report = await fleetStatus(client, layout);
-    io.out(flags.json ? JSON.stringify(report, null, 2) : formatFleetStatus(report));
+    const report = await admin().fleetStatus(client, layout);
+    io.out(flags.json ? JSON.stringify(report, null, 2) : admin().formatFleetStatus(report));
     return report.nodes.every((n) => n.healthy) ? 0 : 2;
   });
 }
@@ -102,7 +98,10 @@ export function runPutNetwork(
   io: FleetIo = processIo,
 ): Promise<number> {
   return withStore(flags, io, async (client, layout) => {
-    const r = await putNetwork(client, layout, readInput(file), { name: flags.name, expectRevision: flags.ifRevision });
+    const r = await admin().putNetwork(client, layout, readInput(file), {
+      name: flags.name,
+      expectRevision: flags.ifRevision,
+    });
     io.out(`wrote ${r.key} at revision ${r.revision}`);
     return 0;
   });
@@ -116,7 +115,7 @@ export function runPutMember(
   io: FleetIo = processIo,
 ): Promise<number> {
   return withStore(flags, io, async (client, layout) => {
-    const r = await putMember(client, layout, net, node, readInput(file), { expectRevision: flags.ifRevision });
+    const r = await admin().putMember(client, layout, net, node, readInput(file), { expectRevision: flags.ifRevision });
     io.out(`wrote ${r.key} at revision ${r.revision} (tunnel address ${r.tunnelAddress})`);
     return 0;
   });
@@ -129,7 +128,7 @@ export function runPutDesired(
   io: FleetIo = processIo,
 ): Promise<number> {
   return withStore(flags, io, async (client, layout) => {
-    const r = await putDesired(client, layout, node, readInput(file), { expectRevision: flags.ifRevision });
+    const r = await admin().putDesired(client, layout, node, readInput(file), { expectRevision: flags.ifRevision });
     io.out(`wrote ${r.key} at revision ${r.revision}`);
     return 0;
   });
@@ -142,7 +141,7 @@ export function runRemoveMember(
   io: FleetIo = processIo,
 ): Promise<number> {
   return withStore(flags, io, async (client, layout) => {
-    const removed = await removeMember(client, layout, net, node);
+    const removed = await admin().removeMember(client, layout, net, node);
     io.out(removed ? `removed ${layout.member(net, node)}` : `${layout.member(net, node)} did not exist`);
     return 0;
   });
@@ -156,7 +155,7 @@ export function runRotateKey(
     const seconds = flags.wait === undefined ? 10 : Number(flags.wait);
     if (!Number.isFinite(seconds) || seconds < 0)
       throw new Error(`--wait ${flags.wait} is not a number of seconds: give e.g. --wait 10 (0: do not wait)`);
-    const r = await rotateKey(client, layout, flags.node, flags.network, seconds * 1000);
+    const r = await admin().rotateKey(client, layout, flags.node, flags.network, seconds * 1000);
     io.out(
       r.publicKey
         ? `node ${flags.node} published its new public key for ${flags.network}: ${r.publicKey}`
@@ -174,8 +173,8 @@ export function runFleetRoles(
 ): number {
   try {
     const layout = new FleetLayout(flags.etcdPrefix ?? DEFAULT_PREFIX);
-    const roles = [adminRole(layout, flags.adminUser), ...nodes.map((n) => nodeRole(layout, n))];
-    io.out(etcdctlCommands(roles).join('\n'));
+    const roles = [rolesModule().adminRole(layout, flags.adminUser), ...nodes.map((n) => rolesModule().nodeRole(layout, n))];
+    io.out(rolesModule().etcdctlCommands(roles).join('\n'));
     return 0;
   } catch (err) {
     io.err(`vppwg fleet: ${(err as Error).message}`);
