@@ -4,7 +4,8 @@
  * read and written by the codec's own parsers and formatters (dotted decimal; RFC 5952 for IPv6,
  * as ipaddr.js writes it): a 10,000-peer reconcile canonicalises ~100k strings.
  */
-import { CodecError, getAddress, getPrefix, putPrefix } from 'vpp-api-ts';
+import { CodecError } from 'vpp-api-ts';
+import { getAddress, getPrefix, putPrefix } from 'vpp-api-ts/runtime';
 import type { AddressFamily } from '../config/model';
 
 export function familyOf(text: string): AddressFamily {

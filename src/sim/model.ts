@@ -6,7 +6,7 @@
  */
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import type { fib_types } from 'vpp-api-ts';
+import type * as fib_types from 'vpp-api-ts/fib_types';
 import { VppErrno } from '../client/errors';
 import {
   type FibPath,

@@ -20,7 +20,8 @@ const BINDINGS = existsSync(BUILT_BINDINGS) ? BUILT_BINDINGS : join(ROOT, 'packa
 
 /** Each line ending in `// error: NAME` must fail to compile with NAME in the message; no other line may fail. */
 const FIXTURE = `
-import { interface as iface, wireguard } from 'vpp-api-ts';
+import * as iface from 'vpp-api-ts/interface';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import type { VppClient } from ${JSON.stringify(join(ROOT, 'src/client'))};
 import type { Ctx, RequestOf } from ${JSON.stringify(join(ROOT, 'src/sim/api'))};
 
