@@ -159,7 +159,11 @@ function peersOf(desired: DesiredState, actual: ActualState): ReconcileResult['p
  * Makes VPP match `desired`: observe, plan, apply (rolling back on a rejection unless told not
  * to), observe again and verify. With `dryRun` only the plan is made.
  */
-export function reconcile(client: VppClient, desired: DesiredState, opts: ReconcileOptions = {}): Promise<ReconcileResult> {
+export function reconcile(
+  client: VppClient,
+  desired: DesiredState,
+  opts: ReconcileOptions = {},
+): Promise<ReconcileResult> {
   return reconcileRound(client, desired, opts);
 }
 

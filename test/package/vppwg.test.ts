@@ -67,10 +67,12 @@ const npmAvailable = spawnSync('npm', ['--version'], { encoding: 'utf8' }).statu
     const installed = join(project, 'node_modules', 'vppwg');
     expect(existsSync(join(installed, 'dist', 'src', 'index.js'))).toBe(true);
     expect(existsSync(join(installed, 'dist', 'src', 'index.d.ts'))).toBe(true);
-    expect(existsSync(join(installed, 'src', 'daemon', 'api', 'vppwg.proto'))).toBe(true);
+    // The daemon API's descriptor travels inside dist/: nothing is read from a source tree.
+    expect(existsSync(join(installed, 'dist', 'src', 'daemon', 'api', 'gen', 'vppwg.descriptor.json'))).toBe(true);
+    expect(existsSync(join(installed, 'src'))).toBe(false);
     expect(existsSync(join(installed, 'dist', 'test'))).toBe(false);
     expect(existsSync(join(installed, 'dist', 'bench'))).toBe(false);
-    expect(existsSync(join(installed, 'src', 'index.ts'))).toBe(false);
+    expect(existsSync(join(installed, 'dist', 'src', 'index.js.map'))).toBe(false);
   });
 
   test('deep imports into dist/ are refused; the documented paths load', () => {

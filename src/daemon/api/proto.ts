@@ -1,10 +1,11 @@
 /**
- * Runtime codec for the daemon API (vppwg.proto). The .proto is loaded from the source tree at run
- * time (never compiled into dist/) so it stays the one definition other languages use too.
+ * Codec for the daemon API. vppwg.proto is the one definition (other languages use it too);
+ * `npm run proto` (run by `npm run build`) compiles it with protobufjs-cli into gen/vppwg.descriptor.json,
+ * which is compiled into dist/ with this module: nothing is looked up in the source tree at run time.
+ * test/daemon/proto-descriptor.test.ts fails when the descriptor is stale.
  */
 import protobuf from 'protobufjs';
-import { join } from 'node:path';
-import { projectRoot } from '../../util/paths';
+import descriptor from './gen/vppwg.descriptor.json';
 
 export type EventKindName =
   | 'RECONCILE_DONE'
@@ -152,15 +153,11 @@ export interface ResponseMsg {
   body?: string;
 }
 
-export function protoPath(): string {
-  return join(projectRoot(), 'src', 'daemon', 'api', 'vppwg.proto');
-}
-
 let cached: { request: protobuf.Type; response: protobuf.Type } | undefined;
 
 function types(): { request: protobuf.Type; response: protobuf.Type } {
   if (!cached) {
-    const root = protobuf.loadSync(protoPath());
+    const root = protobuf.Root.fromJSON(descriptor);
     cached = { request: root.lookupType('vppwg.v1.Request'), response: root.lookupType('vppwg.v1.Response') };
   }
   return cached;
