@@ -58,6 +58,29 @@ export {
   type ActualPeer,
   type ActualRoute,
   type ActualTable,
+  type ActualTeibEntry,
   type ShownState,
 } from './reconcile';
-export { VppClient, VppClientError, VppIncompatibleError } from './client';
+export type { ActualPath } from './reconcile/actual';
+export type { ShownPeer } from './reconcile/format';
+export type { AddressFamily } from './config/model';
+export type { LoadOptions } from './config';
+export { StateDir, StateDirError } from './state';
+export {
+  VppClient,
+  VppClientError,
+  VppIncompatibleError,
+  VppDisconnectedError,
+  DEFAULT_VPP_SOCKET,
+  type ChangedMessage,
+  type ReconnectOptions,
+  type ReconnectingInfo,
+  type VppClientOptions,
+  type CallOptions,
+  type CompatibilityReport,
+  type TraceEntry,
+  type ConnectionState,
+  type VppClientEvents,
+  type ClientStats,
+  type IncompatibleMessage,
+} from './client';

@@ -24,12 +24,14 @@ import type {
 export { ApiRequestError };
 export type {
   ApiDiagnostic,
+  ApiError,
   ApplyResultMsg as ApplyResult,
   ConfigRejectionMsg as ConfigRejection,
   EventKindName,
   EventMsg as DaemonEvent,
   PeerStatusMsg as PeerStatus,
   PlanResultMsg as PlanResult,
+  ResponseMsg as DaemonResponse,
   ReconcileSummaryMsg as ReconcileSummary,
   StateDocumentMsg as StateDocument,
   StatusMsg as DaemonStatus,

@@ -5,7 +5,7 @@
  * refused, and mistakes in a desired-state object or a VPP call fail to compile.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/util/paths';
@@ -40,6 +40,11 @@ function tsconfig(files: string[]): string {
     files,
   });
 }
+
+test("the README's example is the user test run below, verbatim", () => {
+  const example = readFileSync(join(fixtures, 'app.spec.ts'), 'utf8');
+  expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain('```ts\n' + example + '```');
+});
 
 const npmAvailable = spawnSync('npm', ['--version'], { encoding: 'utf8' }).status === 0;
 (npmAvailable ? describe : describe.skip)('vppwg installed from its tarball (skipped without npm)', () => {
