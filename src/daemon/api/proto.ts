@@ -135,7 +135,7 @@ export interface RequestMsg {
   subscribe?: { kinds?: EventKindName[] };
   unsubscribe?: { subscriptionId: number };
   /** Name of the arm set (decode only). */
-  body?: string;
+  body?: 'getStatus' | 'getDesiredState' | 'getActualState' | 'plan' | 'apply' | 'subscribe' | 'unsubscribe';
 }
 
 export interface ResponseMsg {
@@ -150,7 +150,8 @@ export interface ResponseMsg {
   subscribed?: Record<string, never>;
   unsubscribed?: Record<string, never>;
   event?: EventMsg;
-  body?: string;
+  /** Name of the arm set (decode only). */
+  body?: 'status' | 'desiredState' | 'actualState' | 'plan' | 'apply' | 'subscribed' | 'event' | 'unsubscribed';
 }
 
 let cached: { request: protobuf.Type; response: protobuf.Type } | undefined;
