@@ -2,7 +2,9 @@
  * Codec for the daemon API. vppwg.proto is the one definition (other languages use it too);
  * `npm run proto` (run by `npm run build`) compiles it with protobufjs-cli into gen/vppwg.descriptor.json,
  * which is compiled into dist/ with this module: nothing is looked up in the source tree at run time.
- * test/daemon/proto-descriptor.test.ts fails when the descriptor is stale.
+ * The message types below are what decode returns (scalars present, enums by name), which the
+ * generated declarations cannot say; proto-fields.ts holds them to the .proto field by field, and
+ * test/daemon/proto-descriptor.test.ts fails when gen/ is stale.
  */
 import protobuf from 'protobufjs';
 import descriptor from './gen/vppwg.descriptor.json';
