@@ -4,7 +4,7 @@
  * its context (so a frame is routed without decoding it).
  */
 import { type MessageDef } from 'vpp-api-ts';
-import { agentMessagesByNameCrc } from '../vpp-modules';
+import { agentMessagesByNameCrc } from './agent-modules';
 import {
   bootstrapMessages,
   control_ping,

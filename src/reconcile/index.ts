@@ -41,7 +41,7 @@ export {
   type ShownState,
   type ShowOptions,
 } from './format';
-export { checkReconcileApi, observe, reconcileMessages, MUTATING_MESSAGES } from './vpp';
+export { checkReconcileApi, observe, readPeers, reconcileMessages, MUTATING_MESSAGES } from './vpp';
 
 export interface ReconcileResult {
   ok: boolean;

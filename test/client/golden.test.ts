@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { type MessageDef } from 'vpp-api-ts';
 import * as wireguard from 'vpp-api-ts/wireguard';
-import { agentMessagesByNameCrc } from '../../src/vpp-modules';
+import { agentMessagesByNameCrc } from '../../src/client/agent-modules';
 import { VppApiError, VppClient, vppErrorName } from '../../src/client';
 import { sharedDir } from '../../src/util/paths';
 import { ReplayServer, readGolden, type GoldenRecord } from '../support/scripted-server';

@@ -94,6 +94,15 @@ const npmAvailable = spawnSync('npm', ['--version'], { encoding: 'utf8' }).statu
     expect(ok.out).toContain('loaded');
   });
 
+  test('the installed vppwg command runs without the repository (codegen says where it lives)', () => {
+    const bin = join(project, 'node_modules', 'vppwg', 'bin', 'vppwg.js');
+    expect(run(process.execPath, [bin, '--version'], project).out.trim()).toBe('0.1.0');
+    const codegen = run(process.execPath, [bin, 'codegen', '--api-dir', '.', '--out', 'gen'], project);
+    expect(codegen.status).toBe(1);
+    expect(codegen.out).toContain('vppwg-codegen');
+    expect(codegen.out).toContain('checkout');
+  });
+
   test('a user project compiles with tsc and its jest test passes', () => {
     writeFileSync(join(project, 'tsconfig.json'), tsconfig(['app.spec.ts']));
     const built = run(process.execPath, [tsc, '-p', '.'], project);

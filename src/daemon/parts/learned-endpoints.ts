@@ -12,7 +12,7 @@ import type { DesiredState } from '../../config';
 import type { ActualState } from '../../reconcile';
 import type { StateDir } from '../../state';
 import type { DaemonBus, DaemonPart } from '../bus';
-import { readPeers } from '../../reconcile/vpp';
+import { readPeers } from '../../reconcile';
 
 export const LEARNED_ENDPOINTS_FILE = 'learned-endpoints.json';
 

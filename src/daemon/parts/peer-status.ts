@@ -10,7 +10,7 @@ import type { DaemonBus, DaemonPart } from '../bus';
 import type { DaemonMetrics } from '../metrics';
 import { PeerTracker, type ManagedPeer } from '../peers';
 import * as wireguard from 'vpp-api-ts/wireguard';
-import { readPeers } from '../../reconcile/vpp';
+import { readPeers } from '../../reconcile';
 
 const EVENT_KIND_BY_TRANSITION = { up: 'PEER_UP', down: 'PEER_DOWN', removed: 'PEER_REMOVED' } as const;
 

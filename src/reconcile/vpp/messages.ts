@@ -9,7 +9,7 @@ import * as ip from 'vpp-api-ts/ip';
 import * as teib from 'vpp-api-ts/teib';
 import * as vpe from 'vpp-api-ts/vpe';
 import * as wireguard from 'vpp-api-ts/wireguard';
-import { agentMessagesByName } from '../../vpp-modules';
+import { agentMessagesByName } from '../../client/agent-modules';
 import { VppIncompatibleError, type IncompatibleMessage, type VppClient } from '../../client';
 
 /** "Any" / "none" for a u32 index (sw_if_index, peer_index, user_instance). */
