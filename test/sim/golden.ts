@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findMessage, type MessageDef } from 'vpp-api-ts';
 import { Reader } from 'vpp-api-ts/runtime';
+import { agentMessagesByName, agentMessagesByNameCrc } from '../../src/client/agent-modules';
 import { sharedDir } from '../../src/util/paths';
 
 export interface GoldenFrame {
@@ -26,11 +27,12 @@ export function readGolden(name: string): GoldenFrame[] {
 
 /** name_crc -> definition from the generated bindings. */
 export function defByNameCrc(nameCrc: string): MessageDef | undefined {
-  return findMessage(nameCrc);
+  // The agent's modules first: finding any other loads all 151.
+  return agentMessagesByNameCrc.get(nameCrc) ?? findMessage(nameCrc);
 }
 
 export function defByName(name: string): MessageDef {
-  const d = findMessage(name);
+  const d = agentMessagesByName.get(name) ?? findMessage(name);
   if (!d) throw new Error(`bindings lack ${name}`);
   return d;
 }
