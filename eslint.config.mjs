@@ -4,7 +4,15 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'node_modules/**', 'packages/vpp-api-ts/src/gen/**', 'coverage/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      'node_modules/**',
+      'packages/vpp-api-ts/src/gen/**',
+      'src/daemon/api/gen/**',
+      'coverage/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

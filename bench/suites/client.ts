@@ -12,7 +12,9 @@ import { connect, type Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writer, ip, type MessageDef } from 'vpp-api-ts';
+import { type MessageDef } from 'vpp-api-ts';
+import { Writer } from 'vpp-api-ts/runtime';
+import * as ip from 'vpp-api-ts/ip';
 import { VppClient } from '../../src/client';
 import {
   control_ping,
@@ -23,7 +25,7 @@ import {
 import { Framer, HEADER_BYTES } from '../../src/client/framer';
 import { projectRoot } from '../../src/util/paths';
 import { type BenchContext, type BenchSuite, type Figure, measure, rate, summarize } from '../harness';
-import { Reader } from 'vpp-api-ts';
+import { Reader } from 'vpp-api-ts/runtime';
 
 const CHILD_FLAG = '--vppwg-client-bench-sim';
 /** Requests in flight, for the client (its default maxInFlight) and the raw floor alike; CLIENT_BENCH_WINDOW overrides. */

@@ -3,7 +3,10 @@
  * (two allowed IPs) and ip_route_add_del (one path). Each run times a batch of operations into one
  * reused Writer, so the figure is the codec's, not the allocator's.
  */
-import { Reader, Writer, ip, wireguard, type MessageDef } from 'vpp-api-ts';
+import { type MessageDef } from 'vpp-api-ts';
+import { Reader, Writer } from 'vpp-api-ts/runtime';
+import * as ip from 'vpp-api-ts/ip';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import { type BenchContext, type BenchSuite, type Figure, measure, rate } from '../harness';
 
 const TARGET = { op: '>=' as const, value: 1_000_000 };

@@ -4,7 +4,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { wireguard } from 'vpp-api-ts';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import type { VppClient } from '../client';
 import { decodeKey, encodeKey } from '../config/keys';
 import { bytesEqual } from '../reconcile/actual';

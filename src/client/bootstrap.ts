@@ -4,7 +4,8 @@
  * before it can trust any generated binding, and these layouts have not changed since VPP 20.x;
  * their CRCs are still checked against the table like every other message.
  */
-import { CodecError, type MessageDef, type FieldInfo, type Reader, type RequestDef, type Writer } from 'vpp-api-ts';
+import { CodecError, type MessageDef, type FieldInfo, type RequestDef } from 'vpp-api-ts';
+import { type Reader, type Writer } from 'vpp-api-ts/runtime';
 
 /** sockclnt_create and its reply have fixed ids: the only ones known before the table. */
 export const SOCKCLNT_CREATE_ID = 15;

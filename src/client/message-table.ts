@@ -3,7 +3,8 @@
  * (same name and CRC), the compatibility report, message ids, and where each incoming id carries
  * its context (so a frame is routed without decoding it).
  */
-import { messagesByNameCrc, type MessageDef } from 'vpp-api-ts';
+import { type MessageDef } from 'vpp-api-ts';
+import { agentMessagesByNameCrc } from './agent-modules';
 import {
   bootstrapMessages,
   control_ping,
@@ -71,7 +72,7 @@ export class MessageTable {
   constructor(messages: readonly MessageDef[] | undefined) {
     const seen = new Set<string>();
     const all: MessageDef[] = [];
-    for (const def of [...bootstrapMessages, ...(messages ?? messagesByNameCrc.values())]) {
+    for (const def of [...bootstrapMessages, ...(messages ?? agentMessagesByNameCrc.values())]) {
       if (seen.has(def.nameCrc)) continue;
       seen.add(def.nameCrc);
       all.push(def);

@@ -5,7 +5,8 @@
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { CodecError, Writer, type MessageDef } from 'vpp-api-ts';
+import { CodecError, type MessageDef } from 'vpp-api-ts';
+import { Writer } from 'vpp-api-ts/runtime';
 import { inspectRedacted } from '../util/secrets';
 import { control_ping } from './bootstrap';
 import { DeadlineTimer } from './deadline-timer';

@@ -2,7 +2,7 @@
  * Receive dispatch: each frame from VPP goes, by its id, to the request waiting for its context
  * (details, or the terminating reply with its retval checked), or to the event listeners.
  */
-import { Reader } from 'vpp-api-ts';
+import { Reader } from 'vpp-api-ts/runtime';
 import { VppApiError, VppErrno, VppProtocolError } from './errors';
 import { IncomingRoute, type MessageTable } from './message-table';
 import type { OutputQueue } from './output-queue';

@@ -1,5 +1,6 @@
 /** Listeners of event messages (no context), bound to each connection's ids, and their delivery. */
-import { Reader, type MessageDef } from 'vpp-api-ts';
+import { type MessageDef } from 'vpp-api-ts';
+import { Reader } from 'vpp-api-ts/runtime';
 import { VppClientError, VppProtocolError } from './errors';
 import type { MessageTable } from './message-table';
 

@@ -3,18 +3,10 @@
  */
 import { WebSocket } from 'ws';
 import { API_PATH, ListenAddress } from './server';
+import { ApiRequestError } from './api/request-error';
 import { decodeResponse, encodeRequest, EventKindName, EventMsg, RequestMsg, ResponseMsg } from './api/proto';
 
-export class ApiRequestError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly response: ResponseMsg,
-  ) {
-    super(message);
-    this.name = 'ApiRequestError';
-  }
-}
+export { ApiRequestError };
 
 export function apiUrl(a: ListenAddress): string {
   const host = a.host.includes(':') ? `[${a.host}]` : a.host;

@@ -41,7 +41,7 @@ export {
   type ShownState,
   type ShowOptions,
 } from './format';
-export { checkReconcileApi, observe, reconcileMessages, MUTATING_MESSAGES } from './vpp';
+export { checkReconcileApi, observe, readPeers, reconcileMessages, MUTATING_MESSAGES } from './vpp';
 
 export interface ReconcileResult {
   ok: boolean;
@@ -163,11 +163,19 @@ function peersOf(desired: DesiredState, actual: ActualState): ReconcileResult['p
   return out;
 }
 
-export async function reconcile(
+/**
+ * Makes VPP match `desired`: observe, plan, apply (rolling back on a rejection unless told not
+ * to), observe again and verify. With `dryRun` only the plan is made.
+ */
+export function reconcile(
   client: VppClient,
   desired: DesiredState,
-  opts: RoundOptions = {},
+  opts: ReconcileOptions = {},
 ): Promise<ReconcileResult> {
+  return reconcileRound(client, desired, opts);
+}
+
+async function reconcileRound(client: VppClient, desired: DesiredState, opts: RoundOptions): Promise<ReconcileResult> {
   const started = performance.now();
   const done = (r: Omit<ReconcileResult, 'durationMs'>): ReconcileResult => ({
     ...r,
@@ -282,7 +290,7 @@ export async function reconcile(
   const interrupted = outcome.error?.operation === INTERRUPTED;
   if (outcome.error && cached && rollback && outcome.rolledBack && !interrupted) {
     // The cached state may have been stale: VPP is as before this run, so plan again from what it has.
-    return reconcile(client, desired, { ...opts, actual: undefined });
+    return reconcileRound(client, desired, { ...opts, actual: undefined });
   }
   if (outcome.error) {
     // Best effort: the peers list is informative; a VPP that went away must not hide the error.
@@ -333,7 +341,7 @@ export async function reconcile(
     // A new interface can be given the sw_if_index of one deleted earlier, and VPP kept the routes
     // through that one (as drops): they now read as through ours, and only now can the plan see
     // them. One more round, from what was just observed; what this round applied stays.
-    const second = await reconcile(client, desired, { ...opts, actual: after, round: 2 });
+    const second = await reconcileRound(client, desired, { ...opts, actual: after, round: 2 });
     return {
       ...second,
       plan: mergePlans(plan, second.plan),

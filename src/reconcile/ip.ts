@@ -6,7 +6,8 @@
  * writes it): ten times faster than the file checker on IPv6, and a 10,000-peer reconcile
  * canonicalises ~100k strings. Both forms agree (test/reconcile/ip.test.ts).
  */
-import { CodecError, getAddress, getPrefix, putPrefix } from 'vpp-api-ts';
+import { CodecError } from 'vpp-api-ts';
+import { getAddress, getPrefix, putPrefix } from 'vpp-api-ts/runtime';
 import type { AddressFamily } from '../config/model';
 
 export function familyOf(text: string): AddressFamily {

@@ -3,7 +3,7 @@
  * once per interface, when an interface VPP generated the key of (before vppwg kept keys) gets its
  * key kept, so an upgrade changes no public key.
  */
-import { wireguard } from 'vpp-api-ts';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import type { VppClient } from '../client';
 
 /** The private key of WireGuard interface `swIfIndex`, or undefined when VPP reports none (all zero). */

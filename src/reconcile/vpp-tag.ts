@@ -1,5 +1,5 @@
 /** Setting and removing vppwg's ownership tag on an interface that exists (one an interrupted run left untagged). */
-import { interface as iface } from 'vpp-api-ts';
+import * as iface from 'vpp-api-ts/interface';
 import type { VppClient } from '../client';
 import { ownerTag } from '../config/tag';
 

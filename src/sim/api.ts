@@ -4,7 +4,14 @@
  * request it reads and the reply or details it sends are typed by the bindings. A message without
  * a handler here is dropped silently, as VPP drops messages it has no handler for.
  */
-import { interface as iface, ip, memclnt, teib, vpe, wireguard, type MessageDef, type Reader } from 'vpp-api-ts';
+import { type MessageDef } from 'vpp-api-ts';
+import { type Reader } from 'vpp-api-ts/runtime';
+import * as iface from 'vpp-api-ts/interface';
+import * as ip from 'vpp-api-ts/ip';
+import * as memclnt from 'vpp-api-ts/memclnt';
+import * as teib from 'vpp-api-ts/teib';
+import * as vpe from 'vpp-api-ts/vpe';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import { type FibEntry, type FibPath, type FibSource, type FibTable, NO_INTERFACE, SOURCE_ID } from './fib';
 import type { VppModel } from './model';
 import { type Prefix, covers, ip6ToString, maskPrefix, parsePrefix } from './net';

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import type { fib_types } from 'vpp-api-ts';
+import type * as fib_types from 'vpp-api-ts/fib_types';
 import { publicKeyOf } from '../config/keys';
 import { VppErrno } from '../client/errors';
 import {

@@ -5,7 +5,11 @@
  */
 import { existsSync, unlinkSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
-import { Reader, Writer, interface as iface, memclnt, wireguard, type MessageDef, type ModuleInfo } from 'vpp-api-ts';
+import { type MessageDef, type ModuleInfo } from 'vpp-api-ts';
+import { Reader, Writer } from 'vpp-api-ts/runtime';
+import * as iface from 'vpp-api-ts/interface';
+import * as memclnt from 'vpp-api-ts/memclnt';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import { type Ctx, type Fill, type MessageOf, handlers } from './api';
 import type { VppModel as Model } from './model';
 import { VppModel, type UplinkSpec } from './model';

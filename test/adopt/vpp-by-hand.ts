@@ -4,7 +4,10 @@
  * peers with and without an endpoint, tunnel next hops, routes through them, an IPv6 underlay,
  * and the static route that reaches the endpoints.
  */
-import { interface as itf, ip, wireguard, type MessageDef } from 'vpp-api-ts';
+import { type MessageDef } from 'vpp-api-ts';
+import * as itf from 'vpp-api-ts/interface';
+import * as ip from 'vpp-api-ts/ip';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import type { VppClient } from '../../src/client';
 import { decodeKey, encodeKey, publicKeyOf } from '../../src/config/keys';
 

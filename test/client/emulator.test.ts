@@ -3,7 +3,10 @@
  * injected the way VPP fails (dropped replies, connection loss, restart with new ids, other CRCs).
  */
 import { once } from 'node:events';
-import { ip, vpe, wireguard, interface as iface } from 'vpp-api-ts';
+import * as ip from 'vpp-api-ts/ip';
+import * as vpe from 'vpp-api-ts/vpe';
+import * as wireguard from 'vpp-api-ts/wireguard';
+import * as iface from 'vpp-api-ts/interface';
 import { VppApiError, VppClient, VppDisconnectedError, VppIncompatibleError, VppTimeoutError } from '../../src/client';
 import { startSim, type Sim, type SimConfig } from '../../src/sim';
 

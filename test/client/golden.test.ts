@@ -6,7 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { messagesByNameCrc, wireguard, type MessageDef } from 'vpp-api-ts';
+import { type MessageDef } from 'vpp-api-ts';
+import * as wireguard from 'vpp-api-ts/wireguard';
+import { agentMessagesByNameCrc } from '../../src/client/agent-modules';
 import { VppApiError, VppClient, vppErrorName } from '../../src/client';
 import { sharedDir } from '../../src/util/paths';
 import { ReplayServer, readGolden, type GoldenRecord } from '../support/scripted-server';
@@ -147,7 +149,7 @@ async function replay(file: string, clientName: string) {
   });
   const outcomes: { step: Step; got: unknown; error?: unknown }[] = [];
   for (const step of steps(records)) {
-    const def = messagesByNameCrc.get(step.request.msg);
+    const def = agentMessagesByNameCrc.get(step.request.msg);
     if (!def) throw new Error(`no generated binding for ${step.request.msg}`);
     const input = toInput(step.request.fields);
     try {
@@ -174,7 +176,7 @@ describeShared('golden replay against recordings of a real VPP', () => {
     expect(server.remaining).toEqual([]);
     expect(server.done).toBe(true);
     for (const { step, got, error } of outcomes) {
-      const def = messagesByNameCrc.get(step.request.msg)!;
+      const def = agentMessagesByNameCrc.get(step.request.msg)!;
       if (step.dump) {
         const details = step.answers.filter(
           (a) =>

@@ -2,15 +2,8 @@
  * Small hand-made message definitions (u32/i32 fields only) for client behaviour tests, so those
  * tests exercise the client alone and do not depend on the generated bindings.
  */
-import {
-  CodecError,
-  type DumpDef,
-  type MessageDef,
-  type Reader,
-  type RequestDef,
-  type StreamDef,
-  type Writer,
-} from 'vpp-api-ts';
+import { CodecError, type DumpDef, type MessageDef, type RequestDef, type StreamDef } from 'vpp-api-ts';
+import { type Reader, type Writer } from 'vpp-api-ts/runtime';
 
 type Kind = MessageDef['kind'];
 

@@ -97,19 +97,21 @@ describe('learned endpoints part', () => {
     const vpp = {
       connected: true,
       has: () => true,
-      dump: async (_def: unknown, req: unknown) => {
+      dumpIter: async function* (_def: unknown, req: unknown) {
         asked.push(req);
-        return [
-          {
-            peer: {
-              peer_index: 7,
-              flags: 2,
-              public_key: Buffer.from(client.pub, 'base64'),
-              endpoint: '2001:db8::9',
-              port: 51000,
-            },
+        yield {
+          peer: {
+            peer_index: 7,
+            sw_if_index: 3,
+            flags: 2,
+            public_key: Buffer.from(client.pub, 'base64'),
+            endpoint: '2001:db8::9',
+            port: 51000,
+            allowed_ips: ['10.0.0.2/32'],
+            persistent_keepalive: 0,
+            table_id: 0,
           },
-        ];
+        };
       },
     };
     bus.emit('vpp-connected', { client: vpp as unknown as VppClient, first: true });

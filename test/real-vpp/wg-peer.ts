@@ -20,7 +20,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { wireguard } from 'vpp-api-ts';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import { VppClient } from '../../src/client';
 import { parseDesiredState, type DesiredState } from '../../src/config';
 import { observe, reconcile, showState } from '../../src/reconcile';

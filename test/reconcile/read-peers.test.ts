@@ -4,7 +4,7 @@
  * without it (24.10).
  */
 import { randomBytes } from 'node:crypto';
-import { wireguard } from 'vpp-api-ts';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import type { VppClient } from '../../src/client';
 import { presharedKeyOf } from '../../src/reconcile/actual';
 import { readPeers } from '../../src/reconcile/vpp';

@@ -5,7 +5,8 @@
  * and a previous run's state is not trusted for a prefix it did not read.
  */
 import { VppErrno } from '../../src/client';
-import { interface as iface, ip } from 'vpp-api-ts';
+import * as iface from 'vpp-api-ts/interface';
+import * as ip from 'vpp-api-ts/ip';
 import { observe, reconcile, showState } from '../../src/reconcile';
 import { loadText, startRig, type Rig } from './helpers';
 

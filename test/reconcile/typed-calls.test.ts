@@ -17,10 +17,15 @@ const ROOT = resolve(__dirname, '../..');
  */
 const BUILT_BINDINGS = join(ROOT, 'packages/vpp-api-ts/dist/index.d.ts');
 const BINDINGS = existsSync(BUILT_BINDINGS) ? BUILT_BINDINGS : join(ROOT, 'packages/vpp-api-ts/src/index.ts');
+/** One module's bindings (`vpp-api-ts/<module>`), as the package's exports map resolves them. */
+const MODULE_BINDINGS = existsSync(BUILT_BINDINGS)
+  ? join(ROOT, 'packages/vpp-api-ts/dist/gen/*.d.ts')
+  : join(ROOT, 'packages/vpp-api-ts/src/gen/*.ts');
 
 /** Each line ending in `// error: NAME` must fail to compile with NAME in the message; no other line may fail. */
 const FIXTURE = `
-import { interface as iface, wireguard } from 'vpp-api-ts';
+import * as iface from 'vpp-api-ts/interface';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import type { VppClient } from ${JSON.stringify(join(ROOT, 'src/client'))};
 import type { Ctx, RequestOf } from ${JSON.stringify(join(ROOT, 'src/sim/api'))};
 
@@ -75,7 +80,7 @@ describe('typed VPP calls', () => {
           incremental: false,
           types: ['node'],
           typeRoots: [join(ROOT, 'node_modules/@types')],
-          paths: { 'vpp-api-ts': [BINDINGS] },
+          paths: { 'vpp-api-ts': [BINDINGS], 'vpp-api-ts/*': [MODULE_BINDINGS] },
         },
         files: ['calls.ts'],
       }),

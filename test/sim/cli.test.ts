@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memclnt } from 'vpp-api-ts';
+import * as memclnt from 'vpp-api-ts/memclnt';
 import { VppClient } from '../../src/client';
 import { projectRoot } from '../../src/util/paths';
 import { checkFault } from '../../src/sim/config';

@@ -2,7 +2,10 @@
  * Each fault of the control API, shown by its effect on the real client (src/client) and, for
  * the process form, through the control socket of `vppwg sim`.
  */
-import { interface as itf, memclnt, vpe, wireguard } from 'vpp-api-ts';
+import * as itf from 'vpp-api-ts/interface';
+import * as memclnt from 'vpp-api-ts/memclnt';
+import * as vpe from 'vpp-api-ts/vpe';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import { VppApiError, VppClient, VppDisconnectedError, VppTimeoutError } from '../../src/client';
 import { startSim, type Sim } from '../../src/sim/index';
 

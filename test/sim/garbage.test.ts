@@ -4,7 +4,7 @@
  * and the emulator keeps serving everyone else.
  */
 import fc from 'fast-check';
-import { Writer } from 'vpp-api-ts';
+import { Writer } from 'vpp-api-ts/runtime';
 import { startSim, type Sim } from '../../src/sim/index';
 import { RawConn, controlPing, rawSession, frame } from './raw';
 import { defByName } from './golden';

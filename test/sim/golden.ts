@@ -1,8 +1,9 @@
 /** Reading ../shared/vpp-golden recordings in place, and the bindings' view of their frames. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as api from 'vpp-api-ts';
-import { Reader, type MessageDef } from 'vpp-api-ts';
+import { findMessage, type MessageDef } from 'vpp-api-ts';
+import { Reader } from 'vpp-api-ts/runtime';
+import { agentMessagesByName, agentMessagesByNameCrc } from '../../src/client/agent-modules';
 import { sharedDir } from '../../src/util/paths';
 
 export interface GoldenFrame {
@@ -26,17 +27,14 @@ export function readGolden(name: string): GoldenFrame[] {
 
 /** name_crc -> definition from the generated bindings. */
 export function defByNameCrc(nameCrc: string): MessageDef | undefined {
-  const table = (api as unknown as { messagesByNameCrc?: unknown }).messagesByNameCrc;
-  if (table instanceof Map) return table.get(nameCrc) as MessageDef | undefined;
-  if (table && typeof table === 'object') return (table as Record<string, MessageDef>)[nameCrc];
-  return undefined;
+  // The agent's modules first: finding any other loads all 151.
+  return agentMessagesByNameCrc.get(nameCrc) ?? findMessage(nameCrc);
 }
 
 export function defByName(name: string): MessageDef {
-  const table = (api as unknown as { messagesByName?: unknown }).messagesByName;
-  const d = table instanceof Map ? table.get(name) : (table as Record<string, MessageDef>)[name];
+  const d = agentMessagesByName.get(name) ?? findMessage(name);
   if (!d) throw new Error(`bindings lack ${name}`);
-  return d as MessageDef;
+  return d;
 }
 
 export function decodeBody(def: MessageDef, body: Buffer): Record<string, unknown> {

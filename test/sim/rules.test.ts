@@ -2,7 +2,14 @@
  * VPP 26.10's rules as the emulator keeps them, beyond what the recordings exercise
  * (../shared/docs/vpp-binapi.md §4-5, wireguard-on-vpp.md §3), through the real client.
  */
-import { Writer, interface as itf, ip, memclnt, teib, vpe, wireguard, type MessageDef } from 'vpp-api-ts';
+import { type MessageDef } from 'vpp-api-ts';
+import { Writer } from 'vpp-api-ts/runtime';
+import * as itf from 'vpp-api-ts/interface';
+import * as ip from 'vpp-api-ts/ip';
+import * as memclnt from 'vpp-api-ts/memclnt';
+import * as teib from 'vpp-api-ts/teib';
+import * as vpe from 'vpp-api-ts/vpe';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import { rawSession } from './raw';
 import { VppApiError, VppClient } from '../../src/client';
 import { x25519Public } from '../../src/sim/model';

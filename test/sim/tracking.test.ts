@@ -7,7 +7,7 @@
  * It goes when the interface goes down, the peer goes or the last such route goes (24.10 keeps
  * it through the first two).
  */
-import { ip } from 'vpp-api-ts';
+import * as ip from 'vpp-api-ts/ip';
 import { formatShow, observe, reconcile, showState } from '../../src/reconcile';
 import { loadText, startRig, type Rig } from '../reconcile/helpers';
 

@@ -9,7 +9,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writer, type MessageDef } from 'vpp-api-ts';
+import { type MessageDef } from 'vpp-api-ts';
+import { Writer } from 'vpp-api-ts/runtime';
 import { Framer, encodeFrame, HEADER_BYTES } from '../../src/client/framer';
 import {
   control_ping,

@@ -1,14 +1,25 @@
 import type { Command } from 'commander';
 import type { ExitCode } from '../exit-code';
-import {
-  CodegenError,
-  findApiFiles,
-  generate,
-  importDefs,
-  loadApiFiles,
-  selectModules,
-  writeGenerated,
-} from 'vppwg-codegen';
+
+type Codegen = typeof import('vppwg-codegen');
+
+/**
+ * The generator is a tool of the vppwg repository, not part of the published vppwg package: it is
+ * loaded only when a codegen command runs, so the installed `vppwg` works without it.
+ */
+function loadCodegen(command: string, exit: ExitCode): Codegen | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand, see above
+    return require('vppwg-codegen') as Codegen;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    process.stderr.write(
+      `${command}: the generator (vppwg-codegen) is not installed; it is part of the vppwg repository: run this from a checkout after npm ci\n`,
+    );
+    exit.code = 1;
+    return undefined;
+  }
+}
 
 function modulesList(s: string | undefined): string[] | undefined {
   return s
@@ -33,6 +44,9 @@ export function registerCodegenCommands(program: Command, exit: ExitCode): void 
         exit.code = 2;
         return;
       }
+      const codegen = loadCodegen('vppwg codegen', exit);
+      if (!codegen) return;
+      const { CodegenError, findApiFiles, generate, loadApiFiles, selectModules, writeGenerated } = codegen;
       try {
         const files = selectModules(loadApiFiles(findApiFiles(opts.apiDir)), modulesList(opts.modules));
         const res = generate(files);
@@ -64,6 +78,9 @@ export function registerCodegenCommands(program: Command, exit: ExitCode): void 
         exit.code = 2;
         return;
       }
+      const codegen = loadCodegen('vppwg codegen import', exit);
+      if (!codegen) return;
+      const { CodegenError, importDefs } = codegen;
       try {
         const written = importDefs(opts.from, opts.to, modules);
         process.stdout.write(`imported ${written.length} modules into ${opts.to}\n`);

@@ -1,10 +1,13 @@
 /**
- * Runtime codec for the daemon API (vppwg.proto). The .proto is loaded from the source tree at run
- * time (never compiled into dist/) so it stays the one definition other languages use too.
+ * Codec for the daemon API. vppwg.proto is the one definition (other languages use it too);
+ * `npm run proto` (run by `npm run build`) compiles it with protobufjs-cli into gen/vppwg.descriptor.json,
+ * which is compiled into dist/ with this module: nothing is looked up in the source tree at run time.
+ * The message types below are what decode returns (scalars present, enums by name), which the
+ * generated declarations cannot say; proto-fields.ts holds them to the .proto field by field, and
+ * test/daemon/proto-descriptor.test.ts fails when gen/ is stale.
  */
 import protobuf from 'protobufjs';
-import { join } from 'node:path';
-import { projectRoot } from '../../util/paths';
+import descriptor from './gen/vppwg.descriptor.json';
 
 export type EventKindName =
   | 'RECONCILE_DONE'
@@ -134,7 +137,7 @@ export interface RequestMsg {
   subscribe?: { kinds?: EventKindName[] };
   unsubscribe?: { subscriptionId: number };
   /** Name of the arm set (decode only). */
-  body?: string;
+  body?: 'getStatus' | 'getDesiredState' | 'getActualState' | 'plan' | 'apply' | 'subscribe' | 'unsubscribe';
 }
 
 export interface ResponseMsg {
@@ -149,18 +152,15 @@ export interface ResponseMsg {
   subscribed?: Record<string, never>;
   unsubscribed?: Record<string, never>;
   event?: EventMsg;
-  body?: string;
-}
-
-export function protoPath(): string {
-  return join(projectRoot(), 'src', 'daemon', 'api', 'vppwg.proto');
+  /** Name of the arm set (decode only). */
+  body?: 'status' | 'desiredState' | 'actualState' | 'plan' | 'apply' | 'subscribed' | 'event' | 'unsubscribed';
 }
 
 let cached: { request: protobuf.Type; response: protobuf.Type } | undefined;
 
 function types(): { request: protobuf.Type; response: protobuf.Type } {
   if (!cached) {
-    const root = protobuf.loadSync(protoPath());
+    const root = protobuf.Root.fromJSON(descriptor);
     cached = { request: root.lookupType('vppwg.v1.Request'), response: root.lookupType('vppwg.v1.Response') };
   }
   return cached;

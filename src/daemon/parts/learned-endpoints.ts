@@ -11,9 +11,8 @@ import type { VppClient } from '../../client';
 import type { DesiredState } from '../../config';
 import type { ActualState } from '../../reconcile';
 import type { StateDir } from '../../state';
-import { canonicalAddress } from '../../config';
 import type { DaemonBus, DaemonPart } from '../bus';
-import { daemonMessages } from '../vpp-messages';
+import { readPeers } from '../../reconcile';
 
 export const LEARNED_ENDPOINTS_FILE = 'learned-endpoints.json';
 
@@ -27,8 +26,6 @@ interface LearnedEndpointsDocument {
   version: 1;
   peers: Record<string, LearnedEndpoint & { interface: string; name: string; learnedAtMs: number }>;
 }
-
-const ZERO = /^(0\.0\.0\.0|::)$/;
 
 export class LearnedEndpoints implements DaemonPart {
   private doc: LearnedEndpointsDocument = { version: 1, peers: {} };
@@ -118,13 +115,11 @@ export class LearnedEndpoints implements DaemonPart {
   private async readPeer(peerIndex: number, key: string): Promise<void> {
     const client = this.client;
     if (!client?.connected) return;
-    const m = daemonMessages();
-    const rows = await client.dump(client.has(m.peersV2Dump) ? m.peersV2Dump : m.peersDump, { peer_index: peerIndex });
-    const row = rows.find((r) => Buffer.from(r.peer.public_key).toString('base64') === key);
-    const address = row && !ZERO.test(row.peer.endpoint) ? canonicalAddress(row.peer.endpoint) : undefined;
+    // readPeers leaves out an endpoint VPP does not know yet (0.0.0.0 / :: or port 0).
+    const endpoint = (await readPeers(client, peerIndex)).find((p) => p.publicKey === key)?.endpoint;
     const who = this.wanted().get(key);
-    if (!row || !address || row.peer.port === 0 || !who) return;
-    if (this.set(key, who, { address, port: row.peer.port })) this.save();
+    if (!endpoint || !who) return;
+    if (this.set(key, who, endpoint)) this.save();
   }
 
   private adoptDocument(kept: LearnedEndpointsDocument): void {

@@ -9,7 +9,8 @@ import type { PeerStatusMsg } from '../api/proto';
 import type { DaemonBus, DaemonPart } from '../bus';
 import type { DaemonMetrics } from '../metrics';
 import { PeerTracker, type ManagedPeer } from '../peers';
-import { daemonMessages } from '../vpp-messages';
+import * as wireguard from 'vpp-api-ts/wireguard';
+import { readPeers } from '../../reconcile';
 
 const EVENT_KIND_BY_TRANSITION = { up: 'PEER_UP', down: 'PEER_DOWN', removed: 'PEER_REMOVED' } as const;
 
@@ -52,7 +53,9 @@ export class PeerStatus implements DaemonPart {
     this.tracker.connectionReset();
     this.unsubscribeEvents?.();
     this.client = client;
-    this.unsubscribeEvents = client.subscribe(daemonMessages().peerEvent, (e) => this.onFlags(e.peer_index, e.flags));
+    this.unsubscribeEvents = client.subscribe(wireguard.wireguard_peer_event, (e) =>
+      this.onFlags(e.peer_index, e.flags),
+    );
   }
 
   private onLost(): void {
@@ -67,12 +70,11 @@ export class PeerStatus implements DaemonPart {
     const toSubscribe = this.tracker.setPeers(peers);
     const client = this.client;
     if (toSubscribe.length > 0 && client?.connected) {
-      const m = daemonMessages();
       // VPP answers 0 even for a peer index that no longer exists (someone removed it since the
       // reconcile looked), so a subscription counts only once the dump below shows that peer.
       const results = await Promise.allSettled(
         toSubscribe.map((p) =>
-          client.call(m.wantPeerEvents, {
+          client.call(wireguard.want_wireguard_peer_events, {
             sw_if_index: p.swIfIndex,
             peer_index: p.peerIndex,
             enable_disable: 1,
@@ -88,19 +90,15 @@ export class PeerStatus implements DaemonPart {
       }
       try {
         const mark = this.tracker.eventMark;
-        const details = await client.dump(client.has(m.peersV2Dump) ? m.peersV2Dump : m.peersDump, {
-          peer_index: 0xffffffff,
-        });
-        const keyAt = new Map(
-          details.map((d) => [d.peer.peer_index, Buffer.from(d.peer.public_key).toString('base64')]),
-        );
+        const peers = await readPeers(client);
+        const keyAt = new Map(peers.map((p) => [p.peerIndex, p.publicKey]));
         this.tracker.confirmSubscriptions(
           toSubscribe,
           results.map((r) => r.status === 'fulfilled'),
           keyAt,
         );
         // The flags may have changed between the add and the subscription: read them once.
-        for (const d of details) this.onFlags(d.peer.peer_index, d.peer.flags, mark);
+        for (const p of peers) this.onFlags(p.peerIndex, p.flags, mark);
       } catch (err) {
         this.log.warn(
           `wireguard_peers_dump failed: ${(err as Error).message}; peer status is re-read at the next reconcile`,

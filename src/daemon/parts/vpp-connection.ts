@@ -11,7 +11,8 @@ import type { VppStatusMsg } from '../api/proto';
 import type { DaemonBus, DaemonPart } from '../bus';
 import type { DaemonMetrics } from '../metrics';
 import { timedClient } from '../timed-client';
-import { daemonMessages } from '../vpp-messages';
+import * as vpe from 'vpp-api-ts/vpe';
+import { DAEMON_MESSAGES } from '../vpp-messages';
 import type { WorkQueue } from '../work-queue';
 
 export interface VppConnectionOptions {
@@ -86,7 +87,7 @@ export class VppConnection implements DaemonPart {
       clientName: 'vppwg-daemon',
       timeoutMs: this.opts.vppTimeoutMs,
       reconnect: { initialDelayMs: this.opts.reconnect?.initialDelayMs ?? 100, maxDelayMs: this.maxDelayMs },
-      messages: [...reconcileMessages(), ...Object.values(daemonMessages())],
+      messages: [...reconcileMessages(), ...DAEMON_MESSAGES],
     }).then(
       (client) => {
         if (this.stopped) {
@@ -130,7 +131,7 @@ export class VppConnection implements DaemonPart {
     void this.queue
       .enqueue(async () => {
         try {
-          s.version = (await client.call(daemonMessages().showVersion, {})).version;
+          s.version = (await client.call(vpe.show_version, {})).version;
         } catch (err) {
           this.log.warn(`show_version failed: ${(err as Error).message}`);
         }

@@ -3,7 +3,13 @@
  * message or field fails to compile), which of their newer versions the connected VPP has, and the
  * check that refuses a VPP lacking any of them before anything is read or changed.
  */
-import { interface as iface, ip, messagesByName, teib, vpe, wireguard, type MessageDef } from 'vpp-api-ts';
+import { type MessageDef } from 'vpp-api-ts';
+import * as iface from 'vpp-api-ts/interface';
+import * as ip from 'vpp-api-ts/ip';
+import * as teib from 'vpp-api-ts/teib';
+import * as vpe from 'vpp-api-ts/vpe';
+import * as wireguard from 'vpp-api-ts/wireguard';
+import { agentMessagesByName } from '../../client/agent-modules';
 import { VppIncompatibleError, type IncompatibleMessage, type VppClient } from '../../client';
 
 /** "Any" / "none" for a u32 index (sw_if_index, peer_index, user_instance). */
@@ -74,7 +80,7 @@ export function reconcileMessages(): MessageDef[] {
 
 /** A generated definition by VPP name, for tools and tests that choose a message at run time. */
 export function messageDef(name: string): MessageDef {
-  const d = messagesByName.get(name);
+  const d = agentMessagesByName.get(name);
   if (!d) throw new Error(`the vpp-api-ts bindings lack ${name}: regenerate them (npm run codegen)`);
   return d;
 }

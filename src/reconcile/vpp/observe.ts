@@ -2,7 +2,11 @@
  * Reading VPP's state for the reconciler: the dumps that build an ActualState, and the narrower
  * re-read after an apply of just what it touched.
  */
-import { interface as iface, ip, teib, vpe, wireguard } from 'vpp-api-ts';
+import * as iface from 'vpp-api-ts/interface';
+import * as ip from 'vpp-api-ts/ip';
+import * as teib from 'vpp-api-ts/teib';
+import * as vpe from 'vpp-api-ts/vpe';
+import * as wireguard from 'vpp-api-ts/wireguard';
 import type { VppClient } from '../../client';
 import type { AddressFamily } from '../../config/model';
 import {

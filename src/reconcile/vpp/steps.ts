@@ -1,5 +1,9 @@
 /** One function per plan step: performs it on VPP and returns how to undo it. */
-import { interface as iface, ip, teib, wireguard, type fib_types } from 'vpp-api-ts';
+import * as iface from 'vpp-api-ts/interface';
+import * as ip from 'vpp-api-ts/ip';
+import * as teib from 'vpp-api-ts/teib';
+import * as wireguard from 'vpp-api-ts/wireguard';
+import type * as fib_types from 'vpp-api-ts/fib_types';
 import type { VppClient } from '../../client';
 import type { AddressFamily } from '../../config/model';
 import { makeSecretKey } from '../../util/secrets';
