@@ -97,6 +97,10 @@ export class EtcdDesiredSource implements DesiredSource {
     return this.mirror.reachable;
   }
 
+  health(): { storeReachable: boolean } {
+    return { storeReachable: this.mirror.reachable };
+  }
+
   /** Full listings of the prefix so far (1 after start; one more per resync). */
   get listings(): number {
     return this.mirror.listings;

@@ -9,7 +9,7 @@ import type { DesiredSource } from '../../src/daemon/desired-source';
 import { putDesired, putMember, putNetwork } from '../../src/fleet/admin';
 import { FleetLayout } from '../../src/fleet/layout';
 import { connectStore } from '../../src/fleet/store';
-import { eventually, TestAgent } from './agent';
+import { eventually, FleetNode } from './fleet-node';
 import { describeWithEtcd, freePort, TestEtcd } from './etcd';
 
 const layout = new FleetLayout('/vppwg');
@@ -46,10 +46,10 @@ describeWithEtcd('fleet: the etcd source', () => {
   });
 
   test('a bad value written while running: refused naming the key, the last good state stays', async () => {
-    const s1 = await TestAgent.start('s1', '192.0.2.41', { endpoints: [etcd.endpoint] });
-    const s2 = await TestAgent.start('s2', '192.0.2.42', { endpoints: [etcd.endpoint] });
+    const s1 = await FleetNode.start('s1', '192.0.2.41', { endpoints: [etcd.endpoint] });
+    const s2 = await FleetNode.start('s2', '192.0.2.42', { endpoints: [etcd.endpoint] });
     try {
-      await eventually(() => expect(Object.keys(s1.peersOn('s'))).toEqual(['s2']));
+      await eventually(async () => expect(Object.keys(await s1.peersOn('s'))).toEqual(['s2']));
       // Written around the CLI's validation, as a hand-edit with etcdctl would be.
       await admin.put(layout.member('s', 's2')).value('endpoint: {address: nowhere}\ntunnel_address: 10.96.0.2\n');
       await eventually(async () => {
@@ -59,7 +59,8 @@ describeWithEtcd('fleet: the etcd source', () => {
         );
       });
       await s1.trigger();
-      expect(Object.keys(s1.peersOn('s'))).toEqual(['s2']);
+      expect(Object.keys(await s1.peersOn('s'))).toEqual(['s2']);
+      expect((await s1.peersOn('s'))['s2']?.endpoint).toBe('192.0.2.42:51820');
       await putMember(admin, layout, 's', 's2', 'endpoint: {address: 192.0.2.42}\n');
       await eventually(async () => {
         const status = JSON.parse((await admin.get(layout.status('s1')).string()) ?? '{}') as { rejected?: string };
@@ -72,35 +73,38 @@ describeWithEtcd('fleet: the etcd source', () => {
   });
 
   test('--config merged with the fleet; an object both define names both sources', async () => {
-    const merged = await TestAgent.start('s1', '192.0.2.41', {
+    const merged = await FleetNode.start('s1', '192.0.2.41', {
       endpoints: [etcd.endpoint],
       fileSource: fileSource('tables:\n  - id: 7\n    name: local\n'),
     });
     try {
       expect(merged.source.description).toBe('etcd node s1 at /vppwg and file local.yaml');
-      expect(merged.lastState?.tables.map((t) => t.id)).toEqual([7]);
-      expect(merged.lastState?.wireguard.map((w) => w.name)).toEqual(['s']);
+      expect(merged.status().desiredSource).toBe('etcd node s1 at /vppwg and file local.yaml');
+      const actual = await merged.observe();
+      expect(actual.tables.filter((t) => t.id !== 0).map((t) => [t.id, t.name])).toEqual([
+        [7, 'vppwg:local'],
+        [7, 'vppwg:local'],
+      ]); // IPv4 and IPv6
+      expect([...actual.owned.interfaces.keys()]).toEqual(['s']);
     } finally {
       await merged.stop();
     }
-    const clash = await TestAgent.start('s1', '192.0.2.41', {
-      endpoints: [etcd.endpoint],
-      fileSource: fileSource('uplinks:\n  - name: host-eth0\n'),
-    });
-    try {
-      const snap = await clash.source.load();
-      expect(snap.state).toBeUndefined();
-      expect(snap.diagnostics.map((d) => d.message)).toEqual([
-        'uplink "host-eth0" is defined both by file local.yaml and by etcd node s1 at /vppwg: keep it in one of them',
-      ]);
-    } finally {
-      await clash.stop();
-    }
+    // At start there is no last good state to keep: the daemon refuses to start, naming both sources.
+    await expect(
+      FleetNode.start('s1', '192.0.2.41', {
+        endpoints: [etcd.endpoint],
+        fileSource: fileSource('uplinks:\n  - name: host-eth0\n'),
+      }),
+    ).rejects.toThrow(
+      'uplink "host-eth0" is defined both by file local.yaml and by etcd node s1 at /vppwg: keep it in one of them',
+    );
+    // ...and gave its node name up again.
+    expect(await admin.get(layout.claim('s1')).string()).toBeNull();
   });
 
   test('a store that does not answer at start: a clear error, nothing started', async () => {
     const port = await freePort();
-    await expect(TestAgent.start('s9', '192.0.2.49', { endpoints: [`http://127.0.0.1:${port}`] })).rejects.toThrow(
+    await expect(FleetNode.start('s9', '192.0.2.49', { endpoints: [`http://127.0.0.1:${port}`] })).rejects.toThrow(
       new RegExp(
         `^cannot start fleet node s9: etcd at http://127\\.0\\.0\\.1:${port} did not answer \\(.*\\): check --etcd, the TLS files and that the store runs$`,
       ),
