@@ -88,6 +88,71 @@ describeWithEtcd('fleet: the store away', () => {
     }
   });
 
+  test('a restart while etcd is down starts from the copy kept in the state dir: VPP untouched, the name claimed once etcd is back', async () => {
+    await putNetwork(admin, layout, 'name: r\ntopology: mesh\nlisten_port: 51820\noverlay: 10.92.0.0/24\n');
+    const nodes = [
+      { name: 'r1', underlay: '192.0.2.71' },
+      { name: 'r2', underlay: '192.0.2.72' },
+    ];
+    for (const n of nodes) {
+      await putDesired(admin, layout, n.name, `uplinks:\n  - name: host-eth0\n    addresses: [${n.underlay}/24]\n`);
+      await putMember(
+        admin,
+        layout,
+        'r',
+        n.name,
+        `endpoint: {address: ${n.underlay}}\nsite_prefixes: [172.20.${n.name.slice(1)}.0/24]\n`,
+      );
+    }
+    const [r1, r2] = (await Promise.all(
+      nodes.map((n) => FleetNode.start(n.name, n.underlay, { endpoints: [etcd.endpoint] })),
+    )) as [FleetNode, FleetNode];
+    let again: FleetNode | undefined;
+    try {
+      await eventually(async () => expect(Object.keys(await r1.peersOn('r'))).toEqual(['r2']), 5000);
+      const before = await r1.observe();
+      await r1.stop({ keepStateDir: true, keepSim: true });
+      await etcd.kill();
+
+      const warnings: string[] = [];
+      again = await FleetNode.start('r1', '192.0.2.71', {
+        endpoints: [etcd.endpoint],
+        stateDir: r1.stateDir,
+        sim: r1.sim,
+        warn: (m) => warnings.push(m),
+      });
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^etcd at ${etcd.endpoint} did not answer \\(.*\\): fleet node r1 starts from the fleet state kept in ${r1.stateDir}/fleet-copy\\.json \\(revision \\d+, .*\\); the store is retried until it answers$`,
+          ),
+        ),
+      ]);
+      // Nothing to change: the same peer, key, endpoint and routes as before the restart.
+      expect(again.status().lastReconcile).toMatchObject({ ok: true, operations: 0 });
+      expect(again.status().desiredSource).toMatch(/store unreachable/);
+      const after = await again.observe();
+      expect([...after.peers.values()].map((p) => [p.publicKey, p.endpoint, p.allowedIps])).toEqual(
+        [...before.peers.values()].map((p) => [p.publicKey, p.endpoint, p.allowedIps]),
+      );
+      expect([...after.routes.keys()].sort()).toEqual([...before.routes.keys()].sort());
+
+      await etcd.resume();
+      await eventually(async () => {
+        expect(again!.source.storeReachable).toBe(true);
+        const status = JSON.parse((await admin.get(layout.status('r1')).string()) ?? '{}') as {
+          storeReachable?: boolean;
+        };
+        expect(status.storeReachable).toBe(true);
+        expect(await admin.get(layout.claim('r1')).string()).not.toBeNull();
+      }, 15000);
+      expect(again.status().desiredSource).toBe('etcd node r1 at /vppwg');
+    } finally {
+      await again?.stop();
+      await r2.stop();
+    }
+  });
+
   test('a node cut off from the store catches up on reconnect, even past a compaction', async () => {
     const proxy = await TcpProxy.start(etcd.clientPort);
     const client = connectStore({ endpoints: [proxy.endpoint] });

@@ -3,6 +3,8 @@
  * refused naming its key (the node keeps its last good state, its status says why), and the
  * --config file's objects are merged with the fleet's, a conflict naming both sources.
  */
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import type { Etcd3 } from 'etcd3';
 import { parseDesiredState } from '../../src/config';
 import type { DesiredSource } from '../../src/daemon/desired-source';
@@ -100,6 +102,33 @@ describeWithEtcd('fleet: the etcd source', () => {
     );
     // ...and gave its node name up again.
     expect(await admin.get(layout.claim('s1')).string()).toBeNull();
+  });
+
+  test("a claim left by a crashed agent of this host is taken over at once; another host's is refused", async () => {
+    const lease = admin.lease(30);
+    lease.on('lost', () => undefined);
+    try {
+      const leaseId = await lease.grant();
+      const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+      const crashed = { host: hostname(), pid: deadPid, sinceMs: Date.now() - 1000 };
+      await admin.put(layout.claim('s1')).value(JSON.stringify(crashed)).lease(leaseId);
+      const s1 = await FleetNode.start('s1', '192.0.2.41', { endpoints: [etcd.endpoint] });
+      try {
+        expect(JSON.parse((await admin.get(layout.claim('s1')).string())!)).toMatchObject({
+          host: hostname(),
+          pid: process.pid,
+        });
+      } finally {
+        await s1.stop();
+      }
+      const elsewhere = { host: 'other-host.example', pid: deadPid, sinceMs: 0 };
+      await admin.put(layout.claim('s1')).value(JSON.stringify(elsewhere)).lease(leaseId);
+      await expect(FleetNode.start('s1', '192.0.2.41', { endpoints: [etcd.endpoint] })).rejects.toThrow(
+        `node name "s1" is already in use by the agent on host other-host.example (pid ${deadPid}, since 1970-01-01T00:00:00.000Z) (/vppwg/nodes/s1/claim): stop that agent, or give this one another --node (a crashed agent's claim expires within 3 s)`,
+      );
+    } finally {
+      await lease.revoke();
+    }
   });
 
   test('a store that does not answer at start: a clear error, nothing started', async () => {
