@@ -28,6 +28,12 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string): P
   return performance.now() - started;
 }
 
+/** CPU seconds this process used since `since`: on a shared machine the wall times follow the CPU it got. */
+function cpuSeconds(since: NodeJS.CpuUsage): string {
+  const u = process.cpuUsage(since);
+  return ((u.user + u.system) / 1e6).toFixed(1);
+}
+
 function heapAndRssMb(): number {
   (globalThis as { gc?: () => void }).gc?.();
   return process.memoryUsage().rss / 1e6;
@@ -47,6 +53,7 @@ async function runMesh(n: number, ctx: BenchContext): Promise<Figure[]> {
     }
     const rssBefore = heapAndRssMb();
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     // Started 20 at a time: all at once, one process's event loop misses etcd's call deadlines at 200.
     const starting: Promise<FleetNode>[] = [];
     for (let i = 0; i < n; i++) {
@@ -56,6 +63,7 @@ async function runMesh(n: number, ctx: BenchContext): Promise<Figure[]> {
           statusIntervalMs: 5000,
           driftMs: 0,
           waitReconciled: false,
+          logLevel: 'warn',
         }),
       );
       if (starting.length === 20 || i === n - 1) {
@@ -72,9 +80,13 @@ async function runMesh(n: number, ctx: BenchContext): Promise<Figure[]> {
     await waitFor(converged, 120_000, `${n}-node mesh`);
     const coldMs = performance.now() - started;
     const memoryPerNode = (heapAndRssMb() - rssBefore) / n;
-    ctx.log(`fleet: ${n} nodes converged in ${coldMs.toFixed(0)} ms`);
+    ctx.log(`fleet: ${n} nodes converged in ${coldMs.toFixed(0)} ms (${cpuSeconds(cpuStarted)} s CPU in this process)`);
+    // The nodes settle (handshakes done, their status published) before the rotation is timed alone.
+    await waitFor(() => agents.every((a) => a.daemon.establishedPeerCount === n - 1), 120_000, 'handshakes');
+    await new Promise((r) => setTimeout(r, 1000));
 
     const rotateStarted = performance.now();
+    const cpuRotation = process.cpuUsage();
     const { publicKey } = await rotateKey(admin, layout, 'n0', NETWORK, 30_000);
     ctx.log(`fleet: n0 published its new key after ${(performance.now() - rotateStarted).toFixed(0)} ms`);
     await waitFor(
@@ -83,6 +95,7 @@ async function runMesh(n: number, ctx: BenchContext): Promise<Figure[]> {
       `${n}-node rotation`,
     );
     const rotationMs = performance.now() - rotateStarted;
+    ctx.log(`fleet: rotation converged in ${rotationMs.toFixed(0)} ms (${cpuSeconds(cpuRotation)} s CPU)`);
     if (publicKey === (await keyOf('n1'))) throw new Error('rotation published a key of another node');
     const single = (name: string, unit: string, value: number, target?: Figure['target']): Figure => ({
       suite: 'fleet',

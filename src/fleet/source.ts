@@ -44,6 +44,9 @@ export interface FleetSourceOptions {
 
 export type FleetSource = EtcdDesiredSource;
 
+/** The kept copy is written at most this often (a burst of changes at start would write it per change). */
+const KEEP_COPY_MS = 5000;
+
 /** An unchanged status is rewritten this often (its time moves on for readers). */
 const STATUS_REFRESH_MS = 30_000;
 
@@ -69,6 +72,9 @@ export class EtcdDesiredSource implements DesiredSource {
   private readonly copy: FleetCopyKeeper;
   private claim?: NodeClaim;
   private claimRefusal?: string;
+  /** The keys of the last good state, waiting to be kept (see keepCopySoon). */
+  private copyPending?: { revision: number; kvs: ReadonlyMap<string, string> };
+  private copyTimer?: NodeJS.Timeout;
   private daemon?: DaemonView;
   private changed?: () => void;
   private networks = new Set<string>();
@@ -168,7 +174,7 @@ export class EtcdDesiredSource implements DesiredSource {
       state = merged.state;
     }
     if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
-    if (this.mirror.reachable) this.keepCopy();
+    if (this.mirror.reachable) this.keepCopySoon();
     return { state, diagnostics };
   }
 
@@ -183,6 +189,7 @@ export class EtcdDesiredSource implements DesiredSource {
     clearTimeout(this.debounceTimer);
     clearTimeout(this.statusSoon);
     clearInterval(this.statusTimer);
+    this.keepCopy();
     this.daemon?.off('event', this.onEvent);
     await this.mirror.stop();
     await this.opts.fileSource?.stop();
@@ -217,19 +224,35 @@ export class EtcdDesiredSource implements DesiredSource {
     );
   }
 
-  /** What the state was derived from, kept for a restart while the store is away. */
+  /**
+   * What this good state was derived from, kept for a restart while the store is away: taken now
+   * (a value written next may be refused), written within KEEP_COPY_MS, and at stop.
+   */
+  private keepCopySoon(): void {
+    this.copyPending = { revision: this.mirror.revision, kvs: new Map(this.mirror.kvs) };
+    this.copyTimer ??= setTimeout(() => this.keepCopy(), KEEP_COPY_MS);
+  }
+
   private keepCopy(): void {
+    clearTimeout(this.copyTimer);
+    this.copyTimer = undefined;
+    const pending = this.copyPending;
+    this.copyPending = undefined;
+    if (!pending) return;
     try {
-      this.copy.save(this.mirror.revision, this.mirror.kvs);
+      this.copy.save(pending.revision, pending.kvs);
     } catch (err) {
       this.opts.warn?.(`${(err as Error).message}; a restart while etcd is away will not find this state`);
     }
   }
 
-  /** Other nodes' status and claims change all the time and derive nothing: they must not cost a reconcile. */
+  /** Other nodes' status and claims change all the time and derive nothing here: they must not cost a reconcile. */
   private affectsDesired(key: string): boolean {
     const k = this.layout.parse(key);
-    return k !== undefined && k.kind !== 'status' && k.kind !== 'claim' && k.kind !== 'address';
+    if (k === undefined || k.kind === 'status' || k.kind === 'claim' || k.kind === 'address') return false;
+    // Another node's own document and rotation requests are its business alone.
+    if (k.kind === 'desired' || k.kind === 'rotate') return k.node === this.node;
+    return true;
   }
 
   private schedule(): void {

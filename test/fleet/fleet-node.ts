@@ -25,6 +25,8 @@ export interface FleetNodeOptions extends Omit<FleetSourceOptions, 'node' | 'sta
   driftMs?: number;
   /** Wait for the first successful reconcile before returning (default true). */
   waitReconciled?: boolean;
+  /** The daemon's log level (default info; the bench keeps warn: N nodes × N peers log lines). */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
 
 export interface PeerView {
@@ -48,7 +50,14 @@ export class FleetNode {
 
   /** An emulator with one uplink holding `underlay` (unless `opts.sim`), and a daemon as node `node`. */
   static async start(node: string, underlay: string, opts: FleetNodeOptions): Promise<FleetNode> {
-    const { stateDir: givenStateDir, sim: givenSim, driftMs = 1000, waitReconciled = true, ...sourceOpts } = opts;
+    const {
+      stateDir: givenStateDir,
+      sim: givenSim,
+      driftMs = 1000,
+      waitReconciled = true,
+      logLevel = 'info',
+      ...sourceOpts
+    } = opts;
     const stateDir = givenStateDir ?? mkdtempSync(join(tmpdir(), `vppwg-fleet-${node}-`));
     const sim =
       givenSim ??
@@ -61,7 +70,7 @@ export class FleetNode {
     const chunks: Buffer[] = [];
     const stream = new PassThrough();
     stream.on('data', (c: Buffer) => chunks.push(c));
-    const logging = createLogger({ stream, format: 'json', level: 'info' });
+    const logging = createLogger({ stream, format: 'json', level: logLevel });
     const logText = () => Buffer.concat(chunks).toString('utf8');
     let daemon: Daemon | undefined;
     try {

@@ -74,6 +74,34 @@ describeWithEtcd('fleet: the etcd source', () => {
     }
   });
 
+  test("another node's own document costs this node no reload", async () => {
+    const s1 = await FleetNode.start('s1', '192.0.2.41', { endpoints: [etcd.endpoint], driftMs: 0 });
+    const s2 = await FleetNode.start('s2', '192.0.2.42', { endpoints: [etcd.endpoint], driftMs: 0 });
+    try {
+      await eventually(async () => expect(Object.keys(await s1.peersOn('s'))).toEqual(['s2']));
+      await eventually(async () => expect(Object.keys(await s2.peersOn('s'))).toEqual(['s1']));
+      const quiet = s1.status().reconciles;
+      const s2Before = s2.status().reconciles;
+      await putDesired(
+        admin,
+        layout,
+        's2',
+        'uplinks:\n  - name: host-eth0\n    addresses: [192.0.2.42/24]\n    mtu: 1400\n',
+      );
+      await eventually(() => expect(s2.status().reconciles).toBeGreaterThan(s2Before));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(s1.status().reconciles).toBe(quiet);
+      // A change s1 derives from (s2's member) does reach it.
+      await putMember(admin, layout, 's', 's2', 'endpoint: {address: 192.0.2.42, port: 51899}\n');
+      await eventually(async () => expect((await s1.peersOn('s'))['s2']?.endpoint).toBe('192.0.2.42:51899'));
+      expect(s1.status().reconciles).toBeGreaterThan(quiet);
+    } finally {
+      await s1.stop();
+      await s2.stop();
+      await putMember(admin, layout, 's', 's2', 'endpoint: {address: 192.0.2.42}\n');
+    }
+  });
+
   test('--config merged with the fleet; an object both define names both sources', async () => {
     const merged = await FleetNode.start('s1', '192.0.2.41', {
       endpoints: [etcd.endpoint],
