@@ -100,6 +100,7 @@ export class Daemon extends EventEmitter {
       log.error(`internal error after ${event} (please report it): ${err.message}`),
     );
     const source = opts.desiredSource ?? this.fileSource();
+    if (source.health) this.metrics.watchStore(() => source.health!().storeReachable);
     const stateDir = opts.stateDir !== undefined ? new StateDir(resolve(opts.stateDir)) : undefined;
 
     this.vpp = new VppConnection(opts, this.bus, this.queue, this.metrics, log);
@@ -248,6 +249,7 @@ export class Daemon extends EventEmitter {
         vppConnected: this.vpp.status.connected,
         lastReconcile: last ? { trigger: last.trigger, ok: last.ok, error: last.error || undefined } : null,
         configRejected: this.desired.rejection !== undefined,
+        ...(this.desired.source.health ? { storeReachable: this.desired.source.health().storeReachable } : {}),
       },
     };
   }
@@ -271,7 +273,11 @@ export class Daemon extends EventEmitter {
       lastReconcile: this.runner.lastSummary,
       peers: this.peers.list(),
       ready: this.health().ready,
-      desiredSource: this.desired.description,
+      // No field of its own in the API's Status yet: the source's line says it.
+      desiredSource:
+        this.desired.source.health?.().storeReachable === false
+          ? `${this.desired.description} (store unreachable: the last state stays applied)`
+          : this.desired.description,
       configRejected: this.desired.rejection,
       driftRepairs: this.runner.driftRepairs,
       reconciles: this.runner.reconciles,

@@ -30,4 +30,6 @@ export interface DesiredSource {
   /** The current desired state, validated (against `capabilities` when VPP is connected). */
   load(capabilities?: { presharedKeys: boolean }): Promise<DesiredSnapshot>;
   stop(): Promise<void>;
+  /** A source backed by a store (the fleet's etcd): whether it answers; status, /healthz and /metrics show it. */
+  health?(): { storeReachable: boolean };
 }

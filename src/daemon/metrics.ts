@@ -74,6 +74,18 @@ export class DaemonMetrics {
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'vppwg_' });
   }
 
+  /** For a desired source backed by a store: 1 while it answers, read at each scrape. */
+  watchStore(reachable: () => boolean): void {
+    new Gauge({
+      name: 'vppwg_store_reachable',
+      help: '1 while the desired-state store (etcd in fleet mode) answers; 0: the last state stays applied',
+      registers: [this.registry],
+      collect() {
+        this.set(reachable() ? 1 : 0);
+      },
+    });
+  }
+
   async text(): Promise<string> {
     return this.registry.metrics();
   }

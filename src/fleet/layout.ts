@@ -17,7 +17,8 @@ export const DEFAULT_PREFIX = '/vppwg';
 /** Node and network names: they become key segments, interface names and file names. */
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-export type FleetKey =
+/** Shared between callers (parse keeps its answers): never changed. */
+export type FleetKey = Readonly<
   | { kind: 'desired'; node: string }
   | { kind: 'public'; node: string; network: string }
   | { kind: 'status'; node: string }
@@ -25,10 +26,15 @@ export type FleetKey =
   | { kind: 'rotate'; node: string; network: string }
   | { kind: 'network'; network: string }
   | { kind: 'member'; network: string; node: string }
-  | { kind: 'address'; network: string; address: string };
+  | { kind: 'address'; network: string; address: string }
+>;
+
+/** Bound of FleetLayout's parse memo (cleared when reached). */
+const PARSED_KEYS_KEPT = 100_000;
 
 export class FleetLayout {
   readonly prefix: string;
+  private readonly parsed = new Map<string, FleetKey | undefined>();
 
   constructor(prefix: string = DEFAULT_PREFIX) {
     if (!prefix.startsWith('/') || prefix.length < 2 || prefix.endsWith('/'))
@@ -76,6 +82,15 @@ export class FleetLayout {
 
   /** What a full key names, or undefined for keys the fleet does not define (they are ignored). */
   parse(key: string): FleetKey | undefined {
+    // Every load parses every mirrored key again: the answers are kept (a fleet has few distinct keys).
+    if (this.parsed.has(key)) return this.parsed.get(key);
+    if (this.parsed.size >= PARSED_KEYS_KEPT) this.parsed.clear();
+    const k = this.parseKey(key);
+    this.parsed.set(key, k);
+    return k;
+  }
+
+  private parseKey(key: string): FleetKey | undefined {
     if (!key.startsWith(this.root())) return undefined;
     const parts = key.slice(this.root().length).split('/');
     const names = (...xs: (string | undefined)[]) => xs.every((x) => x !== undefined && NAME_PATTERN.test(x));

@@ -40,6 +40,16 @@ export class PrefixMirror extends EventEmitter<MirrorEvents> {
     await this.sync();
   }
 
+  /**
+   * Starts from a copy kept by an earlier run, the store being away: `reachable` stays false and
+   * the listing is retried until it works (then diffed against the copy, as after any reconnect).
+   */
+  startFrom(kvs: ReadonlyMap<string, string>, revision: number): void {
+    for (const [k, v] of kvs) this.kvs.set(k, v);
+    this.revision = revision;
+    void this.resync();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);

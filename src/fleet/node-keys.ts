@@ -8,6 +8,8 @@ import type { StateDir } from '../state';
 
 export class NodeKeys {
   private readonly keys = new Map<string, Uint8Array>();
+  /** Derived once per key: every load asks for it, and deriving costs an X25519 operation. */
+  private readonly publicKeys = new Map<string, string>();
 
   constructor(private readonly stateDir: StateDir) {}
 
@@ -28,7 +30,12 @@ export class NodeKeys {
   }
 
   publicKey(network: string): string {
-    return encodeKey(publicKeyOf(this.key(network)));
+    let pub = this.publicKeys.get(network);
+    if (pub === undefined) {
+      pub = encodeKey(publicKeyOf(this.key(network)));
+      this.publicKeys.set(network, pub);
+    }
+    return pub;
   }
 
   /** A new key for `network`, kept before it is used; returns the new public key. */
@@ -37,6 +44,7 @@ export class NodeKeys {
     this.stateDir.writeInterfaceKey(network, key);
     this.keys.get(network)?.fill(0);
     this.keys.set(network, key);
+    this.publicKeys.delete(network);
     return this.publicKey(network);
   }
 }

@@ -12,6 +12,7 @@ import type { EventMsg } from '../daemon/api/proto';
 import { StateDir } from '../state';
 import { assembleDesired } from './assemble';
 import { NodeClaim, NodeClaimedError } from './claim';
+import { FleetCopyKeeper } from './kept-copy';
 import { checkName, DEFAULT_PREFIX, FleetLayout } from './layout';
 import { mergeStates } from './merge';
 import { PrefixMirror } from './mirror';
@@ -37,9 +38,14 @@ export interface FleetSourceOptions {
   readonly statusIntervalMs?: number;
   /** Changes coming in bursts are gathered this long (default 50 ms). */
   readonly debounceMs?: number;
+  /** Where the source says what the operator should know (the daemon's log). */
+  readonly warn?: (message: string) => void;
 }
 
 export type FleetSource = EtcdDesiredSource;
+
+/** The kept copy is written at most this often (a burst of changes at start would write it per change). */
+const KEEP_COPY_MS = 5000;
 
 /** An unchanged status is rewritten this often (its time moves on for readers). */
 const STATUS_REFRESH_MS = 30_000;
@@ -63,7 +69,12 @@ export class EtcdDesiredSource implements DesiredSource {
   readonly description: string;
   private readonly mirror: PrefixMirror;
   private readonly keys: NodeKeys;
+  private readonly copy: FleetCopyKeeper;
   private claim?: NodeClaim;
+  private claimRefusal?: string;
+  /** The keys of the last good state, waiting to be kept (see keepCopySoon). */
+  private copyPending?: { revision: number; kvs: ReadonlyMap<string, string> };
+  private copyTimer?: NodeJS.Timeout;
   private daemon?: DaemonView;
   private changed?: () => void;
   private networks = new Set<string>();
@@ -84,7 +95,9 @@ export class EtcdDesiredSource implements DesiredSource {
   ) {
     const file = opts.fileSource ? ` and ${opts.fileSource.description}` : '';
     this.description = `etcd node ${opts.node} at ${layout.prefix}${file}`;
-    this.keys = new NodeKeys(new StateDir(opts.stateDir));
+    const stateDir = new StateDir(opts.stateDir);
+    this.keys = new NodeKeys(stateDir);
+    this.copy = new FleetCopyKeeper(stateDir, layout, opts.node);
     this.mirror = new PrefixMirror(client, layout.root());
   }
 
@@ -97,6 +110,10 @@ export class EtcdDesiredSource implements DesiredSource {
     return this.mirror.reachable;
   }
 
+  health(): { storeReachable: boolean } {
+    return { storeReachable: this.mirror.reachable };
+  }
+
   /** Full listings of the prefix so far (1 after start; one more per resync). */
   get listings(): number {
     return this.mirror.listings;
@@ -105,26 +122,25 @@ export class EtcdDesiredSource implements DesiredSource {
   async start(changed: () => void, daemon: DaemonView): Promise<void> {
     this.changed = changed;
     this.daemon = daemon;
+    this.mirror.on('changed', (keys) => {
+      if (keys.some((k) => this.affectsDesired(k))) this.schedule();
+    });
+    this.mirror.on('reachable', (up) => {
+      this.publishStatusSoon();
+      if (up) this.schedule();
+    });
     try {
-      this.claim = await NodeClaim.take(this.client, this.layout, this.node, this.opts.leaseTtlSeconds ?? 10);
-      this.claim.lease.on('lost', () => {
-        this.claim = undefined;
-      });
-      this.mirror.on('changed', (keys) => {
-        if (keys.some((k) => this.affectsDesired(k))) this.schedule();
-      });
-      this.mirror.on('reachable', (up) => {
-        this.publishStatusSoon();
-        if (up) this.schedule();
-      });
-      await this.mirror.start();
+      try {
+        await this.takeClaim();
+        await this.mirror.start();
+      } catch (err) {
+        if (err instanceof NodeClaimedError) throw err;
+        this.startFromKeptCopy(err as Error);
+      }
       await this.opts.fileSource?.start(changed, daemon);
     } catch (err) {
       await this.stop();
-      if (err instanceof NodeClaimedError || err instanceof FleetStartError) throw err;
-      throw new FleetStartError(
-        `cannot start fleet node ${this.node}: etcd at ${this.opts.endpoints.join(',')} did not answer (${(err as Error).message}): check --etcd, the TLS files and that the store runs`,
-      );
+      throw err;
     }
     daemon.on('event', this.onEvent);
     this.statusTimer = setInterval(() => void this.publishStatus(), this.opts.statusIntervalMs ?? 5000);
@@ -158,6 +174,7 @@ export class EtcdDesiredSource implements DesiredSource {
       state = merged.state;
     }
     if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+    if (this.mirror.reachable) this.keepCopySoon();
     return { state, diagnostics };
   }
 
@@ -172,6 +189,7 @@ export class EtcdDesiredSource implements DesiredSource {
     clearTimeout(this.debounceTimer);
     clearTimeout(this.statusSoon);
     clearInterval(this.statusTimer);
+    this.keepCopy();
     this.daemon?.off('event', this.onEvent);
     await this.mirror.stop();
     await this.opts.fileSource?.stop();
@@ -180,10 +198,61 @@ export class EtcdDesiredSource implements DesiredSource {
     this.client.close();
   }
 
-  /** Other nodes' status and claims change all the time and derive nothing: they must not cost a reconcile. */
+  private async takeClaim(): Promise<void> {
+    const claim = await NodeClaim.take(this.client, this.layout, this.node, this.opts.leaseTtlSeconds ?? 10);
+    claim.lease.on('lost', () => {
+      if (this.claim === claim) this.claim = undefined;
+    });
+    this.claim = claim;
+    this.claimRefusal = undefined;
+  }
+
+  /**
+   * The store did not answer at start: run on the copy an earlier run kept (nothing applied is torn
+   * down; the name is claimed once the store answers), or refuse to start when there is none.
+   */
+  private startFromKeptCopy(cause: Error): void {
+    const kept = this.copy.read();
+    const etcd = `etcd at ${this.opts.endpoints.join(',')} did not answer (${cause.message})`;
+    if (!kept)
+      throw new FleetStartError(
+        `cannot start fleet node ${this.node}: ${etcd}: check --etcd, the TLS files and that the store runs`,
+      );
+    this.mirror.startFrom(kept.kvs, kept.revision);
+    this.opts.warn?.(
+      `${etcd}: fleet node ${this.node} starts from the fleet state kept in ${kept.path} (revision ${kept.revision}, ${new Date(kept.savedAtMs).toISOString()}); the store is retried until it answers`,
+    );
+  }
+
+  /**
+   * What this good state was derived from, kept for a restart while the store is away: taken now
+   * (a value written next may be refused), written within KEEP_COPY_MS, and at stop.
+   */
+  private keepCopySoon(): void {
+    this.copyPending = { revision: this.mirror.revision, kvs: new Map(this.mirror.kvs) };
+    this.copyTimer ??= setTimeout(() => this.keepCopy(), KEEP_COPY_MS);
+  }
+
+  private keepCopy(): void {
+    clearTimeout(this.copyTimer);
+    this.copyTimer = undefined;
+    const pending = this.copyPending;
+    this.copyPending = undefined;
+    if (!pending) return;
+    try {
+      this.copy.save(pending.revision, pending.kvs);
+    } catch (err) {
+      this.opts.warn?.(`${(err as Error).message}; a restart while etcd is away will not find this state`);
+    }
+  }
+
+  /** Other nodes' status and claims change all the time and derive nothing here: they must not cost a reconcile. */
   private affectsDesired(key: string): boolean {
     const k = this.layout.parse(key);
-    return k !== undefined && k.kind !== 'status' && k.kind !== 'claim' && k.kind !== 'address';
+    if (k === undefined || k.kind === 'status' || k.kind === 'claim' || k.kind === 'address') return false;
+    // Another node's own document and rotation requests are its business alone.
+    if (k.kind === 'desired' || k.kind === 'rotate') return k.node === this.node;
+    return true;
   }
 
   private schedule(): void {
@@ -245,11 +314,8 @@ export class EtcdDesiredSource implements DesiredSource {
     if (!status || this.stopped) return;
     try {
       if (!this.claim && this.mirror.reachable) {
-        // The lease expired while the store was away: take the name again (refused if another agent has it).
-        this.claim = await NodeClaim.take(this.client, this.layout, this.node, this.opts.leaseTtlSeconds ?? 10);
-        this.claim.lease.on('lost', () => {
-          this.claim = undefined;
-        });
+        // Started while the store was away, or the lease expired meanwhile: take the name (again).
+        await this.takeClaim();
       }
       if (!this.claim) return;
       // Every node watches the whole prefix: an unchanged status (times aside) is written again only
@@ -268,7 +334,12 @@ export class EtcdDesiredSource implements DesiredSource {
         return;
       await claim.lease.put(this.layout.status(this.node)).value(JSON.stringify(status));
       this.lastStatus = { digest, claim, atMs: Date.now() };
-    } catch {
+    } catch (err) {
+      // Another agent took the name while this one could not claim it: said once, tried again each tick.
+      if (err instanceof NodeClaimedError && err.message !== this.claimRefusal) {
+        this.claimRefusal = err.message;
+        this.opts.warn?.(`${err.message}; this node's status is not published meanwhile`);
+      }
       // Unreachable store: the next tick tries again; the status says so locally meanwhile.
     }
   }

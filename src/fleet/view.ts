@@ -23,6 +23,28 @@ export interface ParsedFleet {
   readonly rotations: ReadonlyMap<string, string>;
 }
 
+/**
+ * Parsed networks and members by key and text: every node parses every value on each change, and
+ * most values did not change (a network's members are parsed against its parsed value, whose
+ * object stays the same while its text does). Values are never changed once parsed.
+ */
+const parsedValues = new Map<string, { text: string; network?: FleetNetwork; value: FleetNetwork | FleetMember }>();
+const PARSED_VALUES_KEPT = 100_000;
+
+function memo<T extends FleetNetwork | FleetMember>(
+  key: string,
+  text: string,
+  network: FleetNetwork | undefined,
+  parse: () => T,
+): T {
+  const hit = parsedValues.get(key);
+  if (hit && hit.text === text && hit.network === network) return hit.value as T;
+  const value = parse();
+  if (parsedValues.size >= PARSED_VALUES_KEPT) parsedValues.clear();
+  parsedValues.set(key, { text, ...(network ? { network } : {}), value });
+  return value;
+}
+
 export function parseFleet(layout: FleetLayout, kvs: ReadonlyMap<string, string>): ParsedFleet {
   const errors: ViewError[] = [];
   const networks = new Map<string, FleetNetwork>();
@@ -44,7 +66,12 @@ export function parseFleet(layout: FleetLayout, kvs: ReadonlyMap<string, string>
     if (!k) continue;
     switch (k.kind) {
       case 'network':
-        attempt({ network: k.network }, () => networks.set(k.network, parseNetwork(key, k.network, text)));
+        attempt({ network: k.network }, () =>
+          networks.set(
+            k.network,
+            memo(key, text, undefined, () => parseNetwork(key, k.network, text)),
+          ),
+        );
         break;
       case 'member':
         memberKeys.push({ key, network: k.network, node: k.node, text });
@@ -75,7 +102,10 @@ export function parseFleet(layout: FleetLayout, kvs: ReadonlyMap<string, string>
     attempt({ network: m.network, node: m.node }, () => {
       let byNode = members.get(m.network);
       if (!byNode) members.set(m.network, (byNode = new Map()));
-      byNode.set(m.node, parseMember(m.key, network, m.node, m.text));
+      byNode.set(
+        m.node,
+        memo(m.key, m.text, network, () => parseMember(m.key, network, m.node, m.text)),
+      );
     });
   }
   return { view: { networks, members, publicKeys }, errors, desired, rotations };

@@ -3,7 +3,7 @@ import type { Etcd3 } from 'etcd3';
 import { putDesired, putMember, putNetwork } from '../../src/fleet/admin';
 import { FleetLayout } from '../../src/fleet/layout';
 import { connectStore } from '../../src/fleet/store';
-import { eventually, TestAgent } from './agent';
+import { eventually, FleetNode } from './fleet-node';
 import { describeWithEtcd, TestEtcd } from './etcd';
 
 const layout = new FleetLayout('/vppwg');
@@ -13,7 +13,7 @@ const NODES = [...HUBS, 's1', 's2', 's3', 's4', 's5'];
 describeWithEtcd('fleet: hub-and-spoke with two hubs and five spokes', () => {
   let etcd: TestEtcd;
   let admin: Etcd3;
-  const agents: TestAgent[] = [];
+  const agents: FleetNode[] = [];
 
   beforeAll(async () => {
     etcd = await TestEtcd.start();
@@ -34,7 +34,7 @@ describeWithEtcd('fleet: hub-and-spoke with two hubs and five spokes', () => {
       );
     }
     for (const [i, node] of NODES.entries())
-      agents.push(await TestAgent.start(node, `192.0.2.${50 + i}`, { endpoints: [etcd.endpoint] }));
+      agents.push(await FleetNode.start(node, `192.0.2.${50 + i}`, { endpoints: [etcd.endpoint] }));
   }, 60_000);
   afterAll(async () => {
     for (const a of agents) await a.stop();
@@ -43,13 +43,14 @@ describeWithEtcd('fleet: hub-and-spoke with two hubs and five spokes', () => {
   });
 
   test('spokes have the two hubs as peers, hubs have all six others, each with its site routed', async () => {
-    await eventually(() => {
+    await eventually(async () => {
       for (const a of agents) {
         const expected = HUBS.includes(a.node) ? NODES.filter((n) => n !== a.node) : HUBS;
-        expect({ node: a.node, peers: Object.keys(a.peersOn('hs')).sort() }).toEqual({ node: a.node, peers: expected });
+        const peers = Object.keys(await a.peersOn('hs')).sort();
+        expect({ node: a.node, peers }).toEqual({ node: a.node, peers: expected });
       }
     }, 15_000);
     const s3 = agents[NODES.indexOf('s3')]!;
-    expect(s3.peersOn('hs')['hub2']?.allowedIps).toEqual(['10.95.0.2/32', '172.16.1.0/24']);
+    expect((await s3.peersOn('hs'))['hub2']?.allowedIps).toEqual(['10.95.0.2/32', '172.16.1.0/24']);
   });
 });

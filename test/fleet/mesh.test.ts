@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fleetStatus, putDesired, putMember, putNetwork, removeMember, rotateKey } from '../../src/fleet/admin';
 import { FleetLayout } from '../../src/fleet/layout';
 import { connectStore } from '../../src/fleet/store';
-import { TestAgent, eventually } from './agent';
+import { eventually, FleetNode } from './fleet-node';
 import { describeWithEtcd, TestEtcd } from './etcd';
 
 const layout = new FleetLayout('/vppwg');
@@ -22,7 +22,7 @@ const NODES = [
 describeWithEtcd('fleet: a three-node mesh on etcd and emulators', () => {
   let etcd: TestEtcd;
   let admin: Etcd3;
-  const agents = new Map<string, TestAgent>();
+  const agents = new Map<string, FleetNode>();
 
   beforeAll(async () => {
     etcd = await TestEtcd.start();
@@ -34,7 +34,7 @@ describeWithEtcd('fleet: a three-node mesh on etcd and emulators', () => {
       await putMember(admin, layout, 'corp', n.name, `{"endpoint": {"address": "${n.underlay}"}${sites}}`);
     }
     for (const n of NODES)
-      agents.set(n.name, await TestAgent.start(n.name, n.underlay, { endpoints: [etcd.endpoint] }));
+      agents.set(n.name, await FleetNode.start(n.name, n.underlay, { endpoints: [etcd.endpoint] }));
   });
 
   afterAll(async () => {
@@ -59,16 +59,18 @@ describeWithEtcd('fleet: a three-node mesh on etcd and emulators', () => {
           },
         ]),
       );
-      expect({ node: m, peers: agent.peersOn('corp') }).toEqual({ node: m, peers: expected });
+      expect({ node: m, peers: await agent.peersOn('corp') }).toEqual({ node: m, peers: expected });
     }
   }
 
   test('every node has the two others as peers with the right keys, endpoints and routes', async () => {
     await eventually(() => expectFullMesh(), 10000);
-    // Addresses were allocated in order, collision-free; c's site is routed via its tunnel address.
-    const a = agents.get('a')!;
-    const routes = a.lastState!.wireguard[0]!.peers.find((p) => p.name === 'c')!.routes;
-    expect(routes).toEqual([{ prefix: '192.168.30.0/24', via: '10.99.0.3' }]);
+    // Addresses were allocated in order, collision-free; c's site is routed via its tunnel address (in a's VPP).
+    const actual = await agents.get('a')!.observe();
+    const routes = [...actual.routes.values()].filter((r) => r.prefix === '192.168.30.0/24');
+    expect(routes.map((r) => r.paths.map((p) => [p.nh, p.swIfIndex]))).toEqual([
+      [['10.99.0.3', actual.owned.interfaces.get('corp')]],
+    ]);
   });
 
   test('private keys stay on their node (mode 0600) and only public keys are in etcd', async () => {
@@ -94,7 +96,7 @@ describeWithEtcd('fleet: a three-node mesh on etcd and emulators', () => {
   });
 
   test('a second agent with a taken node name refuses to start, naming the first', async () => {
-    await expect(TestAgent.start('a', '192.0.2.10', { endpoints: [etcd.endpoint] })).rejects.toThrow(
+    await expect(FleetNode.start('a', '192.0.2.10', { endpoints: [etcd.endpoint] })).rejects.toThrow(
       /node name "a" is already in use by the agent on host .* \(pid \d+, since .*\) \(\/vppwg\/nodes\/a\/claim\): stop that agent, or give this one another --node/,
     );
   });
@@ -105,9 +107,9 @@ describeWithEtcd('fleet: a three-node mesh on etcd and emulators', () => {
     const { publicKey } = await rotateKey(admin, layout, 'b', 'corp', 5000);
     expect(publicKey).not.toBe(before);
     await eventually(async () => {
-      expect(agents.get('a')!.peersOn('corp')['b']?.publicKey).toBe(publicKey);
-      expect(agents.get('c')!.peersOn('corp')['b']?.publicKey).toBe(publicKey);
-      expect(agents.get('b')!.lastState!.wireguard[0]!.publicKey).toBe(publicKey);
+      expect((await agents.get('a')!.peersOn('corp'))['b']?.publicKey).toBe(publicKey);
+      expect((await agents.get('c')!.peersOn('corp'))['b']?.publicKey).toBe(publicKey);
+      expect(await agents.get('b')!.interfaceKey('corp')).toBe(publicKey);
     }, 5000);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(await admin.get(layout.rotate('b', 'corp')).string()).toBeNull();
@@ -116,33 +118,43 @@ describeWithEtcd('fleet: a three-node mesh on etcd and emulators', () => {
   test('a restarted node keeps its key; its peers see no change', async () => {
     const before = await publicKeyOf('c');
     const old = agents.get('c')!;
+    // A new VPP too: the key comes from the state dir, not from what VPP still held.
     await old.stop({ keepStateDir: true });
-    const again = await TestAgent.start('c', '192.0.2.12', { endpoints: [etcd.endpoint], stateDir: old.stateDir });
+    const again = await FleetNode.start('c', '192.0.2.12', { endpoints: [etcd.endpoint], stateDir: old.stateDir });
     agents.set('c', again);
-    expect(again.lastState!.wireguard[0]!.publicKey).toBe(before);
+    expect(await again.interfaceKey('corp')).toBe(before);
     expect(await publicKeyOf('c')).toBe(before);
     await eventually(() => expectFullMesh(), 5000);
     // Nothing a peer consumes changed: its peer for c keeps the same key.
-    expect(agents.get('a')!.peersOn('corp')['c']?.publicKey).toBe(before);
+    expect((await agents.get('a')!.peersOn('corp'))['c']?.publicKey).toBe(before);
   });
 
   test('a node stopped (its lease gone) keeps its peers everywhere', async () => {
     const c = agents.get('c')!;
-    await c.source.stop();
-    await eventually(async () => expect(await admin.get(layout.claim('c')).string()).toBeNull(), 5000);
+    // The daemon's shutdown leaves its VPP as it is and gives the name up with its lease.
+    await c.stop({ keepStateDir: true, keepSim: true });
+    await eventually(async () => {
+      expect(await admin.get(layout.claim('c')).string()).toBeNull();
+      expect(await admin.get(layout.status('c')).string()).toBeNull();
+    }, 5000);
     await agents.get('a')!.trigger();
-    expect(Object.keys(agents.get('a')!.peersOn('corp'))).toEqual(['b', 'c']);
-    const again = await TestAgent.start('c', '192.0.2.12', { endpoints: [etcd.endpoint], stateDir: c.stateDir });
-    await c.stop({ keepStateDir: true }).catch(() => undefined);
+    expect(Object.keys(await agents.get('a')!.peersOn('corp'))).toEqual(['b', 'c']);
+    // Back on the VPP it left: the name is free again, nothing needs to change.
+    const again = await FleetNode.start('c', '192.0.2.12', {
+      endpoints: [etcd.endpoint],
+      stateDir: c.stateDir,
+      sim: c.sim,
+    });
     agents.set('c', again);
+    expect(again.status().lastReconcile).toMatchObject({ ok: true, operations: 0 });
   });
 
   test('a member removed: its peer disappears everywhere', async () => {
     expect(await removeMember(admin, layout, 'corp', 'c')).toBe(true);
-    await eventually(() => {
-      expect(Object.keys(agents.get('a')!.peersOn('corp'))).toEqual(['b']);
-      expect(Object.keys(agents.get('b')!.peersOn('corp'))).toEqual(['a']);
-      expect(agents.get('c')!.lastState!.wireguard).toEqual([]);
+    await eventually(async () => {
+      expect(Object.keys(await agents.get('a')!.peersOn('corp'))).toEqual(['b']);
+      expect(Object.keys(await agents.get('b')!.peersOn('corp'))).toEqual(['a']);
+      expect([...(await agents.get('c')!.observe()).owned.interfaces.keys()]).toEqual([]);
     }, 5000);
   });
 });

@@ -8,7 +8,7 @@ import { putDesired, putMember, putNetwork } from '../../src/fleet/admin';
 import { FleetLayout } from '../../src/fleet/layout';
 import { PrefixMirror } from '../../src/fleet/mirror';
 import { connectStore } from '../../src/fleet/store';
-import { eventually, TestAgent } from './agent';
+import { eventually, FleetNode } from './fleet-node';
 import { describeWithEtcd, TcpProxy, TestEtcd } from './etcd';
 
 const layout = new FleetLayout('/vppwg');
@@ -37,22 +37,32 @@ describeWithEtcd('fleet: the store away', () => {
       await putMember(admin, layout, 'k', n.name, `endpoint: {address: ${n.underlay}}\n`);
     }
     const agents = await Promise.all(
-      nodes.map((n) => TestAgent.start(n.name, n.underlay, { endpoints: [etcd.endpoint] })),
+      nodes.map((n) => FleetNode.start(n.name, n.underlay, { endpoints: [etcd.endpoint] })),
     );
-    const [k1, k2] = agents as [TestAgent, TestAgent];
+    const [k1, k2] = agents as [FleetNode, FleetNode];
     try {
-      await eventually(() => expect(Object.keys(k1.peersOn('k'))).toEqual(['k2']), 5000);
+      await eventually(async () => expect(Object.keys(await k1.peersOn('k'))).toEqual(['k2']), 5000);
+      expect(k1.daemon.health().detail.storeReachable).toBe(true);
+      expect(await k1.daemon.metrics.text()).toMatch(/^vppwg_store_reachable 1$/m);
       const listings = k1.source.listings;
 
       await etcd.kill();
-      await eventually(() => {
+      await eventually(async () => {
         expect(k1.source.storeReachable).toBe(false);
         expect(k1.source.currentStatus()?.storeReachable).toBe(false);
+        // The daemon says so: status, /healthz and /metrics.
+        expect(k1.status().desiredSource).toBe(
+          'etcd node k1 at /vppwg (store unreachable: the last state stays applied)',
+        );
+        expect(k1.daemon.health().detail.storeReachable).toBe(false);
+        expect(await k1.daemon.metrics.text()).toMatch(/^vppwg_store_reachable 0$/m);
       }, 10000);
-      // Still reconciled against the last state: a run now keeps the peer (and would restore it).
-      await k1.trigger();
-      expect(k1.lastResult?.ok).toBe(true);
-      expect(Object.keys(k1.peersOn('k'))).toEqual(['k2']);
+      // Still reconciled against the last state: a peer removed behind the daemon's back comes back.
+      const k2Key = (await k1.peersOn('k'))['k2']!.publicKey;
+      const removed = (await k1.observe()).peers.get(k2Key)!;
+      await k1.vppCall('wireguard_peer_remove', { peer_index: removed.peerIndex });
+      await eventually(async () => expect((await k1.peersOn('k'))['k2']?.publicKey).toBe(k2Key), 10000);
+      expect(k1.status().lastReconcile?.ok).toBe(true);
 
       await etcd.resume();
       await eventually(() => {
@@ -62,9 +72,10 @@ describeWithEtcd('fleet: the store away', () => {
       // And changes flow again.
       await putMember(admin, layout, 'k', 'k2', `endpoint: {address: 192.0.2.22}\nsite_prefixes: [192.168.22.0/24]\n`);
       await eventually(
-        () => expect(k1.peersOn('k')['k2']?.allowedIps).toEqual(['10.98.0.2/32', '192.168.22.0/24']),
+        async () => expect((await k1.peersOn('k'))['k2']?.allowedIps).toEqual(['10.98.0.2/32', '192.168.22.0/24']),
         5000,
       );
+      expect(k1.status().desiredSource).toBe('etcd node k1 at /vppwg');
       await eventually(async () => {
         const status = JSON.parse((await admin.get(layout.status('k1')).string()) ?? '{}') as {
           storeReachable?: boolean;
@@ -74,6 +85,71 @@ describeWithEtcd('fleet: the store away', () => {
     } finally {
       await k1.stop();
       await k2.stop();
+    }
+  });
+
+  test('a restart while etcd is down starts from the copy kept in the state dir: VPP untouched, the name claimed once etcd is back', async () => {
+    await putNetwork(admin, layout, 'name: r\ntopology: mesh\nlisten_port: 51820\noverlay: 10.92.0.0/24\n');
+    const nodes = [
+      { name: 'r1', underlay: '192.0.2.71' },
+      { name: 'r2', underlay: '192.0.2.72' },
+    ];
+    for (const n of nodes) {
+      await putDesired(admin, layout, n.name, `uplinks:\n  - name: host-eth0\n    addresses: [${n.underlay}/24]\n`);
+      await putMember(
+        admin,
+        layout,
+        'r',
+        n.name,
+        `endpoint: {address: ${n.underlay}}\nsite_prefixes: [172.20.${n.name.slice(1)}.0/24]\n`,
+      );
+    }
+    const [r1, r2] = (await Promise.all(
+      nodes.map((n) => FleetNode.start(n.name, n.underlay, { endpoints: [etcd.endpoint] })),
+    )) as [FleetNode, FleetNode];
+    let again: FleetNode | undefined;
+    try {
+      await eventually(async () => expect(Object.keys(await r1.peersOn('r'))).toEqual(['r2']), 5000);
+      const before = await r1.observe();
+      await r1.stop({ keepStateDir: true, keepSim: true });
+      await etcd.kill();
+
+      const warnings: string[] = [];
+      again = await FleetNode.start('r1', '192.0.2.71', {
+        endpoints: [etcd.endpoint],
+        stateDir: r1.stateDir,
+        sim: r1.sim,
+        warn: (m) => warnings.push(m),
+      });
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^etcd at ${etcd.endpoint} did not answer \\(.*\\): fleet node r1 starts from the fleet state kept in ${r1.stateDir}/fleet-copy\\.json \\(revision \\d+, .*\\); the store is retried until it answers$`,
+          ),
+        ),
+      ]);
+      // Nothing to change: the same peer, key, endpoint and routes as before the restart.
+      expect(again.status().lastReconcile).toMatchObject({ ok: true, operations: 0 });
+      expect(again.status().desiredSource).toMatch(/store unreachable/);
+      const after = await again.observe();
+      expect([...after.peers.values()].map((p) => [p.publicKey, p.endpoint, p.allowedIps])).toEqual(
+        [...before.peers.values()].map((p) => [p.publicKey, p.endpoint, p.allowedIps]),
+      );
+      expect([...after.routes.keys()].sort()).toEqual([...before.routes.keys()].sort());
+
+      await etcd.resume();
+      await eventually(async () => {
+        expect(again!.source.storeReachable).toBe(true);
+        const status = JSON.parse((await admin.get(layout.status('r1')).string()) ?? '{}') as {
+          storeReachable?: boolean;
+        };
+        expect(status.storeReachable).toBe(true);
+        expect(await admin.get(layout.claim('r1')).string()).not.toBeNull();
+      }, 15000);
+      expect(again.status().desiredSource).toBe('etcd node r1 at /vppwg');
+    } finally {
+      await again?.stop();
+      await r2.stop();
     }
   });
 

@@ -10,7 +10,7 @@ import { putDesired, putMember, putNetwork } from '../../src/fleet/admin';
 import { FleetLayout } from '../../src/fleet/layout';
 import { adminRole, applyRoles, etcdctlCommands, nodeRole } from '../../src/fleet/roles';
 import { connectStore } from '../../src/fleet/store';
-import { eventually, TestAgent } from './agent';
+import { eventually, FleetNode } from './fleet-node';
 import { makePki, opensslInstalled, type TestPki } from './certs';
 import { etcdInstalled, TestEtcd } from './etcd';
 
@@ -48,10 +48,10 @@ describeTls('fleet: TLS and per-node roles (skipped when etcd or openssl is not 
   });
 
   test("node a's agent runs with its certificate: claim, published key, status", async () => {
-    const agent = await TestAgent.start('a', '192.0.2.31', { endpoints: [etcd.endpoint], tls: pki.client('a') });
+    const agent = await FleetNode.start('a', '192.0.2.31', { endpoints: [etcd.endpoint], tls: pki.client('a') });
     try {
       await eventually(async () => {
-        expect(await admin.get(layout.publicKey('a', 'corp')).string()).toBe(agent.lastState!.wireguard[0]!.publicKey);
+        expect(await admin.get(layout.publicKey('a', 'corp')).string()).toBe(await agent.interfaceKey('corp'));
         expect(await admin.get(layout.status('a')).string()).toContain('"storeReachable":true');
       });
     } finally {

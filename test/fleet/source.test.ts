@@ -3,13 +3,15 @@
  * refused naming its key (the node keeps its last good state, its status says why), and the
  * --config file's objects are merged with the fleet's, a conflict naming both sources.
  */
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import type { Etcd3 } from 'etcd3';
 import { parseDesiredState } from '../../src/config';
 import type { DesiredSource } from '../../src/daemon/desired-source';
 import { putDesired, putMember, putNetwork } from '../../src/fleet/admin';
 import { FleetLayout } from '../../src/fleet/layout';
 import { connectStore } from '../../src/fleet/store';
-import { eventually, TestAgent } from './agent';
+import { eventually, FleetNode } from './fleet-node';
 import { describeWithEtcd, freePort, TestEtcd } from './etcd';
 
 const layout = new FleetLayout('/vppwg');
@@ -46,10 +48,10 @@ describeWithEtcd('fleet: the etcd source', () => {
   });
 
   test('a bad value written while running: refused naming the key, the last good state stays', async () => {
-    const s1 = await TestAgent.start('s1', '192.0.2.41', { endpoints: [etcd.endpoint] });
-    const s2 = await TestAgent.start('s2', '192.0.2.42', { endpoints: [etcd.endpoint] });
+    const s1 = await FleetNode.start('s1', '192.0.2.41', { endpoints: [etcd.endpoint] });
+    const s2 = await FleetNode.start('s2', '192.0.2.42', { endpoints: [etcd.endpoint] });
     try {
-      await eventually(() => expect(Object.keys(s1.peersOn('s'))).toEqual(['s2']));
+      await eventually(async () => expect(Object.keys(await s1.peersOn('s'))).toEqual(['s2']));
       // Written around the CLI's validation, as a hand-edit with etcdctl would be.
       await admin.put(layout.member('s', 's2')).value('endpoint: {address: nowhere}\ntunnel_address: 10.96.0.2\n');
       await eventually(async () => {
@@ -59,7 +61,8 @@ describeWithEtcd('fleet: the etcd source', () => {
         );
       });
       await s1.trigger();
-      expect(Object.keys(s1.peersOn('s'))).toEqual(['s2']);
+      expect(Object.keys(await s1.peersOn('s'))).toEqual(['s2']);
+      expect((await s1.peersOn('s'))['s2']?.endpoint).toBe('192.0.2.42:51820');
       await putMember(admin, layout, 's', 's2', 'endpoint: {address: 192.0.2.42}\n');
       await eventually(async () => {
         const status = JSON.parse((await admin.get(layout.status('s1')).string()) ?? '{}') as { rejected?: string };
@@ -71,36 +74,94 @@ describeWithEtcd('fleet: the etcd source', () => {
     }
   });
 
+  test("another node's own document costs this node no reload", async () => {
+    const s1 = await FleetNode.start('s1', '192.0.2.41', { endpoints: [etcd.endpoint], driftMs: 0 });
+    const s2 = await FleetNode.start('s2', '192.0.2.42', { endpoints: [etcd.endpoint], driftMs: 0 });
+    try {
+      await eventually(async () => expect(Object.keys(await s1.peersOn('s'))).toEqual(['s2']));
+      await eventually(async () => expect(Object.keys(await s2.peersOn('s'))).toEqual(['s1']));
+      const quiet = s1.status().reconciles;
+      const s2Before = s2.status().reconciles;
+      await putDesired(
+        admin,
+        layout,
+        's2',
+        'uplinks:\n  - name: host-eth0\n    addresses: [192.0.2.42/24]\n    mtu: 1400\n',
+      );
+      await eventually(() => expect(s2.status().reconciles).toBeGreaterThan(s2Before));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(s1.status().reconciles).toBe(quiet);
+      // A change s1 derives from (s2's member) does reach it.
+      await putMember(admin, layout, 's', 's2', 'endpoint: {address: 192.0.2.42, port: 51899}\n');
+      await eventually(async () => expect((await s1.peersOn('s'))['s2']?.endpoint).toBe('192.0.2.42:51899'));
+      expect(s1.status().reconciles).toBeGreaterThan(quiet);
+    } finally {
+      await s1.stop();
+      await s2.stop();
+      await putMember(admin, layout, 's', 's2', 'endpoint: {address: 192.0.2.42}\n');
+    }
+  });
+
   test('--config merged with the fleet; an object both define names both sources', async () => {
-    const merged = await TestAgent.start('s1', '192.0.2.41', {
+    const merged = await FleetNode.start('s1', '192.0.2.41', {
       endpoints: [etcd.endpoint],
       fileSource: fileSource('tables:\n  - id: 7\n    name: local\n'),
     });
     try {
       expect(merged.source.description).toBe('etcd node s1 at /vppwg and file local.yaml');
-      expect(merged.lastState?.tables.map((t) => t.id)).toEqual([7]);
-      expect(merged.lastState?.wireguard.map((w) => w.name)).toEqual(['s']);
+      expect(merged.status().desiredSource).toBe('etcd node s1 at /vppwg and file local.yaml');
+      const actual = await merged.observe();
+      expect(actual.tables.filter((t) => t.id !== 0).map((t) => [t.id, t.name])).toEqual([
+        [7, 'vppwg:local'],
+        [7, 'vppwg:local'],
+      ]); // IPv4 and IPv6
+      expect([...actual.owned.interfaces.keys()]).toEqual(['s']);
     } finally {
       await merged.stop();
     }
-    const clash = await TestAgent.start('s1', '192.0.2.41', {
-      endpoints: [etcd.endpoint],
-      fileSource: fileSource('uplinks:\n  - name: host-eth0\n'),
-    });
+    // At start there is no last good state to keep: the daemon refuses to start, naming both sources.
+    await expect(
+      FleetNode.start('s1', '192.0.2.41', {
+        endpoints: [etcd.endpoint],
+        fileSource: fileSource('uplinks:\n  - name: host-eth0\n'),
+      }),
+    ).rejects.toThrow(
+      'uplink "host-eth0" is defined both by file local.yaml and by etcd node s1 at /vppwg: keep it in one of them',
+    );
+    // ...and gave its node name up again.
+    expect(await admin.get(layout.claim('s1')).string()).toBeNull();
+  });
+
+  test("a claim left by a crashed agent of this host is taken over at once; another host's is refused", async () => {
+    const lease = admin.lease(30);
+    lease.on('lost', () => undefined);
     try {
-      const snap = await clash.source.load();
-      expect(snap.state).toBeUndefined();
-      expect(snap.diagnostics.map((d) => d.message)).toEqual([
-        'uplink "host-eth0" is defined both by file local.yaml and by etcd node s1 at /vppwg: keep it in one of them',
-      ]);
+      const leaseId = await lease.grant();
+      const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+      const crashed = { host: hostname(), pid: deadPid, sinceMs: Date.now() - 1000 };
+      await admin.put(layout.claim('s1')).value(JSON.stringify(crashed)).lease(leaseId);
+      const s1 = await FleetNode.start('s1', '192.0.2.41', { endpoints: [etcd.endpoint] });
+      try {
+        expect(JSON.parse((await admin.get(layout.claim('s1')).string())!)).toMatchObject({
+          host: hostname(),
+          pid: process.pid,
+        });
+      } finally {
+        await s1.stop();
+      }
+      const elsewhere = { host: 'other-host.example', pid: deadPid, sinceMs: 0 };
+      await admin.put(layout.claim('s1')).value(JSON.stringify(elsewhere)).lease(leaseId);
+      await expect(FleetNode.start('s1', '192.0.2.41', { endpoints: [etcd.endpoint] })).rejects.toThrow(
+        `node name "s1" is already in use by the agent on host other-host.example (pid ${deadPid}, since 1970-01-01T00:00:00.000Z) (/vppwg/nodes/s1/claim): stop that agent, or give this one another --node (a crashed agent's claim expires within 3 s)`,
+      );
     } finally {
-      await clash.stop();
+      await lease.revoke();
     }
   });
 
   test('a store that does not answer at start: a clear error, nothing started', async () => {
     const port = await freePort();
-    await expect(TestAgent.start('s9', '192.0.2.49', { endpoints: [`http://127.0.0.1:${port}`] })).rejects.toThrow(
+    await expect(FleetNode.start('s9', '192.0.2.49', { endpoints: [`http://127.0.0.1:${port}`] })).rejects.toThrow(
       new RegExp(
         `^cannot start fleet node s9: etcd at http://127\\.0\\.0\\.1:${port} did not answer \\(.*\\): check --etcd, the TLS files and that the store runs$`,
       ),

@@ -184,6 +184,7 @@ async function serve(o: ServeOptions): Promise<number> {
         ...(o.etcdCa || o.etcdCert || o.etcdKey ? { tls: { ca: o.etcdCa, cert: o.etcdCert, key: o.etcdKey } } : {}),
         stateDir: o.stateDir,
         ...(fileSource ? { fileSource } : {}),
+        warn: (message) => logging.logger.warn(message),
       });
     } catch (err) {
       logging.logger.error((err as Error).message);
