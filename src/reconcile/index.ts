@@ -14,6 +14,7 @@ import { CreateJournal } from '../state/create-journal';
 import { RouteRecord, type RecordedRoute } from '../state/route-record';
 import { recordedRouteKeys, routesToRemember } from './route-memory';
 import { keepInterfaceKeys, resolveInterfaceKeys, type InterfaceKey } from './keys';
+import { resolveUplinks } from './uplink-match';
 
 /**
  * Above this many re-read objects a full observe (a few dumps) is cheaper than exact lookups one by one.
@@ -42,6 +43,7 @@ export {
   type ShowOptions,
 } from './format';
 export { checkReconcileApi, observe, reconcileMessages, MUTATING_MESSAGES } from './vpp';
+export { resolveUplinks, pciOfInterface } from './uplink-match';
 
 export interface ReconcileResult {
   ok: boolean;
@@ -165,7 +167,7 @@ function peersOf(desired: DesiredState, actual: ActualState): ReconcileResult['p
 
 export async function reconcile(
   client: VppClient,
-  desired: DesiredState,
+  file: DesiredState,
   opts: RoundOptions = {},
 ): Promise<ReconcileResult> {
   const started = performance.now();
@@ -196,11 +198,19 @@ export async function reconcile(
     if (!(err instanceof StateDirError)) throw err;
     return refused(err.message);
   }
-  const routeScope = wantedRouteKeys(desired);
+  const routeScope = wantedRouteKeys(file);
   // Routes vppwg applied and the file dropped are read too: the plan names them (or prunes them).
   for (const k of recordedRouteKeys(appliedRoutes)) routeScope.add(k);
   const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
   const observed = cached ?? (await observe(client, { routeScope }));
+  // Uplinks matched by hardware get VPP's names once, for the whole run (plan, verify, routes remembered).
+  let desired: DesiredState;
+  try {
+    desired = resolveUplinks(file, observed);
+  } catch (err) {
+    if (!(err instanceof PlanError)) throw err;
+    return refused(err.message);
+  }
   /** After a run that left VPP as desired: the record of applied routes, and no create pending. */
   const remember = (after: ActualState): void => {
     routeRecord?.write(routesToRemember(desired, appliedRoutes, after), appliedRoutes);
