@@ -391,6 +391,16 @@ export function formatStatus(s: StatusMsg): string {
     for (const d of s.configRejected.diagnostics)
       lines.push(`            ${d.file}:${d.line}:${d.column}: ${d.message}`);
   }
+  const uplinks = s.uplinks ?? [];
+  if (uplinks.length) {
+    lines.push(`uplinks   ${uplinks.filter((u) => u.linkUp).length}/${uplinks.length} link up`);
+    for (const u of uplinks) {
+      const vpp = u.vppName === '' ? ' (no VPP interface known yet)' : u.vppName !== u.name ? ` (${u.vppName})` : '';
+      lines.push(
+        `  ${u.name}${vpp}  link ${u.linkUp ? 'up' : 'DOWN'} since ${time(u.sinceMs)}, admin ${u.adminUp ? 'up' : 'down'}, ${u.linkChanges} link change(s)`,
+      );
+    }
+  }
   const up = s.peers.filter((p) => p.established).length;
   lines.push(`peers     ${up}/${s.peers.length} established`);
   for (const p of s.peers) {

@@ -12,6 +12,7 @@ import type { DaemonBus, DaemonPart } from '../bus';
 import type { DaemonMetrics } from '../metrics';
 import { timedClient } from '../timed-client';
 import { daemonMessages } from '../vpp-messages';
+import { linkStateMessages } from './link-state';
 import type { WorkQueue } from '../work-queue';
 
 export interface VppConnectionOptions {
@@ -86,7 +87,7 @@ export class VppConnection implements DaemonPart {
       clientName: 'vppwg-daemon',
       timeoutMs: this.opts.vppTimeoutMs,
       reconnect: { initialDelayMs: this.opts.reconnect?.initialDelayMs ?? 100, maxDelayMs: this.maxDelayMs },
-      messages: [...reconcileMessages(), ...Object.values(daemonMessages())],
+      messages: [...reconcileMessages(), ...Object.values(daemonMessages()), ...linkStateMessages()],
     }).then(
       (client) => {
         if (this.stopped) {
