@@ -3,7 +3,7 @@
  * plan resolves it to the one VPP interface whose MAC / PCI address agrees; none or several is a
  * plan error listing the candidates; a NIC VPP renames (same MAC) changes nothing.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDesiredState } from '../../src/config';
@@ -147,11 +147,13 @@ describe('uplinks matched by hardware', () => {
 
   test('a NIC renamed between runs (same MAC): the plan touches nothing', async () => {
     rig = await startRig({ uplinks: NICS });
-    const stateDir = new StateDir(mkdtempSync(join(tmpdir(), 'vppwg-uplink-')));
+    const dir = mkdtempSync(join(tmpdir(), 'vppwg-uplink-'));
+    const stateDir = new StateDir(dir);
     const desired = loadText(BY_MAC);
     expect((await reconcile(rig.client, desired, { stateDir })).ok).toBe(true);
     const after = await observe(rig.client);
     const appliedRoutes = new RouteRecord(stateDir).read();
+    rmSync(dir, { recursive: true, force: true });
     expect(appliedRoutes.map((r) => r.interface)).toEqual(['GigabitEthernet0/8/0']);
     const moved = renamed(after, 'GigabitEthernet0/8/0', 'GigabitEthernet0/a/0');
     const plan = planChanges(desired, moved, { appliedRoutes });
