@@ -127,6 +127,31 @@ routes:
     });
   });
 
+  it('after VPP restarts, learns the links afresh: one lost before the restart and back after it is reported up', async () => {
+    await carrier(false);
+    await waitFor(async () => (await status()).uplinks?.find((u) => u.name === 'wan' && !u.linkUp), 30_000, 'wan down');
+    const mark = streamed.length;
+    const connects = (await status()).vpp.connects;
+    // A new VPP: every NIC comes back with its carrier.
+    expect(await sim.control({ op: 'restart' })).toEqual({ ok: true });
+    const up = await waitFor(
+      async () => {
+        const s = await status();
+        return s.vpp.connects > connects && s.lastReconcile?.ok && s.uplinks?.find((u) => u.name === 'wan' && u.linkUp);
+      },
+      30_000,
+      'wan up after the restart',
+    );
+    expect(up).toMatchObject({ vppName: NIC, linkChanges: 10 });
+    await waitFor(() => streamed.slice(mark).some((e) => e.kind === 'LINK_UP'), 30_000, 'the LINK_UP event');
+    expect(
+      streamed
+        .slice(mark)
+        .filter((e) => e.kind.startsWith('LINK_'))
+        .map((e) => e.message),
+    ).toEqual([`uplink wan (${NIC}) link up`]);
+  });
+
   it('refuses a carrier change for an interface that is not an uplink, naming the uplinks', async () => {
     const r = await sim.control({ op: 'setCarrier', interface: 'wg0', up: false });
     expect(r).toEqual({ ok: false, error: `sim: no uplink named wg0; the uplinks are: ${NIC}, host-eth1` });

@@ -37,6 +37,8 @@ export class LinkState implements DaemonPart {
   private uplinks: UplinkStatusMsg[] = [];
   /** Flags of the last event per sw_if_index on this connection: newer than any dump a reconcile made. */
   private readonly lastEvent = new Map<number, Flags>();
+  /** Set by a new connection: VPP may have restarted, so the next reconcile's view replaces what was known. */
+  private relearn = false;
   private unsubscribeEvents?: () => void;
   private readonly offs: (() => void)[] = [];
 
@@ -68,6 +70,7 @@ export class LinkState implements DaemonPart {
   private onConnected(client: VppClient): void {
     // A new connection (maybe a new VPP): its interfaces are learned again at the next reconcile.
     this.lastEvent.clear();
+    this.relearn = true;
     this.unsubscribeEvents?.();
     this.unsubscribeEvents = client.subscribe(iface.sw_interface_event, (e) =>
       this.onEvent(e.sw_if_index, e.flags, e.deleted),
@@ -91,30 +94,25 @@ export class LinkState implements DaemonPart {
       resolved = { ...desired, uplinks: desired.uplinks.filter((u) => !u.match) };
     }
     const before = new Map(this.uplinks.map((u) => [u.name, u]));
+    const relearn = this.relearn;
+    this.relearn = false;
     this.uplinks = desired.uplinks.map((u) => {
       const vppName = resolved.uplinks.find((r) => (r.logicalName ?? r.name) === u.name)?.name ?? '';
       const cur = vppName ? actual.interfacesByName.get(vppName) : undefined;
       const prior = before.get(u.name);
+      const linkChanges = prior?.linkChanges ?? 0;
       if (!cur)
-        return {
-          name: u.name,
-          vppName: '',
-          swIfIndex: 0,
-          adminUp: false,
-          linkUp: false,
-          sinceMs: 0,
-          linkChanges: prior?.linkChanges ?? 0,
-        };
-      if (prior && prior.swIfIndex === cur.swIfIndex && prior.vppName === vppName) return prior;
+        return { name: u.name, vppName: '', swIfIndex: 0, adminUp: false, linkUp: false, sinceMs: 0, linkChanges };
+      const same = prior !== undefined && prior.swIfIndex === cur.swIfIndex && prior.vppName === vppName;
+      if (same && !relearn) return prior;
       const seen = this.lastEvent.get(cur.swIfIndex) ?? { adminUp: cur.adminUp, linkUp: cur.linkUp };
-      return {
-        name: u.name,
-        vppName,
-        swIfIndex: cur.swIfIndex,
-        ...seen,
-        sinceMs: Date.now(),
-        linkChanges: prior?.linkChanges ?? 0,
-      };
+      const next = { name: u.name, vppName, swIfIndex: cur.swIfIndex, ...seen, sinceMs: Date.now(), linkChanges };
+      // The same NIC seen again after a reconnect: a link that changed meanwhile is a change like any other.
+      if (same && prior.linkUp !== seen.linkUp) {
+        next.linkChanges++;
+        this.report(next, seen);
+      } else if (same) next.sinceMs = prior.sinceMs;
+      return next;
     });
     this.updateGauges();
   }
@@ -129,9 +127,20 @@ export class LinkState implements DaemonPart {
     u.linkUp = flags.linkUp;
     u.sinceMs = Date.now();
     u.linkChanges++;
+    this.report(u, flags, word);
+    this.updateGauges();
+  }
+
+  /** One link change, told in the log, the counter and the event stream. */
+  private report(u: UplinkStatusMsg, flags: Flags, word?: number): void {
     const names = u.name === u.vppName ? u.name : `${u.name} (${u.vppName})`;
     const text = `uplink ${names} link ${flags.linkUp ? 'up' : `down${flags.adminUp ? ' (carrier lost)' : ' (admin down)'}`}`;
-    this.log.warn(text, { uplink: u.name, interface: u.vppName, swIfIndex, flags: word });
+    this.log.warn(text, {
+      uplink: u.name,
+      interface: u.vppName,
+      swIfIndex: u.swIfIndex,
+      ...(word !== undefined ? { flags: word } : {}),
+    });
     this.metrics.uplinkLinkChanges.inc({ uplink: u.name });
     this.bus.emit('publish', {
       kind: flags.linkUp ? 'LINK_UP' : 'LINK_DOWN',
@@ -139,7 +148,6 @@ export class LinkState implements DaemonPart {
       message: text,
       uplink: { ...u },
     });
-    this.updateGauges();
   }
 
   private updateGauges(): void {
