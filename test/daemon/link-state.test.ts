@@ -5,13 +5,23 @@
  * status, `vppwg status`, the metrics and the event stream (LINK_DOWN / LINK_UP) and does not
  * reconcile because of it, however often it flaps.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatStatus } from '../../src/cli/commands/daemon';
 import { apiUrl, DaemonApiClient } from '../../src/daemon/apiClient';
 import type { EventMsg } from '../../src/daemon/api/proto';
 import type { Daemon } from '../../src/daemon/daemon';
-import { firstReconcile, SimProcess, startDaemon, tempDir, waitFor, type CapturedLog } from './helpers';
+import {
+  CLI,
+  firstReconcile,
+  requireBuiltCli,
+  SimProcess,
+  startDaemon,
+  tempDir,
+  waitFor,
+  type CapturedLog,
+} from './helpers';
 
 jest.setTimeout(120_000);
 
@@ -127,6 +137,40 @@ routes:
     });
   });
 
+  it('`vppwg events --kinds LINK_DOWN,LINK_UP` streams the link changes', async () => {
+    requireBuiltCli();
+    const port = daemon.apiAddress().port;
+    const ev = spawn(
+      process.execPath,
+      [
+        CLI,
+        'events',
+        '--api',
+        `127.0.0.1:${port}`,
+        '--token-file',
+        join(tmp.dir, 'token'),
+        '--kinds',
+        'LINK_DOWN,LINK_UP',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    ev.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    ev.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await waitFor(() => stderr.includes('subscribed to LINK_DOWN, LINK_UP'), 30_000, '`vppwg events` to subscribe');
+      await carrier(false);
+      await carrier(true);
+      await waitFor(() => stdout.split('\n').length > 2, 30_000, 'two event lines');
+      expect(stdout).toMatch(
+        new RegExp(`LINK_DOWN +uplink wan \\(${NIC}\\) link down \\(carrier lost\\)\n.*LINK_UP +uplink wan`),
+      );
+    } finally {
+      ev.kill('SIGINT');
+    }
+  });
+
   it('after VPP restarts, learns the links afresh: one lost before the restart and back after it is reported up', async () => {
     await carrier(false);
     await waitFor(async () => (await status()).uplinks?.find((u) => u.name === 'wan' && !u.linkUp), 30_000, 'wan down');
@@ -142,7 +186,7 @@ routes:
       30_000,
       'wan up after the restart',
     );
-    expect(up).toMatchObject({ vppName: NIC, linkChanges: 10 });
+    expect(up).toMatchObject({ vppName: NIC, linkChanges: 12 });
     await waitFor(() => streamed.slice(mark).some((e) => e.kind === 'LINK_UP'), 30_000, 'the LINK_UP event');
     expect(
       streamed

@@ -24,6 +24,8 @@ const EVENT_KINDS: EventKindName[] = [
   'VPP_CONNECTED',
   'VPP_LOST',
   'CONFIG_REJECTED',
+  'LINK_DOWN',
+  'LINK_UP',
 ];
 
 interface ServeOptions {
