@@ -105,7 +105,7 @@ export function registerDaemonCommands(program: Command, exit: ExitCode): void {
   program
     .command('events')
     .description(
-      'stream the daemon’s events (reconciles, drift repairs, peers up/down, VPP connected/lost) until interrupted; follows the daemon across its restarts',
+      'stream the daemon’s events (reconciles, drift repairs, peers up/down, VPP connected/lost, uplink links down/up) until interrupted; follows the daemon across its restarts',
     )
     .option('--api <addr>', 'the daemon API address', DEFAULT_LISTEN)
     .addOption(deprecatedListen())
