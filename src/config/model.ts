@@ -18,9 +18,28 @@ export interface DesiredTable {
   readonly families: readonly AddressFamily[];
 }
 
+/**
+ * How an uplink is found among VPP's interfaces by its hardware rather than its name: every key
+ * given must agree, and exactly one interface may match (see src/reconcile/uplink-match.ts).
+ */
+export interface UplinkMatch {
+  /** MAC address, lower case 'aa:bb:cc:dd:ee:ff' (VPP's sw_interface_details l2_address). */
+  readonly mac?: string;
+  /** PCI address 'dddd:bb:dd.f', lower case (what VPP's DPDK interface names encode). */
+  readonly pci?: string;
+}
+
 export interface DesiredUplink {
-  /** VPP interface name, e.g. 'TenGigabitEthernet0/8/0', 'host-eth0', 'loop0'. vppwg never creates or deletes it. */
+  /**
+   * VPP interface name, e.g. 'TenGigabitEthernet0/8/0', 'host-eth0', 'loop0'; with `match` the
+   * file's logical name for it (used by routes), until the plan resolves it to VPP's name. vppwg
+   * never creates or deletes it.
+   */
   readonly name: string;
+  /** Find the interface by hardware; `name` is then logical. */
+  readonly match?: UplinkMatch;
+  /** Set once matched (src/reconcile/uplink-match.ts): the file's logical name, `name` being VPP's. */
+  readonly logicalName?: string;
   /** Only the attributes the file names are managed; undefined = leave as is. */
   readonly adminUp?: boolean;
   readonly mtu?: number;

@@ -70,7 +70,25 @@ export const desiredStateSchema = {
             type: 'string',
             pattern: PRINTABLE,
             maxLength: 63,
-            'x-what': "the VPP interface name, e.g. 'host-eth0'",
+            'x-what': "the VPP interface name, e.g. 'host-eth0' (with `match`: a logical name, e.g. 'wan')",
+          },
+          match: {
+            type: 'object',
+            properties: {
+              mac: {
+                type: 'string',
+                pattern: '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$',
+                'x-what': "a MAC address 'aa:bb:cc:dd:ee:ff'",
+              },
+              pci: {
+                type: 'string',
+                pattern: '^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\\.[0-7]$',
+                'x-what': "a PCI address 'dddd:bb:dd.f', e.g. '0000:03:00.0'",
+              },
+            },
+            minProperties: 1,
+            additionalProperties: false,
+            'x-what': "the uplink's hardware: {mac: 'aa:bb:cc:dd:ee:ff'} and/or {pci: '0000:03:00.0'}",
           },
           admin_up: { type: 'boolean' },
           mtu: { type: 'integer', minimum: 68, maximum: 9216, 'x-what': 'an L3 MTU (68..9216)' },

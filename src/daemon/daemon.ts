@@ -23,6 +23,7 @@ import { ApiPart } from './parts/api';
 import { DesiredStatePart } from './parts/desired';
 import { DriftTimer } from './parts/drift-timer';
 import { LearnedEndpoints } from './parts/learned-endpoints';
+import { LinkState } from './parts/link-state';
 import { PeerStatus } from './parts/peer-status';
 import { ReconcileRunner } from './parts/reconcile-runner';
 import { SystemdNotifier } from './parts/systemd';
@@ -87,6 +88,7 @@ export class Daemon extends EventEmitter {
   private readonly runner: ReconcileRunner;
   private readonly drift: DriftTimer;
   private readonly peers: PeerStatus;
+  private readonly links: LinkState;
   private readonly learned: LearnedEndpoints;
   private readonly api: ApiPart;
   private readonly systemd: SystemdNotifier;
@@ -136,6 +138,7 @@ export class Daemon extends EventEmitter {
     );
     this.drift = new DriftTimer(opts.driftIntervalMs, this.runner, this.vpp, this.queue);
     this.peers = new PeerStatus(this.bus, this.metrics, log);
+    this.links = new LinkState(() => this.desired.state, this.bus, this.metrics, log);
     this.api = new ApiPart(
       {
         listen: opts.listen,
@@ -182,6 +185,7 @@ export class Daemon extends EventEmitter {
     if (this.stopping) return;
     this.learned.start();
     this.peers.start();
+    this.links.start();
     this.runner.start();
     this.systemd.start();
     // Last of the 'reconciled' listeners: peers and learned endpoints are current when callers hear it.
@@ -205,6 +209,7 @@ export class Daemon extends EventEmitter {
       if (!(await this.queue.idle(SHUTDOWN_WAIT_MS)))
         this.log.warn(`the operation in flight did not finish within ${SHUTDOWN_WAIT_MS} ms; closing anyway`);
       this.peers.stop();
+      this.links.stop();
       this.learned.stop();
       await this.vpp.stop();
       this.lock.stop();
@@ -283,6 +288,7 @@ export class Daemon extends EventEmitter {
       reconciles: this.runner.reconciles,
       startedAtMs: this.startedAtMs,
       daemonVersion: daemonVersion(),
+      uplinks: this.links.list(),
     };
   }
 }

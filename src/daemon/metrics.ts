@@ -16,6 +16,8 @@ export class DaemonMetrics {
   readonly peersManaged: Gauge;
   readonly configRejections: Counter;
   readonly apiRequests: Counter<'request' | 'result'>;
+  readonly uplinkLinkUp: Gauge<'uplink' | 'interface'>;
+  readonly uplinkLinkChanges: Counter<'uplink'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -69,6 +71,18 @@ export class DaemonMetrics {
       name: 'vppwg_api_requests_total',
       help: 'Requests on the daemon API by type and result',
       labelNames: ['request', 'result'],
+      registers,
+    });
+    this.uplinkLinkUp = new Gauge({
+      name: 'vppwg_uplink_link_up',
+      help: "1 while an uplink's link (carrier) is up as VPP reports it, 0 while down",
+      labelNames: ['uplink', 'interface'],
+      registers,
+    });
+    this.uplinkLinkChanges = new Counter({
+      name: 'vppwg_uplink_link_changes_total',
+      help: "Changes of an uplink's link state seen in VPP's interface events",
+      labelNames: ['uplink'],
       registers,
     });
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'vppwg_' });

@@ -22,6 +22,10 @@ export interface ActualInterface {
   readonly owner?: string;
   readonly adminUp: boolean;
   readonly linkUp: boolean;
+  /** Hardware (MAC) address, lower case; unset when VPP reports none (all zero: wg, local0). */
+  readonly mac?: string;
+  /** Set on a sub-interface: its parent's sw_if_index (it reports the parent's MAC). */
+  readonly parentSwIfIndex?: number;
   /** VPP's per-protocol MTUs [L3, IP4, IP6, MPLS]. */
   readonly mtu: readonly number[];
   readonly table: { readonly ip4: number; readonly ip6: number };

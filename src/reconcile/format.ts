@@ -7,7 +7,9 @@ import { signOf } from './action';
 import { endpointText } from './ip';
 import type { Plan } from './plan';
 import { TAG_PREFIX } from '../config/tag';
-import type { DesiredState } from '../config/model';
+import type { DesiredState, DesiredUplink } from '../config/model';
+import { PlanError } from './plan-error';
+import { pciOfInterface, resolveUplinks } from './uplink-match';
 
 /** The plan's counts as one sentence ('2 to create, 0 to change, 1 to delete'; 'no changes' when empty). */
 export function planSummaryText(plan: Plan): string {
@@ -72,6 +74,11 @@ export interface ShownState {
     tag: string;
     /** Whether the desired state show was given names this interface as an uplink. */
     uplink: boolean;
+    /** The file's logical name for an uplink it matches by hardware (`match`), e.g. 'wan'. */
+    uplinkName?: string;
+    /** Hardware address, when VPP reports one; the PCI address VPP's DPDK name encodes. */
+    mac?: string;
+    pci?: string;
     adminUp: boolean;
     linkUp: boolean;
     mtu: number;
@@ -97,11 +104,27 @@ export interface ShowOptions {
   desired?: DesiredState;
 }
 
+/** The file's uplinks with VPP's names; one that matches no single interface is simply not marked. */
+function shownUplinks(desired: DesiredState | undefined, actual: ActualState): readonly DesiredUplink[] {
+  if (!desired) return [];
+  try {
+    return resolveUplinks(desired, actual).uplinks;
+  } catch (err) {
+    if (!(err instanceof PlanError)) throw err;
+    return desired.uplinks.filter((u) => !u.match);
+  }
+}
+
+/** `{[key]: value}` when value is defined, else `{}`: optional fields stay absent in JSON. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
 export function showState(actual: ActualState, opts: ShowOptions = {}): ShownState {
   const ifName = (i: number): string => actual.interfaces.get(i)?.name ?? `sw_if_index ${i}`;
   const peerNames = new Map<string, string>();
   for (const w of opts.desired?.wireguard ?? []) for (const p of w.peers) peerNames.set(p.publicKey, p.name);
-  const uplinks = new Set(opts.desired?.uplinks.map((u) => u.name));
+  const uplinks = new Map(shownUplinks(opts.desired, actual).map((u) => [u.name, u.logicalName]));
   const peersBy = new Map<number, ShownPeer[]>();
   for (const p of actual.peers.values()) {
     const list = peersBy.get(p.swIfIndex) ?? [];
@@ -132,6 +155,9 @@ export function showState(actual: ActualState, opts: ShowOptions = {}): ShownSta
         owner: i.owner ?? null,
         tag: i.tag,
         uplink: uplinks.has(i.name),
+        ...optional('uplinkName', uplinks.get(i.name)),
+        ...optional('mac', i.mac),
+        ...optional('pci', pciOfInterface(i)),
         adminUp: i.adminUp,
         linkUp: i.linkUp,
         mtu: i.mtu[0] ?? 0,
@@ -192,8 +218,10 @@ export function formatShow(actual: ActualState, opts: ShowOptions = {}): string 
         : i.tag.startsWith(TAG_PREFIX)
           ? `tag "${i.tag}" but not a WireGuard interface, so not managed by vppwg`
           : i.uplink
-            ? 'managed (uplink)'
+            ? `managed (uplink${i.uplinkName !== undefined ? ` "${i.uplinkName}"` : ''})`
             : 'not managed by vppwg',
+      i.mac !== undefined ? `mac ${i.mac}` : undefined,
+      i.pci !== undefined ? `pci ${i.pci}` : undefined,
     ].filter(Boolean);
     out.push(`  ${i.name} [${i.swIfIndex}] ${i.type}: ${attrs.join(', ')}`);
     for (const a of i.addresses) out.push(`      ${a}`);

@@ -14,6 +14,7 @@ import { CreateJournal } from '../state/create-journal';
 import { RouteRecord, type RecordedRoute } from '../state/route-record';
 import { recordedRouteKeys, routesToRemember } from './route-memory';
 import { keepInterfaceKeys, resolveInterfaceKeys, type InterfaceKey } from './keys';
+import { resolveUplinks } from './uplink-match';
 
 /**
  * Above this many re-read objects a full observe (a few dumps) is cheaper than exact lookups one by one.
@@ -42,6 +43,7 @@ export {
   type ShowOptions,
 } from './format';
 export { checkReconcileApi, observe, readPeers, reconcileMessages, MUTATING_MESSAGES } from './vpp';
+export { resolveUplinks, pciOfInterface } from './uplink-match';
 
 export interface ReconcileResult {
   ok: boolean;
@@ -175,7 +177,7 @@ export function reconcile(
   return reconcileRound(client, desired, opts);
 }
 
-async function reconcileRound(client: VppClient, desired: DesiredState, opts: RoundOptions): Promise<ReconcileResult> {
+async function reconcileRound(client: VppClient, file: DesiredState, opts: RoundOptions): Promise<ReconcileResult> {
   const started = performance.now();
   const done = (r: Omit<ReconcileResult, 'durationMs'>): ReconcileResult => ({
     ...r,
@@ -204,11 +206,19 @@ async function reconcileRound(client: VppClient, desired: DesiredState, opts: Ro
     if (!(err instanceof StateDirError)) throw err;
     return refused(err.message);
   }
-  const routeScope = wantedRouteKeys(desired);
+  const routeScope = wantedRouteKeys(file);
   // Routes vppwg applied and the file dropped are read too: the plan names them (or prunes them).
   for (const k of recordedRouteKeys(appliedRoutes)) routeScope.add(k);
   const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
   const observed = cached ?? (await observe(client, { routeScope }));
+  // Uplinks matched by hardware get VPP's names once, for the whole run (plan, verify, routes remembered).
+  let desired: DesiredState;
+  try {
+    desired = resolveUplinks(file, observed);
+  } catch (err) {
+    if (!(err instanceof PlanError)) throw err;
+    return refused(err.message);
+  }
   /** After a run that left VPP as desired: the record of applied routes, and no create pending. */
   const remember = (after: ActualState): void => {
     routeRecord?.write(routesToRemember(desired, appliedRoutes, after), appliedRoutes);
@@ -290,7 +300,7 @@ async function reconcileRound(client: VppClient, desired: DesiredState, opts: Ro
   const interrupted = outcome.error?.operation === INTERRUPTED;
   if (outcome.error && cached && rollback && outcome.rolledBack && !interrupted) {
     // The cached state may have been stale: VPP is as before this run, so plan again from what it has.
-    return reconcileRound(client, desired, { ...opts, actual: undefined });
+    return reconcileRound(client, file, { ...opts, actual: undefined });
   }
   if (outcome.error) {
     // Best effort: the peers list is informative; a VPP that went away must not hide the error.
@@ -341,7 +351,7 @@ async function reconcileRound(client: VppClient, desired: DesiredState, opts: Ro
     // A new interface can be given the sw_if_index of one deleted earlier, and VPP kept the routes
     // through that one (as drops): they now read as through ours, and only now can the plan see
     // them. One more round, from what was just observed; what this round applied stays.
-    const second = await reconcileRound(client, desired, { ...opts, actual: after, round: 2 });
+    const second = await reconcileRound(client, file, { ...opts, actual: after, round: 2 });
     return {
       ...second,
       plan: mergePlans(plan, second.plan),

@@ -32,6 +32,8 @@ import { signOf, type Action } from './action';
 import type { TakenInterface } from './adopt';
 import type { InterfaceKey } from './keys';
 import type { RecordedRoute } from '../state/route-record';
+import { PlanError } from './plan-error';
+import { resolveUplinks } from './uplink-match';
 
 // The desired state arrives normalised (src/config: canonical addresses and network prefixes) and
 // observe() canonicalises what VPP reports, so the diff compares strings without parsing again.
@@ -168,12 +170,7 @@ export interface PlanOptions {
   readonly pruneRoutes?: boolean;
 }
 
-export class PlanError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(problems.join('\n'));
-    this.name = 'PlanError';
-  }
-}
+export { PlanError };
 
 export function stepOf(op: Operation): PlannedStep {
   return (op as PlannedOperation)[STEP];
@@ -1315,5 +1312,6 @@ function peerSummary(p: DesiredPeer): string {
 }
 
 export function planChanges(desired: DesiredState, actual: ActualState, opts: PlanOptions = {}): Plan {
-  return new Planner(desired, actual, opts).run();
+  // Uplinks matched by hardware become VPP's names first: the planner diffs by name.
+  return new Planner(resolveUplinks(desired, actual), actual, opts).run();
 }

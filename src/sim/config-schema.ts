@@ -46,7 +46,7 @@ export const simConfigSchema = {
   properties: {
     uplinks: {
       type: 'array',
-      'x-what': 'a list of {name, addresses?, up?, mtu?, mac?}',
+      'x-what': 'a list of {name, addresses?, up?, mtu?, mac?, pci?}',
       items: {
         type: 'object',
         'x-what': 'a mapping with at least `name`',
@@ -65,6 +65,11 @@ export const simConfigSchema = {
           up: { type: 'boolean', 'x-what': 'true or false' },
           mtu: { type: 'integer', minimum: 68, maximum: 65535, 'x-what': 'an integer 68-65535' },
           mac: { type: 'string', pattern: '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$', 'x-what': "'aa:bb:cc:dd:ee:ff'" },
+          pci: {
+            type: 'string',
+            pattern: '^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\\.[0-7]$',
+            'x-what': "a PCI address 'dddd:bb:dd.f', e.g. '0000:03:00.0' (the name must be VPP's for it)",
+          },
         },
         required: ['name'],
         additionalProperties: false,

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { parsePrefix } from '../config/addr';
 import { Locator, fromPointer, type DataPath } from '../config/locate';
+import { pciOfInterface } from '../reconcile/uplink-match';
 import { FAULT_OP_NAMES, faultSchema, simConfigSchema } from './config-schema';
 
 export interface SimUplink {
@@ -16,6 +17,8 @@ export interface SimUplink {
   up?: boolean;
   mtu?: number;
   mac?: string;
+  /** A DPDK NIC's PCI address 'dddd:bb:dd.f'; `name` must then be VPP's name for it (e.g. GigabitEthernet3/0/0). */
+  pci?: string;
 }
 
 export type FaultSpec =
@@ -181,6 +184,16 @@ function ruleFindings(config: SimConfig): SimFinding[] {
         want: `${u.name} is a name VPP gives its own interfaces; use e.g. host-eth0`,
       });
     seen.add(u.name);
+    // VPP names a DPDK NIC after its PCI address: a name that says otherwise would be no VPP's.
+    if (u.pci !== undefined) {
+      const pci = u.pci.toLowerCase();
+      const named = pciOfInterface({ name: u.name, devType: 'dpdk' });
+      if (named !== (pci.length === 7 ? `0000:${pci}` : pci))
+        out.push({
+          path: ['uplinks', i, 'name'],
+          want: `${u.name} is not VPP's name for the NIC at PCI ${u.pci}${named ? ` (it names ${named})` : ''}: VPP names a DPDK NIC <speed>Ethernet<bus>/<device>/<function> in hex, e.g. 0000:03:00.0 is TenGigabitEthernet3/0/0`,
+        });
+    }
   });
   return out;
 }

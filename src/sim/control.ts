@@ -1,7 +1,7 @@
 /**
  * The control socket of a sim run as a process: one JSON object per line in, one JSON line out.
  * Queries: ping, counters, resetCounters, snapshot, messageIds, clearFaults,
- * establishPeer {peerIndex}. Faults, in the FaultSpec shape: closeAfter {n}, closeNow,
+ * establishPeer {peerIndex}, setCarrier {interface, up} (an uplink's carrier down/up). Faults, in the FaultSpec shape: closeAfter {n}, closeNow,
  * delayReplies {ms}, failNth {msg, n, retval}, dropReply {msg, n?}, pauseReading {ms},
  * restart {downMs?}. `{"op":"counters"}` → `{"ok":true,"counters":{...}}`; errors come back as
  * `{"ok":false,"error":"..."}` naming the field to fix.
@@ -44,6 +44,15 @@ export async function handleControlRequest(sim: Sim, line: string): Promise<Reco
         if (!Number.isInteger(r.peerIndex))
           return { ok: false, error: 'control: establishPeer needs an integer peerIndex' };
         return { ok: sim.control.establishPeer(r.peerIndex as number) };
+      }
+      case 'setCarrier': {
+        if (typeof r.interface !== 'string' || typeof r.up !== 'boolean')
+          return {
+            ok: false,
+            error: 'control: setCarrier needs interface (an uplink name) and up (true or false)',
+          };
+        sim.control.setCarrier(r.interface, r.up);
+        return { ok: true };
       }
       default: {
         const fault = checkFault(r, 'control', (path, want) => {

@@ -28,6 +28,8 @@ export interface SimControl {
   pauseReading(ms: number): void;
   /** Marks a peer ESTABLISHED now (a completed handshake), with its events. */
   establishPeer(peerIndex: number): boolean;
+  /** An uplink's carrier lost (`up` false) or back, by VPP name: its link flag and sw_interface_event follow. */
+  setCarrier(interfaceName: string, up: boolean): void;
   clearFaults(): void;
   apply(fault: FaultSpec): Promise<void>;
 }
@@ -81,6 +83,7 @@ export async function startSim(
     restart: (o) => server.restart(o?.downMs ?? 0),
     pauseReading: (ms) => server.pauseReading(ms),
     establishPeer: (i) => server.establishPeer(i),
+    setCarrier: (name, up) => server.setCarrier(name, up),
     clearFaults: () => {
       server.faults.closeAfter = undefined;
       server.faults.delayMs = 0;

@@ -47,6 +47,8 @@ export interface Iface {
   instance: number;
   mac: string;
   adminUp: boolean;
+  /** The NIC's carrier (cable, far end): an uplink's link is up only while admin-up with carrier. */
+  carrier: boolean;
   linkMtu: number;
   mtu: number[];
   tag: string;
@@ -229,14 +231,40 @@ export class VppModel {
 
   private newIface(spec: Pick<Iface, 'kind' | 'name' | 'devType' | 'instance' | 'mac' | 'linkMtu' | 'mtu'>): Iface {
     const swIfIndex = this.swIfIndices.alloc();
-    const iface: Iface = { ...spec, swIfIndex, adminUp: false, tag: '', table4: 0, table6: 0, addrs4: [], addrs6: [] };
+    const iface: Iface = {
+      ...spec,
+      swIfIndex,
+      adminUp: false,
+      carrier: true,
+      tag: '',
+      table4: 0,
+      table6: 0,
+      addrs4: [],
+      addrs6: [],
+    };
     this.ifaces.set(swIfIndex, iface);
     return iface;
   }
 
   ifFlags(i: Iface): number {
     if (!i.adminUp) return 0;
-    return i.kind === 'local' ? IF_ADMIN_UP : IF_ADMIN_UP | IF_LINK_UP;
+    return i.kind === 'local' || !i.carrier ? IF_ADMIN_UP : IF_ADMIN_UP | IF_LINK_UP;
+  }
+
+  /**
+   * An uplink's carrier lost or back (a cable pulled, the far end down): VPP's link-state process
+   * sends a sw_interface_event with the new flags (admin and link) when the flags change.
+   */
+  setCarrier(name: string, up: boolean): void {
+    const i = [...this.ifaces.values()].find((x) => x.name === name && x.kind === 'uplink');
+    if (!i) {
+      const uplinks = [...this.ifaces.values()].filter((x) => x.kind === 'uplink').map((x) => x.name);
+      throw new Error(`sim: no uplink named ${name}; the uplinks are: ${uplinks.join(', ') || 'none'}`);
+    }
+    if (i.carrier === up) return;
+    const before = this.ifFlags(i);
+    i.carrier = up;
+    if (this.ifFlags(i) !== before) this.events.iface(i.swIfIndex, this.ifFlags(i), false);
   }
 
   iface(swIfIndex: number): Iface | undefined {

@@ -427,6 +427,11 @@ export class SimServer {
     return ok;
   }
 
+  /** An uplink's carrier down or up; its event goes out with the next link-state run. */
+  setCarrier(name: string, up: boolean): void {
+    this.model.setCarrier(name, up);
+  }
+
   counters(): Record<string, number> {
     return Object.fromEntries([...this.counts.entries()].sort());
   }

@@ -394,7 +394,8 @@ export function comparable(s: ShownState): unknown {
   const byName = <T extends { name: string }>(a: T[]) => [...a].sort((x, y) => x.name.localeCompare(y.name));
   return {
     interfaces: byName(
-      s.interfaces.map(({ swIfIndex: _, ...i }) => ({ ...i, mtu: i.name === 'host-eth0' ? 0 : i.mtu })),
+      // The MAC is the host's (a veth's) in VPP and the emulator's own: not a difference in rules.
+      s.interfaces.map(({ swIfIndex: _, mac: _mac, ...i }) => ({ ...i, mtu: i.name === 'host-eth0' ? 0 : i.mtu })),
     ),
     wireguard: [...s.wireguard]
       .sort((x, y) => x.instance - y.instance)

@@ -6,9 +6,16 @@
 # another place to clone VPP from.
 #
 #   test/real-vpp/run-vpp.sh build [REF]   clone FD.io VPP (REF, default master) into $VPP_DIR and build
-#                                          vpp, vppctl and the wireguard, af_packet and ping plugins
-#   test/real-vpp/run-vpp.sh start         (re)start it; the API socket is $RUN_DIR/api.sock
-#   test/real-vpp/run-vpp.sh stop
+#                                          vpp, vppctl and the wireguard, af_packet and ping plugins; with
+#                                          DPDK_PREFIX (an installed DPDK, see below) the dpdk plugin too
+#   test/real-vpp/run-vpp.sh start [--uplink af_packet|dpdk]
+#                                          (re)start it; the API socket is $RUN_DIR/api.sock. The uplink
+#                                          (MAC 02:fe:00:00:00:01) is af_packet's host-eth0 by default;
+#                                          `--uplink dpdk` makes it a DPDK vdev instead ($DPDK_VDEV, default
+#                                          a net_tap bridged to the same veth), with $HUGEPAGES 2 MB pages
+#                                          reserved (released by stop); VPP then names it itself, so the
+#                                          file must match the uplink by MAC
+#   test/real-vpp/run-vpp.sh stop          stops VPP and gives back the hugepages start reserved
 #   test/real-vpp/run-vpp.sh peer          the far end for the real-peer tests: netns $PEER_NETNS on the
 #                                          other side of host-eth0's veth, holding the examples' gateway
 #                                          (192.0.2.254, 2001:db8:0:1::fe) and remote endpoints; needs
@@ -16,6 +23,16 @@
 #                                          WireGuard, and ping (iputils-ping)
 #
 # VPP_BUILD names another build directory (default $VPP_DIR/build-clang).
+#
+# DPDK for the dpdk plugin (found on 2026-12-07): Debian's libdpdk-dev (22.11) lacks the driver-SDK
+# headers the plugin includes. DPDK 26.07 (the version VPP's build/external/packages/dpdk.mk names)
+# from source builds with meson (run with the system python first on PATH): -Denable_driver_sdk=true
+# -Ddisable_apps='*' -Dtests=false and the drivers bus/pci,bus/vdev,bus/vmbus (the plugin includes
+# rte_bus_vmbus.h),mempool/ring,net/tap,net/null,net/ring,net/virtio; install it and give its prefix
+# as DPDK_PREFIX. The plugin compiles against that shared build, but its rte_eal_init failed with
+# "Invalid argument" even with `dpdk { no-pci }` and no device; VPP's own external build links DPDK
+# statically (dpdk.mk: --default-library static) and leaves net/tap and net/af_packet out, so with
+# it DPDK_VDEV must name another vdev (net_null0 and net_ring0 carry no traffic to a far end).
 #
 # then: VPPWG_TEST_VPP_SOCKET=$RUN_DIR/api.sock npx jest test/real-vpp
 #       VPP_API_SOCKET=$RUN_DIR/api.sock npm run bench -- client reconcile
@@ -34,6 +51,11 @@ RUN_DIR=${RUN_DIR:-/tmp/vpp-run}
 NETNS=${NETNS:-vppwg-vpp}
 PEER_NETNS=${PEER_NETNS:-vppwg-wg}
 BUILD=${VPP_BUILD:-$VPP_DIR/build-clang}
+# --uplink dpdk: the vdev VPP drives through DPDK, its Linux side, and the 2 MB pages reserved for it.
+TAP_IFACE=${TAP_IFACE:-vppwg-tap0}
+DPDK_VDEV=${DPDK_VDEV:-net_tap0,iface=$TAP_IFACE,mac=02:fe:00:00:00:01}
+HUGEPAGES=${HUGEPAGES:-256}
+NR_HUGEPAGES=/proc/sys/vm/nr_hugepages
 # Where to clone VPP from (a local mirror works as well).
 VPP_GIT=${VPP_GIT:-https://github.com/FDio/vpp.git}
 
@@ -41,21 +63,70 @@ build() {
   local ref=${1:-master}
   [ -d "$VPP_DIR/.git" ] || git clone "$VPP_GIT" "$VPP_DIR"
   git -C "$VPP_DIR" checkout -q "$ref"
+  local plugins="wireguard;af_packet;ping;linux_cp;linux_cp_unittest;linux_nl" targets=()
+  if [ -n "${DPDK_PREFIX:-}" ]; then
+    local pc
+    pc=$(dirname "$(find "$DPDK_PREFIX" -name libdpdk.pc -print -quit)")
+    [ "$pc" != . ] || { echo "build: no libdpdk.pc under DPDK_PREFIX=$DPDK_PREFIX: install DPDK there first" >&2; exit 1; }
+    export PKG_CONFIG_PATH=$pc${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+    plugins+=";dpdk"
+    targets+=(dpdk_plugin)
+    # A DPDK found once stays in CMake's cache: forget it so this one is used.
+    [ -f "$BUILD/CMakeCache.txt" ] && sed -i '/^DPDK\|^pkgcfg_lib_DPDK/d' "$BUILD/CMakeCache.txt"
+  fi
   # vppapigen needs ply from the system python, not a pyenv one. linux_cp_unittest is listed because
   # VPP's plugin filter leaves the linux-cp folder at the first plugin it skips, before linux_nl.
   cmake -G Ninja -S "$VPP_DIR/src" -B "$BUILD" -DCMAKE_BUILD_TYPE=release -DCMAKE_C_COMPILER=clang \
-    -DVPP_USE_LTO=OFF -DVPP_BUILD_NATIVE_ONLY=ON -DVPP_PLUGINS="wireguard;af_packet;ping;linux_cp;linux_cp_unittest;linux_nl" \
-    -DPython3_EXECUTABLE=/usr/bin/python3
+    -DVPP_USE_LTO=OFF -DVPP_BUILD_NATIVE_ONLY=ON -DVPP_PLUGINS="$plugins" \
+    -DPython3_EXECUTABLE=/usr/bin/python3 ${DPDK_PREFIX:+-DVPP_USE_SYSTEM_DPDK=ON}
   PATH=/usr/bin:/bin:$PATH ninja -C "$BUILD" vpp vppctl wireguard_plugin af_packet_plugin ping_plugin \
-    openssl_crypto_engine native_crypto_engine linux_cp_plugin linux_nl_plugin
+    openssl_crypto_engine native_crypto_engine linux_cp_plugin linux_nl_plugin "${targets[@]}"
+}
+
+# The 2 MB pages DPDK's buffers live in: the count before is kept in $RUN_DIR, and given back by stop.
+reserve_hugepages() {
+  [ -f "$RUN_DIR/nr_hugepages.before" ] || cat "$NR_HUGEPAGES" >"$RUN_DIR/nr_hugepages.before"
+  local before
+  before=$(cat "$RUN_DIR/nr_hugepages.before")
+  echo $((before + HUGEPAGES)) >"$NR_HUGEPAGES"
+  local got
+  got=$(cat "$NR_HUGEPAGES")
+  if [ "$got" -lt $((before + HUGEPAGES)) ]; then
+    release_hugepages
+    echo "start: the kernel gave $((got - before)) of $HUGEPAGES hugepages (memory fragmented?): set HUGEPAGES lower" >&2
+    exit 1
+  fi
+}
+
+release_hugepages() {
+  [ -f "$RUN_DIR/nr_hugepages.before" ] || return 0
+  cat "$RUN_DIR/nr_hugepages.before" >"$NR_HUGEPAGES"
+  rm -f "$RUN_DIR/nr_hugepages.before"
 }
 
 stop() {
   pkill -f "$BUILD/bin/vpp -c" || true
   sleep 0.5
+  release_hugepages
 }
 
 start() {
+  local uplink=af_packet
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --uplink) uplink=${2:-}; shift 2 || true ;;
+      --uplink=*) uplink=${1#--uplink=}; shift ;;
+      *) echo "start: unknown option $1 (expected --uplink af_packet|dpdk)" >&2; exit 2 ;;
+    esac
+  done
+  case "$uplink" in
+    af_packet | dpdk) ;;
+    *) echo "start: --uplink $uplink: expected af_packet or dpdk" >&2; exit 2 ;;
+  esac
+  if [ "$uplink" = dpdk ] && [ ! -e "$BUILD/lib/x86_64-linux-gnu/vpp_plugins/dpdk_plugin.so" ]; then
+    echo "start: $BUILD has no dpdk plugin: build VPP with DPDK_PREFIX set (see the top of $0)" >&2
+    exit 1
+  fi
   stop
   mkdir -p "$RUN_DIR"
   rm -f "$RUN_DIR"/{api,cli}.sock
@@ -71,11 +142,20 @@ start() {
   for p in crypto_native_plugin.so crypto_openssl_plugin.so ping_plugin.so; do
     [ -e "$BUILD/lib/x86_64-linux-gnu/vpp_plugins/$p" ] && EXTRA_PLUGINS+="plugin $p { enable } "
   done
+  # A DPDK vdev instead of af_packet: DPDK's own driver (net_tap makes a Linux tap in VPP's netns),
+  # no PCI scan, and a small buffer pool in the hugepages reserved for it.
+  local DPDK_CONF=""
+  if [ "$uplink" = dpdk ]; then
+    reserve_hugepages
+    EXTRA_PLUGINS+="plugin dpdk_plugin.so { enable } "
+    DPDK_CONF="dpdk { no-pci vdev $DPDK_VDEV } buffers { buffers-per-numa 16384 }"
+  fi
   cat >"$RUN_DIR/startup.conf" <<EOF
 unix { nodaemon log $RUN_DIR/vpp.log cli-listen $RUN_DIR/cli.sock }
 socksvr { socket-name $RUN_DIR/api.sock }
 api-segment { prefix vppwg-test }
 plugins { plugin default { disable } plugin wireguard_plugin.so { enable } plugin af_packet_plugin.so { enable } $EXTRA_PLUGINS}
+$DPDK_CONF
 EOF
   ip netns exec "$NETNS" "$BUILD/bin/vpp" -c "$RUN_DIR/startup.conf" >"$RUN_DIR/stdout.log" 2>&1 &
   for _ in $(seq 100); do
@@ -83,9 +163,23 @@ EOF
     sleep 0.2
   done
   sleep 0.5
-  # A fixed MAC, as a NIC has: af_packet picks a random one otherwise, and a far end that cached
-  # the last VPP's (IPv6 neighbours stay cached for a while) would keep sending to it.
-  "$BUILD/bin/vppctl" -s "$RUN_DIR/cli.sock" create host-interface name eth0 hw-addr 02:fe:00:00:00:01
+  if [ "$uplink" = dpdk ]; then
+    # The tap DPDK made joins the veth on a bridge, so the far end (`peer`) is reached as with af_packet.
+    local ns=(ip -n "$NETNS")
+    if "${ns[@]}" link show "$TAP_IFACE" >/dev/null 2>&1; then
+      "${ns[@]}" link show vppwg-br >/dev/null 2>&1 || "${ns[@]}" link add vppwg-br type bridge
+      "${ns[@]}" link set vppwg-br up
+      "${ns[@]}" link set eth0 master vppwg-br
+      "${ns[@]}" link set "$TAP_IFACE" master vppwg-br
+      "${ns[@]}" link set "$TAP_IFACE" up
+    fi
+    "$BUILD/bin/vppctl" -s "$RUN_DIR/cli.sock" show hardware-interfaces brief
+    echo "DPDK uplink: match it by MAC 02:fe:00:00:00:01; its carrier: ip -n $NETNS link set $TAP_IFACE down|up"
+  else
+    # A fixed MAC, as a NIC has: af_packet picks a random one otherwise, and a far end that cached
+    # the last VPP's (IPv6 neighbours stay cached for a while) would keep sending to it.
+    "$BUILD/bin/vppctl" -s "$RUN_DIR/cli.sock" create host-interface name eth0 hw-addr 02:fe:00:00:00:01
+  fi
   echo "VPP API socket: $RUN_DIR/api.sock"
 }
 
@@ -121,8 +215,8 @@ peer() {
 
 case "${1:-}" in
   build) build "${2:-}" ;;
-  start) start ;;
+  start) shift && start "$@" ;;
   stop) stop ;;
   peer) peer ;;
-  *) sed -n '2,25p' "$0" && exit 2 ;;
+  *) sed -n '2,/^set -euo pipefail/{/^set /!p}' "$0" && exit 2 ;;
 esac

@@ -33,6 +33,8 @@ const EVENT_KINDS: EventKindName[] = [
   'VPP_CONNECTED',
   'VPP_LOST',
   'CONFIG_REJECTED',
+  'LINK_DOWN',
+  'LINK_UP',
 ];
 
 interface ServeOptions {
@@ -112,7 +114,7 @@ export function registerDaemonCommands(program: Command, exit: ExitCode): void {
   program
     .command('events')
     .description(
-      'stream the daemon’s events (reconciles, drift repairs, peers up/down, VPP connected/lost) until interrupted; follows the daemon across its restarts',
+      'stream the daemon’s events (reconciles, drift repairs, peers up/down, VPP connected/lost, uplink links down/up) until interrupted; follows the daemon across its restarts',
     )
     .option('--api <addr>', 'the daemon API address', DEFAULT_LISTEN)
     .addOption(deprecatedListen())
@@ -402,6 +404,16 @@ export function formatStatus(s: StatusMsg): string {
     lines.push(`config    REJECTED at ${time(s.configRejected.atMs)} (the last good state stays applied):`);
     for (const d of s.configRejected.diagnostics)
       lines.push(`            ${d.file}:${d.line}:${d.column}: ${d.message}`);
+  }
+  const uplinks = s.uplinks ?? [];
+  if (uplinks.length) {
+    lines.push(`uplinks   ${uplinks.filter((u) => u.linkUp).length}/${uplinks.length} link up`);
+    for (const u of uplinks) {
+      const vpp = u.vppName === '' ? ' (no VPP interface known yet)' : u.vppName !== u.name ? ` (${u.vppName})` : '';
+      lines.push(
+        `  ${u.name}${vpp}  link ${u.linkUp ? 'up' : 'DOWN'} since ${time(u.sinceMs)}, admin ${u.adminUp ? 'up' : 'down'}, ${u.linkChanges} link change(s)`,
+      );
+    }
   }
   const up = s.peers.filter((p) => p.established).length;
   lines.push(`peers     ${up}/${s.peers.length} established`);

@@ -17,7 +17,9 @@ export type EventKindName =
   | 'PEER_REMOVED'
   | 'VPP_CONNECTED'
   | 'VPP_LOST'
-  | 'CONFIG_REJECTED';
+  | 'CONFIG_REJECTED'
+  | 'LINK_DOWN'
+  | 'LINK_UP';
 
 export interface ApiDiagnostic {
   severity: string;
@@ -69,6 +71,17 @@ export interface PeerStatusMsg {
   lastHandshakeAtMs: number;
 }
 
+/** An uplink's link state (see vppwg.proto UplinkStatus). */
+export interface UplinkStatusMsg {
+  name: string;
+  vppName: string;
+  swIfIndex: number;
+  adminUp: boolean;
+  linkUp: boolean;
+  sinceMs: number;
+  linkChanges: number;
+}
+
 export interface ConfigRejectionMsg {
   atMs: number;
   file: string;
@@ -86,6 +99,7 @@ export interface StatusMsg {
   reconciles: number;
   startedAtMs: number;
   daemonVersion: string;
+  uplinks?: UplinkStatusMsg[];
 }
 
 export interface PlanResultMsg {
@@ -114,6 +128,7 @@ export interface EventMsg {
   peer?: PeerStatusMsg;
   vpp?: VppStatusMsg;
   configRejected?: ConfigRejectionMsg;
+  uplink?: UplinkStatusMsg;
 }
 
 export interface StateDocumentMsg {

@@ -13,6 +13,7 @@ import type { DaemonMetrics } from '../metrics';
 import { timedClient } from '../timed-client';
 import * as vpe from 'vpp-api-ts/vpe';
 import { DAEMON_MESSAGES } from '../vpp-messages';
+import { linkStateMessages } from './link-state';
 import type { WorkQueue } from '../work-queue';
 
 export interface VppConnectionOptions {
@@ -87,7 +88,7 @@ export class VppConnection implements DaemonPart {
       clientName: 'vppwg-daemon',
       timeoutMs: this.opts.vppTimeoutMs,
       reconnect: { initialDelayMs: this.opts.reconnect?.initialDelayMs ?? 100, maxDelayMs: this.maxDelayMs },
-      messages: [...reconcileMessages(), ...DAEMON_MESSAGES],
+      messages: [...reconcileMessages(), ...DAEMON_MESSAGES, ...linkStateMessages()],
     }).then(
       (client) => {
         if (this.stopped) {

@@ -51,6 +51,9 @@ type RouteRow = ip.IpRoute | ip.IpRouteV2;
 /** A peer as the v1 dump or the v2 dump (with the preshared key) carries it. */
 type PeerRow = wireguard.WireguardPeer | wireguard.WireguardPeerV2;
 
+/** What VPP's l2_address says for an interface without hardware address (wg, local0). */
+const NO_MAC = '00:00:00:00:00:00';
+
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 
 /** The peers (one by index, or all with NO_INDEX) as they arrive, through the v2 dump when `peerV2`. */
@@ -95,6 +98,7 @@ async function readInterface(client: VppClient, row: InterfaceRow): Promise<Actu
     client.dump(ip.ip_address_dump, { sw_if_index: swIfIndex, is_ipv6: true }),
   ]);
   const owner = ownerOfTag(row.tag);
+  const mac = row.l2_address.toLowerCase();
   return {
     swIfIndex,
     name: row.interface_name,
@@ -103,6 +107,8 @@ async function readInterface(client: VppClient, row: InterfaceRow): Promise<Actu
     ...(owner !== undefined ? { owner } : {}),
     adminUp: (row.flags & ADMIN_UP) !== 0,
     linkUp: (row.flags & LINK_UP) !== 0,
+    ...(mac !== NO_MAC ? { mac } : {}),
+    ...(row.sup_sw_if_index !== swIfIndex ? { parentSwIfIndex: row.sup_sw_if_index } : {}),
     mtu: [...row.mtu],
     table: { ip4: t4.vrf_id, ip6: t6.vrf_id },
     addresses: [...a4, ...a6].map((a) => canonicalInterfaceAddress(a.prefix)),

@@ -208,6 +208,7 @@ export namespace vppwg {
       reconciles?: number | Long | null;
       startedAtMs?: number | Long | null;
       daemonVersion?: string | null;
+      uplinks?: vppwg.v1.IUplinkStatus[] | null;
     }
 
     class Status implements IStatus {
@@ -222,8 +223,33 @@ export namespace vppwg {
       public reconciles: number | Long;
       public startedAtMs: number | Long;
       public daemonVersion: string;
+      public uplinks: vppwg.v1.IUplinkStatus[];
       public static encode(message: vppwg.v1.IStatus, writer?: $protobuf.Writer): $protobuf.Writer;
       public static decode(reader: $protobuf.Reader | Uint8Array, length?: number): vppwg.v1.Status;
+      public static getTypeUrl(typeUrlPrefix?: string): string;
+    }
+
+    interface IUplinkStatus {
+      name?: string | null;
+      vppName?: string | null;
+      swIfIndex?: number | null;
+      adminUp?: boolean | null;
+      linkUp?: boolean | null;
+      sinceMs?: number | Long | null;
+      linkChanges?: number | null;
+    }
+
+    class UplinkStatus implements IUplinkStatus {
+      constructor(properties?: vppwg.v1.IUplinkStatus);
+      public name: string;
+      public vppName: string;
+      public swIfIndex: number;
+      public adminUp: boolean;
+      public linkUp: boolean;
+      public sinceMs: number | Long;
+      public linkChanges: number;
+      public static encode(message: vppwg.v1.IUplinkStatus, writer?: $protobuf.Writer): $protobuf.Writer;
+      public static decode(reader: $protobuf.Reader | Uint8Array, length?: number): vppwg.v1.UplinkStatus;
       public static getTypeUrl(typeUrlPrefix?: string): string;
     }
 
@@ -391,6 +417,8 @@ export namespace vppwg {
       VPP_LOST = 6,
       CONFIG_REJECTED = 7,
       PEER_REMOVED = 8,
+      LINK_DOWN = 9,
+      LINK_UP = 10,
     }
 
     interface IEvent {
@@ -401,6 +429,7 @@ export namespace vppwg {
       peer?: vppwg.v1.IPeerStatus | null;
       vpp?: vppwg.v1.IVppStatus | null;
       configRejected?: vppwg.v1.IConfigRejection | null;
+      uplink?: vppwg.v1.IUplinkStatus | null;
     }
 
     class Event implements IEvent {
@@ -412,7 +441,8 @@ export namespace vppwg {
       public peer?: vppwg.v1.IPeerStatus | null;
       public vpp?: vppwg.v1.IVppStatus | null;
       public configRejected?: vppwg.v1.IConfigRejection | null;
-      public detail?: 'reconcile' | 'peer' | 'vpp' | 'configRejected';
+      public uplink?: vppwg.v1.IUplinkStatus | null;
+      public detail?: 'reconcile' | 'peer' | 'vpp' | 'configRejected' | 'uplink';
       public static encode(message: vppwg.v1.IEvent, writer?: $protobuf.Writer): $protobuf.Writer;
       public static decode(reader: $protobuf.Reader | Uint8Array, length?: number): vppwg.v1.Event;
       public static getTypeUrl(typeUrlPrefix?: string): string;
