@@ -9,7 +9,7 @@
 import winston from 'winston';
 import { Writable } from 'node:stream';
 import { isSecretKey, REDACTED } from '../util/secrets';
-import { parseLogLevel, type LogLevel } from './log-levels';
+import { parseLogLevel } from './log-levels';
 export { LOG_LEVELS, parseLogLevel, type LogLevel } from './log-levels';
 
 export { REDACTED };

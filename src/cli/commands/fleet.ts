@@ -173,7 +173,10 @@ export function runFleetRoles(
 ): number {
   try {
     const layout = new FleetLayout(flags.etcdPrefix ?? DEFAULT_PREFIX);
-    const roles = [rolesModule().adminRole(layout, flags.adminUser), ...nodes.map((n) => rolesModule().nodeRole(layout, n))];
+    const roles = [
+      rolesModule().adminRole(layout, flags.adminUser),
+      ...nodes.map((n) => rolesModule().nodeRole(layout, n)),
+    ];
     io.out(rolesModule().etcdctlCommands(roles).join('\n'));
     return 0;
   } catch (err) {
