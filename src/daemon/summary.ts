@@ -3,18 +3,10 @@
  * for the log.
  */
 import { formatDiagnostic, type Diagnostic } from '../config';
-import { formatPlan, planToJson, type Plan, type ReconcileResult } from '../reconcile';
+import { formatPlan, planSummaryText, planToJson, type Plan, type ReconcileResult } from '../reconcile';
 import type { ApiDiagnostic, PlanResultMsg, ReconcileSummaryMsg } from './api/proto';
 import type { Trigger } from './bus';
 
-/**
- * "N to create, N to change, N to delete" (or "no changes").
- * TODO(lead): switch to the reconciler's planSummaryText (format.ts) once merged.
- */
-export function planSummaryText(plan: Plan): string {
-  const s = plan.summary;
-  return plan.isEmpty ? 'no changes' : `${s.create} to create, ${s.modify} to change, ${s.delete} to delete`;
-}
 
 export function summaryOf(trigger: Trigger, r: ReconcileResult): ReconcileSummaryMsg {
   const notes = r.plan.notes.length ? ` (${r.plan.notes.length} note(s): ${r.plan.notes[0]})` : '';
@@ -57,12 +49,12 @@ export function planResult(plan: Plan, diagnostics: readonly Diagnostic[]): Plan
   };
 }
 
-/** The +/-/~ lines of a plan for the log, at most 50. */
+/** The +/-/~/= lines of a plan and its loud ! lines (a key that changes), for the log, at most 50. */
 export function planLines(plan: Plan): string[] {
   const lines = formatPlan(plan)
     .split('\n')
     .map((l) => l.trimEnd())
-    .filter((l) => /^\s*[-+~]/.test(l));
+    .filter((l) => /^\s*[-+~=!]/.test(l));
   return lines.length > 50 ? [...lines.slice(0, 50), `... ${lines.length - 50} more`] : lines;
 }
 

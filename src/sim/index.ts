@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { allModules, type ModuleInfo } from 'vpp-api-ts';
+import type { ModuleInfo } from 'vpp-api-ts';
+import { agentModules } from '../client/agent-modules';
 import type { FaultSpec, SimConfig } from './config';
 import { SimServer } from './server';
 
@@ -56,7 +57,7 @@ export async function startSim(
   const socketPath =
     opts.socketPath ?? join(tmpdir(), `vppwg-sim-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
   const server = new SimServer(socketPath, {
-    modules: opts.modules ?? allModules,
+    modules: opts.modules ?? agentModules,
     uplinks: config.uplinks,
     reachablePeers: config.reachablePeers,
     shuffleModules: config.shuffleModules,

@@ -9,4 +9,3 @@
 export type { DumpDef, FieldInfo, MessageDef, MessageKind, ModuleInfo, RequestDef, StreamDef } from './runtime/types';
 export { CodecError } from './runtime/wire';
 export { findMessage, isModuleName, loadAllModules, loadModule, moduleNames, type ModuleName } from './registry';
-export * from './transition';

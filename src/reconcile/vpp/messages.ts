@@ -23,9 +23,6 @@ export const PATH_PROTO_IP4 = 0;
 export const PATH_PROTO_IP6 = 1;
 /** wireguard_peer_flags WIREGUARD_PEER_ESTABLISHED. */
 export const PEER_ESTABLISHED = 2;
-/** retvals of ip_route_lookup(_v2): VNET_API_ERROR_NO_SUCH_ENTRY, VNET_API_ERROR_NO_SUCH_FIB. */
-export const NO_SUCH_ENTRY = -6;
-export const NO_SUCH_FIB = -3;
 
 /** The requests every observe sends. The peer dump is chosen apart (v2 or v1). */
 const READ_REQUESTS: readonly MessageDef[] = [

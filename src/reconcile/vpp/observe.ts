@@ -7,7 +7,7 @@ import * as ip from 'vpp-api-ts/ip';
 import * as teib from 'vpp-api-ts/teib';
 import * as vpe from 'vpp-api-ts/vpe';
 import * as wireguard from 'vpp-api-ts/wireguard';
-import type { VppClient } from '../../client';
+import { VppErrno, type VppClient } from '../../client';
 import type { AddressFamily } from '../../config/model';
 import {
   attachPresharedKey,
@@ -35,8 +35,6 @@ import {
   ADMIN_UP,
   LINK_UP,
   NO_INDEX,
-  NO_SUCH_ENTRY,
-  NO_SUCH_FIB,
   PATH_TYPE_NORMAL,
   PEER_ESTABLISHED,
   checkReconcileApi,
@@ -383,7 +381,8 @@ async function lookupRoute(
     return { k, route: parseRoute({ ...reply.route, table_id: table }, familyOf(prefix)) };
   } catch (err) {
     const retval = (err as { retval?: number }).retval;
-    if (retval === NO_SUCH_ENTRY || retval === NO_SUCH_FIB) return { k, route: undefined };
+    // ip_route_lookup(_v2) answers these for a prefix (or a table) VPP does not have.
+    if (retval === VppErrno.NO_SUCH_ENTRY || retval === VppErrno.NO_SUCH_FIB) return { k, route: undefined };
     throw err;
   }
 }
