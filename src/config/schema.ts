@@ -117,30 +117,6 @@ export const desiredStateSchema = {
         additionalProperties: false,
       },
     },
-    linux_cp: {
-      type: 'object',
-      properties: {
-        netns: {
-          type: 'string',
-          pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
-          maxLength: 31,
-          'x-what': "a network namespace name (letters, digits, _ . -; at most 31 characters), e.g. 'dataplane'",
-        },
-      },
-      required: ['netns'],
-      additionalProperties: false,
-      'x-what': 'the linux-cp settings: {netns: NAME}',
-    },
-    bgp: {
-      type: 'object',
-      properties: {
-        local_as: asNumber,
-        router_id: { type: 'string', 'x-what': "the BGP router id, an IPv4 address, e.g. '192.0.2.1'" },
-      },
-      required: ['local_as', 'router_id'],
-      additionalProperties: false,
-      'x-what': 'the BGP settings for `vppwg render`: {local_as: AS, router_id: IPv4}',
-    },
     wireguard: {
       type: 'array',
       items: {
@@ -238,6 +214,30 @@ export const desiredStateSchema = {
         required: ['name', 'private_key', 'listen_port', 'source'],
         additionalProperties: false,
       },
+    },
+    linux_cp: {
+      type: 'object',
+      properties: {
+        netns: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
+          maxLength: 31,
+          'x-what': "a network namespace name (letters, digits, _ . -; at most 31 characters), e.g. 'dataplane'",
+        },
+      },
+      required: ['netns'],
+      additionalProperties: false,
+      'x-what': 'the linux-cp settings: {netns: NAME}',
+    },
+    bgp: {
+      type: 'object',
+      properties: {
+        local_as: asNumber,
+        router_id: { type: 'string', 'x-what': "the BGP router id, an IPv4 address, e.g. '192.0.2.1'" },
+      },
+      required: ['local_as', 'router_id'],
+      additionalProperties: false,
+      'x-what': 'the BGP settings for `vppwg render`: {local_as: AS, router_id: IPv4}',
     },
   },
   additionalProperties: false,
