@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allModules, type ModuleInfo } from 'vpp-api-ts';
+import { moduleInfo as fibModule } from 'vpp-api-ts/fib';
+import { moduleInfo as lcpModule } from 'vpp-api-ts/lcp';
 import type { FaultSpec, SimConfig } from './config';
 import { SimServer } from './server';
 
@@ -28,8 +30,22 @@ export interface SimControl {
   pauseReading(ms: number): void;
   /** Marks a peer ESTABLISHED now (a completed handshake), with its events. */
   establishPeer(peerIndex: number): boolean;
+  /**
+   * What linux-nl does for a route the routing daemon put in the kernel: an entry of source
+   * lcp-rt-dynamic via `via` on the paired interface `swIfIndex` (see ./lcp.ts). Throws when refused.
+   */
+  injectRoute(route: LcpRoute): void;
+  /** The routing daemon withdrew the route: its lcp-rt-dynamic source leaves the entry. */
+  withdrawRoute(route: Pick<LcpRoute, 'table' | 'prefix'>): void;
   clearFaults(): void;
   apply(fault: FaultSpec): Promise<void>;
+}
+
+export interface LcpRoute {
+  readonly table?: number;
+  readonly prefix: string;
+  readonly via: string;
+  readonly swIfIndex: number;
 }
 
 export interface Sim {
@@ -45,6 +61,10 @@ export interface Sim {
   stop(): Promise<void>;
 }
 
+function refused(reason: string | undefined): void {
+  if (reason !== undefined) throw new Error(reason);
+}
+
 export { loadSimConfig, checkSimConfig, SimConfigError } from './config';
 
 export async function startSim(
@@ -54,7 +74,8 @@ export async function startSim(
   const socketPath =
     opts.socketPath ?? join(tmpdir(), `vppwg-sim-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
   const server = new SimServer(socketPath, {
-    modules: opts.modules ?? allModules,
+    // linux-cp and the FIB source list beside the agent's modules when the config loads it (see ./lcp.ts).
+    modules: opts.modules ?? (config.linuxCp ? [...allModules, fibModule, lcpModule] : allModules),
     uplinks: config.uplinks,
     reachablePeers: config.reachablePeers,
     shuffleModules: config.shuffleModules,
@@ -81,6 +102,8 @@ export async function startSim(
     restart: (o) => server.restart(o?.downMs ?? 0),
     pauseReading: (ms) => server.pauseReading(ms),
     establishPeer: (i) => server.establishPeer(i),
+    injectRoute: (r) => refused(server.model.lcp.injectRoute(r)),
+    withdrawRoute: (r) => refused(server.model.lcp.withdrawRoute(r)),
     clearFaults: () => {
       server.faults.closeAfter = undefined;
       server.faults.delayMs = 0;
