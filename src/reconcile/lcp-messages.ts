@@ -43,17 +43,11 @@ export function hasPairV3(client: VppClient): boolean {
   return client.has(lcp.lcp_itf_pair_add_del_v3) && client.has(lcp.lcp_itf_pair_add_del_v3_reply);
 }
 
-/** Thrown when the file pairs interfaces and VPP has no linux-cp. */
-export class LinuxCpMissingError extends Error {
-  override name = 'LinuxCpMissingError';
-}
-
-/** Refuses, before anything is changed, a file with host interfaces against a VPP without linux-cp. */
-export function checkLcpApi(client: VppClient, needed: boolean): void {
-  if (!needed || !client.connected || hasLinuxCp(client)) return;
-  throw new LinuxCpMissingError(
-    `the file pairs interfaces with Linux (host_interface), but VPP at ${client.socketPath} has no linux-cp API: ` +
-      `its linux_cp plugin is not loaded. Add to startup.conf: ${LCP_STARTUP_LINES} (see deploy/bgp/startup.conf), ` +
-      'create the namespace (ip netns add dataplane), and restart VPP',
+/** Why a file that pairs interfaces cannot be applied to a VPP without linux-cp, and how to load it. */
+export function linuxCpMissing(): string {
+  return (
+    'the file pairs interfaces with Linux (linux_cp, host_interface), but the connected VPP has no linux-cp API: ' +
+    `its linux_cp plugin is not loaded. Add to startup.conf: ${LCP_STARTUP_LINES} (see deploy/bgp/startup.conf), ` +
+    'create the namespace (ip netns add dataplane), and restart VPP'
   );
 }

@@ -19,6 +19,7 @@ import {
   type ActualTeibEntry,
   type ActualWireguardInterface,
 } from '../actual';
+import { readLcp } from '../lcp-observe';
 import {
   canonicalAddress,
   canonicalInterfaceAddress,
@@ -222,7 +223,7 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
   };
   // Table 0 exists in both families, so its routes (usually the most) are dumped alongside the
   // peers instead of waiting for the table list.
-  const [ifs, tables, teibRows, , version] = await Promise.all([
+  const [ifs, tables, teibRows, , version, lcp] = await Promise.all([
     readInterfaces(client, wireguardRows, interfaceRows),
     client.dump(ip.ip_table_dump, {}).then(async (rows) => {
       const list = rows.map(parseTable);
@@ -235,6 +236,7 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
       (r) => r.version,
       () => undefined,
     ),
+    readLcp(client),
     dumpRoutes(0, 'ip4'),
     dumpRoutes(0, 'ip6'),
   ]);
@@ -247,6 +249,7 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
     peerV2,
     ...(version ? { version } : {}),
     ...(scope ? { routeScope: scope } : {}),
+    ...(lcp ? { lcp } : {}),
   });
 }
 
@@ -312,7 +315,7 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
   const peers = new Map(before.peers);
   for (const k of touched.removedPeers) peers.delete(k);
   const routes = new Map(before.routes);
-  const [ifs, tableRows, teibRows, , lookups] = await Promise.all([
+  const [ifs, tableRows, teibRows, , lookups, lcp] = await Promise.all([
     touched.structural ? readInterfaces(client) : undefined,
     touched.structural ? client.dump(ip.ip_table_dump, {}) : undefined,
     touched.structural ? client.dump(teib.teib_dump, {}) : undefined,
@@ -325,6 +328,7 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
       ),
     ),
     Promise.all([...touched.routes].map(([k, r]) => lookupRoute(client, k, r.table, r.prefix))),
+    touched.structural ? readLcp(client) : before.lcp,
   ]);
   if (ifs) {
     // A /31 address that went (or moved) takes with it the host route VPP had added for its
@@ -355,6 +359,7 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
     peerV2,
     ...(before.capabilities.version !== undefined ? { version: before.capabilities.version } : {}),
     ...(before.routeScope ? { routeScope: before.routeScope } : {}),
+    ...(lcp ? { lcp } : {}),
   });
 }
 
