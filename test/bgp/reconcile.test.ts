@@ -133,6 +133,23 @@ describe('routes of the routing daemon', () => {
     expect(after.plan.notes.join('\n')).not.toMatch(/routing daemon/);
   });
 
+  test("a no-op reconcile beside the daemon's full table reads only what vppwg owns", async () => {
+    rig = await startRig({ linuxCp: true });
+    const desired = loadBgp();
+    expect((await reconcile(rig.client, desired)).ok).toBe(true);
+    const wg = (await observe(rig.client)).owned.interfaces.get('to-dc1')!;
+    const learned = 5_000;
+    for (let k = 0; k < learned; k++)
+      rig.sim.control.injectRoute({ prefix: `10.${k >> 8}.${k & 255}.0/24`, via: '169.254.10.1', swIfIndex: wg });
+    const r = await reconcile(rig.client, desired);
+    expect(r.plan.operations).toEqual([]);
+    // The file's own routes (next hops, endpoint routes), not the routing daemon's.
+    expect(r.actual!.routes.size).toBeLessThan(20);
+    expect([...r.actual!.routes.keys()].some((k) => k.startsWith('0|10.'))).toBe(false);
+    // `show` (no scope) still lists them all.
+    expect((await observe(rig.client)).routes.size).toBeGreaterThan(learned);
+  });
+
   test('a file without linux_cp is untouched by the new keys (loadText stays as before)', () => {
     const s = loadText('version: 1\n');
     expect(s.linuxCp).toBeUndefined();

@@ -19,6 +19,7 @@ import {
   type ActualTeibEntry,
   type ActualWireguardInterface,
 } from '../actual';
+import { hasLinuxCp } from '../lcp-messages';
 import { readLcp } from '../lcp-observe';
 import {
   canonicalAddress,
@@ -74,10 +75,11 @@ async function forEachRoute(
   id: number,
   family: AddressFamily,
   each: (r: RouteRow) => void,
+  src = 0,
 ): Promise<void> {
   const table = { table_id: id, is_ip6: family === 'ip6', name: '' };
   if (withSources) {
-    for await (const d of client.dumpIter(ip.ip_route_v2_dump, { src: 0, table })) each(d.route);
+    for await (const d of client.dumpIter(ip.ip_route_v2_dump, { src, table })) each(d.route);
   } else {
     for await (const d of client.dumpIter(ip.ip_route_dump, { table })) each(d.route);
   }
@@ -213,13 +215,24 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
       }))
     : undefined;
   const withSources = hasRouteSources(client);
+  // Beside a routing daemon (linux-cp), whose full table may run through vppwg's interfaces, a
+  // reconcile reads only API routes, as VPP filters them, and looks up the wanted ones it lacks:
+  // the cost stays with what vppwg owns.
+  const apiOnly = scope !== undefined && withSources && hasLinuxCp(client);
   const dumpRoutes = async (id: number, family: AddressFamily): Promise<void> => {
     const known = await indexes;
-    await forEachRoute(client, withSources, id, family, (route) => {
-      if (scope && known && !inScope(route, scope, known.wireguard, known.existing)) return;
-      const r = parseRoute(route, family);
-      if (r) routes.push(r);
-    });
+    await forEachRoute(
+      client,
+      withSources,
+      id,
+      family,
+      (route) => {
+        if (scope && known && !inScope(route, scope, known.wireguard, known.existing)) return;
+        const r = parseRoute(route, family);
+        if (r) routes.push(r);
+      },
+      apiOnly ? FIB_SOURCE_API : 0,
+    );
   };
   // Table 0 exists in both families, so its routes (usually the most) are dumped alongside the
   // peers instead of waiting for the table list.
@@ -240,6 +253,7 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
     dumpRoutes(0, 'ip4'),
     dumpRoutes(0, 'ip6'),
   ]);
+  if (apiOnly) routes.push(...(await lookupMissing(client, scope, routes)));
   return buildActualState({
     ...ifs,
     peers,
@@ -361,6 +375,23 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
     ...(before.routeScope ? { routeScope: before.routeScope } : {}),
     ...(lcp ? { lcp } : {}),
   });
+}
+
+/** The wanted routes an API-only dump did not bring: held by another source (an address, the routing daemon) or absent. */
+async function lookupMissing(
+  client: VppClient,
+  scope: ReadonlySet<string>,
+  got: readonly ActualRoute[],
+): Promise<ActualRoute[]> {
+  const have = new Set(got.map((r) => routeKey(r.table, r.prefix)));
+  const missing = [...scope].filter((k) => !have.has(k));
+  const found = await Promise.all(
+    missing.map((k) => {
+      const bar = k.indexOf('|');
+      return lookupRoute(client, k, Number(k.slice(0, bar)), k.slice(bar + 1));
+    }),
+  );
+  return found.flatMap((f) => (f.route ? [f.route] : []));
 }
 
 /** One route by exact lookup; undefined when VPP has no such entry (or table). */
