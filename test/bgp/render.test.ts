@@ -29,7 +29,8 @@ const CHECKERS = {
 } as const;
 
 async function render(daemon: string, file: string): Promise<string> {
-  const r = await runCli(['render', daemon, join(projectRoot(), file)]);
+  // Relative, as a user would type it (and as the files in deploy/bgp name it); jest runs in the project root.
+  const r = await runCli(['render', daemon, file]);
   if (r.code !== 0) throw new Error(`render ${daemon} ${file} failed: ${r.err}`);
   return r.out;
 }
@@ -63,6 +64,24 @@ describe.each(Object.keys(CHECKERS) as (keyof typeof CHECKERS)[])('vppwg render 
       expect(check(daemon, broken, `${daemon}-broken.conf`).status).not.toBe(0);
     },
   );
+});
+
+describe('deploy/bgp', () => {
+  test.each([
+    ['bird', 'bird.conf'],
+    ['frr', 'frr.conf'],
+  ] as const)('%s: the full example ends with the current rendering of vppwg.yaml', async (daemon, name) => {
+    const full = readFileSync(join(deploy, 'bgp', name), 'utf8');
+    expect(full.endsWith(await render(daemon, join('deploy', 'bgp', 'vppwg.yaml')))).toBe(true);
+    if (installed(CHECKERS[daemon].cmd)) expect(check(daemon, full, `full-${name}`).status).toBe(0);
+  });
+
+  test('startup.conf loads linux_cp, linux_nl and tap and sets the default netns', () => {
+    const text = readFileSync(join(deploy, 'bgp', 'startup.conf'), 'utf8');
+    for (const plugin of ['linux_cp_plugin.so', 'linux_nl_plugin.so', 'tap_plugin.so', 'wireguard_plugin.so'])
+      expect(text).toMatch(new RegExp(`plugin ${plugin.replace('.', '\\.')} \\{ enable \\}`));
+    expect(text).toMatch(/linux-cp \{[^}]*default netns dataplane/);
+  });
 });
 
 describe('what the rendering says', () => {
