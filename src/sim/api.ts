@@ -337,10 +337,7 @@ const HANDLERS: readonly Handler[] = [
     // src 0: every entry; else only entries that source has a hand in (fib_table_walk_w_src).
     const only = (Object.keys(SOURCE_ID) as FibSource[]).find((s) => SOURCE_ID[s] === req.src);
     if (req.src !== 0 && !only) return;
-    for (const e of t.walk()) {
-      if (only && !e[only]) continue;
-      ctx.details({ route: routeValue(t, e, true) });
-    }
+    for (const e of only ? t.entriesOf(only) : t.walk()) ctx.details({ route: routeValue(t, e, true) });
   }),
   on(ip.ip_route_lookup, (req, ctx) => {
     const r = lookupRoute(req, ctx.model);

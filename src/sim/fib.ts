@@ -215,8 +215,25 @@ export class FibTable {
     }
     const before = e[source];
     e[source] = paths;
+    if (!before) this.withSource(source).add(e);
     if (source !== 'rr') this.onPathsChange?.(this, before, paths);
     return e;
+  }
+
+  /** Entries each source has a hand in: a filtered ip_route_v2_dump reads these, not the whole table. */
+  private readonly bySource = new Map<FibSource, Set<FibEntry>>();
+  private withSource(source: FibSource): Set<FibEntry> {
+    let set = this.bySource.get(source);
+    if (!set) this.bySource.set(source, (set = new Set()));
+    return set;
+  }
+
+  /**
+   * The entries of one source in walk order by prefix length (within a length, in the order the
+   * source added them: VPP's hash order is kept only by the full walk), without walking the others.
+   */
+  entriesOf(source: FibSource): FibEntry[] {
+    return [...(this.bySource.get(source) ?? [])].sort((a, b) => a.prefix.len - b.prefix.len);
   }
 
   /** Removes one source from an entry; the entry goes when no source is left. */
@@ -225,6 +242,7 @@ export class FibTable {
     if (!e || !e[source]) return;
     const before = e[source];
     e[source] = undefined;
+    this.bySource.get(source)?.delete(e);
     if (source !== 'rr') this.onPathsChange?.(this, before, undefined);
     if (e.empty) this.removeEntry(e);
   }
@@ -242,6 +260,7 @@ export class FibTable {
       for (const source of SOURCES) if (source !== 'rr' && e[source]) this.onPathsChange?.(this, e[source], undefined);
       this.removeEntry(e);
     }
+    this.bySource.clear();
   }
 
   best(e: FibEntry): { source: FibSource; paths: FibPath[] } {
