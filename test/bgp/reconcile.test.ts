@@ -84,6 +84,29 @@ describe('linux-cp pairs reconciled', () => {
     expect(mutatingCalls(rig.sim)).toEqual({});
   });
 
+  test('an uplink the file pairs gets a TAP; changing its host interface replaces the pair', async () => {
+    rig = await startRig({ linuxCp: true });
+    const base = loadBgp();
+    const withUplink = (host: string): DesiredState => ({
+      ...base,
+      uplinks: base.uplinks.map((u) => ({ ...u, hostInterface: host })),
+    });
+    expect((await reconcile(rig.client, withUplink('e0'))).ok).toBe(true);
+    expect(await pairs()).toContain(' e0 0 dataplane');
+    rig.sim.resetCounters();
+    expect((await reconcile(rig.client, withUplink('e0'))).plan.operations).toEqual([]);
+    expect(mutatingCalls(rig.sim)).toEqual({});
+    const moved = await reconcile(rig.client, withUplink('e1'));
+    expect(moved.plan.operations.map((o) => o.id)).toEqual([
+      '-linux-cp-pair:host-eth0 e0',
+      '+linux-cp-pair:host-eth0 e1',
+    ]);
+    expect(await pairs()).toContain(' e1 0 dataplane');
+    expect(formatShow(await observe(rig.client), { desired: withUplink('e1') })).toMatch(
+      /host-eth0 ↔ e1 \(TAP\) in netns dataplane: managed \(uplink\)/,
+    );
+  });
+
   test('a pair on an interface vppwg does not manage is shown and left alone', async () => {
     rig = await startRig({ linuxCp: true });
     const up = (await observe(rig.client)).interfacesByName.get('host-eth0')!;
