@@ -24,6 +24,7 @@ import { hasPeerV2, messageDef } from '../../src/reconcile/vpp';
 import { startSim } from '../../src/sim';
 import { projectRoot } from '../../src/util/paths';
 import { type BenchContext, type BenchSuite, type Figure, BenchRefused, measure } from '../harness';
+import { noopBesideRoutingDaemon } from './reconcile-bgp';
 
 const CHILD_FLAG = '--vppwg-reconcile-bench-child';
 const RSS_FLAG = '--vppwg-reconcile-bench-rss';
@@ -633,6 +634,7 @@ async function runFigures(ctx: BenchContext, target: Target): Promise<Figure[]> 
     await held.release();
   }
   if (!ctx.vppSocket) figures.push(await noopBesideForeignRoutes(ctx, target, fig));
+  if (!ctx.vppSocket) figures.push(await noopBesideRoutingDaemon(ctx, (n) => benchState(n, undefined, target.uplink)));
   ctx.log(`reconcile: peak RSS of a process reconciling ${large} peers`);
   const rssMb = await reconcilerRss(target, large);
   if (rssMb === undefined) {

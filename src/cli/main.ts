@@ -13,6 +13,7 @@ import { registerKeyCommands } from './commands/keys';
 import { registerDaemonCommands } from './commands/daemon';
 import { registerAdoptCommands } from './commands/adopt';
 import { registerFleetCommands } from './commands/fleet';
+import { registerRenderCommands } from './commands/render';
 import type { ExitCode } from './exit-code';
 
 export type { ExitCode } from './exit-code';
@@ -32,6 +33,7 @@ export function buildProgram(exit: ExitCode): Command {
   registerDaemonCommands(program, exit);
   registerAdoptCommands(program, exit);
   registerFleetCommands(program, exit);
+  registerRenderCommands(program, exit);
   return program;
 }
 

@@ -54,6 +54,8 @@ export interface DesiredUplink {
   readonly removeUnlistedAddresses?: boolean;
   /** File key `allow_admin_down: true`: `admin_up: false` may bring an uplink that is up down. */
   readonly allowAdminDown?: boolean;
+  /** File key `host_interface`: the Linux TAP linux-cp pairs with the uplink (in DesiredState.linuxCp.netns). */
+  readonly hostInterface?: string;
 }
 
 export interface DesiredRoute {
@@ -85,6 +87,8 @@ export interface DesiredPeer {
   readonly tunnelNextHops: readonly string[];
   /** Networks reached through the peer, each via a next hop inside the peer's allowed IPs. */
   readonly routes: readonly { readonly prefix: string; readonly via: string }[];
+  /** File key `bgp`: a BGP session to the peer over each of its tunnel next hops (what `vppwg render` writes). */
+  readonly bgp?: { readonly peerAs: number };
 }
 
 export interface DesiredWireguardInterface {
@@ -109,6 +113,8 @@ export interface DesiredWireguardInterface {
   readonly table: number;
   readonly adminUp: boolean;
   readonly peers: readonly DesiredPeer[];
+  /** File key `host_interface`: the Linux TUN linux-cp pairs with this interface (in DesiredState.linuxCp.netns). */
+  readonly hostInterface?: string;
 }
 
 export interface DesiredState {
@@ -117,6 +123,20 @@ export interface DesiredState {
   /** Static underlay routes (default route via the gateway, pinned endpoint routes). */
   readonly routes: readonly DesiredRoute[];
   readonly wireguard: readonly DesiredWireguardInterface[];
+  /** File key `linux_cp`: the namespace the routing daemon runs in, set as linux-cp's default. */
+  readonly linuxCp?: DesiredLinuxCp;
+  /** File key `bgp`: the local side of the BGP sessions `vppwg render` writes. */
+  readonly bgp?: DesiredBgp;
+}
+
+export interface DesiredLinuxCp {
+  readonly netns: string;
+}
+
+export interface DesiredBgp {
+  readonly localAs: number;
+  /** An IPv4 address, canonical text. */
+  readonly routerId: string;
 }
 
 /** One finding of validation: the place in the file and what to do. */

@@ -14,6 +14,16 @@ const NAME_MAX = MAX_TAG_LENGTH - TAG_PREFIX.length;
 const PRINTABLE = '^[^\\u0000-\\u001f\\u007f]+$';
 const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 
+/** A Linux interface name as linux-cp creates it (IFNAMSIZ: at most 15 bytes; rules checked in ./checks/linux-cp.ts). */
+const hostInterface = {
+  type: 'string',
+  minLength: 1,
+  'x-what': "a Linux interface name for the linux-cp pair, e.g. 'wg-dc1' (at most 15 bytes)",
+};
+
+/** A 4-byte AS number (RFC 6793); 0 and 4294967295 are reserved (RFC 7607, RFC 7300). */
+const asNumber = { type: 'integer', minimum: 1, maximum: 4294967294, 'x-what': 'an AS number (1..4294967294)' };
+
 const u32Table = { type: 'integer', minimum: 0, maximum: 4294967294, 'x-what': 'a FIB table id' };
 
 const keyFile = { type: 'string', minLength: 1, 'x-what': 'a path to a file holding a base64 key' };
@@ -105,6 +115,7 @@ export const desiredStateSchema = {
             type: 'boolean',
             'x-what': 'true or false (true: `admin_up: false` may bring the uplink down)',
           },
+          host_interface: hostInterface,
         },
         required: ['name'],
         additionalProperties: false,
@@ -155,6 +166,7 @@ export const desiredStateSchema = {
           mtu: { type: 'integer', minimum: 68, maximum: 9216, 'x-what': 'an L3 MTU (68..9216)' },
           table: u32Table,
           admin_up: { type: 'boolean' },
+          host_interface: hostInterface,
           peers: {
             type: 'array',
             items: {
@@ -204,6 +216,13 @@ export const desiredStateSchema = {
                     additionalProperties: false,
                   },
                 },
+                bgp: {
+                  type: 'object',
+                  properties: { peer_as: asNumber },
+                  required: ['peer_as'],
+                  additionalProperties: false,
+                  'x-what': "the peer's BGP session: {peer_as: AS}",
+                },
               },
               required: ['name', 'public_key', 'allowed_ips'],
               additionalProperties: false,
@@ -213,6 +232,30 @@ export const desiredStateSchema = {
         required: ['name', 'private_key', 'listen_port', 'source'],
         additionalProperties: false,
       },
+    },
+    linux_cp: {
+      type: 'object',
+      properties: {
+        netns: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
+          maxLength: 31,
+          'x-what': "a network namespace name (letters, digits, _ . -; at most 31 characters), e.g. 'dataplane'",
+        },
+      },
+      required: ['netns'],
+      additionalProperties: false,
+      'x-what': 'the linux-cp settings: {netns: NAME}',
+    },
+    bgp: {
+      type: 'object',
+      properties: {
+        local_as: asNumber,
+        router_id: { type: 'string', 'x-what': "the BGP router id, an IPv4 address, e.g. '192.0.2.1'" },
+      },
+      required: ['local_as', 'router_id'],
+      additionalProperties: false,
+      'x-what': 'the BGP settings for `vppwg render`: {local_as: AS, router_id: IPv4}',
     },
   },
   additionalProperties: false,

@@ -6,6 +6,7 @@
  */
 import { CheckContext, type KeyContext } from './checks/context';
 import { checkDuplicateRoutes, checkEndpointRecursion, checkSubnetOverlaps } from './checks/cross';
+import { checkLinuxCp } from './checks/linux-cp';
 import { checkStaticRoutes } from './checks/routes';
 import { checkTables } from './checks/tables';
 import { checkUplinks } from './checks/uplinks';
@@ -27,5 +28,6 @@ export function analyse(data: unknown, f: Findings, keys: KeyContext): DesiredSt
   checkStaticRoutes(ctx);
   checkDuplicateRoutes(ctx);
   checkEndpointRecursion(ctx);
+  checkLinuxCp(ctx);
   return f.hasErrors() ? undefined : ctx.out;
 }

@@ -4,6 +4,7 @@
  */
 import type { AddressFamily } from '../config/model';
 import { TAG_PREFIX } from '../config/tag';
+import type { ActualLcp } from './lcp-actual';
 
 /** The ownership tag's prefix (src/config/tag.ts owns it); kept under this name for existing imports. */
 export const OWNER_TAG_PREFIX = TAG_PREFIX;
@@ -127,6 +128,8 @@ export interface ActualState {
   readonly owned: { readonly interfaces: ReadonlyMap<string, number> };
   /** Interfaces that carry vppwg's tag but are not WireGuard interfaces, so not vppwg's: logical name → sw_if_index. */
   readonly strayTagged: ReadonlyMap<string, number>;
+  /** linux-cp's pairs and sources; undefined when VPP has no linux-cp plugin (see ./lcp-actual.ts). */
+  readonly lcp?: ActualLcp;
   readonly capabilities: {
     readonly peerV2: boolean;
     /** show_version's text, when read. */
@@ -182,6 +185,7 @@ export function buildActualState(input: {
   peerV2: boolean;
   version?: string;
   routeScope?: ReadonlySet<string>;
+  lcp?: ActualLcp;
 }): ActualState {
   const interfaces = new Map<number, ActualInterface>();
   const interfacesByName = new Map<string, ActualInterface>();
@@ -215,6 +219,7 @@ export function buildActualState(input: {
     teib: input.teib,
     owned: { interfaces: owned },
     strayTagged,
+    ...(input.lcp ? { lcp: input.lcp } : {}),
     capabilities: {
       peerV2: input.peerV2,
       ...(input.version !== undefined ? { version: input.version } : {}),

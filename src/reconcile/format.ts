@@ -5,6 +5,8 @@
 import type { ActualState } from './actual';
 import { signOf } from './action';
 import { endpointText } from './ip';
+import { LEARNED_BY_ROUTING_DAEMON, isRoutingDaemonSource } from './lcp-actual';
+import { formatPairs } from './lcp-format';
 import type { Plan } from './plan';
 import { TAG_PREFIX } from '../config/tag';
 import type { DesiredState, DesiredUplink } from '../config/model';
@@ -188,7 +190,8 @@ export function showState(actual: ActualState, opts: ShowOptions = {}): ShownSta
 }
 
 /** What put a route there when it was not an API call (ip_route_v2's source; VPP's fib_source.h numbers). */
-function vppSourceNote(src: number): string {
+function vppSourceNote(src: number, actual: ActualState): string {
+  if (isRoutingDaemonSource(actual.lcp, src)) return LEARNED_BY_ROUTING_DAEMON;
   switch (src) {
     case 4:
       return "VPP's own: an interface address";
@@ -257,9 +260,10 @@ export function formatShow(actual: ActualState, opts: ShowOptions = {}): string 
           (p) =>
             `${p.via} ${p.interface}${p.interface.startsWith('sw_if_index ') ? ' (deleted interface: VPP drops this path)' : ''}`,
         )
-        .join(', ')}${src === undefined ? '' : ` (${vppSourceNote(src)})`}`,
+        .join(', ')}${src === undefined ? '' : ` (${vppSourceNote(src, actual)})`}`,
     );
   }
+  out.push(...formatPairs(actual, opts.desired));
   if (s.teib.length) {
     out.push('TEIB:');
     for (const e of s.teib) out.push(`  ${e.interface} ${e.peer} → ${e.nh} (table ${e.nhTable})`);

@@ -29,6 +29,9 @@ import {
 } from './actual';
 import { endpointText, familyOf, isDefaultPrefix, pairedAddressOf31 } from './ip';
 import { signOf, type Action } from './action';
+import { ifResource, type IfRef } from './if-ref';
+import { heldByText } from './lcp-actual';
+import { lcpProblems, planLcp, type LcpStep } from './lcp-plan';
 import type { TakenInterface } from './adopt';
 import type { InterfaceKey } from './keys';
 import type { RecordedRoute } from '../state/route-record';
@@ -70,6 +73,8 @@ export const PHASES = [
   // First: an interface an interrupted run left untagged is vppwg's again before anything else.
   'interface-tag',
   'admin-down',
+  // A pair goes before its interface (linux-cp would take it along, but vppwg says so first).
+  'lcp-pair-del',
   'route-del',
   'nexthop-del',
   'underlay-route-del',
@@ -80,6 +85,9 @@ export const PHASES = [
   'interface-add',
   'binding',
   'mtu',
+  // linux-cp's default namespace before the first pair, each pair once its interface exists.
+  'lcp-netns',
+  'lcp-pair-add',
   'address-add',
   'peer-add',
   'underlay-route',
@@ -91,8 +99,7 @@ export const PHASES = [
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** An interface as the executor finds it at run time: vppwg's by logical name (its sw_if_index may change), others by index. */
-export type IfRef = { readonly owner: string } | { readonly swIfIndex: number; readonly name: string };
+export type { IfRef };
 
 export interface PathRef {
   readonly iface: IfRef;
@@ -126,7 +133,8 @@ export type Step =
   | { t: 'peer-remove'; owner: string; peerIndex: number; restore: PeerConfig }
   | { t: 'route'; table: number; prefix: string; paths: readonly PathRef[]; previous: readonly PathRef[] }
   | { t: 'teib-del'; iface: IfRef; peer: string; nh: string; nhTable: number }
-  | { t: 'admin'; iface: IfRef; up: boolean; previous: boolean };
+  | { t: 'admin'; iface: IfRef; up: boolean; previous: boolean }
+  | LcpStep;
 
 /** Tagging an interface an interrupted run created (see adopt.ts); the executor's other steps live in vpp.ts. */
 export interface TagStep {
@@ -197,10 +205,6 @@ interface Draft {
 
 type Fate = 'keep' | 'replace' | 'delete';
 
-function ifResource(ref: IfRef): string {
-  return 'owner' in ref ? `if:${ref.owner}` : `if:${ref.name}`;
-}
-
 function ifLabel(ref: IfRef): string {
   return 'owner' in ref ? ref.owner : ref.name;
 }
@@ -256,6 +260,7 @@ class Planner {
     this.planPeers();
     this.planRoutes();
     this.planTeib();
+    for (const d of planLcp(this.desired, this.actual, this.fates)) this.add(d);
     return this.finish();
   }
 
@@ -263,6 +268,7 @@ class Planner {
 
   check(): void {
     const { desired, actual } = this;
+    this.problems.push(...lcpProblems(desired, actual));
     for (const u of desired.uplinks) {
       const cur = actual.interfacesByName.get(u.name);
       if (!cur) {
@@ -1158,7 +1164,7 @@ class RouteDiff {
       ) {
         // VPP prefers that source for this prefix: a route vppwg added would not be used.
         planner.notes.push(
-          `table ${w.table} ${w.prefix}: VPP forwards by its source ${held.heldBy} (via ${held.paths.map((p) => p.nh).join(', ')}), which ranks above the routes vppwg adds; left as VPP has it`,
+          `table ${w.table} ${w.prefix}: VPP forwards by ${heldByText(actual.lcp, held.heldBy)} (via ${held.paths.map((p) => p.nh).join(', ')}), which ranks above the routes vppwg adds; left as VPP has it`,
         );
         continue;
       }

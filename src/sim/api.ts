@@ -12,7 +12,11 @@ import * as memclnt from 'vpp-api-ts/memclnt';
 import * as teib from 'vpp-api-ts/teib';
 import * as vpe from 'vpp-api-ts/vpe';
 import * as wireguard from 'vpp-api-ts/wireguard';
+import * as fib from 'vpp-api-ts/fib';
+import * as lcp from 'vpp-api-ts/lcp';
 import { type FibEntry, type FibPath, type FibSource, type FibTable, NO_INTERFACE, SOURCE_ID } from './fib';
+import { VppErrno } from '../client/errors';
+import { REGISTERED_SOURCES } from './lcp-sources';
 import type { VppModel } from './model';
 import { type Prefix, covers, ip6ToString, maskPrefix, parsePrefix } from './net';
 
@@ -340,10 +344,7 @@ const HANDLERS: readonly Handler[] = [
     // src 0: every entry; else only entries that source has a hand in (fib_table_walk_w_src).
     const only = (Object.keys(SOURCE_ID) as FibSource[]).find((s) => SOURCE_ID[s] === req.src);
     if (req.src !== 0 && !only) return;
-    for (const e of t.walk()) {
-      if (only && !e[only]) continue;
-      ctx.details({ route: routeValue(t, e, true) });
-    }
+    for (const e of only ? t.entriesOf(only) : t.walk()) ctx.details({ route: routeValue(t, e, true) });
   }),
   on(ip.ip_route_lookup, (req, ctx) => {
     const r = lookupRoute(req, ctx.model);
@@ -412,7 +413,45 @@ const HANDLERS: readonly Handler[] = [
     rv(ctx, ctx.model.wantPeerEvents(ctx.handle, req.sw_if_index, req.peer_index, req.enable_disable !== 0, req.pid)),
   ),
   on(wireguard.wg_set_async_mode, (_req, ctx) => rv(ctx, 0)),
+
+  // ---- linux-cp (./lcp.ts) ----
+  on(lcp.lcp_itf_pair_add_del_v2, (req, ctx) => {
+    const r = pairAddDel(req, ctx.model);
+    ctx.reply({ retval: r.retval, host_sw_if_index: r.pair?.hostSwIfIndex ?? ALL });
+  }),
+  on(lcp.lcp_itf_pair_add_del_v3, (req, ctx) => {
+    const r = pairAddDel(req, ctx.model);
+    ctx.reply({ retval: r.retval, host_sw_if_index: r.pair?.hostSwIfIndex ?? ALL, vif_index: r.pair?.vifIndex ?? ALL });
+  }),
+  on(lcp.lcp_itf_pair_get, (_req, ctx) => {
+    for (const p of ctx.model.lcp.pairs.values()) {
+      ctx.details({
+        phy_sw_if_index: p.phySwIfIndex,
+        host_sw_if_index: p.hostSwIfIndex,
+        vif_index: p.vifIndex,
+        host_if_name: p.hostName,
+        host_if_type: p.hostType,
+        netns: p.netns,
+      });
+    }
+    ctx.reply({ retval: 0, cursor: ALL });
+  }),
+  on(lcp.lcp_default_ns_set, (req, ctx) => rv(ctx, ctx.model.lcp.setDefaultNetns(req.netns))),
+  on(lcp.lcp_default_ns_get, (_req, ctx) => ctx.reply({ netns: ctx.model.lcp.defaultNetns })),
+  on(fib.fib_source_dump, (_req, ctx) => {
+    for (const src of REGISTERED_SOURCES) ctx.details({ src });
+  }),
 ];
+
+/** lcp_itf_pair_add_del_v2/_v3: VALIDATE_SW_IF_INDEX first, then create or delete. */
+function pairAddDel(
+  req: lcp.LcpItfPairAddDelV2 | lcp.LcpItfPairAddDelV3,
+  model: VppModel,
+): { retval: number; pair?: { hostSwIfIndex: number; vifIndex: number } } {
+  if (!model.ifaces.has(req.sw_if_index)) return { retval: VppErrno.INVALID_SW_IF_INDEX };
+  if (!req.is_add) return { retval: model.lcp.delete(req.sw_if_index) };
+  return model.lcp.add(req.sw_if_index, req.host_if_name, req.host_if_type, req.netns);
+}
 
 /** The handlers by message name (the name from each handler's definition). */
 export const handlers: ReadonlyMap<string, Handler> = new Map(HANDLERS.map((h) => [h.def.name, h]));

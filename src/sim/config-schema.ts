@@ -104,6 +104,7 @@ export const simConfigSchema = {
       'x-what': `a list of {op: ...} with op one of ${FAULT_OPS.join(', ')}`,
       items: faultSchema,
     },
+    linuxCp: { type: 'boolean', 'x-what': 'true or false (true: load linux-cp and the FIB source list)' },
     version: { type: 'string', maxLength: 31, 'x-what': 'a string of at most 31 characters' },
   },
   additionalProperties: false,

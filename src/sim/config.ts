@@ -45,6 +45,8 @@ export interface SimConfig {
   faults?: FaultSpec[];
   /** show_version text. */
   version?: string;
+  /** Load linux-cp (pairs, default netns, lcp-rt-dynamic routes) and the FIB source list (./lcp.ts). */
+  linuxCp?: boolean;
 }
 
 export class SimConfigError extends Error {

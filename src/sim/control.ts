@@ -1,7 +1,9 @@
 /**
  * The control socket of a sim run as a process: one JSON object per line in, one JSON line out.
  * Queries: ping, counters, resetCounters, snapshot, messageIds, clearFaults,
- * establishPeer {peerIndex}, setCarrier {interface, up} (an uplink's carrier down/up). Faults, in the FaultSpec shape: closeAfter {n}, closeNow,
+ * establishPeer {peerIndex}, setCarrier {interface, up} (an uplink's carrier down/up), injectRoute
+ * {prefix, via, swIfIndex, table?} and withdrawRoute {prefix, table?} (routes of the routing daemon,
+ * source lcp-rt-dynamic). Faults, in the FaultSpec shape: closeAfter {n}, closeNow,
  * delayReplies {ms}, failNth {msg, n, retval}, dropReply {msg, n?}, pauseReading {ms},
  * restart {downMs?}. `{"op":"counters"}` → `{"ok":true,"counters":{...}}`; errors come back as
  * `{"ok":false,"error":"..."}` naming the field to fix.
@@ -9,7 +11,7 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { type Server, connect, createServer } from 'node:net';
 import { checkFault } from './config';
-import type { Sim } from './index';
+import type { LcpRoute, Sim } from './index';
 
 const MAX_LINE = 1024 * 1024;
 
@@ -54,6 +56,14 @@ export async function handleControlRequest(sim: Sim, line: string): Promise<Reco
         sim.control.setCarrier(r.interface, r.up);
         return { ok: true };
       }
+      case 'injectRoute':
+      case 'withdrawRoute': {
+        const route = lcpRouteOf(r);
+        if (typeof route === 'string') return { ok: false, error: `control: ${r.op} ${route}` };
+        if (r.op === 'injectRoute') sim.control.injectRoute(route);
+        else sim.control.withdrawRoute(route);
+        return { ok: true };
+      }
       default: {
         const fault = checkFault(r, 'control', (path, want) => {
           throw new Error(`${path}: ${want}`);
@@ -65,6 +75,17 @@ export async function handleControlRequest(sim: Sim, line: string): Promise<Reco
   } catch (e) {
     return { ok: false, error: (e as Error).message };
   }
+}
+
+/** The route of an injectRoute/withdrawRoute request, or what is wrong with it. */
+function lcpRouteOf(r: Record<string, unknown>): LcpRoute | string {
+  if (typeof r.prefix !== 'string') return "needs a prefix, e.g. '203.0.113.0/24'";
+  if (r.table !== undefined && !Number.isInteger(r.table)) return 'needs an integer table (or none for 0)';
+  const table = r.table === undefined ? {} : { table: r.table as number };
+  if (r.op === 'withdrawRoute') return { prefix: r.prefix, via: '', swIfIndex: 0, ...table };
+  if (typeof r.via !== 'string') return 'needs a via (the next-hop address)';
+  if (!Number.isInteger(r.swIfIndex)) return 'needs an integer swIfIndex (the paired VPP interface)';
+  return { prefix: r.prefix, via: r.via, swIfIndex: r.swIfIndex as number, ...table };
 }
 
 export async function startControlServer(sim: Sim, path: string): Promise<Server> {

@@ -6,6 +6,7 @@
  * (address 10.100.0.1/24 yields the connected entry 10.100.0.1/24 in the recording), but it is
  * found by the masked prefix, as VPP's FIB hashes it.
  */
+import { LCP_RT_DYNAMIC_SOURCE } from './lcp-sources';
 import { VppHashOrder } from './vhash';
 import { type Af, type Prefix, addrString, ip4HashKey, mask4, maskPrefix, prefixString } from './net';
 
@@ -29,15 +30,16 @@ export interface FibPath {
 }
 
 /** Lower rank wins. */
-export const SOURCE_RANK = { special: 0, interface: 1, api: 2, adj: 3, rr: 4, default: 5 } as const;
+export const SOURCE_RANK = { special: 0, interface: 1, lcp: 2, api: 3, adj: 4, rr: 5, default: 6 } as const;
 export type FibSource = keyof typeof SOURCE_RANK;
 
-const SOURCES: readonly FibSource[] = ['special', 'interface', 'api', 'adj', 'rr', 'default'];
+const SOURCES: readonly FibSource[] = ['special', 'interface', 'lcp', 'api', 'adj', 'rr', 'default'];
 
 /** VPP's fib_source_t numbers (fib_source.h), as ip_route_v2 reports an entry's best source and filters by one. */
 export const SOURCE_ID: Readonly<Record<FibSource, number>> = {
   special: 1, // FIB_SOURCE_SPECIAL
   interface: 4, // FIB_SOURCE_INTERFACE
+  lcp: LCP_RT_DYNAMIC_SOURCE, // linux-nl's 'lcp-rt-dynamic': a run-time number (see ./lcp.ts)
   api: 8, // FIB_SOURCE_API
   adj: 15, // FIB_SOURCE_ADJ
   rr: 18, // FIB_SOURCE_RR
@@ -57,6 +59,8 @@ export type PathsListener = (table: FibTable, before: FibPath[] | undefined, aft
 export class FibEntry {
   special: FibPath[] | undefined = undefined;
   interface: FibPath[] | undefined = undefined;
+  /** Routes the routing daemon put in the kernel, copied by linux-nl (see ./lcp.ts). */
+  lcp: FibPath[] | undefined = undefined;
   api: FibPath[] | undefined = undefined;
   adj: FibPath[] | undefined = undefined;
   rr: FibPath[] | undefined = undefined;
@@ -70,7 +74,7 @@ export class FibEntry {
     return prefixString(this.prefix);
   }
   get empty(): boolean {
-    return !this.special && !this.interface && !this.api && !this.adj && !this.rr && !this.default;
+    return !this.special && !this.interface && !this.lcp && !this.api && !this.adj && !this.rr && !this.default;
   }
 }
 
@@ -211,8 +215,25 @@ export class FibTable {
     }
     const before = e[source];
     e[source] = paths;
+    if (!before) this.withSource(source).add(e);
     if (source !== 'rr') this.onPathsChange?.(this, before, paths);
     return e;
+  }
+
+  /** Entries each source has a hand in: a filtered ip_route_v2_dump reads these, not the whole table. */
+  private readonly bySource = new Map<FibSource, Set<FibEntry>>();
+  private withSource(source: FibSource): Set<FibEntry> {
+    let set = this.bySource.get(source);
+    if (!set) this.bySource.set(source, (set = new Set()));
+    return set;
+  }
+
+  /**
+   * The entries of one source in walk order by prefix length (within a length, in the order the
+   * source added them: VPP's hash order is kept only by the full walk), without walking the others.
+   */
+  entriesOf(source: FibSource): FibEntry[] {
+    return [...(this.bySource.get(source) ?? [])].sort((a, b) => a.prefix.len - b.prefix.len);
   }
 
   /** Removes one source from an entry; the entry goes when no source is left. */
@@ -221,6 +242,7 @@ export class FibTable {
     if (!e || !e[source]) return;
     const before = e[source];
     e[source] = undefined;
+    this.bySource.get(source)?.delete(e);
     if (source !== 'rr') this.onPathsChange?.(this, before, undefined);
     if (e.empty) this.removeEntry(e);
   }
@@ -238,6 +260,7 @@ export class FibTable {
       for (const source of SOURCES) if (source !== 'rr' && e[source]) this.onPathsChange?.(this, e[source], undefined);
       this.removeEntry(e);
     }
+    this.bySource.clear();
   }
 
   best(e: FibEntry): { source: FibSource; paths: FibPath[] } {

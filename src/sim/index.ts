@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModuleInfo } from 'vpp-api-ts';
 import { agentModules } from '../client/agent-modules';
+import { moduleInfo as fibModule } from 'vpp-api-ts/fib';
+import { moduleInfo as lcpModule } from 'vpp-api-ts/lcp';
 import type { FaultSpec, SimConfig } from './config';
 import { SimServer } from './server';
 
@@ -31,8 +33,22 @@ export interface SimControl {
   establishPeer(peerIndex: number): boolean;
   /** An uplink's carrier lost (`up` false) or back, by VPP name: its link flag and sw_interface_event follow. */
   setCarrier(interfaceName: string, up: boolean): void;
+  /**
+   * What linux-nl does for a route the routing daemon put in the kernel: an entry of source
+   * lcp-rt-dynamic via `via` on the paired interface `swIfIndex` (see ./lcp.ts). Throws when refused.
+   */
+  injectRoute(route: LcpRoute): void;
+  /** The routing daemon withdrew the route: its lcp-rt-dynamic source leaves the entry. */
+  withdrawRoute(route: Pick<LcpRoute, 'table' | 'prefix'>): void;
   clearFaults(): void;
   apply(fault: FaultSpec): Promise<void>;
+}
+
+export interface LcpRoute {
+  readonly table?: number;
+  readonly prefix: string;
+  readonly via: string;
+  readonly swIfIndex: number;
 }
 
 export interface Sim {
@@ -48,6 +64,10 @@ export interface Sim {
   stop(): Promise<void>;
 }
 
+function refused(reason: string | undefined): void {
+  if (reason !== undefined) throw new Error(reason);
+}
+
 export { loadSimConfig, checkSimConfig, SimConfigError } from './config';
 
 export async function startSim(
@@ -57,7 +77,8 @@ export async function startSim(
   const socketPath =
     opts.socketPath ?? join(tmpdir(), `vppwg-sim-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
   const server = new SimServer(socketPath, {
-    modules: opts.modules ?? agentModules,
+    // linux-cp and the FIB source list beside the agent's modules when the config loads it (see ./lcp.ts).
+    modules: opts.modules ?? (config.linuxCp ? [...agentModules, fibModule, lcpModule] : agentModules),
     uplinks: config.uplinks,
     reachablePeers: config.reachablePeers,
     shuffleModules: config.shuffleModules,
@@ -85,6 +106,8 @@ export async function startSim(
     pauseReading: (ms) => server.pauseReading(ms),
     establishPeer: (i) => server.establishPeer(i),
     setCarrier: (name, up) => server.setCarrier(name, up),
+    injectRoute: (r) => refused(server.model.lcp.injectRoute(r)),
+    withdrawRoute: (r) => refused(server.model.lcp.withdrawRoute(r)),
     clearFaults: () => {
       server.faults.closeAfter = undefined;
       server.faults.delayMs = 0;

@@ -21,6 +21,7 @@ import {
   samePath,
 } from './fib';
 import { type Af, type Prefix, covers, isZeroAddress, mask4, parsePrefix, prefixString, sameAddress } from './net';
+import { LcpState } from './lcp';
 import { PeerTracking } from './tracking';
 
 export const WG_MAX_INSTANCE = 16384;
@@ -31,7 +32,7 @@ export const IF_ADMIN_UP = 1;
 export const IF_LINK_UP = 2;
 const ALL = 0xffffffff;
 
-export type IfKind = 'local' | 'loopback' | 'uplink' | 'wireguard';
+export type IfKind = 'local' | 'loopback' | 'uplink' | 'wireguard' | 'host-tap';
 
 export interface IfAddress {
   prefix: Prefix;
@@ -164,6 +165,8 @@ export class VppModel {
   /** Public keys (hex) of all peers: VPP checks uniqueness across every interface. */
   private readonly peerKeys = new Set<string>();
   readonly teib: TeibEntry[] = [];
+  /** linux-cp: interface pairs, the default namespace, routes from the routing daemon. */
+  readonly lcp = new LcpState(this);
   /** key `${af}:${tableId}` */
   readonly tables = new Map<string, FibTable>();
   /** The same tables by id, per family: the lookup every route add makes. */
@@ -301,7 +304,26 @@ export class VppModel {
     return 0;
   }
 
+  /** A pair's host-side interface (see ./lcp.ts). */
+  addHostInterface(name: string, mtu: readonly number[]): Iface {
+    const linkMtu = mtu[0] || 9000;
+    return this.newIface({
+      kind: 'host-tap',
+      name,
+      devType: 'virtio',
+      instance: 0,
+      mac: '02:fe:00:00:00:00',
+      linkMtu,
+      mtu: [...mtu],
+    });
+  }
+  removeHostInterface(swIfIndex: number): void {
+    const i = this.ifaces.get(swIfIndex);
+    if (i?.kind === 'host-tap') this.deleteIface(i);
+  }
+
   private deleteIface(i: Iface): void {
+    this.lcp.interfaceDeleted(i.swIfIndex);
     if (i.adminUp) this.removeInterfaceRoutes(i);
     // TEIB has no interface-delete hook for WireGuard or loopbacks (only GRE, IPIP and IPsec tunnels
     // walk it): its entries, and their routes, stay under the old sw_if_index, like API routes.

@@ -109,7 +109,7 @@ export function badCases(tmp: string): BadCase[] {
       line: 4,
       column: 1,
       message:
-        'unknown key "wireguards" in the document: did you mean "wireguard"? allowed keys are version, tables, uplinks, routes, wireguard',
+        'unknown key "wireguards" in the document: did you mean "wireguard"? allowed keys are version, tables, uplinks, routes, wireguard, linux_cp, bgp',
     },
     {
       name: 'admin_up written as yes',

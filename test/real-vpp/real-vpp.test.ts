@@ -34,6 +34,7 @@ import {
 } from '../reconcile/random-states';
 import { comparable, differentialTest, isNeighbourRoute } from './differential';
 import { daemonPeerTest, hubRestartTest, wgPeerTests } from './wg-peer';
+import { lcpTests } from './lcp';
 
 const socketPath = process.env.VPPWG_TEST_VPP_SOCKET;
 /** The far end's network namespace (`run-vpp.sh peer`) for the tests with a real WireGuard peer. */
@@ -211,6 +212,8 @@ if (!socketPath) {
         () => withPsk,
       );
     else test.skip('real WireGuard far end: VPPWG_TEST_WG_NETNS is not set (run-vpp.sh peer makes one)', () => {});
+
+    lcpTests(() => client, remember, EMPTY_FILE);
 
     const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.yaml') && f !== 'sim-uplinks.yaml');
     test.each(examples)('%s applies, verifies, repeats as a no-op and shows as written', async (file) => {

@@ -6,7 +6,15 @@
 import type { ParsedAddress, ParsedPrefix } from '../addr';
 import type { Findings } from '../findings';
 import type { DataPath } from '../locate';
-import type { AddressFamily, DesiredRoute, DesiredTable, DesiredUplink, DesiredWireguardInterface } from '../model';
+import type {
+  AddressFamily,
+  DesiredBgp,
+  DesiredLinuxCp,
+  DesiredRoute,
+  DesiredTable,
+  DesiredUplink,
+  DesiredWireguardInterface,
+} from '../model';
 import type { Obj } from './values';
 
 /** Where keys given as {env} or relative {file} are read from. */
@@ -67,12 +75,14 @@ export class CheckContext {
   readonly fib: FibEntry[] = [];
   readonly endpoints: EndpointUse[] = [];
 
-  readonly out = {
-    tables: [] as DesiredTable[],
-    uplinks: [] as DesiredUplink[],
-    routes: [] as DesiredRoute[],
-    wireguard: [] as DesiredWireguardInterface[],
-  };
+  readonly out: {
+    tables: DesiredTable[];
+    uplinks: DesiredUplink[];
+    routes: DesiredRoute[];
+    wireguard: DesiredWireguardInterface[];
+    linuxCp?: DesiredLinuxCp;
+    bgp?: DesiredBgp;
+  } = { tables: [], uplinks: [], routes: [], wireguard: [] };
 
   constructor(
     readonly f: Findings,

@@ -11,6 +11,7 @@ import * as vpe from 'vpp-api-ts/vpe';
 import * as wireguard from 'vpp-api-ts/wireguard';
 import { agentMessagesByName } from '../../client/agent-modules';
 import { VppIncompatibleError, type IncompatibleMessage, type VppClient } from '../../client';
+import { LCP_MUTATING, lcpMessages } from '../lcp-messages';
 
 /** "Any" / "none" for a u32 index (sw_if_index, peer_index, user_instance). */
 export const NO_INDEX = 0xffffffff;
@@ -68,11 +69,13 @@ function withAnswers(requests: readonly MessageDef[]): MessageDef[] {
 }
 
 /** Names of the messages that change VPP (for counting "mutating calls" in tests and benches). */
-export const MUTATING_MESSAGES: readonly string[] = MUTATING_REQUESTS.map((d) => d.name);
+export const MUTATING_MESSAGES: readonly string[] = [...MUTATING_REQUESTS, ...LCP_MUTATING].map((d) => d.name);
 
 /** The message definitions the reconciler uses (requests with their replies and details), for VppClient.connect({ messages }). */
 export function reconcileMessages(): MessageDef[] {
-  return [...new Set(withAnswers([...READ_REQUESTS, ...MUTATING_REQUESTS, ...OPTIONAL_REQUESTS]))];
+  return [
+    ...new Set([...withAnswers([...READ_REQUESTS, ...MUTATING_REQUESTS, ...OPTIONAL_REQUESTS]), ...lcpMessages()]),
+  ];
 }
 
 /** A generated definition by VPP name, for tools and tests that choose a message at run time. */

@@ -23,6 +23,8 @@ import {
   type ActualTeibEntry,
   type ActualWireguardInterface,
 } from '../actual';
+import { hasLinuxCp } from '../lcp-messages';
+import { readLcp } from '../lcp-observe';
 import {
   canonicalVppAddress,
   canonicalInterfaceAddress,
@@ -78,10 +80,11 @@ async function forEachRoute(
   id: number,
   family: AddressFamily,
   each: (r: RouteRow) => void,
+  src = 0,
 ): Promise<void> {
   const table = { table_id: id, is_ip6: family === 'ip6', name: '' };
   if (withSources) {
-    for await (const d of client.dumpIter(ip.ip_route_v2_dump, { src: 0, table })) each(d.route);
+    for await (const d of client.dumpIter(ip.ip_route_v2_dump, { src, table })) each(d.route);
   } else {
     for await (const d of client.dumpIter(ip.ip_route_dump, { table })) each(d.route);
   }
@@ -220,17 +223,28 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
       }))
     : undefined;
   const withSources = hasRouteSources(client);
+  // Beside a routing daemon (linux-cp), whose full table may run through vppwg's interfaces, a
+  // reconcile reads only API routes, as VPP filters them, and looks up the wanted ones it lacks:
+  // the cost stays with what vppwg owns.
+  const apiOnly = scope !== undefined && withSources && hasLinuxCp(client);
   const dumpRoutes = async (id: number, family: AddressFamily): Promise<void> => {
     const known = await indexes;
-    await forEachRoute(client, withSources, id, family, (route) => {
-      if (scope && known && !inScope(route, scope, known.wireguard, known.existing)) return;
-      const r = parseRoute(route, family);
-      if (r) routes.push(r);
-    });
+    await forEachRoute(
+      client,
+      withSources,
+      id,
+      family,
+      (route) => {
+        if (scope && known && !inScope(route, scope, known.wireguard, known.existing)) return;
+        const r = parseRoute(route, family);
+        if (r) routes.push(r);
+      },
+      apiOnly ? FIB_SOURCE_API : 0,
+    );
   };
   // Table 0 exists in both families, so its routes (usually the most) are dumped alongside the
   // peers instead of waiting for the table list.
-  const [ifs, tables, teibRows, , version] = await Promise.all([
+  const [ifs, tables, teibRows, , version, lcp] = await Promise.all([
     readInterfaces(client, wireguardRows, interfaceRows),
     client.dump(ip.ip_table_dump, {}).then(async (rows) => {
       const list = rows.map(parseTable);
@@ -243,9 +257,11 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
       (r) => r.version,
       () => undefined,
     ),
+    readLcp(client),
     dumpRoutes(0, 'ip4'),
     dumpRoutes(0, 'ip6'),
   ]);
+  if (apiOnly) routes.push(...(await lookupMissing(client, scope, routes)));
   return buildActualState({
     ...ifs,
     peers,
@@ -255,6 +271,7 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
     peerV2,
     ...(version ? { version } : {}),
     ...(scope ? { routeScope: scope } : {}),
+    ...(lcp ? { lcp } : {}),
   });
 }
 
@@ -320,7 +337,7 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
   const peers = new Map(before.peers);
   for (const k of touched.removedPeers) peers.delete(k);
   const routes = new Map(before.routes);
-  const [ifs, tableRows, teibRows, , lookups] = await Promise.all([
+  const [ifs, tableRows, teibRows, , lookups, lcp] = await Promise.all([
     touched.structural ? readInterfaces(client) : undefined,
     touched.structural ? client.dump(ip.ip_table_dump, {}) : undefined,
     touched.structural ? client.dump(teib.teib_dump, {}) : undefined,
@@ -333,6 +350,7 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
       ),
     ),
     Promise.all([...touched.routes].map(([k, r]) => lookupRoute(client, k, r.table, r.prefix))),
+    touched.structural ? readLcp(client) : before.lcp,
   ]);
   if (ifs) {
     // A /31 address that went (or moved) takes with it the host route VPP had added for its
@@ -363,7 +381,25 @@ export async function observeTouched(client: VppClient, before: ActualState, tou
     peerV2,
     ...(before.capabilities.version !== undefined ? { version: before.capabilities.version } : {}),
     ...(before.routeScope ? { routeScope: before.routeScope } : {}),
+    ...(lcp ? { lcp } : {}),
   });
+}
+
+/** The wanted routes an API-only dump did not bring: held by another source (an address, the routing daemon) or absent. */
+async function lookupMissing(
+  client: VppClient,
+  scope: ReadonlySet<string>,
+  got: readonly ActualRoute[],
+): Promise<ActualRoute[]> {
+  const have = new Set(got.map((r) => routeKey(r.table, r.prefix)));
+  const missing = [...scope].filter((k) => !have.has(k));
+  const found = await Promise.all(
+    missing.map((k) => {
+      const bar = k.indexOf('|');
+      return lookupRoute(client, k, Number(k.slice(0, bar)), k.slice(bar + 1));
+    }),
+  );
+  return found.flatMap((f) => (f.route ? [f.route] : []));
 }
 
 /** One route by exact lookup; undefined when VPP has no such entry (or table). */

@@ -9,6 +9,7 @@ import type { AddressFamily } from '../../config/model';
 import { makeSecretKey } from '../../util/secrets';
 import { routeKey, OWNER_TAG_PREFIX, type ActualState } from '../actual';
 import { familyOf } from '../ip';
+import { executeLcpStep } from '../lcp-steps';
 import type { IfRef, PathRef, PeerConfig, Step } from '../plan';
 import { ADMIN_UP, NO_INDEX, PATH_PROTO_IP4, PATH_PROTO_IP6, PATH_TYPE_NORMAL } from './messages';
 import type { Touched } from './observe';
@@ -254,6 +255,12 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
       await setFlags(ctx, resolve(ctx, step.iface), step.up);
       ctx.touched.structural = true;
       return () => setFlags(ctx, resolve(ctx, step.iface), step.previous);
+    }
+    case 'lcp-netns':
+    case 'lcp-pair': {
+      // A pair brings its host-side interface into VPP: interfaces are read again.
+      ctx.touched.structural = true;
+      return executeLcpStep(ctx.client, step, (ref) => resolve(ctx, ref));
     }
   }
 }
