@@ -7,7 +7,6 @@ import { formatPlan, planSummaryText, planToJson, type Plan, type ReconcileResul
 import type { ApiDiagnostic, PlanResultMsg, ReconcileSummaryMsg } from './api/proto';
 import type { Trigger } from './bus';
 
-
 export function summaryOf(trigger: Trigger, r: ReconcileResult): ReconcileSummaryMsg {
   const notes = r.plan.notes.length ? ` (${r.plan.notes.length} note(s): ${r.plan.notes[0]})` : '';
   return {
