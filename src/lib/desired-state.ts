@@ -16,13 +16,21 @@ export interface TableDocument {
 }
 
 export interface UplinkDocument {
-  /** An interface VPP already has, e.g. 'host-eth0'; never created or deleted. */
+  /** An interface VPP already has, e.g. 'host-eth0' (with `match`: a logical name); never created or deleted. */
   name: string;
+  /** Find the NIC by hardware instead of by name: exactly one VPP interface must match. */
+  match?: { mac?: string; pci?: string };
   admin_up?: boolean;
   mtu?: number;
   table?: number;
-  /** 'a.b.c.d/len' or 'x::y/len'. */
+  /** 'a.b.c.d/len' or 'x::y/len': present in VPP; others stay unless remove_unlisted_addresses. */
   addresses?: string[];
+  /** `addresses` is the exact set: others are removed (the uplink may be how you reach the box). */
+  remove_unlisted_addresses?: boolean;
+  /** `admin_up: false` may bring an uplink that is up down. */
+  allow_admin_down?: boolean;
+  /** Pair with a Linux TAP of this name (≤ 15 bytes) in linux_cp.netns. */
+  host_interface?: string;
 }
 
 export interface RouteDocument {
@@ -53,6 +61,8 @@ export interface PeerDocument {
   underlay_table?: number;
   tunnel_next_hops?: string[];
   routes?: PeerRouteDocument[];
+  /** A BGP session to the peer's tunnel next hop (for `vppwg render`). */
+  bgp?: { peer_as: number };
 }
 
 export interface WireguardDocument {
@@ -67,6 +77,8 @@ export interface WireguardDocument {
   mtu?: number;
   table?: number;
   admin_up?: boolean;
+  /** Pair with a Linux TUN of this name (≤ 15 bytes) in linux_cp.netns, for a routing daemon. */
+  host_interface?: string;
   peers?: PeerDocument[];
 }
 
@@ -77,6 +89,10 @@ export interface DesiredStateDocument {
   uplinks?: UplinkDocument[];
   routes?: RouteDocument[];
   wireguard?: WireguardDocument[];
+  /** linux-cp: the namespace where the routing daemon runs. */
+  linux_cp?: { netns: string };
+  /** What `vppwg render bird|frr` needs. */
+  bgp?: { local_as: number; router_id: string };
 }
 
 export interface ValidateOptions {

@@ -17,8 +17,20 @@ const peerKey = encodeKey(publicKeyOf(generatePrivateKey()));
 const complete: Complete<DesiredStateDocument> = {
   version: 1,
   tables: [{ id: 10, name: 'overlay', families: ['ipv4', 'ipv6'] }],
-  uplinks: [{ name: 'host-eth0', admin_up: true, mtu: 1500, table: 0, addresses: ['192.0.2.1/24'] }],
-  routes: [{ prefix: '0.0.0.0/0', via: '192.0.2.254', interface: 'host-eth0', table: 0 }],
+  uplinks: [
+    {
+      name: 'wan',
+      match: { mac: '02:fe:00:00:00:01', pci: '0000:03:00.0' },
+      admin_up: true,
+      mtu: 1500,
+      table: 0,
+      addresses: ['192.0.2.1/24'],
+      remove_unlisted_addresses: true,
+      allow_admin_down: true,
+      host_interface: 'e0',
+    },
+  ],
+  routes: [{ prefix: '0.0.0.0/0', via: '192.0.2.254', interface: 'wan', table: 0 }],
   wireguard: [
     {
       name: 'wg0',
@@ -30,6 +42,7 @@ const complete: Complete<DesiredStateDocument> = {
       mtu: 1420,
       table: 10,
       admin_up: true,
+      host_interface: 'wg-b',
       peers: [
         {
           name: 'b',
@@ -41,10 +54,13 @@ const complete: Complete<DesiredStateDocument> = {
           underlay_table: 0,
           tunnel_next_hops: ['10.0.0.2'],
           routes: [{ prefix: '10.20.0.0/16', via: '10.0.0.2' }],
+          bgp: { peer_as: 65010 },
         },
       ],
     },
   ],
+  linux_cp: { netns: 'dataplane' },
+  bgp: { local_as: 65000, router_id: '192.0.2.1' },
 };
 
 /** Every key of a key source, and only those (Record refuses a missing or an extra one). */
