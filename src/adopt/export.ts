@@ -102,13 +102,14 @@ export function exportDesiredState(actual: ActualState, opts: ExportOptions = {}
   const wireguard: Record<string, unknown>[] = [];
 
   for (const { wg, itf } of selected) {
-    // The uplink holding the source address: only that address is named (the attribute it uses).
+    // The uplink holding the source address, with every address it has: the file's `addresses`
+    // must list them all, or vppwg would refuse to leave the others (they may be the way in).
     const holder = [...actual.interfaces.values()].find(
       (i) => !wireguardIndexes.has(i.swIfIndex) && i.addresses.some((a) => stripLength(a) === wg.source),
     );
     if (holder) {
       const set = uplinkAddresses.get(holder.name) ?? new Set<string>();
-      for (const a of holder.addresses) if (stripLength(a) === wg.source) set.add(a);
+      for (const a of holder.addresses) set.add(a);
       uplinkAddresses.set(holder.name, set);
     } else notes.push(`${itf.name}: no interface holds its source ${wg.source}; add the uplink that should`);
 

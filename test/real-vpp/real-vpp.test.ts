@@ -33,7 +33,7 @@ import {
   stateArb,
 } from '../reconcile/random-states';
 import { comparable, differentialTest, isNeighbourRoute } from './differential';
-import { daemonPeerTest, hubRestartTest, wgPeerTests } from './wg-peer';
+import { adoptTest, daemonPeerTest, hubRestartTest, wgPeerTests } from './wg-peer';
 import { lcpTests } from './lcp';
 
 const socketPath = process.env.VPPWG_TEST_VPP_SOCKET;
@@ -377,5 +377,7 @@ if (!socketPath) {
         remember,
       );
     else test.skip('hub restart (issue 14): needs VPPWG_TEST_WG_NETNS and VPPWG_TEST_VPP_RESTART', () => {});
+    if (farEndNetns) adoptTest(socketPath, farEndNetns, remember);
+    else test.skip('adopting a live tunnel (issue 21): needs VPPWG_TEST_WG_NETNS', () => {});
   });
 }

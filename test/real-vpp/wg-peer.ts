@@ -15,16 +15,20 @@
  * takes one, a preshared key, both made by the test: a key vppwg passed on wrong fails the handshake.
  * Keys go to the far end through 0600 files, removed at once, and are never printed.
  */
-import { execFileSync, execSync } from 'node:child_process';
+import { execFileSync, execSync, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as wireguard from 'vpp-api-ts/wireguard';
+import * as ip from 'vpp-api-ts/ip';
+import * as iface from 'vpp-api-ts/interface';
 import { VppClient } from '../../src/client';
 import { parseDesiredState, type DesiredState } from '../../src/config';
 import { observe, reconcile, showState } from '../../src/reconcile';
 import { assertNoSecrets, firstReconcile, startDaemon, waitFor } from '../daemon/helpers';
+import { runAdopt, runExport } from '../../src/cli/commands/adopt';
+import { runApply, runPlan } from '../../src/cli/commands/state';
 import { examplesDir } from '../reconcile/helpers';
 
 interface FarEnd {
@@ -515,6 +519,133 @@ export function hubRestartTest(
     } finally {
       await daemon.stop('test done');
       farEnd.down();
+    }
+  }, 180_000);
+}
+
+/**
+ * Issue 21 on the real dataplane: a tunnel made outside vppwg (raw API calls, as vppctl or a
+ * script would) carries a ping loop from a real WireGuard far end; `vppwg export --keys-dir` and
+ * `vppwg adopt` take it over. The ping loop loses nothing, VPP keeps the same peer (same index, so
+ * no re-add) and the far end's latest handshake is unchanged; afterwards a key rotation through
+ * the file works as any apply.
+ */
+export function adoptTest(socketPath: string, netns: string, remember: (d: DesiredState) => DesiredState): void {
+  const farEnd = new FarEndNamespace(netns);
+  const tmp = mkdtempSync(join(tmpdir(), 'vppwg-adopt-real-'));
+  afterAll(() => {
+    farEnd.dispose();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  test('a tunnel made outside vppwg is exported and adopted without a lost ping or a new handshake', async () => {
+    const far = keyPair();
+    const vppKeys = keyPair();
+    const c = await VppClient.connect({ socketPath, reconnect: false });
+    const latestHandshake = (): string => farEnd.run('wg', 'show', 'wg0', 'latest-handshakes').trim();
+    let loop: ReturnType<typeof spawn> | undefined;
+    try {
+      // As an operator would with vppctl: interface, address, peer, its host route, up; the underlay route.
+      const route = (prefix: string, sw: number, nh: string) =>
+        c.call(ip.ip_route_add_del, {
+          is_add: true,
+          is_multipath: false,
+          route: {
+            table_id: 0,
+            prefix,
+            n_paths: 1,
+            paths: [{ sw_if_index: sw, weight: 1, proto: 0, nh: { address: { ip4: nh } } } as never],
+          } as never,
+        } as never);
+      const uplink = showState(await observe(c)).interfaces.find((i) => i.name === 'host-eth0')!.swIfIndex;
+      await route('198.51.100.2/32', uplink, '192.0.2.254');
+      const created = await c.call(wireguard.wireguard_interface_create, {
+        interface: {
+          user_instance: 7,
+          private_key: Buffer.from(vppKeys.privateKey, 'base64'),
+          port: 51830,
+          src_ip: '192.0.2.1',
+        },
+        generate_key: false,
+      } as never);
+      const sw = (created as { sw_if_index: number }).sw_if_index;
+      await c.call(iface.sw_interface_add_del_address, {
+        sw_if_index: sw,
+        is_add: true,
+        del_all: false,
+        prefix: '10.3.0.1/24',
+      } as never);
+      await c.call(wireguard.wireguard_peer_add, {
+        peer: {
+          public_key: Buffer.from(far.publicKey, 'base64'),
+          port: 51820,
+          endpoint: '198.51.100.2',
+          sw_if_index: sw,
+          persistent_keepalive: 25,
+          table_id: 0,
+          allowed_ips: ['10.3.0.2/32'],
+        },
+      } as never);
+      await route('10.3.0.2/32', sw, '10.3.0.2');
+      await c.call(iface.sw_interface_set_flags, { sw_if_index: sw, flags: 1 } as never);
+      farEnd.up({
+        privateKey: far.privateKey,
+        listenPort: 51820,
+        vppPublicKey: vppKeys.publicKey,
+        allowed: ['10.3.0.1/32'],
+        endpoint: '192.0.2.1:51830',
+        tunnel: ['10.3.0.2/24'],
+      });
+      await until('the hand-made tunnel to carry a ping', 30_000, async () =>
+        farEnd.ping('10.3.0.1') ? true : undefined,
+      );
+      const peersBefore = showState(await observe(c)).wireguard.find((w) => w.swIfIndex === sw)!.peers;
+      const handshakeBefore = latestHandshake();
+
+      // A ping every 100 ms while vppwg takes over.
+      loop = spawn('ip', ['netns', 'exec', netns, 'ping', '-i', '0.1', '-c', '150', '-q', '10.3.0.1']);
+      let loopOut = '';
+      loop.stdout!.on('data', (d: Buffer) => (loopOut += d.toString()));
+      const loopDone = new Promise<void>((r) => loop!.once('close', () => r()));
+
+      const out: string[] = [];
+      const io = { out: (t: string) => out.push(t), err: () => undefined };
+      expect(await runExport({ socket: socketPath, interfaces: 'wg7', keysDir: join(tmp, 'keys') }, io)).toBe(0);
+      const file = join(tmp, 'desired.yaml');
+      writeFileSync(file, out.join('\n'));
+      remember(parseDesiredState(out.join('\n'), file).state!);
+      const opts = { socket: socketPath, stateDir: join(tmp, 'state'), env: {} };
+      expect(await runAdopt(file, opts, { out: () => undefined, err: () => undefined })).toBe(0);
+      expect(await runPlan(file, opts, { out: () => undefined, err: () => undefined })).toBe(0);
+      await loopDone;
+      expect(loopOut).toMatch(/150 packets transmitted, 150 received/);
+      const peersAfter = showState(await observe(c)).wireguard.find((w) => w.swIfIndex === sw)!.peers;
+      expect(peersAfter.map((p) => p.peerIndex)).toEqual(peersBefore.map((p) => p.peerIndex));
+      expect(latestHandshake()).toBe(handshakeBefore);
+
+      // From now on the file drives it: a new private key recreates the tunnel, the far end follows.
+      const newKeys = keyPair();
+      const keyFile = join(tmp, 'keys', 'wg7.key');
+      writeFileSync(keyFile, newKeys.privateKey + '\n', { mode: 0o600 });
+      expect(await runApply(file, opts, { out: () => undefined, err: () => undefined })).toBe(0);
+      farEnd.run('wg', 'set', 'wg0', 'peer', vppKeys.publicKey, 'remove');
+      farEnd.run(
+        'wg',
+        'set',
+        'wg0',
+        'peer',
+        newKeys.publicKey,
+        'allowed-ips',
+        '10.3.0.1/32',
+        'endpoint',
+        '192.0.2.1:51830',
+      );
+      await until('the rotated tunnel to carry a ping', 30_000, async () =>
+        farEnd.ping('10.3.0.1') ? true : undefined,
+      );
+    } finally {
+      loop?.kill();
+      farEnd.down();
+      await c.close();
     }
   }, 180_000);
 }
