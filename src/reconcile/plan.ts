@@ -89,8 +89,13 @@ export const PHASES = [
   'lcp-netns',
   'lcp-pair-add',
   'address-add',
-  'peer-add',
+  // The underlay before the tunnels: an uplink comes up, then its routes go in (VPP sends a
+  // speculative ARP for a route's gateway), so the gateway is resolved when the WireGuard
+  // interface comes up and sends its first handshakes, which VPP would otherwise drop while
+  // resolving it and retry only 5 s later (measured after a VPP restart).
+  'uplink-up',
   'underlay-route',
+  'peer-add',
   'nexthop',
   'route',
   'admin-up',
@@ -641,7 +646,7 @@ class Planner {
         kind: 'admin-state',
         key: label,
         reason: want.adminUp ? 'down → up' : 'up → down',
-        phase: want.adminUp ? 'admin-up' : 'admin-down',
+        phase: want.adminUp ? ('owner' in ref ? 'admin-up' : 'uplink-up') : 'admin-down',
         step: { t: 'admin', iface: ref, up: want.adminUp, previous: curUp },
         provides: `admin:${label}`,
         parents: [ifRes],
