@@ -6,14 +6,14 @@
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { DEFAULT_VPP_SOCKET, VppClient } from '../../client';
+import { DEFAULT_VPP_SOCKET } from '../../client';
 import { exportDesiredState, exportToYaml } from '../../adopt/export';
 import { readPrivateKeys, writeKeyFile } from '../../adopt/private-keys';
-import { formatPlan, observe, reconcile, reconcileMessages, signOf } from '../../reconcile';
+import { formatPlan, observe, reconcile, signOf } from '../../reconcile';
 import { loadDesiredState } from '../../config';
 import { DEFAULT_STATE_DIR, StateDir } from '../../state';
 import type { ExitCode } from '../exit-code';
-import { runApply, type Io, type StateOptions } from './state';
+import { connect, runApply, type Io, type StateOptions } from './state';
 
 const processIo: Io = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
@@ -29,13 +29,8 @@ export interface ExportCliOptions {
 
 export async function runExport(opts: ExportCliOptions, io: Io = processIo): Promise<number> {
   const socket = opts.socket ?? DEFAULT_VPP_SOCKET;
-  let client: VppClient;
-  try {
-    client = await VppClient.connect({ socketPath: socket, messages: reconcileMessages(), reconnect: false });
-  } catch (err) {
-    io.err(`cannot connect to VPP at ${socket}: ${(err as Error).message}\n(give VPP's API socket with --socket PATH)`);
-    return 1;
-  }
+  const client = await connect(io, socket);
+  if (!client) return 1;
   try {
     const actual = await observe(client);
     const interfaces = opts.interfaces
@@ -92,13 +87,8 @@ export async function runAdopt(file: string, opts: AdoptCliOptions, io: Io = pro
     return runApply(file, { ...opts, adopt: true }, io);
   }
   const socket = opts.socket ?? DEFAULT_VPP_SOCKET;
-  let client: VppClient;
-  try {
-    client = await VppClient.connect({ socketPath: socket, messages: reconcileMessages(), reconnect: false });
-  } catch (err) {
-    io.err(`cannot connect to VPP at ${socket}: ${(err as Error).message}\n(give VPP's API socket with --socket PATH)`);
-    return 1;
-  }
+  const client = await connect(io, socket);
+  if (!client) return 1;
   let adoptable: number;
   try {
     const dry = await reconcile(client, state, {

@@ -106,7 +106,8 @@ function load(io: Io, file: string, opts: StateOptions): DesiredState | undefine
   return state;
 }
 
-async function connect(io: Io, socket: string): Promise<VppClient | undefined> {
+/** A connection for one command, or undefined after saying why on stderr (and how to point elsewhere). */
+export async function connect(io: Io, socket: string): Promise<VppClient | undefined> {
   try {
     return await VppClient.connect({ socketPath: socket, messages: reconcileMessages(), reconnect: false });
   } catch (err) {
