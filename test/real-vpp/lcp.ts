@@ -105,7 +105,5 @@ export function lcpTests(
       },
       60_000,
     );
-
-    test.skip('BIRD at both ends behind a real WireGuard (needs /dev/vhost-net): not written yet', () => {});
   });
 }
