@@ -124,6 +124,7 @@ export class EtcdDesiredSource implements DesiredSource {
     this.daemon = daemon;
     this.mirror.on('changed', (keys) => {
       if (keys.some((k) => this.affectsDesired(k))) this.schedule();
+      else if (keys.some((k) => this.isOwnPublicKey(k))) void this.publishKeys();
     });
     this.mirror.on('reachable', (up) => {
       this.publishStatusSoon();
@@ -252,7 +253,16 @@ export class EtcdDesiredSource implements DesiredSource {
     if (k === undefined || k.kind === 'status' || k.kind === 'claim' || k.kind === 'address') return false;
     // Another node's own document and rotation requests are its business alone.
     if (k.kind === 'desired' || k.kind === 'rotate') return k.node === this.node;
+    // This node's own public key is derived from its kept private key, not read back: its echo
+    // must not cost a second reconcile right after the first one published it.
+    if (k.kind === 'public') return k.node !== this.node;
     return true;
+  }
+
+  /** A change to this node's own published key: someone removed or overwrote it, publish again. */
+  private isOwnPublicKey(key: string): boolean {
+    const k = this.layout.parse(key);
+    return k?.kind === 'public' && k.node === this.node;
   }
 
   private schedule(): void {

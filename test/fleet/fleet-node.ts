@@ -119,6 +119,20 @@ export class FleetNode {
     }
   }
 
+  /** Waits until no reconcile has run for `quietMs` (what start-up set in motion has finished). */
+  async settled(quietMs = 500, ms = 15_000): Promise<number> {
+    const started = Date.now();
+    let count = this.status().reconciles;
+    let since = Date.now();
+    while (Date.now() - since < quietMs) {
+      if (Date.now() - started > ms) throw new Error(`node ${this.node}: still reconciling after ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+      const now = this.status().reconciles;
+      if (now !== count) [count, since] = [now, Date.now()];
+    }
+    return count;
+  }
+
   /** A reconcile now (as `vppwg apply --api` would ask), resolved once it ran. */
   async trigger(): Promise<void> {
     await this.daemon.requestReconcile('api');

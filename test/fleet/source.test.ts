@@ -80,8 +80,8 @@ describeWithEtcd('fleet: the etcd source', () => {
     try {
       await eventually(async () => expect(Object.keys(await s1.peersOn('s'))).toEqual(['s2']));
       await eventually(async () => expect(Object.keys(await s2.peersOn('s'))).toEqual(['s1']));
-      const quiet = s1.status().reconciles;
-      const s2Before = s2.status().reconciles;
+      const quiet = await s1.settled();
+      const s2Before = await s2.settled();
       await putDesired(
         admin,
         layout,
@@ -90,6 +90,13 @@ describeWithEtcd('fleet: the etcd source', () => {
       );
       await eventually(() => expect(s2.status().reconciles).toBeGreaterThan(s2Before));
       await new Promise((r) => setTimeout(r, 300));
+      expect(s1.status().reconciles).toBe(quiet);
+      // Its own public key removed by hand: published again from the kept private key, no reconcile.
+      const ownKey = layout.publicKey('s1', 's');
+      const published = await admin.get(ownKey).string();
+      expect(published).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      await admin.delete().key(ownKey);
+      await eventually(async () => expect(await admin.get(ownKey).string()).toBe(published));
       expect(s1.status().reconciles).toBe(quiet);
       // A change s1 derives from (s2's member) does reach it.
       await putMember(admin, layout, 's', 's2', 'endpoint: {address: 192.0.2.42, port: 51899}\n');
