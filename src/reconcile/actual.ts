@@ -228,6 +228,21 @@ export function buildActualState(input: {
   };
 }
 
+/** `actual` with the admin state of some interfaces as given (what VPP's replies confirmed after it was read). */
+export function withAdminStates(actual: ActualState, states: ReadonlyMap<number, boolean>): ActualState {
+  if (!states.size) return actual;
+  const interfaces = new Map(actual.interfaces);
+  const interfacesByName = new Map(actual.interfacesByName);
+  for (const [idx, up] of states) {
+    const i = interfaces.get(idx);
+    if (!i || i.adminUp === up) continue;
+    const set = { ...i, adminUp: up };
+    interfaces.set(idx, set);
+    interfacesByName.set(set.name, set);
+  }
+  return { ...actual, interfaces, interfacesByName };
+}
+
 export function ownerOfTag(tag: string): string | undefined {
   return tag.startsWith(OWNER_TAG_PREFIX) ? tag.slice(OWNER_TAG_PREFIX.length) : undefined;
 }

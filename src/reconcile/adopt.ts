@@ -49,6 +49,7 @@ export function withOwners(actual: ActualState, owners: ReadonlyMap<string, numb
     peerV2: actual.capabilities.peerV2,
     ...(actual.capabilities.version !== undefined ? { version: actual.capabilities.version } : {}),
     ...(actual.routeScope ? { routeScope: actual.routeScope } : {}),
+    ...(actual.lcp ? { lcp: actual.lcp } : {}),
   });
 }
 

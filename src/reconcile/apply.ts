@@ -42,6 +42,12 @@ export interface ApplyOptions {
   abandon?: AbortSignal;
   /** Where interface creates are recorded before they are sent (see CreateJournal). */
   journal?: CreateJournal;
+  /**
+   * Awaited once, after every other bring-up phase answered and before the WireGuard interfaces
+   * are brought up (only when the plan brings one up): the reconciler reads VPP back there, before
+   * VPP starts computing a first handshake for every peer, which any later read would wait behind.
+   */
+  beforeTunnelsUp?: (touched: Touched) => Promise<void>;
 }
 
 /** The error of an interrupted run (the result's error operation). */
@@ -129,6 +135,7 @@ export async function applyPlan(
   for (const phase of PHASES) {
     const ops = byPhase.get(phase);
     if (!ops) continue;
+    if (phase === 'admin-up' && opts.beforeTunnelsUp) await opts.beforeTunnelsUp(ctx.touched);
     const undos: { op: Operation; undo: Undo }[] = [];
     undoByPhase.push(undos);
     await runAll(

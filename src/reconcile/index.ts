@@ -4,11 +4,12 @@
  */
 import type { VppClient } from '../client';
 import type { DesiredState } from '../config/model';
-import type { ActualState } from './actual';
+import { withAdminStates, type ActualState } from './actual';
 import { applyPlan, INTERRUPTED } from './apply';
 import { adoptInterrupted, findTakeable, withOwners, type TakenInterface } from './adopt';
 import { PlanError, planChanges, wantedRouteKeys, type Plan, type PlanOptions } from './plan';
-import { checkReconcileApi, hasPeerV2, observe, observeTouched } from './vpp';
+import { checkReconcileApi, hasPeerV2, newTouched, observe, observeTouched, type Touched } from './vpp';
+import { routesAnUpMayShadow } from './verify-early';
 import { StateDirError, type StateDir } from '../state';
 import { CreateJournal } from '../state/create-journal';
 import { RouteRecord, type RecordedRoute } from '../state/route-record';
@@ -206,9 +207,10 @@ async function reconcileRound(client: VppClient, file: DesiredState, opts: Round
     if (!(err instanceof StateDirError)) throw err;
     return refused(err.message);
   }
-  const routeScope = wantedRouteKeys(file);
   // Routes vppwg applied and the file dropped are read too: the plan names them (or prunes them).
-  for (const k of recordedRouteKeys(appliedRoutes)) routeScope.add(k);
+  const recorded = recordedRouteKeys(appliedRoutes);
+  const wanted = wantedRouteKeys(file);
+  const routeScope = recorded.length ? new Set([...wanted, ...recorded]) : wanted;
   const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
   const observed = cached ?? (await observe(client, { routeScope }));
   // Uplinks matched by hardware get VPP's names once, for the whole run (plan, verify, routes remembered).
@@ -290,12 +292,26 @@ async function reconcileRound(client: VppClient, file: DesiredState, opts: Round
   // Nothing is sent unless VPP takes every message an apply may need: never a half-applied run for that.
   checkReconcileApi(client, true);
   const rollback = opts.rollback ?? true;
+  // Verify by observing again: what this run touched, re-read (or everything, for a large run).
+  const readBack = (t: Touched): Promise<ActualState> =>
+    t.tables || t.interfacesCreated || t.addedPeers.size + t.routes.size > FOCUSED_VERIFY_LIMIT
+      ? observe(client, { routeScope })
+      : observeTouched(client, before, t);
+  // Read back before the WireGuard interfaces come up, when the plan brings one up: from then on
+  // VPP computes every peer's first handshake (2.5 s at 10,000 peers) and a read waits behind it.
+  // The admin state set after it is what VPP's replies confirmed.
+  let readEarly: Promise<ActualState> | undefined;
   const outcome = await applyPlan(client, plan, before, {
     rollback,
     peerV2: hasPeerV2(client),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.abandon ? { abandon: opts.abandon } : {}),
     ...(journal ? { journal } : {}),
+    beforeTunnelsUp: async (t) => {
+      readEarly = readBack(t);
+      // Settled here (a failure is reported as the verify error below), and awaited before the up.
+      await readEarly.catch(() => undefined);
+    },
   });
   const interrupted = outcome.error?.operation === INTERRUPTED;
   if (outcome.error && cached && rollback && outcome.rolledBack && !interrupted) {
@@ -319,15 +335,15 @@ async function reconcileRound(client: VppClient, file: DesiredState, opts: Round
       ...(outcome.left.length ? { left: outcome.left } : {}),
     });
   }
-  // Verify by observing again: what this run touched, re-read (or everything, for a large run).
   const t = outcome.touched;
   let after: ActualState;
   let remaining: Plan;
   try {
-    after =
-      t.tables || t.interfacesCreated || t.addedPeers.size + t.routes.size > FOCUSED_VERIFY_LIMIT
-        ? await observe(client, { routeScope })
-        : await observeTouched(client, before, t);
+    if (readEarly) {
+      const early = withAdminStates(await readEarly, t.adminSet);
+      const shadowed = routesAnUpMayShadow(early, t.adminSet, routeScope);
+      after = shadowed.size ? await observeTouched(client, early, { ...newTouched(), routes: shadowed }) : early;
+    } else after = await readBack(t);
   } catch (err) {
     return done({
       ok: false,

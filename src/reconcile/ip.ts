@@ -64,6 +64,24 @@ export function canonicalVppPrefix(text: string): string {
   return getPrefix(PREFIX, 0, 'prefix');
 }
 
+/**
+ * A prefix as vpp-api-ts decoded it from VPP's bytes (the same formatter canonicalVppPrefix ends
+ * with, so the text is canonical already): only host bits beyond the length need clearing, and a
+ * full-length prefix has none. Skips the parse for the host routes and allowed IPs a large state
+ * is made of (tens of thousands per reconcile).
+ */
+export function decodedVppPrefix(text: string): string {
+  const sl = text.lastIndexOf('/');
+  const full = text.indexOf(':') < 0 ? '32' : '128';
+  if (text.length - sl - 1 === full.length && text.endsWith(full)) return text;
+  return canonicalVppPrefix(text);
+}
+
+/** True for the zero address as vpp-api-ts decodes it (0.0.0.0, ::): an unknown endpoint, an empty next hop. */
+export function isZeroDecodedAddress(text: string): boolean {
+  return text === '0.0.0.0' || text === '::';
+}
+
 /** Interface-address form (host bits kept): '2001:DB8::1/64' → '2001:db8::1/64'. */
 export function canonicalInterfaceAddress(text: string): string {
   if (text.indexOf('/') < 0) throw new Error(`"${text}" is not a prefix (expected address/length)`);

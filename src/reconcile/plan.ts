@@ -98,9 +98,11 @@ export const PHASES = [
   'peer-add',
   'nexthop',
   'route',
-  'admin-up',
-  // Last: an interface that stays may still be bound to the table until the binding phase moves it.
+  // After the binding phase (an interface that stays may be bound to the table until it moves it).
   'table-del',
+  // Last: once a WireGuard interface is up VPP computes a first handshake for each of its peers
+  // (about 0.25 ms each), and everything sent after it waits behind that work.
+  'admin-up',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -1258,14 +1260,20 @@ function wantedRoutesOf(d: DesiredWireguardInterface): ReadonlyMap<string, Want>
   return want;
 }
 
+/** wantedRouteKeys per desired state: a daemon asks again on every reconcile of the same state. */
+const wantedKeysCache = new WeakMap<DesiredState, ReadonlySet<string>>();
+
 /**
  * Every routeKey the desired state wants (its routes, and each WireGuard interface's routes and
  * tunnel next hops): with the routes through WireGuard interfaces, all the planner acts on.
  */
-export function wantedRouteKeys(desired: DesiredState): Set<string> {
+export function wantedRouteKeys(desired: DesiredState): ReadonlySet<string> {
+  const cached = wantedKeysCache.get(desired);
+  if (cached) return cached;
   const keys = new Set<string>();
   for (const r of desired.routes) keys.add(routeKey(r.table, r.prefix));
   for (const d of desired.wireguard) for (const k of wantedRoutesOf(d).keys()) keys.add(k);
+  wantedKeysCache.set(desired, keys);
   return keys;
 }
 

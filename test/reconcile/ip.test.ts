@@ -5,10 +5,13 @@ import {
   canonicalVppAddress,
   canonicalInterfaceAddress,
   canonicalVppPrefix,
+  decodedVppPrefix,
   hostPrefix,
+  isZeroDecodedAddress,
   isZeroVppAddress,
   pairedAddressOf31,
 } from '../../src/reconcile/ip';
+import { getPrefix } from 'vpp-api-ts/runtime';
 import { canonicalPrefix as configCanonicalPrefix } from '../../src/config';
 
 describe('canonical text', () => {
@@ -117,5 +120,37 @@ describe('canonical text', () => {
         expect(canonicalVppPrefix(p)).toBe(configCanonicalPrefix(p));
       }),
     );
+  });
+});
+
+describe('text as the decoder wrote it from VPP bytes', () => {
+  const decode = (bytes: Uint8Array, v6: boolean, len: number): string => {
+    const b = Buffer.alloc(18);
+    b[0] = v6 ? 1 : 0;
+    Buffer.from(bytes).copy(b, 1);
+    b[17] = len;
+    return getPrefix(b, 0, 'prefix');
+  };
+  test('decodedVppPrefix agrees with canonicalVppPrefix on every decoded prefix (host bits set or not)', () => {
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.nat(128),
+        fc.boolean(),
+        (v6, bytes, n, full) => {
+          const bits = v6 ? 128 : 32;
+          const text = decode(v6 ? bytes : bytes.subarray(0, 4), v6, full ? bits : n % (bits + 1));
+          expect(decodedVppPrefix(text)).toBe(canonicalVppPrefix(text));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+  test('the zero addresses, and only they, read as zero', () => {
+    expect(isZeroDecodedAddress(decode(new Uint8Array(4), false, 32).split('/')[0]!)).toBe(true);
+    expect(isZeroDecodedAddress(decode(new Uint8Array(16), true, 128).split('/')[0]!)).toBe(true);
+    expect(isZeroDecodedAddress('10.0.0.1')).toBe(false);
+    expect(isZeroDecodedAddress('::1')).toBe(false);
   });
 });

@@ -28,9 +28,9 @@ import { readLcp } from '../lcp-observe';
 import {
   canonicalVppAddress,
   canonicalInterfaceAddress,
-  canonicalVppPrefix,
+  decodedVppPrefix,
   familyOf,
-  isZeroVppAddress,
+  isZeroDecodedAddress,
   pairedAddressOf31,
 } from '../ip';
 import {
@@ -72,22 +72,25 @@ async function forEachPeer(
 
 /**
  * The routes of one table as they arrive (large dumps of 10,000s of routes are parsed without
- * holding every raw row), through ip_route_v2_dump when `withSources`.
+ * holding every raw row), through ip_route_v2_dump when `withSources`. The request is sent at
+ * once; rows wait in the stream until the caller reads them.
  */
-async function forEachRoute(
+function routeRows(
   client: VppClient,
   withSources: boolean,
   id: number,
   family: AddressFamily,
-  each: (r: RouteRow) => void,
   src = 0,
-): Promise<void> {
+): AsyncIterable<RouteRow> {
   const table = { table_id: id, is_ip6: family === 'ip6', name: '' };
-  if (withSources) {
-    for await (const d of client.dumpIter(ip.ip_route_v2_dump, { src, table })) each(d.route);
-  } else {
-    for await (const d of client.dumpIter(ip.ip_route_dump, { table })) each(d.route);
-  }
+  const details = withSources
+    ? client.dumpIter(ip.ip_route_v2_dump, { src, table })
+    : client.dumpIter(ip.ip_route_dump, { table });
+  return {
+    async *[Symbol.asyncIterator]() {
+      for await (const d of details) yield d.route;
+    },
+  };
 }
 
 async function readInterface(client: VppClient, row: InterfaceRow): Promise<ActualInterface> {
@@ -133,10 +136,9 @@ function parsePeer(p: PeerRow): ActualPeer {
     peerIndex: p.peer_index,
     swIfIndex: p.sw_if_index,
     publicKey: b64(p.public_key),
-    ...(!isZeroVppAddress(p.endpoint) && p.port !== 0
-      ? { endpoint: { address: canonicalVppAddress(p.endpoint), port: p.port } }
-      : {}),
-    allowedIps: p.allowed_ips.map(canonicalVppPrefix),
+    // Addresses are compared as the decoder wrote them: it writes the canonical text.
+    ...(!isZeroDecodedAddress(p.endpoint) && p.port !== 0 ? { endpoint: { address: p.endpoint, port: p.port } } : {}),
+    allowedIps: p.allowed_ips.map(decodedVppPrefix),
     persistentKeepalive: p.persistent_keepalive,
     underlayTable: p.table_id,
     flags: p.flags,
@@ -228,19 +230,16 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
   // the cost stays with what vppwg owns.
   const apiOnly = scope !== undefined && withSources && hasLinuxCp(client);
   const dumpRoutes = async (id: number, family: AddressFamily): Promise<void> => {
+    // Asked for before the interface lists are in: one round trip to VPP, not two, which counts
+    // when VPP answers between bursts of handshake work. VPP answers in order, so the lists
+    // (asked first) are complete by the time the routes arrive.
+    const rows = routeRows(client, withSources, id, family, apiOnly ? FIB_SOURCE_API : 0);
     const known = await indexes;
-    await forEachRoute(
-      client,
-      withSources,
-      id,
-      family,
-      (route) => {
-        if (scope && known && !inScope(route, scope, known.wireguard, known.existing)) return;
-        const r = parseRoute(route, family);
-        if (r) routes.push(r);
-      },
-      apiOnly ? FIB_SOURCE_API : 0,
-    );
+    for await (const route of rows) {
+      if (scope && known && !inScope(route, scope, known.wireguard, known.existing)) continue;
+      const r = parseRoute(route, family);
+      if (r) routes.push(r);
+    }
   };
   // Table 0 exists in both families, so its routes (usually the most) are dumped alongside the
   // peers instead of waiting for the table list.
@@ -291,7 +290,7 @@ function inScope(
   }
   let prefix: string;
   try {
-    prefix = canonicalVppPrefix(route.prefix);
+    prefix = decodedVppPrefix(route.prefix);
   } catch {
     return false;
   }
@@ -314,6 +313,8 @@ export interface Touched {
    * VPP keeps routes through a deleted interface (as drops), which now read as through the new one.
    */
   interfacesCreated: boolean;
+  /** Admin state set by the run, by sw_if_index (VPP's reply confirms it; see reconcile's verify). */
+  readonly adminSet: Map<number, boolean>;
 }
 
 export function newTouched(): Touched {
@@ -324,6 +325,7 @@ export function newTouched(): Touched {
     structural: false,
     tables: false,
     interfacesCreated: false,
+    adminSet: new Map(),
   };
 }
 
@@ -430,14 +432,14 @@ function parseRoute(route: RouteRow, family: AddressFamily): ActualRoute | undef
     if (p.type !== PATH_TYPE_NORMAL || p.sw_if_index === NO_INDEX) continue;
     // A union arm whose bytes are no valid address is left out of the decoded value.
     const nh: string | undefined = family === 'ip6' ? p.nh.address.ip6 : p.nh.address.ip4;
-    if (nh === undefined || isZeroVppAddress(nh)) continue;
-    paths.push({ swIfIndex: p.sw_if_index, nh: canonicalVppAddress(nh) });
+    if (nh === undefined || isZeroDecodedAddress(nh)) continue;
+    paths.push({ swIfIndex: p.sw_if_index, nh });
   }
   if (!paths.length) return undefined;
   const r: ActualRoute = {
     table: route.table_id,
     family,
-    prefix: canonicalVppPrefix(route.prefix),
+    prefix: decodedVppPrefix(route.prefix),
     paths,
   };
   // One shape for the common case (tens of thousands of routes); the rare held one gets a copy.

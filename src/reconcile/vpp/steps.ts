@@ -252,8 +252,10 @@ export async function executeStep(ctx: ExecContext, step: Step): Promise<Undo> {
       return () => addDelTeib(ctx, true, { ...entry, sw_if_index: resolve(ctx, step.iface) });
     }
     case 'admin': {
-      await setFlags(ctx, resolve(ctx, step.iface), step.up);
+      const idx = resolve(ctx, step.iface);
+      await setFlags(ctx, idx, step.up);
       ctx.touched.structural = true;
+      ctx.touched.adminSet.set(idx, step.up);
       return () => setFlags(ctx, resolve(ctx, step.iface), step.previous);
     }
     case 'lcp-netns':
