@@ -23,6 +23,8 @@ export interface Figure {
   ratio?: number;
   /** Against what: 'emulator', 'vpp /run/vpp/api.sock', 'in-process'. */
   server?: string;
+  /** Where the time went (a curve point's phases, CPU, RSS): written to the JSON, not the table. */
+  detail?: Record<string, unknown>;
 }
 
 export interface BenchContext {

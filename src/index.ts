@@ -50,6 +50,8 @@ export {
   formatPlan,
   type ReconcileOptions,
   type ReconcileResult,
+  type ReconcileTimings,
+  type Phase,
   type Plan,
   type Operation,
   type ActualState,

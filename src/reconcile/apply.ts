@@ -31,6 +31,8 @@ export interface ApplyOutcome {
   touched: Touched;
   /** After an abandoned or failed rollback: the operations applied and not undone, as 'id (reason)'. */
   left: string[];
+  /** Wall time of each phase that ran, from its first request to its last reply (VPP's time, mostly). */
+  phaseMs: Partial<Record<Phase, number>>;
 }
 
 export interface ApplyOptions {
@@ -131,11 +133,13 @@ export async function applyPlan(
   const undoByPhase: { op: Operation; undo: Undo }[][] = [];
   let applied = 0;
   let error: ApplyError | undefined;
+  const phaseMs: Partial<Record<Phase, number>> = {};
   const interrupted = (): boolean => opts.signal?.aborted === true;
   for (const phase of PHASES) {
     const ops = byPhase.get(phase);
     if (!ops) continue;
     if (phase === 'admin-up' && opts.beforeTunnelsUp) await opts.beforeTunnelsUp(ctx.touched);
+    const phaseStarted = performance.now();
     const undos: { op: Operation; undo: Undo }[] = [];
     undoByPhase.push(undos);
     await runAll(
@@ -154,6 +158,7 @@ export async function applyPlan(
       // order the rollback undoes in (interfaces would come back under each other's index).
       phase === 'interface-add' ? 1 : MAX_CONCURRENT,
     );
+    phaseMs[phase] = performance.now() - phaseStarted;
     if (error || interrupted()) break;
   }
   const stopped = !error && interrupted() && applied < plan.operations.length;
@@ -163,7 +168,7 @@ export async function applyPlan(
       message: `interrupted after ${applied} of ${plan.operations.length} operations: what this run applied is rolled back`,
     };
   }
-  const outcome = { applied, touched: ctx.touched };
+  const outcome = { applied, touched: ctx.touched, phaseMs };
   if (!error) return { ...outcome, rolledBack: false, rollbackErrors: [], left: [] };
   // An interrupted run is always rolled back: it stopped at no point anyone chose.
   if (!opts.rollback && !stopped) return { ...outcome, error, rolledBack: false, rollbackErrors: [], left: [] };

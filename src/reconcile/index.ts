@@ -7,7 +7,7 @@ import type { DesiredState } from '../config/model';
 import { withAdminStates, type ActualState } from './actual';
 import { applyPlan, INTERRUPTED } from './apply';
 import { adoptInterrupted, findTakeable, withOwners, type TakenInterface } from './adopt';
-import { PlanError, planChanges, wantedRouteKeys, type Plan, type PlanOptions } from './plan';
+import { PlanError, planChanges, wantedRouteKeys, type Phase, type Plan, type PlanOptions } from './plan';
 import { checkReconcileApi, hasPeerV2, newTouched, observe, observeTouched, type Touched } from './vpp';
 import { routesAnUpMayShadow } from './verify-early';
 import { StateDirError, type StateDir } from '../state';
@@ -32,7 +32,7 @@ export type {
   ActualTeibEntry,
 } from './actual';
 export { buildActualState, OWNER_TAG_PREFIX } from './actual';
-export { planChanges, PlanError, PHASES, type Operation, type Plan, type PlanOptions } from './plan';
+export { planChanges, PlanError, PHASES, type Operation, type Plan, type PlanOptions, type Phase } from './plan';
 export { ACTION_SIGNS, signOf, type Action, type ActionSign } from './action';
 export {
   formatPlan,
@@ -62,6 +62,18 @@ export interface ReconcileResult {
   actual?: ActualState;
   /** After an abandoned rollback: the operations applied and not undone, for the operator to check. */
   left?: string[];
+  /** Where the run's time went (ms): what tells VPP's share from vppwg's. */
+  timings: ReconcileTimings;
+}
+
+export interface ReconcileTimings {
+  /** Reading VPP before planning (0 when planned from a previous result's state). */
+  observeMs: number;
+  planMs: number;
+  /** Each phase of the apply, first request to last reply: VPP's work, mostly. */
+  phaseMs: Partial<Record<Phase, number>>;
+  /** Reading VPP back to verify. */
+  verifyMs: number;
 }
 
 /** Internal: the second round of a run (see reconcile). */
@@ -180,8 +192,10 @@ export function reconcile(
 
 async function reconcileRound(client: VppClient, file: DesiredState, opts: RoundOptions): Promise<ReconcileResult> {
   const started = performance.now();
-  const done = (r: Omit<ReconcileResult, 'durationMs'>): ReconcileResult => ({
+  const timings: ReconcileTimings = { observeMs: 0, planMs: 0, phaseMs: {}, verifyMs: 0 };
+  const done = (r: Omit<ReconcileResult, 'durationMs' | 'timings'>): ReconcileResult => ({
     ...r,
+    timings,
     durationMs: performance.now() - started,
   });
   // Routes are read only where the plan can act (see ActualState.routeScope). A previous run's
@@ -212,7 +226,9 @@ async function reconcileRound(client: VppClient, file: DesiredState, opts: Round
   const wanted = wantedRouteKeys(file);
   const routeScope = recorded.length ? new Set([...wanted, ...recorded]) : wanted;
   const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
+  const observeStarted = performance.now();
   const observed = cached ?? (await observe(client, { routeScope }));
+  timings.observeMs = performance.now() - observeStarted;
   // Uplinks matched by hardware get VPP's names once, for the whole run (plan, verify, routes remembered).
   let desired: DesiredState;
   try {
@@ -260,7 +276,9 @@ async function reconcileRound(client: VppClient, file: DesiredState, opts: Round
   };
   let plan: Plan;
   try {
+    const planStarted = performance.now();
     plan = planChanges(desired, before, planOpts);
+    timings.planMs = performance.now() - planStarted;
   } catch (err) {
     if (!(err instanceof PlanError)) throw err;
     return refused(err.message);
@@ -308,11 +326,14 @@ async function reconcileRound(client: VppClient, file: DesiredState, opts: Round
     ...(opts.abandon ? { abandon: opts.abandon } : {}),
     ...(journal ? { journal } : {}),
     beforeTunnelsUp: async (t) => {
+      const verifyStarted = performance.now();
       readEarly = readBack(t);
       // Settled here (a failure is reported as the verify error below), and awaited before the up.
       await readEarly.catch(() => undefined);
+      timings.verifyMs = performance.now() - verifyStarted;
     },
   });
+  timings.phaseMs = outcome.phaseMs;
   const interrupted = outcome.error?.operation === INTERRUPTED;
   if (outcome.error && cached && rollback && outcome.rolledBack && !interrupted) {
     // The cached state may have been stale: VPP is as before this run, so plan again from what it has.
@@ -338,6 +359,7 @@ async function reconcileRound(client: VppClient, file: DesiredState, opts: Round
   const t = outcome.touched;
   let after: ActualState;
   let remaining: Plan;
+  const verifyStarted = performance.now();
   try {
     if (readEarly) {
       const early = withAdminStates(await readEarly, t.adminSet);
@@ -363,6 +385,7 @@ async function reconcileRound(client: VppClient, file: DesiredState, opts: Round
   } catch (err) {
     remaining = { ...EMPTY_PLAN, isEmpty: false, notes: [(err as Error).message] };
   }
+  timings.verifyMs += performance.now() - verifyStarted;
   if (!remaining.isEmpty && t.interfacesCreated && (opts.round ?? 1) === 1 && remaining.operations.length > 0) {
     // A new interface can be given the sw_if_index of one deleted earlier, and VPP kept the routes
     // through that one (as drops): they now read as through ours, and only now can the plan see

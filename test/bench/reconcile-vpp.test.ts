@@ -82,7 +82,7 @@ describe('reconcile bench with VPP_API_SOCKET (a vppwg sim process as the VPP)',
       expect(figures.map((f) => f.name).slice(0, 5)).toEqual([
         'cold apply, 50 peers (1 route + 1 next hop each)',
         'cold apply, 300 peers (1 route + 1 next hop each)',
-        'no-op apply, 300 peers',
+        'no-op apply, 300 peers, while VPP retransmits their handshakes',
         'one changed peer among 300 (observing everything first)',
         "one changed peer among 300 (from the previous run's state)",
       ]);
@@ -91,6 +91,15 @@ describe('reconcile bench with VPP_API_SOCKET (a vppwg sim process as the VPP)',
         expect(f.median).toBeGreaterThan(0);
       }
       expect(figures[1]!.floor).toBeGreaterThan(0);
+      // The scale curve: vppwg's run in a child beside the raw floor of each order, and where the time went.
+      const point = figures.find((f) => f.name === 'curve: cold apply, 50 peers');
+      expect(point?.floor).toBeGreaterThan(0);
+      const detail = point!.detail as { phasesMs: number; cpuMs: number; rssMb: number; floors: Record<string, number> };
+      expect(Object.keys(detail.floors)).toEqual(['peers first', 'next hops first']);
+      expect(detail.phasesMs).toBeGreaterThan(0);
+      expect(detail.phasesMs).toBeLessThan(point!.median);
+      expect(detail.cpuMs).toBeGreaterThan(0);
+      expect(detail.rssMb).toBeGreaterThan(20);
       expect(lines.join('\n')).toMatch(/loop\d+ \(192\.0\.2\.1\/24\) standing in for the uplink/);
       expect(await snapshot(ctl)).toEqual(before);
     },
