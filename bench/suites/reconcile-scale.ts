@@ -79,7 +79,7 @@ if (process.argv.includes(SCALE_CHILD)) {
     process.send?.(report);
     process.disconnect?.();
   })().catch((err: Error) => {
-    process.stderr.write(`scale child: ${err.message}\n`);
+    process.stderr.write(`scale child: ${err.message.slice(0, 2000)}\n`);
     process.exit(1);
   });
 }

@@ -567,11 +567,9 @@ async function curve(ctx: BenchContext, target: Target): Promise<Figure[]> {
     try {
       points.push(await curvePoint(() => target.acquire(), target.uplink, n));
     } catch (err) {
-      if ((err as Error).message.includes('compiled bench')) {
-        ctx.log(`reconcile: curve skipped: ${(err as Error).message}`);
-        return [];
-      }
-      throw err;
+      // The sizes before it stand; the larger ones would fail alike (a VPP out of memory aborts).
+      ctx.log(`reconcile: curve stopped at ${n} peers: ${(err as Error).message}`);
+      break;
     }
     const p = points[points.length - 1]!;
     ctx.log(

@@ -52,6 +52,21 @@ export interface ApplyOptions {
   beforeTunnelsUp?: (touched: Touched) => Promise<void>;
 }
 
+/**
+ * Undo failures as one line: alike ones counted, not repeated (VPP gone mid-rollback fails every
+ * one of 100,000 undos the same way), the first few kinds shown.
+ */
+export function rollbackFailureText(errors: readonly string[], kinds = 4): string {
+  const counts = new Map<string, number>();
+  for (const e of errors) counts.set(e, (counts.get(e) ?? 0) + 1);
+  const shown = [...counts]
+    .slice(0, kinds)
+    .map(([e, n]) => (n > 1 ? `${e} (${n.toLocaleString('en-US')} undos)` : e))
+    .join('; ');
+  const more = counts.size - kinds;
+  return more > 0 ? `${shown}; and ${more.toLocaleString('en-US')} other failure(s)` : shown;
+}
+
 /** The error of an interrupted run (the result's error operation). */
 export const INTERRUPTED = 'interrupted';
 

@@ -5,7 +5,7 @@
 import type { VppClient } from '../client';
 import type { DesiredState } from '../config/model';
 import { withAdminStates, type ActualState } from './actual';
-import { applyPlan, INTERRUPTED } from './apply';
+import { applyPlan, INTERRUPTED, rollbackFailureText } from './apply';
 import { adoptInterrupted, findTakeable, withOwners, type TakenInterface } from './adopt';
 import { PlanError, planChanges, wantedRouteKeys, type Phase, type Plan, type PlanOptions } from './plan';
 import { checkReconcileApi, hasPeerV2, newTouched, observe, observeTouched, type Touched } from './vpp';
@@ -343,7 +343,8 @@ async function reconcileRound(client: VppClient, file: DesiredState, opts: Round
     // Best effort: the peers list is informative; a VPP that went away must not hide the error.
     const after = await observe(client, { routeScope }).catch(() => undefined);
     const error = { ...outcome.error };
-    if (outcome.rollbackErrors.length) error.message += `; rollback incomplete: ${outcome.rollbackErrors.join('; ')}`;
+    if (outcome.rollbackErrors.length)
+      error.message += `; rollback incomplete: ${rollbackFailureText(outcome.rollbackErrors)}`;
     return done({
       ok: false,
       plan,

@@ -94,7 +94,12 @@ describe('reconcile bench with VPP_API_SOCKET (a vppwg sim process as the VPP)',
       // The scale curve: vppwg's run in a child beside the raw floor of each order, and where the time went.
       const point = figures.find((f) => f.name === 'curve: cold apply, 50 peers');
       expect(point?.floor).toBeGreaterThan(0);
-      const detail = point!.detail as { phasesMs: number; cpuMs: number; rssMb: number; floors: Record<string, number> };
+      const detail = point!.detail as {
+        phasesMs: number;
+        cpuMs: number;
+        rssMb: number;
+        floors: Record<string, number>;
+      };
       expect(Object.keys(detail.floors)).toEqual(['peers first', 'next hops first']);
       expect(detail.phasesMs).toBeGreaterThan(0);
       expect(detail.phasesMs).toBeLessThan(point!.median);

@@ -258,6 +258,16 @@ wireguard: []
     expect(r.error?.message.length).toBeGreaterThan(0);
   });
 
+  test('VPP gone for good mid-apply: every undo fails alike, and the error says so in one short line', async () => {
+    const desired = load(BEFORE);
+    rig.sim.control.closeAfter(40);
+    const r = await reconcile(rig.client, desired);
+    rig.sim.control.clearFaults();
+    expect(r.ok).toBe(false);
+    expect(r.error?.message).toMatch(/rollback incomplete: .*not connected to VPP.* \(\d+ undos\)/);
+    expect(r.error!.message.length).toBeLessThan(1500);
+  });
+
   test('--no-rollback leaves what was applied, and a later apply completes it', async () => {
     const desired = load(BEFORE);
     const start = rig.sim.snapshot();
