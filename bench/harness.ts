@@ -65,6 +65,17 @@ export function rate(ops: number, ns: bigint): number {
   return ops / (Number(ns) / 1e9);
 }
 
+/** A suite that failed part way: the figures taken before the failure still count (and are printed). */
+export class BenchPartial extends Error {
+  override name = 'BenchPartial';
+  constructor(
+    message: string,
+    readonly figures: Figure[],
+  ) {
+    super(message);
+  }
+}
+
 /** A suite declining to run against its target (e.g. a VPP holding vppwg's objects): reported as its message, no stack. */
 export class BenchRefused extends Error {
   override name = 'BenchRefused';

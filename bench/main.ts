@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { type BenchContext, type BenchSuite, type Figure, BenchRefused } from './harness';
+import { type BenchContext, type BenchSuite, type Figure, BenchPartial, BenchRefused } from './harness';
 
 const SUITES = ['codec', 'client', 'sim', 'reconcile', 'config', 'daemon', 'fleet'] as const;
 
@@ -97,6 +97,7 @@ export async function runBench(argv: string[]): Promise<number> {
       const suite = await loadSuite(name);
       figures.push(...(await suite.run(ctx)));
     } catch (err) {
+      if (err instanceof BenchPartial) figures.push(...err.figures);
       failures.push(`${name}: ${(err as Error).message}`);
       const detail = err instanceof BenchRefused ? err.message : (err as Error).stack;
       process.stderr.write(`suite ${name} ${err instanceof BenchRefused ? 'refused' : 'failed'}: ${detail}\n`);

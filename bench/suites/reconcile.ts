@@ -23,7 +23,15 @@ import { OWNER_TAG_PREFIX, observe, reconcile } from '../../src/reconcile';
 import { hasPeerV2, messageDef } from '../../src/reconcile/vpp';
 import { startSim } from '../../src/sim';
 import { projectRoot } from '../../src/util/paths';
-import { type BenchContext, type BenchSuite, type Figure, BenchRefused, measure, summarize } from '../harness';
+import {
+  type BenchContext,
+  type BenchSuite,
+  type Figure,
+  BenchPartial,
+  BenchRefused,
+  measure,
+  summarize,
+} from '../harness';
 import { noopBesideRoutingDaemon } from './reconcile-bgp';
 import { FLOOR_ORDERS, curveFigures, curvePoint, rawColdApply, type CurvePoint } from './reconcile-scale';
 import { benchState, connect, EMPTY_STATE, SOURCE } from './reconcile-state';
@@ -527,7 +535,12 @@ async function runFigures(ctx: BenchContext, target: Target): Promise<Figure[]> 
   if (!ctx.vppSocket) figures.push(await noopBesideRoutingDaemon(ctx, (n) => benchState(n, undefined, target.uplink)));
   figures.push(...(await curve(ctx, target)));
   ctx.log(`reconcile: peak RSS of a process reconciling ${large} peers`);
-  const rssMb = await reconcilerRss(target, large);
+  let rssMb: number | undefined;
+  try {
+    rssMb = await reconcilerRss(target, large);
+  } catch (err) {
+    throw new BenchPartial(`peak RSS of ${large} peers: ${(err as Error).message}`, figures);
+  }
   if (rssMb === undefined) {
     ctx.log('reconcile: peak RSS skipped (needs the compiled bench: npx tsc -b)');
     return figures;
