@@ -1,8 +1,10 @@
 /**
- * `npm run bench:plot -- FIGURES.json OUT.svg`: draws the reconcile suite's scale curve from the
- * JSON `npm run bench -- reconcile --json FIGURES.json` wrote: time against peers (log-log: VPP's
- * own cost grows with the square of the peers on one interface) and the reconciling process's
- * peak RSS. Plain SVG, no dependencies: it is a handful of lines and axes.
+ * `npm run bench:plot -- FIGURES.json [MORE.json ...] OUT.svg`: draws the reconcile suite's scale
+ * curve from the JSON `npm run bench -- reconcile --json FIGURES.json` wrote (several files: their
+ * points together, a later file's point replacing an earlier one of the same size; the largest
+ * sizes take long enough on a real VPP to be run alone, VPPWG_BENCH_CURVE_ONLY=1): time against
+ * peers (log-log: VPP's own cost grows with the square of the peers on one interface) and the
+ * reconciling process's peak RSS. Plain SVG, no dependencies: it is a handful of lines and axes.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Figure } from './harness';
@@ -99,11 +101,27 @@ function panel(title: string, series: Series[], yUnit: 'ms' | 'MB', xs: number[]
 }
 
 /** The SVG for a report's curve points; throws when the report has none. */
-export function curveSvg(report: { date: string; server?: string; figures: Figure[] }): string {
-  const points = report.figures
-    .filter((f) => f.name.startsWith('curve: cold apply') && f.detail)
-    .map((f) => f.detail as unknown as Point)
-    .sort((a, b) => a.peers - b.peers);
+export function curveSvg(report: Report): string {
+  return curveSvgOf([report]);
+}
+
+interface Report {
+  date: string;
+  server?: string;
+  figures: Figure[];
+}
+
+/** The SVG for the curve points of several reports (see the header). */
+export function curveSvgOf(reports: readonly Report[]): string {
+  const bySize = new Map<number, Point>();
+  for (const r of reports)
+    for (const f of r.figures)
+      if (f.name.startsWith('curve: cold apply') && f.detail) {
+        const p = f.detail as unknown as Point;
+        bySize.set(p.peers, p);
+      }
+  const points = [...bySize.values()].sort((a, b) => a.peers - b.peers);
+  const report = reports[reports.length - 1]!;
   if (!points.length) throw new Error('no scale curve in these figures: run `npm run bench -- reconcile --json FILE`');
   const xs = points.map((p) => p.peers);
   const s = (key: keyof Point): [number, number][] => points.map((p) => [p.peers, p[key] as number]);
@@ -137,17 +155,24 @@ export function curveSvg(report: { date: string; server?: string; figures: Figur
 }
 
 if (require.main === module) {
-  const [input, output] = process.argv.slice(2);
-  if (!input || !output) {
-    process.stderr.write('usage: npm run bench:plot -- FIGURES.json OUT.svg\n');
+  const args = process.argv.slice(2);
+  const output = args.pop();
+  if (!args.length || !output) {
+    process.stderr.write('usage: npm run bench:plot -- FIGURES.json [MORE.json ...] OUT.svg\n');
     process.exitCode = 2;
   } else {
     try {
-      const report = JSON.parse(readFileSync(input, 'utf8')) as { date: string; server?: string; figures: Figure[] };
-      writeFileSync(output, curveSvg(report));
+      const reports = args.map((input) => {
+        try {
+          return JSON.parse(readFileSync(input, 'utf8')) as Report;
+        } catch (err) {
+          throw new Error(`${input}: ${(err as Error).message}`);
+        }
+      });
+      writeFileSync(output, curveSvgOf(reports));
       process.stderr.write(`plot written to ${output}\n`);
     } catch (err) {
-      process.stderr.write(`bench:plot: ${input}: ${(err as Error).message}\n`);
+      process.stderr.write(`bench:plot: ${(err as Error).message}\n`);
       process.exitCode = 1;
     }
   }

@@ -56,8 +56,8 @@ export function benchState(
   };
 }
 
-export async function connect(path: string): Promise<VppClient> {
-  return VppClient.connect({ socketPath: path, messages: reconcileMessages(), reconnect: false, timeoutMs: 60_000 });
+export async function connect(path: string, timeoutMs = 60_000): Promise<VppClient> {
+  return VppClient.connect({ socketPath: path, messages: reconcileMessages(), reconnect: false, timeoutMs });
 }
 
 /** A desired state with nothing in it: applying it deletes everything vppwg owns, and nothing else. */

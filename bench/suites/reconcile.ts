@@ -5,7 +5,8 @@
  * previous run verified), and the peak RSS of a reconciling process. Every figure is a whole
  * reconcile: observe (unless given the previous state), plan, apply, observe again and verify.
  *
- * With VPP_API_SOCKET the same figures are taken against that VPP instead: the bench refuses to
+ * Then the scale curve (reconcile-scale.ts; sizes from VPPWG_BENCH_CURVE, VPPWG_BENCH_CURVE_ONLY=1
+ * for it alone). With VPP_API_SOCKET the same figures are taken against that VPP instead: the bench refuses to
  * run if the VPP already holds vppwg-owned objects (its runs would delete them) unless --force,
  * stands a loopback with 192.0.2.1/24 in for the uplink, clears what it owns between cold runs,
  * and at the end (also after a failure) applies an empty desired state and deletes the loopback.
@@ -142,7 +143,8 @@ function emulatorTarget(): Target {
 }
 
 async function clearOwned(socketPath: string): Promise<void> {
-  const client = await connect(socketPath);
+  // Generous: after 50,000 peers a real VPP may take minutes to answer again.
+  const client = await connect(socketPath, 15 * 60_000);
   try {
     const r = await reconcile(client, EMPTY_STATE);
     if (!r.ok) throw new Error(`clearing vppwg's objects failed at ${r.error?.operation}: ${r.error?.message}`);
@@ -416,6 +418,8 @@ function withFloor(f: Figure, floor: number): Figure {
 }
 
 async function runFigures(ctx: BenchContext, target: Target): Promise<Figure[]> {
+  // VPPWG_BENCH_CURVE_ONLY=1: the scale curve alone (its large points take many minutes on a real VPP).
+  if (process.env.VPPWG_BENCH_CURVE_ONLY === '1') return curve(ctx, target);
   // Quick mode is a smoke run (tests): small sizes, one run each, no targets.
   const small = ctx.quick ? 50 : 1_000;
   const large = ctx.quick ? 300 : 10_000;

@@ -1,5 +1,5 @@
 /** The scale curve's plot: drawn from the bench's JSON, one point per size on every line. */
-import { curveSvg } from '../../bench/plot';
+import { curveSvg, curveSvgOf } from '../../bench/plot';
 import type { Figure } from '../../bench/harness';
 
 function point(peers: number, coldMs: number): Figure {
@@ -48,4 +48,17 @@ test('figures without a curve are refused, saying how to get one', () => {
   expect(() => curveSvg({ date: '2026-12-07', figures: [{ ...point(5, 5), name: 'x' }] })).toThrow(
     /no scale curve.*npm run bench -- reconcile --json/,
   );
+});
+
+test('several reports: their points together, a later one replacing the same size', () => {
+  const svg = curveSvgOf([
+    { date: '2026-12-07', figures: [point(1_000, 500), point(10_000, 6000)] },
+    { date: '2026-12-07', figures: [point(50_000, 90_000), point(10_000, 7000)] },
+  ]);
+  const first = /<polyline points="([^"]+)"/.exec(svg)![1]!.split(' ');
+  expect(first).toHaveLength(3);
+  const one = (tenK: number): string =>
+    curveSvgOf([{ date: '2026-12-07', figures: [point(1_000, 500), point(10_000, tenK), point(50_000, 90_000)] }]);
+  expect(svg).toBe(one(7000));
+  expect(svg).not.toBe(one(6000));
 });
