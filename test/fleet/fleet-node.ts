@@ -119,8 +119,11 @@ export class FleetNode {
     }
   }
 
-  /** Waits until no reconcile has run for `quietMs` (what start-up set in motion has finished). */
-  async settled(quietMs = 500, ms = 15_000): Promise<number> {
+  /**
+   * Waits until no reconcile has run for `quietMs` (what start-up set in motion has finished): longer
+   * than the source keeps loads apart (1 s), so a reload waiting its turn is not missed.
+   */
+  async settled(quietMs = 1500, ms = 15_000): Promise<number> {
     const started = Date.now();
     let count = this.status().reconciles;
     let since = Date.now();
