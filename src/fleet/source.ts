@@ -51,11 +51,13 @@ const KEEP_COPY_MS = 5000;
 const STATUS_REFRESH_MS = 30_000;
 
 /**
- * Loads are at least this far apart: while a fleet starts, N nodes publish their keys one by one,
- * and a reload per arrival cost each node about N reloads and reconciles. A change after a quiet
- * second is still loaded within debounceMs.
+ * A load waits, after the previous one, ten times the last reconcile's duration (at most a second):
+ * while a fleet starts, N nodes publish their keys one by one, and a reload per arrival cost each
+ * node about N reloads and reconciles. Quick reconciles (a small fleet) barely wait; a busy node
+ * backs off. A change after a quiet spell is still loaded within debounceMs.
  */
-const RELOAD_MIN_GAP_MS = 1000;
+const RELOAD_GAP_PER_RECONCILE = 10;
+const RELOAD_MAX_GAP_MS = 1000;
 
 /**
  * A changed status is written at most this often: every node decodes every node's status, and at
@@ -283,10 +285,12 @@ export class EtcdDesiredSource implements DesiredSource {
     return k?.kind === 'public' && k.node === this.node;
   }
 
-  /** A reload within debounceMs, gathering what else comes meanwhile, and not before RELOAD_MIN_GAP_MS since the last. */
+  /** A reload within debounceMs, gathering what else comes meanwhile, and not before its gap since the last (see RELOAD_GAP_PER_RECONCILE). */
   private schedule(): void {
     if (this.stopped || this.debounceTimer) return;
-    const wait = Math.max(this.opts.debounceMs ?? 50, this.lastLoadAtMs + RELOAD_MIN_GAP_MS - Date.now());
+    const lastReconcileMs = this.daemon?.status().lastReconcile?.durationMs ?? 0;
+    const gap = Math.min(RELOAD_MAX_GAP_MS, RELOAD_GAP_PER_RECONCILE * lastReconcileMs);
+    const wait = Math.max(this.opts.debounceMs ?? 50, this.lastLoadAtMs + gap - Date.now());
     this.debounceTimer = setTimeout(() => {
       this.debounceTimer = undefined;
       void this.handleRotations().finally(() => {
