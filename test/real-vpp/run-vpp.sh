@@ -165,12 +165,16 @@ stop() {
 destroy() {
   stop
   ip netns list | grep -qw "$NETNS" && ip netns del "$NETNS"
-  # The veth's far side (in the root netns, a bridge's netns or the far end's) went with its pair.
+  # The veth's far side (in the root netns, a bridge's netns or the far end's) goes with its pair,
+  # once the kernel has finished the netns (it does so in the background).
   local brns
   for brns in $(cat "$RUN_DIR/bridge-netns" 2>/dev/null); do
-    if ip netns list | grep -qw "$brns" && [ -z "$(ip -n "$brns" link show master br0 2>/dev/null)" ]; then
-      ip netns del "$brns"
-    fi
+    ip netns list | grep -qw "$brns" || continue
+    for _ in $(seq 30); do
+      [ -z "$(ip -n "$brns" link show master br0 2>/dev/null)" ] && break
+      sleep 0.1
+    done
+    [ -n "$(ip -n "$brns" link show master br0 2>/dev/null)" ] || ip netns del "$brns"
   done
   rm -f "$RUN_DIR/bridge-netns"
 }
