@@ -61,8 +61,8 @@ export function assembleDesired(
   }
   if (ownEntry && own) {
     // The node's own document alone first, so its findings carry its key and its own lines.
-    const alone = parseDesiredState(ownEntry.text, ownEntry.key, { env: {} });
-    if (alone.diagnostics.some((d) => d.severity === 'error')) return fail(alone.diagnostics, derived.networks);
+    const aloneErrors = ownDocumentErrors(ownEntry);
+    if (aloneErrors) return fail(aloneErrors, derived.networks);
   }
   const ownKey = ownEntry?.key ?? layout.desired(node);
   const { document, conflicts } = composeDocument(own, ownKey, derived.interfaces, (n) => layout.network(n));
@@ -74,4 +74,19 @@ export function assembleDesired(
   const label = `${ownKey} with networks ${derived.networks.join(', ') || '(none)'}`;
   const result = parseDesiredState(JSON.stringify(document), `${label}.json`, { env: derived.keyEnv });
   return { ...result, networks: derived.networks, waiting: derived.waiting, parsed };
+}
+
+/** The last verdict on each node's own document: it is checked on every load and rarely changes. */
+const ownVerdicts = new Map<string, { text: string; diagnostics?: Diagnostic[] }>();
+const OWN_VERDICTS_KEPT = 1024;
+
+/** The diagnostics of the node's own document read alone, when it has errors. */
+function ownDocumentErrors(entry: { key: string; text: string }): Diagnostic[] | undefined {
+  const hit = ownVerdicts.get(entry.key);
+  if (hit?.text === entry.text) return hit.diagnostics;
+  const alone = parseDesiredState(entry.text, entry.key, { env: {} });
+  const diagnostics = alone.diagnostics.some((d) => d.severity === 'error') ? alone.diagnostics : undefined;
+  if (ownVerdicts.size >= OWN_VERDICTS_KEPT) ownVerdicts.clear();
+  ownVerdicts.set(entry.key, { text: entry.text, ...(diagnostics ? { diagnostics } : {}) });
+  return diagnostics;
 }

@@ -9,7 +9,7 @@ import type { Etcd3, Watcher } from 'etcd3';
 import { EventEmitter } from 'node:events';
 
 export interface MirrorEvents {
-  /** Keys whose value changed (set or deleted) since the last emit. */
+  /** Keys whose value changed (set to another value, or deleted) since the last emit. */
   changed: [keys: string[]];
   /** Reachability of the store changed. */
   reachable: [reachable: boolean];
@@ -105,9 +105,15 @@ export class PrefixMirror extends EventEmitter<MirrorEvents> {
       const changed: string[] = [];
       for (const ev of res.events) {
         const key = ev.kv.key.toString();
-        if (ev.type === 'Delete') this.kvs.delete(key);
-        else this.kvs.set(key, ev.kv.value.toString());
-        changed.push(key);
+        // A value written again unchanged is no change: every node would reload for nothing.
+        if (ev.type === 'Delete') {
+          if (this.kvs.delete(key)) changed.push(key);
+        } else {
+          const value = ev.kv.value.toString();
+          if (this.kvs.get(key) === value) continue;
+          this.kvs.set(key, value);
+          changed.push(key);
+        }
       }
       this.revision = Math.max(this.revision, Number(res.header.revision));
       if (changed.length) this.emit('changed', changed);

@@ -50,6 +50,21 @@ const KEEP_COPY_MS = 5000;
 /** An unchanged status is rewritten this often (its time moves on for readers). */
 const STATUS_REFRESH_MS = 30_000;
 
+/**
+ * A load waits, after the previous one, ten times the last reconcile's duration (at most a second):
+ * while a fleet starts, N nodes publish their keys one by one, and a reload per arrival cost each
+ * node about N reloads and reconciles. Quick reconciles (a small fleet) barely wait; a busy node
+ * backs off. A change after a quiet spell is still loaded within debounceMs.
+ */
+const RELOAD_GAP_PER_RECONCILE = 10;
+const RELOAD_MAX_GAP_MS = 1000;
+
+/**
+ * A changed status is written at most this often: every node decodes every node's status, and at
+ * start each peer's handshake changes it, so N nodes writing per change send N×N events in bursts.
+ */
+const STATUS_MIN_GAP_MS = 1000;
+
 /** The fleet could not be joined at start (the store did not answer); nothing was applied. */
 export class FleetStartError extends Error {}
 
@@ -82,7 +97,11 @@ export class EtcdDesiredSource implements DesiredSource {
   private readonly handledRotations = new Set<string>();
   private lastStatus?: { digest: string; claim: NodeClaim; atMs: number };
   private publishing = false;
+  private statusWriting = false;
+  /** This node's public keys as it last wrote them, with the revision of the write. */
+  private readonly written = new Map<string, { value: string; revision: number }>();
   private debounceTimer?: NodeJS.Timeout;
+  private lastLoadAtMs = 0;
   private statusTimer?: NodeJS.Timeout;
   private statusSoon?: NodeJS.Timeout;
   private stopped = false;
@@ -149,6 +168,7 @@ export class EtcdDesiredSource implements DesiredSource {
   }
 
   async load(capabilities?: { presharedKeys: boolean }): Promise<DesiredSnapshot> {
+    this.lastLoadAtMs = Date.now();
     const assembled = assembleDesired(this.node, this.layout, this.mirror.kvs, (n) => this.keys.privateKeyText(n));
     this.networks = new Set(assembled.networks);
     void this.publishKeys();
@@ -265,14 +285,18 @@ export class EtcdDesiredSource implements DesiredSource {
     return k?.kind === 'public' && k.node === this.node;
   }
 
+  /** A reload within debounceMs, gathering what else comes meanwhile, and not before its gap since the last (see RELOAD_GAP_PER_RECONCILE). */
   private schedule(): void {
-    if (this.stopped) return;
-    clearTimeout(this.debounceTimer);
+    if (this.stopped || this.debounceTimer) return;
+    const lastReconcileMs = this.daemon?.status().lastReconcile?.durationMs ?? 0;
+    const gap = Math.min(RELOAD_MAX_GAP_MS, RELOAD_GAP_PER_RECONCILE * lastReconcileMs);
+    const wait = Math.max(this.opts.debounceMs ?? 50, this.lastLoadAtMs + gap - Date.now());
     this.debounceTimer = setTimeout(() => {
+      this.debounceTimer = undefined;
       void this.handleRotations().finally(() => {
         if (!this.stopped) this.changed?.();
       });
-    }, this.opts.debounceMs ?? 50);
+    }, wait);
   }
 
   /** Publishes every kept key the store does not show (first start, rotation, a store that lost it). */
@@ -281,15 +305,25 @@ export class EtcdDesiredSource implements DesiredSource {
     this.publishing = true;
     try {
       for (const net of this.networks) {
-        const key = this.layout.publicKey(this.node, net);
         const pub = this.keys.publicKey(net);
-        if (this.mirror.kvs.get(key) !== pub) await this.client.put(key).value(pub);
+        const key = this.layout.publicKey(this.node, net);
+        if (this.mirror.kvs.get(key) === pub) continue;
+        // Written already, its echo not back yet: a second write would be a change every node reloads for.
+        const written = this.written.get(key);
+        if (written?.value === pub && this.mirror.revision < written.revision) continue;
+        await this.putPublicKey(net, pub);
       }
     } catch {
       // The store went away: the next reconnect lists again and calls load(), which tries again.
     } finally {
       this.publishing = false;
     }
+  }
+
+  private async putPublicKey(network: string, pub: string): Promise<void> {
+    const key = this.layout.publicKey(this.node, network);
+    const res = await this.client.put(key).value(pub).exec();
+    this.written.set(key, { value: pub, revision: Number(res.header.revision) });
   }
 
   /** A rotation request for this node: new key, kept, published; then the request is removed. */
@@ -304,7 +338,7 @@ export class EtcdDesiredSource implements DesiredSource {
         if (!this.handledRotations.has(request) && this.mirror.kvs.has(this.layout.member(k.network, this.node))) {
           const pub = this.keys.rotate(k.network);
           this.handledRotations.add(request);
-          await this.client.put(this.layout.publicKey(this.node, k.network)).value(pub);
+          await this.putPublicKey(k.network, pub);
         }
         await this.client.delete().key(key);
       } catch {
@@ -313,10 +347,14 @@ export class EtcdDesiredSource implements DesiredSource {
     }
   }
 
+  /** Within 100 ms (gathering a burst of events), but not before the last write's STATUS_MIN_GAP_MS has passed. */
   private publishStatusSoon(): void {
-    if (this.stopped) return;
-    clearTimeout(this.statusSoon);
-    this.statusSoon = setTimeout(() => void this.publishStatus(), 100);
+    if (this.stopped || this.statusSoon) return;
+    const wait = Math.max(100, (this.lastStatus?.atMs ?? 0) + STATUS_MIN_GAP_MS - Date.now());
+    this.statusSoon = setTimeout(() => {
+      this.statusSoon = undefined;
+      void this.publishStatus();
+    }, wait);
   }
 
   private async publishStatus(): Promise<void> {
@@ -336,14 +374,19 @@ export class EtcdDesiredSource implements DesiredSource {
         lastReconcile: status.lastReconcile && { ...status.lastReconcile, atMs: 0 },
       });
       const claim = this.claim;
-      if (
-        digest === this.lastStatus?.digest &&
-        claim === this.lastStatus.claim &&
-        Date.now() - this.lastStatus.atMs < STATUS_REFRESH_MS
-      )
+      const last = this.lastStatus;
+      if (digest === last?.digest && claim === last.claim && Date.now() - last.atMs < STATUS_REFRESH_MS) return;
+      if (this.statusWriting || (claim === last?.claim && Date.now() - last.atMs < STATUS_MIN_GAP_MS)) {
+        this.publishStatusSoon();
         return;
-      await claim.lease.put(this.layout.status(this.node)).value(JSON.stringify(status));
-      this.lastStatus = { digest, claim, atMs: Date.now() };
+      }
+      this.statusWriting = true;
+      try {
+        await claim.lease.put(this.layout.status(this.node)).value(JSON.stringify(status));
+        this.lastStatus = { digest, claim, atMs: Date.now() };
+      } finally {
+        this.statusWriting = false;
+      }
     } catch (err) {
       // Another agent took the name while this one could not claim it: said once, tried again each tick.
       if (err instanceof NodeClaimedError && err.message !== this.claimRefusal) {

@@ -128,10 +128,19 @@ export function errorsFor(
     .map((e) => e.message);
 }
 
+/** The last parse of each desired document, by key: every load reads the node's own again. Never changed. */
+const parsedDesired = new Map<string, { text: string; data: unknown }>();
+
 /** The node's own desired document as data (YAML or JSON), or undefined when none is written. */
 export function desiredData(entry: { key: string; text: string } | undefined): Record<string, unknown> | undefined {
   if (!entry) return undefined;
-  const data = parseValue(entry.key, entry.text);
+  let hit = parsedDesired.get(entry.key);
+  if (hit?.text !== entry.text) {
+    hit = { text: entry.text, data: parseValue(entry.key, entry.text) };
+    if (parsedDesired.size >= PARSED_VALUES_KEPT) parsedDesired.clear();
+    parsedDesired.set(entry.key, hit);
+  }
+  const data = hit.data;
   if (data === null || data === undefined) return undefined;
   if (typeof data !== 'object' || Array.isArray(data))
     throw new FleetValueError(entry.key, 'a desired state must be a mapping (the --config file format)');

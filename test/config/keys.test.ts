@@ -52,6 +52,15 @@ describe('keys', () => {
     }
   });
 
+  test('publicKeyOf asked again for a key gives the same answer, whatever the caller did with the first', () => {
+    const pairs = Array.from({ length: 5 }, () => generateKeyPairSync('x25519')).map(({ privateKey, publicKey }) => ({
+      priv: new Uint8Array(Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url')),
+      pub: Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url').toString('base64'),
+    }));
+    for (const p of pairs) publicKeyOf(p.priv).fill(0);
+    for (const p of [...pairs].reverse()) expect(encodeKey(publicKeyOf(p.priv))).toBe(p.pub);
+  });
+
   test('genpsk prints 32 random bytes', () => {
     const a = runGenpsk();
     const b = runGenpsk();

@@ -2,7 +2,8 @@
  * One fleet node for tests and the bench: the real Daemon in this process, fed by the etcd source
  * (`desiredSource: await createFleetSource(...)`, as `vppwg serve --etcd` wires it), with its API
  * on 127.0.0.1:0, a temporary token file and state dir, and an in-process emulator as its VPP
- * (peers handshake: `reachablePeers`). What the node did is read back from VPP itself.
+ * (peers handshake: `reachablePeers`), or a real VPP's API socket. What the node did is read back
+ * from VPP itself.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,8 @@ export interface FleetNodeOptions extends Omit<FleetSourceOptions, 'node' | 'sta
   stateDir?: string;
   /** Reuse a running emulator (the same VPP across a restart of the agent). */
   sim?: Sim;
+  /** A real VPP's API socket instead of an emulator (the real-VPP suite). */
+  vppSocket?: string;
   /** The daemon's drift check period; default 1000 ms, 0: none. */
   driftMs?: number;
   /** Wait for the first successful reconcile before returning (default true). */
@@ -40,7 +43,8 @@ export class FleetNode {
 
   private constructor(
     readonly node: string,
-    readonly sim: Sim,
+    private readonly emulator: Sim | undefined,
+    readonly socketPath: string,
     readonly daemon: Daemon,
     readonly source: EtcdDesiredSource,
     readonly stateDir: string,
@@ -48,25 +52,28 @@ export class FleetNode {
     private readonly logText: () => string,
   ) {}
 
-  /** An emulator with one uplink holding `underlay` (unless `opts.sim`), and a daemon as node `node`. */
+  /** An emulator with one uplink holding `underlay` (unless `opts.sim` or `opts.vppSocket`), and a daemon as node `node`. */
   static async start(node: string, underlay: string, opts: FleetNodeOptions): Promise<FleetNode> {
     const {
       stateDir: givenStateDir,
       sim: givenSim,
+      vppSocket,
       driftMs = 1000,
       waitReconciled = true,
       logLevel = 'info',
       ...sourceOpts
     } = opts;
     const stateDir = givenStateDir ?? mkdtempSync(join(tmpdir(), `vppwg-fleet-${node}-`));
-    const sim =
-      givenSim ??
-      (await startSim({
-        config: {
-          uplinks: [{ name: 'host-eth0', addresses: [`${underlay}/24`], up: true }],
-          reachablePeers: { delayMs: 10 },
-        },
-      }));
+    const sim = vppSocket
+      ? undefined
+      : (givenSim ??
+        (await startSim({
+          config: {
+            uplinks: [{ name: 'host-eth0', addresses: [`${underlay}/24`], up: true }],
+            reachablePeers: { delayMs: 10 },
+          },
+        })));
+    const socketPath = vppSocket ?? sim!.socketPath;
     const chunks: Buffer[] = [];
     const stream = new PassThrough();
     stream.on('data', (c: Buffer) => chunks.push(c));
@@ -84,7 +91,7 @@ export class FleetNode {
       daemon = new Daemon({
         desiredSource: source,
         stateDir,
-        socketPath: sim.socketPath,
+        socketPath,
         listen: { host: '127.0.0.1', port: 0 },
         tokenFile: join(stateDir, 'api.token'),
         driftIntervalMs: driftMs,
@@ -94,15 +101,22 @@ export class FleetNode {
         logger: logging,
       });
       await daemon.start();
-      const n = new FleetNode(node, sim, daemon, source, stateDir, !givenStateDir, logText);
+      const n = new FleetNode(node, sim, socketPath, daemon, source, stateDir, !givenStateDir, logText);
       if (waitReconciled) await n.reconciled();
       return n;
     } catch (err) {
       await daemon?.stop('start failed').catch(() => undefined);
-      if (!givenSim) await sim.stop();
+      if (sim && !givenSim) await sim.stop();
       if (!givenStateDir) rmSync(stateDir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /** The emulator this node's VPP is (not for a node on a real VPP). */
+  get sim(): Sim {
+    if (!this.emulator)
+      throw new Error(`node ${this.node} runs on the real VPP at ${this.socketPath}, not an emulator`);
+    return this.emulator;
   }
 
   status(): StatusMsg {
@@ -119,8 +133,11 @@ export class FleetNode {
     }
   }
 
-  /** Waits until no reconcile has run for `quietMs` (what start-up set in motion has finished). */
-  async settled(quietMs = 500, ms = 15_000): Promise<number> {
+  /**
+   * Waits until no reconcile has run for `quietMs` (what start-up set in motion has finished): longer
+   * than the source keeps loads apart (1 s), so a reload waiting its turn is not missed.
+   */
+  async settled(quietMs = 1500, ms = 15_000): Promise<number> {
     const started = Date.now();
     let count = this.status().reconciles;
     let since = Date.now();
@@ -141,7 +158,7 @@ export class FleetNode {
   /** VPP's state, read afresh on a second connection (the daemon's own stays untouched). */
   async observe(): Promise<ActualState> {
     this.observer ??= await VppClient.connect({
-      socketPath: this.sim.socketPath,
+      socketPath: this.socketPath,
       messages: reconcileMessages(),
       reconnect: false,
     });
@@ -200,7 +217,7 @@ export class FleetNode {
     await this.observer?.close().catch(() => undefined);
     this.observer = undefined;
     await this.daemon.stop('test done');
-    if (!opts.keepSim) await this.sim.stop();
+    if (!opts.keepSim) await this.emulator?.stop();
     if (this.ownsStateDir && !opts.keepStateDir) rmSync(this.stateDir, { recursive: true, force: true });
   }
 }

@@ -1,15 +1,22 @@
 /**
  * The etcd source's own behaviours beside the topology: a bad value written while running is
  * refused naming its key (the node keeps its last good state, its status says why), and the
- * --config file's objects are merged with the fleet's, a conflict naming both sources.
+ * --config file's objects are merged with the fleet's, a conflict naming both sources. A stream of
+ * changes is loaded while it lasts, many changes a load; status changes are written a second apart.
  */
 import { spawnSync } from 'node:child_process';
-import { hostname } from 'node:os';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import { parseDesiredState } from '../../src/config';
+import type { StatusMsg } from '../../src/daemon/api/proto';
 import type { DesiredSource } from '../../src/daemon/desired-source';
 import { putDesired, putMember, putNetwork } from '../../src/fleet/admin';
 import { FleetLayout } from '../../src/fleet/layout';
+import type { FleetNodeStatus } from '../../src/fleet/model';
+import { createFleetSource } from '../../src/fleet/source';
 import { connectStore } from '../../src/fleet/store';
 import { eventually, FleetNode } from './fleet-node';
 import { describeWithEtcd, freePort, TestEtcd } from './etcd';
@@ -91,6 +98,11 @@ describeWithEtcd('fleet: the etcd source', () => {
       await eventually(() => expect(s2.status().reconciles).toBeGreaterThan(s2Before));
       await new Promise((r) => setTimeout(r, 300));
       expect(s1.status().reconciles).toBe(quiet);
+      // A value written again unchanged is no change.
+      const s2Key = layout.publicKey('s2', 's');
+      await admin.put(s2Key).value((await admin.get(s2Key).string())!);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(s1.status().reconciles).toBe(quiet);
       // Its own public key removed by hand: published again from the kept private key, no reconcile.
       const ownKey = layout.publicKey('s1', 's');
       const published = await admin.get(ownKey).string();
@@ -106,6 +118,71 @@ describeWithEtcd('fleet: the etcd source', () => {
       await s1.stop();
       await s2.stop();
       await putMember(admin, layout, 's', 's2', 'endpoint: {address: 192.0.2.42}\n');
+    }
+  });
+
+  test('a steady stream of changes: loaded while it lasts, many changes a load, the last one applied', async () => {
+    const s1 = await FleetNode.start('s1', '192.0.2.41', { endpoints: [etcd.endpoint], driftMs: 0 });
+    const s2 = await FleetNode.start('s2', '192.0.2.42', { endpoints: [etcd.endpoint], driftMs: 0 });
+    try {
+      await eventually(async () => expect(Object.keys(await s1.peersOn('s'))).toEqual(['s2']));
+      const before = await s1.settled();
+      // s2's site prefix changed every 20 ms for two seconds: less than the 50 ms debounce apart all
+      // along. Written as is (putMember's transaction would slow the stream), keeping its tunnel address.
+      const member = JSON.parse((await admin.get(layout.member('s', 's2')).string())!) as Record<string, unknown>;
+      let changes = 0;
+      let during = 0;
+      const streamStarted = Date.now();
+      while (Date.now() - streamStarted < 2000) {
+        changes++;
+        const sites = { site_prefixes: [`172.16.${changes}.0/24`] };
+        await admin.put(layout.member('s', 's2')).value(JSON.stringify({ ...member, ...sites }));
+        if (Date.now() - streamStarted > 1500 && !during) during = s1.status().reconciles - before;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await eventually(async () =>
+        expect((await s1.peersOn('s'))['s2']?.allowedIps).toEqual(['10.96.0.2/32', `172.16.${changes}.0/24`]),
+      );
+      expect(during).toBeGreaterThanOrEqual(1);
+      expect(s1.status().reconciles - before).toBeLessThan(changes);
+    } finally {
+      await s1.stop();
+      await s2.stop();
+      await putMember(admin, layout, 's', 's2', 'endpoint: {address: 192.0.2.42}\n');
+    }
+  });
+
+  test('status changes in a burst: written at least a second apart, the last one too', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'vppwg-fleet-s7-'));
+    const source = await createFleetSource({ endpoints: [etcd.endpoint], node: 's7', stateDir });
+    // Only what the status is built from: the last reconcile's summary changes at each event.
+    const daemon = Object.assign(new EventEmitter(), {
+      step: 0,
+      status(): StatusMsg {
+        const lastReconcile = { finishedAtMs: Date.now(), ok: true, summary: `step ${this.step}` };
+        return { vpp: { connected: true }, peers: [], lastReconcile } as unknown as StatusMsg;
+      },
+    });
+    const writes: { atMs: number; summary?: string }[] = [];
+    const watcher = await admin.watch().key(layout.status('s7')).create();
+    watcher.on('put', (kv) => {
+      const status = JSON.parse(kv.value.toString()) as FleetNodeStatus;
+      writes.push({ atMs: Date.now(), ...(status.lastReconcile ? { summary: status.lastReconcile.summary } : {}) });
+    });
+    try {
+      await source.start(() => undefined, daemon);
+      for (let i = 1; i <= 20; i++) {
+        daemon.step = i;
+        daemon.emit('event', {});
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await eventually(() => expect(writes.at(-1)?.summary).toBe('step 20'), 3000);
+      const gaps = writes.slice(1).map((w, i) => w.atMs - writes[i]!.atMs);
+      expect(gaps.filter((g) => g < 900)).toEqual([]);
+    } finally {
+      await watcher.cancel();
+      await source.stop();
+      rmSync(stateDir, { recursive: true, force: true });
     }
   });
 

@@ -8,14 +8,23 @@
 #   test/real-vpp/run-vpp.sh build [REF]   clone FD.io VPP (REF, default master) into $VPP_DIR and build
 #                                          vpp, vppctl and the wireguard, af_packet and ping plugins; with
 #                                          DPDK_PREFIX (an installed DPDK, see below) the dpdk plugin too
-#   test/real-vpp/run-vpp.sh start [--uplink af_packet|dpdk]
+#   test/real-vpp/run-vpp.sh start [--uplink af_packet|dpdk] [--bridge BRNS] [--poll-sleep-usec N]
 #                                          (re)start it; the API socket is $RUN_DIR/api.sock. The uplink
-#                                          (MAC 02:fe:00:00:00:01) is af_packet's host-eth0 by default;
+#                                          (MAC $MAC) is af_packet's host-eth0 by default;
 #                                          `--uplink dpdk` makes it a DPDK vdev instead ($DPDK_VDEV, default
 #                                          a net_tap bridged to the same veth), with $HUGEPAGES 2 MB pages
 #                                          reserved (released by stop); VPP then names it itself, so the
-#                                          file must match the uplink by MAC
-#   test/real-vpp/run-vpp.sh stop          stops VPP and gives back the hugepages start reserved
+#                                          file must match the uplink by MAC.
+#                                          With --bridge, host-eth0's veth joins the Linux bridge br0 in
+#                                          netns BRNS (made when missing) instead of waiting for `peer`:
+#                                          instances started with the same BRNS share one L2 segment.
+#                                          --poll-sleep-usec N makes VPP sleep N µs between idle polls
+#                                          (unix { poll-sleep-usec }) instead of spinning a core
+#   test/real-vpp/run-vpp.sh stop          stops this instance's VPP (the one started with
+#                                          $RUN_DIR/startup.conf; others of the same build keep running)
+#                                          and gives back the hugepages start reserved
+#   test/real-vpp/run-vpp.sh destroy       stop, then delete $NETNS (its veth goes with it); BRNS goes
+#                                          once its bridge holds no veth
 #   test/real-vpp/run-vpp.sh peer          the far end for the real-peer tests: netns $PEER_NETNS on the
 #                                          other side of host-eth0's veth, holding the examples' gateway
 #                                          (192.0.2.254, 2001:db8:0:1::fe) and remote endpoints; needs
@@ -23,6 +32,14 @@
 #                                          WireGuard, and ping (iputils-ping)
 #
 # VPP_BUILD names another build directory (default $VPP_DIR/build-clang).
+#
+# Several instances (one VPP build): give each its own RUN_DIR and NETNS; what else is per instance
+# derives from them: the veth (VETH, default vppwg-peer for the default NETNS vppwg-vpp, else
+# <NETNS>-v), the far end's netns (PEER_NETNS, default vppwg-wg, else <NETNS>-far), host-eth0's MAC
+# (MAC, default 02:fe:00:00:00:01, else one derived from NETNS), the api-segment prefix, and the
+# stats socket (in RUN_DIR). Two VPPs on one bridge, for instance:
+#   RUN_DIR=/tmp/vpp-fleet-a NETNS=vppwg-fa test/real-vpp/run-vpp.sh start --bridge vppwg-fbr --poll-sleep-usec 100
+#   RUN_DIR=/tmp/vpp-fleet-b NETNS=vppwg-fb test/real-vpp/run-vpp.sh start --bridge vppwg-fbr --poll-sleep-usec 100
 #
 # DPDK for the dpdk plugin (found on 2026-12-07): Debian's libdpdk-dev (22.11) lacks the driver-SDK
 # headers the plugin includes. DPDK 26.07 (the version VPP's build/external/packages/dpdk.mk names)
@@ -49,11 +66,28 @@ set -euo pipefail
 VPP_DIR=${VPP_DIR:-/tmp/vpp-src}
 RUN_DIR=${RUN_DIR:-/tmp/vpp-run}
 NETNS=${NETNS:-vppwg-vpp}
-PEER_NETNS=${PEER_NETNS:-vppwg-wg}
 BUILD=${VPP_BUILD:-$VPP_DIR/build-clang}
+# The default instance keeps the names it always had (the lead's setup and docs use them).
+if [ "$RUN_DIR" = /tmp/vpp-run ] && [ "$NETNS" = vppwg-vpp ]; then
+  DEFAULT_INSTANCE=1
+  PEER_NETNS=${PEER_NETNS:-vppwg-wg}
+  VETH=${VETH:-vppwg-peer}
+  MAC=${MAC:-02:fe:00:00:00:01}
+  API_PREFIX=vppwg-test
+else
+  DEFAULT_INSTANCE=
+  PEER_NETNS=${PEER_NETNS:-$NETNS-far}
+  VETH=${VETH:-$NETNS-v}
+  MAC=${MAC:-$(printf '%s' "$NETNS" | md5sum | sed -E 's/^(..)(..)(..)(..).*/02:fe:\1:\2:\3:\4/')}
+  API_PREFIX=vppwg-$(printf '%s' "$RUN_DIR" | md5sum | cut -c1-8)
+fi
+if [ ${#VETH} -gt 15 ]; then
+  echo "veth name $VETH is longer than Linux's 15 characters: use a shorter NETNS or set VETH" >&2
+  exit 2
+fi
 # --uplink dpdk: the vdev VPP drives through DPDK, its Linux side, and the 2 MB pages reserved for it.
 TAP_IFACE=${TAP_IFACE:-vppwg-tap0}
-DPDK_VDEV=${DPDK_VDEV:-net_tap0,iface=$TAP_IFACE,mac=02:fe:00:00:00:01}
+DPDK_VDEV=${DPDK_VDEV:-net_tap0,iface=$TAP_IFACE,mac=$MAC}
 HUGEPAGES=${HUGEPAGES:-256}
 NR_HUGEPAGES=/proc/sys/vm/nr_hugepages
 # Where to clone VPP from (a local mirror works as well).
@@ -104,21 +138,81 @@ release_hugepages() {
   rm -f "$RUN_DIR/nr_hugepages.before"
 }
 
+# This instance's VPP: the one reading $RUN_DIR/startup.conf (other instances share the binary).
+instance_pids() {
+  local pattern
+  pattern=$(printf '%s' "$BUILD/bin/vpp -c $RUN_DIR/startup.conf" | sed 's/[][\.*^$+?(){}|]/\\&/g')
+  pgrep -f -x "$pattern" || true
+}
+
 stop() {
-  pkill -f "$BUILD/bin/vpp -c" || true
-  sleep 0.5
+  local pids
+  pids=$(instance_pids)
+  if [ -n "$pids" ]; then
+    # shellcheck disable=SC2086
+    kill $pids 2>/dev/null || true
+    for _ in $(seq 50); do
+      [ -z "$(instance_pids)" ] && break
+      sleep 0.1
+    done
+    pids=$(instance_pids)
+    # shellcheck disable=SC2086
+    [ -z "$pids" ] || kill -9 $pids 2>/dev/null || true
+  fi
   release_hugepages
 }
 
+destroy() {
+  stop
+  ip netns list | grep -qw "$NETNS" && ip netns del "$NETNS"
+  # The veth's far side (in the root netns, a bridge's netns or the far end's) goes with its pair,
+  # once the kernel has finished the netns (it does so in the background).
+  local brns
+  for brns in $(cat "$RUN_DIR/bridge-netns" 2>/dev/null); do
+    ip netns list | grep -qw "$brns" || continue
+    for _ in $(seq 30); do
+      [ -z "$(ip -n "$brns" link show master br0 2>/dev/null)" ] && break
+      sleep 0.1
+    done
+    [ -n "$(ip -n "$brns" link show master br0 2>/dev/null)" ] || ip netns del "$brns"
+  done
+  rm -f "$RUN_DIR/bridge-netns"
+}
+
+# The veth's far side joins br0 in netns $1 (made when missing): every instance joined there shares its L2.
+join_bridge() {
+  local brns=$1
+  ip netns list | grep -qw "$brns" || ip netns add "$brns"
+  local br=(ip -n "$brns")
+  "${br[@]}" link show br0 >/dev/null 2>&1 || "${br[@]}" link add br0 type bridge
+  "${br[@]}" link set br0 up
+  ip link show "$VETH" >/dev/null 2>&1 && ip link set "$VETH" netns "$brns"
+  "${br[@]}" link set "$VETH" master br0
+  "${br[@]}" link set "$VETH" up
+  echo "$brns" >"$RUN_DIR/bridge-netns"
+}
+
 start() {
-  local uplink=af_packet
+  local uplink=af_packet bridge="" poll_sleep=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --uplink) uplink=${2:-}; shift 2 || true ;;
       --uplink=*) uplink=${1#--uplink=}; shift ;;
-      *) echo "start: unknown option $1 (expected --uplink af_packet|dpdk)" >&2; exit 2 ;;
+      --bridge) bridge=${2:-}; shift 2 || true ;;
+      --bridge=*) bridge=${1#--bridge=}; shift ;;
+      --poll-sleep-usec) poll_sleep=${2:-}; shift 2 || true ;;
+      --poll-sleep-usec=*) poll_sleep=${1#--poll-sleep-usec=}; shift ;;
+      *) echo "start: unknown option $1 (expected --uplink af_packet|dpdk, --bridge NETNS, --poll-sleep-usec N)" >&2; exit 2 ;;
     esac
   done
+  if [ -n "$poll_sleep" ] && ! [[ "$poll_sleep" =~ ^[0-9]+$ ]]; then
+    echo "start: --poll-sleep-usec $poll_sleep: give whole microseconds, e.g. 100" >&2
+    exit 2
+  fi
+  if [ -n "$bridge" ] && [ "$uplink" = dpdk ]; then
+    echo "start: --bridge joins host-eth0's veth to a bridge; it goes with --uplink af_packet only" >&2
+    exit 2
+  fi
   case "$uplink" in
     af_packet | dpdk) ;;
     *) echo "start: --uplink $uplink: expected af_packet or dpdk" >&2; exit 2 ;;
@@ -130,12 +224,14 @@ start() {
   stop
   mkdir -p "$RUN_DIR"
   rm -f "$RUN_DIR"/{api,cli}.sock
-  if ! ip netns list | grep -qw "$NETNS"; then
-    ip netns add "$NETNS"
-    ip link add vppwg-peer type veth peer name eth0 netns "$NETNS"
-    ip link set vppwg-peer up
+  ip netns list | grep -qw "$NETNS" || ip netns add "$NETNS"
+  # Made once; made again when its far side's netns (a bridge's) was deleted, taking the pair along.
+  if ! ip -n "$NETNS" link show eth0 >/dev/null 2>&1; then
+    ip link add "$VETH" type veth peer name eth0 netns "$NETNS"
+    ip link set "$VETH" up
     ip netns exec "$NETNS" ip link set eth0 up
   fi
+  [ -z "$bridge" ] || join_bridge "$bridge"
   # Before 25.02 VPP's crypto engines were plugins (WireGuard needs one); later ones load on their
   # own. ping answers ICMP echo (builds from before it was in the list lack it).
   local EXTRA_PLUGINS=""
@@ -150,10 +246,15 @@ start() {
     EXTRA_PLUGINS+="plugin dpdk_plugin.so { enable } "
     DPDK_CONF="dpdk { no-pci vdev $DPDK_VDEV } buffers { buffers-per-numa 16384 }"
   fi
+  # Another instance gets its own stats socket (the default one, /run/vpp/stats.sock, is the first's).
+  local STATS_CONF="" POLL_CONF=""
+  [ -n "$DEFAULT_INSTANCE" ] || STATS_CONF="statseg { socket-name $RUN_DIR/stats.sock }"
+  [ -z "$poll_sleep" ] || POLL_CONF="poll-sleep-usec $poll_sleep"
   cat >"$RUN_DIR/startup.conf" <<EOF
-unix { nodaemon log $RUN_DIR/vpp.log cli-listen $RUN_DIR/cli.sock }
+unix { nodaemon log $RUN_DIR/vpp.log cli-listen $RUN_DIR/cli.sock $POLL_CONF }
 socksvr { socket-name $RUN_DIR/api.sock }
-api-segment { prefix vppwg-test }
+api-segment { prefix $API_PREFIX }
+$STATS_CONF
 plugins { plugin default { disable } plugin wireguard_plugin.so { enable } plugin af_packet_plugin.so { enable } $EXTRA_PLUGINS}
 $DPDK_CONF
 EOF
@@ -174,11 +275,11 @@ EOF
       "${ns[@]}" link set "$TAP_IFACE" up
     fi
     "$BUILD/bin/vppctl" -s "$RUN_DIR/cli.sock" show hardware-interfaces brief
-    echo "DPDK uplink: match it by MAC 02:fe:00:00:00:01; its carrier: ip -n $NETNS link set $TAP_IFACE down|up"
+    echo "DPDK uplink: match it by MAC $MAC; its carrier: ip -n $NETNS link set $TAP_IFACE down|up"
   else
     # A fixed MAC, as a NIC has: af_packet picks a random one otherwise, and a far end that cached
     # the last VPP's (IPv6 neighbours stay cached for a while) would keep sending to it.
-    "$BUILD/bin/vppctl" -s "$RUN_DIR/cli.sock" create host-interface name eth0 hw-addr 02:fe:00:00:00:01
+    "$BUILD/bin/vppctl" -s "$RUN_DIR/cli.sock" create host-interface name eth0 hw-addr "$MAC"
   fi
   echo "VPP API socket: $RUN_DIR/api.sock"
 }
@@ -190,21 +291,21 @@ peer() {
   ip netns list | grep -qw "$NETNS" || { echo "peer: no netns $NETNS: run '$0 start' first" >&2; exit 1; }
   ip netns list | grep -qw "$PEER_NETNS" || ip netns add "$PEER_NETNS"
   # The veth's far side: in the root namespace after `start`, moved here once.
-  ip link show vppwg-peer >/dev/null 2>&1 && ip link set vppwg-peer netns "$PEER_NETNS"
+  ip link show "$VETH" >/dev/null 2>&1 && ip link set "$VETH" netns "$PEER_NETNS"
   local ns=(ip -n "$PEER_NETNS")
   "${ns[@]}" link set lo up
-  "${ns[@]}" link set vppwg-peer up
-  "${ns[@]}" addr replace 192.0.2.254/24 dev vppwg-peer
-  "${ns[@]}" addr replace 2001:db8:0:1::fe/64 dev vppwg-peer nodad
+  "${ns[@]}" link set "$VETH" up
+  "${ns[@]}" addr replace 192.0.2.254/24 dev "$VETH"
+  "${ns[@]}" addr replace 2001:db8:0:1::fe/64 dev "$VETH" nodad
   # The endpoints the examples dial: site-to-site's branch-b, the BGP example's dc1-router, the IPv6
   # overlay's lab-east, the VPN server, the IPv6 underlay's site-b.
   for a in 198.51.100.2/32 198.51.100.10/32 198.51.100.30/32 203.0.113.1/32 2001:db8:0:2::2/128; do
     "${ns[@]}" addr replace "$a" dev lo
   done
-  "${ns[@]}" neigh flush dev vppwg-peer
+  "${ns[@]}" neigh flush dev "$VETH"
   # Ask for VPP's MAC from 192.0.2.254, not from the endpoint address a reply leaves from: VPP drops
   # ARP requests whose sender is outside host-eth0's subnet.
-  ip netns exec "$PEER_NETNS" sysctl -qw net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.vppwg-peer.arp_announce=2
+  ip netns exec "$PEER_NETNS" sysctl -qw net.ipv4.conf.all.arp_announce=2 "net.ipv4.conf.$VETH.arp_announce=2"
   if ! "${ns[@]}" link add vppwg-probe type wireguard 2>/dev/null; then
     command -v wireguard-go >/dev/null || { echo "peer: no WireGuard in the kernel and no wireguard-go" >&2; exit 1; }
   else
@@ -217,6 +318,7 @@ case "${1:-}" in
   build) build "${2:-}" ;;
   start) shift && start "$@" ;;
   stop) stop ;;
+  destroy) destroy ;;
   peer) peer ;;
   *) sed -n '2,/^set -euo pipefail/{/^set /!p}' "$0" && exit 2 ;;
 esac
