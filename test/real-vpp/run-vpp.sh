@@ -31,7 +31,8 @@
 #                                          wg (wireguard-tools), wireguard-go unless the kernel has
 #                                          WireGuard, and ping (iputils-ping)
 #
-# VPP_BUILD names another build directory (default $VPP_DIR/build-clang).
+# VPP_BUILD names another build directory (default $VPP_DIR/build-clang). MAIN_HEAP sizes VPP's main
+# heap (e.g. 4G: the 1 GB default runs out between 20,000 and 50,000 peers).
 #
 # Several instances (one VPP build): give each its own RUN_DIR and NETNS; what else is per instance
 # derives from them: the veth (VETH, default vppwg-peer for the default NETNS vppwg-vpp, else
@@ -89,6 +90,8 @@ fi
 TAP_IFACE=${TAP_IFACE:-vppwg-tap0}
 DPDK_VDEV=${DPDK_VDEV:-net_tap0,iface=$TAP_IFACE,mac=$MAC}
 HUGEPAGES=${HUGEPAGES:-256}
+# VPP's main heap (memory { main-heap-size }): its 1 GB default ran out adding 50,000 peers.
+MAIN_HEAP=${MAIN_HEAP:-}
 NR_HUGEPAGES=/proc/sys/vm/nr_hugepages
 # Where to clone VPP from (a local mirror works as well).
 VPP_GIT=${VPP_GIT:-https://github.com/FDio/vpp.git}
@@ -254,6 +257,7 @@ start() {
 unix { nodaemon log $RUN_DIR/vpp.log cli-listen $RUN_DIR/cli.sock $POLL_CONF }
 socksvr { socket-name $RUN_DIR/api.sock }
 api-segment { prefix $API_PREFIX }
+${MAIN_HEAP:+memory { main-heap-size $MAIN_HEAP \}}
 $STATS_CONF
 plugins { plugin default { disable } plugin wireguard_plugin.so { enable } plugin af_packet_plugin.so { enable } $EXTRA_PLUGINS}
 $DPDK_CONF
