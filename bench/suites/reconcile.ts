@@ -33,7 +33,7 @@ import {
   measure,
   summarize,
 } from '../harness';
-import { noopBesideRoutingDaemon } from './reconcile-bgp';
+import { noopBesideOtherSourceOnVpp, noopBesideRoutingDaemon } from './reconcile-bgp';
 import { FLOOR_ORDERS, curveFigures, curvePoint, rawColdApply, type CurvePoint } from './reconcile-scale';
 import { benchState, connect, EMPTY_STATE, SOURCE } from './reconcile-state';
 
@@ -537,6 +537,19 @@ async function runFigures(ctx: BenchContext, target: Target): Promise<Figure[]> 
   }
   if (!ctx.vppSocket) figures.push(await noopBesideForeignRoutes(ctx, target, fig));
   if (!ctx.vppSocket) figures.push(await noopBesideRoutingDaemon(ctx, (n) => benchState(n, undefined, target.uplink)));
+  if (ctx.vppSocket) {
+    const held = await target.acquire();
+    try {
+      figures.push(
+        await noopBesideOtherSourceOnVpp(ctx, held.socketPath, benchState(100, undefined, target.uplink), target.label),
+      );
+    } catch (err) {
+      if (!(err instanceof BenchRefused)) throw err;
+      ctx.log(`reconcile: skipped: ${err.message}`);
+    } finally {
+      await held.release();
+    }
+  }
   figures.push(...(await curve(ctx, target)));
   ctx.log(`reconcile: peak RSS of a process reconciling ${large} peers`);
   let rssMb: number | undefined;

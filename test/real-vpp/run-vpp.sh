@@ -32,7 +32,8 @@
 #                                          WireGuard, and ping (iputils-ping)
 #
 # VPP_BUILD names another build directory (default $VPP_DIR/build-clang). MAIN_HEAP sizes VPP's main
-# heap (e.g. 4G: the 1 GB default runs out between 20,000 and 50,000 peers).
+# heap (e.g. 4G: the 1 GB default runs out between 20,000 and 50,000 peers). LINUX_CP=1 loads
+# linux-cp and linux-nl as well.
 #
 # Several instances (one VPP build): give each its own RUN_DIR and NETNS; what else is per instance
 # derives from them: the veth (VETH, default vppwg-peer for the default NETNS vppwg-vpp, else
@@ -241,6 +242,13 @@ start() {
   for p in crypto_native_plugin.so crypto_openssl_plugin.so ping_plugin.so; do
     [ -e "$BUILD/lib/x86_64-linux-gnu/vpp_plugins/$p" ] && EXTRA_PLUGINS+="plugin $p { enable } "
   done
+  # LINUX_CP=1: linux-cp and linux-nl too (the BGP layout; its pairs need /dev/vhost-net).
+  if [ "${LINUX_CP:-}" = 1 ]; then
+    for p in linux_cp_plugin.so linux_nl_plugin.so; do
+      [ -e "$BUILD/lib/x86_64-linux-gnu/vpp_plugins/$p" ] || { echo "start: LINUX_CP=1 but $BUILD has no $p: build again" >&2; exit 1; }
+      EXTRA_PLUGINS+="plugin $p { enable } "
+    done
+  fi
   # A DPDK vdev instead of af_packet: DPDK's own driver (net_tap makes a Linux tap in VPP's netns),
   # no PCI scan, and a small buffer pool in the hugepages reserved for it.
   local DPDK_CONF=""
