@@ -341,10 +341,14 @@ const HANDLERS: readonly Handler[] = [
   on(ip.ip_route_v2_dump, (req, ctx) => {
     const t = ctx.model.table(req.table.is_ip6 ? 6 : 4, req.table.table_id);
     if (!t) return;
-    // src 0: every entry; else only entries that source has a hand in (fib_table_walk_w_src).
+    // src 0: every entry; else only entries whose best source it is (fib_table_walk_w_src
+    // compares fib_entry_get_best_source): an API route a higher source outranks is left out.
     const only = (Object.keys(SOURCE_ID) as FibSource[]).find((s) => SOURCE_ID[s] === req.src);
     if (req.src !== 0 && !only) return;
-    for (const e of only ? t.entriesOf(only) : t.walk()) ctx.details({ route: routeValue(t, e, true) });
+    for (const e of only ? t.entriesOf(only) : t.walk()) {
+      if (only && t.best(e).source !== only) continue;
+      ctx.details({ route: routeValue(t, e, true) });
+    }
   }),
   on(ip.ip_route_lookup, (req, ctx) => {
     const r = lookupRoute(req, ctx.model);

@@ -114,6 +114,28 @@ describe('linux-cp pairs in the emulator', () => {
     expect(api.some((d) => d.route.prefix === '203.0.113.0/24')).toBe(false);
     const onlyLearned = await c.dump(ip.ip_route_v2_dump, { src: dynamic.id, table });
     expect(onlyLearned.map((d) => d.route.prefix)).toEqual(['203.0.113.0/24']);
+    // An API route for the same prefix is outranked: VPP's filter compares each entry's best
+    // source, so the API-filtered dump still leaves the entry out, and the learned one keeps it.
+    await c.call(ip.ip_route_add_del, {
+      is_add: true,
+      is_multipath: false,
+      route: {
+        table_id: 0,
+        prefix: '203.0.113.0/24',
+        paths: [{ sw_if_index: sw, table_id: 0, weight: 1, proto: 0, nh: { address: { ip4: '169.254.10.1' } } }],
+      },
+    });
+    expect((await c.dump(ip.ip_route_v2_dump, { src: 8, table })).map((d) => d.route.prefix)).not.toContain(
+      '203.0.113.0/24',
+    );
+    expect((await c.dump(ip.ip_route_v2_dump, { src: dynamic.id, table })).map((d) => d.route.prefix)).toEqual([
+      '203.0.113.0/24',
+    ]);
+    await c.call(ip.ip_route_add_del, {
+      is_add: false,
+      is_multipath: false,
+      route: { table_id: 0, prefix: '203.0.113.0/24', paths: [] },
+    });
 
     sim.control.withdrawRoute({ prefix: '203.0.113.0/24' });
     const after = await c.dump(ip.ip_route_v2_dump, { src: 0, table });

@@ -150,7 +150,7 @@ describe('interfaces', () => {
     expect((await routes()).map((r) => r.prefix).filter((p) => p.startsWith('10.5.'))).toEqual([]);
   });
 
-  test('ip_route_v2_dump: each entry with its best source; a source filter keeps the entries that source has a hand in', async () => {
+  test('ip_route_v2_dump: each entry with its best source; a source filter keeps the entries whose best source it is', async () => {
     await boot();
     const a = await loop();
     await setFlags(a, true);
@@ -169,10 +169,10 @@ describe('interfaces', () => {
     expect(all.get('169.254.1.0/32')).toBe(4);
     expect(all.get('0.0.0.0/0')).toBe(20); // FIB_SOURCE_DEFAULT_ROUTE
     expect(all.size).toBe((await routes()).length);
-    expect(await v2(8)).toEqual([
-      ['10.9.0.0/16', 8],
-      ['169.254.1.1/32', 4],
-    ]);
+    // As VPP's fib_table_walk_w_src compares each entry's best source: the API route under the
+    // interface's own host route is not an API entry for the filter.
+    expect(await v2(8)).toEqual([['10.9.0.0/16', 8]]);
+    expect(new Map((await v2(4)) as [string, number][]).get('169.254.1.1/32')).toBe(4);
     expect(await v2(99)).toEqual([]);
   });
 
