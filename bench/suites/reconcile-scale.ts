@@ -7,13 +7,10 @@
  * adjacencies for every new peer), which is why the floor is the best order measured, not a guess.
  */
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { messageDef } from '../../src/reconcile/vpp';
 import { OWNER_TAG_PREFIX, reconcile, type ReconcileTimings } from '../../src/reconcile';
-import { projectRoot } from '../../src/util/paths';
 import type { Figure } from '../harness';
-import { benchState, connect, SOURCE } from './reconcile-state';
+import { benchState, compiledScript, connect, rawCall, type Row, SOURCE } from './reconcile-state';
 import type { VppClient } from '../../src/client';
 
 const SCALE_CHILD = '--vppwg-scale-child';
@@ -87,16 +84,6 @@ if (process.argv.includes(SCALE_CHILD)) {
   });
 }
 
-function compiledScript(): string | undefined {
-  const script = __filename.endsWith('.js')
-    ? __filename
-    : join(projectRoot(), 'dist', 'bench', 'suites', 'reconcile-scale.js');
-  return existsSync(script) ? script : undefined;
-}
-
-type Row = Record<string, unknown>;
-const rawCall = (c: VppClient, name: string, v: Row): Promise<Row> =>
-  (c.call as (d: unknown, v: unknown) => Promise<Row>)(messageDef(name), v);
 const rawMany = (c: VppClient, name: string, vs: Row[]): Promise<Row[]> =>
   (c.callMany as (d: unknown, v: unknown[]) => Promise<Row[]>)(messageDef(name), vs);
 
@@ -210,7 +197,7 @@ export type Acquire = () => Promise<{ socketPath: string; release(): Promise<voi
 
 /** One point of the curve: vppwg's cold apply in a child, then each raw order, on a cleared server each time. */
 export async function curvePoint(acquire: Acquire, uplink: string, n: number): Promise<CurvePoint> {
-  const script = compiledScript();
+  const script = compiledScript(__filename, 'reconcile-scale');
   if (!script) throw new Error('the scale curve needs the compiled bench (npx tsc -b)');
   const server = await acquire();
   let report: ChildReport;

@@ -2,9 +2,13 @@
  * The desired state every reconcile figure applies (one WireGuard interface, n peers, a tunnel next
  * hop and a route each) and how the bench connects: shared by the reconcile suite and its scale curve.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { VppClient } from '../../src/client';
 import type { DesiredPeer, DesiredState } from '../../src/config/model';
 import { reconcileMessages } from '../../src/reconcile';
+import { messageDef } from '../../src/reconcile/vpp';
+import { projectRoot } from '../../src/util/paths';
 
 /** The WireGuard source address: on the emulator's uplink, or on the loopback standing in for one on a real VPP. */
 export const SOURCE = '192.0.2.1';
@@ -62,3 +66,18 @@ export async function connect(path: string, timeoutMs = 60_000): Promise<VppClie
 
 /** A desired state with nothing in it: applying it deletes everything vppwg owns, and nothing else. */
 export const EMPTY_STATE: DesiredState = { tables: [], uplinks: [], routes: [], wireguard: [] };
+
+/**
+ * The compiled form of the bench file `name` (children run it), or undefined under ts-jest when
+ * dist/ has not been built. `self` is the caller's __filename: compiled, it is that file.
+ */
+export function compiledScript(self: string, name: string): string | undefined {
+  const script = self.endsWith('.js') ? self : join(projectRoot(), 'dist', 'bench', 'suites', `${name}.js`);
+  return existsSync(script) ? script : undefined;
+}
+
+/** A message value as the floors send it: by VPP name, untyped (the floor is the same calls, raw). */
+export type Row = Record<string, unknown>;
+
+export const rawCall = (c: VppClient, name: string, v: Row): Promise<Row> =>
+  (c.call as (d: unknown, v: unknown) => Promise<Row>)(messageDef(name), v);

@@ -12,7 +12,6 @@
  * and at the end (also after a failure) applies an empty desired state and deletes the loopback.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +22,6 @@ import type { DesiredState } from '../../src/config/model';
 import { OWNER_TAG_PREFIX, observe, reconcile } from '../../src/reconcile';
 import { hasPeerV2, messageDef } from '../../src/reconcile/vpp';
 import { startSim } from '../../src/sim';
-import { projectRoot } from '../../src/util/paths';
 import {
   type BenchContext,
   type BenchSuite,
@@ -35,7 +33,7 @@ import {
 } from '../harness';
 import { noopBesideOtherSourceOnVpp, noopBesideRoutingDaemon } from './reconcile-bgp';
 import { FLOOR_ORDERS, curveFigures, curvePoint, rawColdApply, type CurvePoint } from './reconcile-scale';
-import { benchState, connect, EMPTY_STATE, SOURCE } from './reconcile-state';
+import { benchState, compiledScript, connect, EMPTY_STATE, rawCall, type Row, SOURCE } from './reconcile-state';
 
 export { benchState };
 
@@ -83,18 +81,10 @@ interface Emulator {
   stop(): Promise<void>;
 }
 
-/** This file compiled (children run it), or undefined under ts-jest when dist/ has not been built. */
-function compiledScript(): string | undefined {
-  const script = __filename.endsWith('.js')
-    ? __filename
-    : join(projectRoot(), 'dist', 'bench', 'suites', 'reconcile.js');
-  return existsSync(script) ? script : undefined;
-}
-
 /** The emulator in a child process (its own core, as VPP would be), or in this process when only sources exist. */
 async function startEmulator(): Promise<Emulator> {
   const socketPath = join(tmpdir(), `vppwg-reconcile-bench-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
-  const script = compiledScript();
+  const script = compiledScript(__filename, 'reconcile');
   if (!script) {
     const sim = await startSim({ socketPath, config: { uplinks: UPLINKS } });
     return { socketPath, stop: () => sim.stop() };
@@ -132,7 +122,7 @@ interface Target {
 
 function emulatorTarget(): Target {
   return {
-    label: compiledScript() ? 'emulator (child process)' : 'emulator (in-process)',
+    label: compiledScript(__filename, 'reconcile') ? 'emulator (child process)' : 'emulator (in-process)',
     uplink: 'host-eth0',
     async acquire() {
       const emu = await startEmulator();
@@ -246,9 +236,6 @@ async function coldApply(target: Target, n: number): Promise<number> {
   }
 }
 
-type Row = Record<string, unknown>;
-const rawCall = (c: VppClient, name: string, v: Row): Promise<Row> =>
-  (c.call as (d: unknown, v: unknown) => Promise<Row>)(messageDef(name), v);
 /** A dump read as observe reads its large ones: streamed, each row dropped once decoded. */
 const rawStream = async (c: VppClient, name: string, v: Row): Promise<void> => {
   for await (const _ of (c.dumpIter as (d: unknown, v: unknown) => AsyncIterableIterator<Row>)(messageDef(name), v)) {
@@ -282,7 +269,7 @@ async function coldFloor(target: Target, n: number, runs: number): Promise<{ ms:
 
 /** Peak RSS (MB) of a process that reconciles `n` peers cold, then no-op, then one change; undefined without compiled code. */
 async function reconcilerRss(target: Target, n: number): Promise<number | undefined> {
-  const script = compiledScript();
+  const script = compiledScript(__filename, 'reconcile');
   if (!script) return undefined;
   const server = await target.acquire();
   try {
