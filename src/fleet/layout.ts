@@ -42,7 +42,7 @@ export class FleetLayout {
     this.prefix = prefix;
   }
 
-  /** Everything the fleet keeps: what a node lists and watches. */
+  /** Everything the fleet keeps (a node follows only part of it: see followedPrefixes). */
   root(): string {
     return `${this.prefix}/`;
   }
@@ -52,8 +52,12 @@ export class FleetLayout {
   desired(node: string): string {
     return `${this.node(node)}desired`;
   }
+  /** A node's public keys, one per network. */
+  publicKeys(node: string): string {
+    return `${this.node(node)}public/`;
+  }
   publicKey(node: string, network: string): string {
-    return `${this.node(node)}public/${checkName(network, 'network')}`;
+    return `${this.publicKeys(node)}${checkName(network, 'network')}`;
   }
   status(node: string): string {
     return `${this.node(node)}status`;
@@ -64,8 +68,12 @@ export class FleetLayout {
   rotate(node: string, network: string): string {
     return `${this.node(node)}rotate/${checkName(network, 'network')}`;
   }
+  /** Every network with its members and addresses. */
+  networks(): string {
+    return `${this.prefix}/networks/`;
+  }
   network(network: string): string {
-    return `${this.prefix}/networks/${checkName(network, 'network')}`;
+    return `${this.networks()}${checkName(network, 'network')}`;
   }
   members(network: string): string {
     return `${this.network(network)}/members/`;

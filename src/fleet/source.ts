@@ -1,6 +1,6 @@
 /**
  * The fleet as a DesiredSource (`vppwg serve --etcd ... --node NAME`): the node claims its name,
- * mirrors the fleet prefix, derives its desired state from its own document and its networks,
+ * mirrors what concerns it (followed.ts), derives its desired state from its own document and its networks,
  * keeps and publishes its keys, answers rotation requests, and publishes its status under its
  * lease. The store going away changes nothing applied: load() keeps answering from the mirrored
  * copy, status says the store is unreachable, and a full listing runs when it is back.
@@ -15,7 +15,8 @@ import { NodeClaim, NodeClaimedError } from './claim';
 import { FleetCopyKeeper } from './kept-copy';
 import { checkName, DEFAULT_PREFIX, FleetLayout } from './layout';
 import { mergeStates } from './merge';
-import { PrefixMirror } from './mirror';
+import { followedPrefixes } from './followed';
+import { PrefixSetMirror } from './mirror';
 import type { FleetNodeStatus } from './model';
 import { NodeKeys } from './node-keys';
 import { fleetStatusOf } from './status';
@@ -60,8 +61,8 @@ const RELOAD_GAP_PER_RECONCILE = 10;
 const RELOAD_MAX_GAP_MS = 1000;
 
 /**
- * A changed status is written at most this often: every node decodes every node's status, and at
- * start each peer's handshake changes it, so N nodes writing per change send N×N events in bursts.
+ * A changed status is written at most this often: at start each peer's handshake changes it, and a
+ * write per change would be N writes of N peers per node in a burst.
  */
 const STATUS_MIN_GAP_MS = 1000;
 
@@ -82,7 +83,7 @@ export async function createFleetSource(opts: FleetSourceOptions): Promise<EtcdD
 
 export class EtcdDesiredSource implements DesiredSource {
   readonly description: string;
-  private readonly mirror: PrefixMirror;
+  private readonly mirror: PrefixSetMirror;
   private readonly keys: NodeKeys;
   private readonly copy: FleetCopyKeeper;
   private claim?: NodeClaim;
@@ -117,7 +118,10 @@ export class EtcdDesiredSource implements DesiredSource {
     const stateDir = new StateDir(opts.stateDir);
     this.keys = new NodeKeys(stateDir);
     this.copy = new FleetCopyKeeper(stateDir, layout, opts.node);
-    this.mirror = new PrefixMirror(client, layout.root());
+    this.mirror = new PrefixSetMirror(client, {
+      prefixes: (kvs) => followedPrefixes(layout, opts.node, kvs),
+      setDependsOn: [layout.networks()],
+    });
   }
 
   get node(): string {
@@ -366,8 +370,8 @@ export class EtcdDesiredSource implements DesiredSource {
         await this.takeClaim();
       }
       if (!this.claim) return;
-      // Every node watches the whole prefix: an unchanged status (times aside) is written again only
-      // now and then, so N nodes do not send N×N status events per interval. The lease keeps it alive.
+      // An unchanged status (times aside) is written again only now and then: `fleet status` and
+      // watchers of the store need not see a write per interval. The lease keeps it alive.
       const digest = JSON.stringify({
         ...status,
         atMs: 0,

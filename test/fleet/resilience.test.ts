@@ -6,7 +6,7 @@
 import type { Etcd3 } from 'etcd3';
 import { putDesired, putMember, putNetwork } from '../../src/fleet/admin';
 import { FleetLayout } from '../../src/fleet/layout';
-import { PrefixMirror } from '../../src/fleet/mirror';
+import { PrefixSetMirror } from '../../src/fleet/mirror';
 import { connectStore } from '../../src/fleet/store';
 import { eventually, FleetNode } from './fleet-node';
 import { describeWithEtcd, TcpProxy, TestEtcd } from './etcd';
@@ -156,7 +156,7 @@ describeWithEtcd('fleet: the store away', () => {
   test('a node cut off from the store catches up on reconnect, even past a compaction', async () => {
     const proxy = await TcpProxy.start(etcd.clientPort);
     const client = connectStore({ endpoints: [proxy.endpoint] });
-    const mirror = new PrefixMirror(client, '/cmp/', 200);
+    const mirror = new PrefixSetMirror(client, { prefixes: ['/cmp/'], retryMs: 200 });
     try {
       await admin.put('/cmp/keep').value('1');
       await admin.put('/cmp/gone').value('1');
