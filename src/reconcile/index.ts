@@ -136,6 +136,14 @@ export interface ReconcileOptions {
   adopt?: boolean;
   /** Aborting it (second Ctrl-C) abandons the rollback too; the result's `left` lists what stays applied. */
   abandon?: AbortSignal;
+  /**
+   * Which routes the plan reads. 'all' (default): every route vppwg could act on, among them API
+   * routes another client added through vppwg's interfaces (removed as drift); VPP walks whole
+   * tables for them. 'owned': only the file's routes and those vppwg recorded applying (stateDir),
+   * each by exact lookup, so the cost does not grow with routes vppwg does not own (a routing
+   * daemon's full table through linux-cp). The daemon's drift checks beside linux-cp use it.
+   */
+  routeReads?: 'all' | 'owned';
 }
 
 const EMPTY_PLAN: Plan = {
@@ -227,7 +235,8 @@ async function reconcileRound(client: VppClient, file: DesiredState, opts: Round
   const routeScope = recorded.length ? new Set([...wanted, ...recorded]) : wanted;
   const cached = opts.actual && covers(opts.actual, routeScope) ? opts.actual : undefined;
   const observeStarted = performance.now();
-  const observed = cached ?? (await observe(client, { routeScope }));
+  const observed =
+    cached ?? (await observe(client, { routeScope, ...(opts.routeReads === 'owned' ? { scopeOnly: true } : {}) }));
   timings.observeMs = performance.now() - observeStarted;
   // Uplinks matched by hardware get VPP's names once, for the whole run (plan, verify, routes remembered).
   let desired: DesiredState;

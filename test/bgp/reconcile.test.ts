@@ -4,11 +4,15 @@
  * rolls back; a route of the routing daemon (lcp-rt-dynamic) is never touched, never drift, shown
  * as learned through linux-cp, and named in the notes when it outranks a route the file asks for.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as ip from 'vpp-api-ts/ip';
 import * as lcp from 'vpp-api-ts/lcp';
 import { VppErrno } from '../../src/client';
 import { loadDesiredState, type DesiredState } from '../../src/config';
 import { formatShow, observe, reconcile } from '../../src/reconcile';
+import { StateDir } from '../../src/state';
 import { projectRoot } from '../../src/util/paths';
 import { loadText, mutatingCalls, startRig, type Rig } from '../reconcile/helpers';
 
@@ -16,6 +20,23 @@ function loadBgp(): DesiredState {
   const { state, diagnostics } = loadDesiredState(join(projectRoot(), 'deploy', 'bgp', 'vppwg.yaml'), { env: {} });
   if (!state) throw new Error(diagnostics.map((d) => d.message).join('; '));
   return state;
+}
+
+/** A path via `nh` on interface `sw`, as ip_route_add_del takes it. */
+function uplinkPath(sw: number, nh: string) {
+  return {
+    sw_if_index: sw,
+    table_id: 0,
+    rpf_id: 0,
+    weight: 1,
+    preference: 0,
+    type: 0,
+    flags: 0,
+    proto: 0,
+    nh: { address: { ip4: nh }, via_label: 0, obj_id: 0, classify_table_index: 0 },
+    n_labels: 0,
+    label_stack: [],
+  };
 }
 
 let rig: Rig;
@@ -171,6 +192,43 @@ describe('routes of the routing daemon', () => {
     expect([...r.actual!.routes.keys()].some((k) => k.startsWith('0|10.'))).toBe(false);
     // `show` (no scope) still lists them all.
     expect((await observe(rig.client)).routes.size).toBeGreaterThan(learned);
+  });
+
+  test("routeReads 'owned': no table walked beside the daemon's table; the file's routes and recorded ones still repaired", async () => {
+    rig = await startRig({ linuxCp: true });
+    const desired = loadBgp();
+    const stateDir = new StateDir(join(mkdtempSync(join(tmpdir(), 'vppwg-owned-')), 'state'));
+    expect((await reconcile(rig.client, desired, { stateDir })).ok).toBe(true);
+    const wg = (await observe(rig.client)).owned.interfaces.get('to-dc1')!;
+    for (let k = 0; k < 2_000; k++)
+      rig.sim.control.injectRoute({ prefix: `10.${k >> 8}.${k & 255}.0/24`, via: '169.254.10.1', swIfIndex: wg });
+    rig.sim.resetCounters();
+    const noop = await reconcile(rig.client, desired, { routeReads: 'owned', stateDir });
+    expect(noop.plan.operations).toEqual([]);
+    const counters = rig.sim.counters();
+    expect(counters.ip_route_v2_dump ?? 0).toBe(0);
+    expect(counters.ip_route_dump ?? 0).toBe(0);
+    // One exact lookup per route the file wants (its routes, tunnel next hops), nothing else read.
+    expect(counters.ip_route_lookup_v2).toBe(noop.actual!.routeScope!.size);
+
+    // A file route deleted behind vppwg's back is drift, found by its lookup.
+    const gone = desired.routes[0]!;
+    const uplink = (await observe(rig.client)).interfacesByName.get(gone.interface!)!;
+    await rig.client.call(ip.ip_route_add_del, {
+      is_add: false,
+      is_multipath: false,
+      route: { table_id: gone.table, prefix: gone.prefix, paths: [uplinkPath(uplink.swIfIndex, gone.via!)] },
+    });
+    const repaired = await reconcile(rig.client, desired, { routeReads: 'owned', stateDir });
+    expect(repaired.ok).toBe(true);
+    expect(repaired.plan.operations.map((o) => o.id)).toEqual([`+underlay-route:table ${gone.table} ${gone.prefix}`]);
+
+    // A route vppwg recorded applying and the file dropped is read too (by lookup) and pruned.
+    const fewer = { ...desired, routes: desired.routes.filter((r) => r !== gone) };
+    const pruned = await reconcile(rig.client, fewer, { routeReads: 'owned', stateDir, pruneRoutes: true });
+    expect(pruned.ok).toBe(true);
+    expect(pruned.plan.operations.map((o) => o.id)).toEqual([`-route:table ${gone.table} ${gone.prefix}`]);
+    expect((await observe(rig.client)).routes.has(`${gone.table}|${gone.prefix}`)).toBe(false);
   });
 
   test('a file without linux_cp is untouched by the new keys (loadText stays as before)', () => {

@@ -5,8 +5,10 @@
  * from), retries failed runs with backoff, and tells how each went (log, metrics, events, bus).
  */
 import type winston from 'winston';
+import type { VppClient } from '../../client';
 import { checkAgainstCapabilities, formatDiagnostic, type DesiredState } from '../../config';
 import { reconcile, type ActualState, type ReconcileOptions, type ReconcileResult } from '../../reconcile';
+import { hasLinuxCp } from '../../reconcile/lcp-messages';
 import type { StateDir } from '../../state';
 import { Backoff } from '../../util/backoff';
 import type { ReconcileSummaryMsg } from '../api/proto';
@@ -23,6 +25,14 @@ import type { VppConnection } from './vpp-connection';
  * fully. A stale state that VPP rejects makes the reconciler roll back and redo the run from a fresh observe.
  */
 const INCREMENTAL_TRIGGERS: ReadonlySet<Trigger> = new Set<Trigger>(['config', 'sighup', 'api']);
+
+/**
+ * Beside a routing daemon (VPP has linux-cp) a drift check reads only the routes vppwg owns, by
+ * lookup (ReconcileOptions.routeReads 'owned'): its full table would otherwise be walked by VPP on
+ * every check. Every this many drift checks read all routes, so an API route another client put
+ * through vppwg's interfaces is still found (as start, reconnects and file changes always do).
+ */
+const DRIFT_CHECKS_PER_FULL_READ = 10;
 
 export interface ReconcileRunnerOptions {
   /** Where generated keys are kept and what the reconciler remembers (see ReconcileOptions.stateDir). */
@@ -52,6 +62,8 @@ export class ReconcileRunner implements DaemonPart {
   private last?: ReconcileSummaryMsg;
   private count = 0;
   private driftRepairCount = 0;
+  /** Drift checks since the last one that read every route (see DRIFT_CHECKS_PER_FULL_READ). */
+  private driftChecksSinceFullRead = 0;
   /** VPP's state as the last successful reconcile on this connection left it (see INCREMENTAL_TRIGGERS). */
   private lastActual?: ActualState;
   /** A reconcile waiting in the queue that later requests can join. */
@@ -155,6 +167,7 @@ export class ReconcileRunner implements DaemonPart {
     if (capErrors.length > 0) return fail(capErrors.map(formatDiagnostic).join('; '));
     const rollback = opts.rollback ?? true;
     const cached = !opts.dryRun && INCREMENTAL_TRIGGERS.has(trigger) ? this.takeLastActual(rollback) : undefined;
+    const ownedRoutesOnly = !opts.dryRun && trigger === 'drift' && this.driftReadsOwnedRoutes(client);
     let result: ReconcileResult;
     try {
       result = await reconcile(client, desired, {
@@ -164,18 +177,28 @@ export class ReconcileRunner implements DaemonPart {
         ...(this.opts.stateDir ? { stateDir: this.opts.stateDir } : {}),
         learnedEndpoints: this.learnedEndpoints(),
         ...(this.adoptUntilSuccess ? { adopt: true } : {}),
+        ...(ownedRoutesOnly ? { routeReads: 'owned' as const } : {}),
       });
     } catch (err) {
       return fail((err as Error).message);
     }
     const summary = summaryOf(trigger, result);
     if (opts.dryRun) return { summary, result };
-    this.lastActual = result.ok && this.vpp.connected ? result.actual : undefined;
+    // A state read for owned routes only lacks others through vppwg's interfaces: no plan starts from it.
+    this.lastActual = result.ok && this.vpp.connected && !ownedRoutesOnly ? result.actual : undefined;
     if (result.ok) {
       this.adoptUntilSuccess = false;
       opts.onSuccess?.(result);
     }
     return this.finish(trigger, summary, result, cached !== undefined);
+  }
+
+  /** Whether this drift check reads owned routes only: beside linux-cp, but not every DRIFT_CHECKS_PER_FULL_READ-th. */
+  private driftReadsOwnedRoutes(client: VppClient): boolean {
+    if (!hasLinuxCp(client)) return false;
+    if (++this.driftChecksSinceFullRead < DRIFT_CHECKS_PER_FULL_READ) return true;
+    this.driftChecksSinceFullRead = 0;
+    return false;
   }
 
   /**

@@ -206,9 +206,16 @@ export interface ObserveOptions {
    * Internet table via the uplinks) are passed over as they stream in. See ActualState.routeScope.
    */
   routeScope?: ReadonlySet<string>;
+  /**
+   * Read only the routes of `routeScope`, each by exact lookup, and no table walk: the cost stays
+   * with what vppwg owns however many routes others put in the tables (a routing daemon's full
+   * Internet table through linux-cp: VPP's source-filtered dump walks every entry). API routes
+   * another client added through vppwg's interfaces are not seen. See ReconcileOptions.routeReads.
+   */
+  scopeOnly?: boolean;
 }
 
-/** Reads VPP's state through dumps only (no mutating call). */
+/** Reads VPP's state through dumps and lookups only (no mutating call). */
 export async function observe(client: VppClient, opts: ObserveOptions = {}): Promise<ActualState> {
   checkReconcileApi(client, false);
   const peerV2 = hasPeerV2(client);
@@ -229,7 +236,10 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
   // reconcile reads only API routes, as VPP filters them, and looks up the wanted ones it lacks:
   // the cost stays with what vppwg owns.
   const apiOnly = scope !== undefined && withSources && hasLinuxCp(client);
+  // Sent with the other requests: VPP answers them in order.
+  const scoped = scope !== undefined && opts.scopeOnly === true ? lookupMissing(client, scope, []) : undefined;
   const dumpRoutes = async (id: number, family: AddressFamily): Promise<void> => {
+    if (scoped) return;
     // Asked for before the interface lists are in: one round trip to VPP, not two, which counts
     // when VPP answers between bursts of handshake work. VPP answers in order, so the lists
     // (asked first) are complete by the time the routes arrive.
@@ -243,7 +253,7 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
   };
   // Table 0 exists in both families, so its routes (usually the most) are dumped alongside the
   // peers instead of waiting for the table list.
-  const [ifs, tables, teibRows, , version, lcp] = await Promise.all([
+  const [ifs, tables, teibRows, , version, lcp, scopedRoutes] = await Promise.all([
     readInterfaces(client, wireguardRows, interfaceRows),
     client.dump(ip.ip_table_dump, {}).then(async (rows) => {
       const list = rows.map(parseTable);
@@ -257,10 +267,12 @@ export async function observe(client: VppClient, opts: ObserveOptions = {}): Pro
       () => undefined,
     ),
     readLcp(client),
+    scoped,
     dumpRoutes(0, 'ip4'),
     dumpRoutes(0, 'ip6'),
   ]);
-  if (apiOnly) routes.push(...(await lookupMissing(client, scope, routes)));
+  if (scopedRoutes) routes.push(...scopedRoutes);
+  else if (apiOnly) routes.push(...(await lookupMissing(client, scope, routes)));
   return buildActualState({
     ...ifs,
     peers,
