@@ -4,6 +4,7 @@
  * from each reconcile's result.
  */
 import type { PeerStatusMsg } from './api/proto';
+import { compareText } from '../util/compare';
 
 export const PEER_FLAG_DEAD = 1;
 export const PEER_FLAG_ESTABLISHED = 2;
@@ -157,7 +158,7 @@ export class PeerTracker {
   list(): PeerStatusMsg[] {
     return [...this.byKey.values()]
       .map((p) => ({ ...p }))
-      .sort((a, b) => a.interface.localeCompare(b.interface) || a.name.localeCompare(b.name));
+      .sort((a, b) => compareText(a.interface, b.interface) || compareText(a.name, b.name));
   }
 
   establishedCount(): number {

@@ -7,6 +7,7 @@
  */
 import { parsePrefix } from '../config/addr';
 import type { FleetMember, FleetNetwork } from './model';
+import { compareText } from '../util/compare';
 
 /** What a node sees of the fleet, already parsed and validated value by value. */
 export interface FleetView {
@@ -39,7 +40,7 @@ export function publicKeyId(node: string, network: string): string {
 
 /** Who `node` peers with in `network`: mesh = all others; hub-spoke = all others for a hub, the hubs for a spoke. */
 export function peersOf(network: FleetNetwork, members: ReadonlyMap<string, FleetMember>, node: string): FleetMember[] {
-  const others = [...members.values()].filter((m) => m.node !== node).sort((a, b) => a.node.localeCompare(b.node));
+  const others = [...members.values()].filter((m) => m.node !== node).sort((a, b) => compareText(a.node, b.node));
   if (network.topology === 'mesh' || network.hubs.includes(node)) return others;
   return others.filter((m) => network.hubs.includes(m.node));
 }
@@ -105,7 +106,7 @@ export function addressCollisions(view: FleetView, keyOf: (network: string, node
   const out: string[] = [];
   for (const [net, members] of view.members) {
     const seen = new Map<string, string>();
-    for (const m of [...members.values()].sort((a, b) => a.node.localeCompare(b.node))) {
+    for (const m of [...members.values()].sort((a, b) => compareText(a.node, b.node))) {
       const first = seen.get(m.tunnelAddress);
       if (first)
         out.push(

@@ -52,7 +52,7 @@ const KEEP_COPY_MS = 5000;
 const STATUS_REFRESH_MS = 30_000;
 
 /**
- * A load waits, after the previous one, ten times the last reconcile's duration (at most a second):
+ * A load waits, after the previous one, ten times the last load's and reconcile's duration (at most a second):
  * while a fleet starts, N nodes publish their keys one by one, and a reload per arrival cost each
  * node about N reloads and reconciles. Quick reconciles (a small fleet) barely wait; a busy node
  * backs off. A change after a quiet spell is still loaded within debounceMs.
@@ -99,10 +99,14 @@ export class EtcdDesiredSource implements DesiredSource {
   private lastStatus?: { digest: string; claim: NodeClaim; atMs: number };
   private publishing = false;
   private statusWriting = false;
+  /** Something the status shows may have changed since it was last built (an event, the store, a load). */
+  private statusDirty = true;
   /** This node's public keys as it last wrote them, with the revision of the write. */
   private readonly written = new Map<string, { value: string; revision: number }>();
   private debounceTimer?: NodeJS.Timeout;
   private lastLoadAtMs = 0;
+  /** How long the last load took (deriving and validating N peers): part of the reload gap. */
+  private lastLoadMs = 0;
   private statusTimer?: NodeJS.Timeout;
   private statusSoon?: NodeJS.Timeout;
   private stopped = false;
@@ -167,12 +171,21 @@ export class EtcdDesiredSource implements DesiredSource {
       throw err;
     }
     daemon.on('event', this.onEvent);
-    this.statusTimer = setInterval(() => void this.publishStatus(), this.opts.statusIntervalMs ?? 5000);
+    this.statusTimer = setInterval(() => this.statusTick(), this.opts.statusIntervalMs ?? 5000);
     await this.handleRotations();
   }
 
   async load(capabilities?: { presharedKeys: boolean }): Promise<DesiredSnapshot> {
     this.lastLoadAtMs = Date.now();
+    const started = performance.now();
+    try {
+      return await this.loadNow(capabilities);
+    } finally {
+      this.lastLoadMs = performance.now() - started;
+    }
+  }
+
+  private async loadNow(capabilities?: { presharedKeys: boolean }): Promise<DesiredSnapshot> {
     const assembled = assembleDesired(this.node, this.layout, this.mirror.kvs, (n) => this.keys.privateKeyText(n));
     this.networks = new Set(assembled.networks);
     void this.publishKeys();
@@ -293,7 +306,7 @@ export class EtcdDesiredSource implements DesiredSource {
   private schedule(): void {
     if (this.stopped || this.debounceTimer) return;
     const lastReconcileMs = this.daemon?.status().lastReconcile?.durationMs ?? 0;
-    const gap = Math.min(RELOAD_MAX_GAP_MS, RELOAD_GAP_PER_RECONCILE * lastReconcileMs);
+    const gap = Math.min(RELOAD_MAX_GAP_MS, RELOAD_GAP_PER_RECONCILE * (lastReconcileMs + this.lastLoadMs));
     const wait = Math.max(this.opts.debounceMs ?? 50, this.lastLoadAtMs + gap - Date.now());
     this.debounceTimer = setTimeout(() => {
       this.debounceTimer = undefined;
@@ -351,8 +364,20 @@ export class EtcdDesiredSource implements DesiredSource {
     }
   }
 
+  /**
+   * The periodic tick builds a status (N peers, sorted and compared) only when something was said to
+   * change, when the name must be claimed again, or when the unchanged one is due to be rewritten.
+   */
+  private statusTick(): void {
+    const last = this.lastStatus;
+    const fresh = last !== undefined && Date.now() - last.atMs < STATUS_REFRESH_MS;
+    if (!this.statusDirty && this.claim !== undefined && last?.claim === this.claim && fresh) return;
+    void this.publishStatus();
+  }
+
   /** Within 100 ms (gathering a burst of events), but not before the last write's STATUS_MIN_GAP_MS has passed. */
   private publishStatusSoon(): void {
+    this.statusDirty = true;
     if (this.stopped || this.statusSoon) return;
     const wait = Math.max(100, (this.lastStatus?.atMs ?? 0) + STATUS_MIN_GAP_MS - Date.now());
     this.statusSoon = setTimeout(() => {
@@ -362,6 +387,7 @@ export class EtcdDesiredSource implements DesiredSource {
   }
 
   private async publishStatus(): Promise<void> {
+    this.statusDirty = false;
     const status = this.currentStatus();
     if (!status || this.stopped) return;
     try {
@@ -392,6 +418,7 @@ export class EtcdDesiredSource implements DesiredSource {
         this.statusWriting = false;
       }
     } catch (err) {
+      this.statusDirty = true;
       // Another agent took the name while this one could not claim it: said once, tried again each tick.
       if (err instanceof NodeClaimedError && err.message !== this.claimRefusal) {
         this.claimRefusal = err.message;
