@@ -523,12 +523,18 @@ async function runFigures(ctx: BenchContext, target: Target): Promise<Figure[]> 
     await held.release();
   }
   if (!ctx.vppSocket) figures.push(await noopBesideForeignRoutes(ctx, target, fig));
-  if (!ctx.vppSocket) figures.push(await noopBesideRoutingDaemon(ctx, (n) => benchState(n, undefined, target.uplink)));
+  if (!ctx.vppSocket)
+    figures.push(...(await noopBesideRoutingDaemon(ctx, (n) => benchState(n, undefined, target.uplink))));
   if (ctx.vppSocket) {
     const held = await target.acquire();
     try {
       figures.push(
-        await noopBesideOtherSourceOnVpp(ctx, held.socketPath, benchState(100, undefined, target.uplink), target.label),
+        ...(await noopBesideOtherSourceOnVpp(
+          ctx,
+          held.socketPath,
+          benchState(100, undefined, target.uplink),
+          target.label,
+        )),
       );
     } catch (err) {
       if (!(err instanceof BenchRefused)) throw err;
