@@ -9,7 +9,7 @@
  */
 import { VppApiError } from '../client';
 import type { ActualState } from './actual';
-import { PHASES, phaseOf, stepOf, type Operation, type Phase, type Plan, type PlannedStep } from './plan';
+import { PHASES, phaseOf, stepOf, type Operation, type Phase, type Plan, type PlannedStep } from './plan-model';
 import { executeStep, newTouched, type ExecContext, type Touched, type Undo } from './vpp';
 import { setOwnerTag } from './vpp-tag';
 import type { VppClient } from '../client';

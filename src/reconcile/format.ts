@@ -7,7 +7,7 @@ import { signOf } from './action';
 import { endpointText } from './ip';
 import { LEARNED_BY_ROUTING_DAEMON, isRoutingDaemonSource } from './lcp-actual';
 import { formatPairs } from './lcp-format';
-import type { Plan } from './plan';
+import type { Plan } from './plan-model';
 import { TAG_PREFIX } from '../config/tag';
 import type { DesiredState, DesiredUplink } from '../config/model';
 import { PlanError } from './plan-error';

@@ -6,3 +6,8 @@ export type IfRef = { readonly owner: string } | { readonly swIfIndex: number; r
 export function ifResource(ref: IfRef): string {
   return 'owner' in ref ? `if:${ref.owner}` : `if:${ref.name}`;
 }
+
+/** An interface as a plan's texts name it: vppwg's by logical name, others by VPP's name. */
+export function ifLabel(ref: IfRef): string {
+  return 'owner' in ref ? ref.owner : ref.name;
+}

@@ -7,7 +7,10 @@ import type { DesiredState } from '../config/model';
 import { withAdminStates, type ActualState } from './actual';
 import { applyPlan, INTERRUPTED, rollbackFailureText } from './apply';
 import { adoptInterrupted, findTakeable, withOwners, type TakenInterface } from './adopt';
-import { PlanError, planChanges, wantedRouteKeys, type Phase, type Plan, type PlanOptions } from './plan';
+import { planChanges, type PlanOptions } from './plan';
+import { PlanError } from './plan-error';
+import type { Phase, Plan } from './plan-model';
+import { wantedRouteKeys } from './route-diff';
 import { checkReconcileApi, hasPeerV2, newTouched, observe, observeTouched, type Touched } from './vpp';
 import { routesAnUpMayShadow } from './verify-early';
 import { StateDirError, type StateDir } from '../state';
@@ -32,7 +35,9 @@ export type {
   ActualTeibEntry,
 } from './actual';
 export { buildActualState, OWNER_TAG_PREFIX } from './actual';
-export { planChanges, PlanError, PHASES, type Operation, type Plan, type PlanOptions, type Phase } from './plan';
+export { planChanges, type PlanOptions } from './plan';
+export { PlanError } from './plan-error';
+export { PHASES, type Operation, type Plan, type Phase } from './plan-model';
 export { ACTION_SIGNS, signOf, type Action, type ActionSign } from './action';
 export {
   formatPlan,

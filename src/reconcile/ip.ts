@@ -95,6 +95,11 @@ export function hostPrefix(address: string): string {
   return a.includes(':') ? `${a}/128` : `${a}/32`;
 }
 
+/** hostPrefix of an address already canonical (the planner's): no parse, as it runs per next hop. */
+export function hostOfCanonical(address: string): string {
+  return address.includes(':') ? `${address}/128` : `${address}/32`;
+}
+
 /** True when the prefix is 0.0.0.0/0 or ::/0 (the routing-daemon layout's allowed IPs). */
 export function isDefaultPrefix(prefix: string): boolean {
   return prefix.endsWith('/0');

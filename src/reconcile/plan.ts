@@ -2,7 +2,8 @@
  * The diff: desired state vs. what VPP has, as an ordered list of operations.
  *
  * One planning step per object kind (tables, interfaces and their attributes, uplinks, peers, routes
- * in RouteDiff, TEIB) decides create/delete/modify as drafts; the order lives here, in PHASES:
+ * in ./route-diff.ts, TEIB) decides create/delete/modify as drafts; the order lives here, by the
+ * phases of ./plan-model.ts:
  * teardown (admin down, routes, next hops, peers, addresses, interfaces) runs first, in reverse
  * dependency order, then bring-up (tables → interface → table binding → MTU → addresses → peers →
  * next hops → routes → admin up), and unused tables go last, once nothing is bound to them.
@@ -12,7 +13,7 @@
  * routes via them, TEIB entries on them), tables named `vppwg:<name>`, and routes the file
  * declares. Anything else is observed and shown, never changed.
  */
-import type { AddressFamily, DesiredPeer, DesiredState, DesiredWireguardInterface, SecretKey } from '../config/model';
+import type { AddressFamily, DesiredPeer, DesiredState, DesiredWireguardInterface } from '../config/model';
 import { publicKeyOf, encodeKey } from '../config/keys';
 import { makeSecretKey } from '../util/secrets';
 import {
@@ -21,148 +22,36 @@ import {
   routeKey,
   tableKey,
   bytesEqual,
-  sourceRanksAboveApi,
   type ActualInterface,
   type ActualPeer,
   type ActualRoute,
   type ActualState,
 } from './actual';
-import { endpointText, familyOf, isDefaultPrefix, pairedAddressOf31 } from './ip';
-import { signOf, type Action } from './action';
-import { ifResource, type IfRef } from './if-ref';
-import { heldByText } from './lcp-actual';
-import { lcpProblems, planLcp, type LcpStep } from './lcp-plan';
+import { endpointText, familyOf } from './ip';
+import { signOf } from './action';
+import { ifLabel, ifResource, type IfRef } from './if-ref';
+import { lcpProblems, planLcp } from './lcp-plan';
 import type { TakenInterface } from './adopt';
 import type { InterfaceKey } from './keys';
 import type { RecordedRoute } from '../state/route-record';
 import { PlanError } from './plan-error';
+import {
+  flat,
+  plannedOperation,
+  PHASES,
+  type Draft,
+  type Fate,
+  type Operation,
+  type PathRef,
+  type PeerConfig,
+  type Phase,
+  type Plan,
+} from './plan-model';
+import { RouteDiff } from './route-diff';
 import { resolveUplinks } from './uplink-match';
 
 // The desired state arrives normalised (src/config: canonical addresses and network prefixes) and
 // observe() canonicalises what VPP reports, so the diff compares strings without parsing again.
-
-/** Host prefix of a canonical address. */
-function hostOf(address: string): string {
-  return address.includes(':') ? `${address}/128` : `${address}/32`;
-}
-
-export interface Operation {
-  id: string;
-  action: Action;
-  kind: string;
-  key: string;
-  reason: string;
-  dependsOn: string[];
-}
-
-export interface Plan {
-  operations: Operation[];
-  isEmpty: boolean;
-  summary: { create: number; modify: number; delete: number; adopt: number };
-  /**
-   * What the operator must act on, printed loudly ('!'): an interface's private key changes, so
-   * every peer must be given its new public key.
-   */
-  warnings: string[];
-  /** Differences that are deliberately not drift (learned/roamed endpoints), for the operator. */
-  notes: string[];
-}
-
-/** The phases, in execution order. */
-export const PHASES = [
-  // First: an interface an interrupted run left untagged is vppwg's again before anything else.
-  'interface-tag',
-  'admin-down',
-  // A pair goes before its interface (linux-cp would take it along, but vppwg says so first).
-  'lcp-pair-del',
-  'route-del',
-  'nexthop-del',
-  'underlay-route-del',
-  'peer-del',
-  'address-del',
-  'interface-del',
-  'table-add',
-  'interface-add',
-  'binding',
-  'mtu',
-  // linux-cp's default namespace before the first pair, each pair once its interface exists.
-  'lcp-netns',
-  'lcp-pair-add',
-  'address-add',
-  // The underlay before the tunnels: an uplink comes up, then its routes go in (VPP sends a
-  // speculative ARP for a route's gateway), so the gateway is resolved when the WireGuard
-  // interface comes up and sends its first handshakes, which VPP would otherwise drop while
-  // resolving it and retry only 5 s later (measured after a VPP restart).
-  'uplink-up',
-  'underlay-route',
-  'peer-add',
-  'nexthop',
-  'route',
-  // After the binding phase (an interface that stays may be bound to the table until it moves it).
-  'table-del',
-  // Last: once a WireGuard interface is up VPP computes a first handshake for each of its peers
-  // (about 0.25 ms each), and everything sent after it waits behind that work.
-  'admin-up',
-] as const;
-export type Phase = (typeof PHASES)[number];
-
-export type { IfRef };
-
-export interface PathRef {
-  readonly iface: IfRef;
-  readonly nh: string;
-}
-
-export interface PeerConfig {
-  readonly publicKey: string;
-  readonly endpoint?: { readonly address: string; readonly port: number };
-  readonly allowedIps: readonly string[];
-  readonly persistentKeepalive: number;
-  readonly underlayTable: number;
-  readonly presharedKey?: SecretKey;
-}
-
-export type Step =
-  | { t: 'table'; add: boolean; id: number; family: AddressFamily; name: string }
-  | {
-      t: 'interface-add';
-      owner: string;
-      instance?: number;
-      privateKey: SecretKey | 'generate';
-      listenPort: number;
-      source: string;
-    }
-  | { t: 'interface-del'; owner: string }
-  | { t: 'set-table'; iface: IfRef; family: AddressFamily; table: number; previous: number }
-  | { t: 'set-mtu'; iface: IfRef; mtu: readonly number[]; previous: readonly number[] }
-  | { t: 'address'; iface: IfRef; add: boolean; address: string }
-  | { t: 'peer-add'; owner: string; peer: PeerConfig }
-  | { t: 'peer-remove'; owner: string; peerIndex: number; restore: PeerConfig }
-  | { t: 'route'; table: number; prefix: string; paths: readonly PathRef[]; previous: readonly PathRef[] }
-  | { t: 'teib-del'; iface: IfRef; peer: string; nh: string; nhTable: number }
-  | { t: 'admin'; iface: IfRef; up: boolean; previous: boolean }
-  | LcpStep;
-
-/** Tagging an interface an interrupted run created (see adopt.ts); the executor's other steps live in vpp.ts. */
-export interface TagStep {
-  readonly t: 'tag';
-  readonly owner: string;
-  readonly swIfIndex: number;
-}
-
-export type PlannedStep = Step | TagStep;
-
-/**
- * What the executor needs rides on symbol keys: JSON.stringify and Object.keys skip them, so a plan
- * never serialises key material (and symbol properties keep the objects fast, unlike defineProperty).
- */
-const STEP = Symbol('step');
-const PHASE = Symbol('phase');
-
-interface PlannedOperation extends Operation {
-  readonly [STEP]: PlannedStep;
-  readonly [PHASE]: Phase;
-}
 
 /** What a plan needs beyond the desired and the actual state (all optional: without, as before). */
 export interface PlanOptions {
@@ -185,36 +74,8 @@ export interface PlanOptions {
   readonly pruneRoutes?: boolean;
 }
 
-export { PlanError };
-
-export function stepOf(op: Operation): PlannedStep {
-  return (op as PlannedOperation)[STEP];
-}
-export function phaseOf(op: Operation): Phase {
-  return (op as PlannedOperation)[PHASE];
-}
-
 const ZERO_MTU = [0, 0, 0, 0] as const;
 const FAMILIES: readonly AddressFamily[] = ['ip4', 'ip6'];
-
-interface Draft {
-  action: Operation['action'];
-  kind: string;
-  key: string;
-  reason: string;
-  phase: Phase;
-  step: PlannedStep;
-  /** Resource this operation creates, changes or deletes. */
-  provides: string;
-  /** Resources it hangs off: created before it, deleted after it. */
-  parents: string[];
-}
-
-type Fate = 'keep' | 'replace' | 'delete';
-
-function ifLabel(ref: IfRef): string {
-  return 'owner' in ref ? ref.owner : ref.name;
-}
 
 function peerLabel(owner: string, name: string | undefined, publicKey: string): string {
   return `${owner}/${name ?? publicKey.slice(0, 8) + '…'}`;
@@ -815,7 +676,7 @@ class Planner {
    * Static routes vppwg applied earlier that the file no longer lists and VPP still has: named in a
    * note, or deleted with pruneRoutes. (Those through vppwg's interfaces are planned with the rest.)
    */
-  planDroppedRoutes(want: ReadonlyMap<string, Want>, toRefs: (r: ActualRoute) => PathRef[]): void {
+  planDroppedRoutes(want: { has(key: string): boolean }, toRefs: (r: ActualRoute) => PathRef[]): void {
     const { actual } = this;
     for (const r of this.opts.appliedRoutes ?? []) {
       const k = routeKey(r.table, r.prefix);
@@ -901,7 +762,7 @@ class Planner {
         push(createdBy, d.provides, id);
       }
     }
-    const ops: PlannedOperation[] = new Array<PlannedOperation>(drafts.length);
+    const ops: Operation[] = new Array<Operation>(drafts.length);
     for (let i = 0; i < drafts.length; i++) {
       const d = drafts[i]!;
       const id = idOf[i]!;
@@ -916,418 +777,24 @@ class Planner {
         // A re-created object waits for the removal of its old self.
         for (const c of deletedBy.get(d.provides) ?? []) addDep(c);
       }
-      ops[i] = {
-        id: flat(id),
-        action: d.action,
-        kind: d.kind,
-        key: flat(d.key),
-        reason: flat(d.reason),
-        // Exactly as long as it is: a list grown by push keeps room for 16 (150,000 operations at 50,000 peers).
-        dependsOn: deps.slice(),
-        [STEP]: d.step,
-        [PHASE]: d.phase,
-      };
+      ops[i] = plannedOperation(
+        {
+          id: flat(id),
+          action: d.action,
+          kind: d.kind,
+          key: flat(d.key),
+          reason: flat(d.reason),
+          // Exactly as long as it is: a list grown by push keeps room for 16 (150,000 operations at 50,000 peers).
+          dependsOn: deps.slice(),
+        },
+        d.step,
+        d.phase,
+      );
     }
     const summary = { create: 0, modify: 0, delete: 0, adopt: 0 };
     for (const op of ops) summary[op.action]++;
     return { operations: ops, isEmpty: ops.length === 0, summary, warnings: this.warnings, notes: this.notes };
   }
-}
-
-/**
- * `s` as one flat string. V8 keeps a string built by concatenation as a tree of its pieces until a
- * character of it is read, which flattens it and frees the pieces: a plan's texts live as long as
- * the plan, and at 50,000 peers its 150,000 reasons, ids and keys held 60 MB as trees.
- */
-function flat(s: string): string {
-  s.charCodeAt(0);
-  return s;
-}
-
-/** No paths (a route VPP lacks): one shared list, not 100,000 empty ones in a large plan. */
-const NO_PATHS: readonly PathRef[] = Object.freeze([]);
-
-/** A route operation: everything but the action, kind, reason and phase follows from the route. */
-function routeDraft(
-  action: Action,
-  kind: string,
-  reason: string,
-  phase: Phase,
-  route: { readonly table: number; readonly prefix: string },
-  paths: readonly PathRef[],
-  previous: readonly PathRef[],
-  parents: string[],
-): Draft {
-  const { table, prefix } = route;
-  return {
-    action,
-    kind,
-    key: `table ${table} ${prefix}`,
-    reason,
-    phase,
-    step: { t: 'route', table, prefix, paths, previous },
-    provides: `route:${routeKey(table, prefix)}`,
-    parents,
-  };
-}
-
-/**
- * The route part of a plan: the routes and tunnel next hops the desired state wants, against
- * those VPP has. Built once per plan; its lookups (fates, /31 pairs, routing-daemon interfaces) are
- * computed up front because they run for every route (20,000 in a 10,000-peer no-op).
- */
-class RouteDiff {
-  readonly want: Map<string, Want>;
-  /** Wants this plan built or cloned (the others are wantedRoutesOf's cached ones, never changed). */
-  private readonly mine = new Set<Want>();
-  /** Interfaces whose peers accept everything: their routes the file does not list are the routing daemon's. */
-  private readonly daemonRouted = new Set<string>();
-  /** Interfaces being deleted or recreated: a route through one goes with it. Usually none. */
-  private readonly dying = new Set<number>();
-  /** The host routes VPP adds for the other address of each /31 interface address (see wantedRoutesOf)... */
-  private readonly paired = new Set<string>();
-  /** ...and which of them outlive this plan (their address stays). */
-  private readonly pairedKept = new Set<string>();
-
-  constructor(private readonly planner: Planner) {
-    this.want = this.wantedRoutes();
-    this.findDaemonRouted();
-    for (const [idx, f] of planner.fates) if (f === 'delete' || f === 'replace') this.dying.add(idx);
-    this.findPaired();
-  }
-
-  private get actual(): ActualState {
-    return this.planner.actual;
-  }
-
-  /**
-   * The wireguard interfaces' wants are built once per desired interface object and shared (a
-   * daemon plans the same desired state again and again); an entry is cloned before a merge
-   * changes it, so the cached maps stay as built.
-   */
-  private wantedRoutes(): Map<string, Want> {
-    const { desired, desiredByOwner } = this.planner;
-    const sources = desired.wireguard.map(wantedRoutesOf);
-    if (sources.length === 1 && !desired.routes.length) return sources[0] as Map<string, Want>;
-    const want = new Map<string, Want>();
-    for (const source of sources)
-      for (const [k, w] of source) {
-        const have = want.get(k);
-        if (!have) want.set(k, w);
-        else for (const path of w.paths) mergeWant(want, this.mine, k, have, w.kind, path);
-      }
-    for (const r of desired.routes) {
-      const d = desiredByOwner.get(r.interface);
-      const iface: IfRef = d
-        ? { owner: d.name }
-        : { swIfIndex: this.actual.interfacesByName.get(r.interface)!.swIfIndex, name: r.interface };
-      const kind: Want['kind'] = d ? 'route' : 'underlay-route';
-      const path = { iface, nh: r.via };
-      const k = routeKey(r.table, r.prefix);
-      const w = want.get(k);
-      if (w) mergeWant(want, this.mine, k, w, kind, path);
-      else {
-        const fresh: Want = { table: r.table, prefix: r.prefix, kind, paths: [path] };
-        this.mine.add(fresh);
-        want.set(k, fresh);
-      }
-    }
-    return want;
-  }
-
-  /** One tunnel per peer, routes from a routing daemon: peers that allow 0.0.0.0/0 or ::/0, in VPP or in the file. */
-  private findDaemonRouted(): void {
-    const { actual, desired } = this.planner;
-    for (const a of actual.peers.values()) {
-      for (const ip of a.allowedIps) if (isDefaultPrefix(ip)) this.daemonRouted.add(`${a.swIfIndex}|${familyOf(ip)}`);
-    }
-    for (const d of desired.wireguard) {
-      const idx = actual.owned.interfaces.get(d.name);
-      if (idx === undefined) continue;
-      for (const p of d.peers)
-        for (const ip of p.allowedIps) if (isDefaultPrefix(ip)) this.daemonRouted.add(`${idx}|${familyOf(ip)}`);
-    }
-  }
-
-  private findPaired(): void {
-    for (const i of this.actual.interfaces.values()) {
-      for (const addr of i.addresses) {
-        const other = pairedAddressOf31(addr);
-        if (other === undefined) continue;
-        const id = `${routeKey(i.table.ip4, `${other}/32`)}|${i.swIfIndex}|${other}`;
-        this.paired.add(id);
-        if (this.planner.keepsAddress(i, addr)) this.pairedKept.add(id);
-      }
-    }
-  }
-
-  private currentIndex(ref: IfRef): number | undefined {
-    return 'owner' in ref ? this.planner.keptIndex.get(ref.owner) : ref.swIfIndex;
-  }
-
-  // Plain loops below: these run for every route.
-  private samePaths(w: Want, a: ActualRoute): boolean {
-    if (w.paths.length !== a.paths.length) return false;
-    for (const p of w.paths) {
-      const idx = this.currentIndex(p.iface);
-      if (idx === undefined) return false;
-      let found = false;
-      for (const q of a.paths) {
-        if (q.swIfIndex === idx && q.nh === p.nh) {
-          found = true;
-          break;
-        }
-      }
-      if (!found) return false;
-    }
-    return true;
-  }
-
-  /**
-   * A path through an interface that no longer exists is a drop in VPP for good, even once the
-   * index is reused, and a replace with the same path keeps it so: a wanted route is deleted and
-   * added anew. Someone else's is left alone.
-   */
-  private viaGone(a: ActualRoute): boolean {
-    for (const p of a.paths) if (!this.actual.interfaces.has(p.swIfIndex)) return true;
-    return false;
-  }
-
-  private viaDying(a: ActualRoute): boolean {
-    for (const p of a.paths) if (this.dying.has(p.swIfIndex) || !this.actual.interfaces.has(p.swIfIndex)) return true;
-    return false;
-  }
-
-  toRefs(r: ActualRoute): PathRef[] {
-    return r.paths.map((p) => {
-      const i = this.actual.interfaces.get(p.swIfIndex);
-      return {
-        iface:
-          i?.owner !== undefined
-            ? { owner: i.owner }
-            : { swIfIndex: p.swIfIndex, name: i?.name ?? String(p.swIfIndex) },
-        nh: p.nh,
-      };
-    });
-  }
-
-  private pathId(k: string, a: ActualRoute): string | undefined {
-    return this.paired.size > 0 && a.paths.length === 1 ? `${k}|${a.paths[0]!.swIfIndex}|${a.paths[0]!.nh}` : undefined;
-  }
-
-  /** VPP's own host route for the other address of a /31. */
-  private addressOwn(k: string, a: ActualRoute): boolean {
-    const id = this.pathId(k, a);
-    return id !== undefined && this.paired.has(id);
-  }
-
-  /** Such a route goes with its address: wanted without the address, it has to be added. */
-  private goingWithAddress(k: string, a: ActualRoute): boolean {
-    const id = this.pathId(k, a);
-    return id !== undefined && this.paired.has(id) && !this.pairedKept.has(id);
-  }
-
-  private parentsOf(w: Want): string[] {
-    const out = [...new Set(w.paths.map((p) => ifResource(p.iface)))];
-    if (w.peerRes) out.push(w.peerRes);
-    if (w.table !== 0) out.push(`table:${tableKey(familyOf(w.prefix), w.table)}`);
-    return out;
-  }
-
-  /** Whether VPP's route `a` (not wanted) is vppwg's to remove. */
-  private removable(k: string, a: ActualRoute, viaDead: boolean): boolean {
-    // Not what VPP forwards by an API route: nothing vppwg may or could remove.
-    if (!viaDead && (a.heldBy !== undefined || this.addressOwn(k, a))) return false;
-    if (!a.paths.some((p) => this.planner.fates.has(p.swIfIndex))) return false;
-    const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
-    return viaDead || nextHopShape || !a.paths.every((p) => this.daemonRouted.has(`${p.swIfIndex}|${a.family}`));
-  }
-
-  /** Routes VPP has that go: not wanted and vppwg's, or through an interface that goes (wanted ones come back). */
-  planUnwanted(): void {
-    for (const [k, a] of this.actual.routes) {
-      const w = this.want.get(k);
-      const viaDead = this.viaDying(a);
-      if (w ? !viaDead : !this.removable(k, a, viaDead)) continue; // a wanted one is compared in planWanted
-      // Paths through interfaces vppwg does not own stay (the route may be shared).
-      // (A path through a deleted interface cannot be named in a request: VPP refuses it.)
-      const refs = this.toRefs(a);
-      const foreign = w
-        ? []
-        : refs.filter((p) => !('owner' in p.iface) && this.actual.interfaces.has(p.iface.swIfIndex));
-      const nextHopShape = a.paths.every((p) => hostOf(p.nh) === a.prefix);
-      const underlay = a.paths.every((p) => !this.planner.fates.has(p.swIfIndex));
-      const reason = !viaDead
-        ? 'not in the file'
-        : this.viaGone(a)
-          ? 'through a deleted interface, which VPP keeps as a drop: deleted to be added anew'
-          : 'its interface is removed or recreated';
-      this.planner.add(
-        routeDraft(
-          foreign.length ? 'modify' : 'delete',
-          nextHopShape ? 'next-hop' : 'route',
-          reason,
-          nextHopShape ? 'nexthop-del' : underlay ? 'underlay-route-del' : 'route-del',
-          a,
-          foreign,
-          refs,
-          [...new Set(refs.map((p) => ifResource(p.iface)))],
-        ),
-      );
-    }
-  }
-
-  /** The route VPP has for wanted `w` that this plan can build on, if any. */
-  private usableActual(k: string, w: Want): ActualRoute | undefined {
-    const a = this.actual.routes.get(k);
-    const alive = a && !this.viaDying(a) && !this.goingWithAddress(k, a) ? a : undefined;
-    // A source below the API holds it, so there is no API route (it would rank first): adding one takes over.
-    if (alive?.heldBy !== undefined && !this.samePaths(w, alive)) return undefined;
-    return alive;
-  }
-
-  /** Wanted routes VPP lacks or has otherwise; on VPP < 26.02, routes of a peer re-added with a new endpoint. */
-  planWanted(): void {
-    const { actual, planner } = this;
-    for (const [k, w] of this.want) {
-      const held = actual.routes.get(k);
-      if (
-        held?.heldBy !== undefined &&
-        !this.viaDying(held) &&
-        !this.goingWithAddress(k, held) &&
-        !this.samePaths(w, held) &&
-        sourceRanksAboveApi(held.heldBy)
-      ) {
-        // VPP prefers that source for this prefix: a route vppwg added would not be used.
-        planner.notes.push(
-          `table ${w.table} ${w.prefix}: VPP forwards by ${heldByText(actual.lcp, held.heldBy)} (via ${held.paths.map((p) => p.nh).join(', ')}), which ranks above the routes vppwg adds; left as VPP has it`,
-        );
-        continue;
-      }
-      const aliveA = this.usableActual(k, w);
-      if (aliveA && this.samePaths(w, aliveA)) {
-        if (w.peerRes === undefined || !planner.rebuildRoutesOf.has(w.peerRes)) continue;
-        const why = `withdrawn and re-added: VPP ${actual.capabilities.version ?? '< 26.02'} keeps a replaced peer's old endpoint until its adjacencies are rebuilt`;
-        const nextHop = w.kind === 'next-hop';
-        const kind = nextHop ? 'next-hop' : 'route';
-        const parents = this.parentsOf(w);
-        planner.add(
-          routeDraft('delete', kind, why, nextHop ? 'nexthop-del' : 'route-del', w, [], this.toRefs(aliveA), parents),
-        );
-        planner.add(routeDraft('create', kind, why, nextHop ? 'nexthop' : 'route', w, w.paths, [], parents));
-        continue;
-      }
-      const phase: Phase = w.kind === 'next-hop' ? 'nexthop' : w.kind === 'underlay-route' ? 'underlay-route' : 'route';
-      const via = w.paths.map((p) => `${p.nh} ${ifLabel(p.iface)}`).join(', ');
-      const reason = aliveA
-        ? `paths ${aliveA.paths.map((p) => `${p.nh} ${actual.interfaces.get(p.swIfIndex)?.name ?? p.swIfIndex}`).join(', ')} → ${via}`
-        : `via ${via}${w.peer === undefined ? '' : ` (peer ${w.owner}/${w.peer})`}`;
-      planner.add(
-        routeDraft(
-          aliveA ? 'modify' : 'create',
-          w.kind,
-          reason,
-          phase,
-          w,
-          w.paths,
-          aliveA ? this.toRefs(aliveA) : NO_PATHS,
-          this.parentsOf(w),
-        ),
-      );
-    }
-  }
-}
-
-interface Want {
-  readonly table: number;
-  readonly prefix: string;
-  kind: 'next-hop' | 'route' | 'underlay-route';
-  /** The peer it goes through ('wg/peer'), built only when an operation needs it. */
-  readonly owner?: string;
-  readonly peer?: string;
-  readonly peerRes?: string;
-  readonly paths: PathRef[];
-}
-
-/** A desired interface's routes and tunnel next hops, by routeKey: its whole part of the route diff. */
-const wantedRoutesCache = new WeakMap<DesiredWireguardInterface, ReadonlyMap<string, Want>>();
-
-/**
- * Allocation-light on purpose (20,000 entries at 10,000 peers), and cached: the result depends on
- * `d` alone, which the loader never changes after building it.
- */
-function wantedRoutesOf(d: DesiredWireguardInterface): ReadonlyMap<string, Want> {
-  const cached = wantedRoutesCache.get(d);
-  if (cached) return cached;
-  const want = new Map<string, Want>();
-  const iface: IfRef = { owner: d.name };
-  const put = (prefix: string, kind: Want['kind'], path: PathRef, peer: string, peerRes: string): void => {
-    const k = routeKey(d.table, prefix);
-    const w = want.get(k);
-    if (!w) {
-      want.set(k, { table: d.table, prefix, kind, owner: d.name, peer, peerRes, paths: [path] });
-      return;
-    }
-    if (kind === 'route' && w.kind === 'next-hop') w.kind = 'route';
-    if (!w.paths.some((p) => p.nh === path.nh && sameIf(p.iface, path.iface))) w.paths.push(path);
-  };
-  // A tunnel next hop that is the other address of one of the interface's /31s is VPP's own
-  // (an attached host route it adds with the address): nothing to add, nothing to remove.
-  const paired = new Set<string>();
-  for (const a of d.addresses) {
-    const other = pairedAddressOf31(a);
-    if (other !== undefined) paired.add(other);
-  }
-  for (const p of d.peers) {
-    const peerRes = `peer:${p.publicKey}@${d.name}`;
-    for (const nh of p.tunnelNextHops) {
-      if (!paired.has(nh)) put(hostOf(nh), 'next-hop', { iface, nh }, p.name, peerRes);
-    }
-    for (const r of p.routes) put(r.prefix, 'route', { iface, nh: r.via }, p.name, peerRes);
-  }
-  wantedRoutesCache.set(d, want);
-  return want;
-}
-
-/** wantedRouteKeys per desired state: a daemon asks again on every reconcile of the same state. */
-const wantedKeysCache = new WeakMap<DesiredState, ReadonlySet<string>>();
-
-/**
- * Every routeKey the desired state wants (its routes, and each WireGuard interface's routes and
- * tunnel next hops): with the routes through WireGuard interfaces, all the planner acts on.
- */
-export function wantedRouteKeys(desired: DesiredState): ReadonlySet<string> {
-  const cached = wantedKeysCache.get(desired);
-  if (cached) return cached;
-  const keys = new Set<string>();
-  for (const r of desired.routes) keys.add(routeKey(r.table, r.prefix));
-  for (const d of desired.wireguard) for (const k of wantedRoutesOf(d).keys()) keys.add(k);
-  wantedKeysCache.set(desired, keys);
-  return keys;
-}
-
-/** Adds a path to a wanted route, first cloning it when it is a cached one (`mine` holds this run's own). */
-function mergeWant(
-  want: Map<string, Want>,
-  mine: Set<Want>,
-  k: string,
-  w: Want,
-  kind: Want['kind'],
-  path: PathRef,
-): void {
-  let target = w;
-  if (!mine.has(w)) {
-    target = { ...w, paths: [...w.paths] };
-    mine.add(target);
-    want.set(k, target);
-  }
-  if (kind === 'route' && target.kind === 'next-hop') target.kind = 'route';
-  if (!target.paths.some((p) => p.nh === path.nh && sameIf(p.iface, path.iface))) target.paths.push(path);
-}
-
-function sameIf(a: IfRef, b: IfRef): boolean {
-  if ('owner' in a) return 'owner' in b && a.owner === b.owner;
-  return !('owner' in b) && a.swIfIndex === b.swIfIndex;
 }
 
 function desiredConfig(p: DesiredPeer): PeerConfig {

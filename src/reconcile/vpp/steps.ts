@@ -10,7 +10,8 @@ import { makeSecretKey } from '../../util/secrets';
 import { routeKey, OWNER_TAG_PREFIX, type ActualState } from '../actual';
 import { familyOf } from '../ip';
 import { executeLcpStep } from '../lcp-steps';
-import type { IfRef, PathRef, PeerConfig, Step } from '../plan';
+import type { IfRef } from '../if-ref';
+import type { PathRef, PeerConfig, Step } from '../plan-model';
 import { ADMIN_UP, NO_INDEX, PATH_PROTO_IP4, PATH_PROTO_IP6, PATH_TYPE_NORMAL } from './messages';
 import type { Touched } from './observe';
 
