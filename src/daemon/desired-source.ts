@@ -4,7 +4,7 @@
  * may have changed; a snapshot with errors is rejected and the last good state stays applied.
  */
 import type { DesiredState, Diagnostic } from '../config/model';
-import type { EventMsg, StatusMsg } from './api/proto';
+import type { EventMsg, ReconcileSummaryMsg, StatusMsg } from './api/proto';
 
 export interface DesiredSnapshot {
   /** Undefined when the diagnostics hold an error. */
@@ -14,7 +14,10 @@ export interface DesiredSnapshot {
 
 /** What a source may watch of the daemon it feeds (the fleet publishes each node's status from it). */
 export interface DaemonView {
+  /** The whole status (every peer, sorted): for what is published, not for a quick look. */
   status(): StatusMsg;
+  /** How the last reconcile went, without building the status. */
+  readonly lastReconcileSummary: ReconcileSummaryMsg | undefined;
   on(event: 'event', listener: (e: EventMsg) => void): unknown;
   off(event: 'event', listener: (e: EventMsg) => void): unknown;
 }

@@ -29,9 +29,12 @@ export class PeerTracker {
   private readonly lastEventNo = new Map<string, number>();
   /** Kept as peers change, so a burst of 10,000 events does not recount 10,000 peers each time. */
   private upCount = 0;
+  /** list()'s answer until a peer changes: a fleet node builds its status (every peer, sorted) often. */
+  private listed?: readonly PeerStatusMsg[];
 
   /** Replace the managed set after a reconcile; returns the peers that need a subscription. */
   setPeers(peers: readonly ManagedPeer[], now = Date.now()): ManagedPeer[] {
+    this.listed = undefined;
     const keep = new Set(peers.map((p) => p.publicKey));
     for (const [key, p] of [...this.byKey]) {
       if (keep.has(key)) continue;
@@ -90,6 +93,7 @@ export class PeerTracker {
 
   /** VPP is gone: no tunnel works without it. Quietly (one VPP_LOST says it all); returns how many were up. */
   markAllDown(now = Date.now()): number {
+    this.listed = undefined;
     let n = 0;
     for (const p of this.byKey.values()) {
       if (!p.established) continue;
@@ -131,6 +135,7 @@ export class PeerTracker {
     const key = this.keyByIndex.get(peerIndex);
     const peer = key === undefined ? undefined : this.byKey.get(key);
     if (!peer) return undefined;
+    this.listed = undefined;
     if (isEvent) {
       peer.lastEventFlags = flags;
       peer.lastEventAtMs = now;
@@ -155,10 +160,12 @@ export class PeerTracker {
     return { kind: established ? 'up' : 'down', peer: { ...peer } };
   }
 
+  /** Every peer by interface and name: snapshots, frozen (they are shared until a peer changes). */
   list(): PeerStatusMsg[] {
-    return [...this.byKey.values()]
-      .map((p) => ({ ...p }))
+    this.listed ??= [...this.byKey.values()]
+      .map((p) => Object.freeze({ ...p }))
       .sort((a, b) => compareText(a.interface, b.interface) || compareText(a.name, b.name));
+    return [...this.listed];
   }
 
   establishedCount(): number {

@@ -305,7 +305,7 @@ export class EtcdDesiredSource implements DesiredSource {
   /** A reload within debounceMs, gathering what else comes meanwhile, and not before its gap since the last (see RELOAD_GAP_PER_RECONCILE). */
   private schedule(): void {
     if (this.stopped || this.debounceTimer) return;
-    const lastReconcileMs = this.daemon?.status().lastReconcile?.durationMs ?? 0;
+    const lastReconcileMs = this.daemon?.lastReconcileSummary?.durationMs ?? 0;
     const gap = Math.min(RELOAD_MAX_GAP_MS, RELOAD_GAP_PER_RECONCILE * (lastReconcileMs + this.lastLoadMs));
     const wait = Math.max(this.opts.debounceMs ?? 50, this.lastLoadAtMs + gap - Date.now());
     this.debounceTimer = setTimeout(() => {

@@ -158,6 +158,7 @@ describeWithEtcd('fleet: the etcd source', () => {
     // Only what the status is built from: the last reconcile's summary changes at each event.
     const daemon = Object.assign(new EventEmitter(), {
       step: 0,
+      lastReconcileSummary: undefined,
       status(): StatusMsg {
         const lastReconcile = { finishedAtMs: Date.now(), ok: true, summary: `step ${this.step}` };
         return { vpp: { connected: true }, peers: [], lastReconcile } as unknown as StatusMsg;
