@@ -17,7 +17,8 @@
 #                                          `--uplink dpdk` makes it a DPDK vdev instead ($DPDK_VDEV, default
 #                                          a net_tap wired to the same veth by tc), with $HUGEPAGES 2 MB pages
 #                                          reserved (released by stop); VPP then names it itself, so the
-#                                          file must match the uplink by MAC.
+#                                          file must match the uplink by MAC (or DPDK_NAME=host-eth0
+#                                          has VPP rename it, for real-vpp.test.ts).
 #                                          With --bridge, host-eth0's veth joins the Linux bridge br0 in
 #                                          netns BRNS (made when missing) instead of waiting for `peer`:
 #                                          instances started with the same BRNS share one L2 segment.
@@ -95,6 +96,9 @@ fi
 TAP_IFACE=${TAP_IFACE:-vppwg-tap0}
 DPDK_VDEV=${DPDK_VDEV:-net_tap0,iface=$TAP_IFACE,mac=$MAC}
 HUGEPAGES=${HUGEPAGES:-256}
+# VPP's name for the DPDK port, when not its own (TenGigabitEthernet0 for the tap): host-eth0 lets
+# real-vpp.test.ts, whose files name the uplink host-eth0, run on the DPDK port.
+DPDK_NAME=${DPDK_NAME:-}
 # VPP's main heap (memory { main-heap-size }): its 1 GB default ran out adding 50,000 peers.
 MAIN_HEAP=${MAIN_HEAP:-}
 NR_HUGEPAGES=/proc/sys/vm/nr_hugepages
@@ -345,8 +349,16 @@ EOF
       "${tc[@]}" qdisc add dev "$from" ingress
       "${tc[@]}" filter add dev "$from" parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev "$to"
     done
-    "$BUILD/bin/vppctl" -s "$RUN_DIR/cli.sock" show hardware-interfaces brief
-    echo "DPDK uplink: match it by MAC $MAC; its carrier: ip -n $NETNS link set $TAP_IFACE down|up"
+    local vppctl=("$BUILD/bin/vppctl" -s "$RUN_DIR/cli.sock") port
+    # VPP's name for the port: the interface whose hardware line gives its MAC.
+    port=$("${vppctl[@]}" show hardware-interfaces | awk -v mac="$MAC" '/^[^ ]/ { name = $1 } $0 ~ "Ethernet address " mac { print name; exit }')
+    [ -n "$port" ] || { echo "start: VPP has no interface with MAC $MAC" >&2; exit 1; }
+    if [ -n "$DPDK_NAME" ]; then
+      "${vppctl[@]}" set interface name "$port" "$DPDK_NAME"
+      port=$DPDK_NAME
+    fi
+    "${vppctl[@]}" show hardware-interfaces brief
+    echo "DPDK uplink: $port; match it by MAC $MAC; its carrier: ip -n $NETNS link set $TAP_IFACE down|up"
   else
     # The veth is af_packet's again, not a wire to a DPDK tap an earlier `start --uplink dpdk` made.
     ip netns exec "$NETNS" tc qdisc del dev eth0 ingress 2>/dev/null || true
