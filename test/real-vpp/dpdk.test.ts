@@ -14,9 +14,10 @@
  * tap's IFF_UP and IFF_RUNNING, and VPP polls it every 3 s), adds the link-state test. A test
  * whose resource is missing is skipped, and its name says which.
  */
-import { execSync } from 'node:child_process';
+import { execFile, execSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { VppClient } from '../../src/client';
 import { formatStatus } from '../../src/cli/commands/daemon';
 import { runApply, runPlan, runShow, type Io } from '../../src/cli/commands/state';
@@ -25,7 +26,7 @@ import { apiUrl, DaemonApiClient } from '../../src/daemon/apiClient';
 import type { EventMsg } from '../../src/daemon/api/proto';
 import { observe, reconcile, reconcileMessages, showState, type ShownState } from '../../src/reconcile';
 import { hasPeerV2, messageDef } from '../../src/reconcile/vpp';
-import { firstReconcile, startDaemon, tempDir, waitFor } from '../daemon/helpers';
+import { CLI, firstReconcile, requireBuiltCli, startDaemon, tempDir, waitFor } from '../daemon/helpers';
 import { examplesDir, loadText } from '../reconcile/helpers';
 import { daemonPeerTest, wgPeerTests } from './wg-peer';
 
@@ -37,6 +38,7 @@ const carrierCommand = process.env.VPPWG_TEST_UPLINK_CARRIER || undefined;
 /** The logical name the examples' uplink gets here (they call it host-eth0, af_packet's name). */
 const UPLINK = 'wan';
 const EMPTY = loadText('version: 1\n', 'empty.yaml');
+const execFileAsync = promisify(execFile);
 
 /**
  * An example as an appliance with this DPDK port would write it: its uplink named `wan` everywhere
@@ -225,6 +227,38 @@ if (!socketPath || !uplinkMac) {
           // No reconcile storm: the link is reported, never re-applied.
           expect(daemon.status().reconciles).toBe(reconciles);
         }, 90_000);
+
+        test('`vppwg status` and `vppwg events` (the built CLI) say so', async () => {
+          requireBuiltCli();
+          const api = ['--api', `127.0.0.1:${daemon.apiAddress().port}`, '--token-file', tokenFile];
+          const events = spawn(process.execPath, [CLI, 'events', ...api, '--kinds', 'LINK_DOWN,LINK_UP'], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let stdout = '';
+          let stderr = '';
+          events.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+          events.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+          try {
+            await waitFor(
+              () => stderr.includes('subscribed to LINK_DOWN, LINK_UP'),
+              30_000,
+              '`vppwg events` to subscribe',
+            );
+            carrier('down');
+            await waitFor(async () => (await wan())?.linkUp === false, 15_000, `${UPLINK} reported down`);
+            // Not execFileSync: the daemon runs in this process, and would not answer while it waited.
+            const { stdout: shown } = await execFileAsync(process.execPath, [CLI, 'status', ...api]);
+            expect(shown).toContain(`  ${UPLINK} (${portName})  link DOWN since `);
+            carrier('up');
+            await waitFor(() => /LINK_UP/.test(stdout), 15_000, 'a LINK_UP line');
+            expect(stdout).toMatch(
+              new RegExp(`LINK_DOWN +uplink ${UPLINK} \\(${portName}\\) link down.*\n.*LINK_UP +uplink ${UPLINK}`),
+            );
+          } finally {
+            events.kill('SIGINT');
+            carrier('up');
+          }
+        }, 60_000);
 
         test('a carrier loss is told as one, and the uplink stays admin up', async () => {
           const mark = streamed.length;
