@@ -16,9 +16,11 @@
 #                                          (MAC $MAC) is af_packet's host-eth0 by default;
 #                                          `--uplink dpdk` makes it a DPDK vdev instead ($DPDK_VDEV, default
 #                                          a net_tap wired to the same veth by tc), with $HUGEPAGES 2 MB pages
-#                                          reserved (released by stop); VPP then names it itself, so the
+#                                          reserved (released by stop); VPP then names it itself
+#                                          (TenGigabitEthernet0: its speed and DPDK port id), so the
 #                                          file must match the uplink by MAC (or DPDK_NAME=host-eth0
-#                                          has VPP rename it, for real-vpp.test.ts).
+#                                          has VPP rename it, for real-vpp.test.ts). Its carrier is the
+#                                          Linux tap's (up and running), which VPP polls every 3 s.
 #                                          With --bridge, host-eth0's veth joins the Linux bridge br0 in
 #                                          netns BRNS (made when missing) instead of waiting for `peer`:
 #                                          instances started with the same BRNS share one L2 segment.
@@ -63,6 +65,12 @@
 #       after `peer`: VPPWG_TEST_WG_NETNS=$PEER_NETNS VPPWG_TEST_VPP_SOCKET=... npx jest test/real-vpp
 #       and VPPWG_TEST_VPP_RESTART="VPP_DIR=... bash $PWD/test/real-vpp/run-vpp.sh start" restarts VPP
 #       under the daemon
+#       on the DPDK uplink (`start --uplink dpdk`, then `peer`): the examples matched by MAC, the
+#       carrier, the daemon across a restart:
+#         VPPWG_TEST_VPP_SOCKET=$RUN_DIR/api.sock VPPWG_TEST_UPLINK_MAC=$MAC VPPWG_TEST_WG_NETNS=$PEER_NETNS \
+#         VPPWG_TEST_UPLINK_CARRIER="ip -n $NETNS link set $TAP_IFACE" \
+#         VPPWG_TEST_VPP_RESTART="bash $PWD/test/real-vpp/run-vpp.sh start --uplink dpdk" npx jest test/real-vpp/dpdk.test.ts
+#       and real-vpp.test.ts on the DPDK port: DPDK_NAME=host-eth0 in both start commands
 #
 # Found while setting this up: a gcc 12 build (Debian 12) of 26.06 and of 26.10-rc0 corrupted its
 # heap on the first interface state change, before any API client connected; the clang build works.
