@@ -18,6 +18,8 @@ import { execFile, execSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { MessageDef } from 'vpp-api-ts';
+import * as vlib from 'vpp-api-ts/vlib';
 import { VppClient } from '../../src/client';
 import { formatStatus } from '../../src/cli/commands/daemon';
 import { runApply, runPlan, runShow, type Io } from '../../src/cli/commands/state';
@@ -152,6 +154,43 @@ if (!socketPath || !uplinkMac) {
       },
       60_000,
     );
+
+    test('the port renamed in VPP, as a NIC in another slot is: the plan touches nothing, show gives the new name', async () => {
+      const cli = await VppClient.connect({
+        socketPath: socketPath,
+        messages: [vlib.cli_inband, vlib.cli_inband_reply] as MessageDef[],
+        reconnect: false,
+      });
+      const file = join(tmp.dir, 'renamed.yaml');
+      const text = matchedByMac(readFileSync(join(examplesDir, 'site-to-site.yaml'), 'utf8'));
+      writeFileSync(file, text);
+      remember(loadText(text, 'renamed.yaml'));
+      const opts = { socket: socketPath, stateDir: join(tmp.dir, 'state'), autoApprove: true, env: {} };
+      const original = dpdkPort(showState(await observe(client))).name;
+      const renamed = 'TenGigabitEthernet9/0/0';
+      const rename = async (from: string, to: string): Promise<void> => {
+        const r = await cli.call(vlib.cli_inband, { cmd: `set interface name ${from} ${to}` });
+        expect({ from, to, said: r.reply.trim() }).toEqual({ from, to, said: '' });
+      };
+      try {
+        expect(await runApply(file, opts, captureIo())).toBe(0);
+        await rename(original, renamed);
+        const planned = captureIo();
+        expect({ exit: await runPlan(file, opts, planned), said: planned.text() }).toMatchObject({ exit: 0 });
+        const shown = captureIo();
+        expect(await runShow({ ...opts, config: file, json: true }, shown)).toBe(0);
+        expect(dpdkPort(JSON.parse(shown.text()) as ShownState)).toMatchObject({
+          name: renamed,
+          uplinkName: UPLINK,
+          pci: '0000:09:00.0',
+          addresses: expect.arrayContaining(['192.0.2.1/24']),
+        });
+      } finally {
+        if (dpdkPort(showState(await observe(client))).name === renamed) await rename(renamed, original);
+        await cli.close();
+        expect((await reconcile(client, EMPTY)).ok).toBe(true);
+      }
+    });
 
     if (farEndNetns)
       wgPeerTests(
