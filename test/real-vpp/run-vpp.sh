@@ -7,14 +7,20 @@
 #
 #   test/real-vpp/run-vpp.sh build [REF]   clone FD.io VPP (REF, default master) into $VPP_DIR and build
 #                                          vpp, vppctl and the wireguard, af_packet and ping plugins; with
-#                                          DPDK_PREFIX (an installed DPDK, see below) the dpdk plugin too
+#                                          DPDK_PREFIX (a DPDK build-dpdk made) the dpdk plugin too
+#   test/real-vpp/run-vpp.sh build-dpdk [TAG]
+#                                          build DPDK (TAG, default $DPDK_REF) for the dpdk plugin and
+#                                          install it in $DPDK_PREFIX (see below); CI never runs it
 #   test/real-vpp/run-vpp.sh start [--uplink af_packet|dpdk] [--bridge BRNS] [--poll-sleep-usec N]
 #                                          (re)start it; the API socket is $RUN_DIR/api.sock. The uplink
 #                                          (MAC $MAC) is af_packet's host-eth0 by default;
 #                                          `--uplink dpdk` makes it a DPDK vdev instead ($DPDK_VDEV, default
-#                                          a net_tap bridged to the same veth), with $HUGEPAGES 2 MB pages
-#                                          reserved (released by stop); VPP then names it itself, so the
-#                                          file must match the uplink by MAC.
+#                                          a net_tap wired to the same veth by tc), with $HUGEPAGES 2 MB pages
+#                                          reserved (released by stop); VPP then names it itself
+#                                          (TenGigabitEthernet0: its speed and DPDK port id), so the
+#                                          file must match the uplink by MAC (or DPDK_NAME=host-eth0
+#                                          has VPP rename it, for real-vpp.test.ts). Its carrier is the
+#                                          Linux tap's (up and running), which VPP polls every 3 s.
 #                                          With --bridge, host-eth0's veth joins the Linux bridge br0 in
 #                                          netns BRNS (made when missing) instead of waiting for `peer`:
 #                                          instances started with the same BRNS share one L2 segment.
@@ -44,20 +50,27 @@
 #   RUN_DIR=/tmp/vpp-fleet-b NETNS=vppwg-fb test/real-vpp/run-vpp.sh start --bridge vppwg-fbr --poll-sleep-usec 100
 #
 # DPDK for the dpdk plugin (found on 2026-12-07): Debian's libdpdk-dev (22.11) lacks the driver-SDK
-# headers the plugin includes. DPDK 26.07 (the version VPP's build/external/packages/dpdk.mk names)
-# from source builds with meson (run with the system python first on PATH): -Denable_driver_sdk=true
-# -Ddisable_apps='*' -Dtests=false and the drivers bus/pci,bus/vdev,bus/vmbus (the plugin includes
-# rte_bus_vmbus.h),mempool/ring,net/tap,net/null,net/ring,net/virtio; install it and give its prefix
-# as DPDK_PREFIX. The plugin compiles against that shared build, but its rte_eal_init failed with
-# "Invalid argument" even with `dpdk { no-pci }` and no device; VPP's own external build links DPDK
-# statically (dpdk.mk: --default-library static) and leaves net/tap and net/af_packet out, so with
-# it DPDK_VDEV must name another vdev (net_null0 and net_ring0 carry no traffic to a far end).
+# headers the plugin includes. `build-dpdk [TAG]` builds DPDK $DPDK_REF (the version VPP's
+# build/external/packages/dpdk.mk names) from its source ($DPDK_GIT) the way dpdk.mk does: static
+# libraries, the driver SDK, a libdpdk.a linker script; but only the drivers listed in DPDK_DRIVERS,
+# net/tap among them (dpdk.mk leaves it out). It installs into DPDK_PREFIX (default /tmp/dpdk-static;
+# about 4.5 minutes on 2 cores); `DPDK_PREFIX=... build` then links it whole into the dpdk plugin, as
+# VPP's own build does. A shared DPDK installed under /tmp does not work: its EAL loads its drivers
+# (the buses too) as plugins from its install directory and refuses a directory below a
+# world-writable one ("EAL: Error, directory path /tmp is world-writable and insecure", then
+# "Cannot init plugins"), which rte_eal_init returns as EINVAL: the "Invalid argument" VPP reported.
 #
 # then: VPPWG_TEST_VPP_SOCKET=$RUN_DIR/api.sock npx jest test/real-vpp
 #       VPP_API_SOCKET=$RUN_DIR/api.sock npm run bench -- client reconcile
 #       after `peer`: VPPWG_TEST_WG_NETNS=$PEER_NETNS VPPWG_TEST_VPP_SOCKET=... npx jest test/real-vpp
 #       and VPPWG_TEST_VPP_RESTART="VPP_DIR=... bash $PWD/test/real-vpp/run-vpp.sh start" restarts VPP
 #       under the daemon
+#       on the DPDK uplink (`start --uplink dpdk`, then `peer`): the examples matched by MAC, the
+#       carrier, the daemon across a restart:
+#         VPPWG_TEST_VPP_SOCKET=$RUN_DIR/api.sock VPPWG_TEST_UPLINK_MAC=$MAC VPPWG_TEST_WG_NETNS=$PEER_NETNS \
+#         VPPWG_TEST_UPLINK_CARRIER="ip -n $NETNS link set $TAP_IFACE" \
+#         VPPWG_TEST_VPP_RESTART="bash $PWD/test/real-vpp/run-vpp.sh start --uplink dpdk" npx jest test/real-vpp/dpdk.test.ts
+#       and real-vpp.test.ts on the DPDK port: DPDK_NAME=host-eth0 in both start commands
 #
 # Found while setting this up: a gcc 12 build (Debian 12) of 26.06 and of 26.10-rc0 corrupted its
 # heap on the first interface state change, before any API client connected; the clang build works.
@@ -91,32 +104,77 @@ fi
 TAP_IFACE=${TAP_IFACE:-vppwg-tap0}
 DPDK_VDEV=${DPDK_VDEV:-net_tap0,iface=$TAP_IFACE,mac=$MAC}
 HUGEPAGES=${HUGEPAGES:-256}
+# VPP's name for the DPDK port, when not its own (TenGigabitEthernet0 for the tap): host-eth0 lets
+# real-vpp.test.ts, whose files name the uplink host-eth0, run on the DPDK port.
+DPDK_NAME=${DPDK_NAME:-}
 # VPP's main heap (memory { main-heap-size }): its 1 GB default ran out adding 50,000 peers.
 MAIN_HEAP=${MAIN_HEAP:-}
 NR_HUGEPAGES=/proc/sys/vm/nr_hugepages
 # Where to clone VPP from (a local mirror works as well).
 VPP_GIT=${VPP_GIT:-https://github.com/FDio/vpp.git}
+# build-dpdk: DPDK's source, build and install places, the tag (VPP's dpdk.mk names the version) and
+# the drivers (bus/vmbus because the plugin includes rte_bus_vmbus.h; net/tap for the uplink).
+DPDK_PREFIX_SET=${DPDK_PREFIX:-}
+DPDK_PREFIX=${DPDK_PREFIX:-/tmp/dpdk-static}
+DPDK_SRC=${DPDK_SRC:-/tmp/dpdk-src}
+DPDK_BUILD_DIR=${DPDK_BUILD_DIR:-/tmp/dpdk-build}
+DPDK_GIT=${DPDK_GIT:-https://github.com/DPDK/dpdk.git}
+DPDK_REF=${DPDK_REF:-v26.07}
+DPDK_DRIVERS=${DPDK_DRIVERS:-bus/pci,bus/vdev,bus/vmbus,mempool/ring,net/tap,net/null,net/ring,net/virtio}
+
+# DPDK as VPP's own build makes it (build/external/packages/dpdk.mk): static libraries, the driver SDK,
+# the PMDs VPP needs, and a libdpdk.a linker script that VPP's CMake links whole into dpdk_plugin.so;
+# unlike dpdk.mk, net/tap is kept (a tap vdev is the DPDK port that reaches a Linux far end here).
+# meson and pyelftools from the system python (Debian: meson python3-pyelftools libnuma-dev).
+build_dpdk() {
+  local ref=${1:-$DPDK_REF}
+  for tool in meson ninja pkg-config; do
+    command -v "$tool" >/dev/null || { echo "build-dpdk: $tool is missing (apt-get install meson ninja-build pkg-config python3-pyelftools libnuma-dev)" >&2; exit 1; }
+  done
+  /usr/bin/python3 -c 'import elftools' 2>/dev/null || { echo "build-dpdk: python3-pyelftools is missing" >&2; exit 1; }
+  if [ -d "$DPDK_SRC/.git" ]; then
+    git -C "$DPDK_SRC" fetch --depth 1 origin tag "$ref" && git -C "$DPDK_SRC" checkout -q "$ref"
+  elif [ -f "$DPDK_SRC/meson.build" ]; then
+    echo "build-dpdk: using the DPDK source already in $DPDK_SRC ($(cat "$DPDK_SRC/VERSION"))"
+  else
+    git clone --depth 1 --branch "$ref" "$DPDK_GIT" "$DPDK_SRC"
+  fi
+  # gso stays: net/tap needs it. The rest of dpdk.mk's list is left out, as VPP does.
+  local libs=acl,bbdev,bitratestats,bpf,cfgfile,distributor,efd,fib,graph,gro,jobstats,latencystats,lpm
+  libs+=,member,node,pipeline,port,power,rawdev,rib,table
+  # An earlier build directory is reconfigured, keeping what it compiled.
+  local again=()
+  [ -f "$DPDK_BUILD_DIR/build.ninja" ] && again=(--reconfigure)
+  PATH=/usr/bin:/bin:$PATH meson setup "${again[@]}" "$DPDK_SRC" "$DPDK_BUILD_DIR" --default-library static --libdir lib \
+    --prefix "$DPDK_PREFIX" --buildtype release -Db_pie=true -Dplatform=generic -Dtests=false \
+    -Denable_driver_sdk=true -Ddisable_apps='*' -Ddisable_libs="$libs" -Denable_drivers="$DPDK_DRIVERS"
+  PATH=/usr/bin:/bin:$PATH ninja -C "$DPDK_BUILD_DIR" install
+  # VPP's CMake links one libdpdk.a: a script grouping the installed archives, as dpdk.mk writes it.
+  # DPDK builds shared libraries too: they go, as dpdk.mk removes them, so nothing links or loads them.
+  (cd "$DPDK_PREFIX/lib" && echo "GROUP ( $(ls librte*.a) )" >libdpdk.a &&
+    rm -rf librte*.so librte*.so.* dpdk/*/librte*.so dpdk/*/librte*.so.*)
+  echo "DPDK $ref installed in $DPDK_PREFIX: now DPDK_PREFIX=$DPDK_PREFIX $0 build"
+}
 
 build() {
   local ref=${1:-master}
   [ -d "$VPP_DIR/.git" ] || git clone "$VPP_GIT" "$VPP_DIR"
   git -C "$VPP_DIR" checkout -q "$ref"
   local plugins="wireguard;af_packet;ping;linux_cp;linux_cp_unittest;linux_nl" targets=()
-  if [ -n "${DPDK_PREFIX:-}" ]; then
-    local pc
-    pc=$(dirname "$(find "$DPDK_PREFIX" -name libdpdk.pc -print -quit)")
-    [ "$pc" != . ] || { echo "build: no libdpdk.pc under DPDK_PREFIX=$DPDK_PREFIX: install DPDK there first" >&2; exit 1; }
-    export PKG_CONFIG_PATH=$pc${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+  local dpdk=()
+  if [ -n "${DPDK_PREFIX_SET:-}" ]; then
+    [ -f "$DPDK_PREFIX/lib/libdpdk.a" ] || { echo "build: no $DPDK_PREFIX/lib/libdpdk.a: run '$0 build-dpdk' first (or unset DPDK_PREFIX)" >&2; exit 1; }
     plugins+=";dpdk"
     targets+=(dpdk_plugin)
-    # A DPDK found once stays in CMake's cache: forget it so this one is used.
-    [ -f "$BUILD/CMakeCache.txt" ] && sed -i '/^DPDK\|^pkgcfg_lib_DPDK/d' "$BUILD/CMakeCache.txt"
+    # VPP's own way: the static DPDK linked whole into the plugin (not VPP_USE_SYSTEM_DPDK, whose
+    # shared DPDK made rte_eal_init fail, see the top of this file).
+    dpdk=(-DVPP_USE_SYSTEM_DPDK=OFF "-DDPDK_INCLUDE_DIR=$DPDK_PREFIX/include" "-DDPDK_LIB=$DPDK_PREFIX/lib/libdpdk.a")
   fi
   # vppapigen needs ply from the system python, not a pyenv one. linux_cp_unittest is listed because
   # VPP's plugin filter leaves the linux-cp folder at the first plugin it skips, before linux_nl.
   cmake -G Ninja -S "$VPP_DIR/src" -B "$BUILD" -DCMAKE_BUILD_TYPE=release -DCMAKE_C_COMPILER=clang \
     -DVPP_USE_LTO=OFF -DVPP_BUILD_NATIVE_ONLY=ON -DVPP_PLUGINS="$plugins" \
-    -DPython3_EXECUTABLE=/usr/bin/python3 ${DPDK_PREFIX:+-DVPP_USE_SYSTEM_DPDK=ON}
+    -DPython3_EXECUTABLE=/usr/bin/python3 "${dpdk[@]}"
   PATH=/usr/bin:/bin:$PATH ninja -C "$BUILD" vpp vppctl wireguard_plugin af_packet_plugin ping_plugin \
     openssl_crypto_engine native_crypto_engine linux_cp_plugin linux_nl_plugin "${targets[@]}"
 }
@@ -254,6 +312,9 @@ start() {
   local DPDK_CONF=""
   if [ "$uplink" = dpdk ]; then
     reserve_hugepages
+    # The Linux tap carries the DPDK port's MAC, so its IPv6 link-local address would be VPP's: no
+    # IPv6 on the wire's Linux ends (the tap is made with this default).
+    ip netns exec "$NETNS" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.eth0.disable_ipv6=1
     EXTRA_PLUGINS+="plugin dpdk_plugin.so { enable } "
     DPDK_CONF="dpdk { no-pci vdev $DPDK_VDEV } buffers { buffers-per-numa 16384 }"
   fi
@@ -277,18 +338,38 @@ EOF
   done
   sleep 0.5
   if [ "$uplink" = dpdk ]; then
-    # The tap DPDK made joins the veth on a bridge, so the far end (`peer`) is reached as with af_packet.
-    local ns=(ip -n "$NETNS")
-    if "${ns[@]}" link show "$TAP_IFACE" >/dev/null 2>&1; then
-      "${ns[@]}" link show vppwg-br >/dev/null 2>&1 || "${ns[@]}" link add vppwg-br type bridge
-      "${ns[@]}" link set vppwg-br up
-      "${ns[@]}" link set eth0 master vppwg-br
-      "${ns[@]}" link set "$TAP_IFACE" master vppwg-br
-      "${ns[@]}" link set "$TAP_IFACE" up
+    # The tap DPDK made and the veth become one wire (tc redirects each one's ingress to the other),
+    # so the far end (`peer`) is reached as with af_packet. Not a Linux bridge: DPDK gives the Linux
+    # tap the port's own MAC (again at each start of the port), and a bridge takes a port's MAC for
+    # its own: it kept the frames for VPP's MAC and dropped those VPP sent from it.
+    local ns=(ip -n "$NETNS") tc=(ip netns exec "$NETNS" tc)
+    if ! "${ns[@]}" link show "$TAP_IFACE" >/dev/null 2>&1; then
+      grep -h 'dpdk\|EAL' "$RUN_DIR/stdout.log" "$RUN_DIR/vpp.log" >&2 || true
+      echo "start: DPDK made no $TAP_IFACE in netns $NETNS (see above and $RUN_DIR/vpp.log)" >&2
+      exit 1
     fi
-    "$BUILD/bin/vppctl" -s "$RUN_DIR/cli.sock" show hardware-interfaces brief
-    echo "DPDK uplink: match it by MAC $MAC; its carrier: ip -n $NETNS link set $TAP_IFACE down|up"
+    "${ns[@]}" link del vppwg-br 2>/dev/null || true
+    "${ns[@]}" link set "$TAP_IFACE" up
+    local from to
+    for from in eth0 "$TAP_IFACE"; do
+      to=$([ "$from" = eth0 ] && echo "$TAP_IFACE" || echo eth0)
+      "${tc[@]}" qdisc del dev "$from" ingress 2>/dev/null || true
+      "${tc[@]}" qdisc add dev "$from" ingress
+      "${tc[@]}" filter add dev "$from" parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev "$to"
+    done
+    local vppctl=("$BUILD/bin/vppctl" -s "$RUN_DIR/cli.sock") port
+    # VPP's name for the port: the interface whose hardware line gives its MAC.
+    port=$("${vppctl[@]}" show hardware-interfaces | awk -v mac="$MAC" '/^[^ ]/ { name = $1 } $0 ~ "Ethernet address " mac { print name; exit }')
+    [ -n "$port" ] || { echo "start: VPP has no interface with MAC $MAC" >&2; exit 1; }
+    if [ -n "$DPDK_NAME" ]; then
+      "${vppctl[@]}" set interface name "$port" "$DPDK_NAME"
+      port=$DPDK_NAME
+    fi
+    "${vppctl[@]}" show hardware-interfaces brief
+    echo "DPDK uplink: $port; match it by MAC $MAC; its carrier: ip -n $NETNS link set $TAP_IFACE down|up"
   else
+    # The veth is af_packet's again, not a wire to a DPDK tap an earlier `start --uplink dpdk` made.
+    ip netns exec "$NETNS" tc qdisc del dev eth0 ingress 2>/dev/null || true
     # A fixed MAC, as a NIC has: af_packet picks a random one otherwise, and a far end that cached
     # the last VPP's (IPv6 neighbours stay cached for a while) would keep sending to it.
     "$BUILD/bin/vppctl" -s "$RUN_DIR/cli.sock" create host-interface name eth0 hw-addr "$MAC"
@@ -328,6 +409,7 @@ peer() {
 
 case "${1:-}" in
   build) build "${2:-}" ;;
+  build-dpdk) build_dpdk "${2:-}" ;;
   start) shift && start "$@" ;;
   stop) stop ;;
   destroy) destroy ;;

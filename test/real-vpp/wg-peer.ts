@@ -255,6 +255,8 @@ export function wgPeerTests(
   empty: DesiredState,
   /** Whether this VPP takes preshared keys (wireguard_peer_add_v2). */
   withPsk: () => boolean,
+  /** The example's text as this VPP needs it (dpdk.test.ts matches the uplink by MAC). */
+  adapt: (text: string) => string = (text) => text,
 ): void {
   const farEnd = new FarEndNamespace(netns);
   afterAll(() => farEnd.dispose());
@@ -267,7 +269,7 @@ export function wgPeerTests(
         const keys = keyPair();
         const vppKeys = keyPair();
         const psk = far.ownKeys && withPsk() ? randomBytes(32).toString('base64') : undefined;
-        const text = rewrite(readFileSync(join(examplesDir, far.example), 'utf8'), far.peer, keys.publicKey, {
+        const text = rewrite(adapt(readFileSync(join(examplesDir, far.example), 'utf8')), far.peer, keys.publicKey, {
           ...(far.ownKeys ? { privateKey: `{ env: ${PRIVATE_KEY_ENV} }` } : {}),
           psk: psk !== undefined,
         });
@@ -360,6 +362,7 @@ export function daemonPeerTest(
   /** After a VPP restart: the suite's own connection is gone and is made again. */
   reconnectSuite: () => Promise<void>,
   remember: (d: DesiredState) => DesiredState,
+  adapt: (text: string) => string = (text) => text,
 ): void {
   const farEnd = new FarEndNamespace(netns);
   const tmp = mkdtempSync(join(tmpdir(), 'vppwg-daemon-peer-'));
@@ -374,7 +377,7 @@ export function daemonPeerTest(
     const keyFile = join(tmp, 'wg-branches.key');
     writeFileSync(keyFile, vppKeys.privateKey + '\n', { mode: 0o600 });
     const configPath = join(tmp, 'desired.yaml');
-    const example = readFileSync(join(examplesDir, 'site-to-site.yaml'), 'utf8');
+    const example = adapt(readFileSync(join(examplesDir, 'site-to-site.yaml'), 'utf8'));
     const text = rewrite(example, 'branch-b', keys.publicKey, { privateKey: `{ file: ${keyFile} }`, psk: false });
     writeFileSync(configPath, text);
     // Its underlay routes stay in VPP (vppwg cannot tell who made a route): the suite removes them.
