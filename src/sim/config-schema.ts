@@ -46,7 +46,7 @@ export const simConfigSchema = {
   properties: {
     uplinks: {
       type: 'array',
-      'x-what': 'a list of {name, addresses?, up?, mtu?, mac?, pci?}',
+      'x-what': 'a list of {name, addresses?, up?, mtu?, mac?, pci?, devType?}',
       items: {
         type: 'object',
         'x-what': 'a mapping with at least `name`',
@@ -69,6 +69,11 @@ export const simConfigSchema = {
             type: 'string',
             pattern: '^([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\\.[0-7]$',
             'x-what': "a PCI address 'dddd:bb:dd.f', e.g. '0000:03:00.0' (the name must be VPP's for it)",
+          },
+          devType: {
+            type: 'string',
+            pattern: '^[A-Za-z0-9_-]{1,32}$',
+            'x-what': "a device type as VPP names it, e.g. 'dpdk' or 'af-packet'",
           },
         },
         required: ['name'],

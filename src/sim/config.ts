@@ -19,6 +19,11 @@ export interface SimUplink {
   mac?: string;
   /** A DPDK NIC's PCI address 'dddd:bb:dd.f'; `name` must then be VPP's name for it (e.g. GigabitEthernet3/0/0). */
   pci?: string;
+  /**
+   * The device type VPP reports (interface_dev_type: 'af-packet', 'dpdk', ...). Default: 'af-packet'
+   * for a host-* name, else 'dpdk'; a DPDK port VPP renamed host-eth0 needs it said.
+   */
+  devType?: string;
 }
 
 export type FaultSpec =

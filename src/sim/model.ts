@@ -98,6 +98,8 @@ export interface UplinkSpec {
   up?: boolean;
   mtu?: number;
   mac?: string;
+  /** As VPP reports it; by default from the name (see SimUplink.devType). */
+  devType?: string;
 }
 
 export interface ModelEvents {
@@ -216,7 +218,7 @@ export class VppModel {
       const iface = this.newIface({
         kind: 'uplink',
         name: u.name,
-        devType: u.name.startsWith('host-') ? 'af-packet' : 'dpdk',
+        devType: u.devType ?? (u.name.startsWith('host-') ? 'af-packet' : 'dpdk'),
         instance: n,
         mac: u.mac ?? `02:fe:00:00:00:${(n + 1).toString(16).padStart(2, '0')}`,
         linkMtu: mtu,
@@ -256,7 +258,8 @@ export class VppModel {
 
   /**
    * An uplink's carrier lost or back (a cable pulled, the far end down): VPP's link-state process
-   * sends a sw_interface_event with the new flags (admin and link) when the flags change.
+   * sends a sw_interface_event whose flags say which up events happened, not the interface's state
+   * (send_sw_interface_event): LINK_UP for a carrier back, nothing for one lost.
    */
   setCarrier(name: string, up: boolean): void {
     const i = [...this.ifaces.values()].find((x) => x.name === name && x.kind === 'uplink');
@@ -267,7 +270,7 @@ export class VppModel {
     if (i.carrier === up) return;
     const before = this.ifFlags(i);
     i.carrier = up;
-    if (this.ifFlags(i) !== before) this.events.iface(i.swIfIndex, this.ifFlags(i), false);
+    if (this.ifFlags(i) !== before) this.events.iface(i.swIfIndex, up ? IF_LINK_UP : 0, false);
   }
 
   iface(swIfIndex: number): Iface | undefined {
@@ -352,6 +355,8 @@ export class VppModel {
         else this.setPeerFlags(p, p.flags & ~PEER_FLAG_ESTABLISHED);
       }
     }
+    // VPP batches the events of one interface: an admin up brings its link up with it (3), a down
+    // sets no bit (0); a local interface has no link (1).
     this.events.iface(swIfIndex, this.ifFlags(i), false);
     return 0;
   }

@@ -100,7 +100,16 @@ async function emulatorLike(vpp: VppClient): Promise<{ client: VppClient; close(
   const uplink = now.interfaces.find((i) => i.name === 'host-eth0')!;
   const sim = await startSim({
     config: {
-      uplinks: [{ name: 'host-eth0', addresses: uplink.addresses, up: uplink.adminUp }],
+      // As VPP has it: a DPDK port renamed host-eth0 (run-vpp.sh DPDK_NAME) keeps its type and MAC.
+      uplinks: [
+        {
+          name: 'host-eth0',
+          addresses: uplink.addresses,
+          up: uplink.adminUp,
+          devType: uplink.type,
+          ...(uplink.mac ? { mac: uplink.mac } : {}),
+        },
+      ],
       profile: hasPeerV2(vpp) ? '26.10' : '24.10',
       reachablePeers: false,
     },

@@ -144,7 +144,7 @@ describe('sim config checks', () => {
     expect(message.split('\n').sort()).toEqual(
       [
         `${cfg}:3:10: uplinks[0].mtu: expected an integer 68-65535`,
-        `${cfg}:4:5: uplinks[0].colour: unknown field; expected one of name, addresses, up, mtu, mac, pci`,
+        `${cfg}:4:5: uplinks[0].colour: unknown field; expected one of name, addresses, up, mtu, mac, pci, devType`,
         `${cfg}:6:5: faults[0].msg: missing; expected a message name, e.g. wireguard_peer_add`,
         `${cfg}:7:10: profile: expected '26.10' or '24.10' (quote it in YAML)`,
       ].sort(),

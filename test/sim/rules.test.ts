@@ -331,6 +331,34 @@ describe('interfaces', () => {
   });
 });
 
+describe('interface events say which up events happened, not the state (send_sw_interface_event)', () => {
+  test('a carrier lost is 0 and back is LINK_UP (2), while a dump shows the admin-up interface', async () => {
+    await boot({ uplinks: [{ name: 'host-eth0', up: true }] });
+    const up = (
+      await dump(itf.sw_interface_dump, { sw_if_index: ALL, name_filter_valid: false, name_filter: '' })
+    ).find((d: Any) => d.interface_name === 'host-eth0');
+    const events: Any[] = [];
+    c.subscribe(itf.sw_interface_event as MessageDef<Any, never>, (e) => events.push(e));
+    await call(itf.want_interface_events, { enable_disable: 1, pid: 1 });
+    const flagsNow = async () =>
+      (await dump(itf.sw_interface_dump, { sw_if_index: up.sw_if_index, name_filter_valid: false, name_filter: '' }))[0]
+        .flags as number;
+    sim.control.setCarrier('host-eth0', false);
+    await call(memclnt.control_ping, {});
+    expect(await flagsNow()).toBe(1);
+    sim.control.setCarrier('host-eth0', true);
+    await call(memclnt.control_ping, {});
+    expect(await flagsNow()).toBe(3);
+    await setFlags(up.sw_if_index, false);
+    await call(memclnt.control_ping, {});
+    expect(events.map((e) => [e.sw_if_index, e.flags, e.deleted])).toEqual([
+      [up.sw_if_index, 0, false],
+      [up.sw_if_index, 2, false],
+      [up.sw_if_index, 0, false],
+    ]);
+  });
+});
+
 /** Polls the peers' flags until `ok` holds (the emulated handshake runs on a timer). */
 async function untilFlags(ok: (flags: number[]) => boolean): Promise<void> {
   const end = Date.now() + 5000;

@@ -2,7 +2,9 @@
  * The uplinks' link state (carrier) from VPP's interface events: registers for sw_interface_event
  * on every connection, learns which sw_if_index each of the file's uplinks is from each reconcile
  * (matched by hardware or by name), and turns link changes into LINK_DOWN / LINK_UP events, a
- * gauge and a status line. A link change is reported only: nothing in the desired state depends on
+ * gauge and a status line. An event's flags name the up events of its batch, not the interface's
+ * state (VPP's send_sw_interface_event: a carrier loss comes as 0, like an admin down), so an
+ * event is only a cue: the interface's flags are then read with sw_interface_dump. A link change is reported only: nothing in the desired state depends on
  * carrier, so it never asks for a reconcile (a flapping NIC must not make the daemon re-apply).
  */
 import type winston from 'winston';
@@ -22,7 +24,12 @@ const LINK_UP = 2;
 
 /** What this part sends and receives: the VPP connection must know them to decode the events. */
 export function linkStateMessages(): MessageDef[] {
-  return [iface.want_interface_events, iface.sw_interface_event] as MessageDef[];
+  return [
+    iface.want_interface_events,
+    iface.sw_interface_event,
+    iface.sw_interface_dump,
+    iface.sw_interface_details,
+  ] as MessageDef[];
 }
 
 interface Flags {
@@ -35,8 +42,11 @@ const flagsOf = (word: number): Flags => ({ adminUp: (word & ADMIN_UP) !== 0, li
 export class LinkState implements DaemonPart {
   /** The file's uplinks, in its order, with what VPP last said of each. */
   private uplinks: UplinkStatusMsg[] = [];
-  /** Flags of the last event per sw_if_index on this connection: newer than any dump a reconcile made. */
+  /** Flags read after the last event per sw_if_index on this connection: newer than any dump a reconcile made. */
   private readonly lastEvent = new Map<number, Flags>();
+  private client?: VppClient;
+  /** Reads after events, in the order the events came (VPP answers in order; the last read wins). */
+  private reading: Promise<void> = Promise.resolve();
   /** Set by a new connection: VPP may have restarted, so the next reconcile's view replaces what was known. */
   private relearn = false;
   private unsubscribeEvents?: () => void;
@@ -52,7 +62,10 @@ export class LinkState implements DaemonPart {
   start(): void {
     this.offs.push(
       this.bus.on('vpp-connected', ({ client }) => this.onConnected(client)),
-      this.bus.on('vpp-lost', () => this.lastEvent.clear()),
+      this.bus.on('vpp-lost', () => {
+        this.lastEvent.clear();
+        this.client = undefined;
+      }),
       this.bus.on('reconciled', ({ result }) => (result?.actual ? this.track(result.actual) : undefined)),
     );
   }
@@ -71,6 +84,7 @@ export class LinkState implements DaemonPart {
     // A new connection (maybe a new VPP): its interfaces are learned again at the next reconcile.
     this.lastEvent.clear();
     this.relearn = true;
+    this.client = client;
     this.unsubscribeEvents?.();
     this.unsubscribeEvents = client.subscribe(iface.sw_interface_event, (e) =>
       this.onEvent(e.sw_if_index, e.flags, e.deleted),
@@ -117,8 +131,32 @@ export class LinkState implements DaemonPart {
     this.updateGauges();
   }
 
+  /** An interface event: deleted, or changed (its flags are read, see the file's comment). */
   private onEvent(swIfIndex: number, word: number, deleted: boolean): void {
-    const flags = deleted ? { adminUp: false, linkUp: false } : flagsOf(word);
+    if (deleted) {
+      this.apply(swIfIndex, { adminUp: false, linkUp: false }, word);
+      return;
+    }
+    const client = this.client;
+    if (!client) return;
+    const read = client.dump(iface.sw_interface_dump, {
+      sw_if_index: swIfIndex,
+      name_filter_valid: false,
+      name_filter: '',
+    });
+    this.reading = this.reading
+      .then(() => read)
+      .then((rows) => {
+        const row = rows.find((r) => r.sw_if_index === swIfIndex);
+        // Gone meanwhile: its delete event follows.
+        if (row && this.client === client) this.apply(swIfIndex, flagsOf(row.flags), word);
+      })
+      .catch((err: Error) => {
+        this.log.debug(`reading interface ${swIfIndex} after its event failed: ${err.message}`);
+      });
+  }
+
+  private apply(swIfIndex: number, flags: Flags, word: number): void {
     this.lastEvent.set(swIfIndex, flags);
     const u = this.uplinks.find((x) => x.vppName !== '' && x.swIfIndex === swIfIndex);
     if (!u) return;
