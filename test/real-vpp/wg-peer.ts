@@ -316,7 +316,9 @@ export function wgPeerTests(
             ...(far.site ? { site: far.site } : {}),
           });
 
-          const peer = await until('the handshake (VPP marks the peer established)', 15_000, async () => {
+          // 25 s: on a DPDK port VPP polls the link every 3 s and drops what it sends before it sees
+          // the link up; WireGuard retries a lost handshake only every 5 s (once 15 s ran out there).
+          const peer = await until('the handshake (VPP marks the peer established)', 25_000, async () => {
             const p = showState(await observe(client))
               .wireguard.flatMap((w) => w.peers)
               .find((x) => x.publicKey === keys.publicKey);
