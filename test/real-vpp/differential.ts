@@ -412,16 +412,20 @@ export function comparable(s: ShownState): unknown {
   };
 }
 
-async function session(path: string): Promise<{ results: [string, string][]; shown: unknown; peerV2: boolean }> {
+async function session(
+  path: string,
+): Promise<{ results: [string, string][]; shown: unknown; peerV2: boolean; uplinkType?: string }> {
   const client = await VppClient.connect({ socketPath: path, messages: reconcileMessages(), reconnect: false });
   try {
     const peerV2 = hasPeerV2(client);
+    // af_packet's host-eth0, or a DPDK port VPP was told to call so (run-vpp.sh DPDK_NAME).
+    const uplinkType = showState(await observe(client)).interfaces.find((i) => i.name === 'host-eth0')?.type;
     expect((await reconcile(client, UPLINK)).error?.message).toBeUndefined();
     const c: Ctx = {};
     const results = await runSteps(client, STEPS, c);
     const shown = comparable(showState(await observe(client)));
     results.push(...(await runSteps(client, CLEANUP, c)));
-    return { results, shown, peerV2 };
+    return { results, shown, peerV2, ...(uplinkType ? { uplinkType } : {}) };
   } finally {
     await client.close();
   }
@@ -433,7 +437,12 @@ export function differentialTest(socketPath: string): void {
     const real = await session(socketPath);
     // The emulator plays the same release: 24.10 lacks the v2 peer messages.
     const sim = await startSim({
-      config: { uplinks: [{ name: 'host-eth0', addresses: [], up: true }], profile: real.peerV2 ? '26.10' : '24.10' },
+      config: {
+        uplinks: [
+          { name: 'host-eth0', addresses: [], up: true, ...(real.uplinkType ? { devType: real.uplinkType } : {}) },
+        ],
+        profile: real.peerV2 ? '26.10' : '24.10',
+      },
     });
     let emulated;
     try {
