@@ -279,6 +279,14 @@ export function bgpProofTests(getClient: () => VppClient, remember: (d: DesiredS
           source: expect.stringMatching(/^lcp-rt/),
           paths: [{ interface: other.spec.interface, via: other.spec.tunnel.ip4.split('/')[0] }],
         });
+        // Both sessions over the dead tunnel end (each on its own hold timer); the other tunnel's stay.
+        const over = (dev: string) => sessions.filter((x) => x.iface === dev).map((x) => x.name);
+        await until(`the sessions over wg-${carrying!.spec.tag} to end`, 10_000, () =>
+          over(`wg-${carrying!.spec.tag}`).every((n) => !dataplaneBird.established(n)) ? true : undefined,
+        );
+        expect(over(`wg-${other.spec.tag}`).map((n) => [n, dataplaneBird.established(n)])).toEqual(
+          over(`wg-${other.spec.tag}`).map((n) => [n, true]),
+        );
         const rx = other.wg.rxBytes();
         expect(await vppPing(cli, FAILOVER.address)).toBeGreaterThan(0);
         expect(other.wg.rxBytes()).toBeGreaterThan(rx);
