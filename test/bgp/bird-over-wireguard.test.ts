@@ -25,7 +25,7 @@ import {
   FarEnd,
   Lab,
   Netns,
-  WgGo,
+  nearSide,
   forwarding,
   keyPair,
   labFile,
@@ -37,41 +37,6 @@ import {
 } from './lab';
 
 const missing = labMissing();
-
-/** The VPP side played by a namespace: what vppwg and linux-cp would give BIRD in `dataplane`. */
-async function nearSide(
-  lab: Lab,
-  gateway: Netns,
-  text: string,
-): Promise<{ ns: Netns; publicKeys: Map<string, string> }> {
-  const desired = parseLabFile(text, 'lab.yaml');
-  const ns = lab.netns('near');
-  gateway.ip('link', 'add', 'down0', 'type', 'veth', 'peer', 'name', 'e0', 'netns', ns.name);
-  gateway.ip('addr', 'add', '192.0.2.254/24', 'dev', 'down0');
-  gateway.ip('link', 'set', 'down0', 'up');
-  const uplink = desired.uplinks.find((u) => u.name === 'host-eth0')!;
-  for (const a of uplink.addresses ?? []) ns.ip('addr', 'add', a, 'dev', 'e0', ...(a.includes(':') ? ['nodad'] : []));
-  ns.ip('link', 'set', 'e0', 'up');
-  for (const r of desired.routes) ns.ip('route', 'add', r.prefix, 'via', r.via!, 'dev', 'e0');
-  const publicKeys = new Map<string, string>();
-  for (const [i, w] of desired.wireguard.entries()) {
-    const keys = keyPair();
-    publicKeys.set(w.name, keys.publicKey);
-    const wg = await WgGo.start(lab, ns, `bgp${lab.id}n${i}`, w.hostInterface!);
-    wg.configure(lab, {
-      privateKey: keys.privateKey,
-      listenPort: w.listenPort,
-      peers: w.peers.map((p) => ({
-        publicKey: p.publicKey,
-        allowedIps: p.allowedIps,
-        ...(p.endpoint ? { endpoint: `${p.endpoint.address}:${p.endpoint.port}` } : {}),
-        ...(p.persistentKeepalive ? { keepalive: p.persistentKeepalive } : {}),
-      })),
-    });
-    wg.address(w.addresses, w.mtu ?? 1420);
-  }
-  return { ns, publicKeys };
-}
 
 if (missing) {
   test.skip(`BIRD over WireGuard with the rendered configuration: skipped, ${missing}`, () => {});

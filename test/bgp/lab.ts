@@ -530,3 +530,122 @@ export function forwarding(gateway: Netns): () => void {
   gateway.sysctl('net.ipv4.ip_forward', '1');
   return () => gateway.sysctl('net.ipv4.ip_forward', before);
 }
+
+/**
+ * The VPP side played by a namespace: what vppwg and linux-cp would give the routing daemon in
+ * `dataplane`. The file's uplink (its addresses and pinned routes) on a veth to the gateway
+ * (192.0.2.254), and one wireguard-go interface per WireGuard interface of the file, named as its
+ * host_interface, with the file's addresses, listen port, MTU and peers, and a key made here.
+ */
+export async function nearSide(
+  lab: Lab,
+  gateway: Netns,
+  text: string,
+): Promise<{ ns: Netns; publicKeys: Map<string, string> }> {
+  const desired = parseLabFile(text, 'lab.yaml');
+  const ns = lab.netns('near');
+  gateway.ip('link', 'add', 'down0', 'type', 'veth', 'peer', 'name', 'e0', 'netns', ns.name);
+  gateway.ip('addr', 'add', '192.0.2.254/24', 'dev', 'down0');
+  gateway.ip('link', 'set', 'down0', 'up');
+  const uplink = desired.uplinks.find((u) => u.name === 'host-eth0')!;
+  for (const a of uplink.addresses ?? []) ns.ip('addr', 'add', a, 'dev', 'e0', ...(a.includes(':') ? ['nodad'] : []));
+  ns.ip('link', 'set', 'e0', 'up');
+  for (const r of desired.routes) ns.ip('route', 'add', r.prefix, 'via', r.via!, 'dev', 'e0');
+  const publicKeys = new Map<string, string>();
+  for (const [i, w] of desired.wireguard.entries()) {
+    const keys = keyPair();
+    publicKeys.set(w.name, keys.publicKey);
+    const wg = await WgGo.start(lab, ns, `bgp${lab.id}n${i}`, w.hostInterface!);
+    wg.configure(lab, {
+      privateKey: keys.privateKey,
+      listenPort: w.listenPort,
+      peers: w.peers.map((p) => ({
+        publicKey: p.publicKey,
+        allowedIps: p.allowedIps,
+        ...(p.endpoint ? { endpoint: `${p.endpoint.address}:${p.endpoint.port}` } : {}),
+        ...(p.persistentKeepalive ? { keepalive: p.persistentKeepalive } : {}),
+      })),
+    });
+    wg.address(w.addresses, w.mtu ?? 1420);
+  }
+  return { ns, publicKeys };
+}
+
+const FRR_DAEMONS = '/usr/lib/frr';
+
+/** What this machine lacks to run FRR (Debian frr) beside the lab, or undefined. */
+export function frrMissing(): string | undefined {
+  for (const d of ['zebra', 'bgpd'])
+    if (!existsSync(join(FRR_DAEMONS, d))) return `not installed: ${FRR_DAEMONS}/${d} (Debian frr)`;
+  if (!installed('vtysh')) return 'not installed: vtysh (Debian frr)';
+  if (spawnSync('id', ['-u', 'frr']).status !== 0) return 'no user frr (Debian frr makes it; its daemons run as it)';
+  return undefined;
+}
+
+/**
+ * FRR in a namespace: zebra (which puts bgpd's routes in the kernel) and bgpd with `config`, in the
+ * foreground, their vty sockets in a directory of their own (owned by the frr user the daemons run
+ * as), no TCP vty; asked through `vtysh --vty_socket`.
+ */
+export class Frr {
+  private constructor(readonly dir: string) {}
+
+  static async start(lab: Lab, ns: Netns, config: string): Promise<Frr> {
+    const dir = mkdtempSync(join(tmpdir(), 'vppwg-bgp-frr-'));
+    lab.onDispose(`FRR's directory ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'zebra.conf'), 'hostname vppwg-lab\n');
+    writeFileSync(join(dir, 'bgpd.conf'), config);
+    execFileSync('chown', ['-R', 'frr:frr', dir]);
+    const common = (d: string) => [
+      join(FRR_DAEMONS, d),
+      '-f',
+      join(dir, `${d}.conf`),
+      '-i',
+      join(dir, `${d}.pid`),
+      '-z',
+      join(dir, 'zserv.api'),
+      '--vty_socket',
+      dir,
+      '-P',
+      '0',
+      '--log',
+      `file:${join(dir, `${d}.log`)}`,
+    ];
+    const frr = new Frr(dir);
+    for (const d of ['zebra', 'bgpd']) {
+      const child = lab.spawn(ns, `frr-${d}.out`, common(d));
+      await until(`FRR's ${d} to answer on ${dir}`, 10_000, () => {
+        if (child.exitCode !== null) throw new Error(`FRR's ${d} exited: ${lab.logTail(`frr-${d}.out`)}`);
+        return existsSync(join(dir, `${d}.vty`)) &&
+          spawnSync('vtysh', ['--vty_socket', dir, '-d', d, '-c', 'show version']).status === 0
+          ? true
+          : undefined;
+      });
+    }
+    return frr;
+  }
+
+  /** A vtysh command; throws with vtysh's answer when it fails. */
+  cmd(command: string): string {
+    return execFileSync('vtysh', ['--vty_socket', this.dir, '-c', command], { encoding: 'utf8' });
+  }
+
+  /** The BGP state of each neighbour, by address (show bgp neighbors json). */
+  neighbours(): Record<string, string> {
+    const all = JSON.parse(this.cmd('show bgp neighbors json')) as Record<string, { bgpState?: string }>;
+    return Object.fromEntries(Object.entries(all).map(([n, v]) => [n, v.bgpState ?? '?']));
+  }
+
+  established(neighbour: string): boolean {
+    return this.neighbours()[neighbour] === 'Established';
+  }
+
+  log(): string {
+    return ['zebra', 'bgpd']
+      .map((d) => {
+        const f = join(this.dir, `${d}.log`);
+        return existsSync(f) ? readFileSync(f, 'utf8').split('\n').slice(-20).join('\n') : `(no ${d}.log)`;
+      })
+      .join('\n');
+  }
+}
