@@ -489,6 +489,8 @@ export class FarEnd {
         `  neighbor ${neighbour} as 65000;`,
         `  interface "${wg.link}";`,
         '  connect delay time 1;',
+        // Until BIRD on the VPP side listens, a connection is refused: try again soon, not in 120 s.
+        '  connect retry time 2;',
         '  hold time 3;',
         '  keepalive time 1;',
         `  ${family} { import none; export where source = RTS_STATIC; };`,

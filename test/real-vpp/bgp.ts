@@ -138,6 +138,8 @@ export function bgpProofTests(getClient: () => VppClient, remember: (d: DesiredS
       const file = join(lab.dir, 'vppwg.yaml');
       writeFileSync(file, text);
       desired = remember(parseLabFile(text, file));
+      const rendered = await renderBird(file);
+      sessions = renderedSessions(rendered);
       const applied = await reconcile(client, desired);
       expect({ error: applied.error?.message, verified: applied.verified }).toEqual({
         error: undefined,
@@ -169,8 +171,6 @@ export function bgpProofTests(getClient: () => VppClient, remember: (d: DesiredS
           }),
         );
       }
-      const rendered = await renderBird(file);
-      sessions = renderedSessions(rendered);
       dataplaneBird = await Bird.start(lab, dataplane, 'dataplane', rendered);
     }, 60_000);
 
