@@ -5,7 +5,10 @@
  * the Linux side through it; VPP answers the pair add with -11), vppwg names VPP's refusal and rolls
  * back; where both are there, the pairs of the WireGuard interfaces are created in the namespace,
  * read back, a second reconcile sends no mutating call, and an empty file removes them.
- * Not written yet: the full proof with BIRD at both ends behind a real WireGuard (see README).
+ * Then the full proof with BIRD at both ends behind a real WireGuard (bgp.ts): it needs
+ * /dev/vhost-net too, and VPPWG_TEST_WG_NETNS, bird2 and wireguard-go; without them its tests are
+ * skipped by name. test/bgp/bird-over-wireguard.test.ts runs the same rendering and far ends in
+ * `npm test`, with a namespace in VPP's place.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { loadDesiredState, type DesiredState } from '../../src/config';
 import { MUTATING_MESSAGES, observe, reconcile, showState } from '../../src/reconcile';
 import { hasLinuxCp } from '../../src/reconcile/lcp-messages';
 import { projectRoot } from '../../src/util/paths';
+import { bgpProofTests } from './bgp';
 import { comparable } from './differential';
 
 function mutatingSince(client: VppClient, mark: number): Record<string, number> {
@@ -105,5 +109,7 @@ export function lcpTests(
       },
       60_000,
     );
+
+    bgpProofTests(getClient, remember);
   });
 }
