@@ -64,8 +64,18 @@ export function labMissing(): string | undefined {
   const made = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
   if (made.status !== 0)
     return `no right to create a network namespace (ip netns add: ${(made.stderr || '').trim() || `exit ${made.status}`})`;
-  spawnSync('ip', ['netns', 'del', probe]);
-  return undefined;
+  try {
+    // In the namespace: a TUN (what wireguard-go makes) and a veth pair (the lab's wires).
+    const tun = spawnSync('ip', ['-n', probe, 'tuntap', 'add', 'dev', 'probe0', 'mode', 'tun'], { encoding: 'utf8' });
+    if (tun.status !== 0) return `no right to create a TUN interface (ip tuntap add: ${(tun.stderr || '').trim()})`;
+    const veth = spawnSync('ip', ['-n', probe, 'link', 'add', 'probe1', 'type', 'veth', 'peer', 'name', 'probe2'], {
+      encoding: 'utf8',
+    });
+    if (veth.status !== 0) return `no right to create a veth pair (ip link add: ${(veth.stderr || '').trim()})`;
+    return undefined;
+  } finally {
+    spawnSync('ip', ['netns', 'del', probe]);
+  }
 }
 
 /** What to undo, in reverse order; every step runs even when one fails. */
