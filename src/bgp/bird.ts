@@ -34,7 +34,7 @@ export function renderBird(plan: BgpPlan, source: string): string {
     const reserved = plan.reserved[family];
     out.push(
       `# What the neighbours may announce, IPv${v}: anything but the prefixes vppwg routes itself`,
-      "# (tunnel endpoints, neighbour tunnel addresses): a BGP route for them would outrank vppwg's.",
+      "# (tunnel endpoints and subnets, neighbour tunnel addresses): a BGP route for them would outrank vppwg's.",
       `filter vppwg_import${v} {`,
       ...(reserved.length ? [`  if net ~ [ ${reserved.join(', ')} ] then reject;`] : []),
       '  accept;',

@@ -2,7 +2,8 @@
  * The BGP sessions a desired state implies, for `vppwg render`: one per tunnel next hop of each
  * peer with `bgp`, spoken over the interface's host interface from the interface's own address,
  * and the prefixes the routing daemon must never install (vppwg routes them: the tunnels'
- * endpoints and the neighbours' tunnel addresses), so the daemon and the tunnels never disagree.
+ * endpoints, the neighbours' tunnel addresses and the tunnels' own subnets), so the daemon and
+ * the tunnels never disagree.
  */
 import { parseAddress, parsePrefix, prefixCovers } from '../config/addr';
 import type { AddressFamily, DesiredState } from '../config/model';
@@ -25,7 +26,7 @@ export interface BgpPlan {
   readonly localAs: number;
   readonly routerId: string;
   readonly sessions: readonly BgpSession[];
-  /** Host prefixes the routing daemon must not import, per family (vppwg's routes). */
+  /** Prefixes the routing daemon must not import, per family (vppwg's routes, the tunnels' subnets). */
   readonly reserved: Readonly<Record<AddressFamily, readonly string[]>>;
 }
 
@@ -51,6 +52,12 @@ export function bgpPlan(desired: DesiredState, file: string): BgpPlan {
   const reserved: Record<AddressFamily, Set<string>> = { ip4: new Set(), ip6: new Set() };
   const names = new Set<string>();
   for (const w of desired.wireguard) {
+    // The tunnel's own subnet: a neighbour announcing it would have the kernel, and through
+    // linux-nl VPP, route the tunnel's addresses over a BGP path instead of the interface.
+    for (const a of w.addresses) {
+      const net = parsePrefix(a)!;
+      reserved[net.family].add(net.networkText);
+    }
     for (const p of w.peers) {
       if (p.endpoint) reserved[parseAddress(p.endpoint.address)!.family].add(hostPrefix(p.endpoint.address));
       for (const nh of p.tunnelNextHops) reserved[parseAddress(nh)!.family].add(hostPrefix(nh));

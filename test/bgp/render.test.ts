@@ -94,7 +94,11 @@ describe('what the rendering says', () => {
     );
     expect(text).toMatch(/neighbor fd00:20::1 as 65020;/);
     // The tunnels' endpoints stay vppwg's.
-    expect(text).toMatch(/if net ~ \[ 198\.51\.100\.10\/32, 169\.254\.10\.1\/32, 198\.51\.100\.20\/32/);
+    // The tunnels' subnets, their endpoints and the neighbours' tunnel addresses are vppwg's.
+    expect(text).toMatch(
+      /if net ~ \[ 169\.254\.10\.0\/31, 198\.51\.100\.10\/32, 169\.254\.10\.1\/32, 169\.254\.20\.0\/31, 198\.51\.100\.20\/32/,
+    );
+    expect(text).toMatch(/if net ~ \[ fd00:10::\/127, fd00:10::1\/128, fd00:20::\/127, fd00:20::1\/128 \]/);
     // linux-nl sees only what BIRD exports to the kernel.
     expect(text).toMatch(/protocol kernel kernel4 \{\n {2}ipv4 \{ import none; export all; \};/);
   });
@@ -106,7 +110,8 @@ describe('what the rendering says', () => {
     expect(text).toMatch(
       / address-family ipv6 unicast\n {2}neighbor fd00:10::1 activate\n {2}neighbor fd00:10::1 route-map VPPWG-IMPORT6 in/,
     );
-    expect(text).toMatch(/ip prefix-list VPPWG-IMPORT4 seq 5 deny 198\.51\.100\.10\/32/);
+    expect(text).toMatch(/ip prefix-list VPPWG-IMPORT4 seq 5 deny 169\.254\.10\.0\/31/);
+    expect(text).toMatch(/ip prefix-list VPPWG-IMPORT4 seq 10 deny 198\.51\.100\.10\/32/);
   });
 
   test('a file without bgp is refused, saying what to add', async () => {
