@@ -2,10 +2,12 @@
  * The uplinks' link state (carrier) from VPP's interface events: registers for sw_interface_event
  * on every connection, learns which sw_if_index each of the file's uplinks is from each reconcile
  * (matched by hardware or by name), and turns link changes into LINK_DOWN / LINK_UP events, a
- * gauge and a status line. An event's flags name the up events of its batch, not the interface's
- * state (VPP's send_sw_interface_event: a carrier loss comes as 0, like an admin down), so an
- * event is only a cue: the interface's flags are then read with sw_interface_dump. A link change is reported only: nothing in the desired state depends on
- * carrier, so it never asks for a reconcile (a flapping NIC must not make the daemon re-apply).
+ * gauge and a status line. An event's flags name the up events of its batch (VPP's
+ * link_state_process ORs the changes of one run), not the interface's state: a carrier loss comes
+ * as 0, like an admin down, and a down then up in one run as LINK_UP alone. So each event is read
+ * together with the interface's flags from sw_interface_dump (see interpret). A link change is
+ * reported only: nothing in the desired state depends on carrier, so it never asks for a
+ * reconcile (a flapping NIC must not make the daemon re-apply).
  */
 import type winston from 'winston';
 import * as iface from 'vpp-api-ts/interface';
@@ -134,7 +136,7 @@ export class LinkState implements DaemonPart {
   /** An interface event: deleted, or changed (its flags are read, see the file's comment). */
   private onEvent(swIfIndex: number, word: number, deleted: boolean): void {
     if (deleted) {
-      this.apply(swIfIndex, { adminUp: false, linkUp: false }, word);
+      this.apply(swIfIndex, [{ adminUp: false, linkUp: false }], word);
       return;
     }
     const client = this.client;
@@ -149,24 +151,62 @@ export class LinkState implements DaemonPart {
       .then((rows) => {
         const row = rows.find((r) => r.sw_if_index === swIfIndex);
         // Gone meanwhile: its delete event follows.
-        if (row && this.client === client) this.apply(swIfIndex, flagsOf(row.flags), word);
+        if (row && this.client === client)
+          this.apply(swIfIndex, this.interpret(swIfIndex, word, flagsOf(row.flags)), word);
       })
       .catch((err: Error) => {
         this.log.debug(`reading interface ${swIfIndex} after its event failed: ${err.message}`);
       });
   }
 
-  private apply(swIfIndex: number, flags: Flags, word: number): void {
-    this.lastEvent.set(swIfIndex, flags);
+  /**
+   * The link states one event stands for, in order. VPP raises a link-up event only on a
+   * transition, so LINK_UP for a link known up means a down went first (in the same run, or in an
+   * earlier event whose read already saw the link back). The read, made after the event, may be
+   * newer than it: a link read down after an up event went down again (its own event then finds it
+   * down and adds nothing), and a link read up after an event without LINK_UP is either back
+   * already (that up event follows and tells the flap) or only changed its admin state.
+   */
+  private interpret(swIfIndex: number, word: number, now: Flags): Flags[] {
+    if ((word & LINK_UP) === 0)
+      return [now.linkUp ? { adminUp: now.adminUp, linkUp: this.knownLinkUp(swIfIndex) ?? true } : now];
+    const adminUpInRun = (word & ADMIN_UP) !== 0;
+    const steps: Flags[] = [];
+    // Known up before an up event: a down came between, an admin down if the admin state also came back up.
+    if (this.knownLinkUp(swIfIndex) === true) steps.push({ adminUp: !adminUpInRun, linkUp: false });
+    steps.push({ adminUp: true, linkUp: true });
+    if (!now.linkUp) steps.push(now);
+    else steps[steps.length - 1] = now;
+    return steps;
+  }
+
+  /**
+   * The link state the last event (or, on a connection whose interfaces were learned, the last
+   * reconcile) left for this interface; unknown before the first reconcile of a connection, when
+   * an uplink's entry may still describe a VPP that restarted.
+   */
+  private knownLinkUp(swIfIndex: number): boolean | undefined {
+    const seen = this.lastEvent.get(swIfIndex);
+    if (seen) return seen.linkUp;
+    if (this.relearn) return undefined;
+    return this.uplinks.find((x) => x.vppName !== '' && x.swIfIndex === swIfIndex)?.linkUp;
+  }
+
+  private apply(swIfIndex: number, steps: Flags[], word: number): void {
+    this.lastEvent.set(swIfIndex, steps[steps.length - 1]);
     const u = this.uplinks.find((x) => x.vppName !== '' && x.swIfIndex === swIfIndex);
     if (!u) return;
-    u.adminUp = flags.adminUp;
-    if (u.linkUp === flags.linkUp) return;
-    u.linkUp = flags.linkUp;
-    u.sinceMs = Date.now();
-    u.linkChanges++;
-    this.report(u, flags, word);
-    this.updateGauges();
+    let changed = false;
+    for (const flags of steps) {
+      u.adminUp = flags.adminUp;
+      if (u.linkUp === flags.linkUp) continue;
+      u.linkUp = flags.linkUp;
+      u.sinceMs = Date.now();
+      u.linkChanges++;
+      changed = true;
+      this.report(u, flags, word);
+    }
+    if (changed) this.updateGauges();
   }
 
   /** One link change, told in the log, the counter and the event stream. */
