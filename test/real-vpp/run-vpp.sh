@@ -161,6 +161,11 @@ build() {
   [ -d "$VPP_DIR/.git" ] || git clone "$VPP_GIT" "$VPP_DIR"
   git -C "$VPP_DIR" checkout -q "$ref"
   local plugins="wireguard;af_packet;ping;linux_cp;linux_cp_unittest;linux_nl" targets=()
+  # linux-cp makes its host interfaces through VPP's tap, a plugin of its own in newer VPPs.
+  if [ -d "$VPP_DIR/src/plugins/tap" ]; then
+    plugins+=";tap"
+    targets+=(tap_plugin)
+  fi
   local dpdk=()
   if [ -n "${DPDK_PREFIX_SET:-}" ]; then
     [ -f "$DPDK_PREFIX/lib/libdpdk.a" ] || { echo "build: no $DPDK_PREFIX/lib/libdpdk.a: run '$0 build-dpdk' first (or unset DPDK_PREFIX)" >&2; exit 1; }
@@ -306,6 +311,11 @@ start() {
       [ -e "$BUILD/lib/x86_64-linux-gnu/vpp_plugins/$p" ] || { echo "start: LINUX_CP=1 but $BUILD has no $p: build again" >&2; exit 1; }
       EXTRA_PLUGINS+="plugin $p { enable } "
     done
+    # Where tap is a plugin, linux-cp's pairs need it (without it VPP answers "tap plugin not loaded").
+    if [ -d "$VPP_DIR/src/plugins/tap" ]; then
+      [ -e "$BUILD/lib/x86_64-linux-gnu/vpp_plugins/tap_plugin.so" ] || { echo "start: LINUX_CP=1 but $BUILD has no tap_plugin.so: build again" >&2; exit 1; }
+      EXTRA_PLUGINS+="plugin tap_plugin.so { enable } "
+    fi
   fi
   # A DPDK vdev instead of af_packet: DPDK's own driver (net_tap makes a Linux tap in VPP's netns),
   # no PCI scan, and a small buffer pool in the hugepages reserved for it.
