@@ -52,13 +52,24 @@ const KEEP_COPY_MS = 5000;
 const STATUS_REFRESH_MS = 30_000;
 
 /**
- * A load waits, after the previous one, ten times the last load's and reconcile's duration (at most a second):
- * while a fleet starts, N nodes publish their keys one by one, and a reload per arrival cost each
- * node about N reloads and reconciles. Quick reconciles (a small fleet) barely wait; a busy node
- * backs off. A change after a quiet spell is still loaded within debounceMs.
+ * A load waits, after the previous one, ten times the last load's and reconcile's duration: while a
+ * fleet starts, N nodes publish their keys one by one, and a reload per arrival cost each node
+ * about N reloads and reconciles. Quick reconciles (a small fleet) barely wait; a busy node backs
+ * off, at most a second, or 15 ms per peer in a larger fleet (up to 3 s): there each reload costs
+ * more and more keys arrive. At 200 nodes a 1 s cap spent the start reloading (80 s to converge,
+ * 141 s of CPU); 2 s gave 59–66 s, 3 s 47 s (83 s of CPU). A change after a quiet spell is still
+ * loaded within debounceMs.
  */
 const RELOAD_GAP_PER_RECONCILE = 10;
 const RELOAD_MAX_GAP_MS = 1000;
+const RELOAD_MAX_GAP_PER_PEER_MS = 15;
+const RELOAD_MAX_GAP_CEILING_MS = 3000;
+
+/** How long after the previous load the next one may start (see RELOAD_GAP_PER_RECONCILE). */
+export function reloadGapMs(lastReconcileMs: number, lastLoadMs: number, peers: number): number {
+  const cap = Math.min(RELOAD_MAX_GAP_CEILING_MS, Math.max(RELOAD_MAX_GAP_MS, RELOAD_MAX_GAP_PER_PEER_MS * peers));
+  return Math.min(cap, RELOAD_GAP_PER_RECONCILE * (lastReconcileMs + lastLoadMs));
+}
 
 /**
  * A changed status is written at most this often: at start each peer's handshake changes it, and a
@@ -107,6 +118,8 @@ export class EtcdDesiredSource implements DesiredSource {
   private lastLoadAtMs = 0;
   /** How long the last load took (deriving and validating N peers): part of the reload gap. */
   private lastLoadMs = 0;
+  /** Peers in the last state loaded: a larger fleet backs off longer (see RELOAD_MAX_GAP_PER_PEER_MS). */
+  private lastPeerCount = 0;
   private statusTimer?: NodeJS.Timeout;
   private statusSoon?: NodeJS.Timeout;
   private stopped = false;
@@ -196,6 +209,8 @@ export class EtcdDesiredSource implements DesiredSource {
     }
     this.rejected = undefined;
     let state = assembled.state;
+    // Members still without a key count too: at start they are the keys about to arrive.
+    this.lastPeerCount = state.wireguard.reduce((n, w) => n + w.peers.length, assembled.waiting.length);
     const diagnostics = [...assembled.diagnostics];
     if (capabilities)
       diagnostics.push(...checkAgainstCapabilities(state, this.layout.desired(this.node), capabilities));
@@ -306,7 +321,7 @@ export class EtcdDesiredSource implements DesiredSource {
   private schedule(): void {
     if (this.stopped || this.debounceTimer) return;
     const lastReconcileMs = this.daemon?.lastReconcileSummary?.durationMs ?? 0;
-    const gap = Math.min(RELOAD_MAX_GAP_MS, RELOAD_GAP_PER_RECONCILE * (lastReconcileMs + this.lastLoadMs));
+    const gap = reloadGapMs(lastReconcileMs, this.lastLoadMs, this.lastPeerCount);
     const wait = Math.max(this.opts.debounceMs ?? 50, this.lastLoadAtMs + gap - Date.now());
     this.debounceTimer = setTimeout(() => {
       this.debounceTimer = undefined;

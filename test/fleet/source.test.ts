@@ -16,7 +16,7 @@ import type { DesiredSource } from '../../src/daemon/desired-source';
 import { putDesired, putMember, putNetwork } from '../../src/fleet/admin';
 import { FleetLayout } from '../../src/fleet/layout';
 import type { FleetNodeStatus } from '../../src/fleet/model';
-import { createFleetSource } from '../../src/fleet/source';
+import { createFleetSource, reloadGapMs } from '../../src/fleet/source';
 import { connectStore } from '../../src/fleet/store';
 import { eventually, FleetNode } from './fleet-node';
 import { describeWithEtcd, freePort, TestEtcd } from './etcd';
@@ -32,6 +32,19 @@ function fileSource(text: string): DesiredSource {
     stop: () => Promise.resolve(),
   };
 }
+
+describe('fleet: the gap between two loads', () => {
+  test('ten times the last load and reconcile, at most 1 s, or 15 ms a peer in a larger fleet up to 3 s', () => {
+    // Quick loads in a small fleet barely wait.
+    expect(reloadGapMs(3, 2, 10)).toBe(50);
+    // A busy node of 50 backs off to the second; one of 200 to 3 s; never more.
+    expect(reloadGapMs(400, 100, 49)).toBe(1000);
+    expect(reloadGapMs(400, 100, 199)).toBe(2985);
+    expect(reloadGapMs(4000, 1000, 1000)).toBe(3000);
+    // Between the two: 120 peers, 1.8 s.
+    expect(reloadGapMs(150, 50, 120)).toBe(1800);
+  });
+});
 
 describeWithEtcd('fleet: the etcd source', () => {
   let etcd: TestEtcd;
