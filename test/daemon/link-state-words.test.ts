@@ -26,6 +26,8 @@ class ScriptedVpp {
   /** Reads held until the test releases them: a read answered after later changes. */
   private readonly held: (() => void)[] = [];
   hold = false;
+  /** sw_interface_dump requests, by the sw_if_index asked for. */
+  readonly reads: number[] = [];
 
   readonly client = {
     subscribe: (_def: unknown, fn: (e: { sw_if_index: number; flags: number; deleted: boolean }) => void) => {
@@ -33,16 +35,17 @@ class ScriptedVpp {
       return () => (this.onEvent = undefined);
     },
     call: () => Promise.resolve({ retval: 0 }),
-    dump: () =>
+    dump: (_def: unknown, req: { sw_if_index: number }) =>
       new Promise((resolve) => {
+        this.reads.push(req.sw_if_index);
         const answer = () => resolve([{ sw_if_index: SW, flags: this.flags }]);
         if (this.hold) this.held.push(answer);
         else answer();
       }),
   } as unknown as VppClient;
 
-  event(word: number): void {
-    this.onEvent!({ sw_if_index: SW, flags: word, deleted: false });
+  event(word: number, swIfIndex = SW): void {
+    this.onEvent!({ sw_if_index: swIfIndex, flags: word, deleted: false });
   }
 
   release(): void {
@@ -163,5 +166,20 @@ describe('link state from VPP event words', () => {
     t.reconciled(true);
     expect(t.published).toEqual([]);
     expect(t.wan()).toMatchObject({ linkUp: true, linkChanges: 0 });
+  });
+
+  it("once the uplinks are known, a tunnel's events are not read (a large apply sends thousands)", async () => {
+    const t = setup();
+    // Before the first reconcile any interface may be an uplink.
+    t.vpp.event(ADMIN_UP | LINK_UP, 7);
+    await t.settle();
+    expect(t.vpp.reads).toEqual([7]);
+    t.reconciled(true);
+    t.vpp.event(0, 8);
+    t.vpp.event(ADMIN_UP | LINK_UP, 8);
+    t.vpp.event(0, SW);
+    await t.settle();
+    expect(t.vpp.reads).toEqual([7, SW]);
+    expect(t.published).toEqual([]);
   });
 });

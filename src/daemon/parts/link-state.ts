@@ -140,7 +140,7 @@ export class LinkState implements DaemonPart {
       return;
     }
     const client = this.client;
-    if (!client) return;
+    if (!client || !this.mayBeUplink(swIfIndex)) return;
     const read = client.dump(iface.sw_interface_dump, {
       sw_if_index: swIfIndex,
       name_filter_valid: false,
@@ -157,6 +157,16 @@ export class LinkState implements DaemonPart {
       .catch((err: Error) => {
         this.log.debug(`reading interface ${swIfIndex} after its event failed: ${err.message}`);
       });
+  }
+
+  /**
+   * Whether an event's interface needs reading: the tunnels and loopbacks a reconcile makes send
+   * events too (a create and an up each, thousands in a large apply), and none of them is an uplink
+   * once the uplinks are known on this connection. Until then, or while one is not found, any may be.
+   */
+  private mayBeUplink(swIfIndex: number): boolean {
+    if (this.relearn || this.uplinks.length === 0 || this.uplinks.some((u) => u.vppName === '')) return true;
+    return this.uplinks.some((u) => u.swIfIndex === swIfIndex);
   }
 
   /**
