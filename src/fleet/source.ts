@@ -56,9 +56,8 @@ const STATUS_REFRESH_MS = 30_000;
  * fleet starts, N nodes publish their keys one by one, and a reload per arrival cost each node
  * about N reloads and reconciles. Quick reconciles (a small fleet) barely wait; a busy node backs
  * off, at most a second, or 15 ms per peer in a larger fleet (up to 3 s): there each reload costs
- * more and more keys arrive. At 200 nodes a 1 s cap spent the start reloading (80 s to converge,
- * 141 s of CPU); 2 s gave 59–66 s, 3 s 47 s (83 s of CPU). A change after a quiet spell is still
- * loaded within debounceMs.
+ * more and more keys arrive (at 200 nodes a 1 s cap spent the start reloading: 80 s to converge,
+ * 47 s with 3 s). A change after a quiet spell is still loaded within debounceMs.
  */
 const RELOAD_GAP_PER_RECONCILE = 10;
 const RELOAD_MAX_GAP_MS = 1000;

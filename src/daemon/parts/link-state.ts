@@ -184,9 +184,8 @@ export class LinkState implements DaemonPart {
     const steps: Flags[] = [];
     // Known up before an up event: a down came between, an admin down if the admin state also came back up.
     if (this.knownLinkUp(swIfIndex) === true) steps.push({ adminUp: !adminUpInRun, linkUp: false });
-    steps.push({ adminUp: true, linkUp: true });
-    if (!now.linkUp) steps.push(now);
-    else steps[steps.length - 1] = now;
+    if (now.linkUp) steps.push(now);
+    else steps.push({ adminUp: true, linkUp: true }, now);
     return steps;
   }
 
